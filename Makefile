@@ -1,0 +1,27 @@
+# Two targets a newcomer needs: `make demo` and `make test`. Both install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-postgres install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000
+	$(BIN)/gazette serve --demo
+
+test: $(BIN)/.installed  ## The whole suite (SQLite; set GAZETTE_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(BIN)/.installed
+	GAZETTE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) gazette.db gazette.db-* .pytest_cache

@@ -1,0 +1,37 @@
+"""Public reads of articles: the list, by id, by slug."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse
+
+from app.db import ReadSessionDep
+from app.models.schemas import ArticleList, ArticleRead
+from app.responses import JSONBytes, page_response
+from app.services import articles
+from app.services.articles import ArticleListParams
+
+router = APIRouter(prefix="/articles", tags=["articles"])
+
+Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
+
+
+@router.get("", response_model=ArticleList, summary="List published articles")
+def list_articles(request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep):
+    items, page = articles.list_public(session, params)
+    return page_response(items, page, request.url)
+
+
+@router.get("/slug/{slug}", response_model=ArticleRead, summary="Get an article by slug",
+            responses={301: {"description": "An old slug: Location names the current one."}})
+def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, fields: Fields = None):
+    found = articles.get_by_slug(session, slug)
+    if isinstance(found, str):
+        target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
+        return RedirectResponse(str(target), status_code=301)
+    return JSONBytes(articles.represent(session, found, fields=fields))
+
+
+@router.get("/{article_id}", response_model=ArticleRead, summary="Get an article")
+def get_article(article_id: str, session: ReadSessionDep, fields: Fields = None):
+    return JSONBytes(articles.represent(session, articles.get(session, article_id), fields=fields))

@@ -1,0 +1,17 @@
+"""Mounts every /v1 router."""
+
+from fastapi import APIRouter
+
+from app.api.v1 import articles, categories, directory, quotes
+
+router = APIRouter(prefix="/v1")
+for module_router in (
+    articles.router,
+    categories.router,
+    quotes.router,
+    directory.people,
+    directory.sources,
+    directory.tags,
+    directory.authors,
+):
+    router.include_router(module_router)

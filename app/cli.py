@@ -1,0 +1,71 @@
+"""The `gazette` command."""
+
+import typer
+from rich.console import Console
+from sqlmodel import Session
+
+from app.settings import get_settings
+
+app = typer.Typer(help="Gazette, a headless content API for newsrooms.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from app import migrate
+
+    migrate.upgrade(revision)
+    console.print(f"[green]Database at {revision}.[/]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument("base")) -> None:
+    """Undo migrations down to REVISION (default: an empty database)."""
+    from app import migrate
+
+    migrate.downgrade(revision)
+    console.print(f"[yellow]Database at {revision}.[/]")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo content (migrating first). Safe to run again."""
+    from app import migrate
+    from app.db import get_engine
+    from app.demo.load import load
+
+    migrate.upgrade("heads")
+    with Session(get_engine()) as session:
+        added = load(session)
+        session.commit()
+    console.print(f"[green]Demo content loaded ({added} new articles).[/]")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    demo_content: bool = typer.Option(False, "--demo", help="Migrate and load the demo content first."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations first."),
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    if demo_content:
+        demo()
+    elif migrate_first:
+        from app import migrate
+
+        migrate.upgrade("heads")
+    settings = get_settings()
+    console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,96 @@
+"""Engines (primary and replica), the metadata naming convention, and the session dependencies."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from app.settings import get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+
+def normalise_url(url: str) -> str:
+    """Let users write plain postgresql:// URLs; Gazette speaks psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer commits; busy_timeout makes writers queue
+    # instead of failing with "database is locked" when several workers share the file.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    # pysqlite's own transaction handling defers BEGIN; issuing BEGIN ourselves makes
+    # SAVEPOINTs work and keeps SQLAlchemy in charge of transactions.
+    conn.exec_driver_sql("BEGIN")
+
+
+@lru_cache(maxsize=8)
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    size = get_settings().pool_size
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+
+
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+def get_read_engine() -> Engine:
+    settings = get_settings()
+    return make_engine(settings.database_replica_url or settings.database_url)
+
+
+def is_postgres(engine_or_session) -> bool:  # noqa: ANN001
+    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    return bind.dialect.name == "postgresql"
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request, committed once when the endpoint returns without error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_read_session() -> Iterator[Session]:
+    """A session for public reads; it goes to the replica when one is configured."""
+    with Session(get_read_engine()) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

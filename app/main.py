@@ -1,0 +1,106 @@
+"""create_app(): routers, error handlers, middleware, lifespan."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import errors
+from app.api import health
+from app.api.v1.router import router as v1_router
+from app.settings import get_settings
+
+log = logging.getLogger("gazette")
+
+DESCRIPTION = """A headless content API for newsrooms: articles, categories, quotes, people,
+sources and attributions as JSON, with a change feed, webhooks, feeds and bulk export.
+Every error is `application/problem+json` (RFC 9457)."""
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """("query", "limit") → "limit"; ("body", "quotes", 0, "text") → "quotes[0].text"."""
+    parts = list(loc[1:]) if loc and loc[0] in ("query", "path", "header", "body", "cookie") else list(loc)
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-", "tagged-union")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or (str(loc[0]) if loc else "request")
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError):
+    items = exc.errors()
+    in_body = any(e.get("loc", ("",))[0] == "body" for e in items)
+    malformed = any(e.get("type") in ("json_invalid", "json_type") for e in items)
+    problems = []
+    for e in items:
+        message = e.get("msg", "invalid")
+        if e.get("type") == "extra_forbidden":
+            message = "unknown parameter" if not in_body else "unknown field"
+        problems.append({"field": _field_name(tuple(e.get("loc", ()))), "message": message})
+    status = 422 if in_body and not malformed else 400
+    title = "Validation failed" if status == 422 else ("Malformed JSON" if malformed else "Invalid parameter")
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+    return errors.problem_response(status, title, detail, errors=problems, instance=request.url.path)
+
+
+async def _on_app_error(request: Request, exc: errors.AppError):
+    return errors.render(exc, instance=request.url.path)
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException):
+    titles = {404: "Not found", 405: "Method not allowed"}
+    detail = exc.detail if exc.status_code != 404 else f"Nothing at {request.url.path}."
+    return errors.problem_response(
+        exc.status_code, titles.get(exc.status_code, "Error"), str(detail),
+        headers=dict(exc.headers or {}), instance=request.url.path,
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return errors.problem_response(500, "Internal error", "Something went wrong on our side.",
+                                   instance=request.url.path)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from app import jobs
+
+    async with jobs.background(app):
+        yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPIOffline(
+        title="Gazette",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        redoc_url=None,
+    )
+    app.add_exception_handler(errors.AppError, _on_app_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Last-Modified", "Link", "Location", "Surrogate-Key"],
+        )
+    app.include_router(health.router)
+    app.include_router(v1_router)
+    return app

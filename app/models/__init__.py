@@ -1,0 +1,37 @@
+"""Every table model, imported here so that the metadata knows them all."""
+
+from app.models.article import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleStatus,
+    ArticleTag,
+    Attribution,
+    AttributionRole,
+    Quote,
+    SiteSetting,
+    SlugRedirect,
+)
+from app.models.change import Change
+from app.models.people import Person, Source, SourceKind
+from app.models.taxonomy import Author, Category, Tag
+
+__all__ = [
+    "Article",
+    "ArticleAuthor",
+    "ArticleCategory",
+    "ArticleStatus",
+    "ArticleTag",
+    "Attribution",
+    "AttributionRole",
+    "Author",
+    "Change",
+    "Category",
+    "Person",
+    "Quote",
+    "SiteSetting",
+    "SlugRedirect",
+    "Source",
+    "SourceKind",
+    "Tag",
+]

@@ -1,0 +1,52 @@
+"""Pieces shared by every resource: ids, clocks, JSON columns, the timestamped base."""
+
+import os
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_id() -> str:
+    """A 26-character, time-ordered, opaque id (ULID layout, lower-case Crockford base32).
+
+    Time order keeps primary-key inserts at the right edge of the index.
+    """
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC: every time column stores UTC (SQLModel's UTCDateTime)."""
+    return datetime.now(UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware UTC time; a naive one given by a client is taken to be UTC already."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z, to the second (the contract's format)."""
+    if value is None:
+        return None
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Timestamped(SQLModel):
+    """Every stored resource has an id, creation and update times, and a version."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    version: int = Field(default=1)

@@ -1,0 +1,197 @@
+"""The one place the article's public shape is built; `fields` and `include` trim or extend it.
+
+A page of articles costs a fixed number of queries whatever its size: one per kind of
+related thing (categories, tags, authors, attributions, quotes), each for the whole page.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+)
+from app.models.common import iso
+from app.services import site
+from app.settings import get_settings
+
+# Heavier parts that a list item carries only when asked with include=.
+INCLUDABLE = frozenset({"body", "quotes", "attributions"})
+FIELDS = frozenset(
+    {
+        "id", "slug", "external_id", "url", "title", "kicker", "standfirst", "body", "body_html",
+        "language", "status", "published_at", "scheduled_at", "created_at", "updated_at",
+        "version", "category", "categories", "tags", "authors", "image", "attributions",
+        "quotes", "comments", "share", "word_count", "reading_time_minutes",
+    }
+)
+
+
+def canonical_url(article: Article, category_slug: str | None) -> str:
+    if article.canonical_url:
+        return article.canonical_url
+    base = get_settings().site_url.rstrip("/")
+    return f"{base}/{category_slug}/{article.slug}" if category_slug else f"{base}/{article.slug}"
+
+
+def _ref(slug: str, name: str) -> dict[str, str]:
+    return {"slug": slug, "name": name}
+
+
+def _grouped(session: Session, stmt) -> dict[str, list]:  # noqa: ANN001
+    groups: dict[str, list] = defaultdict(list)
+    for row in session.execute(stmt):
+        groups[row[0]].append(row[1:])
+    return groups
+
+
+def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    stmt = (
+        select(
+            Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
+            Source.slug, Source.name, Quote.language, Quote.said_at,
+        )
+        .join(Person, Person.id == Quote.person_id)
+        .outerjoin(Source, Source.id == Quote.source_id)
+        .where(Quote.article_id.in_(ids))
+        .order_by(Quote.article_id, Quote.position, Quote.id)
+    )
+    return {
+        article_id: [
+            {
+                "id": qid, "text": text, "speaker": _ref(pslug, pname), "speaker_role": role,
+                "source": _ref(sslug, sname) if sslug else None, "language": lang,
+                "said_at": said.isoformat() if said else None,
+            }
+            for qid, text, pslug, pname, role, sslug, sname, lang, said in rows
+        ]
+        for article_id, rows in _grouped(session, stmt).items()
+    }
+
+
+def _load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    stmt = (
+        select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
+               Source.slug, Source.name, Source.kind)
+        .join(Source, Source.id == Attribution.source_id)
+        .where(Attribution.article_id.in_(ids))
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+    )
+    return {
+        article_id: [
+            {"role": role, "label": label, "url": url,
+             "source": {"slug": slug, "name": name, "kind": kind}}
+            for role, label, url, slug, name, kind in rows
+        ]
+        for article_id, rows in _grouped(session, stmt).items()
+    }
+
+
+def _load_refs(session: Session, link, target, ids: list[str]) -> dict[str, list[dict[str, str]]]:  # noqa: ANN001
+    fk = {ArticleCategory: ArticleCategory.category_id, ArticleTag: ArticleTag.tag_id,
+          ArticleAuthor: ArticleAuthor.author_id}[link]
+    stmt = (
+        select(link.article_id, target.slug, target.name)
+        .join(target, target.id == fk)
+        .where(link.article_id.in_(ids))
+        .order_by(link.article_id, link.position)
+    )
+    return {a: [_ref(s, n) for s, n in rows] for a, rows in _grouped(session, stmt).items()}
+
+
+def build(
+    session: Session,
+    articles: list[Article],
+    *,
+    include: set[str] | frozenset[str] = INCLUDABLE,
+    fields: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Public representations of `articles`, in order. `include` names the heavy parts wanted."""
+    if not articles:
+        return []
+    wanted = set(fields) if fields else FIELDS
+    ids = [a.id for a in articles]
+
+    def need(*names: str) -> bool:
+        return any(name in wanted for name in names)
+
+    with_body = "body" in include
+    categories = _load_refs(session, ArticleCategory, Category, ids) if need("categories") else {}
+    tags = _load_refs(session, ArticleTag, Tag, ids) if need("tags") else {}
+    authors = _load_refs(session, ArticleAuthor, Author, ids) if need("authors") else {}
+    quotes = _load_quotes(session, ids) if "quotes" in include and need("quotes") else {}
+    attributions = (
+        _load_attributions(session, ids) if "attributions" in include and need("attributions") else {}
+    )
+    ref_ids = {a.category_id for a in articles if a.category_id}
+    primary = {
+        cid: _ref(slug, name)
+        for cid, slug, name in session.execute(
+            select(Category.id, Category.slug, Category.name).where(Category.id.in_(ref_ids))
+        )
+    } if ref_ids and need("category", "url", "share") else {}
+    credit_ids = {a.image_credit_source_id for a in articles if a.image_credit_source_id}
+    credits = {
+        sid: _ref(slug, name)
+        for sid, slug, name in session.execute(
+            select(Source.id, Source.slug, Source.name).where(Source.id.in_(credit_ids))
+        )
+    } if credit_ids and need("image") else {}
+    site_comments = site.get_comments(session) if need("comments") else {}
+
+    out = []
+    for a in articles:
+        category = primary.get(a.category_id) if a.category_id else None
+        url = canonical_url(a, category["slug"] if category else None)
+        image = None
+        if a.image_url:
+            image = {
+                "url": a.image_url, "alt": a.image_alt, "caption": a.image_caption,
+                "credit": a.image_credit,
+                "credit_source": credits.get(a.image_credit_source_id) if a.image_credit_source_id else None,
+            }
+        item: dict[str, Any] = {
+            "id": a.id, "slug": a.slug, "external_id": a.external_id, "url": url,
+            "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
+            "language": a.language, "status": a.status,
+            "published_at": iso(a.published_at),
+            "scheduled_at": iso(a.publish_at) if a.status == "scheduled" else None,
+            "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),
+            "version": a.version,
+            "category": category,
+            "categories": categories.get(a.id, []),
+            "tags": tags.get(a.id, []),
+            "authors": authors.get(a.id, []),
+            "image": image,
+            "comments": site.effective_comments(
+                site_comments, enabled=a.comments_enabled, reason=a.comments_reason
+            ) if site_comments else None,
+            "share": {
+                "url": url, "title": a.share_title or a.title,
+                "description": a.share_description or a.standfirst, "image": a.image_url,
+            },
+            "word_count": a.word_count, "reading_time_minutes": a.reading_time_minutes,
+        }
+        if with_body:
+            item["body"] = a.body
+            item["body_html"] = a.body_html
+        if "quotes" in include:
+            item["quotes"] = quotes.get(a.id, [])
+        if "attributions" in include:
+            item["attributions"] = attributions.get(a.id, [])
+        if fields:
+            item = {k: v for k, v in item.items() if k in wanted}
+        out.append(item)
+    return out

@@ -1,0 +1,47 @@
+"""Settings, read from the environment (prefix GAZETTE_) through get_settings() only."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GAZETTE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///gazette.db",
+        description="SQLAlchemy URL of the primary database (sqlite:///… or postgresql://…).",
+    )
+    database_replica_url: str | None = Field(
+        None, description="Optional read replica; public reads go there when set."
+    )
+    site_url: str = Field(
+        "https://www.example.org", description="Public site base URL, used for canonical links."
+    )
+    site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; ['*'] allows any."
+    )
+    secret_key: str = Field(
+        "change-me-in-production",
+        description="Signs preview tokens. Set a long random value in production.",
+    )
+    max_body_bytes: int = Field(2_000_000, description="Largest request body accepted (413 above).")
+    cache_max_age: int = Field(60, description="Cache-Control max-age of public responses, seconds.")
+    cache_stale_while_revalidate: int = Field(30, description="stale-while-revalidate, seconds.")
+    cache_stale_if_error: int = Field(86_400, description="stale-if-error, seconds.")
+    response_cache_enabled: bool = Field(True, description="Serve public GETs from memory.")
+    response_cache_max_bytes: int = Field(64_000_000, description="Bound of the response cache.")
+    scheduler_interval_seconds: float = Field(
+        5.0, description="How often scheduled articles and webhook deliveries are looked at."
+    )
+    run_background_jobs: bool = Field(
+        True, description="Whether `gazette serve` publishes scheduled articles and delivers webhooks."
+    )
+    pool_size: int = Field(10, description="Database connections per process (PostgreSQL).")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

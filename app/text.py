@@ -1,0 +1,88 @@
+"""Text helpers: slugs with accents folded, word counts, body blocks rendered to safe HTML."""
+
+import html
+import math
+import re
+import unicodedata
+from typing import Any
+
+WORDS_PER_MINUTE = 230
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*", re.UNICODE)
+
+
+def fold_accents(text: str) -> str:
+    """"Choïgou" → "Choigou", "État" → "Etat"; ligatures and the like are spelt out."""
+    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    text = text.replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def slugify(text: str, *, max_length: int = 120) -> str:
+    slug = _NON_SLUG.sub("-", fold_accents(text).lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "untitled"
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def block_text(block: dict[str, Any], quotes: dict[str, str] | None = None) -> str:
+    """The readable text of one body block (what counts as words, what search indexes)."""
+    kind = block.get("type")
+    if kind in ("paragraph", "heading"):
+        return str(block.get("text", ""))
+    if kind == "list":
+        return "\n".join(str(item) for item in block.get("items", []))
+    if kind == "quote":
+        return (quotes or {}).get(str(block.get("quote_id")), "") or str(block.get("text", ""))
+    if kind == "image":
+        return str(block.get("caption") or "")
+    return ""
+
+
+def body_text(blocks: list[dict[str, Any]], quotes: dict[str, str] | None = None) -> str:
+    return "\n\n".join(filter(None, (block_text(b, quotes) for b in blocks)))
+
+
+def reading_stats(text: str) -> tuple[int, int]:
+    """(word count, reading time in whole minutes, at least 1 when there is any text)."""
+    words = count_words(text)
+    return words, (math.ceil(words / WORDS_PER_MINUTE) if words else 0)
+
+
+def render_blocks(blocks: list[dict[str, Any]], quotes: dict[str, dict[str, Any]] | None = None) -> str:
+    """Body blocks as HTML. Every piece of text is escaped: no markup from input survives."""
+    esc = html.escape
+    out: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "paragraph":
+            out.append(f"<p>{esc(str(block.get('text', '')))}</p>")
+        elif kind == "heading":
+            level = int(block.get("level", 2))
+            out.append(f"<h{level}>{esc(str(block.get('text', '')))}</h{level}>")
+        elif kind == "list":
+            tag = "ol" if block.get("ordered") else "ul"
+            items = "".join(f"<li>{esc(str(item))}</li>" for item in block.get("items", []))
+            out.append(f"<{tag}>{items}</{tag}>")
+        elif kind == "quote":
+            quote = (quotes or {}).get(str(block.get("quote_id")), {})
+            text = quote.get("text") or block.get("text", "")
+            who = ", ".join(filter(None, [quote.get("speaker_name"), quote.get("speaker_role")]))
+            footer = f"<footer>{esc(who)}</footer>" if who else ""
+            out.append(f"<blockquote><p>{esc(str(text))}</p>{footer}</blockquote>")
+        elif kind == "image":
+            caption = " ".join(filter(None, [block.get("caption"), block.get("credit") and f"©{block['credit']}"]))
+            out.append(
+                f'<figure><img src="{esc(str(block.get("url", "")))}" alt="{esc(str(block.get("alt") or ""))}">'
+                + (f"<figcaption>{esc(caption)}</figcaption>" if caption else "")
+                + "</figure>"
+            )
+        elif kind == "embed":
+            url = esc(str(block.get("url", "")))
+            out.append(f'<figure class="embed"><a href="{url}">{url}</a></figure>')
+    return "\n".join(out)

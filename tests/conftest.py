@@ -1,0 +1,157 @@
+"""Test harness: a real server over HTTP, a fresh database state for every test.
+
+GAZETTE_TEST_DATABASE_URL picks the engine: unset, each run gets its own SQLite file;
+a postgresql:// URL names a server on which each run creates (and then drops) its own
+database, so runs side by side never meet.
+"""
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+TEST_URL = os.environ.get("GAZETTE_TEST_DATABASE_URL", "")
+IS_POSTGRES = TEST_URL.startswith("postgres")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _create_database(tmp: Path) -> tuple[str, callable]:
+    """A brand-new, empty database for this run, and a function that removes it."""
+    if not IS_POSTGRES:
+        path = tmp / "gazette-test.db"
+        return f"sqlite:///{path}", lambda: None
+    name = f"gazette_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        make_url(TEST_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(TEST_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        from app.db import make_engine
+
+        make_engine.cache_clear()  # engines keep pooled connections open
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    url, drop = _create_database(tmp_path_factory.mktemp("db"))
+    os.environ["GAZETTE_DATABASE_URL"] = url
+    os.environ["GAZETTE_RUN_BACKGROUND_JOBS"] = "false"
+    os.environ["GAZETTE_SITE_URL"] = "https://www.example.org"
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    from app import migrate
+
+    migrate.upgrade("heads", url)
+    yield url
+    from app.db import get_engine
+
+    get_engine().dispose()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def server(database_url) -> Iterator[str]:
+    """A real Gazette served by uvicorn on a loopback port, for the whole run."""
+    import uvicorn
+
+    from app.main import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _user_tables(connection) -> list[str]:  # noqa: ANN001
+    from app.db import metadata
+
+    known = [t.name for t in reversed(metadata.sorted_tables)]
+    existing = set(sa.inspect(connection).get_table_names())
+    return [t for t in known if t in existing]
+
+
+def reset_database() -> None:
+    """Empty every table: each test starts from a fresh, empty database."""
+    from app.db import get_engine
+
+    engine = get_engine()
+    with engine.begin() as c:
+        tables = _user_tables(c)
+        if engine.dialect.name == "postgresql":
+            c.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            for t in tables:
+                c.exec_driver_sql(f'DELETE FROM "{t}"')
+    for hook in RESET_HOOKS:
+        hook()
+
+
+# Things that keep state outside the database (caches, indexes) register a reset here.
+RESET_HOOKS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(request) -> Iterator[None]:
+    if "database_url" in request.fixturenames:
+        request.getfixturevalue("database_url")
+        reset_database()
+    yield
+
+
+@pytest.fixture
+def client(server) -> Iterator[httpx.Client]:
+    """An HTTP client of the running server, as a front end would hold one."""
+    with httpx.Client(base_url=server, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def session(database_url):
+    """A database session for factories; what it writes is committed by the factories."""
+    from sqlmodel import Session
+
+    from app.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set GAZETTE_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords and not IS_POSTGRES:
+            item.add_marker(skip)

@@ -1,0 +1,68 @@
+"""Factories: plain functions that write through the services and commit."""
+
+from itertools import count
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Author, Category, Person, Source, Tag
+from app.models.schemas import ArticleCreate
+from app.services import article_writes, site
+
+_n = count(1)
+
+
+def _commit(session: Session, row):  # noqa: ANN001, ANN202
+    session.add(row)
+    session.commit()
+    return row
+
+
+def make_category(session: Session, slug: str = "", *, parent: Category | None = None, **values) -> Category:
+    slug = slug or f"category-{next(_n)}"
+    values.setdefault("name", slug.replace("-", " ").title())
+    return _commit(session, Category(slug=slug, parent_id=parent.id if parent else None, **values))
+
+
+def make_person(session: Session, slug: str = "", **values) -> Person:
+    slug = slug or f"person-{next(_n)}"
+    values.setdefault("name", slug.replace("-", " ").title())
+    return _commit(session, Person(slug=slug, **values))
+
+
+def make_source(session: Session, slug: str = "", **values) -> Source:
+    slug = slug or f"source-{next(_n)}"
+    values.setdefault("name", slug.replace("-", " ").title())
+    return _commit(session, Source(slug=slug, **values))
+
+
+def make_tag(session: Session, slug: str = "", **values) -> Tag:
+    slug = slug or f"tag-{next(_n)}"
+    values.setdefault("name", slug.title())
+    return _commit(session, Tag(slug=slug, **values))
+
+
+def make_author(session: Session, slug: str = "", **values) -> Author:
+    slug = slug or f"author-{next(_n)}"
+    values.setdefault("name", slug.replace("-", " ").title())
+    return _commit(session, Author(slug=slug, **values))
+
+
+def make_article(session: Session, **overrides: Any):
+    """A published article unless `status` says otherwise; any create field may be given."""
+    n = next(_n)
+    data: dict[str, Any] = {
+        "title": f"Article {n}",
+        "status": "published",
+        "published_at": f"2020-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}Z",
+        "body": [{"type": "paragraph", "text": f"Body of article {n}."}],
+    }
+    data.update(overrides)
+    article = article_writes.create(session, ArticleCreate.model_validate(data))
+    session.commit()
+    return article
+
+
+def set_site_comments(session: Session, *, enabled: bool, reason: str | None) -> None:
+    site.set_comments(session, enabled=enabled, reason=reason)
+    session.commit()

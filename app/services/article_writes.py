@@ -153,8 +153,25 @@ def create(session: Session, data: ArticleCreate) -> Article:
     _set_attributions(session, article, data.attributions)
     quotes = _set_quotes(session, article, data.quotes)
     _set_body(session, article, data.body, quotes)
-    session.flush()
-    if article.is_public:
-        changes.record(session, resource_type="article", resource_id=article.id, op="upsert",
-                       version=article.version, purge=article_purge_keys(article))
+    after_write(session, article, was_public=False, event="article.published")
     return article
+
+
+def after_write(session: Session, article: Article, *, was_public: bool, event: str | None) -> None:
+    """What every change to an article ends with, in the same transaction as the change:
+    the search index, and, when the public could see it before or can now, the change feed,
+    the webhook outbox and the cache purge."""
+    from app.services import search  # search depends on the models, not the other way
+
+    session.flush()
+    search.index_article(session, article)
+    if article.is_public or was_public:
+        changes.record(
+            session, resource_type="article", resource_id=article.id,
+            op="upsert" if article.is_public else "delete", version=article.version,
+            event=event if (article.is_public or event in DELETE_EVENTS) else None,
+            purge=article_purge_keys(article),
+        )
+
+
+DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})

@@ -19,9 +19,11 @@ def record(
     resource_id: str,
     op: str,
     version: int,
+    event: str | None = None,
     purge: set[str] | None = None,
 ) -> Change:
-    """Log `op` ("upsert" or "delete") of a resource; `purge` adds surrogate keys to purge."""
+    """Log `op` ("upsert" or "delete") of a resource; `event` (such as "article.published")
+    names the webhook event it raises; `purge` adds surrogate keys to purge."""
     change = Change(resource_type=resource_type, resource_id=resource_id, op=op,
                     version=version, at=utcnow())
     session.add(change)

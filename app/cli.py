@@ -9,6 +9,8 @@ from app.settings import get_settings
 app = typer.Typer(help="Gazette, a headless content API for newsrooms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 
 
@@ -28,6 +30,46 @@ def db_downgrade(revision: str = typer.Argument("base")) -> None:
 
     migrate.downgrade(revision)
     console.print(f"[yellow]Database at {revision}.[/]")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option(..., "--name", help="Who or what uses the key."),
+    scopes: str = typer.Option(..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"),
+) -> None:
+    """Create an API key; the key is printed once, alone on the last line."""
+    from app.db import get_engine
+    from app.models.key import Scope
+    from app.services import keys
+
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+    known = {str(s) for s in Scope}
+    bad = [s for s in wanted if s not in known]
+    if bad or not wanted:
+        console.print(f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]")
+        raise typer.Exit(2)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        key, secret = keys.create_key(session, name=name, scopes=wanted)
+        session.commit()
+    console.print(f"Key {key.id} ({name}) with scopes {', '.join(key.scopes)}. It is shown only once:")
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from rich.table import Table
+
+    from app.db import get_engine
+    from app.services import keys
+
+    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    with Session(get_engine()) as session:
+        for key in keys.list_keys(session):
+            r = keys.represent(key)
+            table.add_row(r["id"], r["name"], ",".join(r["scopes"]), r["created_at"],
+                          r["last_used_at"] or "-", r["revoked_at"] or "-")
+    Console().print(table)
 
 
 @app.command()

@@ -11,14 +11,8 @@ from sqlmodel import Session, SQLModel
 
 from app.settings import get_settings
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-SQLModel.metadata.naming_convention = NAMING_CONVENTION
+import app.models  # noqa: F401,E402 - every table on the metadata (naming convention: models/common.py)
+
 metadata: MetaData = SQLModel.metadata
 
 

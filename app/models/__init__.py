@@ -13,10 +13,13 @@ from app.models.article import (
     SlugRedirect,
 )
 from app.models.change import Change
+from app.models.key import ApiKey, Scope
 from app.models.people import Person, Source, SourceKind
 from app.models.taxonomy import Author, Category, Tag
 
 __all__ = [
+    "ApiKey",
+    "Scope",
     "Article",
     "ArticleAuthor",
     "ArticleCategory",

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import articles, categories, directory, quotes
+from app.api.v1 import articles, categories, directory, keys, quotes
 
 router = APIRouter(prefix="/v1")
 for module_router in (
@@ -13,5 +13,6 @@ for module_router in (
     directory.sources,
     directory.tags,
     directory.authors,
+    keys.router,
 ):
     router.include_router(module_router)

@@ -1,0 +1,87 @@
+"""API keys: made once, shown once, kept as a SHA-256 hash, checked in constant time."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.errors import Forbidden, NotFound, Unauthorized
+from app.models.common import iso, utcnow
+from app.models.key import ApiKey, Scope
+
+KEY_PREFIX = "gz_"
+# last_used_at is written at most this often per key, so reads don't turn into writes.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _hash(secret: str) -> str:
+    # Keys are 256 random bits: a fast hash is enough (no dictionary to attack), and a
+    # lookup by hash keeps authentication to one indexed query.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, *, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """A new key and its secret; the secret is never stored and cannot be shown again."""
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, prefix=secret[:10], key_hash=_hash(secret),
+                 scopes=sorted({str(Scope(s)) for s in scopes}))
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def represent(key: ApiKey, secret: str | None = None) -> dict[str, Any]:
+    out = {
+        "id": key.id, "name": key.name, "scopes": key.scopes, "prefix": key.prefix,
+        "created_at": iso(key.created_at), "last_used_at": iso(key.last_used_at),
+        "revoked_at": iso(key.revoked_at),
+    }
+    if secret is not None:
+        out["key"] = secret
+    return out
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+
+
+def revoke(session: Session, key_id: str) -> None:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        raise NotFound(f"No active key with id {key_id!r}.")
+    key.revoked_at = utcnow()
+    session.add(key)
+    session.flush()
+
+
+def authenticate(session: Session, authorization: str | None) -> ApiKey:
+    """The key named by an `Authorization: Bearer …` header; 401 when missing or unknown."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.",
+                           headers={"WWW-Authenticate": 'Bearer realm="gazette"'})
+    digest = _hash(secret.strip())
+    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
+        raise Unauthorized("This API key is not valid.",
+                           headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'})
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
+        key.last_used_at = now
+        session.add(key)
+        session.flush()
+    return key
+
+
+def has_scope(key: ApiKey, scope: str) -> bool:
+    """`admin` holds every scope."""
+    return scope in key.scopes or Scope.admin in key.scopes
+
+
+def check_scope(key: ApiKey, scope: str) -> None:
+    if not has_scope(key, scope):
+        raise Forbidden(f"This key lacks the {scope!r} scope.")

@@ -8,12 +8,13 @@ from starlette.responses import RedirectResponse
 from app.db import ReadSessionDep
 from app.models.schemas import ArticleList, ArticleRead
 from app.responses import JSONBytes, page_response
-from app.services import articles
+from app.services import articles, formats
 from app.services.articles import ArticleListParams
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 
 Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
+FormatParam = Annotated[formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")]
 
 
 @router.get("", response_model=ArticleList, summary="List published articles")
@@ -24,14 +25,19 @@ def list_articles(request: Request, params: Annotated[ArticleListParams, Query()
 
 @router.get("/slug/{slug}", response_model=ArticleRead, summary="Get an article by slug",
             responses={301: {"description": "An old slug: Location names the current one."}})
-def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, fields: Fields = None):
+def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, fields: Fields = None,
+                        format: FormatParam = "json"):
     found = articles.get_by_slug(session, slug)
     if isinstance(found, str):
         target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
-    return JSONBytes(articles.represent(session, found, fields=fields))
+    body = formats.represent(session, found, format=format, fields=fields, api_base=str(request.base_url))
+    return JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
 
 
 @router.get("/{article_id}", response_model=ArticleRead, summary="Get an article")
-def get_article(article_id: str, session: ReadSessionDep, fields: Fields = None):
-    return JSONBytes(articles.represent(session, articles.get(session, article_id), fields=fields))
+def get_article(article_id: str, request: Request, session: ReadSessionDep, fields: Fields = None,
+                format: FormatParam = "json"):
+    article = articles.get(session, article_id)
+    body = formats.represent(session, article, format=format, fields=fields, api_base=str(request.base_url))
+    return JSONBytes(body, media_type=formats.MEDIA_TYPES[format])

@@ -42,9 +42,7 @@ def _create_database(tmp: Path) -> tuple[str, callable]:
     url = make_url(TEST_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
-        from app.db import make_engine
-
-        make_engine.cache_clear()  # engines keep pooled connections open
+        # FORCE: pooled connections of the server under test may still be open.
         with admin.connect() as c:
             c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()

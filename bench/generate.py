@@ -1,0 +1,154 @@
+"""Load a deterministic synthetic archive into an empty Gazette database, fast.
+
+    python bench/generate.py --database-url sqlite:////tmp/bench.db --articles 1000000 --seed 1
+    python bench/generate.py --database-url postgresql://postgres@127.0.0.1:5432/gazette_bench \
+        --articles 1000000
+"""
+
+import argparse
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.progress import (  # noqa: E402
+    BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+import datagen  # noqa: E402
+from loaders import loader_for  # noqa: E402
+
+console = Console(stderr=True)
+_ENTITIES: datagen.Entities | None = None
+_SEED = 1
+
+
+def _init_worker(entities: datagen.Entities, seed: int) -> None:
+    global _ENTITIES, _SEED
+    _ENTITIES, _SEED = entities, seed
+
+
+def _make_batch(span: tuple[int, int]) -> dict[str, list[tuple]]:
+    start, count = span
+    return datagen.article_batch(_ENTITIES, _SEED, start, count)
+
+
+def _batches(articles: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(size, articles - start)) for start in range(0, articles, size)]
+
+
+def _reindex_command() -> list[str] | None:
+    """`gazette search reindex`, when the search issue has landed it."""
+    cli = (ROOT / "app" / "cli.py").read_text(encoding="utf-8")
+    if "reindex" not in cli:
+        return None
+    return [sys.executable, "-m", "app.cli", "search", "reindex"]
+
+
+def generate(url: str, articles: int, *, seed: int, workers: int, batch: int, reindex: bool) -> dict:
+    """Migrate, then load; returns the timings and row counts."""
+    from app import migrate
+
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    migrate.upgrade("heads", url)
+    from app.db import make_engine
+
+    make_engine(url).dispose()  # the loader needs the database to itself
+    timings["migrate"] = time.perf_counter() - began
+
+    loader = loader_for(url)
+    if loader.count_articles():
+        raise SystemExit("The database already holds articles: give generate.py an empty one.")
+    entities = datagen.build_entities(seed)
+    counts: Counter[str] = Counter()
+    step = time.perf_counter()
+    loader.prepare()
+    for table in datagen.ENTITY_TABLES:
+        loader.write(table, entities.rows[table])
+        counts[table] += len(entities.rows[table])
+    loader.commit()
+
+    spans = _batches(articles, batch)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"articles → {loader.engine}", total=articles)
+        if workers > 0:
+            context = multiprocessing.get_context("fork")
+            pool = context.Pool(workers, initializer=_init_worker, initargs=(entities, seed))
+            produced = pool.imap(_make_batch, spans)
+        else:
+            _init_worker(entities, seed)
+            pool, produced = None, map(_make_batch, spans)
+        try:
+            for (_, count), rows in zip(spans, produced, strict=True):
+                for table in datagen.ARTICLE_TABLES:
+                    loader.write(table, rows[table])
+                    counts[table] += len(rows[table])
+                loader.commit()
+                progress.advance(task, count)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+    timings["load"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    with console.status("rebuilding indexes and constraints"):
+        loader.rebuild_indexes()
+    timings["indexes"] = time.perf_counter() - step
+    step = time.perf_counter()
+    with console.status("analyze"):
+        loader.analyze()
+    timings["analyze"] = time.perf_counter() - step
+
+    command = _reindex_command()
+    if reindex and command:
+        step = time.perf_counter()
+        env = {**os.environ, "GAZETTE_DATABASE_URL": url}
+        with console.status("gazette search reindex"):
+            subprocess.run(command, cwd=ROOT, env=env, check=True)
+        timings["reindex"] = time.perf_counter() - step
+    elif reindex:
+        console.print("[yellow]No `gazette search reindex` yet: search index not built.[/]")
+    timings["total"] = time.perf_counter() - began
+    return {"timings": timings, "rows": dict(counts)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="sqlite:///… or postgresql://…")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=2000, help="Articles per transaction.")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="Processes that make rows (default: the CPU count; 0 for none).")
+    parser.add_argument("--reindex", action="store_true",
+                        help="Run `gazette search reindex` afterwards, when it exists.")
+    args = parser.parse_args(argv)
+    workers = args.workers
+    if workers is None:
+        workers = (os.cpu_count() or 1) if args.articles >= 20_000 else 0
+    result = generate(args.database_url, args.articles, seed=args.seed, workers=workers,
+                      batch=max(1, min(args.batch, args.articles)), reindex=args.reindex)
+    t = result["timings"]
+    console.print(
+        f"[green]{args.articles:,} articles in {t['total']:.1f} s[/] "
+        + " · ".join(f"{k} {v:.1f} s" for k, v in t.items() if k != "total")
+    )
+    console.print("rows: " + ", ".join(f"{k} {v:,}" for k, v in result["rows"].items()))
+    if not args.reindex and _reindex_command():
+        console.print("Search index: run `gazette search reindex` (or pass --reindex).")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,8 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import errors
-from app.api import health
+from app import errors, openapi
+from app.api import feeds, health
 from app.api.v1.router import router as v1_router
 from app.settings import get_settings
 
@@ -103,4 +103,6 @@ def create_app() -> FastAPI:
         )
     app.include_router(health.router)
     app.include_router(v1_router)
+    app.include_router(feeds.router)
+    openapi.install(app)
     return app

@@ -1,0 +1,44 @@
+"""Public feeds: RSS 2.0, Atom and JSON Feed 1.1 of the latest published articles."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from app.db import ReadSessionDep
+from app.responses import JSONBytes
+from app.services import feeds
+from app.services.feeds import FeedParams
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+Params = Annotated[FeedParams, Query()]
+
+
+def _headers(params: FeedParams) -> dict[str, str]:
+    keys = "feeds articles" + (f" category:{params.category}" if params.category else "")
+    return {"Surrogate-Key": keys}
+
+
+def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> feeds.Feed:
+    return feeds.latest(session, params, feed_url=str(request.url), api_base=str(request.base_url))
+
+
+@router.get("/rss.xml", summary="RSS 2.0 feed of the latest articles",
+            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["rss"]: {}}}})
+def rss_feed(request: Request, params: Params, session: ReadSessionDep):
+    body = feeds.rss(_latest(request, session, params))
+    return Response(body, media_type=feeds.MEDIA_TYPES["rss"], headers=_headers(params))
+
+
+@router.get("/atom.xml", summary="Atom feed of the latest articles",
+            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["atom"]: {}}}})
+def atom_feed(request: Request, params: Params, session: ReadSessionDep):
+    body = feeds.atom(_latest(request, session, params))
+    return Response(body, media_type=feeds.MEDIA_TYPES["atom"], headers=_headers(params))
+
+
+@router.get("/feed.json", summary="JSON Feed 1.1 of the latest articles",
+            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["json"]: {}}}})
+def json_feed(request: Request, params: Params, session: ReadSessionDep):
+    body = feeds.json_feed(_latest(request, session, params))
+    return JSONBytes(body, media_type=feeds.MEDIA_TYPES["json"], headers=_headers(params))

@@ -14,6 +14,10 @@ router = APIRouter(prefix="/feeds", tags=["feeds"])
 Params = Annotated[FeedParams, Query()]
 
 
+def _ok(kind: str, schema_type: str) -> dict:
+    return {200: {"description": "The feed.", "content": {feeds.MEDIA_TYPES[kind]: {"schema": {"type": schema_type}}}}}
+
+
 def _headers(params: FeedParams) -> dict[str, str]:
     keys = "feeds articles" + (f" category:{params.category}" if params.category else "")
     return {"Surrogate-Key": keys}
@@ -24,21 +28,21 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> fe
 
 
 @router.get("/rss.xml", summary="RSS 2.0 feed of the latest articles",
-            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["rss"]: {}}}})
+            response_class=Response, responses=_ok("rss", "string"))
 def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     body = feeds.rss(_latest(request, session, params))
     return Response(body, media_type=feeds.MEDIA_TYPES["rss"], headers=_headers(params))
 
 
 @router.get("/atom.xml", summary="Atom feed of the latest articles",
-            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["atom"]: {}}}})
+            response_class=Response, responses=_ok("atom", "string"))
 def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     body = feeds.atom(_latest(request, session, params))
     return Response(body, media_type=feeds.MEDIA_TYPES["atom"], headers=_headers(params))
 
 
 @router.get("/feed.json", summary="JSON Feed 1.1 of the latest articles",
-            response_class=Response, responses={200: {"content": {feeds.MEDIA_TYPES["json"]: {}}}})
+            response_class=Response, responses=_ok("json", "object"))
 def json_feed(request: Request, params: Params, session: ReadSessionDep):
     body = feeds.json_feed(_latest(request, session, params))
     return JSONBytes(body, media_type=feeds.MEDIA_TYPES["json"], headers=_headers(params))

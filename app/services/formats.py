@@ -23,6 +23,16 @@ MEDIA_TYPES: dict[str, str] = {
 NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
 
 
+def openapi_content(json_schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI `content` of a response that may be any format: JSON, ninjs or JSON-LD."""
+    ninjs = {"type": "object", "required": ["uri"], "title": "ninjs",
+             "description": f"IPTC ninjs 3.1 (format=ninjs), valid against {NINJS_SCHEMA}"}
+    jsonld = {"type": "object", "required": ["@context", "@type"], "title": "NewsArticle",
+              "description": "schema.org NewsArticle as JSON-LD (format=jsonld)."}
+    return {"application/json": {"schema": {"anyOf": [json_schema, ninjs]}},
+            "application/ld+json": {"schema": jsonld}}
+
+
 def _plain_text(item: dict[str, Any]) -> str:
     quotes = {q["id"]: q["text"] for q in item.get("quotes") or []}
     return body_text(item.get("body") or [], quotes)

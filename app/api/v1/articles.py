@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse
 
 from app.db import ReadSessionDep
-from app.models.schemas import ArticleList, ArticleRead
+from app.models.schemas import ArticleList
 from app.responses import JSONBytes, page_response
 from app.services import articles, formats
 from app.services.articles import ArticleListParams
@@ -15,6 +15,9 @@ router = APIRouter(prefix="/articles", tags=["articles"])
 
 Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
 FormatParam = Annotated[formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")]
+# One article in any of its formats; the plain JSON is ArticleRead (in the components through ArticleList).
+ONE_ARTICLE = {200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content(
+    {"$ref": "#/components/schemas/ArticleRead"})}}
 
 
 @router.get("", response_model=ArticleList, summary="List published articles")
@@ -23,8 +26,8 @@ def list_articles(request: Request, params: Annotated[ArticleListParams, Query()
     return page_response(items, page, request.url)
 
 
-@router.get("/slug/{slug}", response_model=ArticleRead, summary="Get an article by slug",
-            responses={301: {"description": "An old slug: Location names the current one."}})
+@router.get("/slug/{slug}", response_model=None, summary="Get an article by slug",
+            responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}})
 def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, fields: Fields = None,
                         format: FormatParam = "json"):
     found = articles.get_by_slug(session, slug)
@@ -35,7 +38,7 @@ def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, fi
     return JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
 
 
-@router.get("/{article_id}", response_model=ArticleRead, summary="Get an article")
+@router.get("/{article_id}", response_model=None, summary="Get an article", responses=ONE_ARTICLE)
 def get_article(article_id: str, request: Request, session: ReadSessionDep, fields: Fields = None,
                 format: FormatParam = "json"):
     article = articles.get(session, article_id)

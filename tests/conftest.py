@@ -94,8 +94,9 @@ def server(database_url) -> Iterator[str]:
 
 def _user_tables(connection) -> list[str]:  # noqa: ANN001
     from app.db import metadata
+    from app.services.search import INDEX_TABLES  # engine-specific, outside the metadata
 
-    known = [t.name for t in reversed(metadata.sorted_tables)]
+    known = [*INDEX_TABLES, *(t.name for t in reversed(metadata.sorted_tables))]
     existing = set(sa.inspect(connection).get_table_names())
     return [t for t in known if t in existing]
 

@@ -97,7 +97,12 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
         keep.append(quote)
     session.flush()
     keep_ids = {q.id for q in keep}
+    from app.services import search  # the quote index changes in this same transaction
+
+    gone = select(Quote.id).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids))
+    search.unindex_quotes(session, session.scalars(gone).all())
     session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
+    search.index_quotes(session, keep)
     return keep
 
 

@@ -51,7 +51,7 @@ def public() -> ColumnElement[bool]:
     return (Article.status == ArticleStatus.published) & Article.deleted_at.is_(None)
 
 
-def _filters(session: Session, params: ArticleListParams) -> list[ColumnElement[bool]]:
+def filters(session: Session, params: ArticleListParams) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if params.category:
         ids = categories.descendant_ids(session, params.category)
@@ -94,15 +94,15 @@ def list_public(session: Session, params: ArticleListParams) -> tuple[list[dict[
     """A page of published articles with the representation asked for."""
     fields = split_csv(params.fields, field="fields", allowed=article_view.FIELDS)
     include = _include(params, fields)
-    sort = params.sort or ("relevance" if params.q else "-published_at")
-    if params.q or sort == "relevance":
+    sort = params.sort or ("relevance" if params.q is not None else "-published_at")
+    if params.q is not None or sort == "relevance":
         from app.services import search  # the search issue provides ranking
 
-        if sort == "relevance" and not params.q:
+        if sort == "relevance" and params.q is None:
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    conds = [public(), *_filters(session, params)]
+    conds = [public(), *filters(session, params)]
     column = Article.published_at if sort.endswith("published_at") else Article.updated_at
     descending = sort.startswith("-")
     stmt = select(Article).where(*conds)

@@ -62,7 +62,7 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
         conds.append(Quote.source_id == select(Source.id).where(Source.slug == params.source).scalar_subquery())
     if params.lang:
         conds.append(Quote.language == params.lang)
-    if params.q:
+    if params.q is not None:
         from app.services import search
 
         conds.append(search.quote_condition(session, params.q))

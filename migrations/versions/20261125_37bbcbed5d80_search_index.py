@@ -1,0 +1,97 @@
+"""search index: FTS5 on SQLite, tsvector + GIN on PostgreSQL
+
+Revision ID: 37bbcbed5d80
+Revises: 52d3cf320fdb
+Create Date: 2026-11-25 07:00:00
+
+The search tables are not SQLModel tables: their shape depends on the engine. On SQLite,
+`article_search` maps an article id to the integer rowid of its row in the FTS5 table
+`article_search_fts`, whose columns hold terms already analysed in Python (accents folded,
+stemmed); a trigger removes the FTS5 row with its mapping. On PostgreSQL, `article_search`
+holds a weighted tsvector built with the unaccent configurations below, under a GIN index.
+Quotes have the same pair. An existing database is filled by `gazette search reindex`.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "37bbcbed5d80"
+down_revision: str | Sequence[str] | None = "52d3cf320fdb"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (table, key column, referenced table, FTS5 columns)
+_TABLES = (
+    ("article_search", "article_id", "article", "title, standfirst, body"),
+    ("quote_search", "quote_id", "quote", "text"),
+)
+_CONFIGS = (("fr_unaccent", "french", "french_stem"), ("en_unaccent", "english", "english_stem"))
+
+
+def _sqlite_upgrade() -> None:
+    for table, key, parent, columns in _TABLES:
+        op.execute(
+            f"CREATE TABLE {table} ("
+            " id INTEGER PRIMARY KEY,"
+            f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
+            " analyser VARCHAR(8) NOT NULL,"
+            f" CONSTRAINT uq_{table}_{key} UNIQUE ({key}))"
+        )
+        # detail=full keeps positions, which "phrases" need; the terms arrive analysed.
+        op.execute(
+            f"CREATE VIRTUAL TABLE {table}_fts USING fts5({columns},"
+            " tokenize = 'unicode61 remove_diacritics 0')"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN"
+            f" DELETE FROM {table}_fts WHERE rowid = old.id; END"
+        )
+
+
+def _postgres_upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    for name, parent, stem in _CONFIGS:
+        op.execute(f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {parent})")
+        op.execute(
+            f"ALTER TEXT SEARCH CONFIGURATION {name}"
+            f" ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {stem}"
+        )
+        op.execute(
+            f"ALTER TEXT SEARCH CONFIGURATION {name}"
+            " ALTER MAPPING FOR numword, numhword, hword_numpart WITH unaccent, simple"
+        )
+    op.execute("CREATE TEXT SEARCH CONFIGURATION simple_unaccent (COPY = simple)")
+    op.execute(
+        "ALTER TEXT SEARCH CONFIGURATION simple_unaccent ALTER MAPPING FOR"
+        " hword, hword_part, word, numword, numhword, hword_numpart WITH unaccent, simple"
+    )
+    for table, key, parent, _ in _TABLES:
+        op.execute(
+            f"CREATE TABLE {table} ("
+            f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
+            " analyser VARCHAR(8) NOT NULL,"
+            " document TSVECTOR NOT NULL,"
+            f" CONSTRAINT pk_{table} PRIMARY KEY ({key}))"
+        )
+        op.execute(f"CREATE INDEX ix_{table}_document ON {table} USING gin (document)")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        _postgres_upgrade()
+    else:
+        _sqlite_upgrade()
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table, *_ in reversed(_TABLES):
+        if not postgres:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_ad")
+            op.execute(f"DROP TABLE IF EXISTS {table}_fts")
+        op.execute(f"DROP TABLE IF EXISTS {table}")
+    if postgres:
+        for name in ("simple_unaccent", "en_unaccent", "fr_unaccent"):
+            op.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}")
+        # The unaccent extension stays: it may have been there before, and others may use it.

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.models import Author, Category, Person, Source, Tag
 from app.models.schemas import ArticleCreate
 from app.services import article_writes, site
+from app.services import keys as key_service
 
 _n = count(1)
 
@@ -66,3 +67,14 @@ def make_article(session: Session, **overrides: Any):
 def set_site_comments(session: Session, *, enabled: bool, reason: str | None) -> None:
     site.set_comments(session, enabled=enabled, reason=reason)
     session.commit()
+
+
+def make_key(session: Session, *scopes: str, name: str = "test") -> str:
+    """A new API key with these scopes; returns its secret."""
+    _, secret = key_service.create_key(session, name=name, scopes=list(scopes))
+    session.commit()
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

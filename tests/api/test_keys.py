@@ -4,19 +4,7 @@ import re
 import subprocess
 import sys
 
-from sqlmodel import Session
-
-from app.services import keys as key_service
-
-
-def make_key(session: Session, *scopes: str, name: str = "test") -> str:
-    _, secret = key_service.create_key(session, name=name, scopes=list(scopes))
-    session.commit()
-    return secret
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_key
 
 
 def test_admin_creates_lists_and_revokes_keys(client, session):

@@ -11,6 +11,8 @@ db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+search_app = typer.Typer(help="The full-text search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 console = Console(stderr=True)
 
 
@@ -107,6 +109,26 @@ def serve(
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=True)
+
+
+@search_app.command("reindex")
+def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per transaction.")) -> None:
+    """Rebuild the search index of every article and quote; search keeps answering meanwhile."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from app.db import get_engine
+    from app.services import search
+
+    with Session(get_engine()) as session:
+        total = search.documents_to_index(session)
+        columns = (TextColumn("[bold]reindex"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("reindex", total=total)
+            for done in search.reindex(session, batch=batch):
+                session.commit()
+                progress.advance(task, done)
+        session.commit()
+    console.print(f"[green]Search index rebuilt: {total} articles and quotes.[/]")
 
 
 if __name__ == "__main__":

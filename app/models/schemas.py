@@ -151,6 +151,10 @@ class ArticleRead(ReadModel):
     share: ShareRead
     word_count: int
     reading_time_minutes: int
+    highlight: str | None = Field(
+        None, description="With q and highlight=true: a short passage, HTML-escaped, with the "
+        "matched words in <mark>…</mark>.",
+    )
 
 
 class ListMeta(ReadModel):

@@ -11,7 +11,8 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,9 @@ import datagen  # noqa: E402
 from loaders import loader_for  # noqa: E402
 
 console = Console(stderr=True)
+# Articles per batch and transaction. Fixed, because each batch seeds its own random
+# generator: article n is then the same whatever --articles and --workers say.
+BATCH = 2000
 _ENTITIES: datagen.Entities | None = None
 _SEED = 1
 
@@ -45,6 +49,18 @@ def _batches(articles: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(size, articles - start)) for start in range(0, articles, size)]
 
 
+def _bounded(pool, spans: list[tuple[int, int]], *, ahead: int) -> Iterator[dict]:  # noqa: ANN001
+    """Batches in order, with at most `ahead` made but not yet written: memory stays flat
+    however much faster the workers are than the database."""
+    pending: deque = deque()
+    for span in spans:
+        pending.append(pool.apply_async(_make_batch, (span,)))
+        if len(pending) > ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def _reindex_command() -> list[str] | None:
     """`gazette search reindex`, when the search issue has landed it."""
     cli = (ROOT / "app" / "cli.py").read_text(encoding="utf-8")
@@ -53,7 +69,7 @@ def _reindex_command() -> list[str] | None:
     return [sys.executable, "-m", "app.cli", "search", "reindex"]
 
 
-def generate(url: str, articles: int, *, seed: int, workers: int, batch: int, reindex: bool) -> dict:
+def generate(url: str, articles: int, *, seed: int, workers: int, reindex: bool) -> dict:
     """Migrate, then load; returns the timings and row counts."""
     from app import migrate
 
@@ -77,7 +93,7 @@ def generate(url: str, articles: int, *, seed: int, workers: int, batch: int, re
         counts[table] += len(entities.rows[table])
     loader.commit()
 
-    spans = _batches(articles, batch)
+    spans = _batches(articles, BATCH)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
@@ -85,7 +101,7 @@ def generate(url: str, articles: int, *, seed: int, workers: int, batch: int, re
         if workers > 0:
             context = multiprocessing.get_context("fork")
             pool = context.Pool(workers, initializer=_init_worker, initargs=(entities, seed))
-            produced = pool.imap(_make_batch, spans)
+            produced = _bounded(pool, spans, ahead=2 * workers)
         else:
             _init_worker(entities, seed)
             pool, produced = None, map(_make_batch, spans)
@@ -129,7 +145,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True, help="sqlite:///… or postgresql://…")
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=2000, help="Articles per transaction.")
     parser.add_argument("--workers", type=int, default=None,
                         help="Processes that make rows (default: the CPU count; 0 for none).")
     parser.add_argument("--reindex", action="store_true",
@@ -139,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     if workers is None:
         workers = (os.cpu_count() or 1) if args.articles >= 20_000 else 0
     result = generate(args.database_url, args.articles, seed=args.seed, workers=workers,
-                      batch=max(1, min(args.batch, args.articles)), reindex=args.reindex)
+                      reindex=args.reindex)
     t = result["timings"]
     console.print(
         f"[green]{args.articles:,} articles in {t['total']:.1f} s[/] "

@@ -1,0 +1,210 @@
+"""Benchmark Gazette against a bare ASGI app sending the same bytes, with wrk, in one run.
+
+    python bench/run.py --database-url sqlite:////tmp/bench.db [--duration 10] [--connections 32]
+
+Starts its own servers on 127.0.0.1 (Gazette with the response cache, Gazette without it,
+the bare app), measures each scenario for a bounded time, prints one table, stops everything.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+import loadgen  # noqa: E402
+import servers  # noqa: E402
+from scenarios import Context, export_commit, prepare_mixed, walk_cursor, working_tree_commit  # noqa: E402
+
+SCENARIOS = ("bare", "article_hot", "revalidate_304", "article_cold", "list_page1", "list_deep",
+             "category", "include", "changes", "mixed")
+console = Console(width=200)
+log = Console(stderr=True)
+
+
+@dataclass
+class Row:
+    scenario: str
+    server: str
+    what: str
+    rps: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    ratio: float | None = None
+    errors: int | None = None
+    note: str = ""
+
+
+class Runner:
+    def __init__(self, args: argparse.Namespace, ctx: Context) -> None:
+        self.args, self.ctx = args, ctx
+        self.rows: list[Row] = []
+        self.bare_rps: float | None = None
+
+    def measure(self, name: str, server: servers.Server, what: str, *, path: str = "/",
+                script: str | None = None, headers: tuple[str, ...] = (),
+                threads: int | None = None, note: str = "") -> Row:
+        args = self.args
+        url = server.url + path
+        kwargs = {"connections": args.connections, "threads": threads or args.threads,
+                  "script": script, "headers": headers}
+        log.print(f"[bold]{name}[/] {what}: warm-up {args.warmup:g} s, then {args.duration:g} s")
+        if args.warmup > 0:
+            loadgen.run(url, duration=args.warmup, **kwargs)
+        result = loadgen.run(url, duration=args.duration, **kwargs)
+        if result.extra.get("conflicts", "0") != "0":
+            note = (note + f" {result.extra['conflicts']} stale writes").strip()
+        row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
+                  result.errors, note)
+        if name == "bare":
+            self.bare_rps = result.rps
+        if self.bare_rps:
+            row.ratio = result.rps / self.bare_rps
+        self.rows.append(row)
+        return row
+
+    def skip(self, name: str, what: str, reason: str) -> None:
+        log.print(f"[yellow]{name}: skipped: {reason}[/]")
+        self.rows.append(Row(name, "-", what, note=f"skipped: {reason}"))
+
+
+def _check(url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
+    return httpx.get(url, timeout=30, **kwargs)
+
+
+def run(args: argparse.Namespace) -> dict:
+    loadgen.ensure_wrk()
+    wanted = set(args.scenarios.split(",")) if args.scenarios else set(SCENARIOS)
+    wanted.add("bare")  # every ratio needs it
+    ctx = Context.load(args.database_url, seed=args.seed)
+    log.print(f"{ctx.articles:,} articles on {ctx.engine}; hot article {ctx.hot_id}")
+    work = Path(tempfile.mkdtemp(prefix="gazette-bench-"))
+    root, commit = servers.ROOT, working_tree_commit()
+    if args.commit:
+        root = work / "tree"
+        commit = export_commit(args.commit, root)
+    log.print(f"Gazette from {root} (commit {commit})")
+    hot = servers.gazette("gazette", args.database_url, cache=True, root=root)
+    cold = servers.gazette("gazette-nocache", args.database_url, cache=False, root=root)
+    memory: dict[str, dict[str, float]] = {}
+    with hot, cold:
+        article_path = f"/v1/articles/{ctx.hot_id}"
+        first = _check(hot.url + article_path)
+        first.raise_for_status()
+        body_file = work / "article.json"
+        body_file.write_bytes(first.content)
+        etag = first.headers.get("etag")
+        runner = Runner(args, ctx)
+        with servers.bare(body_file) as bare:
+            runner.measure("bare", bare, f"bare ASGI app, the same {len(first.content):,} bytes")
+            memory["bare"] = dict(zip(("rss_mb", "peak_mb"), bare.memory(), strict=True))
+
+        if "article_hot" in wanted:
+            runner.measure("article_hot", hot, "GET one article, cache on", path=article_path)
+        if "revalidate_304" in wanted:
+            what = "GET one article with If-None-Match"
+            if not etag:
+                runner.skip("revalidate_304", what, "the article response carries no ETag yet")
+            elif (status := _check(hot.url + article_path,
+                                   headers={"If-None-Match": etag}).status_code) != 304:
+                runner.skip("revalidate_304", what, f"If-None-Match answered {status}, not 304")
+            else:
+                runner.measure("revalidate_304", hot, what, path=article_path,
+                               headers=(f"If-None-Match: {etag}",))
+        if "article_cold" in wanted:
+            paths = [f"/v1/articles/{i}" for i in ctx.sample_ids]
+            runner.measure("article_cold", cold,
+                           f"GET {len(paths):,} articles in turn, cache off (quotes, attributions)",
+                           script=loadgen.rotate_paths(paths))
+        page1 = "/v1/articles?limit=20"
+        if "list_page1" in wanted:
+            runner.measure("list_page1", cold, "GET /v1/articles page 1, cache off", path=page1)
+        if "list_deep" in wanted:
+            began = time.perf_counter()
+            page, path = walk_cursor(cold.url, page1, pages=args.deep_page, budget=args.walk_budget)
+            walked = time.perf_counter() - began
+            runner.measure("list_deep", cold, f"GET /v1/articles page {page:,} by cursor, cache off",
+                           path=path, note=f"walk to it: {walked:.0f} s")
+        if "category" in wanted:
+            runner.measure("category", cold, f"GET /v1/articles?category={ctx.category}, cache off",
+                           path=f"/v1/articles?category={ctx.category}")
+        if "include" in wanted:
+            runner.measure("include", cold, "GET /v1/articles?include=quotes,attributions, cache off",
+                           path="/v1/articles?include=quotes,attributions")
+        if "changes" in wanted:
+            what = "GET /v1/changes (first page), cache off"
+            status = _check(cold.url + "/v1/changes").status_code
+            if status != 200:
+                runner.skip("changes", what, f"GET /v1/changes answers {status}")
+            else:
+                runner.measure("changes", cold, what, path="/v1/changes")
+        if "mixed" in wanted:
+            what = "90 % GET article / 10 % PATCH article, 8 writer threads, cache on"
+            plan = prepare_mixed(hot.url, args.database_url, ctx, root=root, writers=8)
+            if isinstance(plan, str):
+                runner.skip("mixed", what, plan)
+            else:
+                runner.measure("mixed", hot, what, script=plan, threads=8)
+        for server in (hot, cold):
+            memory[server.name] = dict(zip(("rss_mb", "peak_mb"), server.memory(), strict=True))
+    return {"rows": [asdict(r) for r in runner.rows], "memory": memory,
+            "context": {**ctx.describe(), "commit": commit},
+            "duration_s": args.duration, "connections": args.connections}
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f} ms"
+
+
+def show(report: dict) -> None:
+    c = report["context"]
+    console.print(f"[bold]Gazette bench[/] · {c['articles']:,} articles on {c['engine']} · "
+                  f"{report['connections']} connections · {report['duration_s']:g} s per scenario · "
+                  f"commit {c['commit']} · {c['machine']}")
+    table = Table(show_lines=False)
+    for column in ("scenario", "req/s", "p50", "p99", "× bare", "errors", "what / note"):
+        table.add_column(column, justify="right" if column in ("req/s", "× bare", "errors") else "left")
+    for r in report["rows"]:
+        table.add_row(
+            r["scenario"], "" if r["rps"] is None else f"{r['rps']:,.0f}", _ms(r["p50_ms"]),
+            _ms(r["p99_ms"]), "" if r["ratio"] is None else f"{r['ratio']:.2f}",
+            "" if r["errors"] is None else str(r["errors"]),
+            r["what"] + (f" ({r['note']})" if r["note"] else ""),
+        )
+    console.print(table)
+    for name, m in report["memory"].items():
+        console.print(f"resident memory, {name}: {m['rss_mb']:.0f} MB now, {m['peak_mb']:.0f} MB peak")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--duration", type=float, default=10, help="Seconds per scenario.")
+    parser.add_argument("--warmup", type=float, default=2, help="Seconds of warm-up per scenario.")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (mixed uses 8).")
+    parser.add_argument("--scenarios", default="", help=f"Comma-separated subset of {','.join(SCENARIOS)}.")
+    parser.add_argument("--deep-page", type=int, default=5000, help="Page the cursor walks to.")
+    parser.add_argument("--walk-budget", type=float, default=300, help="Seconds the walk may take.")
+    parser.add_argument("--seed", type=int, default=1, help="Picks the sampled articles.")
+    parser.add_argument("--commit", help="Serve Gazette as of this git revision (e.g. HEAD) "
+                        "instead of the working tree.")
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
+    args = parser.parse_args(argv)
+    report = run(args)
+    show(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Starting and stopping uvicorn processes on 127.0.0.1, and reading their memory."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: resident memory now, and its peak."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+class Server:
+    """One uvicorn process with one worker, stopped when the block ends (or on timeout)."""
+
+    def __init__(self, name: str, app: str, *, env: dict[str, str], factory: bool = False,
+                 app_dir: Path = ROOT, cwd: Path = ROOT, log: Path | None = None) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log or Path(f"/tmp/bench-{name}-{self.port}.log")
+        # Same uvicorn, same options for Gazette and the bare app: only the app differs.
+        self.command = [
+            sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port),
+            "--app-dir", str(app_dir), "--log-level", "warning", "--no-access-log",
+            *(["--factory"] if factory else []),
+        ]
+        self.env = {**os.environ, **env}
+        self.cwd = cwd
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 60) -> None:
+        self._out = self.log.open("wb")
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=self._out,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: see {self.log}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start within {timeout:.0f} s: see {self.log}")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def memory(self) -> tuple[float, float]:
+        return rss_mb(self.pid)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self._out.close()
+
+
+def gazette(name: str, database_url: str, *, cache: bool, root: Path = ROOT) -> Server:
+    """Gazette as found in `root`: the working tree, or a commit exported by the runner."""
+    env = {
+        "GAZETTE_DATABASE_URL": database_url,
+        "GAZETTE_RUN_BACKGROUND_JOBS": "false",
+        "GAZETTE_RESPONSE_CACHE_ENABLED": "true" if cache else "false",
+    }
+    return Server(name, "app.main:create_app", env=env, factory=True, app_dir=root, cwd=root)
+
+
+def bare(body_file: Path) -> Server:
+    return Server("bare", "bare_app:app", env={"BENCH_BARE_BODY": str(body_file)}, app_dir=BENCH)

@@ -1,19 +1,22 @@
-"""Public reads of people, sources, tags and authors: one router shape, four resources."""
+"""People, sources, tags and authors: one router shape, four resources; public reads, keyed writes."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.db import ReadSessionDep
+from app.api.conditional import IfMatch, written
+from app.auth import Writer
+from app.db import ReadSessionDep, SessionDep
 from app.models import Author, Person, Source, Tag
 from app.responses import JSONBytes, page_response
-from app.services import directory
+from app.services import directory, slugged_writes
 from app.services.directory import DirectoryParams
 
 
 def directory_router(model: type, path: str, noun: str) -> APIRouter:
     router = APIRouter(prefix=f"/{path}", tags=[path])
+    kind = slugged_writes.kind_of(model)
 
     @router.get("", summary=f"List {path}", operation_id=f"list_{path}")
     def list_items(request: Request, params: Annotated[DirectoryParams, Query()], session: ReadSessionDep):
@@ -26,6 +29,24 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
         if isinstance(found, str):
             return RedirectResponse(str(request.url.replace(path=f"/v1/{path}/{found}")), status_code=301)
         return JSONBytes(directory.represent(found))
+
+    @router.post("", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}")
+    def create_item(data: kind.create, session: SessionDep, _: Writer):  # type: ignore[valid-type]
+        body = slugged_writes.create(session, kind, data)
+        return written(body, status_code=201, location=f"/v1/{path}/{body['slug']}")
+
+    @router.patch("/{slug}", summary=f"Change a {noun} (JSON Merge Patch; If-Match required)",
+                  operation_id=f"update_{noun}")
+    def update_item(slug: str, data: kind.update, session: SessionDep, _: Writer,  # type: ignore[valid-type]
+                    if_match: IfMatch = None):
+        patch = data.model_dump(mode="json", exclude_unset=True)
+        return written(slugged_writes.update(session, kind, slug, patch, if_match=if_match))
+
+    @router.delete("/{slug}", status_code=204, summary=f"Delete a {noun} (If-Match required)",
+                   operation_id=f"delete_{noun}")
+    def delete_item(slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
+        slugged_writes.delete_(session, kind, slug, if_match=if_match)
+        return Response(status_code=204)
 
     return router
 

@@ -1,12 +1,15 @@
-"""Public reads of quotes."""
+"""Quotes: public reads; create, patch and delete with a key."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from app.db import ReadSessionDep
+from app.api.conditional import IfMatch, written
+from app.auth import Writer
+from app.db import ReadSessionDep, SessionDep
+from app.models.quote_schemas import QuoteCreate, QuoteUpdate
 from app.responses import JSONBytes, page_response
-from app.services import quotes
+from app.services import quote_writes, quotes
 from app.services.quotes import QuoteListParams
 
 router = APIRouter(prefix="/quotes", tags=["quotes"])
@@ -21,3 +24,22 @@ def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], s
 @router.get("/{quote_id}", summary="Get a quote with its speaker, role, article and source")
 def get_quote(quote_id: str, session: ReadSessionDep):
     return JSONBytes(quotes.get_public(session, quote_id))
+
+
+@router.post("", status_code=201, summary="Create a quote, standalone or on an article")
+def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
+    body = quote_writes.create_quote(session, data)
+    return written(body, status_code=201, location=f"/v1/quotes/{body['id']}")
+
+
+@router.patch("/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)")
+def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
+    patch = data.model_dump(mode="json", exclude_unset=True)
+    return written(quote_writes.update_quote(session, quote_id, patch, if_match=if_match))
+
+
+@router.delete("/{quote_id}", status_code=204, summary="Delete a quote (If-Match required)",
+               responses={409: {"description": "Its article's body shows it."}})
+def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
+    quote_writes.delete_quote(session, quote_id, if_match=if_match)
+    return Response(status_code=204)

@@ -1,0 +1,97 @@
+"""What every editorial write shares: If-Match, the atomic version bump, merged-body validation."""
+
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel
+
+from app.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
+from app.models.common import utcnow
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None, current: int) -> int:
+    """The version the caller last saw: 428 without If-Match, 412 when it is not `current`.
+
+    `*` matches whatever is current; weak tags (W/"3") are taken like strong ones.
+    """
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Send If-Match with the ETag you last read, so that no one's change is lost.",
+            errors=[{"field": "If-Match", "message": "required"}],
+        )
+    tags = [tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")]
+    if "*" in tags or str(current) in tags:
+        return current
+    raise PreconditionFailed(
+        f"If-Match {if_match.strip()} is stale: the current version is {current}.",
+        headers={"ETag": etag(current)},
+    )
+
+
+def plain(value: Any) -> Any:
+    """Enum members as their values, for statements that bypass the ORM's type handling."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any]) -> None:
+    """Write `values`, version+1 and updated_at to `row` in one UPDATE … WHERE version = expected,
+    so two writers holding the same ETag cannot both win: the second gets 412."""
+    model = type(row)
+    values = {k: plain(v) for k, v in values.items()} | {"version": expected + 1, "updated_at": utcnow()}
+    stmt = (
+        update(model)
+        .where(model.id == row.id, model.version == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result = flush_or_conflict(session, lambda: session.execute(stmt), values)
+    if result.rowcount != 1:
+        raise PreconditionFailed(f"This {model.__name__.lower()} was changed meanwhile; read it again.")
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+def flush_or_conflict(session: Session, action, values: dict[str, Any]):  # noqa: ANN001
+    """Run `action` in a savepoint; a unique slug or external_id taken meanwhile is a 409, not a 500."""
+    try:
+        with session.begin_nested():
+            return action()
+    except IntegrityError:
+        field = next((f for f in ("slug", "external_id") if values.get(f) is not None), None)
+        if field is None:
+            raise
+        raise Conflict(
+            f"The {field} {values[field]!r} is taken.",
+            errors=[{"field": field, "message": f"{values[field]!r} is taken"}],
+        ) from None
+
+
+def validate(model: type[M], document: dict[str, Any]) -> M:
+    """`document` (a created or merged body) checked against `model`; 422 naming each field."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
+        ) from None
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith(("function-", "tagged-union")) and part not in ("str", "NamedRef"):
+            out += ("." if out else "") + str(part)
+    return out or "body"

@@ -14,6 +14,7 @@ from app.services.search_analysis import STOP_WORDS, analyse, normalise, words
 MAX_TERMS = 32
 _TOKEN = re.compile(r'(-?)"([^"]*)(?:"|$)|(\S+)')
 _OR = frozenset({"OR", "|"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL and friends: PostgreSQL refuses them in text
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def parse(q: str) -> Query:
     """`q` as clauses and exclusions; a 400 naming `q` when there is nothing to look for."""
     query = Query()
     pending_or = False
-    for kind, term in _tokens(q):
+    for kind, term in _tokens(_CONTROL.sub(" ", q)):
         if kind == "or":
             pending_or = bool(query.clauses)
             continue

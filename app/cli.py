@@ -1,5 +1,8 @@
 """The `gazette` command."""
 
+from contextlib import nullcontext
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from sqlmodel import Session
@@ -129,6 +132,48 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
                 progress.advance(task, done)
         session.commit()
     console.print(f"[green]Search index rebuilt: {total} articles and quotes.[/]")
+
+
+@app.command("export")
+def export_ndjson(
+    file: Path | None = typer.Argument(None, dir_okay=False, help="Write here (default: standard output)."),
+) -> None:
+    """Export all published content as NDJSON (what GET /v1/export streams)."""
+    import sys
+
+    from app.db import get_read_engine
+    from app.services import export
+
+    with Session(get_read_engine()) as session, (file.open("wb") if file else nullcontext(sys.stdout.buffer)) as out:
+        for chunk in export.stream(session):
+            out.write(chunk)
+    if file:
+        console.print(f"[green]Exported to {file}.[/]")
+
+
+@app.command("import")
+def import_ndjson(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="An NDJSON export."),
+) -> None:
+    """Import NDJSON (an upsert: articles by external_id, the rest by slug). Exits 1 if a line failed."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from app.db import get_engine
+    from app.services import bulk
+
+    columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with (Progress(*columns, console=console) as progress, file.open("rb") as handle,
+          Session(get_engine(), expire_on_commit=False) as session):
+        task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
+        report = bulk.import_file(session, handle, on_progress=lambda done: progress.update(task, completed=done))
+    console.print(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+                  f"{len(report.errors)} errors.")
+    for error in report.errors[:50]:
+        console.print(f"[red]line {error.line}[/] {error.field}: {error.message}")
+    if len(report.errors) > 50:
+        console.print(f"… and {len(report.errors) - 50} more.")
+    if report.errors:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

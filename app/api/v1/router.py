@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import articles, categories, directory, keys, quotes
+from app.api.v1 import articles, bulk, categories, directory, keys, quotes
 
 router = APIRouter(prefix="/v1")
 for module_router in (
@@ -14,5 +14,6 @@ for module_router in (
     directory.tags,
     directory.authors,
     keys.router,
+    bulk.router,
 ):
     router.include_router(module_router)

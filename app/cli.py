@@ -114,6 +114,30 @@ def serve(
                 log_level="info", proxy_headers=True)
 
 
+@app.command()
+def worker(once: bool = typer.Option(False, "--once", help="Run one round, then exit.")) -> None:
+    """Run the background jobs (webhook deliveries, scheduled publishing) until Ctrl-C.
+
+    With several `gazette serve` processes, set GAZETTE_RUN_BACKGROUND_JOBS=false on them and
+    run one or more workers; on PostgreSQL, workers never send the same delivery twice."""
+    import importlib
+    import time
+
+    from app import jobs
+
+    importlib.import_module("app.main")  # loads every module that registers a job
+    interval = get_settings().scheduler_interval_seconds
+    console.print(f"Gazette worker: {len(jobs.ROUNDS)} jobs every {interval:g} s (Ctrl-C stops).")
+    try:
+        while True:
+            jobs.run_once()
+            if once:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("[yellow]Worker stopped.[/]")
+
+
 @search_app.command("reindex")
 def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per transaction.")) -> None:
     """Rebuild the search index of every article and quote; search keeps answering meanwhile."""

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         True, description="Whether `gazette serve` publishes scheduled articles and delivers webhooks."
     )
     pool_size: int = Field(10, description="Database connections per process (PostgreSQL).")
+    webhook_backoff_base_seconds: float = Field(
+        10.0, gt=0, description="First retry of a failed webhook delivery after about this long; doubles each time."
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest wait between two tries.")
+    webhook_max_age_hours: float = Field(
+        24.0, gt=0, description="Deliveries are retried this long, then dead; a subscription failing this long is disabled."
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
 
 
 @lru_cache

@@ -16,6 +16,7 @@ from app.models.change import Change
 from app.models.key import ApiKey, Scope
 from app.models.people import Person, Source, SourceKind
 from app.models.taxonomy import Author, Category, Tag
+from app.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -37,4 +38,7 @@ __all__ = [
     "Source",
     "SourceKind",
     "Tag",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

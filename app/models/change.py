@@ -2,12 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer
+from sqlalchemy import BigInteger, Column, FetchedValue, Index, Integer
 from sqlmodel import Field, SQLModel
 
 
 class Change(SQLModel, table=True):
-    __table_args__ = (Index("ix_change_resource_type_resource_id", "resource_type", "resource_id"),)
+    """One change to public content; the feed serves rows in (txid, id) order."""
+
+    __table_args__ = (
+        Index("ix_change_resource_type_resource_id", "resource_type", "resource_id"),
+        Index("ix_change_txid_id", "txid", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
     resource_type: str = Field(max_length=20)
@@ -15,3 +20,8 @@ class Change(SQLModel, table=True):
     op: str = Field(max_length=10)
     version: int
     at: datetime
+    # The writing transaction's id, filled in by the database (the migration sets the default:
+    # pg_current_xact_id() on PostgreSQL, 0 on SQLite whose writers are serialised).
+    txid: int | None = Field(
+        default=None, sa_column=Column("txid", BigInteger(), FetchedValue(), nullable=False)
+    )

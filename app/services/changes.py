@@ -1,15 +1,69 @@
-"""Recording changes to public content, in the same transaction as the change itself.
+"""The change feed: recorded in the same transaction as the change, served exactly once.
 
-Every write to public content calls `record`: it appends to the change feed's log, and
-notes the surrogate keys whose cached responses the commit makes stale.
+Every write to public content calls `record`: it appends to the change feed's log, writes
+the webhook outbox, and notes the surrogate keys whose cached responses the commit makes stale.
+
+Why the feed is safe against commit order. On PostgreSQL, ids come from a sequence when a row
+is inserted, not when its transaction commits: a transaction holding id 10 may commit after
+one holding id 11, so a poller that remembered "after 11" would skip 10 forever. Each row
+therefore carries the id of the transaction that wrote it (`txid`, pg_current_xact_id()), and
+`list_changes` serves only rows whose transaction is older than every transaction still
+running (`txid < pg_snapshot_xmin(pg_current_snapshot())`, the snapshot of the very statement
+that reads the rows), ordered by (txid, id), with the cursor encoding (txid, id). A
+transaction still in flight has txid >= xmin, so every row it will commit sorts after any
+cursor already handed out: nothing is skipped, nothing repeats. The price: a long-running
+transaction in Gazette's database holds the feed back until it ends. On SQLite writers are serialised, so id order is commit order and txid is 0.
+
+For any one resource the feed keeps commit order too: a row's txid is raised to the largest
+txid already recorded for that resource (it is then still >= its own, so still held back while
+its transaction runs), so a later change never sorts before an earlier one.
 """
 
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, literal_column, select, tuple_
 from sqlmodel import Session
 
+from app.db import is_postgres
+from app.errors import InvalidParameter
 from app.models.change import Change
-from app.models.common import utcnow
+from app.models.common import iso, utcnow
+from app.models.webhook import RESOURCE_TYPES
+from app.query import split_csv
+from app.services import webhooks
 
 PURGE_KEYS = "gazette.purge_keys"
+FEED_KEY = "changes"  # the surrogate key of every change-feed response
+
+_CURRENT_TXID = "pg_current_xact_id()::text::bigint"
+# pg_snapshot_xmin(pg_current_snapshot()), except that transactions seen running in *another*
+# database are left out: they never write our change table, and xids are cluster-wide, so
+# without this a busy neighbour database would hold the feed back. A transaction of ours that
+# ends while this runs is absent from pg_stat_activity, so it is kept in: never unsafe.
+_HORIZON = """(
+  SELECT coalesce(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+  WHERE x::text::bigint % 4294967296 NOT IN (
+    SELECT backend_xid::text::bigint FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()))"""
+
+
+class ChangeParams(BaseModel):
+    """Query parameters of GET /v1/changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: str | None = Field(
+        None, max_length=200, description="`next_cursor` of the previous call; left out, the feed starts at the beginning."
+    )
+    limit: int = Field(500, ge=1, le=1000, description="Changes per call, 1–1000.")
+    types: str | None = Field(
+        None, max_length=200, description="Comma-separated resource types: " + ", ".join(RESOURCE_TYPES) + "."
+    )
 
 
 def record(
@@ -26,8 +80,64 @@ def record(
     names the webhook event it raises; `purge` adds surrogate keys to purge."""
     change = Change(resource_type=resource_type, resource_id=resource_id, op=op,
                     version=version, at=utcnow())
+    if is_postgres(session):
+        change.txid = _ordered_txid(resource_type, resource_id)
     session.add(change)
     keys = session.info.setdefault(PURGE_KEYS, set())
     keys.add(f"{resource_type}:{resource_id}")
+    keys.add(FEED_KEY)
     keys.update(purge or ())
+    if event:
+        webhooks.enqueue(session, event=event, resource_type=resource_type,
+                         resource_id=resource_id, op=op)
     return change
+
+
+def _ordered_txid(resource_type: str, resource_id: str):  # noqa: ANN202 - an SQL expression
+    """This transaction's id, raised to the largest already recorded for the resource."""
+    prior = Change.__table__.alias("prior")
+    latest = (
+        select(func.max(prior.c.txid))
+        .where(prior.c.resource_type == resource_type, prior.c.resource_id == resource_id)
+        .scalar_subquery()
+    )
+    return func.greatest(literal_column(_CURRENT_TXID), latest)
+
+
+def encode_cursor(txid: int, change_id: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([txid, change_id])).rstrip(b"=").decode()
+
+
+def decode_cursor(token: str) -> tuple[int, int]:
+    """The (txid, id) a cursor points after; 400 naming `since` when it is not ours."""
+    try:
+        txid, change_id = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not all(type(v) is int and 0 <= v < 2**63 for v in (txid, change_id)):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise InvalidParameter("since", "not a cursor this feed issued") from None
+    return txid, change_id
+
+
+def represent(change: Change) -> dict[str, Any]:
+    return {
+        "cursor": encode_cursor(change.txid, change.id), "type": change.resource_type,
+        "id": change.resource_id, "op": change.op, "version": change.version, "at": iso(change.at),
+    }
+
+
+def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page of the feed after `since`, and its meta. next_cursor is always given: when
+    nothing is new it is `since` again, so a poller can store it and ask later."""
+    types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
+    after = decode_cursor(params.since) if params.since else (0, 0)
+    stmt = select(Change).where(tuple_(Change.txid, Change.id) > tuple_(*after))
+    if is_postgres(session):
+        stmt = stmt.where(Change.txid < literal_column(_HORIZON))
+    if types:
+        stmt = stmt.where(Change.resource_type.in_(types))
+    rows = list(session.scalars(stmt.order_by(Change.txid, Change.id).limit(params.limit + 1)))
+    has_more = len(rows) > params.limit
+    items = [represent(c) for c in rows[: params.limit]]
+    next_cursor = items[-1]["cursor"] if items else encode_cursor(*after)
+    return items, {"next_cursor": next_cursor, "has_more": has_more}

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import articles, bulk, categories, directory, keys, quotes
+from app.api.v1 import articles, bulk, categories, changes, directory, keys, quotes, webhooks
 
 router = APIRouter(prefix="/v1")
 for module_router in (
@@ -15,5 +15,7 @@ for module_router in (
     directory.authors,
     keys.router,
     bulk.router,
+    changes.router,
+    webhooks.router,
 ):
     router.include_router(module_router)

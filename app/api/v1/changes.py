@@ -1,0 +1,21 @@
+"""The change feed: public, no key, read after a stored cursor."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.db import ReadSessionDep
+from app.responses import JSONBytes
+from app.services import changes
+from app.services.changes import ChangeParams
+
+router = APIRouter(prefix="/changes", tags=["changes"])
+
+
+@router.get("", summary="Every change to public content, in commit order, exactly once")
+def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep):
+    items, meta = changes.list_changes(session, params)
+    headers = {"Surrogate-Key": changes.FEED_KEY}
+    if meta["has_more"]:
+        headers["Link"] = f'<{request.url.include_query_params(since=meta["next_cursor"])}>; rel="next"'
+    return JSONBytes({"data": items, "meta": meta}, headers=headers)

@@ -12,8 +12,10 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import errors, openapi
+from app import metrics
 from app.api import feeds, health
 from app.api.v1.router import router as v1_router
+from app.cache.middleware import ResponseCacheMiddleware
 from app.settings import get_settings
 
 log = logging.getLogger("gazette")
@@ -74,9 +76,9 @@ async def _on_unexpected(request: Request, exc: Exception):
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from app import jobs
+    from app import cache, jobs
 
-    async with jobs.background(app):
+    async with jobs.background(app), cache.listening():
         yield
 
 
@@ -93,6 +95,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
+    app.add_middleware(ResponseCacheMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -101,7 +105,9 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Last-Modified", "Link", "Location", "Surrogate-Key"],
         )
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost: times everything below
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(v1_router)
     app.include_router(feeds.router)
     openapi.install(app)

@@ -123,6 +123,16 @@ def reset_database() -> None:
 RESET_HOOKS: list = []
 
 
+def _clear_response_cache() -> None:
+    # Tables are emptied behind the app's back (no purge): cached responses must go too.
+    from app import cache
+
+    cache.clear()
+
+
+RESET_HOOKS.append(_clear_response_cache)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(request) -> Iterator[None]:
     if "database_url" in request.fixturenames:

@@ -12,6 +12,7 @@ from app.models.article import (
     SiteSetting,
     SlugRedirect,
 )
+from app.models.cache import CachePurge
 from app.models.change import Change
 from app.models.key import ApiKey, Scope
 from app.models.people import Person, Source, SourceKind
@@ -29,6 +30,7 @@ __all__ = [
     "Attribution",
     "AttributionRole",
     "Author",
+    "CachePurge",
     "Change",
     "Category",
     "Person",

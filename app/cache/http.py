@@ -1,0 +1,119 @@
+"""HTTP caching pieces: validators, conditional requests, Accept-Encoding, compression."""
+
+import gzip
+import hashlib
+import math
+from datetime import datetime
+from email.utils import formatdate, parsedate_to_datetime
+
+import brotli
+
+# Bodies smaller than this go out as they are: compressing them saves less than it costs.
+COMPRESS_MIN = 1024
+VARY = b"Accept-Encoding, Authorization"
+# A 404 is kept only briefly by browsers and CDNs (a purge reaches CDNs, not browsers).
+NOT_FOUND_MAX_AGE = 10
+
+
+def etag_of(body: bytes, version: object = None) -> str:
+    """A strong validator: the digest of the exact bytes (which embed every version shown),
+    after the resource's own version when it has one, so that the ETag of a GET is also
+    what a PATCH takes as If-Match."""
+    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    return f"{version}-{digest}" if type(version) is int else digest
+
+
+def etag_header(etag: str, encoding: str | None) -> bytes:
+    # Each content-coding is its own representation, so each gets its own strong ETag.
+    return f'"{etag}-{encoding}"'.encode() if encoding else f'"{etag}"'.encode()
+
+
+def etag_matches(if_none_match: bytes, etag: str) -> bool:
+    """Weak comparison (RFC 9110 13.1.2), any content-coding of the same bytes matching."""
+    value = if_none_match.strip()
+    if value == b"*":
+        return True
+    wanted = etag.encode()
+    for part in value.split(b","):
+        tag = part.strip().removeprefix(b"W/").strip(b'"')
+        if tag.removesuffix(b"-br").removesuffix(b"-gzip") == wanted:
+            return True
+    return False
+
+
+def http_date(timestamp: float) -> bytes:
+    return formatdate(timestamp, usegmt=True).encode()
+
+
+def parse_http_date(value: bytes) -> float | None:
+    try:
+        parsed = parsedate_to_datetime(value.decode("latin-1"))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.timestamp() if parsed.tzinfo else None
+
+
+def parse_iso(value: str | None) -> float:
+    if not value:
+        return 0.0
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def last_modified_header(modified: float, now: float) -> bytes:
+    """Last-Modified for a representation changed at `modified` (a float).
+
+    HTTP dates have whole seconds. Promising the next whole second is safe only once it has
+    passed; until then the previous one is sent, which never validates (see `not_modified_since`),
+    so two versions within one second can never be mistaken for each other."""
+    ceiling = math.ceil(modified)
+    return http_date(ceiling if ceiling <= now else math.floor(modified))
+
+
+def not_modified_since(modified: float, if_modified_since: bytes) -> bool:
+    since = parse_http_date(if_modified_since)
+    return since is not None and modified <= since
+
+
+def choose_encoding(accept_encoding: bytes | None) -> str | None:
+    """br, else gzip, when the client accepts it (q > 0), else None (identity)."""
+    if not accept_encoding:
+        return None
+    accepted: dict[str, float] = {}
+    for item in accept_encoding.decode("latin-1").lower().split(","):
+        name, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        accepted[name.strip()] = q
+    for encoding in ("br", "gzip"):
+        if accepted.get(encoding, accepted.get("*", 0.0)) > 0:
+            return encoding
+    return None
+
+
+def compressible(content_type: bytes) -> bool:
+    kind = content_type.split(b";", 1)[0].strip().lower()
+    return kind.startswith(b"text/") or kind.endswith((b"json", b"xml")) or b"ndjson" in kind
+
+
+def compress(body: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(body, quality=5)
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def cache_control(status: int, *, max_age: int, stale_while_revalidate: int, stale_if_error: int) -> bytes:
+    if status == 404:
+        return f"public, max-age={min(max_age, NOT_FOUND_MAX_AGE)}".encode()
+    return (
+        f"public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}, "
+        f"stale-if-error={stale_if_error}"
+    ).encode()

@@ -1,0 +1,121 @@
+"""Surrogate keys: which resources a public response holds, read from its path, query and body.
+
+A key names one resource (`article:<id>`, `person:<slug>`; slugged resources also by id) or
+every list of a kind (`articles`, `people`). Writes purge the keys of what they change and
+the lists of its kind (app/cache/purge.py), so a response tagged with every resource it
+shows is purged whenever any of them changes, and by nothing else.
+"""
+
+from typing import Any
+
+import orjson
+
+# /v1/<collection> → the kind of one item; the collection's name is the key of its lists.
+COLLECTIONS = {
+    "articles": "article", "categories": "category", "quotes": "quote", "people": "person",
+    "sources": "source", "tags": "tag", "authors": "author",
+}
+LIST_KEY = {kind: name for name, kind in COLLECTIONS.items()}
+# Kinds whose other resources name them by slug (articles and quotes: by id only).
+SLUGGED = frozenset({"category", "tag", "author", "person", "source"})
+# Fields through which one representation embeds another resource.
+EMBEDDED = {
+    "category": "category", "categories": "category", "children": "category", "tags": "tag",
+    "authors": "author", "speaker": "person", "source": "source", "credit_source": "source",
+    "quotes": "quote", "article": "article",
+}
+# List filters that name a resource: the list changes when that resource does.
+FILTERS = {"tag": "tag", "author": "author", "source": "source", "speaker": "person", "article": "article"}
+# Parts of a representation that never embed a resource: not worth walking.
+OPAQUE = frozenset({"body", "body_html", "share"})
+# The header stays under CDN limits (Fastly: 16 KB); past this, embedded keys become list keys.
+HEADER_BUDGET = 8_000
+
+
+def derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> tuple[set[str], str | None]:
+    """The surrogate keys of a response, and the newest `updated_at` it shows (ISO text);
+    `doc` is its parsed JSON body, or None."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "feeds":
+        # Feeds show articles with their categories, tags and authors; few URLs, so be broad.
+        return {"feeds", "categories", "tags", "authors"}, None
+    name = parts[1] if len(parts) > 1 else ""
+    if name == "export":
+        return {"export", *COLLECTIONS}, None
+    kind = COLLECTIONS.get(name)
+    keys: set[str] = {name or "v1"}
+    doc = doc if status == 200 else None
+    newest = [""]
+    if kind is None:
+        if isinstance(doc, dict) and isinstance(doc.get("data"), list):
+            _walk(doc["data"], None, keys, newest)
+        return keys, newest[0] or None
+    if len(parts) == 2:
+        for param, value in query:
+            if param in FILTERS:
+                keys.add(f"{FILTERS[param]}:{value}")
+            elif param == "category":
+                keys.add("categories")  # which categories a slug covers depends on the tree
+        if isinstance(doc, dict):
+            _walk(doc.get("data"), kind, keys, newest)
+        return keys, newest[0] or None
+    by_slug = parts[2] == "slug" and len(parts) > 3
+    keys.add(f"{kind}:{parts[3] if by_slug else parts[2]}")
+    below = len(parts) > (4 if by_slug else 3)  # such as /v1/articles/{id}/revisions
+    if status == 200 and not below:
+        keys.discard(name)  # one resource, not a list; a 404 or 301 keeps the list key
+    if any(param == "format" and value != "json" for param, value in query):
+        keys.update(LIST_KEY.values())  # other shapes embed things under other names
+    _walk(doc, kind, keys, newest)
+    return keys, newest[0] or None
+
+
+def header_value(keys: set[str] | frozenset[str]) -> str:
+    """The Surrogate-Key header: every key, or, when that is too long, list keys for kinds
+    other than the response's own items (a write purges its kind's lists too)."""
+    value = " ".join(sorted(keys))
+    if len(value) <= HEADER_BUDGET:
+        return value
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k.split(":", 1)[0]] = counts.get(k.split(":", 1)[0], 0) + 1
+    main = max((kind for kind in counts if kind in LIST_KEY), key=counts.__getitem__, default=None)
+    compact = {k if ":" not in k or k.startswith(f"{main}:") else LIST_KEY.get(k.split(":", 1)[0], k)
+               for k in keys}
+    value = " ".join(sorted(compact))
+    if len(value) <= HEADER_BUDGET:
+        return value
+    return " ".join(sorted({LIST_KEY.get(k.split(":", 1)[0], k) for k in keys}))
+
+
+def parse(body: bytes | None) -> Any:
+    """The JSON document of a body, or None when it is not one."""
+    if not body or body[:1] not in (b"{", b"["):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _walk(node: Any, kind: str | None, keys: set[str], newest: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, kind, keys, newest)
+        return
+    if not isinstance(node, dict):
+        return
+    if kind is not None:
+        for attr in ("id", "slug") if kind in SLUGGED else ("id",):
+            value = node.get(attr)
+            if isinstance(value, str):
+                keys.add(f"{kind}:{value}")
+        parent = node.get("parent")
+        if kind == "category" and isinstance(parent, str):
+            keys.add(f"category:{parent}")
+        updated = node.get("updated_at")
+        if isinstance(updated, str) and updated > newest[0]:
+            newest[0] = updated  # one ISO format throughout: text order is time order
+    for field, value in node.items():
+        if isinstance(value, (dict, list)) and field not in OPAQUE:
+            _walk(value, EMBEDDED.get(field), keys, newest)

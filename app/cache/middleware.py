@@ -1,0 +1,236 @@
+"""The response cache: a pure ASGI middleware that answers public GETs from memory.
+
+On a hit nothing below it runs (no routing, validation, database or serialisation). On a
+miss it runs the app, then adds the HTTP caching headers (ETag, Last-Modified,
+Cache-Control, Vary, Surrogate-Key), compresses when asked, answers 304 when the client's
+copy is current, and keeps the response until a write purges one of its surrogate keys.
+"""
+
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.cache import http
+from app.cache.keys import derive, header_value, parse
+from app.cache.store import STORE, Entry
+from app.metrics import route_template
+from app.settings import get_settings
+
+PUBLIC_PREFIXES = ("/v1/", "/feeds/")
+STORED_STATUSES = frozenset({200, 301, 404})
+# Larger bodies are streamed through as they come, without an ETag (they are not buffered).
+BUFFER_LIMIT = 8_000_000
+PRIVATE = b"private, no-store"
+# Headers the cache sets itself; what the app sent for these is replaced.
+OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-modified", b"vary",
+                         b"surrogate-key"})
+
+
+class _Request:
+    """What the cache reads from a request, in one pass over its headers."""
+
+    __slots__ = ("host", "authorization", "accept_encoding", "if_none_match", "if_modified_since")
+
+    def __init__(self, scope: Scope) -> None:
+        self.host = self.authorization = self.accept_encoding = None
+        self.if_none_match = self.if_modified_since = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                self.host = value
+            elif name == b"authorization":
+                self.authorization = value
+            elif name == b"accept-encoding":
+                self.accept_encoding = value
+            elif name == b"if-none-match":
+                self.if_none_match = value
+            elif name == b"if-modified-since":
+                self.if_modified_since = value
+
+
+class _Capture:
+    """A `send` that holds the response back until it is whole, or streams it on once it
+    grows past BUFFER_LIMIT (then only headers known without the body are added)."""
+
+    def __init__(self, send: Send, head: bool, stream_headers: Any) -> None:
+        self.send, self.head, self.stream_headers = send, head, stream_headers
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.complete = self.streaming = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] != "http.response.body":
+            if message["type"] == "http.response.start":
+                self.start = message
+            else:
+                await self.send(message)
+            return
+        more = message.get("more_body", False)
+        if self.streaming:
+            if not self.head or not more:
+                await self.send({**message, "body": b""} if self.head else message)
+            return
+        self.chunks.append(message.get("body", b""))
+        self.size += len(self.chunks[-1])
+        if not more:
+            self.complete = True
+        elif self.size > BUFFER_LIMIT:
+            self.streaming = True
+            start = self.start or {"type": "http.response.start", "status": 200, "headers": []}
+            await self.send({**start, "headers": self.stream_headers(start)})
+            if not self.head:
+                await self.send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": True})
+            self.chunks = []
+
+
+def _header(headers: Any, name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
+    """Parameters sorted by name (the order of repeated ones kept): one key per meaning."""
+    if not raw:
+        return ()
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, errors="surrogateescape")
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
+
+class ResponseCacheMiddleware:
+    """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see README.md)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        settings = get_settings()
+        self.app = app
+        self.enabled = settings.response_cache_enabled
+        STORE.max_bytes = settings.response_cache_max_bytes
+        self.policy = {
+            status: http.cache_control(
+                status, max_age=settings.cache_max_age,
+                stale_while_revalidate=settings.cache_stale_while_revalidate,
+                stale_if_error=settings.cache_stale_if_error,
+            )
+            for status in STORED_STATUSES
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or not scope["path"].startswith(PUBLIC_PREFIXES)):
+            await self.app(scope, receive, send)
+            return
+        request = _Request(scope)
+        query = _query(scope["query_string"])
+        if request.authorization is not None or any(name == "preview" for name, _ in query):
+            await self.app(scope, receive, _private(send))
+            return
+        head = scope["method"] == "HEAD"
+        key = (scope["scheme"], request.host, scope["path"], query)
+        if self.enabled:
+            entry = STORE.get(key)
+            if entry is not None:
+                scope["gazette.route"] = entry.route
+                STORE.count(entry.route, hit=True)
+                await self._respond(entry, request, send, head=head, key=key, hit=True)
+                return
+        generation = STORE.generation
+        inner = {**scope, "method": "GET"} if head else scope
+        capture = _Capture(send, head, lambda start: self._stream_headers(scope["path"], query, start))
+        await self.app(inner, receive, capture)
+        route = route_template(inner)
+        scope["gazette.route"] = route
+        if capture.streaming or not capture.complete or capture.start is None:
+            return
+        body = b"".join(capture.chunks)
+        entry = self._entry(scope["path"], query, capture.start, body, route)
+        if entry is None:  # not a cacheable answer (an error, or no-store): as the app sent it
+            await send(capture.start)
+            await send({"type": "http.response.body", "body": b"" if head else body})
+            return
+        stored = self.enabled and STORE.put(key, entry, generation)
+        if self.enabled:
+            STORE.count(route, hit=False)
+        await self._respond(entry, request, send, head=head, key=key if stored else None, hit=False)
+
+    def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str) -> Entry | None:
+        status, inner = start["status"], start.get("headers", [])
+        control = _header(inner, b"cache-control") or b""
+        if status not in STORED_STATUSES or (status != 404 and b"no-store" in control):
+            return None
+        doc = parse(body) if status == 200 else None
+        keys, newest = derive(path, list(query), status, doc)
+        extra = _header(inner, b"surrogate-key")
+        keys.update(extra.decode("latin-1").split() if extra else ())
+        keys = frozenset(keys)
+        vary = _header(inner, b"vary")
+        common = [
+            (b"cache-control", self.policy[status]),
+            (b"vary", http.VARY + (b", " + vary if vary else b"")),
+            (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
+        ]
+        kept = [(name, value) for name, value in inner if name.lower() not in OWN_HEADERS]
+        content_type = _header(inner, b"content-type") or b""
+        return Entry(
+            status=status, headers=kept + common, headers_304=common, body=body,
+            etag=http.etag_of(body, doc.get("version") if isinstance(doc, dict) else None),
+            modified=max(http.parse_iso(newest), STORE.last_purge(keys)),
+            keys=keys, route=route,
+            compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
+        )
+
+    def _stream_headers(self, path: str, query: tuple, start: Message) -> list[tuple[bytes, bytes]]:
+        status, inner = start["status"], list(start.get("headers", []))
+        if status != 200 or b"no-store" in (_header(inner, b"cache-control") or b""):
+            return inner
+        keys, _ = derive(path, list(query), status, None)
+        return [(n, v) for n, v in inner if n.lower() not in OWN_HEADERS - {b"content-length"}] + [
+            (b"cache-control", self.policy[200]), (b"vary", http.VARY),
+            (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
+        ]
+
+    async def _respond(self, entry: Entry, request: _Request, send: Send, *, head: bool, key: Any,
+                       hit: bool) -> None:
+        encoding = http.choose_encoding(request.accept_encoding) if entry.compress else None
+        validators: list[tuple[bytes, bytes]] = []
+        if entry.status == 200:
+            validators = [
+                (b"etag", http.etag_header(entry.etag, encoding)),
+                (b"last-modified", http.last_modified_header(entry.modified, time.time())),
+            ]
+            if (http.etag_matches(request.if_none_match, entry.etag) if request.if_none_match is not None
+                    else request.if_modified_since is not None
+                    and http.not_modified_since(entry.modified, request.if_modified_since)):
+                await send({"type": "http.response.start", "status": 304,
+                            "headers": [*entry.headers_304, *validators, _x_cache(hit)]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        body = entry.body
+        if encoding is not None:
+            body = entry.variants.get(encoding) or http.compress(entry.body, encoding)
+            if key is not None:
+                STORE.add_variant(key, entry, encoding, body)
+            validators.append((b"content-encoding", encoding.encode()))
+        headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _x_cache(hit)]
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def _x_cache(hit: bool) -> tuple[bytes, bytes]:
+    return (b"x-cache", b"HIT" if hit else b"MISS")
+
+
+def _private(send: Send) -> Send:
+    """Answers that depend on who asks must not be kept by any cache."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if _header(headers, b"cache-control") is None:
+                headers.append((b"cache-control", PRIVATE))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped

@@ -1,0 +1,139 @@
+"""Purging on writes: keys gathered during the transaction, broadcast inside it, applied after it.
+
+Services name what they change in session.info[PURGE_KEYS] (changes.record does it for
+public content); on top of that every ORM write to a resource adds its own keys, so a write
+that bypasses the services (the demo loader, a script) still purges. At commit the keys are
+broadcast in the same transaction (NOTIFY on PostgreSQL, a row in cache_purge on SQLite), so
+only committed writes reach other processes, and this process purges its own store right
+after the commit.
+"""
+
+import logging
+import os
+import uuid
+
+from sqlalchemy import event, insert, inspect, text
+from sqlalchemy.orm import Session
+
+from app.cache.keys import LIST_KEY
+from app.cache.store import STORE
+from app.db import is_postgres
+from app.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.models.cache import CachePurge
+from app.models.common import utcnow
+
+log = logging.getLogger("gazette.cache")
+
+PURGE_KEYS = "gazette.purge_keys"  # the same name as app.services.changes.PURGE_KEYS
+PENDING = "gazette.cache.pending"  # broadcast, waiting for the commit
+CHANNEL = "gazette_purge"
+# Past this many keys one purge of everything is cheaper to say and to apply.
+MAX_KEYS = 500
+NOTIFY_BYTES = 7_000  # PostgreSQL's payload limit is 8,000 bytes (with the origin)
+_origin: dict[int, str] = {}
+SLUGGED = {Category: "category", Tag: "tag", Author: "author", Person: "person", Source: "source"}
+
+
+def keys_of(obj: object) -> set[str]:
+    """The keys a write to this row makes stale (before its services add theirs)."""
+    kind = SLUGGED.get(type(obj))
+    state = inspect(obj)
+    if kind is not None:
+        slugs = {obj.slug, *state.attrs.slug.history.deleted}
+        return {LIST_KEY[kind], f"{kind}:{obj.id}", *(f"{kind}:{s}" for s in slugs if s)}
+    if isinstance(obj, Quote):
+        articles = {obj.article_id, *state.attrs.article_id.history.deleted}
+        return {"quotes", f"quote:{obj.id}", *(f"article:{a}" for a in articles if a)}
+    if isinstance(obj, Article):
+        # Whether lists change depends on whether the public saw it: after_write knows.
+        return {f"article:{obj.id}"}
+    return set()
+
+
+def origin() -> str:
+    """This process's mark on its broadcasts: it purged itself already at commit, and the
+    echo, arriving later, would only drop responses computed since (per pid: forks differ)."""
+    pid = os.getpid()
+    if pid not in _origin:
+        _origin[pid] = "@" + uuid.uuid4().hex[:16]
+    return _origin[pid]
+
+
+def apply(keys: set[str] | frozenset[str]) -> None:
+    if keys:
+        STORE.purge(keys)
+
+
+def heard(payload: str) -> None:
+    """A broadcast from any process (`@origin key key …`): purge unless it is our own."""
+    keys = payload.split()
+    if keys and keys[0].startswith("@"):
+        if keys[0] == origin():
+            return
+        keys = keys[1:]
+    apply(set(keys))
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    keys: set[str] = set()
+    try:
+        for obj in session.new:
+            keys |= keys_of(obj)
+        for obj in session.dirty:
+            if session.is_modified(obj, include_collections=False):
+                keys |= keys_of(obj)
+        for obj in session.deleted:
+            keys |= keys_of(obj)
+    except Exception:  # noqa: BLE001 - a write must never fail for its purge: purge everything
+        log.exception("could not name what a write changed; purging every cached response")
+        keys = {"*"}
+    if keys:
+        session.info.setdefault(PURGE_KEYS, set()).update(keys)
+
+
+def _before_commit(session: Session) -> None:
+    # Also called when a savepoint is released: its keys then go out with it, and are
+    # undone with it if the transaction around it rolls back.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    keys = session.info.pop(PURGE_KEYS, None)
+    if not keys:
+        return
+    session.info.setdefault(PENDING, set()).update(keys)
+    payload = " ".join(sorted(keys)) if len(keys) <= MAX_KEYS else "*"
+    if is_postgres(session):
+        # NOTIFY is transactional: listeners hear it only if, and when, this commits.
+        for chunk in _chunks(payload):
+            session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL, "payload": f"{origin()} {chunk}"})
+    else:
+        session.execute(insert(CachePurge).values(keys=f"{origin()} {payload}", at=utcnow()))
+
+
+def _after_commit(session: Session) -> None:
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return  # a savepoint was released; the transaction goes on
+    apply(session.info.pop(PENDING, set()) | session.info.pop(PURGE_KEYS, set()))
+
+
+def _after_soft_rollback(session: Session, previous) -> None:  # noqa: ANN001
+    if previous.parent is None:
+        session.info.pop(PURGE_KEYS, None)
+        session.info.pop(PENDING, None)
+
+
+def _chunks(payload: str) -> list[str]:
+    chunks, current = [], ""
+    for key in payload.split(" "):
+        if current and len(current) + len(key) + 1 > NOTIFY_BYTES:
+            chunks.append(current)
+            current = ""
+        current = f"{current} {key}" if current else key
+    return [*chunks, current]
+
+
+event.listen(Session, "after_flush", _after_flush)
+event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "after_commit", _after_commit)
+event.listen(Session, "after_soft_rollback", _after_soft_rollback)

@@ -1,0 +1,118 @@
+"""Two Gazette processes on one database: a write through one is never served stale by the other.
+
+Each test starts two real `uvicorn` processes on loopback ports against this run's database
+(a SQLite file, or PostgreSQL), so each has its own response cache: only the purge broadcast
+(cache_purge polling on SQLite, LISTEN/NOTIFY on PostgreSQL) can keep them honest.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.editorial import create, desk, patch, publish
+from tests.factories import make_article
+
+ROOT = Path(__file__).resolve().parents[2]
+WITHIN = 1.0  # seconds: how soon the other process must stop serving what was purged
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(database_url: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server process exited"
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+@pytest.fixture
+def two_servers(database_url) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    started = [_start(database_url) for _ in range(2)]
+    try:
+        for process, url in started:
+            _wait_ready(url, process)
+        with httpx.Client(base_url=started[0][1], timeout=10) as a, httpx.Client(base_url=started[1][1], timeout=10) as b:
+            yield a, b
+    finally:
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _settles(read, fresh) -> None:  # noqa: ANN001
+    """`read()` must satisfy `fresh` within WITHIN seconds, and then every time after."""
+    deadline = time.monotonic() + WITHIN
+    while not fresh(read()):
+        assert time.monotonic() < deadline, "still served stale after the purge should have arrived"
+        time.sleep(0.02)
+    for _ in range(20):
+        assert fresh(read())
+
+
+def _warm(client: httpx.Client, path: str) -> httpx.Response:
+    """GET until the answer comes from the cache (a purge of an earlier write may still be on its way)."""
+    deadline = time.monotonic() + 2 * WITHIN
+    while (response := client.get(path)).headers["x-cache"] != "HIT":
+        assert time.monotonic() < deadline, f"{path} is not kept"
+        time.sleep(0.05)
+    return response
+
+
+def test_a_write_through_one_process_is_never_served_stale_by_the_other(two_servers, session):
+    a, b = two_servers
+    headers = desk(session)
+    article = create(a, headers, title="Avant", status="published")
+    other = make_article(session)
+    for path in (f"/v1/articles/{article['id']}", "/v1/articles", f"/v1/articles/{other.id}"):
+        _warm(b, path)
+
+    assert patch(a, headers, article, {"title": "Après"}).status_code == 200
+
+    _settles(lambda: b.get(f"/v1/articles/{article['id']}").json()["title"], lambda title: title == "Après")
+    _settles(lambda: [x["title"] for x in b.get("/v1/articles").json()["data"]], lambda titles: "Après" in titles)
+    assert b.get(f"/v1/articles/{other.id}").headers["x-cache"] == "HIT"  # precisely: not everything
+
+
+def test_an_article_published_through_one_process_appears_on_the_other(two_servers, session):
+    a, b = two_servers
+    headers = desk(session)
+    draft = create(a, headers, title="Bientôt")
+    assert _warm(b, f"/v1/articles/{draft['id']}").status_code == 404
+
+    assert publish(a, headers, draft["id"]).status_code == 200
+
+    _settles(lambda: b.get(f"/v1/articles/{draft['id']}").status_code, lambda status: status == 200)

@@ -38,7 +38,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
     # pysqlite's own transaction handling defers BEGIN; issuing BEGIN ourselves makes
     # SAVEPOINTs work and keeps SQLAlchemy in charge of transactions.
-    conn.exec_driver_sql("BEGIN")
+    # Write sessions BEGIN IMMEDIATE: they take the write lock up front and queue behind
+    # busy_timeout. A deferred one that read, then saw another writer commit, could not
+    # write any more ("database is locked", a 500) however long it waited.
+    immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache(maxsize=8)
@@ -71,7 +75,10 @@ def is_postgres(engine_or_session) -> bool:  # noqa: ANN001
 
 def get_session() -> Iterator[Session]:
     """One session per request, committed once when the endpoint returns without error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin_immediate=True)
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -92,6 +92,6 @@ def _field(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not str(part).startswith(("function-", "tagged-union")) and part not in ("str", "NamedRef"):
+        elif not str(part).startswith(("function-", "tagged-union", "constrained-")) and part not in ("str", "NamedRef"):
             out += ("." if out else "") + str(part)
     return out or "body"

@@ -1,5 +1,9 @@
 """Categories, people, sources, tags and authors written through the API with a content:write key."""
 
+import threading
+from collections import Counter
+
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -155,6 +159,25 @@ def test_patch_with_a_stale_if_match_is_412(client, writer):
 
     assert response.status_code == 412 and response.headers["etag"] == '"2"'
     assert client.get("/v1/tags/syrie").json()["name"] == "Syria"
+
+
+def test_of_writers_racing_with_the_same_etag_one_wins_and_the_rest_get_412(client, writer):
+    _create(client, writer, "tags", name="Syrie")
+    start, statuses = threading.Barrier(8), Counter()
+
+    def write(n: int) -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+            start.wait()
+            statuses[_patch(own, writer, "tags/syrie", '"1"', name=f"Syrie {n}").status_code] += 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert statuses == {200: 1, 412: 7}
+    assert client.get("/v1/tags/syrie").json()["version"] == 2
 
 
 def test_delete_without_if_match_is_428(client, writer):

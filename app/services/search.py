@@ -99,15 +99,7 @@ def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
         index_quotes(session, quotes)
         last = quotes[-1].id
         yield len(quotes)
-    # Rows whose article was deleted (or whose quote went) while no write told the index.
-    session.execute(sa.text(
-        f"DELETE FROM {ARTICLE.table} WHERE NOT EXISTS (SELECT 1 FROM article"
-        f" WHERE article.id = {ARTICLE.table}.article_id AND article.deleted_at IS NULL)"
-    ))
-    session.execute(sa.text(
-        f"DELETE FROM {QUOTE.table} WHERE NOT EXISTS"
-        f" (SELECT 1 FROM quote WHERE quote.id = {QUOTE.table}.quote_id)"
-    ))
+    engine.prune(session)
 
 
 def documents_to_index(session: Session) -> int:

@@ -52,8 +52,15 @@ def remove(session: Session, kind: Kind, keys: list[str]) -> None:
         )
 
 
-def clear(session: Session) -> None:
-    session.execute(sa.text(f"TRUNCATE {', '.join(TABLES)}"))
+def prune(session: Session) -> None:
+    """Drop index rows whose article is deleted or gone, or whose quote is gone."""
+    session.execute(sa.text(
+        "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article"
+        " WHERE article.id = m.article_id AND article.deleted_at IS NULL)"
+    ))
+    session.execute(sa.text(
+        "DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)"
+    ))
 
 
 def _term(config: sa.ColumnElement, text: str) -> sa.ColumnElement:

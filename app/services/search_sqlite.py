@@ -32,37 +32,63 @@ QUOTE = Kind("quote_search", "quote_id", ("text",))
 TABLES = (f"{ARTICLE.table}_fts", ARTICLE.table, f"{QUOTE.table}_fts", QUOTE.table)
 
 
-def write(session: Session, kind: Kind, docs: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
-    """(Re)index documents given as (key, analyser, texts in column order)."""
+def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
+    """Delete the FTS5 rows of these keys, then their mappings.
+
+    By rowid, from Python: a trigger on the mapping table would scan the whole FTS5 table
+    for each row (SQLite does not use the rowid inside a trigger's program).
+    """
     conn = session.connection()
-    columns = ", ".join(kind.columns)
-    values = ", ".join(f":c{i}" for i in range(len(kind.columns)))
-    insert_key = sa.text(
-        f"INSERT INTO {kind.table} ({kind.key}, analyser) VALUES (:key, :analyser) RETURNING id"
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        ids = conn.exec_driver_sql(f"SELECT id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all()
+        if ids:
+            conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [tuple(i) for i in ids])
+        conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE {kind.key} = ?", [(k,) for k in chunk])
+
+
+def write(session: Session, kind: Kind, docs: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
+    """(Re)index documents given as (key, analyser, texts in column order), in a few statements."""
+    by_key = {doc[0]: doc for doc in docs}
+    if not by_key:
+        return
+    conn = session.connection()
+    # Once the delete has run, this transaction holds SQLite's one write lock: max(id) cannot
+    # move under us.
+    _delete(session, kind, list(by_key))
+    start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
+    rows = list(enumerate(by_key.values(), start=start + 1))
+    conn.exec_driver_sql(
+        f"INSERT INTO {kind.table} (id, {kind.key}, analyser) VALUES (?, ?, ?)",
+        [(rowid, key, analyser) for rowid, (key, analyser, _) in rows],
     )
-    insert_fts = sa.text(f"INSERT INTO {kind.fts} (rowid, {columns}) VALUES (:rowid, {values})")
-    for key, analyser, texts in docs:
-        # The delete trigger removes the FTS5 row along with its mapping.
-        conn.execute(sa.text(f"DELETE FROM {kind.table} WHERE {kind.key} = :key"), {"key": key})
-        rowid = conn.execute(insert_key, {"key": key, "analyser": analyser}).scalar_one()
-        terms = {f"c{i}": " ".join(analyse(text, analyser)) for i, text in enumerate(texts)}
-        conn.execute(insert_fts, {"rowid": rowid, **terms})
+    marks = ", ".join("?" * len(kind.columns))
+    conn.exec_driver_sql(
+        f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
+        [(rowid, *(" ".join(analyse(t, analyser)) for t in texts)) for rowid, (_, analyser, texts) in rows],
+    )
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:
     if keys:
-        session.execute(
-            sa.text(f"DELETE FROM {kind.table} WHERE {kind.key} IN :keys").bindparams(
-                sa.bindparam("keys", expanding=True)
-            ),
-            {"keys": keys},
-        )
+        _delete(session, kind, keys)
 
 
-def clear(session: Session) -> None:
-    for kind in (ARTICLE, QUOTE):
-        session.execute(sa.text(f"DELETE FROM {kind.table}"))
-        session.execute(sa.text(f"DELETE FROM {kind.fts}"))
+def prune(session: Session) -> None:
+    """Drop index rows whose article is deleted or gone, or whose quote is gone."""
+    conn = session.connection()
+    for kind, alive in ((ARTICLE, "SELECT 1 FROM article WHERE article.id = m.article_id AND article.deleted_at IS NULL"),
+                        (QUOTE, "SELECT 1 FROM quote WHERE quote.id = m.quote_id")):
+        keys = [k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({alive})")]
+        _delete(session, kind, keys)
+        # FTS5 rows left without a mapping (a cascade from a hard delete): found through the
+        # small _docsize shadow table rather than a scan of the content.
+        orphans = conn.exec_driver_sql(
+            f"SELECT id FROM {kind.fts}_docsize WHERE id NOT IN (SELECT id FROM {kind.table})"
+        ).all()
+        if orphans:
+            conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [tuple(i) for i in orphans])
 
 
 def _phrase(terms: tuple[str, ...]) -> str:

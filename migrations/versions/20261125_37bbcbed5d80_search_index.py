@@ -7,7 +7,8 @@ Create Date: 2026-11-25 07:00:00
 The search tables are not SQLModel tables: their shape depends on the engine. On SQLite,
 `article_search` maps an article id to the integer rowid of its row in the FTS5 table
 `article_search_fts`, whose columns hold terms already analysed in Python (accents folded,
-stemmed); a trigger removes the FTS5 row with its mapping. On PostgreSQL, `article_search`
+stemmed). The code deletes the FTS5 row with its mapping: a trigger would do it with a scan
+of the whole FTS5 table per row. On PostgreSQL, `article_search`
 holds a weighted tsvector built with the unaccent configurations below, under a GIN index.
 Quotes have the same pair. An existing database is filled by `gazette search reindex`.
 """
@@ -42,10 +43,6 @@ def _sqlite_upgrade() -> None:
         op.execute(
             f"CREATE VIRTUAL TABLE {table}_fts USING fts5({columns},"
             " tokenize = 'unicode61 remove_diacritics 0')"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN"
-            f" DELETE FROM {table}_fts WHERE rowid = old.id; END"
         )
 
 
@@ -88,7 +85,7 @@ def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, *_ in reversed(_TABLES):
         if not postgres:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_ad")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_ad")  # made by an early draft of this revision
             op.execute(f"DROP TABLE IF EXISTS {table}_fts")
         op.execute(f"DROP TABLE IF EXISTS {table}")
     if postgres:

@@ -62,14 +62,15 @@ def parse_iso(value: str | None) -> float:
         return 0.0
 
 
-def last_modified_header(modified: float, now: float) -> bytes:
-    """Last-Modified for a representation changed at `modified` (a float).
+def last_modified(modified: float) -> tuple[float, bytes, bytes]:
+    """Last-Modified for a representation changed at `modified` (a float), worked out once:
+    (from when, the header from then on, the header until then).
 
     HTTP dates have whole seconds. Promising the next whole second is safe only once it has
-    passed; until then the previous one is sent, which never validates (see `not_modified_since`),
-    so two versions within one second can never be mistaken for each other."""
+    passed; until then the previous one is sent, which never validates (see
+    `not_modified_since`), so two versions within one second are never mistaken for each other."""
     ceiling = math.ceil(modified)
-    return http_date(ceiling if ceiling <= now else math.floor(modified))
+    return ceiling, http_date(ceiling), http_date(math.floor(modified))
 
 
 def not_modified_since(modified: float, if_modified_since: bytes) -> bool:

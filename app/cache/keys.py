@@ -7,6 +7,7 @@ shows is purged whenever any of them changes, and by nothing else.
 """
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -28,6 +29,7 @@ EMBEDDED = {
 FILTERS = {"tag": "tag", "author": "author", "source": "source", "speaker": "person", "article": "article"}
 # Parts of a representation that never embed a resource: not worth walking.
 OPAQUE = frozenset({"body", "body_html", "share"})
+ALL_ARTICLES = "article:*"
 # The header stays under CDN limits (Fastly: 16 KB); past this, embedded keys become list keys.
 HEADER_BUDGET = 8_000
 
@@ -35,6 +37,15 @@ HEADER_BUDGET = 8_000
 def derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> tuple[set[str], str | None]:
     """The surrogate keys of a response, and the newest `updated_at` it shows (ISO text);
     `doc` is its parsed JSON body, or None."""
+    keys, newest = _derive(path, query, status, doc)
+    if any(k.startswith("article:") for k in keys):
+        # A key of its own for "every article": what a purge of `article:*` (the site-wide
+        # comments switch) names, for CDNs that cannot purge by prefix.
+        keys.add(ALL_ARTICLES)
+    return keys, newest
+
+
+def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> tuple[set[str], str | None]:
     parts = path.strip("/").split("/")
     if parts[0] == "feeds":
         # Feeds show articles with their categories, tags and authors; few URLs, so be broad.
@@ -71,8 +82,9 @@ def derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> tu
 
 
 def header_value(keys: set[str] | frozenset[str]) -> str:
-    """The Surrogate-Key header: every key, or, when that is too long, list keys for kinds
-    other than the response's own items (a write purges its kind's lists too)."""
+    """The Surrogate-Key header: every key (percent-encoded), or, when that is too long, list
+    keys for kinds other than the response's own items (a write purges its kind's lists too)."""
+    keys = {quote(k, safe=":-_.~*@") for k in keys}  # a slug or id from a URL may hold anything
     value = " ".join(sorted(keys))
     if len(value) <= HEADER_BUDGET:
         return value

@@ -13,7 +13,7 @@ from datetime import timedelta
 import psycopg
 from sqlalchemy import Engine, delete, func, select
 
-from app.cache.purge import CHANNEL, apply, heard
+from app.cache.purge import CHANNEL, apply, apply_again, heard
 from app.cache.store import STORE
 from app.db import get_engine
 from app.models.cache import CachePurge
@@ -91,6 +91,7 @@ class PurgeListener:
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):
                     heard(note.payload)
+                apply_again()
                 if time.monotonic() - pinged > PING_EVERY_SECONDS:
                     conn.execute("SELECT 1")
                     pinged = time.monotonic()
@@ -111,6 +112,7 @@ class PurgeListener:
             for row in rows:
                 heard(row.keys)
                 last = row.id
+            apply_again()
             if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
                 pruned = time.monotonic()
                 with engine.begin() as c:

@@ -172,11 +172,12 @@ class ResponseCacheMiddleware:
             (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
         ]
         kept = [(name, value) for name, value in inner if name.lower() not in OWN_HEADERS]
+        modified = max(http.parse_iso(newest), STORE.last_purge(keys))
         content_type = _header(inner, b"content-type") or b""
         return Entry(
             status=status, headers=kept + common, headers_304=common, body=body,
             etag=http.etag_of(body, doc.get("version") if isinstance(doc, dict) else None),
-            modified=max(http.parse_iso(newest), STORE.last_purge(keys)),
+            modified=modified, last_modified=http.last_modified(modified),
             keys=keys, route=route,
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
         )
@@ -196,9 +197,10 @@ class ResponseCacheMiddleware:
         encoding = http.choose_encoding(request.accept_encoding) if entry.compress else None
         validators: list[tuple[bytes, bytes]] = []
         if entry.status == 200:
+            since, late, early = entry.last_modified
             validators = [
                 (b"etag", http.etag_header(entry.etag, encoding)),
-                (b"last-modified", http.last_modified_header(entry.modified, time.time())),
+                (b"last-modified", late if time.time() >= since else early),
             ]
             if (http.etag_matches(request.if_none_match, entry.etag) if request.if_none_match is not None
                     else request.if_modified_since is not None

@@ -10,7 +10,9 @@ after the commit.
 
 import logging
 import os
+import time
 import uuid
+from collections import deque
 
 from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from app.db import is_postgres
 from app.models import Article, Author, Category, Person, Quote, Source, Tag
 from app.models.cache import CachePurge
 from app.models.common import utcnow
+from app.settings import get_settings
 
 log = logging.getLogger("gazette.cache")
 
@@ -30,6 +33,10 @@ CHANNEL = "gazette_purge"
 # Past this many keys one purge of everything is cheaper to say and to apply.
 MAX_KEYS = 500
 NOTIFY_BYTES = 7_000  # PostgreSQL's payload limit is 8,000 bytes (with the origin)
+# With a read replica, a response computed just after a purge may still read the old rows
+# there: each purge is applied once more when the replica has had time to catch up.
+REPLICA_REPURGE_SECONDS = 2.0
+_again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
 SLUGGED = {Category: "category", Tag: "tag", Author: "author", Person: "person", Source: "source"}
 
@@ -62,6 +69,15 @@ def origin() -> str:
 def apply(keys: set[str] | frozenset[str]) -> None:
     if keys:
         STORE.purge(keys)
+        if get_settings().database_replica_url:
+            _again.append((time.monotonic() + REPLICA_REPURGE_SECONDS, frozenset(keys)))
+
+
+def apply_again() -> None:
+    """Purges whose second round is due (the listener thread calls this as it goes round)."""
+    now = time.monotonic()
+    while _again and _again[0][0] <= now:
+        STORE.purge(_again.popleft()[1])
 
 
 def heard(payload: str) -> None:

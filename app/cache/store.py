@@ -22,6 +22,7 @@ class Entry:
     body: bytes
     etag: str
     modified: float  # when what it shows last changed, at the latest (app/cache/http.py)
+    last_modified: tuple[float, bytes, bytes]  # (from when, the header then, the header before)
     keys: frozenset[str]
     route: str
     compress: bool

@@ -29,7 +29,7 @@ def export_ndjson(session: StreamSession):
 
 @router.post(
     "/import", summary="Import NDJSON: an idempotent upsert", response_model=bulk.ImportReport,
-    openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string", "description": "NDJSON lines, as GET /v1/export writes them."}}}}},
     responses={413: {"description": "The body is larger than the import limit (200 MB)."},
                415: {"description": "The body is not application/x-ndjson."}},
 )

@@ -6,6 +6,7 @@ the lists of its kind (app/cache/purge.py), so a response tagged with every reso
 shows is purged whenever any of them changes, and by nothing else.
 """
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ FILTERS = {"tag": "tag", "author": "author", "source": "source", "speaker": "per
 # Parts of a representation that never embed a resource: not worth walking.
 OPAQUE = frozenset({"body", "body_html", "share"})
 ALL_ARTICLES = "article:*"
+_PLAIN = re.compile(r"[A-Za-z0-9:._~*@-]+\Z")
 # The header stays under CDN limits (Fastly: 16 KB); past this, embedded keys become list keys.
 HEADER_BUDGET = 8_000
 
@@ -84,7 +86,8 @@ def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> t
 def header_value(keys: set[str] | frozenset[str]) -> str:
     """The Surrogate-Key header: every key (percent-encoded), or, when that is too long, list
     keys for kinds other than the response's own items (a write purges its kind's lists too)."""
-    keys = {quote(k, safe=":-_.~*@") for k in keys}  # a slug or id from a URL may hold anything
+    # A slug or id taken from a URL may hold anything: percent-encode the rare odd one.
+    keys = {k if _PLAIN.match(k) else quote(k, safe=":-_.~*@") for k in keys}
     value = " ".join(sorted(keys))
     if len(value) <= HEADER_BUDGET:
         return value

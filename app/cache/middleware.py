@@ -142,10 +142,10 @@ class ResponseCacheMiddleware:
         await self.app(inner, receive, capture)
         route = route_template(inner)
         scope["gazette.route"] = route
-        if capture.streaming or not capture.complete or capture.start is None:
+        if capture.streaming or capture.start is None:
             return
         body = b"".join(capture.chunks)
-        entry = self._entry(scope["path"], query, capture.start, body, route)
+        entry = self._entry(scope["path"], query, capture.start, body, route) if capture.complete else None
         if entry is None:  # not a cacheable answer (an error, or no-store): as the app sent it
             await send(capture.start)
             await send({"type": "http.response.body", "body": b"" if head else body})

@@ -119,7 +119,8 @@ def decode_cursor(token: str) -> tuple[int, int]:
     return txid, change_id
 
 
-def represent(change: Change) -> dict[str, Any]:
+def represent(change: Any) -> dict[str, Any]:
+    """A feed item, from a Change or a row of its columns."""
     return {
         "cursor": encode_cursor(change.txid, change.id), "type": change.resource_type,
         "id": change.resource_id, "op": change.op, "version": change.version, "at": iso(change.at),
@@ -131,12 +132,14 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
     nothing is new it is `since` again, so a poller can store it and ask later."""
     types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
     after = decode_cursor(params.since) if params.since else (0, 0)
-    stmt = select(Change).where(tuple_(Change.txid, Change.id) > tuple_(*after))
+    columns = (Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op,
+               Change.version, Change.at)
+    stmt = select(*columns).where(tuple_(Change.txid, Change.id) > tuple_(*after))
     if is_postgres(session):
         stmt = stmt.where(Change.txid < literal_column(_HORIZON))
     if types:
         stmt = stmt.where(Change.resource_type.in_(types))
-    rows = list(session.scalars(stmt.order_by(Change.txid, Change.id).limit(params.limit + 1)))
+    rows = session.execute(stmt.order_by(Change.txid, Change.id).limit(params.limit + 1)).all()
     has_more = len(rows) > params.limit
     items = [represent(c) for c in rows[: params.limit]]
     next_cursor = items[-1]["cursor"] if items else encode_cursor(*after)

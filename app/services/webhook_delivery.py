@@ -9,6 +9,7 @@ lease, so delivery is at least once; receivers deduplicate by the `webhook-id` h
 
 import math
 import random
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,9 +59,9 @@ class Policy:
                    timedelta(hours=s.webhook_max_age_hours), s.webhook_timeout_seconds)
 
     def backoff(self, attempts: int) -> timedelta:
-        """base·2^(attempts-1), capped, ±25 % jitter so failed receivers are not hit in step."""
-        delay = min(self.max_seconds, self.base_seconds * 2 ** min(attempts - 1, 60))
-        return timedelta(seconds=delay * random.uniform(0.75, 1.25))
+        """base·2^(attempts-1) ±25 % jitter (so failed receivers are not hit in step), capped."""
+        delay = self.base_seconds * 2 ** min(attempts - 1, 60) * random.uniform(0.75, 1.25)
+        return timedelta(seconds=min(self.max_seconds, delay))
 
     @property
     def lease(self) -> timedelta:
@@ -251,6 +252,10 @@ def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[
     return [represent(d, log[d.id]) for d in deliveries]
 
 
+def _is_id(value: str) -> bool:
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
+
+
 def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParams) -> tuple[list[dict[str, Any]], Page]:
     """A subscription's deliveries, newest first, each with the log of its attempts."""
     get_webhook(session, webhook_id)
@@ -259,7 +264,7 @@ def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParam
         stmt = stmt.where(WebhookDelivery.status == params.status)
     if params.cursor:
         _, after = decode_cursor(params.cursor, "-id", is_time=False)
-        if not after.isdigit() or len(after) > 18:
+        if not _is_id(after):
             raise InvalidParameter("cursor", "not a cursor this API issued")
         stmt = stmt.where(WebhookDelivery.id < int(after))
     rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(params.limit + 1)))
@@ -275,7 +280,7 @@ def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParam
 
 def retry(session: Session, webhook_id: str, delivery_id: str) -> dict[str, Any]:
     """Send a failed or dead delivery again, now, with a fresh retry window."""
-    delivery = session.get(WebhookDelivery, int(delivery_id)) if delivery_id.isdigit() and len(delivery_id) < 19 else None
+    delivery = session.get(WebhookDelivery, int(delivery_id)) if _is_id(delivery_id) else None
     if delivery is None or delivery.webhook_id != webhook_id:
         get_webhook(session, webhook_id)
         raise NotFound(f"No delivery {delivery_id!r} for webhook {webhook_id!r}.")

@@ -285,3 +285,18 @@ def test_workers_side_by_side_never_send_the_same_delivery_twice(client, session
     for article in articles[:6]:
         versions = [r["json"]["data"]["version"] for r in got if r["json"]["data"]["id"] == article.id]
         assert versions == [1, 2, 3]
+
+
+def test_delivery_log_pages_newest_first_and_filters_by_status(client, session, admin):
+    hook = _subscribe(client, admin, "https://example.org/a")
+    ids = [make_article(session).id for _ in range(3)]
+    url = f"/v1/webhooks/{hook['id']}/deliveries"
+
+    first = client.get(url, params={"limit": 2}, headers=admin).json()
+    rest = client.get(url, params={"limit": 2, "cursor": first["meta"]["next_cursor"]}, headers=admin).json()
+    pending = client.get(url, params={"status": "pending", "count": "true"}, headers=admin).json()
+    bad = client.get(url, params={"status": "lost"}, headers=admin)
+
+    assert [d["payload"]["data"]["id"] for d in first["data"] + rest["data"]] == ids[::-1]
+    assert rest["meta"]["has_more"] is False and pending["meta"]["total"] == 3
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "status"

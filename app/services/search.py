@@ -7,105 +7,31 @@ only for the others); a query is analysed once per language and matched against 
 documents of that language.
 """
 
-from collections.abc import Iterable, Iterator
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.db import is_postgres
 from app.errors import InvalidParameter
 from app.models import Article, Quote
+from app.models.common import to_utc
 from app.query import Page, after_cursor, decode_cursor, encode_cursor
-from app.services import article_view, articles, search_postgres, search_sqlite
+from app.services import article_view, articles
 from app.services.search_analysis import ANALYSERS, analyser_for
 from app.services.search_highlight import snippet
+from app.services.search_index import (  # noqa: F401 - the write side, re-exported
+    INDEX_TABLES,
+    documents_to_index,
+    engine_for,
+    index_article,
+    index_quotes,
+    reindex,
+    unindex_quotes,
+)
+from app.services.search_kinds import ARTICLE, QUOTE
 from app.services.search_parse import Plan, check_meaningful, parse, plan
-from app.services.search_sqlite import ARTICLE, QUOTE
 from app.text import body_text
-
-# Tables of the index on either engine; tests empty them along with the models' tables.
-INDEX_TABLES = tuple(dict.fromkeys((*search_sqlite.TABLES, *search_postgres.TABLES)))
-# Longer bodies are indexed up to here: far past any article, and within tsvector's 1 MB.
-MAX_INDEXED_CHARS = 200_000
-
-
-def _engine(session: Session) -> ModuleType:
-    return search_postgres if is_postgres(session) else search_sqlite
-
-
-# ---------------------------------------------------------------------------- writing
-
-
-def _article_doc(row: Any, quotes: dict[str, str]) -> tuple[str, str, tuple[str, ...]]:
-    standfirst = "\n".join(filter(None, [row.kicker, row.standfirst]))
-    body = body_text(row.body or [], quotes)[:MAX_INDEXED_CHARS]
-    return row.id, analyser_for(row.language), (row.title, standfirst, body)
-
-
-def index_article(session: Session, article: Article) -> None:
-    """Bring the search index up to date with `article`, in the caller's transaction."""
-    engine = _engine(session)
-    if article.deleted_at is not None:
-        engine.remove(session, ARTICLE, [article.id])
-        return
-    quotes = dict(session.execute(sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
-    engine.write(session, ARTICLE, [_article_doc(article, quotes)])
-
-
-def index_quotes(session: Session, quotes: Iterable[Quote]) -> None:
-    """(Re)index quotes, each in its own language, in the caller's transaction."""
-    docs = [(q.id, analyser_for(q.language), (q.text[:MAX_INDEXED_CHARS],)) for q in quotes]
-    _engine(session).write(session, QUOTE, docs)
-
-
-def unindex_quotes(session: Session, quote_ids: Iterable[str]) -> None:
-    _engine(session).remove(session, QUOTE, list(quote_ids))
-
-
-def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
-    """Rebuild the whole index in batches; yields how many documents each batch indexed.
-
-    The caller commits after each batch. Rows are replaced in place, so search keeps
-    answering while it runs; rows of deleted articles and quotes are dropped at the end.
-    """
-    engine = _engine(session)
-    columns = (Article.id, Article.title, Article.kicker, Article.standfirst, Article.body, Article.language)
-    last = ""
-    while True:
-        rows = session.execute(
-            sa.select(*columns).where(Article.deleted_at.is_(None), Article.id > last)
-            .order_by(Article.id).limit(batch)
-        ).all()
-        if not rows:
-            break
-        by_article: dict[str, dict[str, str]] = {r.id: {} for r in rows}
-        for article_id, quote_id, text in session.execute(
-            sa.select(Quote.article_id, Quote.id, Quote.text).where(Quote.article_id.in_(list(by_article)))
-        ):
-            by_article[article_id][quote_id] = text
-        engine.write(session, ARTICLE, [_article_doc(r, by_article[r.id]) for r in rows])
-        last = rows[-1].id
-        yield len(rows)
-    last = ""
-    while True:
-        quotes = session.execute(
-            sa.select(Quote.id, Quote.text, Quote.language).where(Quote.id > last).order_by(Quote.id).limit(batch)
-        ).all()
-        if not quotes:
-            break
-        index_quotes(session, quotes)
-        last = quotes[-1].id
-        yield len(quotes)
-    engine.prune(session)
-
-
-def documents_to_index(session: Session) -> int:
-    """How many documents `reindex` goes through (for a progress bar)."""
-    articles_count = session.scalar(sa.select(sa.func.count()).select_from(Article).where(Article.deleted_at.is_(None)))
-    return articles_count + session.scalar(sa.select(sa.func.count()).select_from(Quote))
 
 
 # ---------------------------------------------------------------------------- searching
@@ -121,7 +47,7 @@ def plans_for(q: str, lang: str | None = None) -> list[Plan]:
 
 def quote_condition(session: Session, q: str) -> sa.ColumnElement[bool]:
     """A condition on Quote: its text matches `q`, analysed in the quote's own language."""
-    hits = _engine(session).hits(QUOTE, plans_for(q), ranked=False).subquery("quote_hits")
+    hits = engine_for(session).hits(QUOTE, plans_for(q), ranked=False).subquery("quote_hits")
     return Quote.id.in_(sa.select(hits.c.key))
 
 
@@ -131,7 +57,7 @@ def _relevance_cursor(token: str) -> tuple[int, datetime, str]:
         rank, published = value
         if not isinstance(rank, int):
             raise ValueError
-        return rank, datetime.fromisoformat(published), row_id
+        return rank, to_utc(datetime.fromisoformat(published)), row_id
     except (TypeError, ValueError):
         raise InvalidParameter("cursor", "not a cursor this API issued") from None
 
@@ -152,48 +78,63 @@ def _highlights(session: Session, rows: list[Article], plans: list[Plan]) -> lis
     return out
 
 
+def _order(hits: sa.Subquery, sort: str) -> tuple[list[sa.ColumnElement], bool]:
+    """The columns a sort orders by, id last, and whether it descends."""
+    if sort == "relevance":
+        return [hits.c.rank, hits.c.published_at, hits.c.key], True
+    column = hits.c.published_at if sort.endswith("published_at") else hits.c.updated_at
+    return [column, hits.c.key], sort.startswith("-")
+
+
+def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: bool) -> sa.ColumnElement[bool]:
+    """The keyset condition: strictly after the row the cursor names."""
+    if sort == "relevance":
+        rank, published, row_id = _relevance_cursor(token)
+        first = columns[0] < rank
+        return sa.or_(first, sa.and_(columns[0] == rank, after_cursor(
+            columns[1], columns[2], published, row_id, descending=True)))
+    value, row_id = decode_cursor(token, sort, is_time=True)
+    if not isinstance(value, datetime):
+        raise InvalidParameter("cursor", "not a cursor this API issued")
+    return after_cursor(columns[0], columns[1], to_utc(value), row_id, descending=descending)
+
+
 def search_articles(
     session: Session, params: articles.ArticleListParams, *, sort: str,
     fields: list[str] | None, include: set[str],
 ) -> tuple[list[dict[str, Any]], Page]:
-    """A page of published articles matching `params.q`, by relevance or by a time sort."""
+    """A page of published articles matching `params.q`, by relevance or by a time sort.
+
+    The page is picked from the index rows alone (they hold the rank and the times), joined
+    to the articles only when a filter needs them; then the page's articles are loaded.
+    """
     plans = plans_for(params.q or "", params.lang)
-    ranked = sort == "relevance"
-    hits = _engine(session).hits(ARTICLE, plans, ranked=ranked).subquery("hits")
-    conds = [articles.public(), *articles.filters(session, params)]
-    stmt = sa.select(Article, hits.c.rank).join(hits, hits.c.key == Article.id).where(*conds)
-    if ranked:
-        order = (hits.c.rank.desc(), Article.published_at.desc(), Article.id.desc())
-        if params.cursor:
-            rank, published, row_id = _relevance_cursor(params.cursor)
-            stmt = stmt.where(sa.or_(
-                hits.c.rank < rank,
-                sa.and_(hits.c.rank == rank,
-                        after_cursor(Article.published_at, Article.id, published, row_id, descending=True)),
-            ))
-    else:
-        column = Article.published_at if sort.endswith("published_at") else Article.updated_at
-        descending = sort.startswith("-")
-        order = (column.desc(), Article.id.desc()) if descending else (column.asc(), Article.id.asc())
-        if params.cursor:
-            value, row_id = decode_cursor(params.cursor, sort, is_time=True)
-            stmt = stmt.where(after_cursor(column, Article.id, value, row_id, descending=descending))
-    found = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
+    hits = engine_for(session).hits(ARTICLE, plans, ranked=sort == "relevance").subquery("hits")
+    matching = sa.select(hits.c.key, hits.c.rank, hits.c.published_at, hits.c.updated_at)
+    if filters := articles.filters(session, params):
+        matching = matching.join(Article, Article.id == hits.c.key).where(*filters)
+    columns, descending = _order(hits, sort)
+    picked = matching.where(_after(params.cursor, sort, columns, descending)) if params.cursor else matching
+    direction = sa.desc if descending else sa.asc
+    page = picked.order_by(*map(direction, columns)).limit(params.limit + 1).subquery("page")
+    page_columns, _ = _order(page, sort)
+    found = session.execute(
+        sa.select(Article, page.c.rank, page.c.published_at, page.c.updated_at)
+        .join(page, page.c.key == Article.id)
+        # Index rows are only for public articles; this keeps drafts out even if one lags.
+        .where(articles.public()).order_by(*map(direction, page_columns))
+    ).all()
     has_more = len(found) > params.limit
     found = found[: params.limit]
-    rows = [article for article, _ in found]
+    rows = [article for article, *_ in found]
     next_cursor = None
-    if has_more:
-        last, rank = found[-1]
+    if has_more:  # from the index row's values: the ones the next page compares with
+        last, rank, published, updated = found[-1]
         next_cursor = (
-            encode_cursor(sort, [rank, last.published_at.isoformat()], last.id) if ranked
-            else encode_cursor(sort, getattr(last, column.key), last.id)
+            encode_cursor(sort, [rank, published.isoformat()], last.id) if sort == "relevance"
+            else encode_cursor(sort, published if sort.endswith("published_at") else updated, last.id)
         )
-    total = None
-    if params.count:
-        total = session.scalar(
-            sa.select(sa.func.count()).select_from(Article).join(hits, hits.c.key == Article.id).where(*conds)
-        )
+    total = session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) if params.count else None
     items = article_view.build(session, rows, include=include, fields=fields)
     if params.highlight:
         for item, text in zip(items, _highlights(session, rows, plans), strict=True):

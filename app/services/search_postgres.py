@@ -3,60 +3,77 @@
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
 from sqlmodel import Session
 
 from app.services.search_analysis import PG_CONFIGS
+from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
-from app.services.search_sqlite import ARTICLE, QUOTE, RANK_SCALE, Kind
 
 # ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
-WEIGHT_LETTERS = {ARTICLE: ("A", "B", "C"), QUOTE: ("A",)}
+LETTERS = "ABC"
 TABLES = (ARTICLE.table, QUOTE.table)
 
 
-def _document(kind: Kind) -> str:
-    """SQL of the weighted tsvector built from the :c0, :c1… texts in config :config."""
+def _rows(kind: Kind) -> sa.Table:
+    columns = [sa.Column(kind.key, sa.String, primary_key=True), sa.Column("analyser", sa.String),
+               sa.Column("document", TSVECTOR)]
+    if kind.dated:
+        columns += [sa.Column("published_at", TIME_TYPE), sa.Column("updated_at", TIME_TYPE)]
+    return sa.Table(kind.table, sa.MetaData(), *columns)
+
+
+_TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
+
+
+def _document(kind: Kind) -> sa.ColumnElement:
+    """The weighted tsvector built from the c0, c1… texts in the row's config."""
+    config = sa.cast(sa.bindparam("config"), REGCONFIG)
     parts = [
-        f"setweight(to_tsvector(CAST(:config AS regconfig), :c{i}), '{letter}')"
-        for i, letter in enumerate(WEIGHT_LETTERS[kind])
+        sa.func.setweight(sa.func.to_tsvector(config, sa.bindparam(f"c{i}", type_=sa.Text)),
+                          sa.literal_column(f"'{LETTERS[i]}'"), type_=TSVECTOR)
+        for i in range(len(kind.columns))
     ]
-    return " || ".join(parts)
+    document = parts[0]
+    for part in parts[1:]:
+        document = document.op("||", return_type=TSVECTOR)(part)
+    return document
 
 
-def write(session: Session, kind: Kind, docs: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
-    """(Re)index documents given as (key, analyser, texts in column order), in one round trip."""
-    rows = [
-        {"key": key, "analyser": analyser, "config": PG_CONFIGS[analyser],
-         **{f"c{i}": text for i, text in enumerate(texts)}}
-        for key, analyser, texts in docs
-    ]
+def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
+    """(Re)index documents in one statement; PostgreSQL analyses the texts itself."""
+    table = _TABLES[kind]
+    rows = []
+    for d in {doc.key: doc for doc in docs}.values():
+        row = {"k": d.key, "a": d.analyser, "config": PG_CONFIGS[d.analyser],
+               **{f"c{i}": text for i, text in enumerate(d.texts)}}
+        if kind.dated:
+            row.update(p=d.published_at, u=d.updated_at)
+        rows.append(row)
     if not rows:
         return
-    session.execute(
-        sa.text(
-            f"INSERT INTO {kind.table} ({kind.key}, analyser, document)"
-            f" VALUES (:key, :analyser, {_document(kind)})"
-            f" ON CONFLICT ({kind.key}) DO UPDATE"
-            " SET analyser = excluded.analyser, document = excluded.document"
-        ),
-        rows,
+    values = {kind.key: sa.bindparam("k"), "analyser": sa.bindparam("a"), "document": _document(kind)}
+    if kind.dated:
+        values.update(published_at=sa.bindparam("p", type_=TIME_TYPE), updated_at=sa.bindparam("u", type_=TIME_TYPE))
+    stmt = insert(table).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
     )
+    session.execute(stmt, rows)
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:
     if keys:
-        session.execute(
-            sa.text(f"DELETE FROM {kind.table} WHERE {kind.key} = ANY(:keys)"), {"keys": keys}
-        )
+        table = _TABLES[kind]
+        session.execute(sa.delete(table).where(table.c[kind.key].in_(keys)))
 
 
 def prune(session: Session) -> None:
-    """Drop index rows whose article is deleted or gone, or whose quote is gone."""
+    """Drop index rows of articles no longer public and of quotes that are gone."""
     session.execute(sa.text(
-        "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article"
-        " WHERE article.id = m.article_id AND article.deleted_at IS NULL)"
+        "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article WHERE article.id = m.article_id"
+        " AND article.status = 'published' AND article.deleted_at IS NULL)"
     ))
     session.execute(sa.text(
         "DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)"
@@ -86,19 +103,19 @@ def tsquery(plan: Plan) -> sa.ColumnElement:
 
 
 def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select:
-    """(key, rank) of the documents that match, each analysed with its own language's plan."""
-    table = sa.table(kind.table, sa.column(kind.key), sa.column("analyser"),
-                     sa.column("document", TSVECTOR))
+    """key, rank (and times) of the documents that match, each with its own language's plan."""
+    table = _TABLES[kind]
     matches, ranks = [], []
     for plan in plans:
         query = tsquery(plan)
         is_plan = table.c.analyser == plan.analyser
         matches.append(sa.and_(is_plan, table.c.document.op("@@")(query)))
         # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
-        ranks.append((is_plan, sa.func.ts_rank(sa.literal(RANK_WEIGHTS).cast(sa.ARRAY(sa.REAL)),
-                                               table.c.document, query, 1)))
+        weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
+        ranks.append((is_plan, sa.func.ts_rank(weights, table.c.document, query, 1)))
     rank = (
         sa.cast(sa.func.round(sa.case(*ranks) * RANK_SCALE), sa.BigInteger)
         if ranked else sa.literal(0, sa.BigInteger)
     )
-    return sa.select(table.c[kind.key].label("key"), rank.label("rank")).where(sa.or_(*matches))
+    times = [table.c.published_at, table.c.updated_at] if kind.dated else []
+    return sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times).where(sa.or_(*matches))

@@ -1,35 +1,29 @@
 """The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.services.search_analysis import analyse
+from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
 
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
-ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)
-RANK_SCALE = 1_000_000_000  # ranks are stored as integers so cursors compare them exactly
+WEIGHTS = (10.0, 4.0, 1.0)
+TABLES = (ARTICLE.fts, ARTICLE.table, QUOTE.fts, QUOTE.table)
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One searchable resource: its mapping table, key column and FTS5 columns."""
-
-    table: str
-    key: str
-    columns: tuple[str, ...]
-
-    @property
-    def fts(self) -> str:
-        return f"{self.table}_fts"
+def _rows(kind: Kind) -> sa.Table:
+    """The mapping table of a kind: key → the integer rowid of its FTS5 row (and its times)."""
+    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column(kind.key, sa.String),
+               sa.Column("analyser", sa.String)]
+    if kind.dated:
+        columns += [sa.Column("published_at", TIME_TYPE), sa.Column("updated_at", TIME_TYPE)]
+    return sa.Table(kind.table, sa.MetaData(), *columns)
 
 
-ARTICLE = Kind("article_search", "article_id", ("title", "standfirst", "body"))
-QUOTE = Kind("quote_search", "quote_id", ("text",))
-TABLES = (f"{ARTICLE.table}_fts", ARTICLE.table, f"{QUOTE.table}_fts", QUOTE.table)
+_TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
 
 
 def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
@@ -48,9 +42,16 @@ def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
         conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE {kind.key} = ?", [(k,) for k in chunk])
 
 
-def write(session: Session, kind: Kind, docs: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
-    """(Re)index documents given as (key, analyser, texts in column order), in a few statements."""
-    by_key = {doc[0]: doc for doc in docs}
+def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
+    row = {"id": rowid, kind.key: doc.key, "analyser": doc.analyser}
+    if kind.dated:
+        row.update(published_at=doc.published_at, updated_at=doc.updated_at)
+    return row
+
+
+def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
+    """(Re)index documents, a few statements for the whole batch."""
+    by_key = {doc.key: doc for doc in docs}
     if not by_key:
         return
     conn = session.connection()
@@ -59,14 +60,11 @@ def write(session: Session, kind: Kind, docs: Iterable[tuple[str, str, tuple[str
     _delete(session, kind, list(by_key))
     start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
     rows = list(enumerate(by_key.values(), start=start + 1))
-    conn.exec_driver_sql(
-        f"INSERT INTO {kind.table} (id, {kind.key}, analyser) VALUES (?, ?, ?)",
-        [(rowid, key, analyser) for rowid, (key, analyser, _) in rows],
-    )
+    conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in rows])
     marks = ", ".join("?" * len(kind.columns))
     conn.exec_driver_sql(
         f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
-        [(rowid, *(" ".join(analyse(t, analyser)) for t in texts)) for rowid, (_, analyser, texts) in rows],
+        [(rowid, *(" ".join(analyse(t, d.analyser)) for t in d.texts)) for rowid, d in rows],
     )
 
 
@@ -76,11 +74,15 @@ def remove(session: Session, kind: Kind, keys: list[str]) -> None:
 
 
 def prune(session: Session) -> None:
-    """Drop index rows whose article is deleted or gone, or whose quote is gone."""
+    """Drop index rows of articles no longer public and of quotes that are gone."""
     conn = session.connection()
-    for kind, alive in ((ARTICLE, "SELECT 1 FROM article WHERE article.id = m.article_id AND article.deleted_at IS NULL"),
-                        (QUOTE, "SELECT 1 FROM quote WHERE quote.id = m.quote_id")):
-        keys = [k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({alive})")]
+    alive = {
+        ARTICLE: "SELECT 1 FROM article WHERE article.id = m.article_id"
+                 " AND article.status = 'published' AND article.deleted_at IS NULL",
+        QUOTE: "SELECT 1 FROM quote WHERE quote.id = m.quote_id",
+    }
+    for kind, exists in alive.items():
+        keys = [k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({exists})")]
         _delete(session, kind, keys)
         # FTS5 rows left without a mapping (a cascade from a hard delete): found through the
         # small _docsize shadow table rather than a scan of the content.
@@ -106,21 +108,22 @@ def match_expression(plan: Plan) -> str:
     return expression
 
 
-def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select:
-    """(key, rank) of the documents that match, each analysed with its own language's plan."""
+def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select | sa.CompoundSelect:
+    """key, rank (and times) of the documents that match, each with its own language's plan."""
     fts = sa.table(kind.fts, sa.column("rowid"))
-    mapping = sa.table(kind.table, sa.column("id"), sa.column(kind.key), sa.column("analyser"))
+    rows = _TABLES[kind]
     fts_name = sa.literal_column(kind.fts)
+    times = [rows.c.published_at, rows.c.updated_at] if kind.dated else []
     selects = []
     for plan in plans:
         if ranked:
-            bm25 = sa.func.bm25(fts_name, *ARTICLE_WEIGHTS[: len(kind.columns)])
+            bm25 = sa.func.bm25(fts_name, *WEIGHTS[: len(kind.columns)])
             rank = sa.cast(sa.func.round(-bm25 * RANK_SCALE), sa.BigInteger)
         else:
             rank = sa.literal(0, sa.BigInteger)
         selects.append(
-            sa.select(mapping.c[kind.key].label("key"), rank.label("rank"))
-            .select_from(fts.join(mapping, mapping.c.id == fts.c.rowid))
-            .where(fts_name.op("MATCH")(match_expression(plan)), mapping.c.analyser == plan.analyser)
+            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times)
+            .select_from(fts.join(rows, rows.c.id == fts.c.rowid))
+            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser)
         )
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)

@@ -10,7 +10,8 @@ The search tables are not SQLModel tables: their shape depends on the engine. On
 stemmed). The code deletes the FTS5 row with its mapping: a trigger would do it with a scan
 of the whole FTS5 table per row. On PostgreSQL, `article_search`
 holds a weighted tsvector built with the unaccent configurations below, under a GIN index.
-Quotes have the same pair. An existing database is filled by `gazette search reindex`.
+Only public articles are indexed, with their publication and update times, so that a search
+sorts and pages without reading the articles. Quotes have the same pair of tables. An existing database is filled by `gazette search reindex`.
 """
 
 from collections.abc import Sequence
@@ -22,22 +23,23 @@ down_revision: str | Sequence[str] | None = "52d3cf320fdb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, key column, referenced table, FTS5 columns)
+# (table, key column, referenced table, FTS5 columns, whether rows carry the article's times)
 _TABLES = (
-    ("article_search", "article_id", "article", "title, standfirst, body"),
-    ("quote_search", "quote_id", "quote", "text"),
+    ("article_search", "article_id", "article", "title, standfirst, body", True),
+    ("quote_search", "quote_id", "quote", "text", False),
 )
 _CONFIGS = (("fr_unaccent", "french", "french_stem"), ("en_unaccent", "english", "english_stem"))
 
 
 def _sqlite_upgrade() -> None:
-    for table, key, parent, columns in _TABLES:
+    for table, key, parent, columns, dated in _TABLES:
         op.execute(
             f"CREATE TABLE {table} ("
             " id INTEGER PRIMARY KEY,"
             f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
             " analyser VARCHAR(8) NOT NULL,"
-            f" CONSTRAINT uq_{table}_{key} UNIQUE ({key}))"
+            + (" published_at DATETIME NOT NULL, updated_at DATETIME NOT NULL," if dated else "")
+            + f" CONSTRAINT uq_{table}_{key} UNIQUE ({key}))"
         )
         # detail=full keeps positions, which "phrases" need; the terms arrive analysed.
         op.execute(
@@ -63,13 +65,15 @@ def _postgres_upgrade() -> None:
         "ALTER TEXT SEARCH CONFIGURATION simple_unaccent ALTER MAPPING FOR"
         " hword, hword_part, word, numword, numhword, hword_numpart WITH unaccent, simple"
     )
-    for table, key, parent, _ in _TABLES:
+    for table, key, parent, _, dated in _TABLES:
         op.execute(
             f"CREATE TABLE {table} ("
             f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
             " analyser VARCHAR(8) NOT NULL,"
             " document TSVECTOR NOT NULL,"
-            f" CONSTRAINT pk_{table} PRIMARY KEY ({key}))"
+            + (" published_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+               " updated_at TIMESTAMP WITH TIME ZONE NOT NULL," if dated else "")
+            + f" CONSTRAINT pk_{table} PRIMARY KEY ({key}))"
         )
         op.execute(f"CREATE INDEX ix_{table}_document ON {table} USING gin (document)")
 

@@ -1,0 +1,95 @@
+"""Keeping the search index in step with the content, and rebuilding it."""
+
+from collections.abc import Iterable, Iterator
+from types import ModuleType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.db import is_postgres
+from app.models import Article, ArticleStatus, Quote
+from app.services import search_postgres, search_sqlite
+from app.services.search_analysis import analyser_for
+from app.services.search_kinds import ARTICLE, QUOTE, Doc
+from app.text import body_text
+
+# Tables of the index on either engine; tests empty them along with the models' tables.
+INDEX_TABLES = tuple(dict.fromkeys((*search_sqlite.TABLES, *search_postgres.TABLES)))
+# Longer bodies are indexed up to here: far past any article, and within tsvector's 1 MB.
+MAX_INDEXED_CHARS = 200_000
+
+
+def engine_for(session: Session) -> ModuleType:
+    return search_postgres if is_postgres(session) else search_sqlite
+
+
+def _article_doc(row: Any, quotes: dict[str, str]) -> Doc:
+    standfirst = "\n".join(filter(None, [row.kicker, row.standfirst]))
+    body = body_text(row.body or [], quotes)[:MAX_INDEXED_CHARS]
+    return Doc(row.id, analyser_for(row.language), (row.title, standfirst, body),
+               published_at=row.published_at, updated_at=row.updated_at)
+
+
+def index_article(session: Session, article: Article) -> None:
+    """Bring the search index up to date with `article`, in the caller's transaction.
+
+    Only public articles are indexed: a draft, an unpublished or a deleted article leaves it.
+    """
+    engine = engine_for(session)
+    if not article.is_public:
+        engine.remove(session, ARTICLE, [article.id])
+        return
+    quotes = dict(session.execute(sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
+    engine.write(session, ARTICLE, [_article_doc(article, quotes)])
+
+
+def index_quotes(session: Session, quotes: Iterable[Any]) -> None:
+    """(Re)index quotes, each in its own language, in the caller's transaction."""
+    docs = [Doc(q.id, analyser_for(q.language), (q.text[:MAX_INDEXED_CHARS],)) for q in quotes]
+    engine_for(session).write(session, QUOTE, docs)
+
+
+def unindex_quotes(session: Session, quote_ids: Iterable[str]) -> None:
+    engine_for(session).remove(session, QUOTE, list(quote_ids))
+
+
+def _public_articles() -> tuple[sa.ColumnElement[bool], ...]:
+    return Article.status == ArticleStatus.published, Article.deleted_at.is_(None)
+
+
+def documents_to_index(session: Session) -> int:
+    """How many documents `reindex` goes through (for a progress bar)."""
+    count = sa.select(sa.func.count()).select_from(Article).where(*_public_articles())
+    return session.scalar(count) + session.scalar(sa.select(sa.func.count()).select_from(Quote))
+
+
+def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
+    """Rebuild the whole index in batches; yields how many documents each batch indexed.
+
+    The caller commits after each batch. Rows are replaced in place, so search keeps
+    answering while it runs; rows of content no longer public are dropped at the end.
+    """
+    engine = engine_for(session)
+    columns = (Article.id, Article.title, Article.kicker, Article.standfirst, Article.body,
+               Article.language, Article.published_at, Article.updated_at)
+    last = ""
+    while rows := session.execute(
+        sa.select(*columns).where(*_public_articles(), Article.id > last).order_by(Article.id).limit(batch)
+    ).all():
+        quotes: dict[str, dict[str, str]] = {r.id: {} for r in rows}
+        for article_id, quote_id, text in session.execute(
+            sa.select(Quote.article_id, Quote.id, Quote.text).where(Quote.article_id.in_(list(quotes)))
+        ):
+            quotes[article_id][quote_id] = text
+        engine.write(session, ARTICLE, [_article_doc(r, quotes[r.id]) for r in rows])
+        last = rows[-1].id
+        yield len(rows)
+    last = ""
+    while rows := session.execute(
+        sa.select(Quote.id, Quote.text, Quote.language).where(Quote.id > last).order_by(Quote.id).limit(batch)
+    ).all():
+        index_quotes(session, rows)
+        last = rows[-1].id
+        yield len(rows)
+    engine.prune(session)

@@ -1,0 +1,40 @@
+"""What the search index holds, whatever the engine: its kinds of document and their rows."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+RANK_SCALE = 1_000_000_000  # ranks are stored as integers so that cursors compare them exactly
+TIME_TYPE = UTCDateTime()  # the type of Article.published_at: bound values compare alike
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One searchable resource: its index table, key column and text columns (by weight)."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...]
+    dated: bool  # rows carry published_at and updated_at, to sort and page without the article
+
+    @property
+    def fts(self) -> str:
+        return f"{self.table}_fts"
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document to index: its key, its analyser, its texts in column order."""
+
+    key: str
+    analyser: str
+    texts: tuple[str, ...]
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# Only public articles are in the article index; quotes are all there (a quote list checks
+# its article), so that standalone quotes are found too.
+ARTICLE = Kind("article_search", "article_id", ("title", "standfirst", "body"), dated=True)
+QUOTE = Kind("quote_search", "quote_id", ("text",), dated=False)

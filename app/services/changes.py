@@ -127,20 +127,27 @@ def represent(change: Any) -> dict[str, Any]:
     }
 
 
-def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One page of the feed after `since`, and its meta. next_cursor is always given: when
-    nothing is new it is `since` again, so a poller can store it and ask later."""
+def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+    """One page of the feed after `since`, its meta, and whether the page is settled (may be
+    cached until the next change): not when committed changes wait behind a transaction still
+    running. next_cursor is always given: when nothing is new it is `since` again."""
     types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
     after = decode_cursor(params.since) if params.since else (0, 0)
-    columns = (Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op,
-               Change.version, Change.at)
+    columns = [Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op,
+               Change.version, Change.at]
+    postgres = is_postgres(session)
+    if postgres:
+        # In the same statement (the same snapshot) as the rows: which of them are ready.
+        columns.append((Change.txid < literal_column(_HORIZON)).label("ready"))
     stmt = select(*columns).where(tuple_(Change.txid, Change.id) > tuple_(*after))
-    if is_postgres(session):
-        stmt = stmt.where(Change.txid < literal_column(_HORIZON))
     if types:
         stmt = stmt.where(Change.resource_type.in_(types))
     rows = session.execute(stmt.order_by(Change.txid, Change.id).limit(params.limit + 1)).all()
+    settled = True
+    if postgres:
+        ready = [r for r in rows if r.ready]  # a prefix: readiness only falls along (txid, id)
+        settled, rows = len(ready) == len(rows), ready
     has_more = len(rows) > params.limit
     items = [represent(c) for c in rows[: params.limit]]
     next_cursor = items[-1]["cursor"] if items else encode_cursor(*after)
-    return items, {"next_cursor": next_cursor, "has_more": has_more}
+    return items, {"next_cursor": next_cursor, "has_more": has_more}, settled or has_more

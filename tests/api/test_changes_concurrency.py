@@ -82,13 +82,15 @@ def test_an_earlier_transaction_that_commits_late_is_not_skipped(client):
         changes.record(late, resource_type="tag", resource_id="b" * 26, op="upsert", version=1)
         late.commit()
 
-        while_open = client.get("/v1/changes").json()
+        response = client.get("/v1/changes")
+        while_open = response.json()
         early.commit()
         after = client.get("/v1/changes", params={"since": while_open["meta"]["next_cursor"]}).json()
     finally:
         early.close(), late.close()
 
     assert while_open["data"] == []  # held back, not skipped: "a" is still in flight
+    assert "no-store" in response.headers["cache-control"]  # and not cached meanwhile
     assert [c["id"] for c in after["data"]] == ["a" * 26, "b" * 26]
 
 

@@ -14,8 +14,10 @@ router = APIRouter(prefix="/changes", tags=["changes"])
 
 @router.get("", summary="Every change to public content, in commit order, exactly once")
 def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep):
-    items, meta = changes.list_changes(session, params)
+    items, meta, settled = changes.list_changes(session, params)
     headers = {"Surrogate-Key": changes.FEED_KEY}
+    if not settled:  # changes wait behind a running transaction: ask again, uncached
+        headers["Cache-Control"] = "no-store"
     if meta["has_more"]:
         headers["Link"] = f'<{request.url.include_query_params(since=meta["next_cursor"])}>; rel="next"'
     return JSONBytes({"data": items, "meta": meta}, headers=headers)

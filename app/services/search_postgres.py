@@ -102,20 +102,27 @@ def tsquery(plan: Plan) -> sa.ColumnElement:
     return result
 
 
-def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select:
-    """key, rank (and times) of the documents that match, each with its own language's plan."""
+def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select | sa.CompoundSelect:
+    """key, rank (and times) of the documents that match, each with its own language's plan.
+
+    One branch per language, so that each reads its matches' tsvectors once (to rank them),
+    and each tsquery is built once per statement (a scalar subquery), not once per row.
+    """
     table = _TABLES[kind]
-    matches, ranks = [], []
-    for plan in plans:
-        query = tsquery(plan)
-        is_plan = table.c.analyser == plan.analyser
-        matches.append(sa.and_(is_plan, table.c.document.op("@@")(query)))
-        # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
-        weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
-        ranks.append((is_plan, sa.func.ts_rank(weights, table.c.document, query, 1)))
-    rank = (
-        sa.cast(sa.func.round(sa.case(*ranks) * RANK_SCALE), sa.BigInteger)
-        if ranked else sa.literal(0, sa.BigInteger)
-    )
     times = [table.c.published_at, table.c.updated_at] if kind.dated else []
-    return sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times).where(sa.or_(*matches))
+    # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
+    weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
+    selects = []
+    for plan in plans:
+        query = sa.select(tsquery(plan)).scalar_subquery()
+        rank = (
+            sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE), sa.BigInteger)
+            if ranked else sa.literal(0, sa.BigInteger)
+        )
+        selects.append(
+            sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
+            # The analyser as a literal, so that the planner picks that analyser's partial index
+            # even in a prepared statement's generic plan.
+            .where(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"), table.c.document.op("@@")(query))
+        )
+    return selects[0] if len(selects) == 1 else sa.union_all(*selects)

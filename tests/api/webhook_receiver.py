@@ -16,6 +16,11 @@ from app.services.webhook_delivery import Policy, deliver_due
 FAST = Policy(base_seconds=0.05, max_seconds=0.2, max_age=timedelta(hours=1), timeout_seconds=5)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 resets connections when deliveries go out side by side
+    daemon_threads = True
+
+
 class Receiver:
     """Records every request; answers `status` while listening, refuses connections when stopped."""
 
@@ -26,7 +31,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.port}/hooks/gazette"
         self.status = 200
         self.requests: list[dict] = []  # {"status", "body", "headers"} in arrival order
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
 
     def start(self) -> "Receiver":
         receiver = self
@@ -43,7 +48,7 @@ class Receiver:
             def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

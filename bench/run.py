@@ -8,6 +8,8 @@ the bare app), measures each scenario for a bounded time, prints one table, stop
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,6 +85,7 @@ def _check(url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
 
 def run(args: argparse.Namespace) -> dict:
     loadgen.ensure_wrk()
+    load_before = os.getloadavg()[0]
     wanted = set(args.scenarios.split(",")) if args.scenarios else set(SCENARIOS)
     wanted.add("bare")  # every ratio needs it
     ctx = Context.load(args.database_url, seed=args.seed)
@@ -93,6 +96,9 @@ def run(args: argparse.Namespace) -> dict:
         root = work / "tree"
         commit = export_commit(args.commit, root)
     log.print(f"Gazette from {root} (commit {commit})")
+    # What `gazette serve` does first: the schema of the code under test, on the loaded data.
+    subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=root, check=True,
+                   env={**os.environ, "GAZETTE_DATABASE_URL": args.database_url}, timeout=600)
     hot = servers.gazette("gazette", args.database_url, cache=True, root=root)
     cold = servers.gazette("gazette-nocache", args.database_url, cache=False, root=root)
     memory: dict[str, dict[str, float]] = {}
@@ -156,8 +162,10 @@ def run(args: argparse.Namespace) -> dict:
                 runner.measure("mixed", hot, what, script=plan, threads=8)
         for server in (hot, cold):
             memory[server.name] = dict(zip(("rss_mb", "peak_mb"), server.memory(), strict=True))
+    # The machine may be shared: the load average says how quiet it was around the run.
     return {"rows": [asdict(r) for r in runner.rows], "memory": memory,
-            "context": {**ctx.describe(), "commit": commit},
+            "context": {**ctx.describe(), "commit": commit, "load_before": load_before,
+                        "load_after": os.getloadavg()[0]},
             "duration_s": args.duration, "connections": args.connections}
 
 
@@ -169,7 +177,8 @@ def show(report: dict) -> None:
     c = report["context"]
     console.print(f"[bold]Gazette bench[/] · {c['articles']:,} articles on {c['engine']} · "
                   f"{report['connections']} connections · {report['duration_s']:g} s per scenario · "
-                  f"commit {c['commit']} · {c['machine']}")
+                  f"commit {c['commit']} · {c['machine']} · load average "
+                  f"{c['load_before']:.1f} before, {c['load_after']:.1f} after")
     table = Table(show_lines=False)
     for column in ("scenario", "req/s", "p50", "p99", "× bare", "errors", "what / note"):
         table.add_column(column, justify="right" if column in ("req/s", "× bare", "errors") else "left")

@@ -1,5 +1,6 @@
 """The application's errors and the one problem+json (RFC 9457) renderer."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -81,6 +82,12 @@ class PayloadTooLarge(AppError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
 
+class UnsupportedMediaType(AppError):
+    """A body in a format the endpoint does not take."""
+
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class ValidationFailed(AppError):
     """A well-formed body whose fields break the resource's rules."""
 
@@ -103,6 +110,32 @@ class ServiceUnavailable(AppError):
     """A dependency (the database) does not answer."""
 
     status, title, slug = 503, "Service unavailable", "service-unavailable"
+
+
+_LABELS = ("function-", "tagged-union", "constrained-", "lax-or-strict", "json-or-python", "union[")
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """A pydantic error location as the API names fields: ("quotes", 0, "text") → "quotes[0].text".
+
+    Pydantic puts union labels in locations that name no field: validator names
+    ("function-after[…]"), union members ("NamedRef", "constrained-str") and the `type` tag of
+    a body block (("body", 0, "paragraph", "text") is "body[0].text"). They are left out.
+    """
+    from app.models.schemas import BLOCK_TYPES  # the models import this module
+
+    out = ""
+    for index, part in enumerate(loc):
+        label = str(part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif label.startswith(_LABELS) or label[:1].isupper() or label in ("str", "int", "float", "bool"):
+            continue
+        elif label in BLOCK_TYPES and index and isinstance(loc[index - 1], int) and index < len(loc) - 1:
+            continue
+        else:
+            out += ("." if out else "") + label
+    return out
 
 
 def problem_response(

@@ -11,11 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import errors, openapi
+from app import errors, openapi, scheduler  # noqa: F401 - scheduler registers its job
 from app import metrics
 from app.api import feeds, health
 from app.api.v1.router import router as v1_router
 from app.cache.middleware import ResponseCacheMiddleware
+from app.limits import BodyLimit
 from app.settings import get_settings
 
 log = logging.getLogger("gazette")
@@ -28,15 +29,7 @@ Every error is `application/problem+json` (RFC 9457)."""
 def _field_name(loc: tuple[Any, ...]) -> str:
     """("query", "limit") → "limit"; ("body", "quotes", 0, "text") → "quotes[0].text"."""
     parts = list(loc[1:]) if loc and loc[0] in ("query", "path", "header", "body", "cookie") else list(loc)
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-", "tagged-union")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out or (str(loc[0]) if loc else "request")
+    return errors.field_path(parts) or (str(loc[0]) if loc else "request")
 
 
 async def _on_validation_error(request: Request, exc: RequestValidationError):
@@ -100,6 +93,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(ResponseCacheMiddleware)
+    app.add_middleware(BodyLimit)  # before CORS, so that a 413 carries CORS headers too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

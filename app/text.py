@@ -6,9 +6,31 @@ import re
 import unicodedata
 from typing import Any
 
+import nh3
+
 WORDS_PER_MINUTE = 230
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*", re.UNICODE)
+
+
+# What an `html` body block may keep: text-level markup, lists, links. No script, style,
+# event handler, iframe or form survives; links get rel="noopener noreferrer nofollow".
+HTML_TAGS = frozenset({
+    "p", "br", "strong", "em", "b", "i", "u", "s", "sub", "sup", "a", "ul", "ol", "li",
+    "blockquote", "h2", "h3", "h4", "code", "pre", "figure", "figcaption", "cite", "q",
+})
+HTML_ATTRIBUTES = {"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}}
+
+
+def clean_html(markup: str) -> str:
+    """Markup sanitised with nh3 to a small allow-list."""
+    return nh3.clean(markup, tags=set(HTML_TAGS), attributes={k: set(v) for k, v in HTML_ATTRIBUTES.items()},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+
+
+def html_text(markup: str) -> str:
+    """The readable text of some markup: every tag dropped, entities decoded."""
+    return html.unescape(nh3.clean(markup, tags=set()))
 
 
 def fold_accents(text: str) -> str:
@@ -41,6 +63,8 @@ def block_text(block: dict[str, Any], quotes: dict[str, str] | None = None) -> s
         return (quotes or {}).get(str(block.get("quote_id")), "") or str(block.get("text", ""))
     if kind == "image":
         return str(block.get("caption") or "")
+    if kind == "html":
+        return html_text(str(block.get("html", "")))
     return ""
 
 
@@ -85,4 +109,7 @@ def render_blocks(blocks: list[dict[str, Any]], quotes: dict[str, dict[str, Any]
         elif kind == "embed":
             url = esc(str(block.get("url", "")))
             out.append(f'<figure class="embed"><a href="{url}">{url}</a></figure>')
+        elif kind == "html":
+            # Cleaned on write already; cleaned again so no stored markup is ever trusted.
+            out.append(clean_html(str(block.get("html", ""))))
     return "\n".join(out)

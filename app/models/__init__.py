@@ -16,6 +16,7 @@ from app.models.cache import CachePurge
 from app.models.change import Change
 from app.models.key import ApiKey, Scope
 from app.models.people import Person, Source, SourceKind
+from app.models.revision import ArticleRevision
 from app.models.taxonomy import Author, Category, Tag
 from app.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -25,6 +26,7 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleCategory",
+    "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",
     "Attribution",

@@ -68,10 +68,18 @@ class EmbedBlock(Strict):
     provider: str | None = Field(None, max_length=100)
 
 
+class HtmlBlock(Strict):
+    """Markup from elsewhere (an agency feed, a legacy CMS); sanitised with nh3 on write."""
+
+    type: Literal["html"]
+    html: str = Field(max_length=50_000)
+
+
 Block = Annotated[
-    ParagraphBlock | HeadingBlock | QuoteBlock | ListBlock | ImageBlock | EmbedBlock,
+    ParagraphBlock | HeadingBlock | QuoteBlock | ListBlock | ImageBlock | EmbedBlock | HtmlBlock,
     Field(discriminator="type"),
 ]
+BLOCK_TYPES = frozenset({"paragraph", "heading", "quote", "list", "image", "embed", "html"})
 
 
 # Read shapes -----------------------------------------------------------------------------
@@ -134,7 +142,7 @@ class ArticleRead(ReadModel):
     body: list[dict[str, Any]] = []
     body_html: str = ""
     language: str
-    status: ArticleStatus
+    status: ArticleStatus | Literal["deleted"]
     published_at: datetime | None = None
     scheduled_at: datetime | None = None
     created_at: datetime
@@ -202,6 +210,9 @@ class AttributionIn(Strict):
 
 
 class QuoteIn(Strict):
+    # An id of one of the article's quotes keeps that quote (and its id); any other id, or
+    # none, makes a new quote. Body blocks naming an id that was replaced follow it.
+    id: str | None = Field(None, max_length=26)
     text: str = Field(min_length=1, max_length=10_000)
     speaker: RefIn
     speaker_role: str | None = Field(None, max_length=300)

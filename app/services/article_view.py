@@ -165,7 +165,9 @@ def build(
         item: dict[str, Any] = {
             "id": a.id, "slug": a.slug, "external_id": a.external_id, "url": url,
             "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
-            "language": a.language, "status": a.status,
+            "language": a.language,
+            # Soft-deleted articles (seen only with a key) say so; their status waits under it.
+            "status": "deleted" if a.deleted_at is not None else a.status,
             "published_at": iso(a.published_at),
             "scheduled_at": iso(a.publish_at) if a.status == "scheduled" else None,
             "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),

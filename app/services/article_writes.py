@@ -1,11 +1,12 @@
-"""Writing articles: create, with related things named by slug or created inline."""
+"""Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.errors import ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed, field_path
 from app.models import (
     Article,
     ArticleAuthor,
@@ -17,13 +18,15 @@ from app.models import (
     Category,
     Person,
     Quote,
+    SlugRedirect,
     Source,
     Tag,
 )
-from app.models.common import new_id, to_utc, utcnow
+from app.models.common import iso, new_id, to_utc, utcnow
+from app.models.key import ApiKey, Scope
 from app.models.schemas import ArticleCreate, AttributionIn, ImageIn, QuoteIn
-from app.services import changes, refs
-from app.text import body_text, reading_stats, render_blocks, slugify
+from app.services import article_shape, changes, keys, merge_patch, refs, revisions, write_support
+from app.text import body_text, clean_html, reading_stats, render_blocks, slugify
 
 
 def article_purge_keys(article: Article) -> set[str]:
@@ -74,8 +77,11 @@ def _set_attributions(session: Session, article: Article, items: list[Attributio
 
 
 def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Quote]:
-    """Replace the article's quotes; returns them in request order."""
-    existing = {q.external_id: q for q in session.scalars(select(Quote).where(Quote.article_id == article.id)) if q.external_id}
+    """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
+    returns them in request order."""
+    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id)))
+    by_id = {q.id: q for q in rows}
+    by_external = {q.external_id: q for q in rows if q.external_id}
     keep: list[Quote] = []
     for position, item in enumerate(items):
         speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
@@ -83,16 +89,24 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
             refs.resolve(session, Source, item.source, field=f"quotes[{position}].source")
             if item.source else None
         )
-        quote = existing.pop(item.external_id, None) if item.external_id else None
+        quote = by_id.pop(item.id, None) if item.id else None
+        if quote is None and item.external_id and item.external_id in by_external:
+            quote = by_id.pop(by_external[item.external_id].id, None)
+        values = {
+            "text": item.text, "person_id": speaker.id, "speaker_role": item.speaker_role,
+            "source_id": source.id if source else None, "language": item.language or article.language,
+            "said_at": item.said_at, "external_id": item.external_id,
+        }
         if quote is None:
-            quote = Quote(article_id=article.id, external_id=item.external_id, text=item.text, person_id=speaker.id)
-        else:
+            _check_quote_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
+            quote = Quote(article_id=article.id, **values)
+        elif any(getattr(quote, name) != value for name, value in values.items()):
+            # Only a quote that really changed gets a new version (and a change-feed entry).
             quote.version += 1
             quote.updated_at = utcnow()
-        quote.text, quote.person_id, quote.speaker_role = item.text, speaker.id, item.speaker_role
-        quote.source_id = source.id if source else None
-        quote.language = item.language or article.language
-        quote.said_at, quote.position = item.said_at, position
+        for name, value in values.items():
+            setattr(quote, name, value)
+        quote.position = position
         session.add(quote)
         keep.append(quote)
     session.flush()
@@ -106,13 +120,21 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
     return keep
 
 
-def _set_body(session: Session, article: Article, blocks: list[Any], quotes: list[Quote]) -> None:
-    """Store the blocks, turning `quote` indexes into quote ids, and derive HTML and counts."""
+def _set_body(
+    session: Session, article: Article, blocks: list[Any], quotes: list[Quote],
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
+    quote ids, sanitising `html` blocks, and derive HTML and counts."""
     stored: list[dict[str, Any]] = []
     ids = {q.id for q in quotes}
     for index, block in enumerate(blocks):
         data = block.model_dump(exclude_none=True) if hasattr(block, "model_dump") else dict(block)
+        if data["type"] == "html":
+            data["html"] = clean_html(data["html"])
         if data["type"] == "quote":
+            if data.get("quote_id") in (aliases or {}):
+                data["quote_id"] = aliases[data["quote_id"]]
             if "quote" in data:
                 position = data.pop("quote")
                 if position >= len(quotes):
@@ -138,28 +160,155 @@ def _set_body(session: Session, article: Article, blocks: list[Any], quotes: lis
     article.word_count, article.reading_time_minutes = reading_stats(text)
 
 
-def create(session: Session, data: ArticleCreate) -> Article:
-    """A new article, a draft unless `status` says published; everything in one transaction."""
-    slug = refs.unique_slug(session, Article, data.slug or slugify(data.title), resource_type="article")
-    article = Article(
-        slug=slug, external_id=data.external_id, canonical_url=data.canonical_url,
-        title=data.title, kicker=data.kicker, standfirst=data.standfirst, language=data.language,
-        comments_enabled=data.comments.enabled, comments_reason=data.comments.reason,
-        share_title=data.share.title if data.share else None,
-        share_description=data.share.description if data.share else None,
-    )
-    if data.status == "published":
-        article.status = ArticleStatus.published
-        article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
-    session.add(article)
-    session.flush()
+def _fill(session: Session, article: Article, data: ArticleCreate) -> None:
+    """Everything `data` says about the article but its slug, external_id and lifecycle."""
+    article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
+    article.language, article.canonical_url = data.language, data.canonical_url
+    article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
+    article.share_title = data.share.title if data.share else None
+    article.share_description = data.share.description if data.share else None
     _set_links(session, article, data)
     _set_image(session, article, data.image)
     _set_attributions(session, article, data.attributions)
     quotes = _set_quotes(session, article, data.quotes)
-    _set_body(session, article, data.body, quotes)
+    aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
+    _set_body(session, article, data.body, quotes, aliases)
+
+
+def _check_publish(key: ApiKey | None) -> None:
+    """Making an article public, or taking it down, needs content:publish (None: an internal caller)."""
+    if key is not None:
+        keys.check_scope(key, Scope.content_publish)
+
+
+def _check_slug_free(session: Session, slug: str, article_id: str | None) -> None:
+    """409 naming `slug` when another article holds it, now or as an old slug that still redirects."""
+    owner = session.scalars(select(Article.id).where(Article.slug == slug)).first()
+    if owner is None:
+        owner = session.scalars(select(SlugRedirect.resource_id).where(
+            SlugRedirect.resource_type == "article", SlugRedirect.slug == slug)).first()
+    if owner is not None and owner != article_id:
+        raise Conflict(f"The slug {slug!r} is taken by another article.",
+                       errors=[{"field": "slug", "message": f"{slug!r} is taken by another article"}])
+
+
+def _check_external_id(session: Session, external_id: str | None, article_id: str | None) -> None:
+    owner = session.scalars(select(Article.id).where(Article.external_id == external_id)).first() if external_id else None
+    if owner is not None and owner != article_id:
+        raise Conflict(f"The external_id {external_id!r} is taken by another article.",
+                       errors=[{"field": "external_id", "message": f"{external_id!r} is taken"}])
+
+
+def _check_quote_external_id(session: Session, external_id: str | None, *, field: str) -> None:
+    if external_id and session.scalars(select(Quote.id).where(Quote.external_id == external_id)).first():
+        raise Conflict(f"The quote external_id {external_id!r} is taken.",
+                       errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}])
+
+
+def _set_slug(session: Session, article: Article, wanted: str | None) -> None:
+    """A new slug; the old one keeps redirecting. None keeps the current slug."""
+    if wanted is None or wanted == article.slug:
+        return
+    _check_slug_free(session, wanted, article.id)
+    # One of the article's own old slugs coming back is current again, no longer a redirect.
+    session.execute(delete(SlugRedirect).where(SlugRedirect.resource_type == "article", SlugRedirect.slug == wanted))
+    session.add(SlugRedirect(resource_type="article", slug=article.slug, resource_id=article.id, created_at=utcnow()))
+    article.slug = wanted
+
+
+def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> None:
+    """`status` published makes the article public; draft takes a published one down
+    (unpublished); a scheduled or unpublished article stays as it is under draft."""
+    published = article.status == ArticleStatus.published
+    if data.status == "published" and not published:
+        _check_publish(key)
+        article.status, article.publish_at = ArticleStatus.published, None
+        article.published_at = to_utc(data.published_at) if data.published_at else (article.published_at or utcnow())
+    elif data.status == "draft" and published:
+        _check_publish(key)
+        article.status = ArticleStatus.unpublished
+    elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
+        article.published_at = to_utc(data.published_at)
+
+
+def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) -> Article:
+    """A new article, a draft unless `status` says published; everything in one transaction.
+    A slug given is kept (409 when taken); one made from the title gets -2, -3… when taken."""
+    if data.status == "published":
+        _check_publish(key)
+    if data.slug:
+        _check_slug_free(session, data.slug, None)
+    slug = data.slug or refs.unique_slug(session, Article, slugify(data.title), resource_type="article")
+    _check_external_id(session, data.external_id, None)
+    article = Article(slug=slug, external_id=data.external_id, title=data.title)
+    if data.status == "published":
+        article.status = ArticleStatus.published
+        article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+    session.add(article)
+    write_support.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
+    _fill(session, article, data)
+    revisions.record(session, article, key=key)
     after_write(session, article, was_public=False, event="article.published")
     return article
+
+
+def replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None = None,
+            if_match: str | None = None) -> Article:
+    """Make `article` what `data` says (content, slug, external_id, draft or published), as one
+    new version with its revision; 412 when `if_match` is given and stale. A deleted article
+    stays deleted. `key` (None: an internal caller) must hold content:publish to change
+    whether the article is public."""
+    expected = article.version if if_match is None else write_support.expected_version(if_match, article.version)
+    return _replace(session, article, data, key=key, expected=expected)
+
+
+def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match: str | None,
+           key: ApiKey | None) -> Article:
+    """PATCH: `patch` (JSON Merge Patch) applied to the article's write shape, the result
+    validated as a create would be and written as a new version; If-Match required."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"No article with id {article_id!r}.")
+    expected = write_support.expected_version(if_match, article.version)
+    if article.deleted_at is not None:
+        raise Conflict("This article is deleted: restore it first (POST …/restore).")
+    merged = merge_patch.apply(article_shape.write_shape(session, article), patch)
+    data = validated(merged)
+    return _replace(session, article, data, key=key, expected=expected)
+
+
+def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
+             expected: int) -> Article:
+    was_public = article.is_public
+    # First the version: UPDATE … WHERE version = expected, so a concurrent writer holding
+    # the same version gets 412 and this one holds the row until it commits.
+    write_support.bump(session, article, expected, {})
+    _set_slug(session, article, data.slug)
+    _check_external_id(session, data.external_id, article.id)
+    article.external_id = data.external_id
+    _set_status(article, data, key)
+    _fill(session, article, data)
+    write_support.flush_or_conflict(session, session.flush, {"slug": article.slug, "external_id": article.external_id})
+    revisions.record(session, article, key=key)
+    after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public))
+    return article
+
+
+def validated(document: dict[str, Any]) -> ArticleCreate:
+    """A merged or restored write shape checked as a create body would be; 422 naming each field."""
+    try:
+        return ArticleCreate.model_validate(document)
+    except ValidationError as exc:
+        problems = [{"field": field_path(e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+                               errors=problems) from None
+
+
+def change_event(was_public: bool, is_public: bool) -> str | None:
+    """The webhook event of a change, from whether the public could see the article before and after."""
+    if is_public:
+        return "article.updated" if was_public else "article.published"
+    return "article.unpublished" if was_public else None
 
 
 def after_write(session: Session, article: Article, *, was_public: bool, event: str | None) -> None:

@@ -26,6 +26,7 @@ from app.models import (
 from app.query import LangParam, ListParams, Page, after_cursor, decode_cursor, encode_cursor, parse_time, split_csv
 from app.services import article_view, categories
 
+ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
 
 
@@ -45,6 +46,9 @@ class ArticleListParams(ListParams, LangParam):
     fields: str | None = Field(None, max_length=1000, description="Comma-separated fields to return.")
     include: str | None = Field(None, max_length=200, description="quotes,attributions,body")
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
+    status: ArticleStatusFilter | None = Field(
+        None, description="With a content:read key: draft, scheduled, published, unpublished, deleted, "
+        "or all (every status but deleted). Without one, only published articles are listed.")
 
 
 def public() -> ColumnElement[bool]:
@@ -90,11 +94,29 @@ def _include(params: ArticleListParams, fields: list[str] | None) -> set[str]:
     return include | (set(fields or []) & article_view.INCLUDABLE)
 
 
-def list_public(session: Session, params: ArticleListParams) -> tuple[list[dict[str, Any]], Page]:
-    """A page of published articles with the representation asked for."""
+def _visible(status: str | None, *, private: bool) -> ColumnElement[bool]:
+    """Which articles a list may show: published ones, or with a key, those of `status`."""
+    if status is not None and not private:
+        raise InvalidParameter("status", "listing by status needs an API key with content:read")
+    if status in (None, "published"):
+        return public()
+    if status == "deleted":
+        return Article.deleted_at.is_not(None)
+    if status == "all":
+        return Article.deleted_at.is_(None)
+    return (Article.status == status) & Article.deleted_at.is_(None)
+
+
+def list_public(session: Session, params: ArticleListParams, *, private: bool = False) -> tuple[list[dict[str, Any]], Page]:
+    """A page of published articles (with `private`, a key's caller: of `status`) as asked for."""
+    visible = _visible(params.status, private=private)
+    unpublished = params.status not in (None, "published")
     fields = split_csv(params.fields, field="fields", allowed=article_view.FIELDS)
     include = _include(params, fields)
-    sort = params.sort or ("relevance" if params.q is not None else "-published_at")
+    sort = params.sort or ("relevance" if params.q is not None else "-updated_at" if unpublished else "-published_at")
+    if unpublished and (params.q is not None or sort.endswith("published_at")):
+        # Search covers published articles only; drafts have no published_at to page by.
+        raise InvalidParameter("status", "with this status, sort by updated_at and leave out q")
     if params.q is not None or sort == "relevance":
         from app.services import search  # the search issue provides ranking
 
@@ -102,7 +124,7 @@ def list_public(session: Session, params: ArticleListParams) -> tuple[list[dict[
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    conds = [public(), *filters(session, params)]
+    conds = [visible, *filters(session, params)]
     column = Article.published_at if sort.endswith("published_at") else Article.updated_at
     descending = sort.startswith("-")
     stmt = select(Article).where(*conds)

@@ -5,10 +5,12 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import SiteSetting
-from app.models.common import utcnow
+from app.models.common import iso, utcnow
 
 COMMENTS_KEY = "comments"
 DEFAULT_COMMENTS = {"enabled": True, "reason": None}
+# The surrogate key that stands for every single-article response (article:<id> for all ids).
+ALL_ARTICLES = "article:*"
 
 
 def get_comments(session: Session) -> dict[str, Any]:
@@ -25,6 +27,10 @@ def set_comments(session: Session, *, enabled: bool, reason: str | None) -> Site
         row.value, row.updated_at, row.version = value, utcnow(), row.version + 1
     session.add(row)
     session.flush()
+    from app.services import changes  # changes → webhooks → the article view → here
+
+    # The policy shows in every article response: purge every list and every article.
+    session.info.setdefault(changes.PURGE_KEYS, set()).update({"articles", ALL_ARTICLES})
     return row
 
 
@@ -33,3 +39,8 @@ def effective_comments(site: dict[str, Any], *, enabled: bool, reason: str | Non
     if not site.get("enabled", True):
         return {"enabled": False, "scope": "site", "reason": site.get("reason")}
     return {"enabled": enabled, "scope": "article", "reason": reason}
+
+
+def represent_comments(session: Session) -> dict[str, Any]:
+    row = session.get(SiteSetting, COMMENTS_KEY)
+    return {**get_comments(session), "updated_at": iso(row.updated_at) if row else None}

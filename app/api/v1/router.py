@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import articles, bulk, categories, changes, directory, keys, quotes, webhooks
+from app.api.v1 import article_writes, articles, bulk, categories, changes, directory, keys, quotes, settings, webhooks
 
 router = APIRouter(prefix="/v1")
 for module_router in (
+    article_writes.router,
     articles.router,
     categories.router,
     quotes.router,
@@ -17,5 +18,6 @@ for module_router in (
     bulk.router,
     changes.router,
     webhooks.router,
+    settings.router,
 ):
     router.include_router(module_router)

@@ -1,0 +1,22 @@
+"""Site-wide settings, with an admin key: the comments switch."""
+
+from fastapi import APIRouter
+
+from app.auth import Admin
+from app.db import SessionDep
+from app.models.editorial import CommentsSettingIn
+from app.responses import JSONBytes
+from app.services import site
+
+router = APIRouter(prefix="/settings", tags=["settings"])
+
+
+@router.get("/comments", summary="The site-wide comments switch")
+def get_comments(session: SessionDep, _: Admin):
+    return JSONBytes(site.represent_comments(session), headers={"Cache-Control": "no-store"})
+
+
+@router.put("/comments", summary="Turn comments off (or on) for every article, with a reason")
+def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
+    site.set_comments(session, enabled=data.enabled, reason=data.reason)
+    return JSONBytes(site.represent_comments(session), headers={"Cache-Control": "no-store"})

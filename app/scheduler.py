@@ -1,0 +1,36 @@
+"""The background job that publishes scheduled articles when their time comes.
+
+It runs in every process that runs jobs (`gazette serve`, `gazette worker`): each article
+is published in its own transaction, so one that fails is retried next round and never
+holds up the others; one missed while no server was running is published at the next start.
+"""
+
+import logging
+
+from sqlmodel import Session
+
+from app import jobs
+from app.db import get_engine
+from app.models.common import utcnow
+from app.services import article_lifecycle
+
+log = logging.getLogger("gazette.scheduler")
+
+
+@jobs.register
+def publish_scheduled() -> int:
+    """One round: publish every scheduled article that is due; returns how many were."""
+    now = utcnow()
+    with Session(get_engine()) as session:
+        due = article_lifecycle.due_ids(session, now=now)
+    published = 0
+    for article_id in due:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            try:
+                if article_lifecycle.publish_if_due(session, article_id, now=now):
+                    session.commit()
+                    published += 1
+            except Exception:  # noqa: BLE001 - the next round tries this one again
+                session.rollback()
+                log.exception("could not publish scheduled article %s", article_id)
+    return published

@@ -96,11 +96,13 @@ end
 """
 
 
-def mixed(read_ids: list[str], write_ids: list[str], etags: dict[str, str], key: str,
-          writers: int, write_every: int = 10) -> str:
+def mixed(read_ids: list[str], write_ids: list[str], etags: dict[str, str],
+          versions: dict[str, int], key: str, writers: int, *, by_version: bool = False,
+          write_every: int = 10) -> str:
     """Every `write_every`-th request of each wrk thread is a PATCH (If-Match) of one of that
     thread's own articles, the rest GETs. Threads never write the same article, and each
-    keeps the newest ETag it has seen per article, so writes are not stale by construction."""
+    keeps the newest ETag (and version) it has seen per article, so writes are not stale by
+    construction. `by_version` sends If-Match as the bare version instead of the ETag."""
     per = len(write_ids) // writers
     # Long-bracket strings: ETags carry double quotes (and W/ when weak).
     etag_table = "{" + ",".join(f'["{k}"]=[=[{v}]=]' for k, v in etags.items()) + "}"
@@ -108,7 +110,8 @@ def mixed(read_ids: list[str], write_ids: list[str], etags: dict[str, str], key:
 local reads = {_lua_list(read_ids)}
 local writes = {_lua_list(write_ids)}
 local etags = {etag_table}
-local versions = {{}}
+local versions = {{{",".join(f'["{k}"]={v}' for k, v in versions.items())}}}
+local by_version = {"true" if by_version else "false"}
 local threads = {{}}
 function setup(thread)
   thread:set("tid", #threads)
@@ -126,7 +129,8 @@ function request()
     local id = mine[w]
     local body = '{{"kicker":"bench ' .. tid .. '-' .. n .. '"}}'
     return wrk.format("PATCH", "/v1/articles/" .. id, {{
-      ["Authorization"] = "Bearer {key}", ["If-Match"] = etags[id],
+      ["Authorization"] = "Bearer {key}",
+      ["If-Match"] = by_version and ('"' .. versions[id] .. '"') or etags[id],
       ["Content-Type"] = "application/merge-patch+json"}}, body)
   end
   return wrk.format("GET", "/v1/articles/" .. reads[(tid * 7919 + n) % #reads + 1])
@@ -138,7 +142,7 @@ function response(status, headers, body)
   if etag and body then
     local id = body:match('^{{"id":"([0-9a-z]+)"')
     local version = tonumber(body:match('"version":(%d+)') or "0")
-    if id and etags[id] and version > (versions[id] or 0) then
+    if id and etags[id] and version > versions[id] then
       etags[id], versions[id] = etag, version
     end
   end

@@ -25,7 +25,7 @@ from rich.table import Table  # noqa: E402
 
 import loadgen  # noqa: E402
 import servers  # noqa: E402
-from scenarios import Context, export_commit, prepare_mixed, walk_cursor, working_tree_commit  # noqa: E402
+from scenarios import IDENTITY, Context, export_commit, prepare_mixed, walk_cursor, working_tree_commit  # noqa: E402
 
 SCENARIOS = ("bare", "article_hot", "revalidate_304", "article_cold", "list_page1", "list_deep",
              "category", "include", "changes", "mixed")
@@ -64,7 +64,7 @@ class Runner:
             loadgen.run(url, duration=args.warmup, **kwargs)
         result = loadgen.run(url, duration=args.duration, **kwargs)
         if result.extra.get("conflicts", "0") != "0":
-            note = (note + f" {result.extra['conflicts']} stale writes").strip()
+            note = "; ".join(filter(None, [note, f"{result.extra['conflicts']} stale writes (412)"]))
         row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
                   result.errors, note)
         if name == "bare":
@@ -79,8 +79,8 @@ class Runner:
         self.rows.append(Row(name, "-", what, note=f"skipped: {reason}"))
 
 
-def _check(url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
-    return httpx.get(url, timeout=30, **kwargs)
+def _check(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.get(url, timeout=30, headers={**IDENTITY, **(headers or {})})
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -156,10 +156,10 @@ def run(args: argparse.Namespace) -> dict:
         if "mixed" in wanted:
             what = "90 % GET article / 10 % PATCH article, 8 writer threads, cache on"
             plan = prepare_mixed(hot.url, args.database_url, ctx, root=root, writers=8)
-            if isinstance(plan, str):
-                runner.skip("mixed", what, plan)
+            if plan.script is None:
+                runner.skip("mixed", what, plan.note)
             else:
-                runner.measure("mixed", hot, what, script=plan, threads=8)
+                runner.measure("mixed", hot, what, script=plan.script, threads=8, note=plan.note)
         for server in (hot, cold):
             memory[server.name] = dict(zip(("rss_mb", "peak_mb"), server.memory(), strict=True))
     # The machine may be shared: the load average says how quiet it was around the run.

@@ -1,0 +1,76 @@
+"""Bad input: oversized bodies are 413, malformed JSON 400, wrong types 422, all problem+json."""
+
+import orjson
+
+from app.settings import get_settings
+from tests.api.editorial import create, desk
+
+
+def _big_article() -> bytes:
+    size = get_settings().max_body_bytes
+    blocks = [{"type": "paragraph", "text": "x" * 10_000}] * (size // 10_000 + 10)
+    return orjson.dumps({"title": "Trop long", "body": blocks})
+
+
+def test_a_body_over_the_limit_is_413_from_its_content_length(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+
+    response = client.post("/v1/articles", content=_big_article(), headers=headers)
+
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+
+
+def test_a_streamed_body_over_the_limit_is_413_without_content_length(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+    data = _big_article()
+
+    def chunks():
+        for start in range(0, len(data), 64_000):
+            yield data[start:start + 64_000]
+
+    response = client.post("/v1/articles", content=chunks(), headers=headers)
+
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/articles", params={"status": "all"}, headers=headers).json()["data"] == []
+
+
+def test_a_body_under_the_limit_streamed_in_chunks_goes_through(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+    data = orjson.dumps({"title": "Assez court", "body": [{"type": "paragraph", "text": "x" * 15_000}] * 3})
+
+    response = client.post("/v1/articles", content=iter([data[:1000], data[1000:]]), headers=headers)
+
+    assert response.status_code == 201
+
+
+def test_a_patch_over_the_limit_is_413_and_changes_nothing(client, session):
+    headers = desk(session)
+    article = create(client, headers, title="Intact")
+
+    response = client.patch(f"/v1/articles/{article['id']}", content=_big_article(),
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 413
+    assert client.get(f"/v1/articles/{article['id']}", headers=headers).json()["version"] == 1
+
+
+def test_malformed_json_in_a_patch_is_400(client, session):
+    headers = desk(session)
+    article = create(client, headers)
+
+    response = client.patch(f"/v1/articles/{article['id']}", content=b'{"title": "x",}',
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_wrong_types_in_a_patch_are_422_naming_the_field(client, session):
+    headers = desk(session)
+    article = create(client, headers)
+
+    response = client.patch(f"/v1/articles/{article['id']}", json={"tags": "not-a-list", "comments": {"enabled": "peut-être"}},
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"tags", "comments.enabled"}

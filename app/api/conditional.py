@@ -19,3 +19,21 @@ def written(body: dict[str, Any], *, status_code: int = 200, location: str | Non
     if location:
         headers["Location"] = location
     return JSONBytes(body, status_code=status_code, headers=headers)
+
+
+# Documented on write operations, as the problem+json bodies they are.
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _PROBLEM}
+
+
+CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: problem("A slug or external_id given in the body is taken; `errors` names it."),
+}
+CONDITIONAL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: problem("The change clashes with the current state (a taken slug, something still in use)."),
+    412: problem("If-Match names a version that is no longer current."),
+    428: problem("If-Match is missing."),
+}

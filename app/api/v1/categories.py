@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.api.conditional import IfMatch, written
+from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
 from app.auth import Writer
 from app.db import ReadSessionDep, SessionDep
 from app.models import Category
@@ -15,6 +15,7 @@ from app.services import categories, slugged_writes
 
 router = APIRouter(prefix="/categories", tags=["categories"])
 KIND = slugged_writes.kind_of(Category)
+ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
 
 
 @router.get("", summary="List categories in menu order")
@@ -34,23 +35,25 @@ def get_category(slug: str, request: Request, session: ReadSessionDep):
     return JSONBytes(categories.represent_one(session, found))
 
 
-@router.post("", status_code=201, summary="Create a category")
+@router.post("", status_code=201, summary="Create a category", responses=CREATE_RESPONSES)
 def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
     body = slugged_writes.create(session, KIND, data)
     return written(body, status_code=201, location=f"/v1/categories/{body['slug']}")
 
 
-@router.patch("/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)")
+@router.patch("/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)",
+              responses=CONDITIONAL_RESPONSES)
 def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
     return written(slugged_writes.update(session, KIND, slug, data.model_dump(mode="json", exclude_unset=True),
                                          if_match=if_match))
 
 
 @router.delete("/{slug}", status_code=204, summary="Delete a category (If-Match required)",
-               responses={409: {"description": "It has subcategories, or holds articles and no reassign_to."}})
+               responses=CONDITIONAL_RESPONSES
+               | {409: problem("It has subcategories, or holds articles and no reassign_to.")})
 def delete_category(
     slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None,
-    reassign_to: Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")] = None,
+    reassign_to: ReassignTo = None,
 ):
     slugged_writes.delete_(session, KIND, slug, if_match=if_match, reassign_to=reassign_to)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.api.conditional import IfMatch, written
+from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.auth import Writer
 from app.db import ReadSessionDep, SessionDep
 from app.models import Author, Person, Source, Tag
@@ -30,20 +30,21 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
             return RedirectResponse(str(request.url.replace(path=f"/v1/{path}/{found}")), status_code=301)
         return JSONBytes(directory.represent(found))
 
-    @router.post("", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}")
+    @router.post("", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}",
+                 responses=CREATE_RESPONSES)
     def create_item(data: kind.create, session: SessionDep, _: Writer):  # type: ignore[valid-type]
         body = slugged_writes.create(session, kind, data)
         return written(body, status_code=201, location=f"/v1/{path}/{body['slug']}")
 
     @router.patch("/{slug}", summary=f"Change a {noun} (JSON Merge Patch; If-Match required)",
-                  operation_id=f"update_{noun}")
+                  operation_id=f"update_{noun}", responses=CONDITIONAL_RESPONSES)
     def update_item(slug: str, data: kind.update, session: SessionDep, _: Writer,  # type: ignore[valid-type]
                     if_match: IfMatch = None):
         patch = data.model_dump(mode="json", exclude_unset=True)
         return written(slugged_writes.update(session, kind, slug, patch, if_match=if_match))
 
     @router.delete("/{slug}", status_code=204, summary=f"Delete a {noun} (If-Match required)",
-                   operation_id=f"delete_{noun}")
+                   operation_id=f"delete_{noun}", responses=CONDITIONAL_RESPONSES)
     def delete_item(slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
         slugged_writes.delete_(session, kind, slug, if_match=if_match)
         return Response(status_code=204)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.conditional import IfMatch, written
+from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
 from app.auth import Writer
 from app.db import ReadSessionDep, SessionDep
 from app.models.quote_schemas import QuoteCreate, QuoteUpdate
@@ -26,20 +26,22 @@ def get_quote(quote_id: str, session: ReadSessionDep):
     return JSONBytes(quotes.get_public(session, quote_id))
 
 
-@router.post("", status_code=201, summary="Create a quote, standalone or on an article")
+@router.post("", status_code=201, summary="Create a quote, standalone or on an article",
+             responses=CREATE_RESPONSES)
 def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
     body = quote_writes.create_quote(session, data)
     return written(body, status_code=201, location=f"/v1/quotes/{body['id']}")
 
 
-@router.patch("/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)")
+@router.patch("/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)",
+              responses=CONDITIONAL_RESPONSES)
 def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
     patch = data.model_dump(mode="json", exclude_unset=True)
     return written(quote_writes.update_quote(session, quote_id, patch, if_match=if_match))
 
 
 @router.delete("/{quote_id}", status_code=204, summary="Delete a quote (If-Match required)",
-               responses={409: {"description": "Its article's body shows it."}})
+               responses=CONDITIONAL_RESPONSES | {409: problem("Its article's body shows it.")})
 def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
     quote_writes.delete_quote(session, quote_id, if_match=if_match)
     return Response(status_code=204)

@@ -8,6 +8,7 @@ article is published; writes to a quote the public cannot see record nothing pub
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -26,9 +27,19 @@ def _article(session: Session, article_id: str | None) -> Article | None:
     return article
 
 
+def _resolve(session: Session, model: type[Person] | type[Source], ref: Any, *, field: str) -> Any:
+    """refs.resolve, in a savepoint: when another writer made the same new speaker or source
+    meanwhile, the unique slug stops the second insert and the row is found instead."""
+    try:
+        with session.begin_nested():
+            return refs.resolve(session, model, ref, field=field)
+    except IntegrityError:
+        return refs.resolve(session, model, ref, field=field)
+
+
 def _columns(session: Session, data: QuoteCreate, article: Article | None) -> dict[str, Any]:
-    speaker = refs.resolve(session, Person, data.speaker, field="speaker")
-    source = refs.resolve(session, Source, data.source, field="source") if data.source is not None else None
+    speaker = _resolve(session, Person, data.speaker, field="speaker")
+    source = _resolve(session, Source, data.source, field="source") if data.source is not None else None
     return {
         "text": data.text, "person_id": speaker.id, "speaker_role": data.speaker_role,
         "article_id": article.id if article else None, "source_id": source.id if source else None,

@@ -1,5 +1,9 @@
 """Quotes written through /v1/quotes: standalone or on an article, with speakers never duplicated."""
 
+import threading
+from collections import Counter
+
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -158,3 +162,23 @@ def test_moving_a_quote_onto_a_draft_article_records_a_delete(client, writer, se
     assert client.get(f"/v1/quotes/{created.json()['id']}").status_code == 404
     ops = session.exec(select(Change.op).where(Change.resource_type == "quote").order_by(Change.id)).all()
     assert ops == ["upsert", "delete"]
+
+
+def test_writers_racing_to_name_the_same_new_speaker_make_one_person(client, writer):
+    start, statuses = threading.Barrier(6), Counter()
+
+    def write(n: int) -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+            start.wait()
+            response = own.post("/v1/quotes", json={"text": f"Citation {n}.", "speaker": {"name": "Dmitri Peskov"}},
+                                headers=writer)
+            statuses[response.status_code] += 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert statuses == {201: 6}
+    assert client.get("/v1/people", params={"count": "true"}).json()["meta"]["total"] == 1

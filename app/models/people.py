@@ -2,7 +2,9 @@
 
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
+from pydantic import AfterValidator
 from pydantic import Field as PydanticField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
@@ -43,7 +45,18 @@ class Source(SourceBase, Timestamped, table=True):
 
 # Write shapes: the bodies of POST (…Create) and PATCH (…Update, all optional) ------------
 
-Url = Annotated[str, PydanticField(max_length=2000, pattern=r"^https?://\S+$")]
+def _has_host(value: str) -> str:
+    """An http(s) URL that parses and names a host ("http://[" matches the pattern, and is not one)."""
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise ValueError("not a URL with a host")
+    return value
+
+
+Url = Annotated[str, PydanticField(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_has_host)]
 
 
 class PersonCreate(PersonBase):

@@ -353,3 +353,9 @@ def test_every_write_is_recorded_for_the_change_feed(client, writer, session):
     assert [(c.resource_type, c.op, c.version) for c in rows] == [
         ("tag", "upsert", 1), ("tag", "upsert", 2), ("tag", "delete", 3),
     ]
+
+
+def test_a_homepage_without_a_host_is_422(client, writer):
+    response = client.post("/v1/sources", json={"name": "Reuters", "homepage": "http://["}, headers=writer)
+
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "homepage"

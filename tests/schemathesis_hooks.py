@@ -1,6 +1,7 @@
 """Schemathesis hooks (loaded through schemathesis.toml): bodies it cannot serialise by itself."""
 
-import orjson
+import json
+
 import schemathesis
 
 
@@ -12,4 +13,5 @@ def ndjson(ctx, value) -> bytes:  # noqa: ANN001
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass")
     items = value if isinstance(value, list) else [value]
-    return b"".join(orjson.dumps(item) + b"\n" for item in items)
+    # json, not orjson: generated values include integers past 64 bits.
+    return "".join(json.dumps(item, default=str) + "\n" for item in items).encode("utf-8", "surrogatepass")

@@ -22,14 +22,15 @@ def etag(version: int) -> str:
 def expected_version(if_match: str | None, current: int) -> int:
     """The version the caller last saw: 428 without If-Match, 412 when it is not `current`.
 
-    `*` matches whatever is current; weak tags (W/"3") are taken like strong ones.
+    `*` matches whatever is current; weak tags (W/"3") are taken like strong ones, and so is
+    the ETag of a public GET ("3-<digest>", see app/cache/), whose version comes first.
     """
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
             "Send If-Match with the ETag you last read, so that no one's change is lost.",
             errors=[{"field": "If-Match", "message": "required"}],
         )
-    tags = [tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")]
+    tags = [tag.strip().removeprefix("W/").strip('"').split("-", 1)[0] for tag in if_match.split(",")]
     if "*" in tags or str(current) in tags:
         return current
     raise PreconditionFailed(

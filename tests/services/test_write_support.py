@@ -10,7 +10,7 @@ from app.services.write_support import bump, expected_version
 from tests.factories import make_tag
 
 
-@pytest.mark.parametrize("header", ['"3"', 'W/"3"', '"2", "3"', "*"])
+@pytest.mark.parametrize("header", ['"3"', 'W/"3"', '"2", "3"', "*", '"3-9f86d081884c"', '"3-9f86d081884c-br"'])
 def test_if_match_naming_the_current_version_passes(header):
     assert expected_version(header, 3) == 3
 
@@ -21,7 +21,7 @@ def test_missing_if_match_is_precondition_required(header):
         expected_version(header, 3)
 
 
-@pytest.mark.parametrize("header", ['"2"', "3x", '"abc"'])
+@pytest.mark.parametrize("header", ['"2"', "3x", '"abc"', '"2-9f86d081884c"'])
 def test_if_match_naming_another_version_is_precondition_failed(header):
     with pytest.raises(PreconditionFailed):
         expected_version(header, 3)

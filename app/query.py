@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import and_, or_
+from sqlalchemy import tuple_
 
 from app.errors import InvalidParameter
 from app.models.common import to_utc
@@ -68,10 +68,14 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
 
 
 def after_cursor(column, id_column, value: Any, row_id: str, *, descending: bool):  # noqa: ANN001
-    """The keyset condition "strictly after (value, id)" in the given direction."""
+    """The keyset condition "strictly after (value, id)" in the given direction.
+
+    Written as a row-value comparison, which both engines turn into an index range; the
+    equivalent OR form makes them filter every row before the cursor.
+    """
     if descending:
-        return or_(column < value, and_(column == value, id_column < row_id))
-    return or_(column > value, and_(column == value, id_column > row_id))
+        return tuple_(column, id_column) < tuple_(value, row_id)
+    return tuple_(column, id_column) > tuple_(value, row_id)
 
 
 class Page(BaseModel):

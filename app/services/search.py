@@ -29,6 +29,7 @@ from app.services.search_index import (  # noqa: F401 - the write side, re-expor
     reindex,
     unindex_quotes,
 )
+from app.services import search_kinds
 from app.services.search_kinds import ARTICLE, QUOTE
 from app.services.search_parse import Plan, check_meaningful, parse, plan
 from app.text import body_text
@@ -47,7 +48,7 @@ def plans_for(q: str, lang: str | None = None) -> list[Plan]:
 
 def quote_condition(session: Session, q: str) -> sa.ColumnElement[bool]:
     """A condition on Quote: its text matches `q`, analysed in the quote's own language."""
-    hits = engine_for(session).hits(QUOTE, plans_for(q), ranked=False).subquery("quote_hits")
+    hits = engine_for(session).hits(session, QUOTE, plans_for(q), ranked=False).subquery("quote_hits")
     return Quote.id.in_(sa.select(hits.c.key))
 
 
@@ -107,14 +108,20 @@ def search_articles(
 
     The page is picked from the index rows alone (they hold the rank and the times), joined
     to the articles only when a filter needs them; then the page's articles are loaded.
+    Relevance ranks the RANKED_LIMIT most recent matches of each language (filters applied).
     """
     plans = plans_for(params.q or "", params.lang)
-    hits = engine_for(session).hits(ARTICLE, plans, ranked=sort == "relevance").subquery("hits")
-    matching = sa.select(hits.c.key, hits.c.rank, hits.c.published_at, hits.c.updated_at)
-    if filters := articles.filters(session, params):
-        matching = matching.join(Article, Article.id == hits.c.key).where(*filters)
+    engine, filters = engine_for(session), articles.filters(session, params)
+
+    def matching(ranked: bool, limit: int | None) -> sa.Subquery:
+        return engine.hits(session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters).subquery("hits")
+
+    ranked = sort == "relevance"
+    hits = matching(ranked, search_kinds.RANKED_LIMIT if ranked else None)
     columns, descending = _order(hits, sort)
-    picked = matching.where(_after(params.cursor, sort, columns, descending)) if params.cursor else matching
+    picked = sa.select(hits)
+    if params.cursor:
+        picked = picked.where(_after(params.cursor, sort, columns, descending))
     direction = sa.desc if descending else sa.asc
     page = picked.order_by(*map(direction, columns)).limit(params.limit + 1).subquery("page")
     page_columns, _ = _order(page, sort)
@@ -134,7 +141,9 @@ def search_articles(
             encode_cursor(sort, [rank, published.isoformat()], last.id) if sort == "relevance"
             else encode_cursor(sort, published if sort.endswith("published_at") else updated, last.id)
         )
-    total = session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) if params.count else None
+    total = None
+    if params.count:  # every match counts, ranked or not
+        total = session.scalar(sa.select(sa.func.count()).select_from(matching(False, None)))
     items = article_view.build(session, rows, include=include, fields=fields)
     if params.highlight:
         for item, text in zip(items, _highlights(session, rows, plans), strict=True):

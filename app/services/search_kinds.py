@@ -5,6 +5,10 @@ from datetime import datetime
 
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+# A relevance search ranks at most this many matches per language, the most recent ones:
+# ranking reads every candidate, and a word found in half an archive of a million articles
+# would otherwise cost seconds. Older matches stay reachable with sort=-published_at.
+RANKED_LIMIT = 10_000
 RANK_SCALE = 1_000_000_000  # ranks are stored as integers so that cursors compare them exactly
 TIME_TYPE = UTCDateTime()  # the type of Article.published_at: bound values compare alike
 

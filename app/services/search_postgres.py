@@ -1,11 +1,12 @@
 """The PostgreSQL side of search: weighted tsvectors under GIN, each in its language's config."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
 from sqlmodel import Session
 
+from app.models import Article
 from app.services.search_analysis import PG_CONFIGS
 from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
@@ -102,27 +103,50 @@ def tsquery(plan: Plan) -> sa.ColumnElement:
     return result
 
 
-def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select | sa.CompoundSelect:
+def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
+    """Each plan's tsquery, built by PostgreSQL once, then written into the statement as a
+    literal: the planner can then see how many documents it matches, and walk the
+    (analyser, published_at) index rather than the GIN one when most of them do."""
+    texts = session.execute(sa.select(*(sa.cast(tsquery(p), sa.Text) for p in plans))).one()
+    # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
+    return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
+
+
+def hits(
+    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (),
+) -> sa.Select | sa.CompoundSelect:
     """key, rank (and times) of the documents that match, each with its own language's plan.
 
-    One branch per language, so that each reads its matches' tsvectors once (to rank them),
-    and each tsquery is built once per statement (a scalar subquery), not once per row.
+    `filters` are conditions on Article (joined on the key). With `limit`, each language
+    keeps its `limit` most recent matches that pass them, and only those are ranked:
+    ranking reads every candidate's tsvector.
     """
     table = _TABLES[kind]
     times = [table.c.published_at, table.c.updated_at] if kind.dated else []
     # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
     weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
     selects = []
-    for plan in plans:
-        query = sa.select(tsquery(plan)).scalar_subquery()
-        rank = (
-            sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE), sa.BigInteger)
-            if ranked else sa.literal(0, sa.BigInteger)
-        )
-        selects.append(
-            sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
-            # The analyser as a literal, so that the planner picks that analyser's partial index
-            # even in a prepared statement's generic plan.
-            .where(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"), table.c.document.op("@@")(query))
-        )
+    for plan, query in zip(plans, _constant(session, plans), strict=True):
+        # The analyser as a literal, so that the planner uses that analyser's partial index.
+        matches = sa.and_(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
+                          table.c.document.op("@@")(query), *filters)
+        source = table.join(Article, Article.id == table.c[kind.key]) if filters else table
+        if not ranked:
+            selects.append(sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"),
+                                     *times).select_from(source).where(matches))
+            continue
+        rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE),
+                       sa.BigInteger)
+        select = sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
+        if limit is None:
+            select = select.select_from(source).where(matches)
+        else:
+            # The candidates first, narrow (no tsvector to sort), then their rows to rank.
+            recent = sa.select(table.c[kind.key]).select_from(source).where(matches)
+            if kind.dated:
+                recent = recent.order_by(table.c.published_at.desc())
+            recent = recent.limit(limit).subquery("recent")
+            select = select.select_from(table.join(recent, recent.c[kind.key] == table.c[kind.key]))
+        selects.append(select)
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)

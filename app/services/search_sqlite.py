@@ -1,10 +1,11 @@
 """The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.models import Article
 from app.services.search_analysis import analyse
 from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
@@ -108,8 +109,16 @@ def match_expression(plan: Plan) -> str:
     return expression
 
 
-def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select | sa.CompoundSelect:
-    """key, rank (and times) of the documents that match, each with its own language's plan."""
+def hits(
+    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (),
+) -> sa.Select | sa.CompoundSelect:
+    """key, rank (and times) of the documents that match, each with its own language's plan.
+
+    `filters` are conditions on Article (joined on the key). With `limit`, each language
+    keeps its `limit` most recently indexed matches that pass them (FTS5 walks its rowids
+    backwards and stops), and bm25 is computed for those only.
+    """
     fts = sa.table(kind.fts, sa.column("rowid"))
     rows = _TABLES[kind]
     fts_name = sa.literal_column(kind.fts)
@@ -121,9 +130,14 @@ def hits(kind: Kind, plans: list[Plan], *, ranked: bool) -> sa.Select | sa.Compo
             rank = sa.cast(sa.func.round(-bm25 * RANK_SCALE), sa.BigInteger)
         else:
             rank = sa.literal(0, sa.BigInteger)
-        selects.append(
-            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times)
-            .select_from(fts.join(rows, rows.c.id == fts.c.rowid))
-            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser)
+        source = fts.join(rows, rows.c.id == fts.c.rowid)
+        if filters:
+            source = source.join(Article, Article.id == rows.c[kind.key])
+        select = (
+            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times).select_from(source)
+            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser, *filters)
         )
+        if limit is not None:  # a compound SELECT takes no LIMIT of its own: wrap it
+            select = sa.select(select.order_by(fts.c.rowid.desc()).limit(limit).subquery())
+        selects.append(select)
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)

@@ -211,3 +211,26 @@ def test_replaced_quotes_leave_the_quote_index(client, session):
     session.commit()
     assert client.get("/v1/quotes", params={"q": "première"}).json()["data"] == []
     assert len(client.get("/v1/quotes", params={"q": "seconde"}).json()["data"]) == 1
+
+
+def test_relevance_ranks_only_the_most_recent_matches_when_there_are_very_many(client, session, monkeypatch):
+    from app.services import search_kinds
+
+    monkeypatch.setattr(search_kinds, "RANKED_LIMIT", 2)  # the server runs in this process
+    make_article(session, slug="old-best", title="La pêche, la pêche, la pêche", published_at="2015-01-01T00:00:00Z")
+    make_article(session, slug="recent", title="Un mot sur la pêche", published_at="2015-02-01T00:00:00Z")
+    make_article(session, slug="newest", title="Un autre mot sur la pêche", published_at="2015-03-01T00:00:00Z")
+    body = client.get("/v1/articles", params={"q": "pêche", "fields": "slug", "count": "true"}).json()
+    assert {item["slug"] for item in body["data"]} == {"recent", "newest"}
+    assert body["meta"]["total"] == 3
+    assert _slugs(client, q="pêche", sort="-published_at") == ["newest", "recent", "old-best"]
+
+
+def test_filters_apply_before_the_ranking_limit(client, session, monkeypatch):
+    from app.services import search_kinds
+
+    monkeypatch.setattr(search_kinds, "RANKED_LIMIT", 1)
+    make_category(session, "archives")
+    make_article(session, slug="filed", title="La pêche d'antan", category="archives", published_at="2015-01-01T00:00:00Z")
+    make_article(session, slug="newer", title="La pêche moderne", published_at="2015-02-01T00:00:00Z")
+    assert _slugs(client, q="pêche", category="archives") == ["filed"]

@@ -1,4 +1,5 @@
-"""Request body size limit: 413 as problem+json, whether or not the client says how much it sends."""
+"""Request limits, checked before any route: body size (413, whether or not the client says how
+much it sends) and NUL characters in the path or query (400: no database can look them up)."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,9 +14,10 @@ def _too_large(limit: int, path: str):  # noqa: ANN202
     )
 
 
-class BodyLimit:
+class RequestLimits:
     """Refuses bodies over settings.max_body_bytes: at once from Content-Length, and by
-    counting the bytes of a body that streams in without one (or lies about its size)."""
+    counting the bytes of a body that streams in without one (or lies about its size);
+    and a path or query with a NUL in it (PostgreSQL refuses NUL in text)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -23,6 +25,11 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await errors.problem_response(400, "Bad request", "The path or query holds a NUL character (%00).",
+                                          instance=scope["path"].replace("\x00", ""))(scope, receive, send)
             return
         limit = get_settings().max_body_bytes
         headers = dict(scope.get("headers") or [])

@@ -16,7 +16,7 @@ from app import metrics
 from app.api import feeds, health
 from app.api.v1.router import router as v1_router
 from app.cache.middleware import ResponseCacheMiddleware
-from app.limits import BodyLimit
+from app.limits import RequestLimits
 from app.settings import get_settings
 
 log = logging.getLogger("gazette")
@@ -93,7 +93,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(ResponseCacheMiddleware)
-    app.add_middleware(BodyLimit)  # before CORS, so that a 413 carries CORS headers too
+    app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from app.models.article import ArticleStatus, AttributionRole
 from app.models.people import SourceKind
@@ -24,8 +24,23 @@ class ReadModel(BaseModel):
 
 # Body blocks -----------------------------------------------------------------------------
 
+def _storable(value: Any) -> Any:
+    # PostgreSQL refuses NUL in text (lone surrogates, pydantic refuses already).
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _storable(item)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return _storable(value)
 
 
 class ParagraphBlock(Strict):

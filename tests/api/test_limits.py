@@ -74,3 +74,24 @@ def test_wrong_types_in_a_patch_are_422_naming_the_field(client, session):
 
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"tags", "comments.enabled"}
+
+
+def test_text_with_a_nul_character_is_422_naming_the_field(client, session):
+    headers = desk(session)
+
+    response = client.post("/v1/articles", headers=headers, json={
+        "title": "Titre\u0000", "body": [{"type": "list", "items": ["un", "deux\u0000"]}],
+        "quotes": [{"text": "Mot", "speaker": {"name": "Nom\u0000"}}],
+    })
+
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} >= {"title", "body[0].items", "quotes[0].speaker.name"}
+
+
+def test_a_nul_in_a_path_or_query_is_400(client, session):
+    headers = desk(session)
+
+    for url in ("/v1/articles/a%00b", "/v1/articles/slug/a%00b", "/v1/articles/a%00b/revisions",
+                "/v1/articles?category=a%00b", "/v1/quotes/a%00b"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json", url

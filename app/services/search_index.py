@@ -27,7 +27,7 @@ def engine_for(session: Session) -> ModuleType:
 def _article_doc(row: Any, quotes: dict[str, str]) -> Doc:
     standfirst = "\n".join(filter(None, [row.kicker, row.standfirst]))
     body = body_text(row.body or [], quotes)[:MAX_INDEXED_CHARS]
-    return Doc(row.id, analyser_for(row.language), (row.title, standfirst, body),
+    return Doc(row.id, analyser_for(row.language), (row.title, standfirst, body), language=row.language,
                published_at=row.published_at, updated_at=row.updated_at)
 
 

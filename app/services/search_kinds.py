@@ -20,7 +20,7 @@ class Kind:
     table: str
     key: str
     columns: tuple[str, ...]
-    dated: bool  # rows carry published_at and updated_at, to sort and page without the article
+    dated: bool  # rows carry language, published_at and updated_at: no need to read the article
 
     @property
     def fts(self) -> str:
@@ -34,6 +34,7 @@ class Doc:
     key: str
     analyser: str
     texts: tuple[str, ...]
+    language: str | None = None
     published_at: datetime | None = None
     updated_at: datetime | None = None
 

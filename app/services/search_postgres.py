@@ -21,7 +21,8 @@ def _rows(kind: Kind) -> sa.Table:
     columns = [sa.Column(kind.key, sa.String, primary_key=True), sa.Column("analyser", sa.String),
                sa.Column("document", TSVECTOR)]
     if kind.dated:
-        columns += [sa.Column("published_at", TIME_TYPE), sa.Column("updated_at", TIME_TYPE)]
+        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
+                    sa.Column("updated_at", TIME_TYPE)]
     return sa.Table(kind.table, sa.MetaData(), *columns)
 
 
@@ -50,13 +51,14 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
         row = {"k": d.key, "a": d.analyser, "config": PG_CONFIGS[d.analyser],
                **{f"c{i}": text for i, text in enumerate(d.texts)}}
         if kind.dated:
-            row.update(p=d.published_at, u=d.updated_at)
+            row.update(lang=d.language, p=d.published_at, u=d.updated_at)
         rows.append(row)
     if not rows:
         return
     values = {kind.key: sa.bindparam("k"), "analyser": sa.bindparam("a"), "document": _document(kind)}
     if kind.dated:
-        values.update(published_at=sa.bindparam("p", type_=TIME_TYPE), updated_at=sa.bindparam("u", type_=TIME_TYPE))
+        values.update(language=sa.bindparam("lang"), published_at=sa.bindparam("p", type_=TIME_TYPE),
+                      updated_at=sa.bindparam("u", type_=TIME_TYPE))
     stmt = insert(table).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
@@ -107,6 +109,9 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
     """Each plan's tsquery, built by PostgreSQL once, then written into the statement as a
     literal: the planner can then see how many documents it matches, and walk the
     (analyser, published_at) index rather than the GIN one when most of them do."""
+    # A search is short: compiling it with JIT (which its cost estimate would ask for) takes
+    # longer than running it. SET LOCAL ends with the transaction.
+    session.execute(sa.text("SET LOCAL jit = off"))
     texts = session.execute(sa.select(*(sa.cast(tsquery(p), sa.Text) for p in plans))).one()
     # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
     return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
@@ -114,11 +119,12 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
 
 def hits(
     session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (),
+    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
 ) -> sa.Select | sa.CompoundSelect:
     """key, rank (and times) of the documents that match, each with its own language's plan.
 
-    `filters` are conditions on Article (joined on the key). With `limit`, each language
+    `filters` are conditions on Article (joined on the key); `language`, the documents'
+    exact language (from the index row: no need to read the article). With `limit`, each language
     keeps its `limit` most recent matches that pass them, and only those are ranked:
     ranking reads every candidate's tsvector.
     """
@@ -130,7 +136,8 @@ def hits(
     for plan, query in zip(plans, _constant(session, plans), strict=True):
         # The analyser as a literal, so that the planner uses that analyser's partial index.
         matches = sa.and_(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
-                          table.c.document.op("@@")(query), *filters)
+                          table.c.document.op("@@")(query), *filters,
+                          *([table.c.language == language] if language else []))
         source = table.join(Article, Article.id == table.c[kind.key]) if filters else table
         if not ranked:
             selects.append(sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"),

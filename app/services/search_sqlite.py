@@ -20,7 +20,8 @@ def _rows(kind: Kind) -> sa.Table:
     columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column(kind.key, sa.String),
                sa.Column("analyser", sa.String)]
     if kind.dated:
-        columns += [sa.Column("published_at", TIME_TYPE), sa.Column("updated_at", TIME_TYPE)]
+        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
+                    sa.Column("updated_at", TIME_TYPE)]
     return sa.Table(kind.table, sa.MetaData(), *columns)
 
 
@@ -46,7 +47,7 @@ def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
 def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
     row = {"id": rowid, kind.key: doc.key, "analyser": doc.analyser}
     if kind.dated:
-        row.update(published_at=doc.published_at, updated_at=doc.updated_at)
+        row.update(language=doc.language, published_at=doc.published_at, updated_at=doc.updated_at)
     return row
 
 
@@ -111,11 +112,12 @@ def match_expression(plan: Plan) -> str:
 
 def hits(
     session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (),
+    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
 ) -> sa.Select | sa.CompoundSelect:
     """key, rank (and times) of the documents that match, each with its own language's plan.
 
-    `filters` are conditions on Article (joined on the key). With `limit`, each language
+    `filters` are conditions on Article (joined on the key); `language`, the documents'
+    exact language (from the index row: no need to read the article). With `limit`, each language
     keeps its `limit` most recently indexed matches that pass them (FTS5 walks its rowids
     backwards and stops), and bm25 is computed for those only.
     """
@@ -135,7 +137,8 @@ def hits(
             source = source.join(Article, Article.id == rows.c[kind.key])
         select = (
             sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times).select_from(source)
-            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser, *filters)
+            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser, *filters,
+                   *([rows.c.language == language] if language else []))
         )
         if limit is not None:  # a compound SELECT takes no LIMIT of its own: wrap it
             select = sa.select(select.order_by(fts.c.rowid.desc()).limit(limit).subquery())

@@ -10,8 +10,8 @@ The search tables are not SQLModel tables: their shape depends on the engine. On
 stemmed). The code deletes the FTS5 row with its mapping: a trigger would do it with a scan
 of the whole FTS5 table per row. On PostgreSQL, `article_search`
 holds a weighted tsvector built with the unaccent configurations below, under GIN indexes.
-Only public articles are indexed, with their publication and update times, so that a search
-sorts and pages without reading the articles. Quotes have the same pair of tables. An existing database is filled by `gazette search reindex`.
+Only public articles are indexed, with their language and their publication and update
+times, so that a search filters by language, sorts and pages without reading the articles. Quotes have the same pair of tables. An existing database is filled by `gazette search reindex`.
 """
 
 from collections.abc import Sequence
@@ -39,7 +39,8 @@ def _sqlite_upgrade() -> None:
             " id INTEGER PRIMARY KEY,"
             f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
             " analyser VARCHAR(8) NOT NULL,"
-            + (" published_at DATETIME NOT NULL, updated_at DATETIME NOT NULL," if dated else "")
+            + (" language VARCHAR(8) NOT NULL, published_at DATETIME NOT NULL,"
+               " updated_at DATETIME NOT NULL," if dated else "")
             + f" CONSTRAINT uq_{table}_{key} UNIQUE ({key}))"
         )
         # detail=full keeps positions, which "phrases" need; the terms arrive analysed.
@@ -72,7 +73,7 @@ def _postgres_upgrade() -> None:
             f" {key} VARCHAR(26) NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,"
             " analyser VARCHAR(8) NOT NULL,"
             " document TSVECTOR NOT NULL,"
-            + (" published_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+            + (" language VARCHAR(8) NOT NULL, published_at TIMESTAMP WITH TIME ZONE NOT NULL,"
                " updated_at TIMESTAMP WITH TIME ZONE NOT NULL," if dated else "")
             + f" CONSTRAINT pk_{table} PRIMARY KEY ({key}))"
         )
@@ -81,7 +82,8 @@ def _postgres_upgrade() -> None:
         op.execute(f"ALTER TABLE {table} ALTER COLUMN document SET STORAGE MAIN")
         op.execute(f"ALTER TABLE {table} SET (toast_tuple_target = 8160)")
         if dated:  # the most recent matches of a common word, walking back from the newest
-            op.execute(f"CREATE INDEX ix_{table}_analyser_published_at ON {table} (analyser, published_at)")
+            op.execute(f"CREATE INDEX ix_{table}_analyser_published_at_{key} ON {table}"
+                       f" (analyser, published_at, {key})")
         # One GIN index per analyser: a language's query then reads only its own documents.
         for analyser in _ANALYSERS:
             op.execute(

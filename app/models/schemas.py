@@ -232,7 +232,7 @@ class QuoteIn(Strict):
     speaker: RefIn
     speaker_role: str | None = Field(None, max_length=300)
     source: RefIn | None = None
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+    language: str | None = Field(None, max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
     said_at: date | None = None
     external_id: str | None = Field(None, max_length=200)
 
@@ -254,7 +254,7 @@ class ArticleCreate(Strict):
     kicker: str | None = Field(None, max_length=200)
     standfirst: str | None = Field(None, max_length=2000)
     body: list[Block] = Field(default_factory=list, max_length=500)
-    language: str = Field("fr", pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+    language: str = Field("fr", max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
     status: Literal["draft", "published"] = "draft"
     published_at: datetime | None = None
     canonical_url: Url | None = None

@@ -46,9 +46,13 @@ def plans_for(q: str, lang: str | None = None) -> list[Plan]:
     return [p for a in analysers if (p := plan(query, a)) is not None]
 
 
+def _union(selects: list[sa.Select]) -> sa.Select | sa.CompoundSelect:
+    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
+
+
 def quote_condition(session: Session, q: str) -> sa.ColumnElement[bool]:
     """A condition on Quote: its text matches `q`, analysed in the quote's own language."""
-    hits = engine_for(session).hits(session, QUOTE, plans_for(q), ranked=False).subquery("quote_hits")
+    hits = _union(engine_for(session).branches(session, QUOTE, plans_for(q), ranked=False)).subquery("quote_hits")
     return Quote.id.in_(sa.select(hits.c.key))
 
 
@@ -79,12 +83,11 @@ def _highlights(session: Session, rows: list[Article], plans: list[Plan]) -> lis
     return out
 
 
-def _order(hits: sa.Subquery, sort: str) -> tuple[list[sa.ColumnElement], bool]:
-    """The columns a sort orders by, id last, and whether it descends."""
+def _order(c: sa.ColumnCollection, sort: str) -> list[sa.ColumnElement]:
+    """The columns (of a hits subquery or select) a sort orders by, id last."""
     if sort == "relevance":
-        return [hits.c.rank, hits.c.published_at, hits.c.key], True
-    column = hits.c.published_at if sort.endswith("published_at") else hits.c.updated_at
-    return [column, hits.c.key], sort.startswith("-")
+        return [c.rank, c.published_at, c.key]
+    return [c.published_at if sort.endswith("published_at") else c.updated_at, c.key]
 
 
 def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: bool) -> sa.ColumnElement[bool]:
@@ -115,19 +118,35 @@ def search_articles(
     # The language is on the index row: filtering on it there spares reading each article.
     filters = articles.filters(session, params.model_copy(update={"lang": None}))
 
-    def matching(ranked: bool, limit: int | None) -> sa.Subquery:
-        return engine.hits(session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters,
-                           language=params.lang).subquery("hits")
+    def matching(ranked: bool, limit: int | None) -> list[sa.Select]:
+        return engine.branches(session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters,
+                               language=params.lang)
 
     ranked = sort == "relevance"
-    hits = matching(ranked, search_kinds.RANKED_LIMIT if ranked else None)
-    columns, descending = _order(hits, sort)
-    picked = sa.select(hits)
-    if params.cursor:
-        picked = picked.where(_after(params.cursor, sort, columns, descending))
+    descending = ranked or sort.startswith("-")
     direction = sa.desc if descending else sa.asc
+
+    def after_cursor_in(hits: sa.Subquery) -> sa.Select:
+        picked = sa.select(hits)
+        if params.cursor:
+            picked = picked.where(_after(params.cursor, sort, _order(hits.c, sort), descending))
+        return picked
+
+    if ranked:
+        hits = _union(matching(True, search_kinds.RANKED_LIMIT)).subquery("hits")
+    else:
+        # A time sort pages each language on its own first (PostgreSQL walks its (analyser,
+        # published_at) index backwards and stops), then merges them.
+        pages = []
+        for branch in matching(False, None):
+            one = after_cursor_in(branch.subquery())
+            page = one.order_by(*map(direction, _order(one.selected_columns, sort))).limit(params.limit + 1)
+            pages.append(sa.select(page.subquery()))
+        hits = _union(pages).subquery("hits")
+    columns = _order(hits.c, sort)
+    picked = after_cursor_in(hits)
     page = picked.order_by(*map(direction, columns)).limit(params.limit + 1).subquery("page")
-    page_columns, _ = _order(page, sort)
+    page_columns = _order(page.c, sort)
     found = session.execute(
         sa.select(Article, page.c.rank, page.c.published_at, page.c.updated_at)
         .join(page, page.c.key == Article.id)
@@ -146,7 +165,7 @@ def search_articles(
         )
     total = None
     if params.count:  # every match counts, ranked or not
-        total = session.scalar(sa.select(sa.func.count()).select_from(matching(False, None)))
+        total = session.scalar(sa.select(sa.func.count()).select_from(_union(matching(False, None)).subquery()))
     items = article_view.build(session, rows, include=include, fields=fields)
     if params.highlight:
         for item, text in zip(items, _highlights(session, rows, plans), strict=True):

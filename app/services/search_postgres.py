@@ -117,11 +117,11 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
     return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
 
 
-def hits(
+def branches(
     session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
     filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
-) -> sa.Select | sa.CompoundSelect:
-    """key, rank (and times) of the documents that match, each with its own language's plan.
+) -> list[sa.Select]:
+    """One select per language of the key, rank (and times) of the documents that match.
 
     `filters` are conditions on Article (joined on the key); `language`, the documents'
     exact language (from the index row: no need to read the article). With `limit`, each language
@@ -156,4 +156,4 @@ def hits(
             recent = recent.limit(limit).subquery("recent")
             select = select.select_from(table.join(recent, recent.c[kind.key] == table.c[kind.key]))
         selects.append(select)
-    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return selects

@@ -110,11 +110,11 @@ def match_expression(plan: Plan) -> str:
     return expression
 
 
-def hits(
+def branches(
     session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
     filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
-) -> sa.Select | sa.CompoundSelect:
-    """key, rank (and times) of the documents that match, each with its own language's plan.
+) -> list[sa.Select]:
+    """One select per language of the key, rank (and times) of the documents that match.
 
     `filters` are conditions on Article (joined on the key); `language`, the documents'
     exact language (from the index row: no need to read the article). With `limit`, each language
@@ -143,4 +143,4 @@ def hits(
         if limit is not None:  # a compound SELECT takes no LIMIT of its own: wrap it
             select = sa.select(select.order_by(fts.c.rowid.desc()).limit(limit).subquery())
         selects.append(select)
-    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return selects

@@ -43,7 +43,7 @@ def keys_create(
     scopes: str = typer.Option(..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"),
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from app.db import get_engine
+    from app.db import write_session
     from app.models.key import Scope
     from app.services import keys
 
@@ -53,7 +53,7 @@ def keys_create(
     if bad or not wanted:
         console.print(f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]")
         raise typer.Exit(2)
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with write_session() as session:
         key, secret = keys.create_key(session, name=name, scopes=wanted)
         session.commit()
     console.print(f"Key {key.id} ({name}) with scopes {', '.join(key.scopes)}. It is shown only once:")
@@ -81,11 +81,11 @@ def keys_list() -> None:
 def demo() -> None:
     """Load the demo content (migrating first). Safe to run again."""
     from app import migrate
-    from app.db import get_engine
+    from app.db import write_session
     from app.demo.load import load
 
     migrate.upgrade("heads")
-    with Session(get_engine()) as session:
+    with write_session() as session:
         added = load(session)
         session.commit()
     console.print(f"[green]Demo content loaded ({added} new articles).[/]")
@@ -182,12 +182,12 @@ def import_ndjson(
     """Import NDJSON (an upsert: articles by external_id, the rest by slug). Exits 1 if a line failed."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    from app.db import get_engine
+    from app.db import write_session
     from app.services import bulk
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with (Progress(*columns, console=console) as progress, file.open("rb") as handle,
-          Session(get_engine(), expire_on_commit=False) as session):
+          write_session() as session):
         task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
         report = bulk.import_file(session, handle, on_progress=lambda done: progress.update(task, completed=done))
     console.print(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "

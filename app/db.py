@@ -73,12 +73,21 @@ def is_postgres(engine_or_session) -> bool:  # noqa: ANN001
     return bind.dialect.name == "postgresql"
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request, committed once when the endpoint returns without error."""
+def write_session() -> Session:
+    """A session for work that writes (requests, jobs, the CLI).
+
+    On SQLite its transactions BEGIN IMMEDIATE (see `_sqlite_begin`), so two writers queue
+    on the lock instead of one failing; keep its transactions short.
+    """
     engine = get_engine()
     if engine.dialect.name == "sqlite":
         engine = engine.execution_options(sqlite_begin_immediate=True)
-    with Session(engine, expire_on_commit=False) as session:
+    return Session(engine, expire_on_commit=False)
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request, committed once when the endpoint returns without error."""
+    with write_session() as session:
         try:
             yield session
             session.commit()

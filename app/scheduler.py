@@ -10,7 +10,7 @@ import logging
 from sqlmodel import Session
 
 from app import jobs
-from app.db import get_engine
+from app.db import get_engine, write_session
 from app.models.common import utcnow
 from app.services import article_lifecycle
 
@@ -25,7 +25,7 @@ def publish_scheduled() -> int:
         due = article_lifecycle.due_ids(session, now=now)
     published = 0
     for article_id in due:
-        with Session(get_engine(), expire_on_commit=False) as session:
+        with write_session() as session:
             try:
                 if article_lifecycle.publish_if_due(session, article_id, now=now):
                     session.commit()

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook as Signer
 
 from app import jobs
-from app.db import get_engine, is_postgres
+from app.db import is_postgres, write_session
 from app.errors import Conflict, InvalidParameter, NotFound
 from app.models.common import iso, utcnow
 from app.models.webhook import (
@@ -215,7 +215,7 @@ def _apply(session: Session, webhook: Webhook, delivery: WebhookDelivery, result
 @jobs.register
 def deliver_webhooks() -> int:
     """The background job: one round of deliveries (run by `gazette worker` or a lone server)."""
-    return deliver_due(lambda: Session(get_engine(), expire_on_commit=False))
+    return deliver_due(write_session)
 
 
 # -- the delivery log and manual retry, for the admin API -------------------------------------

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.db import write_session
 from app.services.webhook_delivery import Policy, deliver_due
 
 # Retries within a fraction of a second, so that "down for a while" takes seconds in a test.
@@ -64,7 +64,7 @@ class Receiver:
 
 
 def sessions() -> Session:
-    return Session(get_engine(), expire_on_commit=False)
+    return write_session()
 
 
 def drive(until, *, policy: Policy = FAST, timeout: float = 30.0) -> None:  # noqa: ANN001

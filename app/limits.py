@@ -1,10 +1,53 @@
 """Request limits, checked before any route: body size (413, whether or not the client says how
-much it sends) and NUL characters in the path or query (400: no database can look them up)."""
+much it sends), NUL characters in the path or query (400: no database can look them up) and
+in a JSON body's text (422 naming the field: PostgreSQL cannot store them, SQLite would)."""
 
+from typing import Any
+
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
 from app.settings import get_settings
+
+_JSON_TYPES = (b"application/json", b"application/merge-patch+json")
+
+
+def _nul_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Where in a parsed JSON document strings (or objects' keys) hold NUL."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                found.append((*path, key.replace("\x00", "")))
+            else:
+                found += _nul_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _nul_paths(item, (*path, index))
+    return found
+
+
+def _nul_in_json(body: bytes) -> list[str]:
+    """The fields (as the API names fields) whose text holds NUL in a JSON body; none when the
+    body is not JSON (the route's own parsing reports that)."""
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return []
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return []
+    return list(dict.fromkeys(errors.field_path(p) or "body" for p in _nul_paths(document)))
+
+
+def _nul_problem(fields: list[str], path: str):  # noqa: ANN202
+    return errors.problem_response(
+        422, "Validation failed", f"{', '.join(fields)}: must not contain NUL characters (\\u0000).",
+        slug="validation-failed", instance=path,
+        errors=[{"field": field, "message": "must not contain NUL characters"} for field in fields],
+    )
 
 
 def _too_large(limit: int, path: str):  # noqa: ANN202
@@ -45,6 +88,8 @@ class RequestLimits:
         received = 0
         rejected = False
         started = False
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        chunks: list[bytes] | None = [] if content_type in _JSON_TYPES else None
 
         async def counting_receive() -> Message:
             nonlocal received, rejected
@@ -52,13 +97,22 @@ class RequestLimits:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     rejected = True
                     if not started:
                         await _too_large(limit, scope["path"])(scope, receive, send)
                     # The app sees a client that went away, and whatever it answers is dropped.
                     return {"type": "http.disconnect"}
+                if chunks is not None:
+                    chunks.append(chunk)
+                    fields = [] if message.get("more_body") else _nul_in_json(b"".join(chunks))
+                    if fields:
+                        rejected = True
+                        if not started:
+                            await _nul_problem(fields, scope["path"])(scope, receive, send)
+                        return {"type": "http.disconnect"}
             return message
 
         async def guarded_send(message: Message) -> None:

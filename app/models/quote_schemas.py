@@ -1,13 +1,10 @@
 """Write shapes of standalone quotes: POST /v1/quotes (QuoteCreate) and PATCH (QuoteUpdate)."""
 
 from datetime import date
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models.schemas import RefIn
-
-Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
+from app.models.schemas import Language, RefIn
 
 
 class QuoteCreate(BaseModel):

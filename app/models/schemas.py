@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.models.article import ArticleStatus, AttributionRole
 from app.models.people import SourceKind
@@ -11,6 +11,8 @@ from app.models.people import SourceKind
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG)]
 Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+# A BCP 47 tag as the columns hold it: at most 8 characters ("fr", "en-gb", "fr-be").
+Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 
 
 def _not_required(schema: dict[str, Any]) -> None:
@@ -232,7 +234,7 @@ class QuoteIn(Strict):
     speaker: RefIn
     speaker_role: str | None = Field(None, max_length=300)
     source: RefIn | None = None
-    language: str | None = Field(None, max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+    language: Language | None = None
     said_at: date | None = None
     external_id: str | None = Field(None, max_length=200)
 
@@ -254,7 +256,7 @@ class ArticleCreate(Strict):
     kicker: str | None = Field(None, max_length=200)
     standfirst: str | None = Field(None, max_length=2000)
     body: list[Block] = Field(default_factory=list, max_length=500)
-    language: str = Field("fr", max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+    language: Language = "fr"
     status: Literal["draft", "published"] = "draft"
     published_at: datetime | None = None
     canonical_url: Url | None = None

@@ -3,7 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, HttpUrl
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PydanticField, HttpUrl
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -15,6 +17,8 @@ EVENTS = (
     "article.published", "article.updated", "article.unpublished", "article.deleted",
     *(f"{kind}.{verb}" for kind in RESOURCE_TYPES[1:] for verb in ("created", "updated", "deleted")),
 )
+
+URL_MAX = 2083  # the size of Webhook.url
 
 # "*" subscribes to every event, those added later included.
 WebhookEvent = StrEnum("WebhookEvent", {name.replace(".", "_"): name for name in EVENTS} | {"all": "*"})
@@ -36,7 +40,7 @@ class Webhook(SQLModel, table=True):
     """A subscription: where to POST which events, and the secret that signs them."""
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
-    url: str = Field(max_length=2083)
+    url: str = Field(max_length=URL_MAX)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     secret: str = Field(max_length=100)
     enabled: bool = True
@@ -94,12 +98,22 @@ class WebhookAttempt(SQLModel, table=True):
     duration_ms: int = 0
 
 
+def _fits_column(url: HttpUrl) -> HttpUrl:
+    # Normalising (a "/" added, a host's punycode) can make a URL longer than what was sent.
+    if len(str(url)) > URL_MAX:
+        raise ValueError(f"must be at most {URL_MAX} characters once normalised")
+    return url
+
+
+TargetUrl = Annotated[HttpUrl, AfterValidator(_fits_column)]
+
+
 class WebhookCreate(BaseModel):
     """Body of POST /v1/webhooks."""
 
     model_config = ConfigDict(extra="forbid")
 
-    url: HttpUrl = PydanticField(description="Where deliveries are POSTed (http or https).")
+    url: TargetUrl = PydanticField(description="Where deliveries are POSTed (http or https).")
     events: list[WebhookEvent] = PydanticField(
         min_length=1, max_length=50, description="Event names, or `*` for every event."
     )
@@ -110,7 +124,7 @@ class WebhookUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: HttpUrl | None = None
+    url: TargetUrl | None = None
     events: list[WebhookEvent] | None = PydanticField(None, min_length=1, max_length=50)
     enabled: bool | None = PydanticField(
         None, description="true re-enables a subscription that was disabled, and clears its failures."

@@ -16,7 +16,6 @@ from app.models import (
     ArticleTag,
     Attribution,
     Author,
-    Category,
     Person,
     Quote,
     SlugRedirect,

@@ -123,3 +123,17 @@ def test_an_escaped_backslash_before_u0000_is_plain_text(client, session):
     article = create(client, headers, title="Le code \\u0000 expliqué")
 
     assert article["title"] == "Le code \\u0000 expliqué"
+
+
+def test_values_longer_than_their_columns_are_422_naming_the_field(client, session):
+    headers = desk(session, "content:write", "content:read", "admin")
+    long_host = ".".join(["a" * 63] * 33)  # 2,111 characters: a valid host, too long to store
+    writes = [
+        ("/v1/quotes", {"text": "Oui.", "speaker": {"name": "Ana"}, "language": "fr-abcdefgh"}, "language"),
+        ("/v1/webhooks", {"url": f"https://{long_host}", "events": ["*"]}, "url"),
+    ]
+    for url, body, field in writes:
+        response = client.post(url, json=body, headers=headers)
+
+        assert response.status_code == 422, (url, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field], url

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated
 
+import orjson
 from fastapi import Depends
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -55,19 +56,25 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 @lru_cache(maxsize=8)
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    # JSON columns (article bodies, payloads) read and written with orjson, not the json module.
+    json_args = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None},
-            pool_size=SQLITE_POOL_SIZE, max_overflow=16,
+            pool_size=SQLITE_POOL_SIZE, max_overflow=16, **json_args,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     size = get_settings().pool_size
-    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, **json_args)
 
 
 def get_engine() -> Engine:

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import errors, openapi, scheduler  # noqa: F401 - scheduler registers its job
 from app import metrics
-from app.api import feeds, health
+from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
-from app.cache.middleware import ResponseCacheMiddleware
+from app.cache.middleware import Direct, ResponseCacheMiddleware
 from app.limits import RequestLimits
 from app.settings import get_settings
 
@@ -69,8 +69,12 @@ async def _on_unexpected(request: Request, exc: Exception):
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    import anyio.to_thread
+
     from app import cache, jobs
 
+    # Sync routes run in anyio's threadpool; its size is the concurrency of database work.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     async with jobs.background(app), cache.listening():
         yield
 
@@ -92,7 +96,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
-    app.add_middleware(ResponseCacheMiddleware)
+    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.ROUTE, direct.match, direct.render))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     if settings.cors_origins:
         app.add_middleware(

@@ -6,10 +6,13 @@ Cache-Control, Vary, Surrogate-Key), compresses when asked, answers 304 when the
 copy is current, and keeps the response until a write purges one of its surrogate keys.
 """
 
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache import http
@@ -17,6 +20,8 @@ from app.cache.keys import derive, header_value, parse
 from app.cache.store import STORE, Entry
 from app.metrics import route_template
 from app.settings import get_settings
+
+log = logging.getLogger("gazette.cache")
 
 PUBLIC_PREFIXES = ("/v1/", "/feeds/")
 STORED_STATUSES = frozenset({200, 301, 404})
@@ -100,12 +105,24 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
 
 
+class Direct:
+    """A public read answered without the app (app/api/direct.py): `match` says whether it
+    answers a request (and with what argument), `render` makes the JSON body or says None."""
+
+    def __init__(self, route: str, match: Callable[[str, bytes], Any], render: Callable[[Any], bytes | None]):
+        self.route, self.match, self.render = route, match, render
+
+
+JSON_START = {"type": "http.response.start", "status": 200,
+              "headers": [(b"content-type", b"application/json")]}
+
+
 class ResponseCacheMiddleware:
     """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see README.md)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, direct: Direct | None = None) -> None:
         settings = get_settings()
-        self.app = app
+        self.app, self.direct = app, direct
         self.enabled = settings.response_cache_enabled
         STORE.max_bytes = settings.response_cache_max_bytes
         self.policy = {
@@ -139,8 +156,11 @@ class ResponseCacheMiddleware:
         generation = STORE.generation
         inner = {**scope, "method": "GET"} if head else scope
         capture = _Capture(send, head, lambda start: self._stream_headers(scope["path"], query, start))
-        await self.app(inner, receive, capture)
-        route = route_template(inner)
+        if await self._answer_directly(scope, capture):
+            route = self.direct.route
+        else:
+            await self.app(inner, receive, capture)
+            route = route_template(inner)
         scope["gazette.route"] = route
         if capture.streaming or capture.start is None:
             return
@@ -154,6 +174,23 @@ class ResponseCacheMiddleware:
         if self.enabled:
             STORE.count(route, hit=False)
         await self._respond(entry, request, send, head=head, key=key if stored else None, hit=False)
+
+    async def _answer_directly(self, scope: Scope, capture: _Capture) -> bool:
+        """Whether the direct route answered (into `capture`); when not, the app answers."""
+        if self.direct is None:
+            return False
+        argument = self.direct.match(scope["path"], scope["query_string"])
+        if argument is None:
+            return False
+        try:
+            body = await anyio.to_thread.run_sync(self.direct.render, argument)
+        except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
+            log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
+            return False
+        if body is None:
+            return False
+        capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True
+        return True
 
     def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str) -> Entry | None:
         status, inner = start["status"], start.get("headers", [])

@@ -5,9 +5,10 @@ related thing (categories, tags, authors, attributions, quotes), each for the wh
 """
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlmodel import Session
 
 from app.models import (
@@ -50,24 +51,64 @@ def _ref(slug: str, name: str) -> dict[str, str]:
     return {"slug": slug, "name": name}
 
 
-def _grouped(session: Session, stmt) -> dict[str, list]:  # noqa: ANN001
-    groups: dict[str, list] = defaultdict(list)
-    for row in session.execute(stmt):
-        groups[row[0]].append(row[1:])
-    return groups
+# The statements are built once: building one costs more than SQLite takes to run it.
+IDS = bindparam("ids", expanding=True)
 
 
-def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    stmt = (
+@lru_cache(maxsize=1)
+def _refs_statement():  # noqa: ANN202 - a compound select
+    """Categories, tags and authors of the articles, and the primary categories and photo
+    credits they name, in one statement: (kind, owner, slug, name), in display order."""
+    def linked(kind: str, link, target, fk):  # noqa: ANN001, ANN202
+        return (select(literal(kind).label("kind"), link.article_id.label("owner"), target.slug, target.name,
+                       link.position.label("position"))
+                .join(target, target.id == fk).where(link.article_id.in_(IDS)))
+
+    return union_all(
+        linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
+        linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
+        linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
+        select(literal("category"), Category.id, Category.slug, Category.name, literal(0))
+        .where(Category.id.in_(bindparam("category_ids", expanding=True))),
+        select(literal("credit"), Source.id, Source.slug, Source.name, literal(0))
+        .where(Source.id.in_(bindparam("credit_ids", expanding=True))),
+    ).order_by("kind", "owner", "position")
+
+
+@lru_cache(maxsize=1)
+def _quotes_statement():  # noqa: ANN202
+    return (
         select(
             Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
             Source.slug, Source.name, Quote.language, Quote.said_at,
         )
         .join(Person, Person.id == Quote.person_id)
         .outerjoin(Source, Source.id == Quote.source_id)
-        .where(Quote.article_id.in_(ids))
+        .where(Quote.article_id.in_(IDS))
         .order_by(Quote.article_id, Quote.position, Quote.id)
     )
+
+
+@lru_cache(maxsize=1)
+def _attributions_statement():  # noqa: ANN202
+    return (
+        select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
+               Source.slug, Source.name, Source.kind)
+        .join(Source, Source.id == Attribution.source_id)
+        .where(Attribution.article_id.in_(IDS))
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+    )
+
+
+def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
+    groups: dict[str, list] = defaultdict(list)
+    for row in rows:
+        groups[row[0]].append(row[1:])
+    return groups
+
+
+def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    rows = session.execute(_quotes_statement(), {"ids": ids})
     return {
         article_id: [
             {
@@ -75,40 +116,37 @@ def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
                 "source": _ref(sslug, sname) if sslug else None, "language": lang,
                 "said_at": said.isoformat() if said else None,
             }
-            for qid, text, pslug, pname, role, sslug, sname, lang, said in rows
+            for qid, text, pslug, pname, role, sslug, sname, lang, said in group
         ]
-        for article_id, rows in _grouped(session, stmt).items()
+        for article_id, group in _grouped(rows).items()
     }
 
 
 def _load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    stmt = (
-        select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
-               Source.slug, Source.name, Source.kind)
-        .join(Source, Source.id == Attribution.source_id)
-        .where(Attribution.article_id.in_(ids))
-        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
-    )
+    rows = session.execute(_attributions_statement(), {"ids": ids})
     return {
         article_id: [
             {"role": role, "label": label, "url": url,
              "source": {"slug": slug, "name": name, "kind": kind}}
-            for role, label, url, slug, name, kind in rows
+            for role, label, url, slug, name, kind in group
         ]
-        for article_id, rows in _grouped(session, stmt).items()
+        for article_id, group in _grouped(rows).items()
     }
 
 
-def _load_refs(session: Session, link, target, ids: list[str]) -> dict[str, list[dict[str, str]]]:  # noqa: ANN001
-    fk = {ArticleCategory: ArticleCategory.category_id, ArticleTag: ArticleTag.tag_id,
-          ArticleAuthor: ArticleAuthor.author_id}[link]
-    stmt = (
-        select(link.article_id, target.slug, target.name)
-        .join(target, target.id == fk)
-        .where(link.article_id.in_(ids))
-        .order_by(link.article_id, link.position)
-    )
-    return {a: [_ref(s, n) for s, n in rows] for a, rows in _grouped(session, stmt).items()}
+def _load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict[str, dict[str, list]]:
+    """{kind: {owner: [ref, …]}} for the kinds of `_refs_statement`."""
+    out: dict[str, dict[str, list]] = {
+        kind: defaultdict(list) for kind in ("categories", "tags", "authors", "category", "credit")
+    }
+    params = {
+        "ids": ids,
+        "category_ids": list({a.category_id for a in articles if a.category_id}),
+        "credit_ids": list({a.image_credit_source_id for a in articles if a.image_credit_source_id}),
+    }
+    for kind, owner, slug, name, _position in session.execute(_refs_statement(), params):
+        out[kind][owner].append(_ref(slug, name))
+    return out
 
 
 def build(
@@ -128,27 +166,15 @@ def build(
         return any(name in wanted for name in names)
 
     with_body = "body" in include
-    categories = _load_refs(session, ArticleCategory, Category, ids) if need("categories") else {}
-    tags = _load_refs(session, ArticleTag, Tag, ids) if need("tags") else {}
-    authors = _load_refs(session, ArticleAuthor, Author, ids) if need("authors") else {}
+    refs = _load_refs(session, articles, ids) if need(
+        "categories", "tags", "authors", "category", "url", "share", "image") else {}
+    categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
+    primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
+    credits = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
     quotes = _load_quotes(session, ids) if "quotes" in include and need("quotes") else {}
     attributions = (
         _load_attributions(session, ids) if "attributions" in include and need("attributions") else {}
     )
-    ref_ids = {a.category_id for a in articles if a.category_id}
-    primary = {
-        cid: _ref(slug, name)
-        for cid, slug, name in session.execute(
-            select(Category.id, Category.slug, Category.name).where(Category.id.in_(ref_ids))
-        )
-    } if ref_ids and need("category", "url", "share") else {}
-    credit_ids = {a.image_credit_source_id for a in articles if a.image_credit_source_id}
-    credits = {
-        sid: _ref(slug, name)
-        for sid, slug, name in session.execute(
-            select(Source.id, Source.slug, Source.name).where(Source.id.in_(credit_ids))
-        )
-    } if credit_ids and need("image") else {}
     site_comments = site.get_comments(session) if need("comments") else {}
 
     out = []

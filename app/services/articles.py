@@ -1,10 +1,11 @@
 """Articles: the public lists and lookups, and creation. Queries and rules live here."""
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlmodel import Session
 
 from app.errors import InvalidParameter, NotFound
@@ -22,7 +23,16 @@ from app.models import (
     Source,
     Tag,
 )
-from app.query import LangParam, ListParams, Page, after_cursor, decode_cursor, encode_cursor, parse_time, split_csv
+from app.query import (
+    LangParam,
+    ListParams,
+    Page,
+    after_cursor,
+    decode_cursor,
+    encode_cursor,
+    parse_time,
+    split_csv,
+)
 from app.services import article_view, categories
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
@@ -126,12 +136,12 @@ def list_public(session: Session, params: ArticleListParams, *, private: bool = 
     conds = [visible, *filters(session, params)]
     column = Article.published_at if sort.endswith("published_at") else Article.updated_at
     descending = sort.startswith("-")
-    stmt = select(Article).where(*conds)
+    stmt = select(*columns(with_body="body" in include)).where(*conds)
     if params.cursor:
         value, row_id = decode_cursor(params.cursor, sort, is_time=True)
         stmt = stmt.where(after_cursor(column, Article.id, value, row_id, descending=descending))
     order = (column.desc(), Article.id.desc()) if descending else (column.asc(), Article.id.asc())
-    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    rows = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
@@ -145,10 +155,27 @@ def list_public(session: Session, params: ArticleListParams, *, private: bool = 
     return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
 
 
-def get(session: Session, article_id: str, *, private: bool = False) -> Article:
-    """An article by id; drafts and the like only when `private` (a key or a preview token)."""
-    article = session.get(Article, article_id)
-    if article is None or not (private or article.is_public):
+@lru_cache(maxsize=2)
+def columns(*, with_body: bool) -> tuple:
+    """The article's columns, as plain rows read them (no ORM objects: reads only show them);
+    the body's two, the heaviest, only when shown."""
+    return tuple(c for c in Article.__table__.c if with_body or c.key not in ("body", "body_html"))
+
+
+@lru_cache(maxsize=1)
+def _by_id():  # noqa: ANN202 - built once, run for every article read
+    return select(*columns(with_body=True)).where(Article.id == bindparam("id"))
+
+
+def is_public(article: Any) -> bool:
+    return article.status == ArticleStatus.published and article.deleted_at is None
+
+
+def get(session: Session, article_id: str, *, private: bool = False) -> Any:
+    """An article by id, as a row with the Article's attributes; drafts and the like only when
+    `private` (a key or a preview token)."""
+    article = session.execute(_by_id(), {"id": article_id}).first()
+    if article is None or not (private or is_public(article)):
         raise NotFound(f"No article with id {article_id!r}.")
     return article
 

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.errors import Forbidden, NotFound, Unauthorized
@@ -69,12 +69,17 @@ def authenticate(session: Session, authorization: str | None) -> ApiKey:
     if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
         raise Unauthorized("This API key is not valid.",
                            headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'})
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-        key.last_used_at = now
-        session.add(key)
-        session.flush()
     return key
+
+
+def needs_touch(key: ApiKey) -> bool:
+    """Whether `last_used_at` is old enough to be written again (at most once a minute)."""
+    return key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_EVERY
+
+
+def touch(session: Session, key_id: str) -> None:
+    """Record that a key was used, now."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import SiteSetting
@@ -13,9 +14,12 @@ DEFAULT_COMMENTS = {"enabled": True, "reason": None}
 ALL_ARTICLES = "article:*"
 
 
+_COMMENTS = select(SiteSetting.value).where(SiteSetting.key == COMMENTS_KEY)  # every article read runs it
+
+
 def get_comments(session: Session) -> dict[str, Any]:
-    row = session.get(SiteSetting, COMMENTS_KEY)
-    return {**DEFAULT_COMMENTS, **(row.value if row else {})}
+    value = session.scalar(_COMMENTS)
+    return {**DEFAULT_COMMENTS, **(value or {})}
 
 
 def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:

@@ -6,7 +6,7 @@ import time
 import brotli
 
 from tests.api.editorial import desk
-from tests.factories import make_article
+from tests.factories import make_article, make_person, make_source
 
 PAST = "Thu, 01 Jan 2015 00:00:00 GMT"
 FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
@@ -192,3 +192,35 @@ def test_metrics_and_health_are_not_cached(client, session):
         response = client.get(path)
 
         assert response.headers["cache-control"] == "no-store" and "x-cache" not in response.headers
+
+
+def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte(client, session):
+    make_person(session, "john-kerry")
+    make_source(session, "reuters", kind="agency")
+    article = make_article(
+        session, kicker="Diplomatie", quotes=[{"text": "Nous parlons.", "speaker": "john-kerry"}],
+        attributions=[{"source": "reuters", "role": "read_on", "label": "Lu sur Reuters"}],
+        image={"url": "https://img.example/1.jpg", "credit": "©Reuters", "credit_source": "reuters"},
+    )
+    url = f"/v1/articles/{article.id}"
+
+    direct = client.get(url)  # no key, no query: the direct route (app/api/direct.py)
+    routed = client.get(url, params={"format": "json"})  # a query: FastAPI's route
+    head = client.head(url)
+
+    assert direct.status_code == routed.status_code == head.status_code == 200
+    assert direct.content == routed.content and direct.json()["quotes"][0]["speaker"]["slug"] == "john-kerry"
+    for name in ("content-type", "etag", "last-modified", "cache-control", "vary", "surrogate-key"):
+        assert direct.headers[name] == routed.headers[name] == head.headers[name], name
+    assert head.content == b""
+
+
+def test_an_article_the_direct_route_cannot_show_is_the_routes_problem(client, session):
+    draft = make_article(session, status="draft")
+
+    for url in (f"/v1/articles/{draft.id}", "/v1/articles/nope", "/v1/articles/slug"):
+        response = client.get(url)
+
+        assert response.status_code == 404, url
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 404

@@ -61,7 +61,11 @@ def _json_dumps(value: object) -> str:
 
 
 @lru_cache(maxsize=8)
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, reads: bool = False) -> Engine:
+    """The engine for `url`. With `reads`, on PostgreSQL, one whose connections autocommit:
+    a public read then costs its queries and no BEGIN and ROLLBACK round trips. Its
+    statements do not share a snapshot; a write that lands between two of them purges
+    the responses it changes, and the response cache keeps nothing computed meanwhile."""
     url = normalise_url(url)
     # JSON columns (article bodies, payloads) read and written with orjson, not the json module.
     json_args = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
@@ -74,7 +78,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     size = get_settings().pool_size
-    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, **json_args)
+    extra = {"isolation_level": "AUTOCOMMIT"} if reads else {}
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, **json_args, **extra)
 
 
 def get_engine() -> Engine:
@@ -83,7 +88,8 @@ def get_engine() -> Engine:
 
 def get_read_engine() -> Engine:
     settings = get_settings()
-    return make_engine(settings.database_replica_url or settings.database_url)
+    url = settings.database_replica_url or settings.database_url
+    return make_engine(url, reads=True) if make_engine(url).dialect.name == "postgresql" else make_engine(url)
 
 
 def is_postgres(engine_or_session) -> bool:  # noqa: ANN001

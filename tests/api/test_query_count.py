@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from app.cache.listener import THREAD_NAME
-from app.db import get_engine
+from app.db import get_engine, get_read_engine
 from tests.factories import make_article, make_person, make_source
 
 
@@ -21,12 +21,14 @@ def _statements() -> Iterator[list[str]]:
         if threading.current_thread().name != THREAD_NAME:
             seen.append(statement)
 
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", count)
+    engines = {get_engine(), get_read_engine()}  # one on SQLite; on PostgreSQL reads autocommit
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):

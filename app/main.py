@@ -96,7 +96,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
-    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.ROUTE, direct.match, direct.render))
+    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     if settings.cors_origins:
         app.add_middleware(

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> dict:
         runner = Runner(args, ctx)
         with servers.bare(body_file) as bare:
             runner.measure("bare", bare, f"bare ASGI app, the same {len(first.content):,} bytes")
-            memory["bare"] = dict(zip(("rss_mb", "peak_mb"), bare.memory(), strict=True))
+            memory["bare"] = dict(zip(("rss_mb", "peak_mb", "anon_mb"), bare.memory(), strict=True))
 
         if "article_hot" in wanted:
             runner.measure("article_hot", hot, "GET one article, cache on", path=article_path)
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> dict:
             else:
                 runner.measure("mixed", hot, what, script=plan.script, threads=8, note=plan.note)
         for server in (hot, cold):
-            memory[server.name] = dict(zip(("rss_mb", "peak_mb"), server.memory(), strict=True))
+            memory[server.name] = dict(zip(("rss_mb", "peak_mb", "anon_mb"), server.memory(), strict=True))
     # The machine may be shared: the load average says how quiet it was around the run.
     return {"rows": [asdict(r) for r in runner.rows], "memory": memory,
             "context": {**ctx.describe(), "commit": commit, "load_before": load_before,
@@ -191,7 +191,8 @@ def show(report: dict) -> None:
         )
     console.print(table)
     for name, m in report["memory"].items():
-        console.print(f"resident memory, {name}: {m['rss_mb']:.0f} MB now, {m['peak_mb']:.0f} MB peak")
+        console.print(f"resident memory, {name}: {m['rss_mb']:.0f} MB now, {m['peak_mb']:.0f} MB peak, "
+                      f"{m.get('anon_mb', 0):.0f} MB its own (not mapped files)")
 
 
 def main(argv: list[str] | None = None) -> None:

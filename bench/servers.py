@@ -20,14 +20,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB: resident memory now, and its peak."""
+def rss_mb(pid: int) -> tuple[float, float, float]:
+    """(VmRSS, VmHWM, RssAnon) of a process in MB: resident memory now, its peak, and of it
+    the process's own (VmRSS also counts pages of files it maps, such as a SQLite database
+    read through mmap: those are the OS page cache, shared and reclaimable)."""
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("VmRSS", "VmHWM", "RssAnon"):
             values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0), values.get("RssAnon", 0.0)
 
 
 class Server:
@@ -78,7 +80,7 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def memory(self) -> tuple[float, float]:
+    def memory(self) -> tuple[float, float, float]:
         return rss_mb(self.pid)
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
-"""The hottest public read, answered below FastAPI: GET /v1/articles/{id}, anonymous, no query.
+"""The hottest public reads, answered below FastAPI: GET /v1/articles/{id} and
+/v1/articles/slug/{slug}, anonymous, with no query.
 
 It is what every front end asks for most. When the response cache does not hold it (or is
 off), the cache middleware asks here before it asks the app: the article then costs its
@@ -18,24 +19,33 @@ from app.db import get_read_engine
 from app.errors import NotFound
 from app.services import articles
 
-ARTICLE = re.compile(r"/v1/articles/([^/]+)")
-ROUTE = "/v1/articles/{article_id}"
+ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
+ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}
 
 
-def match(path: str, query_string: bytes) -> str | None:
-    """The article id when this request is one the direct route answers."""
+def match(path: str, query_string: bytes) -> tuple[str, str] | None:
+    """("id", id) or ("slug", slug) when this request is one the direct route answers."""
     if query_string:
         return None
     found = ARTICLE.fullmatch(path)
-    return found.group(1) if found else None
+    if found is None:
+        return None
+    return ("slug", found.group(2)) if found.group(1) else ("id", found.group(2))
 
 
-def render(article_id: str) -> bytes | None:
-    """The article's public JSON, as GET /v1/articles/{id} sends it; None when not public.
-    Blocking: run it in the threadpool."""
+def route(matched: tuple[str, str]) -> str:
+    return ROUTES[matched[0]]
+
+
+def render(matched: tuple[str, str]) -> bytes | None:
+    """The article's public JSON, as the route sends it; None when the route must answer
+    (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool."""
+    by, value = matched
     with Session(get_read_engine()) as session:
         try:
-            article = articles.get(session, article_id)
+            article = articles.get(session, value) if by == "id" else articles.get_by_slug(session, value)
         except NotFound:
+            return None
+        if isinstance(article, str):  # an old slug: the route answers 301
             return None
         return orjson.dumps(articles.represent(session, article))

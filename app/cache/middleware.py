@@ -106,11 +106,13 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
 
 
 class Direct:
-    """A public read answered without the app (app/api/direct.py): `match` says whether it
-    answers a request (and with what argument), `render` makes the JSON body or says None."""
+    """Public reads answered without the app (app/api/direct.py): `match` says whether it
+    answers a request (and with what argument), `route` names its route template for the
+    metrics, `render` makes the JSON body or says None."""
 
-    def __init__(self, route: str, match: Callable[[str, bytes], Any], render: Callable[[Any], bytes | None]):
-        self.route, self.match, self.render = route, match, render
+    def __init__(self, match: Callable[[str, bytes], Any], route: Callable[[Any], str],
+                 render: Callable[[Any], bytes | None]):
+        self.match, self.route, self.render = match, route, render
 
 
 JSON_START = {"type": "http.response.start", "status": 200,
@@ -156,9 +158,7 @@ class ResponseCacheMiddleware:
         generation = STORE.generation
         inner = {**scope, "method": "GET"} if head else scope
         capture = _Capture(send, head, lambda start: self._stream_headers(scope["path"], query, start))
-        if await self._answer_directly(scope, capture):
-            route = self.direct.route
-        else:
+        if (route := await self._answer_directly(scope, capture)) is None:
             await self.app(inner, receive, capture)
             route = route_template(inner)
         scope["gazette.route"] = route
@@ -175,22 +175,23 @@ class ResponseCacheMiddleware:
             STORE.count(route, hit=False)
         await self._respond(entry, request, send, head=head, key=key if stored else None, hit=False)
 
-    async def _answer_directly(self, scope: Scope, capture: _Capture) -> bool:
-        """Whether the direct route answered (into `capture`); when not, the app answers."""
+    async def _answer_directly(self, scope: Scope, capture: _Capture) -> str | None:
+        """The route template when a direct route answered (into `capture`); None when the
+        app must answer."""
         if self.direct is None:
-            return False
+            return None
         argument = self.direct.match(scope["path"], scope["query_string"])
         if argument is None:
-            return False
+            return None
         try:
             body = await anyio.to_thread.run_sync(self.direct.render, argument)
         except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
-            return False
+            return None
         if body is None:
-            return False
+            return None
         capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True
-        return True
+        return self.direct.route(argument)
 
     def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str) -> Entry | None:
         status, inner = start["status"], start.get("headers", [])

@@ -202,23 +202,23 @@ def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte
         attributions=[{"source": "reuters", "role": "read_on", "label": "Lu sur Reuters"}],
         image={"url": "https://img.example/1.jpg", "credit": "©Reuters", "credit_source": "reuters"},
     )
-    url = f"/v1/articles/{article.id}"
+    for url in (f"/v1/articles/{article.id}", f"/v1/articles/slug/{article.slug}"):
+        direct = client.get(url)  # no key, no query: the direct route (app/api/direct.py)
+        routed = client.get(url, params={"format": "json"})  # a query: FastAPI's route
+        head = client.head(url)
 
-    direct = client.get(url)  # no key, no query: the direct route (app/api/direct.py)
-    routed = client.get(url, params={"format": "json"})  # a query: FastAPI's route
-    head = client.head(url)
-
-    assert direct.status_code == routed.status_code == head.status_code == 200
-    assert direct.content == routed.content and direct.json()["quotes"][0]["speaker"]["slug"] == "john-kerry"
-    for name in ("content-type", "etag", "last-modified", "cache-control", "vary", "surrogate-key"):
-        assert direct.headers[name] == routed.headers[name] == head.headers[name], name
-    assert head.content == b""
+        assert direct.status_code == routed.status_code == head.status_code == 200
+        assert direct.content == routed.content and direct.json()["quotes"][0]["speaker"]["slug"] == "john-kerry"
+        for name in ("content-type", "etag", "last-modified", "cache-control", "vary", "surrogate-key"):
+            assert direct.headers[name] == routed.headers[name] == head.headers[name], (url, name)
+        assert head.content == b""
 
 
 def test_an_article_the_direct_route_cannot_show_is_the_routes_problem(client, session):
     draft = make_article(session, status="draft")
 
-    for url in (f"/v1/articles/{draft.id}", "/v1/articles/nope", "/v1/articles/slug"):
+    for url in (f"/v1/articles/{draft.id}", f"/v1/articles/slug/{draft.slug}", "/v1/articles/nope",
+                "/v1/articles/slug", "/v1/articles/slug/nope"):
         response = client.get(url)
 
         assert response.status_code == 404, url

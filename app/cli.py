@@ -126,6 +126,9 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
     from app import jobs
 
     importlib.import_module("app.main")  # loads every module that registers a job
+    from app.services import documents
+
+    documents.start_up()
     interval = get_settings().scheduler_interval_seconds
     console.print(f"Gazette worker: {len(jobs.ROUNDS)} jobs every {interval:g} s (Ctrl-C stops).")
     try:
@@ -156,6 +159,30 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
                 progress.advance(task, done)
         session.commit()
     console.print(f"[green]Search index rebuilt: {total} articles and quotes.[/]")
+
+
+documents_app = typer.Typer(help="The stored article documents that single-article reads answer from.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("rebuild")
+def documents_rebuild() -> None:
+    """Build every published article's stored document anew; reads keep answering meanwhile."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from app.db import write_session
+    from app.services import documents
+
+    with write_session() as session:
+        total = documents.to_build(session)
+        columns = (TextColumn("[bold]documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("documents", total=total)
+            for built in documents.rebuild(session):
+                session.commit()
+                progress.advance(task, built)
+        session.commit()
+    console.print(f"[green]Documents rebuilt: {total} articles.[/]")
 
 
 @app.command("export")

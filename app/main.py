@@ -17,6 +17,7 @@ from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
 from app.cache.middleware import Direct, ResponseCacheMiddleware
 from app.limits import RequestLimits
+from app.services import documents  # registers its job
 from app.settings import get_settings
 
 log = logging.getLogger("gazette")
@@ -75,6 +76,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     # Sync routes run in anyio's threadpool; its size is the concurrency of database work.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
+    await anyio.to_thread.run_sync(documents.start_up)
     async with jobs.background(app), cache.listening():
         yield
 

@@ -11,16 +11,22 @@ article that is not public or a failure, goes on to the route, which answers it 
 """
 
 import re
+from functools import lru_cache
 
 import orjson
 from sqlmodel import Session
 
 from app.db import get_read_engine
 from app.errors import NotFound
-from app.services import articles
+from app.services import articles, documents
 
 ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
 ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}
+
+
+@lru_cache(maxsize=4)
+def _statement(dialect: str, by: str) -> str:
+    return documents.read_statement(dialect, by)
 
 
 def match(path: str, query_string: bytes) -> tuple[str, str] | None:
@@ -39,9 +45,24 @@ def route(matched: tuple[str, str]) -> str:
 
 def render(matched: tuple[str, str]) -> bytes | None:
     """The article's public JSON, as the route sends it; None when the route must answer
-    (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool."""
+    (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool.
+
+    Its stored document when it has a current one (one primary-key lookup on a DB-API
+    cursor), else built from its rows as the route builds it."""
     by, value = matched
-    with Session(get_read_engine()) as session:
+    engine = get_read_engine()
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            stored = documents.read(cursor, _statement(engine.dialect.name, by), value)
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool
+    if stored is not None:
+        return stored
+    with Session(engine) as session:
         try:
             article = articles.get(session, value) if by == "id" else articles.get_by_slug(session, value)
         except NotFound:

@@ -112,6 +112,11 @@ def _before_commit(session: Session) -> None:
     # undone with it if the transaction around it rolls back.
     if session.new or session.dirty or session.deleted:
         session.flush()
+    if session.info.get(PURGE_KEYS):
+        # The stored article documents follow the same keys, in this same transaction.
+        from app.services import documents  # services → … → purge: imported when first used
+
+        documents.on_commit(session, session.info[PURGE_KEYS])
     keys = session.info.pop(PURGE_KEYS, None)
     if not keys:
         return

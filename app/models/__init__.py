@@ -14,6 +14,7 @@ from app.models.article import (
 )
 from app.models.cache import CachePurge
 from app.models.change import Change
+from app.models.document import ArticleDocument
 from app.models.key import ApiKey, Scope
 from app.models.people import Person, Source, SourceKind
 from app.models.revision import ArticleRevision
@@ -26,6 +27,7 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleCategory",
+    "ArticleDocument",
     "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",

@@ -1,0 +1,280 @@
+"""Stored documents: each published article's public JSON, built in the transaction that
+changes it, so that the most asked-for read, GET /v1/articles/{id}, costs one primary-key
+lookup instead of building the article (app/api/direct.py).
+
+How a document stays true. Writes name what they change as surrogate keys
+(app/cache/purge.py); at commit, inside the same transaction, `on_commit` reads them:
+- `article:<id>` and `quote:<id>`: that article's document is rebuilt at once (on
+  PostgreSQL under a row lock on the article, so two writers of one article build one
+  after the other, the second from the first's committed rows). Drafts, scheduled,
+  unpublished and deleted articles have none, so no read of a document can leak one.
+- a person, source, category, tag or author: every document that shows it is marked
+  stale, in one statement. A stale document is never served (reads build the article live)
+  and the background job (`fill`) rebuilds it.
+The site-wide comments switch is not in the documents: each holds the article's own policy,
+and a read puts the switch over it (`read`).
+
+On PostgreSQL, marking and filling take one transaction-level advisory lock, so a rebuild
+that read a person's old name cannot commit after the rename marked its document stale.
+On SQLite every writer holds the database's write lock already.
+
+A document is built from the article's representation for this version of the code and
+this site URL (`fingerprint`). When either changes, the documents are dropped at start-up and
+the background job builds them again, article after article; `gazette documents rebuild`
+does it at once.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlmodel import Session
+
+from app import jobs
+from app.db import is_postgres, write_session
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Category,
+    Person,
+    Quote,
+    SiteSetting,
+    Source,
+    Tag,
+    Author,
+)
+from app.models.common import utcnow
+from app.models.document import ArticleDocument
+from app.services import article_view, site
+from app.settings import get_settings
+
+# Bump when the article's representation changes shape: every document is then rebuilt.
+REPRESENTATION = 1
+SETTING_KEY = "documents"
+BATCH = 500
+FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most
+_LOCK = 7_215_001  # pg_advisory_xact_lock id: marking stale and filling never interleave
+
+_COMMENTS_KEY = b'"comments":'
+
+
+def fingerprint() -> str:
+    return f"{REPRESENTATION} {get_settings().site_url.rstrip('/')}"
+
+
+# -- reading -------------------------------------------------------------------------------
+
+_READ = ("SELECT d.body, d.comments, s.value FROM article_document d {join}"
+         "LEFT JOIN site_setting s ON s.key = 'comments' WHERE {by} = {p} AND NOT d.stale")
+_BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
+
+
+def read_statement(dialect: str, by: str) -> str:
+    """The one statement a read by "id" or "slug" runs, in the DB-API's parameter style."""
+    join, column = _BY[by]
+    return _READ.format(join=join, by=column, p="%s" if dialect == "postgresql" else "?")
+
+
+def read(cursor: Any, statement: str, value: str) -> bytes | None:
+    """The article's public JSON from its document, with the site-wide comments switch
+    applied; None when it has no current document (not public, stale, or not built yet)."""
+    cursor.execute(statement, (value,))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    body, own, setting = bytes(row[0]), bytes(row[1]), row[2]
+    if setting is not None:
+        value = orjson.loads(setting) if isinstance(setting, (str, bytes)) else setting
+        policy = site.effective_comments({**site.DEFAULT_COMMENTS, **value}, enabled=True, reason=None)
+        if policy["scope"] == "site":
+            # The first unescaped `"comments":` is the article's own member: inside a JSON
+            # string a quote is escaped, and no embedded object has such a member.
+            body = body.replace(_COMMENTS_KEY + own, _COMMENTS_KEY + orjson.dumps(policy), 1)
+    return body
+
+
+# -- building --------------------------------------------------------------------------------
+
+
+def _public(ids: list[str]):  # noqa: ANN202 - a select
+    from app.services.articles import columns, public  # articles → … → purge → here
+
+    return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
+
+
+def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> int:
+    """Rebuild the documents of these articles in the caller's transaction: a public one gets
+    a fresh document, any other loses its own. Returns how many were built.
+
+    On PostgreSQL the articles' rows are locked first, in id order; with `skip_locked` (the
+    background job) an article whose writer holds it is left to that writer, who rebuilds it."""
+    ids = sorted(set(article_ids))
+    built = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        if is_postgres(session):
+            chunk = list(session.scalars(select(Article.id).where(Article.id.in_(chunk)).order_by(Article.id)
+                                         .with_for_update(skip_locked=skip_locked)))
+            if not chunk:
+                continue
+        rows = session.execute(_public(chunk)).all()
+        session.execute(delete(ArticleDocument).where(ArticleDocument.article_id.in_(chunk)))
+        if rows:
+            now = utcnow()
+            items = article_view.build(session, rows)
+            session.execute(insert(ArticleDocument), [_document(row, item, now) for row, item in zip(rows, items)])
+        built += len(rows)
+    return built
+
+
+def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
+    own = site.effective_comments(site.DEFAULT_COMMENTS, enabled=row.comments_enabled,
+                                  reason=row.comments_reason)
+    item["comments"] = own  # in its place: `read` finds it there
+    return {"article_id": row.id, "body": orjson.dumps(item), "comments": orjson.dumps(own),
+            "stale": False, "built_at": now}
+
+
+# -- what a commit makes stale ---------------------------------------------------------------
+
+# Kinds that articles show by reference: which articles show a given one.
+_SHOWN_BY = {
+    "person": lambda ids: [select(Quote.article_id).join(Person, Person.id == Quote.person_id)
+                           .where(or_(Person.id.in_(ids), Person.slug.in_(ids)))],
+    "source": lambda ids: [
+        select(Attribution.article_id).join(Source, Source.id == Attribution.source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+        select(Quote.article_id).join(Source, Source.id == Quote.source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+        select(Article.id).join(Source, Source.id == Article.image_credit_source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+    ],
+    "category": lambda ids: [
+        select(ArticleCategory.article_id).join(Category, Category.id == ArticleCategory.category_id)
+        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
+        select(Article.id).join(Category, Category.id == Article.category_id)
+        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
+    ],
+    "tag": lambda ids: [select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
+                        .where(or_(Tag.id.in_(ids), Tag.slug.in_(ids)))],
+    "author": lambda ids: [select(ArticleAuthor.article_id).join(Author, Author.id == ArticleAuthor.author_id)
+                           .where(or_(Author.id.in_(ids), Author.slug.in_(ids)))],
+}
+
+
+def on_commit(session: Session, keys: set[str]) -> None:
+    """Bring the documents in step with a transaction that changed `keys` (surrogate keys),
+    just before it commits."""
+    if "*" in keys:
+        _lock(session)
+        session.execute(update(ArticleDocument).values(stale=True))
+        return
+    by_kind: dict[str, list[str]] = {}
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if value and value != "*":
+            by_kind.setdefault(kind, []).append(value)
+    shown = [stmt for kind, build in _SHOWN_BY.items() if kind in by_kind for stmt in build(by_kind[kind])]
+    if shown:
+        _lock(session)  # before any document's row: the order `fill` takes them in
+    rebuild = set(by_kind.get("article", ()))
+    if quotes := by_kind.get("quote"):
+        rebuild.update(session.scalars(select(Quote.article_id).where(Quote.id.in_(quotes))))
+    if rebuild:
+        refresh(session, rebuild)
+    if shown:
+        affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
+        session.execute(update(ArticleDocument).where(ArticleDocument.article_id.in_(affected))
+                        .values(stale=True).execution_options(synchronize_session=False))
+
+
+def _lock(session: Session) -> None:
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK})
+
+
+# -- filling in: stale documents, and every document after the fingerprint changed -----------
+
+
+def check(session: Session) -> bool:
+    """At start-up: when the documents were built for another fingerprint (another version of
+    the representation, another site URL, or none yet), drop them all and have the background
+    job build them again. True when it did. The caller commits."""
+    setting = session.get(SiteSetting, SETTING_KEY)
+    if setting is not None and setting.value.get("fingerprint") == fingerprint():
+        return False
+    _lock(session)
+    session.execute(delete(ArticleDocument))
+    _save(session, setting, walk_after="")
+    return True
+
+
+def _save(session: Session, setting: SiteSetting | None, *, walk_after: str | None) -> None:
+    value = {"fingerprint": fingerprint(), "walk_after": walk_after}
+    if setting is None:
+        session.add(SiteSetting(key=SETTING_KEY, value=value, updated_at=utcnow()))
+    else:
+        setting.value, setting.updated_at = value, utcnow()
+        session.add(setting)
+    session.flush()
+
+
+def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
+    """Rebuild up to `limit` documents: stale ones first, then the next articles of a walk
+    that `check` started. The caller commits. Returns how many were built."""
+    _lock(session)
+    stale = list(session.scalars(select(ArticleDocument.article_id).where(ArticleDocument.stale)
+                                 .order_by(ArticleDocument.article_id).limit(limit)))
+    built = refresh(session, stale, skip_locked=True) if stale else 0
+    setting = session.get(SiteSetting, SETTING_KEY)
+    after = setting.value.get("walk_after") if setting is not None else None
+    if after is None or len(stale) >= limit:
+        return built
+    from app.services.articles import public
+
+    ids = list(session.scalars(select(Article.id).where(public(), Article.id > after)
+                               .order_by(Article.id).limit(limit - len(stale))))
+    built += refresh(session, ids, skip_locked=True)
+    _save(session, setting, walk_after=ids[-1] if len(ids) == limit - len(stale) else None)
+    return built
+
+
+def rebuild(session: Session) -> Iterator[int]:
+    """Build every public article's document anew, a batch per transaction (the caller commits
+    after each); yields how many each batch built."""
+    from app.services.articles import public
+
+    _save(session, session.get(SiteSetting, SETTING_KEY), walk_after=None)
+    session.execute(delete(ArticleDocument).where(ArticleDocument.article_id.not_in(select(Article.id).where(public()))))
+    last = ""
+    while ids := list(session.scalars(select(Article.id).where(public(), Article.id > last)
+                                      .order_by(Article.id).limit(BATCH))):
+        yield refresh(session, ids)
+        last = ids[-1]
+
+
+def to_build(session: Session) -> int:
+    """How many documents `rebuild` goes through (for a progress bar)."""
+    from app.services.articles import public
+
+    return session.scalar(select(func.count()).select_from(Article).where(public()))
+
+
+def start_up() -> None:
+    """`check`, in a transaction of its own: every process runs it as it starts."""
+    with write_session() as session:
+        check(session)
+        session.commit()
+
+
+@jobs.register
+def fill_documents() -> int:
+    """The background job: one round of `fill`, in its own transaction."""
+    with write_session() as session:
+        built = fill(session)
+        session.commit()
+    return built

@@ -1,0 +1,182 @@
+"""Stored article documents: GET /v1/articles/{id} answers from them, and they never lag a write.
+
+Each test compares the stored answer (no query: the direct read) with the article built
+from its rows (`?format=json`: the route builds it live), after one kind of write.
+"""
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from app.models import ArticleDocument
+from app.services import documents
+from tests.api.editorial import desk, patch
+from tests.factories import (
+    bearer,
+    make_article,
+    make_author,
+    make_category,
+    make_key,
+    make_person,
+    make_source,
+    make_tag,
+    set_site_comments,
+)
+
+
+def _stored_and_live(client, article_id: str) -> dict:  # noqa: ANN001
+    stored = client.get(f"/v1/articles/{article_id}")
+    live = client.get(f"/v1/articles/{article_id}", params={"format": "json"})
+    assert stored.status_code == live.status_code == 200, (stored.text, live.text)
+    assert stored.json() == live.json()
+    return stored.json()
+
+
+def _document(session, article_id: str) -> ArticleDocument | None:  # noqa: ANN001
+    session.rollback()  # a fresh snapshot: what the server and the job committed since
+    return session.exec(select(ArticleDocument).where(ArticleDocument.article_id == article_id)).first()
+
+
+def _fill(session) -> None:  # noqa: ANN001
+    """One round of the background job, as `gazette worker` runs it."""
+    documents.fill_documents()
+
+
+@pytest.fixture
+def article(session):  # noqa: ANN001, ANN201
+    """A published article that shows one of everything a document embeds."""
+    make_category(session, "international", name="International")
+    make_tag(session, "syrie", name="Syrie")
+    make_author(session, "marie-dupont", name="Marie Dupont")
+    make_person(session, "john-kerry", name="John Kerry")
+    make_source(session, "le-figaro", name="Le Figaro", kind="publication")
+    make_source(session, "reuters", name="Reuters", kind="photo_agency")
+    return make_article(
+        session, category="international", tags=["syrie"], authors=["marie-dupont"],
+        quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État",
+                 "source": "le-figaro"}],
+        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro",
+                       "url": "https://www.lefigaro.fr/a"}],
+        image={"url": "https://img.example.org/a.jpg", "alt": "Une photo", "credit": "Reuters",
+               "credit_source": "reuters"},
+        comments={"enabled": False, "reason": "Sujet sensible"},
+    )
+
+
+def test_a_published_article_has_a_stored_document_equal_to_its_live_representation(client, session, article):
+    shown = _stored_and_live(client, article.id)
+    assert shown["quotes"][0]["speaker"]["name"] == "John Kerry"
+    stored = _document(session, article.id)
+    assert stored is not None and not stored.stale
+
+
+def test_the_single_article_read_answers_from_its_stored_document(client, session, article):
+    # Proof that the document is what answers: change it behind the API's back.
+    session.execute(text("UPDATE article_document SET body = :body WHERE article_id = :id"),
+                    {"body": b'{"id": "stored", "comments": {}}', "id": article.id})
+    session.commit()
+    assert client.get(f"/v1/articles/{article.id}").json()["id"] == "stored"
+    assert client.get(f"/v1/articles/slug/{article.slug}").json()["id"] == "stored"
+
+
+def test_by_slug_answers_as_by_id(client, session, article):
+    by_slug = client.get(f"/v1/articles/slug/{article.slug}")
+    assert by_slug.status_code == 200
+    assert by_slug.json() == _stored_and_live(client, article.id)
+
+
+def test_a_patch_rebuilds_the_document_in_the_same_transaction(client, session, article):
+    headers = desk(session)
+    current = client.get(f"/v1/articles/{article.id}", headers=headers).json()
+    assert patch(client, headers, current, {"title": "Un nouveau titre", "kicker": "Inédit"}).status_code == 200
+    shown = _stored_and_live(client, article.id)
+    assert (shown["title"], shown["kicker"]) == ("Un nouveau titre", "Inédit")
+    assert not _document(session, article.id).stale
+
+
+@pytest.mark.parametrize(("path", "field", "value", "read"), [
+    ("people/john-kerry", "name", "John F. Kerry", lambda a: a["quotes"][0]["speaker"]["name"]),
+    ("sources/le-figaro", "name", "Le Figaro (Paris)", lambda a: a["attributions"][0]["source"]["name"]),
+    ("sources/reuters", "name", "Reuters Pictures", lambda a: a["image"]["credit_source"]["name"]),
+    ("categories/international", "name", "Monde", lambda a: a["category"]["name"]),
+    ("tags/syrie", "name", "Syrie (guerre)", lambda a: a["tags"][0]["name"]),
+    ("authors/marie-dupont", "name", "Marie Dupont-Léger", lambda a: a["authors"][0]["name"]),
+], ids=["person", "attribution source", "photo credit source", "category", "tag", "author"])
+def test_a_renamed_resource_never_shows_its_old_name_in_a_stored_article(client, session, article, path, field,
+                                                                       value, read):
+    writer = bearer(make_key(session, "content:write"))
+    etag = client.get(f"/v1/{path}").headers["etag"]
+    assert client.patch(f"/v1/{path}", json={field: value}, headers={**writer, "If-Match": etag}).status_code == 200
+    assert _document(session, article.id).stale  # marked in the rename's transaction
+    assert read(_stored_and_live(client, article.id)) == value  # built live meanwhile
+    _fill(session)
+    assert not _document(session, article.id).stale
+    assert read(_stored_and_live(client, article.id)) == value
+
+
+def test_a_renamed_slug_is_shown_and_the_old_one_redirects(client, session, article):
+    writer = bearer(make_key(session, "content:write"))
+    etag = client.get("/v1/people/john-kerry").headers["etag"]
+    response = client.patch("/v1/people/john-kerry", json={"slug": "john-forbes-kerry"},
+                            headers={**writer, "If-Match": etag})
+    assert response.status_code == 200
+    _fill(session)
+    assert _stored_and_live(client, article.id)["quotes"][0]["speaker"]["slug"] == "john-forbes-kerry"
+
+
+def test_a_quote_changed_on_its_own_rebuilds_its_article(client, session, article):
+    writer = bearer(make_key(session, "content:write"))
+    quote_id = _stored_and_live(client, article.id)["quotes"][0]["id"]
+    etag = client.get(f"/v1/quotes/{quote_id}").headers["etag"]
+    response = client.patch(f"/v1/quotes/{quote_id}", json={"text": "Un pas en avant."},
+                            headers={**writer, "If-Match": etag})
+    assert response.status_code == 200, response.text
+    assert not _document(session, article.id).stale
+    assert _stored_and_live(client, article.id)["quotes"][0]["text"] == "Un pas en avant."
+
+
+@pytest.mark.parametrize("action", ["unpublish", "delete"])
+def test_an_article_taken_down_loses_its_document_and_is_404(client, session, article, action):
+    headers = desk(session)
+    if action == "unpublish":
+        response = client.post(f"/v1/articles/{article.id}/unpublish", headers=headers)
+    else:
+        response = client.delete(f"/v1/articles/{article.id}", headers={**headers, "If-Match": f'"{article.version}"'})
+    assert response.status_code in (200, 204), response.text
+    assert _document(session, article.id) is None
+    assert client.get(f"/v1/articles/{article.id}").status_code == 404
+    assert client.get(f"/v1/articles/slug/{article.slug}").status_code == 404
+
+
+def test_a_draft_or_scheduled_article_has_no_document(client, session):
+    draft = make_article(session, status="draft")
+    scheduled = make_article(session, status="draft")
+    headers = desk(session)
+    assert client.post(f"/v1/articles/{scheduled.id}/publish", json={"at": "2099-01-01T00:00:00Z"},
+                       headers=headers).status_code == 200
+    for a in (draft, scheduled):
+        assert _document(session, a.id) is None
+        assert client.get(f"/v1/articles/{a.id}").status_code == 404
+
+
+def test_the_site_wide_comments_switch_is_put_over_the_stored_policy(client, session, article):
+    assert _stored_and_live(client, article.id)["comments"] == {
+        "enabled": False, "scope": "article", "reason": "Sujet sensible"}
+    set_site_comments(session, enabled=False, reason="En raison de débordements.")
+    assert _stored_and_live(client, article.id)["comments"] == {
+        "enabled": False, "scope": "site", "reason": "En raison de débordements."}
+    set_site_comments(session, enabled=True, reason=None)
+    assert _stored_and_live(client, article.id)["comments"]["scope"] == "article"
+
+
+def test_documents_of_another_site_url_are_dropped_at_start_and_built_again(client, session, article):
+    second = make_article(session)
+    session.execute(text("UPDATE site_setting SET value = :v WHERE key = 'documents'"),
+                    {"v": '{"fingerprint": "1 https://old.example.org", "walk_after": null}'})
+    session.commit()
+    documents.start_up()
+    assert _document(session, article.id) is None and _document(session, second.id) is None
+    assert _stored_and_live(client, article.id)["id"] == article.id  # live meanwhile
+    _fill(session)
+    assert _document(session, article.id) is not None and _document(session, second.id) is not None
+    _stored_and_live(client, second.id)

@@ -77,7 +77,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync routes run in anyio's threadpool; its size is the concurrency of database work.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     await anyio.to_thread.run_sync(documents.start_up)
-    async with jobs.background(app), cache.listening():
+    async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running():
         yield
 
 
@@ -98,7 +98,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
-    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render))
+    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render,
+                                                                first=direct.FIRST_TRY))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     if settings.cors_origins:
         app.add_middleware(

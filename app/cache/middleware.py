@@ -8,7 +8,7 @@ copy is current, and keeps the response until a write purges one of its surrogat
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -108,11 +108,13 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
 class Direct:
     """Public reads answered without the app (app/api/direct.py): `match` says whether it
     answers a request (and with what argument), `route` names its route template for the
-    metrics, `render` makes the JSON body or says None."""
+    metrics, `render` makes the JSON body or says None (in the threadpool); `first`, when
+    given, is awaited on the event loop before it and may answer instead."""
 
     def __init__(self, match: Callable[[str, bytes], Any], route: Callable[[Any], str],
-                 render: Callable[[Any], bytes | None]):
-        self.match, self.route, self.render = match, route, render
+                 render: Callable[[Any], bytes | None],
+                 first: Callable[[Any], Awaitable[bytes | None]] | None = None):
+        self.match, self.route, self.render, self.first = match, route, render, first
 
 
 JSON_START = {"type": "http.response.start", "status": 200,
@@ -184,7 +186,9 @@ class ResponseCacheMiddleware:
         if argument is None:
             return None
         try:
-            body = await anyio.to_thread.run_sync(self.direct.render, argument)
+            body = await self.direct.first(argument) if self.direct.first is not None else None
+            if body is None:
+                body = await anyio.to_thread.run_sync(self.direct.render, argument)
         except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None

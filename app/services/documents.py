@@ -83,7 +83,11 @@ def read(cursor: Any, statement: str, value: str) -> bytes | None:
     """The article's public JSON from its document, with the site-wide comments switch
     applied; None when it has no current document (not public, stale, or not built yet)."""
     cursor.execute(statement, (value,))
-    row = cursor.fetchone()
+    return from_row(cursor.fetchone())
+
+
+def from_row(row: Any) -> bytes | None:
+    """What `read` answers, from the row its statement gave (None: no row)."""
     if row is None:
         return None
     body, own, setting = bytes(row[0]), bytes(row[1]), row[2]

@@ -47,7 +47,7 @@ def route(matched: tuple[str, str]) -> str:
     return ROUTES[matched[0]]
 
 
-def stored(matched: tuple[str, str]) -> bytes | None:
+def stored(matched: tuple[str, str]) -> documents.Stored | None:
     """The article's stored document, when it has a current one: one primary-key lookup on a
     DB-API cursor, with no ORM and no statement to build."""
     by, value = matched
@@ -90,7 +90,7 @@ class FirstTry:
                 pool, self.pool = self.pool, None
                 await pool.close()
 
-    async def __call__(self, matched: tuple[str, str]) -> bytes | None:
+    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | None:
         if self.pool is None:
             return stored(matched) if get_read_engine().dialect.name == "sqlite" else None
         async with self.pool.connection() as connection:
@@ -101,7 +101,7 @@ class FirstTry:
 FIRST_TRY = FirstTry()
 
 
-def render(matched: tuple[str, str]) -> bytes | None:
+def render(matched: tuple[str, str]) -> documents.Stored | bytes | None:
     """The article's public JSON, as the route sends it; None when the route must answer
     (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool.
 

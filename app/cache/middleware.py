@@ -64,6 +64,7 @@ class _Capture:
         self.chunks: list[bytes] = []
         self.size = 0
         self.complete = self.streaming = False
+        self.known: Any = None  # a direct answer's keys, newest time and version, when it knows them
 
     async def __call__(self, message: Message) -> None:
         if message["type"] != "http.response.body":
@@ -108,12 +109,12 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
 class Direct:
     """Public reads answered without the app (app/api/direct.py): `match` says whether it
     answers a request (and with what argument), `route` names its route template for the
-    metrics, `render` makes the JSON body or says None (in the threadpool); `first`, when
-    given, is awaited on the event loop before it and may answer instead."""
+    metrics, `render` makes the JSON body (or a stored answer with its keys: see
+    app/services/documents.py) or says None, in the threadpool; `first`, when given, is
+    awaited on the event loop before it and may answer instead."""
 
     def __init__(self, match: Callable[[str, bytes], Any], route: Callable[[Any], str],
-                 render: Callable[[Any], bytes | None],
-                 first: Callable[[Any], Awaitable[bytes | None]] | None = None):
+                 render: Callable[[Any], Any], first: Callable[[Any], Awaitable[Any]] | None = None):
         self.match, self.route, self.render, self.first = match, route, render, first
 
 
@@ -167,7 +168,8 @@ class ResponseCacheMiddleware:
         if capture.streaming or capture.start is None:
             return
         body = b"".join(capture.chunks)
-        entry = self._entry(scope["path"], query, capture.start, body, route) if capture.complete else None
+        entry = self._entry(scope["path"], query, capture.start, body, route,
+                            known=capture.known) if capture.complete else None
         if entry is None:  # not a cacheable answer (an error, or no-store): as the app sent it
             await send(capture.start)
             await send({"type": "http.response.body", "body": b"" if head else body})
@@ -186,24 +188,33 @@ class ResponseCacheMiddleware:
         if argument is None:
             return None
         try:
-            body = await self.direct.first(argument) if self.direct.first is not None else None
-            if body is None:
-                body = await anyio.to_thread.run_sync(self.direct.render, argument)
+            answer = await self.direct.first(argument) if self.direct.first is not None else None
+            if answer is None:
+                answer = await anyio.to_thread.run_sync(self.direct.render, argument)
         except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None
-        if body is None:
+        if answer is None:
             return None
+        body = answer if isinstance(answer, bytes) else answer.body
+        capture.known = None if isinstance(answer, bytes) else answer
         capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True
         return self.direct.route(argument)
 
-    def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str) -> Entry | None:
+    def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str,
+               known: Any = None) -> Entry | None:
+        """The cache entry of a response; `known` (keys, newest, version), when the direct
+        answer carries them, spares parsing the body for them."""
         status, inner = start["status"], start.get("headers", [])
         control = _header(inner, b"cache-control") or b""
         if status not in STORED_STATUSES or (status != 404 and b"no-store" in control):
             return None
-        doc = parse(body) if status == 200 else None
-        keys, newest = derive(path, list(query), status, doc)
+        if known is not None:
+            keys, newest, version = derive(path, list(query), status, None)[0] | known.keys, known.newest, known.version
+        else:
+            doc = parse(body) if status == 200 else None
+            keys, newest = derive(path, list(query), status, doc)
+            version = doc.get("version") if isinstance(doc, dict) else None
         extra = _header(inner, b"surrogate-key")
         keys.update(extra.decode("latin-1").split() if extra else ())
         keys = frozenset(keys)
@@ -218,7 +229,7 @@ class ResponseCacheMiddleware:
         content_type = _header(inner, b"content-type") or b""
         return Entry(
             status=status, headers=kept + common, headers_304=common, body=body,
-            etag=http.etag_of(body, doc.get("version") if isinstance(doc, dict) else None),
+            etag=http.etag_of(body, version),
             modified=modified, last_modified=http.last_modified(modified),
             keys=keys, route=route,
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -24,5 +24,10 @@ class ArticleDocument(SQLModel, table=True):
     # The article's own `comments` member as it stands in `body`: the site-wide switch,
     # read with the document, replaces it when it overrides every article.
     comments: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # What the response cache would otherwise parse the body for: the surrogate keys of the
+    # resources it shows (space-separated), the newest updated_at among them, the version.
+    keys: str = Field(sa_column=Column(Text, nullable=False))
+    newest: str | None = Field(default=None, max_length=20)
+    version: int
     stale: bool = Field(default=False)
     built_at: datetime

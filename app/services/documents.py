@@ -25,6 +25,7 @@ does it at once.
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,6 +33,7 @@ from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlmodel import Session
 
 from app import jobs
+from app.cache.keys import derive
 from app.db import is_postgres, write_session
 from app.models import (
     Article,
@@ -68,7 +70,7 @@ def fingerprint() -> str:
 
 # -- reading -------------------------------------------------------------------------------
 
-_READ = ("SELECT d.body, d.comments, s.value FROM article_document d {join}"
+_READ = ("SELECT d.body, d.comments, s.value, d.keys, d.newest, d.version FROM article_document d {join}"
          "LEFT JOIN site_setting s ON s.key = 'comments' WHERE {by} = {p} AND NOT d.stale")
 _BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
 
@@ -79,14 +81,24 @@ def read_statement(dialect: str, by: str) -> str:
     return _READ.format(join=join, by=column, p="%s" if dialect == "postgresql" else "?")
 
 
-def read(cursor: Any, statement: str, value: str) -> bytes | None:
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A single-article answer from its document, with what the response cache needs of it."""
+
+    body: bytes
+    keys: frozenset[str]  # the surrogate keys of what the body shows
+    newest: str | None  # the newest updated_at it shows (ISO)
+    version: int
+
+
+def read(cursor: Any, statement: str, value: str) -> Stored | None:
     """The article's public JSON from its document, with the site-wide comments switch
     applied; None when it has no current document (not public, stale, or not built yet)."""
     cursor.execute(statement, (value,))
     return from_row(cursor.fetchone())
 
 
-def from_row(row: Any) -> bytes | None:
+def from_row(row: Any) -> Stored | None:
     """What `read` answers, from the row its statement gave (None: no row)."""
     if row is None:
         return None
@@ -98,7 +110,7 @@ def from_row(row: Any) -> bytes | None:
             # The first unescaped `"comments":` is the article's own member: inside a JSON
             # string a quote is escaped, and no embedded object has such a member.
             body = body.replace(_COMMENTS_KEY + own, _COMMENTS_KEY + orjson.dumps(policy), 1)
-    return body
+    return Stored(body, frozenset(row[3].split()), row[4], row[5])
 
 
 # -- building --------------------------------------------------------------------------------
@@ -139,7 +151,9 @@ def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
     own = site.effective_comments(site.DEFAULT_COMMENTS, enabled=row.comments_enabled,
                                   reason=row.comments_reason)
     item["comments"] = own  # in its place: `read` finds it there
+    keys, newest = derive(f"/v1/articles/{row.id}", [], 200, item)
     return {"article_id": row.id, "body": orjson.dumps(item), "comments": orjson.dumps(own),
+            "keys": " ".join(sorted(keys)), "newest": newest, "version": row.version,
             "stale": False, "built_at": now}
 
 

@@ -29,6 +29,10 @@ def _stored_and_live(client, article_id: str) -> dict:  # noqa: ANN001
     live = client.get(f"/v1/articles/{article_id}", params={"format": "json"})
     assert stored.status_code == live.status_code == 200, (stored.text, live.text)
     assert stored.json() == live.json()
+    # The cache's headers, from what the document carries, are those it derives from the body.
+    assert stored.headers["surrogate-key"] == live.headers["surrogate-key"]
+    assert stored.headers["etag"] == live.headers["etag"]
+    assert stored.headers["last-modified"] == live.headers["last-modified"]
     return stored.json()
 
 
@@ -180,3 +184,36 @@ def test_documents_of_another_site_url_are_dropped_at_start_and_built_again(clie
     _fill(session)
     assert _document(session, article.id) is not None and _document(session, second.id) is not None
     _stored_and_live(client, second.id)
+
+
+def test_a_scheduled_article_gets_its_document_when_the_scheduler_publishes_it(client, session):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app import jobs
+    from app.models import Article
+    from app.models.common import utcnow
+
+    headers = desk(session)
+    article = make_article(session, status="draft")
+    assert client.post(f"/v1/articles/{article.id}/publish", json={"at": "2099-01-01T00:00:00Z"},
+                       headers=headers).status_code == 200
+    session.execute(update(Article).where(Article.id == article.id).values(publish_at=utcnow() - timedelta(minutes=1)))
+    session.commit()
+    jobs.run_once()
+    assert _document(session, article.id) is not None
+    assert _stored_and_live(client, article.id)["status"] == "published"
+
+
+def test_restoring_a_deleted_article_or_an_old_revision_rebuilds_its_document(client, session, article):
+    headers = desk(session)
+    assert client.delete(f"/v1/articles/{article.id}", headers={**headers, "If-Match": '"1"'}).status_code == 204
+    assert client.post(f"/v1/articles/{article.id}/restore", headers=headers).status_code == 200
+    assert _stored_and_live(client, article.id)["title"] == article.title
+    current = client.get(f"/v1/articles/{article.id}", headers=headers).json()
+    assert patch(client, headers, current, {"title": "Un autre titre"}).status_code == 200
+    assert _stored_and_live(client, article.id)["title"] == "Un autre titre"
+    assert client.post(f"/v1/articles/{article.id}/revisions/1/restore", headers=headers).status_code == 200
+    assert _stored_and_live(client, article.id)["title"] == article.title
+    assert not _document(session, article.id).stale

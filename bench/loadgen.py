@@ -102,7 +102,9 @@ def mixed(read_ids: list[str], write_ids: list[str], etags: dict[str, str],
     """Every `write_every`-th request of each wrk thread is a PATCH (If-Match) of one of that
     thread's own articles, the rest GETs. Threads never write the same article, and each
     keeps the newest ETag (and version) it has seen per article, so writes are not stale by
-    construction. `by_version` sends If-Match as the bare version instead of the ETag."""
+    construction; like any client, a thread does not send a second PATCH of an article while
+    its first is unanswered (its connections share the thread's state): that turn is a GET.
+    `by_version` sends If-Match as the bare version instead of the ETag."""
     per = len(write_ids) // writers
     # Long-bracket strings: ETags carry double quotes (and W/ when weak).
     etag_table = "{" + ",".join(f'["{k}"]=[=[{v}]=]' for k, v in etags.items()) + "}"
@@ -117,7 +119,7 @@ function setup(thread)
   thread:set("tid", #threads)
   table.insert(threads, thread)
 end
-local n, w, mine = 0, 0, {{}}
+local n, w, mine, inflight = 0, 0, {{}}, {{}}
 errors, conflicts = 0, 0
 function init(args)
   for j = 1, {per} do mine[j] = writes[tid * {per} + j] end
@@ -127,17 +129,26 @@ function request()
   if n % {write_every} == 0 then
     w = w % #mine + 1
     local id = mine[w]
-    local body = '{{"kicker":"bench ' .. tid .. '-' .. n .. '"}}'
-    return wrk.format("PATCH", "/v1/articles/" .. id, {{
-      ["Authorization"] = "Bearer {key}",
-      ["If-Match"] = by_version and ('"' .. versions[id] .. '"') or etags[id],
-      ["Content-Type"] = "application/merge-patch+json"}}, body)
+    if not inflight[id] then
+      inflight[id] = true
+      local body = '{{"kicker":"bench ' .. tid .. '-' .. n .. '"}}'
+      return wrk.format("PATCH", "/v1/articles/" .. id, {{
+        ["Authorization"] = "Bearer {key}",
+        ["If-Match"] = by_version and ('"' .. versions[id] .. '"') or etags[id],
+        ["Content-Type"] = "application/merge-patch+json"}}, body)
+    end
   end
   return wrk.format("GET", "/v1/articles/" .. reads[(tid * 7919 + n) % #reads + 1])
 end
 function response(status, headers, body)
   if status >= 400 then errors = errors + 1 end
   if status == 412 or status == 428 then conflicts = conflicts + 1 end
+  local control = headers["Cache-Control"] or headers["cache-control"] or ""
+  if body and (status >= 400 or control:find("private", 1, true)) then
+    -- a write's answer (writes are private; a failed one names its article in `instance`)
+    local id = body:match('^{{"id":"([0-9a-z]+)"') or body:match('/v1/articles/([0-9a-z]+)')
+    if id then inflight[id] = nil end
+  end
   local etag = headers["ETag"] or headers["etag"]
   if etag and body then
     local id = body:match('^{{"id":"([0-9a-z]+)"')

@@ -39,18 +39,18 @@ from app.models import (
     Article,
     ArticleAuthor,
     ArticleCategory,
+    ArticleDocument,
     ArticleTag,
     Attribution,
+    Author,
     Category,
     Person,
     Quote,
     SiteSetting,
     Source,
     Tag,
-    Author,
 )
 from app.models.common import utcnow
-from app.models.document import ArticleDocument
 from app.services import article_view, site
 from app.settings import get_settings
 

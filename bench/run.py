@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,16 +54,18 @@ class Runner:
         self.bare_rps: float | None = None
 
     def measure(self, name: str, server: servers.Server, what: str, *, path: str = "/",
-                script: str | None = None, headers: tuple[str, ...] = (),
+                script: str | Callable[[], str] | None = None, headers: tuple[str, ...] = (),
                 threads: int | None = None, note: str = "") -> Row:
+        """One scenario: a warm-up run, then the measured one. A callable `script` is made
+        anew for each run (the mixed load's validators go stale as the warm-up writes)."""
         args = self.args
         url = server.url + path
-        kwargs = {"connections": args.connections, "threads": threads or args.threads,
-                  "script": script, "headers": headers}
+        kwargs = {"connections": args.connections, "threads": threads or args.threads, "headers": headers}
         log.print(f"[bold]{name}[/] {what}: warm-up {args.warmup:g} s, then {args.duration:g} s")
+        fresh = script if callable(script) else lambda: script
         if args.warmup > 0:
-            loadgen.run(url, duration=args.warmup, **kwargs)
-        result = loadgen.run(url, duration=args.duration, **kwargs)
+            loadgen.run(url, duration=args.warmup, script=fresh(), **kwargs)
+        result = loadgen.run(url, duration=args.duration, script=fresh(), **kwargs)
         if result.extra.get("conflicts", "0") != "0":
             note = "; ".join(filter(None, [note, f"{result.extra['conflicts']} stale writes (412)"]))
         row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
@@ -159,7 +162,10 @@ def run(args: argparse.Namespace) -> dict:
             if plan.script is None:
                 runner.skip("mixed", what, plan.note)
             else:
-                runner.measure("mixed", hot, what, script=plan.script, threads=8, note=plan.note)
+                def script() -> str:
+                    return prepare_mixed(hot.url, args.database_url, ctx, root=root, writers=8).script
+
+                runner.measure("mixed", hot, what, script=script, threads=8, note=plan.note)
         for server in (hot, cold):
             memory[server.name] = dict(zip(("rss_mb", "peak_mb", "anon_mb"), server.memory(), strict=True))
     # The machine may be shared: the load average says how quiet it was around the run.

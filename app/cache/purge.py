@@ -108,8 +108,11 @@ def _after_flush(session: Session, _context: object) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    # Also called when a savepoint is released: its keys then go out with it, and are
-    # undone with it if the transaction around it rolls back.
+    if session.in_nested_transaction():
+        # A savepoint is released: its keys wait for the transaction around it, so the
+        # stored documents are built once, at the real commit. (A savepoint rolled back
+        # leaves its keys behind: one purge too many, never one too few.)
+        return
     if session.new or session.dirty or session.deleted:
         session.flush()
     if session.info.get(PURGE_KEYS):

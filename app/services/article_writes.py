@@ -160,18 +160,32 @@ def _set_body(
     article.word_count, article.reading_time_minutes = reading_stats(text)
 
 
-def _fill(session: Session, article: Article, data: ArticleCreate) -> None:
-    """Everything `data` says about the article but its slug, external_id and lifecycle."""
+LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
+
+
+def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset()) -> None:
+    """Everything `data` says about the article but its slug, external_id and lifecycle.
+    `same` names write-shape fields known to equal what is stored (a merge patch that left
+    them alone): their rows are not rewritten, which is what replacing them would leave."""
     article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
     article.language, article.canonical_url = data.language, data.canonical_url
     article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
     article.share_title = data.share.title if data.share else None
     article.share_description = data.share.description if data.share else None
-    _set_links(session, article, data)
-    _set_image(session, article, data.image)
-    _set_attributions(session, article, data.attributions)
-    quotes = _set_quotes(session, article, data.quotes)
-    aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
+    if not LINK_FIELDS <= same:
+        _set_links(session, article, data)
+    if "image" not in same:
+        _set_image(session, article, data.image)
+    if "attributions" not in same:
+        _set_attributions(session, article, data.attributions)
+    aliases: dict[str, str] = {}
+    if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
+        quotes = list(session.scalars(
+            select(Quote).where(Quote.article_id == article.id).order_by(Quote.position)))
+    else:
+        quotes = _set_quotes(session, article, data.quotes)
+        aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
+    # Always: body_html shows speakers' names, which may have changed since the last write.
     _set_body(session, article, data.body, quotes, aliases)
 
 
@@ -272,13 +286,15 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     expected = write_support.expected_version(if_match, article.version)
     if article.deleted_at is not None:
         raise Conflict("This article is deleted: restore it first (POST …/restore).")
-    merged = merge_patch.apply(article_shape.write_shape(session, article), patch)
+    current = article_shape.write_shape(session, article)
+    merged = merge_patch.apply(current, patch)
     data = validated(merged)
-    return _replace(session, article, data, key=key, expected=expected)
+    same = frozenset(name for name, value in current.items() if merged.get(name, None) == value)
+    return _replace(session, article, data, key=key, expected=expected, same=same)
 
 
 def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
-             expected: int) -> Article:
+             expected: int, same: frozenset[str] = frozenset()) -> Article:
     was_public = article.is_public
     # First the version: UPDATE … WHERE version = expected, so a concurrent writer holding
     # the same version gets 412 and this one holds the row until it commits.
@@ -287,7 +303,7 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     _check_external_id(session, data.external_id, article.id)
     article.external_id = data.external_id
     _set_status(article, data, key)
-    _fill(session, article, data)
+    _fill(session, article, data, same)
     write_support.flush_or_conflict(session, session.flush, {"slug": article.slug, "external_id": article.external_id})
     revisions.record(session, article, key=key)
     after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public))

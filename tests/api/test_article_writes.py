@@ -1,7 +1,7 @@
 """Creating and changing articles: keys, merge patch, If-Match, slugs, validation, sanitising."""
 
 from tests.api.editorial import create, desk, patch
-from tests.factories import make_person
+from tests.factories import make_author, make_category, make_person, make_source, make_tag
 
 
 def test_create_answers_201_with_location_etag_and_a_draft(client, session):
@@ -246,6 +246,45 @@ def test_patch_keeps_quotes_and_their_ids(client, session):
 
     assert [q["id"] for q in changed["quotes"]] == [q["id"] for q in article["quotes"]]
     assert changed["body"] == article["body"]
+
+
+def test_a_patch_of_one_field_leaves_everything_else_as_it_was(client, session):
+    make_category(session, "monde", name="Monde")
+    make_tag(session, "syrie", name="Syrie")
+    make_author(session, "la-redaction", name="La rédaction")
+    make_source(session, "le-figaro", name="Le Figaro")
+    headers = desk(session)
+    article = create(client, headers, category="monde", tags=["syrie"], authors=["la-redaction"],
+                     image={"url": "https://img.example.org/a.jpg", "credit_source": "le-figaro"},
+                     attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
+                     quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
+                     body=[{"type": "quote", "quote": 0}])
+
+    changed = patch(client, headers, article, {"kicker": "Premier contact"}).json()
+
+    assert changed["kicker"] == "Premier contact" and changed["version"] == article["version"] + 1
+    for field in ("category", "categories", "tags", "authors", "image", "attributions", "quotes", "body", "body_html"):
+        assert changed[field] == article[field], field
+
+
+def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(client, session):
+    make_tag(session, "syrie", name="Syrie")
+    make_tag(session, "russie", name="Russie")
+    headers = desk(session)
+    article = create(client, headers, tags=["syrie"], language="fr",
+                     quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
+                     body=[{"type": "quote", "quote": 0}])
+    person = client.get("/v1/people/maria-zakharova")
+    renamed = client.patch("/v1/people/maria-zakharova", json={"name": "Maria V. Zakharova"},
+                           headers={**headers, "If-Match": person.headers["etag"]})
+    assert renamed.status_code == 200, renamed.text
+
+    changed = patch(client, headers, article, {"tags": ["russie"], "language": "en"}).json()
+
+    assert [t["slug"] for t in changed["tags"]] == ["russie"]
+    assert changed["quotes"][0]["id"] == article["quotes"][0]["id"]
+    assert changed["language"] == "en" and changed["quotes"][0]["language"] == "fr"  # its own, kept
+    assert "Maria V. Zakharova" in changed["body_html"]
 
 
 def test_a_write_that_fails_leaves_nothing_half_written(client, session):

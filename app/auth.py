@@ -1,6 +1,6 @@
 """Dependencies that name who is calling: a key with a scope, or anyone (public reads)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -19,20 +19,20 @@ def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     return f"{credentials.scheme} {credentials.credentials}" if credentials else None
 
 
-def _key_session() -> Iterator[Session]:
-    """Keys are looked up on the primary (a key made a moment ago may not be on a replica
-    yet) in a session of their own that never writes. Were it the request's session, on
-    SQLite it would take the write lock here and hold it while the endpoint waits for a
-    thread, and threads waiting for that lock could be all there are."""
+def _looked_up(authorization: HTTPAuthorizationCredentials | None) -> ApiKey:
+    """The caller's key, looked up on the primary (a key made a moment ago may not be on a
+    replica yet) in a session of its own that is closed before this returns. Were that session
+    held until the endpoint ends, a request would hold two connections at once, and as many
+    writes as the pool has connections could each wait for a second one, forever; were it the
+    request's own session, on SQLite it would take the write lock before the endpoint runs."""
     with Session(get_engine()) as session:
-        yield session
+        key = keys.authenticate(session, _header(authorization))
+        session.expunge(key)  # every column is loaded: the key outlives its session
+    return key
 
 
-KeySession = Annotated[Session, Depends(_key_session, scope="function")]
-
-
-def _authenticate(session: Session, authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:
-    key = keys.authenticate(session, _header(authorization))
+def _authenticate(authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:
+    key = _looked_up(authorization)
     keys.check_scope(key, scope)
     if keys.needs_touch(key):
         with write_session() as writing:  # short, and committed before the endpoint runs
@@ -44,19 +44,19 @@ def _authenticate(session: Session, authorization: HTTPAuthorizationCredentials 
 def require_scope(scope: Scope | str) -> Callable[..., ApiKey]:
     """A dependency: the caller's key, which must hold `scope` (401 without a key, 403 without the scope)."""
 
-    def dependency(session: KeySession, authorization: AuthHeader = None) -> ApiKey:
-        return _authenticate(session, authorization, str(scope))
+    def dependency(authorization: AuthHeader = None) -> ApiKey:
+        return _authenticate(authorization, str(scope))
 
     dependency.__name__ = f"require_{str(scope).replace(':', '_')}"
     return dependency
 
 
-def optional_reader(session: KeySession, authorization: AuthHeader = None) -> ApiKey | None:
+def optional_reader(authorization: AuthHeader = None) -> ApiKey | None:
     """On public reads: None for anonymous callers; a key with content:read sees drafts too.
     A key sent but not valid is still a 401, so mistakes are not silently public."""
     if authorization is None:
         return None
-    return _authenticate(session, authorization, Scope.content_read)
+    return _authenticate(authorization, Scope.content_read)
 
 
 Reader = Annotated[ApiKey | None, Depends(optional_reader)]

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.api.editorial import create, desk
+from tests.api.test_two_processes import _start, _wait_ready
 
 WRITERS = 12
 ROUNDS = 4
@@ -63,3 +64,33 @@ def test_concurrent_writers_on_any_engine_get_200_or_412_never_an_error(client, 
 
     assert {status for status, _, _ in attempts} <= {200, 412}
     assert any(status == 200 for status, _, _ in attempts)
+
+
+@pytest.mark.slow
+def test_more_writers_than_database_connections_all_get_through(database_url, client, session):
+    """A server with a pool of two connections (one, plus one overflow, on PostgreSQL) and
+    twelve writes at once: a request that held one connection while waiting for another
+    would leave them all waiting on each other until the pool gave up."""
+    headers = desk(session)
+    articles = [create(client, headers, title=f"Article {n}") for n in range(WRITERS)]
+    process, url = _start(database_url, GAZETTE_POOL_SIZE="1")
+    try:
+        _wait_ready(url, process)
+        barrier = Barrier(WRITERS)
+
+        def write(article: dict) -> int:
+            with httpx.Client(base_url=url, headers=headers, timeout=20) as writer:
+                barrier.wait()
+                return writer.patch(
+                    f"/v1/articles/{article['id']}", json={"kicker": "Urgent"},
+                    headers={"If-Match": f'"{article["version"]}"', "Content-Type": "application/merge-patch+json"},
+                ).status_code
+
+        with ThreadPoolExecutor(WRITERS) as pool:
+            statuses = list(pool.map(write, articles))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert statuses == [200] * WRITERS
+    assert {client.get(f"/v1/articles/{a['id']}", headers=headers).json()["kicker"] for a in articles} == {"Urgent"}

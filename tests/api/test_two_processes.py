@@ -31,9 +31,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(database_url: str) -> tuple[subprocess.Popen, str]:
+def _start(database_url: str, **settings: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],

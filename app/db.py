@@ -1,6 +1,7 @@
 """Engines (primary and replica), the metadata naming convention, and the session dependencies."""
 
 from collections.abc import Iterator
+import threading
 from functools import lru_cache
 from typing import Annotated
 
@@ -39,21 +40,61 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     # Reads go through the OS page cache mapped into memory, shared by every connection,
     # instead of each connection warming its own small page cache.
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
+SQLITE_BUSY_SECONDS = 10
+_GATED = "gazette_writer_gate"
+
+
+class WriterGate:
+    """The writers of one process queue here, first come first served, before SQLite's lock.
+
+    SQLite's busy handler makes a waiting writer sleep and retry (1, 2, 5 … 100 ms), so under
+    load the lock sits free while writers sleep, and one writer can lose every retry for a
+    second. Threads waiting on a lock of their own are woken the moment it is let go. The
+    gate is taken at BEGIN IMMEDIATE and let go when the connection goes back to the pool
+    (a session gives it back at commit or rollback); other processes on the same file still
+    meet in SQLite's busy handler. A thread that cannot get it within the busy timeout goes on
+    to SQLite's lock as before, so the gate can slow nothing down forever."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def enter(self, info: dict) -> None:
+        if _GATED not in info and self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            info[_GATED] = self
+
+    @staticmethod
+    def leave(info: dict) -> None:
+        gate = info.pop(_GATED, None)
+        if gate is not None:
+            gate._lock.release()
+
+
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
     # pysqlite's own transaction handling defers BEGIN; issuing BEGIN ourselves makes
     # SAVEPOINTs work and keeps SQLAlchemy in charge of transactions.
     # Write sessions BEGIN IMMEDIATE: they take the write lock up front and queue behind
-    # busy_timeout. A deferred one that read, then saw another writer commit, could not
-    # write any more ("database is locked", a 500) however long it waited.
-    immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # the writer gate and busy_timeout. A deferred one that read, then saw another writer
+    # commit, could not write any more ("database is locked", a 500) however long it waited.
+    if not conn.get_execution_options().get("sqlite_begin_immediate", False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    conn.engine.pool.writer_gate.enter(conn.info)
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        WriterGate.leave(conn.info)
+        raise
+
+
+def _sqlite_returned(_dbapi_connection, record, *_args) -> None:  # noqa: ANN001
+    WriterGate.leave(record.info)
 
 
 def _json_dumps(value: object) -> str:
@@ -76,6 +117,9 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        engine.pool.writer_gate = WriterGate()
+        for name in ("checkin", "invalidate", "close"):  # however a connection leaves its user
+            event.listen(engine.pool, name, _sqlite_returned)
         return engine
     size = get_settings().pool_size
     extra = {"isolation_level": "AUTOCOMMIT"} if reads else {}

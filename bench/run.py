@@ -68,6 +68,9 @@ class Runner:
         result = loadgen.run(url, duration=args.duration, script=fresh(), **kwargs)
         if result.extra.get("conflicts", "0") != "0":
             note = "; ".join(filter(None, [note, f"{result.extra['conflicts']} stale writes (412)"]))
+        if "writes" in result.extra and int(result.extra.get("requests", "0")):
+            writes, requests = int(result.extra["writes"]), int(result.extra["requests"])
+            note = "; ".join(filter(None, [note, f"{writes:,} writes, {writes / requests:.1%} of requests"]))
         row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
                   result.errors, note)
         if name == "bare":
@@ -157,7 +160,7 @@ def run(args: argparse.Namespace) -> dict:
             else:
                 runner.measure("changes", cold, what, path="/v1/changes")
         if "mixed" in wanted:
-            what = "90 % GET article / 10 % PATCH article, 8 writer threads, cache on"
+            what = "90 % GET article / 10 % PATCH article, 8 writers (one write in flight each), cache on"
             plan = prepare_mixed(hot.url, args.database_url, ctx, root=root, writers=8)
             if plan.script is None:
                 runner.skip("mixed", what, plan.note)

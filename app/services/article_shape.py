@@ -4,6 +4,7 @@ PATCH merges into this shape, revisions keep it as their snapshot, and restoring
 feeds it back through the same validation as a create.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -57,19 +58,28 @@ def _quotes(session: Session, article_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def write_shape(session: Session, article: Article) -> dict[str, Any]:
-    """The article as ArticleCreate's fields, related things named by slug, JSON-ready."""
+RELATED = ("categories", "tags", "authors", "image", "attributions", "quotes")
+
+
+def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The article as ArticleCreate's fields, related things named by slug, JSON-ready.
+    `known` gives some of the RELATED fields as the caller knows them to be now (a write
+    that left them alone, holding the row): they are not read again."""
     session.flush()
-    linked = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, article.id)
+    known = known or {}
     primary = session.get(Category, article.category_id).slug if article.category_id else None
-    attributions = list(session.scalars(
+    if "categories" in known:
+        categories = known["categories"]
+    else:
+        linked = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, article.id)
+        categories = [slug for slug in linked if slug != primary]
+    attributions = [] if "attributions" in known else list(session.scalars(
         select(Attribution).where(Attribution.article_id == article.id).order_by(Attribution.position)
     ))
-    sources = _source_slugs(
-        session, {a.source_id for a in attributions} | {article.image_credit_source_id} - {None}
-    )
-    image = None
-    if article.image_url:
+    credit = {article.image_credit_source_id} - {None} if "image" not in known else set()
+    sources = _source_slugs(session, {a.source_id for a in attributions} | credit)
+    image = known.get("image")
+    if "image" not in known and article.image_url:
         image = {
             "url": article.image_url, "alt": article.image_alt, "caption": article.image_caption,
             "credit": article.image_credit,
@@ -89,15 +99,16 @@ def write_shape(session: Session, article: Article) -> dict[str, Any]:
         "published_at": iso(article.published_at),
         "canonical_url": article.canonical_url,
         "category": primary,
-        "categories": [slug for slug in linked if slug != primary],
-        "tags": _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, article.id),
-        "authors": _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, article.id),
+        "categories": categories,
+        "tags": known["tags"] if "tags" in known else _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, article.id),
+        "authors": known["authors"] if "authors" in known
+        else _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, article.id),
         "image": image,
-        "attributions": [
+        "attributions": known["attributions"] if "attributions" in known else [
             {"source": sources[a.source_id], "role": str(a.role), "label": a.label, "url": a.url}
             for a in attributions
         ],
-        "quotes": _quotes(session, article.id),
+        "quotes": known["quotes"] if "quotes" in known else _quotes(session, article.id),
         "comments": {"enabled": article.comments_enabled, "reason": article.comments_reason},
         "share": share,
     }

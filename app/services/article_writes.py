@@ -289,12 +289,23 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     current = article_shape.write_shape(session, article)
     merged = merge_patch.apply(current, patch)
     data = validated(merged)
-    same = frozenset(name for name, value in current.items() if merged.get(name, None) == value)
-    return _replace(session, article, data, key=key, expected=expected, same=same)
+    unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
+    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged)
+
+
+# What each related field of the write shape is rewritten from: left alone when all are unchanged.
+REWRITTEN_FROM = {
+    "categories": LINK_FIELDS, "tags": LINK_FIELDS, "authors": LINK_FIELDS,
+    "image": {"image"}, "attributions": {"attributions"}, "quotes": {"quotes", "language"},
+}
 
 
 def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
-             expected: int, same: frozenset[str] = frozenset()) -> Article:
+             expected: int, unchanged: dict[str, Any] | None = None) -> Article:
+    """`unchanged`: write-shape fields equal to what is stored, with their values; their
+    rows are left alone, and the revision takes them as they are."""
+    unchanged = unchanged or {}
+    same = frozenset(unchanged)
     was_public = article.is_public
     # First the version: UPDATE … WHERE version = expected, so a concurrent writer holding
     # the same version gets 412 and this one holds the row until it commits.
@@ -305,7 +316,8 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     _set_status(article, data, key)
     _fill(session, article, data, same)
     write_support.flush_or_conflict(session, session.flush, {"slug": article.slug, "external_id": article.external_id})
-    revisions.record(session, article, key=key)
+    known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
+    revisions.record(session, article, key=key, known=known)
     after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public))
     return article
 

@@ -1,5 +1,6 @@
 """Article revisions: one per version, each with the key that made it and the write shape it held."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +21,15 @@ def lifecycle_status(article: Article) -> str:
     return "deleted" if article.deleted_at is not None else str(article.status)
 
 
-def record(session: Session, article: Article, *, key: ApiKey | None, key_name: str | None = None) -> ArticleRevision:
-    """Keep the article as it is now as the revision numbered by its (just bumped) version."""
+def record(session: Session, article: Article, *, key: ApiKey | None, key_name: str | None = None,
+           known: Mapping[str, Any] | None = None) -> ArticleRevision:
+    """Keep the article as it is now as the revision numbered by its (just bumped) version;
+    `known`: related fields the write left as they were (see `article_shape.write_shape`)."""
     revision = ArticleRevision(
         article_id=article.id, number=article.version, version=article.version,
         created_at=article.updated_at, key_id=key.id if key else None,
         key_name=key.name if key else key_name, status=lifecycle_status(article),
-        snapshot=article_shape.write_shape(session, article),
+        snapshot=article_shape.write_shape(session, article, known),
     )
     session.add(revision)
     session.flush()

@@ -265,6 +265,9 @@ def test_a_patch_of_one_field_leaves_everything_else_as_it_was(client, session):
     assert changed["kicker"] == "Premier contact" and changed["version"] == article["version"] + 1
     for field in ("category", "categories", "tags", "authors", "image", "attributions", "quotes", "body", "body_html"):
         assert changed[field] == article[field], field
+    revisions = [client.get(f"/v1/articles/{article['id']}/revisions/{n}", headers=headers).json()["snapshot"]
+                 for n in (article["version"], changed["version"])]
+    assert revisions[1] == {**revisions[0], "kicker": "Premier contact"}
 
 
 def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(client, session):

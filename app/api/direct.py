@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 
 import orjson
 from psycopg_pool import AsyncConnectionPool
@@ -74,11 +75,19 @@ class FirstTry:
 
     def __init__(self) -> None:
         self.pool: AsyncConnectionPool | None = None
+        self.sqlite: Any = None  # a DB-API cursor, on SQLite, kept for the lifespan
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         engine = get_read_engine()
-        if engine.dialect.name == "postgresql":
+        connection = None
+        if engine.dialect.name == "sqlite":
+            # One connection of the pool, kept out of it for the lifespan and used only on
+            # the event loop's thread: no checkout and return per read. Each statement is
+            # its own transaction (autocommit), so it always sees the last commit.
+            connection = engine.raw_connection()
+            self.sqlite = connection.cursor()
+        elif engine.dialect.name == "postgresql":
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=get_settings().pool_size,
                                             kwargs={"autocommit": True}, open=False)
@@ -89,8 +98,14 @@ class FirstTry:
             if self.pool is not None:
                 pool, self.pool = self.pool, None
                 await pool.close()
+            if connection is not None:
+                self.sqlite.close()
+                self.sqlite = None
+                connection.close()
 
     async def __call__(self, matched: tuple[str, str]) -> documents.Stored | None:
+        if self.sqlite is not None:
+            return documents.read(self.sqlite, _statement("sqlite", matched[0]), matched[1])
         if self.pool is None:
             return stored(matched) if get_read_engine().dialect.name == "sqlite" else None
         async with self.pool.connection() as connection:

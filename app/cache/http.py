@@ -5,6 +5,7 @@ import hashlib
 import math
 from datetime import datetime
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 
 import brotli
 
@@ -41,6 +42,7 @@ def etag_matches(if_none_match: bytes, etag: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def http_date(timestamp: float) -> bytes:
     return formatdate(timestamp, usegmt=True).encode()
 

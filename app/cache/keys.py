@@ -83,6 +83,15 @@ def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> t
     return keys, newest[0] or None
 
 
+_PLAIN_HEADER = re.compile(r"[A-Za-z0-9:._~*@ -]+\Z")
+
+
+def plain_header(text: str) -> bool:
+    """Whether sorted, space-separated keys need nothing of `header_value`: short enough,
+    and no key to percent-encode."""
+    return len(text) <= HEADER_BUDGET and _PLAIN_HEADER.match(text) is not None
+
+
 def header_value(keys: set[str] | frozenset[str]) -> str:
     """The Surrogate-Key header: every key (percent-encoded), or, when that is too long, list
     keys for kinds other than the response's own items (a write purges its kind's lists too)."""

@@ -16,7 +16,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache import http
-from app.cache.keys import derive, header_value, parse
+from app.cache.keys import derive, header_value, parse, plain_header
 from app.cache.store import STORE, Entry
 from app.metrics import route_template
 from app.settings import get_settings
@@ -209,20 +209,24 @@ class ResponseCacheMiddleware:
         control = _header(inner, b"cache-control") or b""
         if status not in STORED_STATUSES or (status != 404 and b"no-store" in control):
             return None
+        surrogate = None
         if known is not None:
-            keys, newest, version = derive(path, list(query), status, None)[0] | known.keys, known.newest, known.version
+            more = derive(path, list(query), status, None)[0] - known.keys
+            keys, newest, version = known.keys | more, known.newest, known.version
+            if not more and plain_header(known.keys_text):
+                surrogate = known.keys_text  # what header_value(keys) would make of them
         else:
             doc = parse(body) if status == 200 else None
             keys, newest = derive(path, list(query), status, doc)
             version = doc.get("version") if isinstance(doc, dict) else None
-        extra = _header(inner, b"surrogate-key")
-        keys.update(extra.decode("latin-1").split() if extra else ())
+        if extra := _header(inner, b"surrogate-key"):
+            keys, surrogate = keys | set(extra.decode("latin-1").split()), None
         keys = frozenset(keys)
         vary = _header(inner, b"vary")
         common = [
             (b"cache-control", self.policy[status]),
             (b"vary", http.VARY + (b", " + vary if vary else b"")),
-            (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
+            (b"surrogate-key", (surrogate or header_value(keys)).encode("latin-1", "replace")),
         ]
         kept = [(name, value) for name, value in inner if name.lower() not in OWN_HEADERS]
         modified = max(http.parse_iso(newest), STORE.last_purge(keys))

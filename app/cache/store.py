@@ -48,6 +48,7 @@ class ResponseStore:
         self._bytes = 0
         # Surrogate key → (generation, time) of its last purge; below the floor, unknown.
         self._purged: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self._wild: set[str] = set()  # the `kind:*` keys among them
         self._floor = (0, time.time())
         # Counted here, read by app.metrics at scrape time: no cost on the hot path.
         self.purges = self.purged = self.evictions = 0
@@ -119,8 +120,11 @@ class ResponseStore:
                     doomed |= self._by_key.get(k, set())
                 self._purged.pop(k, None)
                 self._purged[k] = mark
+                if k.endswith(":*"):
+                    self._wild.add(k)
             while len(self._purged) > PURGES_KEPT:
-                _, oldest = self._purged.popitem(last=False)
+                gone, oldest = self._purged.popitem(last=False)
+                self._wild.discard(gone)
                 self._floor = max(self._floor, oldest)
             for key in doomed:
                 self._drop(key)
@@ -139,10 +143,14 @@ class ResponseStore:
             return self._last(keys)[1]
 
     def _last(self, keys: frozenset[str]) -> tuple[int, float]:
-        latest = self._floor
+        latest, purged = self._floor, self._purged
         for k in keys:
-            for name in (k, k.split(":", 1)[0] + ":*"):
-                mark = self._purged.get(name)
+            mark = purged.get(k)
+            if mark is not None and mark > latest:
+                latest = mark
+        if self._wild:  # rare: a whole kind purged (`person:*`)
+            for kind in {k.split(":", 1)[0] for k in keys}:
+                mark = purged.get(kind + ":*")
                 if mark is not None and mark > latest:
                     latest = mark
         return latest
@@ -151,6 +159,7 @@ class ResponseStore:
         self._entries.clear()
         self._by_key.clear()
         self._purged.clear()
+        self._wild.clear()
         self._bytes = 0
         self._floor = mark
 

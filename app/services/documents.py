@@ -89,13 +89,17 @@ class Stored:
     keys: frozenset[str]  # the surrogate keys of what the body shows
     newest: str | None  # the newest updated_at it shows (ISO)
     version: int
+    keys_text: str = ""  # the same keys, sorted, space-separated, as stored
 
 
 def read(cursor: Any, statement: str, value: str) -> Stored | None:
     """The article's public JSON from its document, with the site-wide comments switch
     applied; None when it has no current document (not public, stale, or not built yet)."""
     cursor.execute(statement, (value,))
-    return from_row(cursor.fetchone())
+    # fetchall, not fetchone: stepping to the end resets the statement, so a cursor kept
+    # for the next read holds no read transaction (on SQLite, no WAL snapshot) meanwhile.
+    rows = cursor.fetchall()
+    return from_row(rows[0] if rows else None)
 
 
 def from_row(row: Any) -> Stored | None:
@@ -110,7 +114,7 @@ def from_row(row: Any) -> Stored | None:
             # The first unescaped `"comments":` is the article's own member: inside a JSON
             # string a quote is escaped, and no embedded object has such a member.
             body = body.replace(_COMMENTS_KEY + own, _COMMENTS_KEY + orjson.dumps(policy), 1)
-    return Stored(body, frozenset(row[3].split()), row[4], row[5])
+    return Stored(body, frozenset(row[3].split()), row[4], row[5], row[3])
 
 
 # -- building --------------------------------------------------------------------------------

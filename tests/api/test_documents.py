@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app.models import ArticleDocument
 from app.services import documents
+from tests.conftest import IS_POSTGRES
 from tests.api.editorial import desk, patch
 from tests.factories import (
     bearer,
@@ -232,3 +233,14 @@ def test_restoring_a_deleted_article_or_an_old_revision_rebuilds_its_document(cl
     assert client.post(f"/v1/articles/{article.id}/revisions/1/restore", headers=headers).status_code == 200
     assert _stored_and_live(client, article.id)["title"] == article.title
     assert not _document(session, article.id).stale
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SQLite's write-ahead log")
+def test_reading_documents_holds_no_snapshot_that_keeps_the_log_from_being_checkpointed(client, session):
+    article = make_article(session, title="Un article")
+    assert client.get(f"/v1/articles/{article.id}").status_code == 200
+
+    connection = session.connection().connection.driver_connection
+    busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    assert busy == 0  # no reader left a transaction open on an old snapshot

@@ -57,6 +57,10 @@ def _too_large(limit: int, path: str):  # noqa: ANN202
     )
 
 
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BODY_HEADERS = (b"content-length", b"transfer-encoding")
+
+
 class RequestLimits:
     """Refuses bodies over settings.max_body_bytes: at once from Content-Length, and by
     counting the bytes of a body that streams in without one (or lies about its size);
@@ -73,6 +77,9 @@ class RequestLimits:
         if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
             await errors.problem_response(400, "Bad request", "The path or query holds a NUL character (%00).",
                                           instance=scope["path"].replace("\x00", ""))(scope, receive, send)
+            return
+        if scope["method"] in _BODILESS and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)  # no body to count: reads, most requests
             return
         limit = get_settings().max_body_bytes
         headers = dict(scope.get("headers") or [])

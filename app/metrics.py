@@ -68,12 +68,27 @@ class CacheCollector:
 REGISTRY.register(CacheCollector())
 
 
+_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+
+
+def observe(scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one answered request, labelled by the route template it matched."""
+    method = scope["method"] if scope["method"] in METHODS else "OTHER"
+    route = scope.get("gazette.route") or route_template(scope)
+    children = _CHILDREN.get((method, route, status))
+    if children is None:
+        children = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        _CHILDREN[(method, route, status)] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 class MetricsMiddleware:
-    """Counts and times every HTTP request, labelled by the route template it matched."""
+    """Counts and times every HTTP request the app answers (cache hits are counted in front
+    of it, by app.main.Gazette)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._children: dict[tuple[str, str, int], tuple] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,17 +106,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, sending)
         finally:
-            self._observe(scope, status, time.perf_counter() - started)
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        route = scope.get("gazette.route") or route_template(scope)
-        children = self._children.get((method, route, status))
-        if children is None:
-            children = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
-            self._children[(method, route, status)] = children
-        children[0].inc()
-        children[1].observe(seconds)
+            observe(scope, status, time.perf_counter() - started)
 
 
 router = APIRouter(tags=["health"])

@@ -84,6 +84,11 @@ def choose_encoding(accept_encoding: bytes | None) -> str | None:
     """br, else gzip, when the client accepts it (q > 0), else None (identity)."""
     if not accept_encoding:
         return None
+    return _choose(accept_encoding) if len(accept_encoding) <= 200 else _choose.__wrapped__(accept_encoding)
+
+
+@lru_cache(maxsize=256)  # clients send a handful of distinct values, again and again
+def _choose(accept_encoding: bytes) -> str | None:
     accepted: dict[str, float] = {}
     for item in accept_encoding.decode("latin-1").lower().split(","):
         name, _, params = item.strip().partition(";")

@@ -36,16 +36,18 @@ OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-mo
 class _Request:
     """What the cache reads from a request, in one pass over its headers."""
 
-    __slots__ = ("host", "authorization", "accept_encoding", "if_none_match", "if_modified_since")
+    __slots__ = ("host", "authorization", "accept_encoding", "if_none_match", "if_modified_since", "origin")
 
     def __init__(self, scope: Scope) -> None:
         self.host = self.authorization = self.accept_encoding = None
-        self.if_none_match = self.if_modified_since = None
+        self.if_none_match = self.if_modified_since = self.origin = None
         for name, value in scope["headers"]:
             if name == b"host":
                 self.host = value
             elif name == b"authorization":
                 self.authorization = value
+            elif name == b"origin":
+                self.origin = value
             elif name == b"accept-encoding":
                 self.accept_encoding = value
             elif name == b"if-none-match":
@@ -251,30 +253,57 @@ class ResponseCacheMiddleware:
 
     async def _respond(self, entry: Entry, request: _Request, send: Send, *, head: bool, key: Any,
                        hit: bool) -> None:
-        encoding = http.choose_encoding(request.accept_encoding) if entry.compress else None
-        validators: list[tuple[bytes, bytes]] = []
-        if entry.status == 200:
-            since, late, early = entry.last_modified
-            validators = [
-                (b"etag", http.etag_header(entry.etag, encoding)),
-                (b"last-modified", late if time.time() >= since else early),
-            ]
-            if (http.etag_matches(request.if_none_match, entry.etag) if request.if_none_match is not None
-                    else request.if_modified_since is not None
-                    and http.not_modified_since(entry.modified, request.if_modified_since)):
-                await send({"type": "http.response.start", "status": 304,
-                            "headers": [*entry.headers_304, *validators, _x_cache(hit)]})
-                await send({"type": "http.response.body", "body": b""})
-                return
-        body = entry.body
-        if encoding is not None:
-            body = entry.variants.get(encoding) or http.compress(entry.body, encoding)
-            if key is not None:
-                STORE.add_variant(key, entry, encoding, body)
-            validators.append((b"content-encoding", encoding.encode()))
-        headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _x_cache(hit)]
-        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
+        await respond(entry, request, send, head=head, key=key, hit=hit)
+
+
+async def answer_hit(scope: Scope, send: Send) -> int | None:
+    """The status sent when the response cache holds this request's answer, else None and
+    nothing sent: what the middleware does on a hit, for a caller in front of the app
+    (app.main.Gazette), so a hit costs none of the middleware stack. Requests that
+    middleware must see are not answered here: with Authorization (private), Origin (CORS
+    headers) or `preview`, or anything but GET and HEAD of the public paths."""
+    if scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
+        return None
+    request = _Request(scope)
+    if request.authorization is not None or request.origin is not None:
+        return None
+    query = _query(scope["query_string"])
+    key = (scope["scheme"], request.host, scope["path"], query)
+    entry = STORE.get(key)
+    if entry is None or any(name == "preview" for name, _ in query):
+        return None
+    scope["gazette.route"] = entry.route
+    STORE.count(entry.route, hit=True)
+    return await respond(entry, request, send, head=scope["method"] == "HEAD", key=key, hit=True)
+
+
+async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, key: Any, hit: bool) -> int:
+    """Send `entry` as the answer to `request` (304 when its validators match); the status sent."""
+    encoding = http.choose_encoding(request.accept_encoding) if entry.compress else None
+    validators: list[tuple[bytes, bytes]] = []
+    if entry.status == 200:
+        since, late, early = entry.last_modified
+        validators = [
+            (b"etag", http.etag_header(entry.etag, encoding)),
+            (b"last-modified", late if time.time() >= since else early),
+        ]
+        if (http.etag_matches(request.if_none_match, entry.etag) if request.if_none_match is not None
+                else request.if_modified_since is not None
+                and http.not_modified_since(entry.modified, request.if_modified_since)):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [*entry.headers_304, *validators, _x_cache(hit)]})
+            await send({"type": "http.response.body", "body": b""})
+            return 304
+    body = entry.body
+    if encoding is not None:
+        body = entry.variants.get(encoding) or http.compress(entry.body, encoding)
+        if key is not None:
+            STORE.add_variant(key, entry, encoding, body)
+        validators.append((b"content-encoding", encoding.encode()))
+    headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _x_cache(hit)]
+    await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+    return entry.status
 
 
 def _x_cache(hit: bool) -> tuple[bytes, bytes]:

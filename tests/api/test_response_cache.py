@@ -1,5 +1,7 @@
 """The response cache: public GETs answered from memory, and purged exactly by writes."""
 
+import httpx
+
 from tests.api.editorial import create, desk, patch, publish
 from tests.factories import bearer, make_article, make_key, make_person
 
@@ -114,3 +116,45 @@ def test_metrics_count_requests_by_route_template_and_cache_hits(client, session
     assert 'gazette_http_requests_total{method="GET",route="/v1/articles/{article_id}",status="200"}' in text
     assert 'gazette_response_cache_hits_total{route="/v1/articles/{article_id}"}' in text
     assert "gazette_response_cache_purges_total" in text and "gazette_http_request_duration_seconds_bucket" in text
+
+
+def _requests_counted(client, route: str, status: int = 200) -> float:  # noqa: ANN001
+    line = f'gazette_http_requests_total{{method="GET",route="{route}",status="{status}"}} '
+    found = [row for row in client.get("/metrics").text.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0
+
+
+def test_hits_are_counted_in_the_request_metrics_like_any_answer(client, session):
+    article = make_article(session)
+    _warm(client, f"/v1/articles/{article.id}")
+    etag = client.get(f"/v1/articles/{article.id}").headers["etag"]
+    before = _requests_counted(client, "/v1/articles/{article_id}"), _requests_counted(client, "/v1/articles/{article_id}", 304)
+
+    for _ in range(3):
+        assert client.get(f"/v1/articles/{article.id}").headers["x-cache"] == "HIT"
+    assert client.get(f"/v1/articles/{article.id}", headers={"If-None-Match": etag}).status_code == 304
+
+    after = _requests_counted(client, "/v1/articles/{article_id}"), _requests_counted(client, "/v1/articles/{article_id}", 304)
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 1)
+
+
+def test_a_hit_asked_for_by_a_browser_on_another_origin_carries_cors_headers(database_url, session):
+    from tests.api.test_two_processes import _start, _wait_ready
+
+    article = make_article(session)
+    process, url = _start(database_url, GAZETTE_CORS_ORIGINS='["https://front.example.org"]')
+    try:
+        _wait_ready(url, process)
+        with httpx.Client(base_url=url, timeout=10) as front:
+            path = f"/v1/articles/{article.id}"
+            front.get(path)
+            plain = front.get(path)
+            browser = front.get(path, headers={"Origin": "https://front.example.org"})
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert plain.headers["x-cache"] == "HIT" and "access-control-allow-origin" not in plain.headers
+    assert browser.status_code == 200
+    assert browser.headers["access-control-allow-origin"] == "https://front.example.org"
+    assert "Surrogate-Key" in browser.headers["access-control-expose-headers"]

@@ -127,7 +127,8 @@ function init(args)
   for j = 1, {per} do mine[j] = writes[tid * {per} + j] end
 end
 function delay()
-  return math.min(owed * 2, 50)
+  -- the more writes a thread owes, the longer its reads wait: writes settle at one in ten
+  return math.min(owed * 5, 250)
 end
 function request()
   n = n + 1

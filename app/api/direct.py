@@ -10,6 +10,7 @@ article that is not public or a failure, goes on to the route, which answers it 
 (404, 503 …) with its error handling.
 """
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
 from app.db import get_read_engine
+from app.cache.middleware import NOT_TRIED
 from app.errors import NotFound
 from app.services import articles, documents
 from app.settings import get_settings
@@ -92,6 +94,7 @@ class FirstTry:
             self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=get_settings().pool_size,
                                             kwargs={"autocommit": True}, open=False)
             await self.pool.open()
+            self.batches = Batches(self.pool)
         try:
             yield
         finally:
@@ -103,26 +106,73 @@ class FirstTry:
                 self.sqlite = None
                 connection.close()
 
-    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | None:
+    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | object | None:
+        """The stored document; None when there is none, NOT_TRIED when it could not look."""
         if self.sqlite is not None:
             return documents.read(self.sqlite, _statement("sqlite", matched[0]), matched[1])
         if self.pool is None:
-            return stored(matched) if get_read_engine().dialect.name == "sqlite" else None
+            return stored(matched) if get_read_engine().dialect.name == "sqlite" else NOT_TRIED
+        if matched[0] == "id":
+            return await self.batches.read(matched[1])
         async with self.pool.connection() as connection:
             cursor = await connection.execute(_statement("postgresql", matched[0]), (matched[1],))
             return documents.from_row(await cursor.fetchone())
 
 
+class Batches:
+    """Reads by id on PostgreSQL, gathered: the ids asked for while a statement is out go
+    together in the next one (`= ANY(…)`), so under load one round trip and one statement
+    answer many requests, and one request alone waits for nothing (no timer). At most
+    IN_FLIGHT statements are out at once, each on a connection of the pool."""
+
+    IN_FLIGHT = 2
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+        self.waiting: dict[str, list[asyncio.Future]] = {}
+        self.out = 0
+
+    async def read(self, article_id: str) -> documents.Stored | None:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(article_id, []).append(future)
+        if self.out < self.IN_FLIGHT:
+            self.out += 1
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, {}
+                try:
+                    async with self.pool.connection() as connection:
+                        cursor = await connection.execute(documents.READ_MANY, (list(batch),))
+                        rows = {row[0]: row[1:] for row in await cursor.fetchall()}
+                except Exception as exc:  # noqa: BLE001 - each request meets it, and the app answers
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for article_id, futures in batch.items():
+                    answer = documents.from_row(rows.get(article_id))
+                    for future in futures:
+                        if not future.done():  # its request may have gone away
+                            future.set_result(answer)
+        finally:
+            self.out -= 1
+
+
 FIRST_TRY = FirstTry()
 
 
-def render(matched: tuple[str, str]) -> documents.Stored | bytes | None:
+def render(matched: tuple[str, str], look: bool = True) -> documents.Stored | bytes | None:
     """The article's public JSON, as the route sends it; None when the route must answer
     (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool.
 
-    Its stored document when it has a current one, else built from its rows as the route
-    builds it."""
-    if (body := stored(matched)) is not None:
+    Its stored document when it has a current one (looked for only with `look`: FirstTry
+    may have just looked), else built from its rows as the route builds it."""
+    if look and (body := stored(matched)) is not None:
         return body
     by, value = matched
     with Session(get_read_engine()) as session:

@@ -108,15 +108,20 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
 
 
+NOT_TRIED = object()  # what a Direct's `first` says when it could not look
+
+
 class Direct:
     """Public reads answered without the app (app/api/direct.py): `match` says whether it
     answers a request (and with what argument), `route` names its route template for the
     metrics, `render` makes the JSON body (or a stored answer with its keys: see
     app/services/documents.py) or says None, in the threadpool; `first`, when given, is
-    awaited on the event loop before it and may answer instead."""
+    awaited on the event loop before it and may answer instead (None: it looked and found
+    nothing, NOT_TRIED: it could not look). `render(argument, look)` looks for a stored
+    answer itself only when `look` is true."""
 
     def __init__(self, match: Callable[[str, bytes], Any], route: Callable[[Any], str],
-                 render: Callable[[Any], Any], first: Callable[[Any], Awaitable[Any]] | None = None):
+                 render: Callable[[Any, bool], Any], first: Callable[[Any], Awaitable[Any]] | None = None):
         self.match, self.route, self.render, self.first = match, route, render, first
 
 
@@ -190,9 +195,10 @@ class ResponseCacheMiddleware:
         if argument is None:
             return None
         try:
-            answer = await self.direct.first(argument) if self.direct.first is not None else None
-            if answer is None:
-                answer = await anyio.to_thread.run_sync(self.direct.render, argument)
+            answer = await self.direct.first(argument) if self.direct.first is not None else NOT_TRIED
+            if answer is None or answer is NOT_TRIED:
+                # `first` found nothing stored: `render` need not look again, only build.
+                answer = await anyio.to_thread.run_sync(self.direct.render, argument, answer is NOT_TRIED)
         except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None

@@ -75,6 +75,12 @@ _READ = ("SELECT d.body, d.comments, s.value, d.keys, d.newest, d.version FROM a
 _BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
 
 
+# Many reads by id in one statement (PostgreSQL): the article id first, then what _READ gives.
+READ_MANY = ("SELECT d.article_id, d.body, d.comments, s.value, d.keys, d.newest, d.version "
+             "FROM article_document d LEFT JOIN site_setting s ON s.key = 'comments' "
+             "WHERE d.article_id = ANY(%s) AND NOT d.stale")
+
+
 def read_statement(dialect: str, by: str) -> str:
     """The one statement a read by "id" or "slug" runs, in the DB-API's parameter style."""
     join, column = _BY[by]

@@ -244,3 +244,30 @@ def test_reading_documents_holds_no_snapshot_that_keeps_the_log_from_being_check
     busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     assert busy == 0  # no reader left a transaction open on an old snapshot
+
+
+def test_many_articles_read_at_once_each_get_their_own_document(server, session):
+    """Concurrent reads by id are answered together on PostgreSQL (one statement for the ids
+    asked meanwhile): every request still gets its own article, one with no document its
+    live answer, and one that is not public its 404."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    articles = [make_article(session, title=f"Article {n}") for n in range(24)]
+    session.execute(text("DELETE FROM article_document WHERE article_id = :id"), {"id": articles[0].id})
+    session.commit()
+    draft = make_article(session, title="Brouillon", status="draft")
+    wanted = [a.id for a in articles] * 3 + [draft.id] * 3
+
+    def read(article_id: str) -> tuple[str, int, str | None]:
+        with httpx.Client(base_url=server, timeout=30) as reader:
+            response = reader.get(f"/v1/articles/{article_id}", headers={"Accept-Encoding": "identity"})
+            return article_id, response.status_code, response.json().get("id") if response.status_code == 200 else None
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(read, wanted))
+
+    assert [(status, got) for _, status, got in answers] == [
+        (200, article_id) if article_id != draft.id else (404, None) for article_id in wanted
+    ]

@@ -13,7 +13,17 @@ from app.services import keys as key_service
 _n = count(1)
 
 
+def _writing(session: Session) -> Session:
+    """Start the session's next transaction as the app starts its writes (on SQLite, BEGIN
+    IMMEDIATE): a deferred one that read first could not write once another connection
+    had committed meanwhile ("database is locked", seen now and then in the full suite)."""
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin_immediate": True})
+    return session
+
+
 def _commit(session: Session, row):  # noqa: ANN001, ANN202
+    _writing(session)
     session.add(row)
     session.commit()
     return row
@@ -59,19 +69,19 @@ def make_article(session: Session, **overrides: Any):
         "body": [{"type": "paragraph", "text": f"Body of article {n}."}],
     }
     data.update(overrides)
-    article = article_writes.create(session, ArticleCreate.model_validate(data))
+    article = article_writes.create(_writing(session), ArticleCreate.model_validate(data))
     session.commit()
     return article
 
 
 def set_site_comments(session: Session, *, enabled: bool, reason: str | None) -> None:
-    site.set_comments(session, enabled=enabled, reason=reason)
+    site.set_comments(_writing(session), enabled=enabled, reason=reason)
     session.commit()
 
 
 def make_key(session: Session, *scopes: str, name: str = "test") -> str:
     """A new API key with these scopes; returns its secret."""
-    _, secret = key_service.create_key(session, name=name, scopes=list(scopes))
+    _, secret = key_service.create_key(_writing(session), name=name, scopes=list(scopes))
     session.commit()
     return secret
 

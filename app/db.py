@@ -52,11 +52,12 @@ _GATED = "gazette_writer_gate"
 
 
 class WriterGate:
-    """The writers of one process queue here, first come first served, before SQLite's lock.
+    """The writers of one process queue here, before SQLite's lock.
 
     SQLite's busy handler makes a waiting writer sleep and retry (1, 2, 5 … 100 ms), so under
     load the lock sits free while writers sleep, and one writer can lose every retry for a
-    second. Threads waiting on a lock of their own are woken the moment it is let go. The
+    second. A thread waiting on a lock of its own is woken the moment it is let go (which
+    waiter goes first is the OS's choice, not strictly arrival order). The
     gate is taken at BEGIN IMMEDIATE and let go when the connection goes back to the pool
     (a session gives it back at commit or rollback); other processes on the same file still
     meet in SQLite's busy handler. A thread that cannot get it within the busy timeout goes on

@@ -1,7 +1,7 @@
 """Engines (primary and replica), the metadata naming convention, and the session dependencies."""
 
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated
 

@@ -21,8 +21,8 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
-from app.db import get_read_engine
 from app.cache.middleware import NOT_TRIED
+from app.db import get_read_engine
 from app.errors import NotFound
 from app.services import articles, documents
 from app.settings import get_settings
@@ -78,6 +78,7 @@ class FirstTry:
     def __init__(self) -> None:
         self.pool: AsyncConnectionPool | None = None
         self.sqlite: Any = None  # a DB-API cursor, on SQLite, kept for the lifespan
+        self.batches: Batches | None = None  # on PostgreSQL, reads by id gathered
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

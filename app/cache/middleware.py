@@ -158,13 +158,9 @@ class ResponseCacheMiddleware:
             return
         head = scope["method"] == "HEAD"
         key = (scope["scheme"], request.host, scope["path"], query)
-        if self.enabled:
-            entry = STORE.get(key)
-            if entry is not None:
-                scope["gazette.route"] = entry.route
-                STORE.count(entry.route, hit=True)
-                await self._respond(entry, request, send, head=head, key=key, hit=True)
-                return
+        if self.enabled and (entry := STORE.get(key)) is not None:
+            await _serve_hit(scope, entry, request, send, key)
+            return
         generation = STORE.generation
         inner = {**scope, "method": "GET"} if head else scope
         capture = _Capture(send, head, lambda start: self._stream_headers(scope["path"], query, start))
@@ -184,7 +180,7 @@ class ResponseCacheMiddleware:
         stored = self.enabled and STORE.put(key, entry, generation)
         if self.enabled:
             STORE.count(route, hit=False)
-        await self._respond(entry, request, send, head=head, key=key if stored else None, hit=False)
+        await respond(entry, request, send, head=head, key=key if stored else None, hit=False)
 
     async def _answer_directly(self, scope: Scope, capture: _Capture) -> str | None:
         """The route template when a direct route answered (into `capture`); None when the
@@ -257,11 +253,6 @@ class ResponseCacheMiddleware:
             (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
         ]
 
-    async def _respond(self, entry: Entry, request: _Request, send: Send, *, head: bool, key: Any,
-                       hit: bool) -> None:
-        await respond(entry, request, send, head=head, key=key, hit=hit)
-
-
 async def answer_hit(scope: Scope, send: Send) -> int | None:
     """The status sent when the response cache holds this request's answer, else None and
     nothing sent: what the middleware does on a hit, for a caller in front of the app
@@ -278,6 +269,10 @@ async def answer_hit(scope: Scope, send: Send) -> int | None:
     entry = STORE.get(key)
     if entry is None or any(name == "preview" for name, _ in query):
         return None
+    return await _serve_hit(scope, entry, request, send, key)
+
+
+async def _serve_hit(scope: Scope, entry: Entry, request: _Request, send: Send, key: Any) -> int:
     scope["gazette.route"] = entry.route
     STORE.count(entry.route, hit=True)
     return await respond(entry, request, send, head=scope["method"] == "HEAD", key=key, hit=True)

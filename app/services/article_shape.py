@@ -58,7 +58,37 @@ def _quotes(session: Session, article_id: str) -> list[dict[str, Any]]:
     ]
 
 
-RELATED = ("categories", "tags", "authors", "image", "attributions", "quotes")
+RELATED = ("categories", "tags", "authors", "image", "attributions", "quotes")  # read from other tables
+
+
+def _related(session: Session, article: Article, primary: str | None, names: set[str]) -> dict[str, Any]:
+    """The RELATED fields in `names`, read from the database (sources' slugs in one query)."""
+    out: dict[str, Any] = {}
+    if "categories" in names:
+        linked = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, article.id)
+        out["categories"] = [slug for slug in linked if slug != primary]
+    if "tags" in names:
+        out["tags"] = _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, article.id)
+    if "authors" in names:
+        out["authors"] = _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, article.id)
+    attributions = list(session.scalars(
+        select(Attribution).where(Attribution.article_id == article.id).order_by(Attribution.position)
+    )) if "attributions" in names else []
+    credit = {article.image_credit_source_id} - {None} if "image" in names else set()
+    sources = _source_slugs(session, {a.source_id for a in attributions} | credit)
+    if "image" in names:
+        out["image"] = {
+            "url": article.image_url, "alt": article.image_alt, "caption": article.image_caption,
+            "credit": article.image_credit, "credit_source": sources.get(article.image_credit_source_id),
+        } if article.image_url else None
+    if "attributions" in names:
+        out["attributions"] = [
+            {"source": sources[a.source_id], "role": str(a.role), "label": a.label, "url": a.url}
+            for a in attributions
+        ]
+    if "quotes" in names:
+        out["quotes"] = _quotes(session, article.id)
+    return out
 
 
 def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -68,23 +98,7 @@ def write_shape(session: Session, article: Article, known: Mapping[str, Any] | N
     session.flush()
     known = known or {}
     primary = session.get(Category, article.category_id).slug if article.category_id else None
-    if "categories" in known:
-        categories = known["categories"]
-    else:
-        linked = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, article.id)
-        categories = [slug for slug in linked if slug != primary]
-    attributions = [] if "attributions" in known else list(session.scalars(
-        select(Attribution).where(Attribution.article_id == article.id).order_by(Attribution.position)
-    ))
-    credit = {article.image_credit_source_id} - {None} if "image" not in known else set()
-    sources = _source_slugs(session, {a.source_id for a in attributions} | credit)
-    image = known.get("image")
-    if "image" not in known and article.image_url:
-        image = {
-            "url": article.image_url, "alt": article.image_alt, "caption": article.image_caption,
-            "credit": article.image_credit,
-            "credit_source": sources.get(article.image_credit_source_id),
-        }
+    related = {**_related(session, article, primary, set(RELATED) - set(known)), **known}
     share = None
     if article.share_title or article.share_description:
         share = {"title": article.share_title, "description": article.share_description}
@@ -99,16 +113,7 @@ def write_shape(session: Session, article: Article, known: Mapping[str, Any] | N
         "published_at": iso(article.published_at),
         "canonical_url": article.canonical_url,
         "category": primary,
-        "categories": categories,
-        "tags": known["tags"] if "tags" in known else _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, article.id),
-        "authors": known["authors"] if "authors" in known
-        else _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, article.id),
-        "image": image,
-        "attributions": known["attributions"] if "attributions" in known else [
-            {"source": sources[a.source_id], "role": str(a.role), "label": a.label, "url": a.url}
-            for a in attributions
-        ],
-        "quotes": known["quotes"] if "quotes" in known else _quotes(session, article.id),
+        **{name: related[name] for name in RELATED},
         "comments": {"enabled": article.comments_enabled, "reason": article.comments_reason},
         "share": share,
     }

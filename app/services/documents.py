@@ -70,15 +70,12 @@ def fingerprint() -> str:
 
 # -- reading -------------------------------------------------------------------------------
 
-_READ = ("SELECT d.body, d.comments, s.value, d.keys, d.newest, d.version FROM article_document d {join}"
-         "LEFT JOIN site_setting s ON s.key = 'comments' WHERE {by} = {p} AND NOT d.stale")
+_COLUMNS = "d.body, d.comments, s.value, d.keys, d.newest, d.version"  # what from_row reads
+_FROM = "FROM article_document d {join}LEFT JOIN site_setting s ON s.key = 'comments' "
+_READ = f"SELECT {_COLUMNS} {_FROM}WHERE {{by}} = {{p}} AND NOT d.stale"
 _BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
-
-
-# Many reads by id in one statement (PostgreSQL): the article id first, then what _READ gives.
-READ_MANY = ("SELECT d.article_id, d.body, d.comments, s.value, d.keys, d.newest, d.version "
-             "FROM article_document d LEFT JOIN site_setting s ON s.key = 'comments' "
-             "WHERE d.article_id = ANY(%s) AND NOT d.stale")
+# Many reads by id in one statement (PostgreSQL): the article id first, then what from_row reads.
+READ_MANY = f"SELECT d.article_id, {_COLUMNS} {_FROM.format(join='')}WHERE d.article_id = ANY(%s) AND NOT d.stale"
 
 
 def read_statement(dialect: str, by: str) -> str:

@@ -6,7 +6,6 @@ database, so runs side by side never meet.
 """
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -18,14 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tests.processes import free_port
+
 TEST_URL = os.environ.get("GAZETTE_TEST_DATABASE_URL", "")
 IS_POSTGRES = TEST_URL.startswith("postgres")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _create_database(tmp: Path) -> tuple[str, callable]:
@@ -76,7 +71,7 @@ def server(database_url) -> Iterator[str]:
 
     from app.main import create_app
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     srv = uvicorn.Server(config)

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import _create_database, _free_port
+from tests.conftest import _create_database
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 200
@@ -26,7 +27,7 @@ def bench_server(tmp_path_factory) -> Iterator[str]:
         subprocess.run([sys.executable, "bench/generate.py", "--database-url", url,
                         "--articles", str(ARTICLES)], cwd=ROOT, check=True, timeout=120,
                        capture_output=True)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "GAZETTE_DATABASE_URL": url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",

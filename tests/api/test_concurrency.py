@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.api.editorial import create, desk
-from tests.api.test_two_processes import _start, _wait_ready
+from tests.processes import gazette_process
 
 WRITERS = 12
 ROUNDS = 4
@@ -73,9 +73,7 @@ def test_more_writers_than_database_connections_all_get_through(database_url, cl
     would leave them all waiting on each other until the pool gave up."""
     headers = desk(session)
     articles = [create(client, headers, title=f"Article {n}") for n in range(WRITERS)]
-    process, url = _start(database_url, GAZETTE_POOL_SIZE="1")
-    try:
-        _wait_ready(url, process)
+    with gazette_process(database_url, GAZETTE_POOL_SIZE="1") as url:
         barrier = Barrier(WRITERS)
 
         def write(article: dict) -> int:
@@ -88,9 +86,6 @@ def test_more_writers_than_database_connections_all_get_through(database_url, cl
 
         with ThreadPoolExecutor(WRITERS) as pool:
             statuses = list(pool.map(write, articles))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
     assert statuses == [200] * WRITERS
     assert {client.get(f"/v1/articles/{a['id']}", headers=headers).json()["kicker"] for a in articles} == {"Urgent"}

@@ -4,6 +4,7 @@ import httpx
 
 from tests.api.editorial import create, desk, patch, publish
 from tests.factories import bearer, make_article, make_key, make_person
+from tests.processes import gazette_process
 
 
 def _warm(client, path: str, **params) -> None:  # noqa: ANN001
@@ -139,20 +140,13 @@ def test_hits_are_counted_in_the_request_metrics_like_any_answer(client, session
 
 
 def test_a_hit_asked_for_by_a_browser_on_another_origin_carries_cors_headers(database_url, session):
-    from tests.api.test_two_processes import _start, _wait_ready
-
     article = make_article(session)
-    process, url = _start(database_url, GAZETTE_CORS_ORIGINS='["https://front.example.org"]')
-    try:
-        _wait_ready(url, process)
-        with httpx.Client(base_url=url, timeout=10) as front:
-            path = f"/v1/articles/{article.id}"
-            front.get(path)
-            plain = front.get(path)
-            browser = front.get(path, headers={"Origin": "https://front.example.org"})
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with (gazette_process(database_url, GAZETTE_CORS_ORIGINS='["https://front.example.org"]') as url,
+          httpx.Client(base_url=url, timeout=10) as front):
+        path = f"/v1/articles/{article.id}"
+        front.get(path)
+        plain = front.get(path)
+        browser = front.get(path, headers={"Origin": "https://front.example.org"})
 
     assert plain.headers["x-cache"] == "HIT" and "access-control-allow-origin" not in plain.headers
     assert browser.status_code == 200

@@ -5,72 +5,26 @@ Each test starts two real `uvicorn` processes on loopback ports against this run
 (cache_purge polling on SQLite, LISTEN/NOTIFY on PostgreSQL) can keep them honest.
 """
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.editorial import create, desk, patch, publish
 from tests.factories import make_article
+from tests.processes import gazette_process
 
-ROOT = Path(__file__).resolve().parents[2]
 WITHIN = 1.0  # seconds: how soon the other process must stop serving what was purged
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(database_url: str, **settings: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server process exited"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
-
-
 @pytest.fixture
 def two_servers(database_url) -> Iterator[tuple[httpx.Client, httpx.Client]]:
-    started = [_start(database_url) for _ in range(2)]
-    try:
-        for process, url in started:
-            _wait_ready(url, process)
-        with httpx.Client(base_url=started[0][1], timeout=10) as a, httpx.Client(base_url=started[1][1], timeout=10) as b:
-            yield a, b
-    finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with (gazette_process(database_url) as one, gazette_process(database_url) as two,
+          httpx.Client(base_url=one, timeout=10) as a, httpx.Client(base_url=two, timeout=10) as b):
+        yield a, b
 
 
 def _settles(read, fresh) -> None:  # noqa: ANN001

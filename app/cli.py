@@ -146,10 +146,10 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
     """Rebuild the search index of every article and quote; search keeps answering meanwhile."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from app.db import get_engine
+    from app.db import write_session
     from app.services import search
 
-    with Session(get_engine()) as session:
+    with write_session() as session:  # on SQLite it holds the write lock from the start
         total = search.documents_to_index(session)
         columns = (TextColumn("[bold]reindex"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:

@@ -142,6 +142,14 @@ def is_postgres(engine_or_session) -> bool:  # noqa: ANN001
     return bind.dialect.name == "postgresql"
 
 
+def rows(session: Session, statement, params: dict | None = None):  # noqa: ANN001, ANN201 - a Result
+    """Run a statement that loads no ORM objects (columns, inserts, updates) on the session's
+    connection, in its transaction, without the ORM's per-statement work: it costs half as
+    much as `session.execute`. Pending ORM changes are flushed first, as autoflush would."""
+    session.flush()
+    return session.connection().execute(statement, params or {})
+
+
 def write_session() -> Session:
     """A session for work that writes (requests, jobs, the CLI).
 

@@ -24,6 +24,7 @@ from app.models import (
     Source,
     Tag,
 )
+from app.db import rows
 from app.models.common import iso
 from app.services import site
 from app.settings import get_settings
@@ -80,7 +81,7 @@ def _quotes_statement():  # noqa: ANN202
     return (
         select(
             Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
-            Source.slug, Source.name, Quote.language, Quote.said_at,
+            Source.slug, Source.name, Quote.language, Quote.said_at, Quote.external_id,
         )
         .join(Person, Person.id == Quote.person_id)
         .outerjoin(Source, Source.id == Quote.source_id)
@@ -107,8 +108,13 @@ def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
     return groups
 
 
+def quote_rows(session: Session, ids: list[str]) -> dict[str, list]:
+    """The articles' quotes as rows, by article, in order: (id, text, speaker slug, speaker
+    name, role, source slug, source name, language, said_at, external_id)."""
+    return _grouped(rows(session, _quotes_statement(), {"ids": ids}))
+
+
 def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    rows = session.execute(_quotes_statement(), {"ids": ids})
     return {
         article_id: [
             {
@@ -116,25 +122,25 @@ def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
                 "source": _ref(sslug, sname) if sslug else None, "language": lang,
                 "said_at": said.isoformat() if said else None,
             }
-            for qid, text, pslug, pname, role, sslug, sname, lang, said in group
+            for qid, text, pslug, pname, role, sslug, sname, lang, said, _external_id in group
         ]
-        for article_id, group in _grouped(rows).items()
+        for article_id, group in quote_rows(session, ids).items()
     }
 
 
-def _load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    rows = session.execute(_attributions_statement(), {"ids": ids})
+def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    found = rows(session, _attributions_statement(), {"ids": ids})
     return {
         article_id: [
             {"role": role, "label": label, "url": url,
              "source": {"slug": slug, "name": name, "kind": kind}}
             for role, label, url, slug, name, kind in group
         ]
-        for article_id, group in _grouped(rows).items()
+        for article_id, group in _grouped(found).items()
     }
 
 
-def _load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict[str, dict[str, list]]:
+def load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict[str, dict[str, list]]:
     """{kind: {owner: [ref, …]}} for the kinds of `_refs_statement`."""
     out: dict[str, dict[str, list]] = {
         kind: defaultdict(list) for kind in ("categories", "tags", "authors", "category", "credit")
@@ -144,7 +150,7 @@ def _load_refs(session: Session, articles: list[Article], ids: list[str]) -> dic
         "category_ids": list({a.category_id for a in articles if a.category_id}),
         "credit_ids": list({a.image_credit_source_id for a in articles if a.image_credit_source_id}),
     }
-    for kind, owner, slug, name, _position in session.execute(_refs_statement(), params):
+    for kind, owner, slug, name, _position in rows(session, _refs_statement(), params):
         out[kind][owner].append(_ref(slug, name))
     return out
 
@@ -166,14 +172,14 @@ def build(
         return any(name in wanted for name in names)
 
     with_body = "body" in include
-    refs = _load_refs(session, articles, ids) if need(
+    refs = load_refs(session, articles, ids) if need(
         "categories", "tags", "authors", "category", "url", "share", "image") else {}
     categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
     primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
     credits = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
     quotes = _load_quotes(session, ids) if "quotes" in include and need("quotes") else {}
     attributions = (
-        _load_attributions(session, ids) if "attributions" in include and need("attributions") else {}
+        load_attributions(session, ids) if "attributions" in include and need("attributions") else {}
     )
     site_comments = site.get_comments(session) if need("comments") else {}
 

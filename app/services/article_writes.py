@@ -1,6 +1,6 @@
 """Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
@@ -25,7 +25,7 @@ from app.models import (
 from app.models.common import iso, new_id, to_utc, utcnow
 from app.models.key import ApiKey, Scope
 from app.models.schemas import ArticleCreate, AttributionIn, ImageIn, QuoteIn
-from app.services import article_shape, changes, keys, merge_patch, refs, revisions, write_support
+from app.services import article_shape, article_view, changes, keys, merge_patch, refs, revisions, write_support
 from app.text import body_text, clean_html, reading_stats, render_blocks, slugify
 
 
@@ -76,15 +76,31 @@ def _set_attributions(session: Session, article: Article, items: list[Attributio
         ))
 
 
-def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Quote]:
+class Said(NamedTuple):
+    """What the body shows of a quote: its text, and who said it in which role."""
+
+    id: str
+    text: str
+    speaker_name: str
+    speaker_role: str | None
+
+
+def _stored_quotes(session: Session, article: Article) -> list[Said]:
+    rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
+    return [Said(qid, text, name, role) for qid, text, _, name, role, *_ in rows]
+
+
+def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
     """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
     returns them in request order."""
     rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id)))
     by_id = {q.id: q for q in rows}
     by_external = {q.external_id: q for q in rows if q.external_id}
     keep: list[Quote] = []
+    names: dict[str, str] = {}
     for position, item in enumerate(items):
         speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
+        names[speaker.id] = speaker.name
         source = (
             refs.resolve(session, Source, item.source, field=f"quotes[{position}].source")
             if item.source else None
@@ -117,12 +133,11 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
     search.unindex_quotes(session, session.scalars(gone).all())
     session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
     search.index_quotes(session, keep)
-    return keep
+    return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
 
 
 def _set_body(
-    session: Session, article: Article, blocks: list[Any], quotes: list[Quote],
-    aliases: dict[str, str] | None = None,
+    article: Article, blocks: list[Any], quotes: list[Said], aliases: dict[str, str] | None = None,
 ) -> None:
     """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
     quote ids, sanitising `html` blocks, and derive HTML and counts."""
@@ -149,11 +164,7 @@ def _set_body(
                     errors=[{"field": f"body[{index}].quote_id", "message": "not a quote of this article"}],
                 )
         stored.append(data)
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({q.person_id for q in quotes})))} if quotes else {}
-    by_id = {
-        q.id: {"text": q.text, "speaker_name": people[q.person_id].name, "speaker_role": q.speaker_role}
-        for q in quotes
-    }
+    by_id = {q.id: {"text": q.text, "speaker_name": q.speaker_name, "speaker_role": q.speaker_role} for q in quotes}
     article.body = stored
     article.body_html = render_blocks(stored, by_id)
     text = " ".join(filter(None, [article.standfirst or "", body_text(stored, {k: v["text"] for k, v in by_id.items()})]))
@@ -163,10 +174,11 @@ def _set_body(
 LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
 
 
-def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset()) -> None:
+def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset()) -> list[Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
-    them alone): their rows are not rewritten, which is what replacing them would leave."""
+    them alone): their rows are not rewritten, which is what replacing them would leave.
+    Returns the article's quotes as the body shows them."""
     article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
     article.language, article.canonical_url = data.language, data.canonical_url
     article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
@@ -180,13 +192,13 @@ def _fill(session: Session, article: Article, data: ArticleCreate, same: frozens
         _set_attributions(session, article, data.attributions)
     aliases: dict[str, str] = {}
     if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
-        quotes = list(session.scalars(
-            select(Quote).where(Quote.article_id == article.id).order_by(Quote.position)))
+        quotes = _stored_quotes(session, article)
     else:
         quotes = _set_quotes(session, article, data.quotes)
         aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
     # Always: body_html shows speakers' names, which may have changed since the last write.
-    _set_body(session, article, data.body, quotes, aliases)
+    _set_body(article, data.body, quotes, aliases)
+    return quotes
 
 
 def _check_publish(key: ApiKey | None) -> None:
@@ -260,9 +272,9 @@ def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) 
         article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
     session.add(article)
     write_support.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
-    _fill(session, article, data)
+    quotes = _fill(session, article, data)
     revisions.record(session, article, key=key)
-    after_write(session, article, was_public=False, event="article.published")
+    after_write(session, article, was_public=False, event="article.published", quotes=quotes)
     return article
 
 
@@ -295,7 +307,7 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
 
 # What each related field of the write shape is rewritten from: left alone when all are unchanged.
 REWRITTEN_FROM = {
-    "categories": LINK_FIELDS, "tags": LINK_FIELDS, "authors": LINK_FIELDS,
+    "category": LINK_FIELDS, "categories": LINK_FIELDS, "tags": LINK_FIELDS, "authors": LINK_FIELDS,
     "image": {"image"}, "attributions": {"attributions"}, "quotes": {"quotes", "language"},
 }
 
@@ -310,15 +322,20 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     # First the version: UPDATE … WHERE version = expected, so a concurrent writer holding
     # the same version gets 412 and this one holds the row until it commits.
     write_support.bump(session, article, expected, {})
+    unique = {name: value for name, value in (("slug", data.slug), ("external_id", data.external_id))
+              if value != getattr(article, name) and (value is not None or name == "external_id")}
     _set_slug(session, article, data.slug)
-    _check_external_id(session, data.external_id, article.id)
-    article.external_id = data.external_id
+    if "external_id" in unique:
+        _check_external_id(session, data.external_id, article.id)
+        article.external_id = data.external_id
     _set_status(article, data, key)
-    _fill(session, article, data, same)
-    write_support.flush_or_conflict(session, session.flush, {"slug": article.slug, "external_id": article.external_id})
+    quotes = _fill(session, article, data, same)
+    if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
+        write_support.flush_or_conflict(session, session.flush, unique)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
     revisions.record(session, article, key=key, known=known)
-    after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public))
+    after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public),
+                quotes=quotes)
     return article
 
 
@@ -339,14 +356,15 @@ def change_event(was_public: bool, is_public: bool) -> str | None:
     return "article.unpublished" if was_public else None
 
 
-def after_write(session: Session, article: Article, *, was_public: bool, event: str | None) -> None:
+def after_write(session: Session, article: Article, *, was_public: bool, event: str | None,
+                quotes: list[Said] | None = None) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
-    the webhook outbox and the cache purge."""
+    the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them."""
     from app.services import search  # search depends on the models, not the other way
 
     session.flush()
-    search.index_article(session, article)
+    search.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None)
     if article.is_public or was_public:
         changes.record(
             session, resource_type="article", resource_id=article.id,

@@ -33,7 +33,7 @@ from app.query import (
     parse_time,
     split_csv,
 )
-from app.services import article_view, categories
+from app.services import documents, article_view, categories
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
@@ -199,3 +199,10 @@ def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Articl
 def represent(session: Session, article: Article, *, fields: str | None = None) -> dict[str, Any]:
     wanted = split_csv(fields, field="fields", allowed=article_view.FIELDS)
     return article_view.build(session, [article], fields=wanted)[0]
+
+
+def represent_written(session: Session, article: Article) -> dict[str, Any]:
+    """What a write answers with, just before it commits: a public article as reads will
+    answer it, from the stored document built now (app/services/documents.py); any other
+    as `represent` shows it."""
+    return documents.written(session, article) or represent(session, article)

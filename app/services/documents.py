@@ -29,12 +29,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, event, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from app import jobs
 from app.cache.keys import derive
-from app.db import is_postgres, write_session
+from app.db import is_postgres, rows, write_session
 from app.models import (
     Article,
     ArticleAuthor,
@@ -62,6 +64,9 @@ FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most
 _LOCK = 7_215_001  # pg_advisory_xact_lock id: marking stale and filling never interleave
 
 _COMMENTS_KEY = b'"comments":'
+# session.info: articles whose documents `written` built in this transaction. Any flush after
+# may change what they show, so it forgets them, and the commit builds those again.
+_BUILT = "gazette.documents.built"
 
 
 def fingerprint() -> str:
@@ -135,8 +140,14 @@ def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool =
 
     On PostgreSQL the articles' rows are locked first, in id order; with `skip_locked` (the
     background job) an article whose writer holds it is left to that writer, who rebuilds it."""
+    return len(_refresh(session, article_ids, skip_locked=skip_locked))
+
+
+def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict]:
+    """`refresh`, answering the public shape of each article it built a document for, by id."""
     ids = sorted(set(article_ids))
-    built = 0
+    built: dict[str, dict] = {}
+    table = ArticleDocument.__table__
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         if is_postgres(session):
@@ -144,14 +155,34 @@ def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool =
                                          .with_for_update(skip_locked=skip_locked)))
             if not chunk:
                 continue
-        rows = session.execute(_public(chunk)).all()
-        session.execute(delete(ArticleDocument).where(ArticleDocument.article_id.in_(chunk)))
-        if rows:
+        found = rows(session, _public(chunk)).all()
+        if gone := set(chunk) - {row.id for row in found}:
+            rows(session, delete(table).where(table.c.article_id.in_(gone)))
+        if found:
             now = utcnow()
-            items = article_view.build(session, rows)
-            session.execute(insert(ArticleDocument), [_document(row, item, now) for row, item in zip(rows, items)])
-        built += len(rows)
+            items = article_view.build(session, found)
+            built.update((row.id, dict(item)) for row, item in zip(found, items))
+            rows(session, _upsert(session), [_document(row, item, now) for row, item in zip(found, items)])
     return built
+
+
+def _upsert(session: Session):  # noqa: ANN202 - an insert
+    table = ArticleDocument.__table__
+    stmt = (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.article_id],
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},
+    )
+
+
+def written(session: Session, article: Article) -> dict[str, Any] | None:
+    """For a write, just before its commit: the public shape of the article, as a read will
+    answer it, from its new stored document, built now (the commit keeps it instead of
+    building it again). None when the article is not public, so has no document."""
+    built = _refresh(session, [article.id])
+    if built:
+        session.info.setdefault(_BUILT, set()).add(article.id)
+    return built.get(article.id)
 
 
 def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
@@ -209,12 +240,21 @@ def on_commit(session: Session, keys: set[str]) -> None:
     rebuild = set(by_kind.get("article", ()))
     if quotes := by_kind.get("quote"):
         rebuild.update(session.scalars(select(Quote.article_id).where(Quote.id.in_(quotes))))
+    rebuild -= session.info.pop(_BUILT, set())  # built by `written`, nothing flushed since
     if rebuild:
         refresh(session, rebuild)
     if shown:
         affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
         session.execute(update(ArticleDocument).where(ArticleDocument.article_id.in_(affected))
                         .values(stale=True).execution_options(synchronize_session=False))
+
+
+def _forget_built(session: Session, *_: object) -> None:
+    session.info.pop(_BUILT, None)
+
+
+event.listen(OrmSession, "after_flush", _forget_built)
+event.listen(OrmSession, "after_soft_rollback", _forget_built)
 
 
 def _lock(session: Session) -> None:

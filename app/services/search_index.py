@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.db import is_postgres
+from app.db import is_postgres, rows
 from app.models import Article, ArticleStatus, Quote
 from app.services import search_postgres, search_sqlite
 from app.services.search_analysis import analyser_for
@@ -31,8 +31,9 @@ def _article_doc(row: Any, quotes: dict[str, str]) -> Doc:
                published_at=row.published_at, updated_at=row.updated_at)
 
 
-def index_article(session: Session, article: Article) -> None:
-    """Bring the search index up to date with `article`, in the caller's transaction.
+def index_article(session: Session, article: Article, *, quotes: dict[str, str] | None = None) -> None:
+    """Bring the search index up to date with `article`, in the caller's transaction;
+    `quotes` ({id: text}, all of the article's) when the caller has them, else they are read.
 
     Only public articles are indexed: a draft, an unpublished or a deleted article leaves it.
     """
@@ -40,7 +41,8 @@ def index_article(session: Session, article: Article) -> None:
     if not article.is_public:
         engine.remove(session, ARTICLE, [article.id])
         return
-    quotes = dict(session.execute(sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
+    if quotes is None:
+        quotes = dict(rows(session, sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
     engine.write(session, ARTICLE, [_article_doc(article, quotes)])
 
 

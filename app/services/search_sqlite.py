@@ -52,22 +52,51 @@ def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
 
 
 def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
-    """(Re)index documents, a few statements for the whole batch."""
+    """(Re)index documents, a few statements for the whole batch: documents already indexed are
+    updated in place (their rowid kept), new ones inserted."""
     by_key = {doc.key: doc for doc in docs}
     if not by_key:
         return
     conn = session.connection()
-    # Once the delete has run, this transaction holds SQLite's one write lock: max(id) cannot
-    # move under us.
-    _delete(session, kind, list(by_key))
+    keys = list(by_key)
+    indexed: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        indexed.update(conn.exec_driver_sql(
+            f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
+    rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
+    if rows:
+        table = _TABLES[kind]
+        conn.execute(table.update().where(table.c.id == sa.bindparam("rowid")),
+                     [_changed(kind, rowid, d) for rowid, d in rows])
+        sets = ", ".join(f"{column} = ?" for column in kind.columns)
+        conn.exec_driver_sql(f"UPDATE {kind.fts} SET {sets} WHERE rowid = ?",
+                             [(*_terms(d), rowid) for rowid, d in rows])
+    new = [d for key, d in by_key.items() if key not in indexed]
+    if not new:
+        return
+    # Writers hold SQLite's one write lock from BEGIN IMMEDIATE (app/db.py): max(id) cannot move.
     start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
-    rows = list(enumerate(by_key.values(), start=start + 1))
+    rows = list(enumerate(new, start=start + 1))
     conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in rows])
     marks = ", ".join("?" * len(kind.columns))
     conn.exec_driver_sql(
         f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
-        [(rowid, *(" ".join(analyse(t, d.analyser)) for t in d.texts)) for rowid, d in rows],
+        [(rowid, *_terms(d)) for rowid, d in rows],
     )
+
+
+def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
+    """The parameters of a mapping row's UPDATE: what may change, and the row it is."""
+    row = _mapping(kind, rowid, doc)
+    del row["id"], row[kind.key]
+    return {**row, "rowid": rowid}
+
+
+def _terms(doc: Doc) -> tuple[str, ...]:
+    """The document's texts as FTS5 stores them: analysed terms, space-separated."""
+    return tuple(" ".join(analyse(t, doc.analyser)) for t in doc.texts)
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:

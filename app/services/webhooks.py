@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.db import rows
 from app.errors import NotFound
 from app.models.common import iso, utcnow
 from app.models.webhook import Webhook, WebhookCreate, WebhookDelivery, WebhookUpdate
@@ -86,10 +87,8 @@ def _events(events: list[Any]) -> list[str]:
 def enqueue(session: Session, *, event: str, resource_type: str, resource_id: str, op: str) -> int:
     """Write one delivery per enabled subscription to `event`, the payload rendered now, in the
     caller's transaction: the change and its webhooks commit (or roll back) together."""
-    subscribers = [
-        w for w in session.scalars(select(Webhook).where(Webhook.enabled.is_(True)))
-        if event in w.events or EVERY_EVENT in w.events
-    ]
+    enabled = rows(session, select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True)))
+    subscribers = [webhook_id for webhook_id, events in enabled if event in events or EVERY_EVENT in events]
     if not subscribers:
         return 0
     from app.services import webhook_payloads  # it needs every resource's representation
@@ -99,9 +98,9 @@ def enqueue(session: Session, *, event: str, resource_type: str, resource_id: st
         "type": event, "timestamp": iso(now),
         "data": webhook_payloads.render(session, resource_type, resource_id, deleted=op == "delete"),
     }
-    for webhook in subscribers:
+    for webhook_id in subscribers:
         session.add(WebhookDelivery(
-            webhook_id=webhook.id, event_type=event, resource_key=f"{resource_type}:{resource_id}",
+            webhook_id=webhook_id, event_type=event, resource_key=f"{resource_type}:{resource_id}",
             payload=payload, next_attempt_at=now, window_start_at=now, created_at=now,
         ))
     return len(subscribers)

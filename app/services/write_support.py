@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
+from app.db import rows
 from app.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.models.common import utcnow
 
@@ -48,18 +49,18 @@ def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any])
     """Write `values`, version+1 and updated_at to `row` in one UPDATE … WHERE version = expected,
     so two writers holding the same ETag cannot both win: the second gets 412."""
     model = type(row)
+    table = model.__table__
     values = {k: plain(v) for k, v in values.items()} | {"version": expected + 1, "updated_at": utcnow()}
-    stmt = (
-        update(model)
-        .where(model.id == row.id, model.version == expected)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    result = flush_or_conflict(session, lambda: session.execute(stmt), values)
+    stmt = update(table).where(table.c.id == row.id, table.c.version == expected).values(**values)
+    unique = {k: v for k, v in values.items() if k in UNIQUE}
+    result = flush_or_conflict(session, lambda: rows(session, stmt), unique) if unique else rows(session, stmt)
     if result.rowcount != 1:
         raise PreconditionFailed(f"This {model.__name__.lower()} was changed meanwhile; read it again.")
     for name, value in values.items():
         set_committed_value(row, name, value)
+
+
+UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile
 
 
 def flush_or_conflict(session: Session, action, values: dict[str, Any]):  # noqa: ANN001
@@ -68,7 +69,7 @@ def flush_or_conflict(session: Session, action, values: dict[str, Any]):  # noqa
         with session.begin_nested():
             return action()
     except IntegrityError:
-        field = next((f for f in ("slug", "external_id") if values.get(f) is not None), None)
+        field = next((f for f in UNIQUE if values.get(f) is not None), None)
         if field is None:
             raise
         raise Conflict(

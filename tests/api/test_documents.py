@@ -114,6 +114,23 @@ def test_a_patch_rebuilds_the_document_in_the_same_transaction(client, session, 
     assert not _document(session, article.id).stale
 
 
+@pytest.mark.parametrize("site_switch", [False, True], ids=["own policy", "site-wide switch"])
+def test_a_write_answers_with_the_very_bytes_a_read_then_gets(client, session, article, site_switch):
+    # Block members in an order PostgreSQL's jsonb does not keep: the answer is the stored
+    # document, read back from the database, not the write's own objects.
+    if site_switch:
+        set_site_comments(session, enabled=False, reason="En raison de débordements.")
+    headers = desk(session)
+    current = client.get(f"/v1/articles/{article.id}", headers=headers).json()
+    body = [{"type": "paragraph", "text": "Un paragraphe."}, {"type": "quote", "quote": 0}]
+    answer = patch(client, headers, current, {"kicker": "Inédit", "body": body})
+    assert answer.status_code == 200, answer.text
+    read = client.get(f"/v1/articles/{article.id}")
+    assert answer.content == read.content
+    assert answer.json()["comments"]["scope"] == ("site" if site_switch else "article")
+    assert not _document(session, article.id).stale
+
+
 @pytest.mark.parametrize(("path", "field", "value", "read"), [
     ("people/john-kerry", "name", "John F. Kerry", lambda a: a["quotes"][0]["speaker"]["name"]),
     ("sources/le-figaro", "name", "Le Figaro (Paris)", lambda a: a["attributions"][0]["source"]["name"]),

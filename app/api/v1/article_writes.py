@@ -36,7 +36,7 @@ def _patch_media_type(request: Request, _: Writer) -> None:
 
 def _written(session: SessionDep, article: Article, *, status_code: int = 200) -> Response:
     location = f"/v1/articles/{article.id}" if status_code == 201 else None
-    return written(articles.represent(session, article), status_code=status_code, location=location)
+    return written(articles.represent_written(session, article), status_code=status_code, location=location)
 
 
 @router.post("", status_code=201, response_model=ArticleRead, summary="Create an article (a draft unless published)")

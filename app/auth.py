@@ -26,9 +26,7 @@ def _looked_up(authorization: HTTPAuthorizationCredentials | None) -> ApiKey:
     writes as the pool has connections could each wait for a second one, forever; were it the
     request's own session, on SQLite it would take the write lock before the endpoint runs."""
     with Session(get_engine()) as session:
-        key = keys.authenticate(session, _header(authorization))
-        session.expunge(key)  # every column is loaded: the key outlives its session
-    return key
+        return keys.authenticate(session, _header(authorization))
 
 
 def _authenticate(authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:

@@ -21,14 +21,15 @@ its transaction runs), so a later change never sorts before an earlier one.
 
 import base64
 import binascii
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, literal_column, select, tuple_
+from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_
 from sqlmodel import Session
 
-from app.db import is_postgres
+from app.db import is_postgres, rows
 from app.errors import InvalidParameter
 from app.models.change import Change
 from app.models.common import iso, utcnow
@@ -75,14 +76,11 @@ def record(
     version: int,
     event: str | None = None,
     purge: set[str] | None = None,
-) -> Change:
+) -> None:
     """Log `op` ("upsert" or "delete") of a resource; `event` (such as "article.published")
     names the webhook event it raises; `purge` adds surrogate keys to purge."""
-    change = Change(resource_type=resource_type, resource_id=resource_id, op=op,
-                    version=version, at=utcnow())
-    if is_postgres(session):
-        change.txid = _ordered_txid(resource_type, resource_id)
-    session.add(change)
+    rows(session, _insert(is_postgres(session)),
+         {"kind": resource_type, "key": resource_id, "op_": op, "version_": version, "at_": utcnow()})
     keys = session.info.setdefault(PURGE_KEYS, set())
     keys.add(f"{resource_type}:{resource_id}")
     keys.add(FEED_KEY)
@@ -90,18 +88,24 @@ def record(
     if event:
         webhooks.enqueue(session, event=event, resource_type=resource_type,
                          resource_id=resource_id, op=op)
-    return change
 
 
-def _ordered_txid(resource_type: str, resource_id: str):  # noqa: ANN202 - an SQL expression
-    """This transaction's id, raised to the largest already recorded for the resource."""
-    prior = Change.__table__.alias("prior")
-    latest = (
-        select(func.max(prior.c.txid))
-        .where(prior.c.resource_type == resource_type, prior.c.resource_id == resource_id)
-        .scalar_subquery()
-    )
-    return func.greatest(literal_column(_CURRENT_TXID), latest)
+@lru_cache(maxsize=2)
+def _insert(postgres: bool):  # noqa: ANN202 - an insert, built once per engine
+    """One row of the log. On PostgreSQL its txid is this transaction's id, raised to the
+    largest already recorded for the resource; SQLite's column default (0) fills it there."""
+    table = Change.__table__
+    values = {name: bindparam(param, type_=table.c[name].type) for name, param in
+              (("resource_type", "kind"), ("resource_id", "key"), ("op", "op_"), ("version", "version_"), ("at", "at_"))}
+    if postgres:
+        prior = table.alias("prior")
+        latest = (
+            select(func.max(prior.c.txid))
+            .where(prior.c.resource_type == bindparam("kind"), prior.c.resource_id == bindparam("key"))
+            .scalar_subquery()
+        )
+        values["txid"] = func.greatest(literal_column(_CURRENT_TXID), latest)
+    return insert(table).values(values)
 
 
 def encode_cursor(txid: int, change_id: int) -> str:

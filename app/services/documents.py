@@ -26,10 +26,11 @@ does it at once.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, event, func, or_, select, text, update
+from sqlalchemy import bindparam, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -128,9 +129,12 @@ def from_row(row: Any) -> Stored | None:
 # -- building --------------------------------------------------------------------------------
 
 
-def _public(ids: list[str]):  # noqa: ANN202 - a select
+@lru_cache(maxsize=1)
+def _public():  # noqa: ANN202 - a select, built once
+    """The rows of the public articles among `ids`."""
     from app.services.articles import columns, public  # articles → … → purge → here
 
+    ids = bindparam("ids", expanding=True)
     return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
 
 
@@ -155,20 +159,21 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
                                          .with_for_update(skip_locked=skip_locked)))
             if not chunk:
                 continue
-        found = rows(session, _public(chunk)).all()
+        found = rows(session, _public(), {"ids": chunk}).all()
         if gone := set(chunk) - {row.id for row in found}:
             rows(session, delete(table).where(table.c.article_id.in_(gone)))
         if found:
             now = utcnow()
             items = article_view.build(session, found)
             built.update((row.id, dict(item)) for row, item in zip(found, items))
-            rows(session, _upsert(session), [_document(row, item, now) for row, item in zip(found, items)])
+            rows(session, _upsert(session.get_bind().dialect.name), [_document(row, item, now) for row, item in zip(found, items)])
     return built
 
 
-def _upsert(session: Session):  # noqa: ANN202 - an insert
+@lru_cache(maxsize=2)
+def _upsert(dialect: str):  # noqa: ANN202 - an insert, built once
     table = ArticleDocument.__table__
-    stmt = (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return stmt.on_conflict_do_update(
         index_elements=[table.c.article_id],
         set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},

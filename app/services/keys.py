@@ -6,9 +6,10 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
+from app.db import rows
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.models.common import iso, utcnow
 from app.models.key import ApiKey, Scope
@@ -58,6 +59,9 @@ def revoke(session: Session, key_id: str) -> None:
     session.flush()
 
 
+_BY_HASH = select(*ApiKey.__table__.c).where(ApiKey.__table__.c.key_hash == bindparam("digest"))
+
+
 def authenticate(session: Session, authorization: str | None) -> ApiKey:
     """The key named by an `Authorization: Bearer …` header; 401 when missing or unknown."""
     scheme, _, secret = (authorization or "").partition(" ")
@@ -65,7 +69,8 @@ def authenticate(session: Session, authorization: str | None) -> ApiKey:
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.",
                            headers={"WWW-Authenticate": 'Bearer realm="gazette"'})
     digest = _hash(secret.strip())
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    found = rows(session, _BY_HASH, {"digest": digest}).first()
+    key = ApiKey(**found._mapping) if found is not None else None  # not in the session: it outlives it
     if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
         raise Unauthorized("This API key is not valid.",
                            headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'})

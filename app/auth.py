@@ -26,7 +26,12 @@ def _looked_up(authorization: HTTPAuthorizationCredentials | None) -> ApiKey:
     writes as the pool has connections could each wait for a second one, forever; were it the
     request's own session, on SQLite it would take the write lock before the endpoint runs."""
     with Session(get_engine()) as session:
-        return keys.authenticate(session, _header(authorization))
+        key = keys.authenticate(session, _header(authorization))
+        # Ended with COMMIT, not the ROLLBACK of closing: on PostgreSQL a rollback makes
+        # psycopg forget the connection's prepared statements, which every write then parses
+        # and plans again (bench/README.md).
+        session.commit()
+    return key
 
 
 def _authenticate(authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:

@@ -258,8 +258,8 @@ def _forget_built(session: Session, *_: object) -> None:
     session.info.pop(_BUILT, None)
 
 
-event.listen(OrmSession, "after_flush", _forget_built)
-event.listen(OrmSession, "after_soft_rollback", _forget_built)
+for _name in ("after_flush", "after_commit", "after_soft_rollback"):  # however the transaction goes on or ends
+    event.listen(OrmSession, _name, _forget_built)
 
 
 def _lock(session: Session) -> None:

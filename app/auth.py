@@ -7,7 +7,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.db import get_engine, write_session
+from app.db import get_primary_read_engine, write_session
 from app.models.key import ApiKey, Scope
 from app.services import keys
 
@@ -25,13 +25,8 @@ def _looked_up(authorization: HTTPAuthorizationCredentials | None) -> ApiKey:
     held until the endpoint ends, a request would hold two connections at once, and as many
     writes as the pool has connections could each wait for a second one, forever; were it the
     request's own session, on SQLite it would take the write lock before the endpoint runs."""
-    with Session(get_engine()) as session:
-        key = keys.authenticate(session, _header(authorization))
-        # Ended with COMMIT, not the ROLLBACK of closing: on PostgreSQL a rollback makes
-        # psycopg forget the connection's prepared statements, which every write then parses
-        # and plans again (bench/README.md).
-        session.commit()
-    return key
+    with Session(get_primary_read_engine()) as session:
+        return keys.authenticate(session, _header(authorization))
 
 
 def _authenticate(authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:

@@ -131,6 +131,14 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+def get_primary_read_engine() -> Engine:
+    """For reads that must see the latest commit (a key made a moment ago): the primary, and on
+    PostgreSQL with autocommit, one round trip per statement. It also never sends the ROLLBACK
+    that would make psycopg forget the connection's prepared statements."""
+    engine = get_engine()
+    return make_engine(get_settings().database_url, reads=True) if engine.dialect.name == "postgresql" else engine
+
+
 def get_read_engine() -> Engine:
     settings = get_settings()
     url = settings.database_replica_url or settings.database_url

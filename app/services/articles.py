@@ -33,7 +33,7 @@ from app.query import (
     parse_time,
     split_csv,
 )
-from app.services import documents, article_view, categories
+from app.services import article_view, categories, documents
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]

@@ -28,6 +28,17 @@ def _rows(kind: Kind) -> sa.Table:
 _TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
 
 
+def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
+    """The FTS5 rowid of each of these keys that is indexed."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        found.update(conn.exec_driver_sql(
+            f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
+    return found
+
+
 def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
     """Delete the FTS5 rows of these keys, then their mappings.
 
@@ -35,13 +46,9 @@ def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
     for each row (SQLite does not use the rowid inside a trigger's program).
     """
     conn = session.connection()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        ids = conn.exec_driver_sql(f"SELECT id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all()
-        if ids:
-            conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [tuple(i) for i in ids])
-        conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE {kind.key} = ?", [(k,) for k in chunk])
+    if ids := _rowids(conn, kind, keys):
+        conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [(i,) for i in ids.values()])
+        conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE id = ?", [(i,) for i in ids.values()])
 
 
 def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
@@ -58,13 +65,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     if not by_key:
         return
     conn = session.connection()
-    keys = list(by_key)
-    indexed: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        indexed.update(conn.exec_driver_sql(
-            f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
+    indexed = _rowids(conn, kind, list(by_key))
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
         table = _TABLES[kind]

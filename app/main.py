@@ -19,6 +19,7 @@ from app import metrics
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
+from app.db import CHECKPOINTER, get_engine
 from app.limits import RequestLimits
 from app.services import documents  # registers its job
 from app.settings import get_settings
@@ -79,15 +80,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     # Sync routes run in anyio's threadpool; its size is the concurrency of database work.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
-    await anyio.to_thread.run_sync(documents.start_up)
-    async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running():
-        # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
-        # objects) lives as long as the process: out of the collector's sight, a full
-        # collection no longer walks it all, which showed as the p99 of cold reads.
-        gc.collect()
-        gc.freeze()
-        yield
-        gc.unfreeze()
+    engine = get_engine()
+    CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
+    try:
+        await anyio.to_thread.run_sync(documents.start_up)
+        async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running():
+            # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
+            # objects) lives as long as the process: out of the collector's sight, a full
+            # collection no longer walks it all, which showed as the p99 of cold reads.
+            gc.collect()
+            gc.freeze()
+            yield
+            gc.unfreeze()
+    finally:
+        await anyio.to_thread.run_sync(CHECKPOINTER.stop, engine)
 
 
 class Gazette(FastAPI):

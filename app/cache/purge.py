@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.cache.keys import LIST_KEY
 from app.cache.store import STORE
 from app.db import is_postgres
-from app.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
 from app.models.cache import CachePurge
 from app.models.common import utcnow
 from app.settings import get_settings
@@ -38,6 +38,8 @@ NOTIFY_BYTES = 7_000  # PostgreSQL's payload limit is 8,000 bytes (with the orig
 REPLICA_REPURGE_SECONDS = 2.0
 _again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
+# What a write to an API key purges: no response, but every process's known keys.
+KEYS = "api_keys"
 SLUGGED = {Category: "category", Tag: "tag", Author: "author", Person: "person", Source: "source"}
 
 
@@ -54,6 +56,9 @@ def keys_of(obj: object) -> set[str]:
     if isinstance(obj, Article):
         # Whether lists change depends on whether the public saw it: after_write knows.
         return {f"article:{obj.id}"}
+    if isinstance(obj, ApiKey):
+        # No response is cached for a key; every process's known keys are (app/services/keys.py).
+        return {KEYS}
     return set()
 
 

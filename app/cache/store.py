@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,10 @@ class ResponseStore:
     Each purge has a generation number. A response computed while one of its keys was
     purged may show what the purge removed, so `put` refuses it: a request reads
     `generation` before it asks the app, and `put` compares.
+
+    Other in-process caches that must forget what a write changed (the API keys of
+    app/services/keys.py) add a callable to `followers`: each purge calls it with the
+    purged keys, and a clear with {"*"}.
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -53,6 +58,7 @@ class ResponseStore:
         # Counted here, read by app.metrics at scrape time: no cost on the hot path.
         self.purges = self.purged = self.evictions = 0
         self.lookups: dict[str, list[int]] = {}  # route template → [hits, misses]
+        self.followers: list[Callable[[frozenset[str]], None]] = []
 
     @property
     def bytes(self) -> int:
@@ -102,6 +108,8 @@ class ResponseStore:
     def purge(self, keys: set[str] | frozenset[str]) -> int:
         """Drop every entry holding one of `keys`: `*` drops all, `article:*` every key
         starting with `article:`. Returns how many entries went."""
+        for follow in self.followers:
+            follow(frozenset(keys))
         with self._lock:
             self.generation += 1
             self.purges += 1
@@ -132,6 +140,8 @@ class ResponseStore:
             return len(doomed)
 
     def clear(self) -> None:
+        for follow in self.followers:
+            follow(frozenset({"*"}))
         with self._lock:
             self.generation += 1
             self._clear((self.generation, time.time()))

@@ -27,7 +27,7 @@ RevisionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The re
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
 
-def _patch_media_type(request: Request, _: Writer) -> None:
+async def _patch_media_type(request: Request, _: Writer) -> None:
     """415 for a patch in another format (after the key is checked), before its body is looked at."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in PATCH_TYPES:

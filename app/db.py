@@ -2,10 +2,12 @@
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import lru_cache
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 import orjson
 from fastapi import Depends
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -234,15 +236,34 @@ def write_session() -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request, committed once when the endpoint returns without error."""
-    with write_session() as session:
-        try:
-            yield session
+async def get_session() -> AsyncIterator[Session]:
+    """One session per request, committed once when the endpoint returns without error.
+
+    Made on the event loop (it connects at its first statement, in the endpoint's thread),
+    and ended in a worker thread that no other request can hold: when the request
+    threadpool's few threads all wait on SQLite's write lock, the commit that lets them go
+    must not wait for one of them. Ending is shielded from cancellation (a client that
+    went away), so the transaction and its connection never outlive the request."""
+    session = write_session()
+    try:
+        yield session
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
+
+
+def _commit_or_rollback(session: Session, commit: bool) -> None:
+    with session:  # closing gives the connection (and SQLite's writer gate) back
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
 
 
 def get_read_session() -> Iterator[Session]:

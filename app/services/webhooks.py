@@ -84,10 +84,13 @@ def _events(events: list[Any]) -> list[str]:
     return [EVERY_EVENT] if EVERY_EVENT in names else names
 
 
+_ENABLED = select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True))  # built once: every public write runs it
+
+
 def enqueue(session: Session, *, event: str, resource_type: str, resource_id: str, op: str) -> int:
     """Write one delivery per enabled subscription to `event`, the payload rendered now, in the
     caller's transaction: the change and its webhooks commit (or roll back) together."""
-    enabled = rows(session, select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True)))
+    enabled = rows(session, _ENABLED)
     subscribers = [webhook_id for webhook_id, events in enabled if event in events or EVERY_EVENT in events]
     if not subscribers:
         return 0

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.api.editorial import create, desk, patch, publish
-from tests.factories import make_article
+from tests.factories import bearer, make_article, make_key
 from tests.processes import gazette_process
 
 WITHIN = 1.0  # seconds: how soon the other process must stop serving what was purged
@@ -76,3 +76,17 @@ def test_an_article_published_through_one_process_appears_on_the_other(two_serve
     assert publish(a, headers, draft["id"]).status_code == 200
 
     _settles(lambda: b.get(f"/v1/articles/{draft['id']}").status_code, lambda status: status == 200)
+
+
+def test_a_key_revoked_through_one_process_stops_working_on_the_other(two_servers, session):
+    a, b = two_servers
+    admin = make_key(session, "admin")
+    made = a.post("/v1/keys", json={"name": "cms", "scopes": ["content:read"]}, headers=bearer(admin)).json()
+    reader = bearer(made["key"])
+    for _ in range(3):  # the other process now knows the key, and would not look it up again
+        assert b.get("/v1/articles", headers=reader).status_code == 200
+
+    assert a.delete(f"/v1/keys/{made['id']}", headers=bearer(admin)).status_code == 204
+
+    _settles(lambda: b.get("/v1/articles", headers=reader).status_code, lambda status: status == 401)
+    assert a.get("/v1/articles", headers=reader).status_code == 401

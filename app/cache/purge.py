@@ -14,16 +14,17 @@ import time
 import uuid
 from collections import deque
 
-from sqlalchemy import event, insert, inspect, text
+from sqlalchemy import bindparam, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
 from app.cache.keys import LIST_KEY
 from app.cache.store import STORE
-from app.db import is_postgres
+from app.db import is_postgres, rows
 from app.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
 from app.models.cache import CachePurge
 from app.models.common import utcnow
 from app.settings import get_settings
+from app.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
 
@@ -133,10 +134,16 @@ def _before_commit(session: Session) -> None:
     if is_postgres(session):
         # NOTIFY is transactional: listeners hear it only if, and when, this commits.
         for chunk in _chunks(payload):
-            session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                            {"channel": CHANNEL, "payload": f"{origin()} {chunk}"})
+            rows(session, _NOTIFY, {"channel": CHANNEL, "payload": f"{origin()} {chunk}"})
     else:
-        session.execute(insert(CachePurge).values(keys=f"{origin()} {payload}", at=utcnow()))
+        rows(session, _BROADCAST, {"keys": f"{origin()} {payload}", "at": utcnow()})
+
+
+# Every write that purges runs one of them: prepared (app/sql.py).
+_NOTIFY = Prepared(text("SELECT pg_notify(:channel, :payload)"))
+_BROADCAST = Prepared(insert(CachePurge).values(
+    keys=bindparam("keys", type_=CachePurge.__table__.c["keys"].type),
+    at=bindparam("at", type_=CachePurge.__table__.c["at"].type)))
 
 
 def _after_commit(session: Session) -> None:

@@ -27,6 +27,7 @@ from app.models import (
 from app.db import rows
 from app.models.common import iso
 from app.services import site
+from app.sql import Prepared
 from app.settings import get_settings
 
 # Heavier parts that a list item carries only when asked with include=.
@@ -52,53 +53,68 @@ def _ref(slug: str, name: str) -> dict[str, str]:
     return {"slug": slug, "name": name}
 
 
-# The statements are built once: building one costs more than SQLite takes to run it.
-IDS = bindparam("ids", expanding=True)
+# The statements are built once: building one costs more than SQLite takes to run it. Each
+# comes in two forms: for a page (expanding IN lists) and for one article (= parameters,
+# prepared: app/sql.py), the form every write and every uncached single read runs.
 
 
-@lru_cache(maxsize=1)
-def _refs_statement():  # noqa: ANN202 - a compound select
+def _match(column, name: str, one: bool):  # noqa: ANN001, ANN202 - a condition
+    return column == bindparam(name) if one else column.in_(bindparam(name, expanding=True))
+
+
+def _form(statement, one: bool):  # noqa: ANN001, ANN202
+    return Prepared(statement) if one else statement
+
+
+@lru_cache(maxsize=2)
+def _refs_statement(one: bool = False):  # noqa: ANN202 - a compound select
     """Categories, tags and authors of the articles, and the primary categories and photo
     credits they name, in one statement: (kind, owner, slug, name), in display order."""
     def linked(kind: str, link, target, fk):  # noqa: ANN001, ANN202
         return (select(literal(kind).label("kind"), link.article_id.label("owner"), target.slug, target.name,
                        link.position.label("position"))
-                .join(target, target.id == fk).where(link.article_id.in_(IDS)))
+                .join(target, target.id == fk).where(_match(link.article_id, "ids", one)))
 
-    return union_all(
+    return _form(union_all(
         linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
         linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
         linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
         select(literal("category"), Category.id, Category.slug, Category.name, literal(0))
-        .where(Category.id.in_(bindparam("category_ids", expanding=True))),
+        .where(_match(Category.id, "category_ids", one)),
         select(literal("credit"), Source.id, Source.slug, Source.name, literal(0))
-        .where(Source.id.in_(bindparam("credit_ids", expanding=True))),
-    ).order_by("kind", "owner", "position")
+        .where(_match(Source.id, "credit_ids", one)),
+    ).order_by("kind", "owner", "position"), one)
 
 
-@lru_cache(maxsize=1)
-def _quotes_statement():  # noqa: ANN202
-    return (
+@lru_cache(maxsize=2)
+def _quotes_statement(one: bool = False):  # noqa: ANN202
+    return _form(
         select(
             Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
             Source.slug, Source.name, Quote.language, Quote.said_at, Quote.external_id,
         )
         .join(Person, Person.id == Quote.person_id)
         .outerjoin(Source, Source.id == Quote.source_id)
-        .where(Quote.article_id.in_(IDS))
-        .order_by(Quote.article_id, Quote.position, Quote.id)
-    )
+        .where(_match(Quote.article_id, "ids", one))
+        .order_by(Quote.article_id, Quote.position, Quote.id), one)
 
 
-@lru_cache(maxsize=1)
-def _attributions_statement():  # noqa: ANN202
-    return (
+@lru_cache(maxsize=2)
+def _attributions_statement(one: bool = False):  # noqa: ANN202
+    return _form(
         select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
                Source.slug, Source.name, Source.kind)
         .join(Source, Source.id == Attribution.source_id)
-        .where(Attribution.article_id.in_(IDS))
-        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
-    )
+        .where(_match(Attribution.article_id, "ids", one))
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id), one)
+
+
+def _run(session: Session, statement, params: dict[str, list]):  # noqa: ANN001, ANN202 - rows
+    """`statement(one)` with `params` (lists of ids): its one-article form when every list
+    holds one id at most, its page form otherwise."""
+    if all(len(values) <= 1 for values in params.values()):
+        return rows(session, statement(True), {name: values[0] if values else None for name, values in params.items()})
+    return rows(session, statement(False), params)
 
 
 def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
@@ -111,7 +127,7 @@ def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
 def quote_rows(session: Session, ids: list[str]) -> dict[str, list]:
     """The articles' quotes as rows, by article, in order: (id, text, speaker slug, speaker
     name, role, source slug, source name, language, said_at, external_id)."""
-    return _grouped(rows(session, _quotes_statement(), {"ids": ids}))
+    return _grouped(_run(session, _quotes_statement, {"ids": ids}))
 
 
 def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -129,7 +145,7 @@ def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
 
 
 def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    found = rows(session, _attributions_statement(), {"ids": ids})
+    found = _run(session, _attributions_statement, {"ids": ids})
     return {
         article_id: [
             {"role": role, "label": label, "url": url,
@@ -150,7 +166,7 @@ def load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict
         "category_ids": list({a.category_id for a in articles if a.category_id}),
         "credit_ids": list({a.image_credit_source_id for a in articles if a.image_credit_source_id}),
     }
-    for kind, owner, slug, name, _position in rows(session, _refs_statement(), params):
+    for kind, owner, slug, name, _position in _run(session, _refs_statement, params):
         out[kind][owner].append(_ref(slug, name))
     return out
 

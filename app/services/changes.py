@@ -36,6 +36,7 @@ from app.models.common import iso, utcnow
 from app.models.webhook import RESOURCE_TYPES
 from app.query import split_csv
 from app.services import webhooks
+from app.sql import Prepared
 
 PURGE_KEYS = "gazette.purge_keys"
 FEED_KEY = "changes"  # the surrogate key of every change-feed response
@@ -105,7 +106,7 @@ def _insert(postgres: bool):  # noqa: ANN202 - an insert, built once per engine
             .scalar_subquery()
         )
         values["txid"] = func.greatest(literal_column(_CURRENT_TXID), latest)
-    return insert(table).values(values)
+    return Prepared(insert(table).values(values))
 
 
 def encode_cursor(txid: int, change_id: int) -> str:

@@ -56,6 +56,7 @@ from app.models import (
 from app.models.common import utcnow
 from app.services import article_view, site
 from app.settings import get_settings
+from app.sql import Prepared
 
 # Bump when the article's representation changes shape: every document is then rebuilt.
 REPRESENTATION = 1
@@ -138,6 +139,14 @@ def _public():  # noqa: ANN202 - a select, built once
     return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
 
 
+@lru_cache(maxsize=1)
+def _row() -> Prepared:
+    """One article's row, as `_public` reads it, for `written`."""
+    from app.services.articles import columns  # articles → … → purge → here
+
+    return Prepared(select(*columns(with_body=True)).where(Article.id == bindparam("id", type_=Article.id.type)))
+
+
 def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> int:
     """Rebuild the documents of these articles in the caller's transaction: a public one gets
     a fresh document, any other loses its own. Returns how many were built.
@@ -173,21 +182,34 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
 @lru_cache(maxsize=2)
 def _upsert(dialect: str):  # noqa: ANN202 - an insert, built once
     table = ArticleDocument.__table__
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return stmt.on_conflict_do_update(
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in table.c})
+    return Prepared(stmt.on_conflict_do_update(
         index_elements=[table.c.article_id],
         set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},
-    )
+    ))
 
 
 def written(session: Session, article: Article) -> dict[str, Any] | None:
     """For a write, just before its commit: the public shape of the article, as a read will
     answer it, from its new stored document, built now (the commit keeps it instead of
-    building it again). None when the article is not public, so has no document."""
-    built = _refresh(session, [article.id])
-    if built:
-        session.info.setdefault(_BUILT, set()).add(article.id)
-    return built.get(article.id)
+    building it again). None when the article is not public, so has no document.
+
+    The caller wrote `article` in this transaction, so holds its row (on PostgreSQL its row
+    lock, on SQLite the write lock): it is not locked again. On SQLite the session's object,
+    flushed, is the row as a read finds it, so the row is not read again either; PostgreSQL's
+    JSONB gives the body's members back in an order of its own, which the document must show
+    as reads will."""
+    if not article.is_public:
+        _refresh(session, [article.id])  # drops the document it may have had
+        return None
+    session.flush()
+    row = rows(session, _row(), {"id": article.id}).first() if is_postgres(session) else article
+    item = article_view.build(session, [row])[0]
+    built = dict(item)
+    rows(session, _upsert(session.get_bind().dialect.name), _document(row, item, utcnow()))
+    session.info.setdefault(_BUILT, set()).add(article.id)
+    return built
 
 
 def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:

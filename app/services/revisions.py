@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
 from app.db import rows
@@ -12,6 +12,7 @@ from app.models import Article, ArticleRevision
 from app.models.common import iso
 from app.models.key import ApiKey
 from app.services import article_shape
+from app.sql import Prepared
 
 # Who made a change no key made: the scheduler publishing an article at its time.
 SCHEDULER = "scheduler"
@@ -34,7 +35,9 @@ def record(session: Session, article: Article, *, key: ApiKey | None, key_name: 
     })
 
 
-_INSERT = insert(ArticleRevision.__table__)
+_COLUMNS = ("article_id", "number", "version", "created_at", "key_id", "key_name", "status", "snapshot")
+_INSERT = Prepared(insert(ArticleRevision.__table__).values(
+    {name: bindparam(name, type_=ArticleRevision.__table__.c[name].type) for name in _COLUMNS}))
 
 
 def list_for(session: Session, article_id: str) -> list[ArticleRevision]:

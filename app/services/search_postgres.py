@@ -1,15 +1,18 @@
 """The PostgreSQL side of search: weighted tsvectors under GIN, each in its language's config."""
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
 from sqlmodel import Session
 
+from app import db
 from app.models import Article
 from app.services.search_analysis import PG_CONFIGS
 from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
+from app.sql import Prepared
 
 # ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -45,7 +48,6 @@ def _document(kind: Kind) -> sa.ColumnElement:
 
 def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     """(Re)index documents in one statement; PostgreSQL analyses the texts itself."""
-    table = _TABLES[kind]
     rows = []
     for d in {doc.key: doc for doc in docs}.values():
         row = {"k": d.key, "a": d.analyser, "config": PG_CONFIGS[d.analyser],
@@ -53,17 +55,23 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
         if kind.dated:
             row.update(lang=d.language, p=d.published_at, u=d.updated_at)
         rows.append(row)
-    if not rows:
-        return
-    values = {kind.key: sa.bindparam("k"), "analyser": sa.bindparam("a"), "document": _document(kind)}
+    if rows:
+        db.rows(session, _upsert(kind), rows[0] if len(rows) == 1 else rows)
+
+
+@lru_cache(maxsize=2)
+def _upsert(kind: Kind) -> Prepared:
+    """Built once per kind, and prepared (app/sql.py): every public write runs it."""
+    table = _TABLES[kind]
+    values = {kind.key: sa.bindparam("k", type_=sa.String), "analyser": sa.bindparam("a", type_=sa.String),
+              "document": _document(kind)}
     if kind.dated:
-        values.update(language=sa.bindparam("lang"), published_at=sa.bindparam("p", type_=TIME_TYPE),
+        values.update(language=sa.bindparam("lang", type_=sa.String), published_at=sa.bindparam("p", type_=TIME_TYPE),
                       updated_at=sa.bindparam("u", type_=TIME_TYPE))
     stmt = insert(table).values(values)
-    stmt = stmt.on_conflict_do_update(
+    return Prepared(stmt.on_conflict_do_update(
         index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
-    )
-    session.execute(stmt, rows)
+    ))
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:

@@ -9,6 +9,7 @@ from app.models import Article
 from app.services.search_analysis import analyse
 from app.services.search_kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.services.search_parse import Plan
+from app.sql import Prepared
 
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
 WEIGHTS = (10.0, 4.0, 1.0)
@@ -26,6 +27,17 @@ def _rows(kind: Kind) -> sa.Table:
 
 
 _TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
+
+
+def _update(kind: Kind) -> Prepared:
+    """A mapping row's UPDATE by rowid (what `_changed` gives), prepared (app/sql.py): every
+    write to a public article runs it."""
+    table = _TABLES[kind]
+    values = {c.name: sa.bindparam(c.name, type_=c.type) for c in table.c if c.name not in ("id", kind.key)}
+    return Prepared(table.update().where(table.c.id == sa.bindparam("rowid", type_=sa.Integer)).values(values))
+
+
+_UPDATE = {kind: _update(kind) for kind in (ARTICLE, QUOTE)}
 
 
 def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
@@ -68,9 +80,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     indexed = _rowids(conn, kind, list(by_key))
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
-        table = _TABLES[kind]
-        conn.execute(table.update().where(table.c.id == sa.bindparam("rowid")),
-                     [_changed(kind, rowid, d) for rowid, d in rows])
+        _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
         sets = ", ".join(f"{column} = ?" for column in kind.columns)
         conn.exec_driver_sql(f"UPDATE {kind.fts} SET {sets} WHERE rowid = ?",
                              [(*_terms(d), rowid) for rowid, d in rows])

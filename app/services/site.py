@@ -5,8 +5,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.db import rows
 from app.models import SiteSetting
 from app.models.common import iso, utcnow
+from app.sql import Prepared
 
 COMMENTS_KEY = "comments"
 DEFAULT_COMMENTS = {"enabled": True, "reason": None}
@@ -14,11 +16,12 @@ DEFAULT_COMMENTS = {"enabled": True, "reason": None}
 ALL_ARTICLES = "article:*"
 
 
-_COMMENTS = select(SiteSetting.value).where(SiteSetting.key == COMMENTS_KEY)  # every article read runs it
+# Every uncached article read and every article write runs it: prepared (app/sql.py).
+_COMMENTS = Prepared(select(SiteSetting.value).where(SiteSetting.key == COMMENTS_KEY))
 
 
 def get_comments(session: Session) -> dict[str, Any]:
-    value = session.scalar(_COMMENTS)
+    value = rows(session, _COMMENTS).scalar()
     return {**DEFAULT_COMMENTS, **(value or {})}
 
 

@@ -11,6 +11,7 @@ from app.db import rows
 from app.errors import NotFound
 from app.models.common import iso, utcnow
 from app.models.webhook import Webhook, WebhookCreate, WebhookDelivery, WebhookUpdate
+from app.sql import Prepared
 
 SECRET_PREFIX = "whsec_"
 EVERY_EVENT = "*"
@@ -84,7 +85,8 @@ def _events(events: list[Any]) -> list[str]:
     return [EVERY_EVENT] if EVERY_EVENT in names else names
 
 
-_ENABLED = select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True))  # built once: every public write runs it
+# Built once and prepared (app/sql.py): every public write runs it.
+_ENABLED = Prepared(select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True)))
 
 
 def enqueue(session: Session, *, event: str, resource_type: str, resource_id: str, op: str) -> int:

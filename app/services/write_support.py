@@ -1,10 +1,11 @@
 """What every editorial write shares: If-Match, the atomic version bump, merged-body validation."""
 
 from enum import Enum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
@@ -12,6 +13,7 @@ from sqlmodel import Session, SQLModel
 from app.db import rows
 from app.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.models.common import utcnow
+from app.sql import Prepared
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -49,15 +51,25 @@ def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any])
     """Write `values`, version+1 and updated_at to `row` in one UPDATE … WHERE version = expected,
     so two writers holding the same ETag cannot both win: the second gets 412."""
     model = type(row)
-    table = model.__table__
     values = {k: plain(v) for k, v in values.items()} | {"version": expected + 1, "updated_at": utcnow()}
-    stmt = update(table).where(table.c.id == row.id, table.c.version == expected).values(**values)
+    stmt = _bump(model.__table__, tuple(sorted(values)))
+    params = {**values, "id_": row.id, "expected_": expected}
     unique = {k: v for k, v in values.items() if k in UNIQUE}
-    result = flush_or_conflict(session, lambda: rows(session, stmt), unique) if unique else rows(session, stmt)
+    run = lambda: rows(session, stmt, params)  # noqa: E731
+    result = flush_or_conflict(session, run, unique) if unique else run()
     if result.rowcount != 1:
         raise PreconditionFailed(f"This {model.__name__.lower()} was changed meanwhile; read it again.")
     for name, value in values.items():
         set_committed_value(row, name, value)
+
+
+@lru_cache(maxsize=64)
+def _bump(table: Table, columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE of `bump` for one table and set of columns, built once and prepared."""
+    return Prepared(update(table).where(
+        table.c.id == bindparam("id_", type_=table.c.id.type),
+        table.c.version == bindparam("expected_", type_=table.c.version.type),
+    ).values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile

@@ -236,8 +236,14 @@ def write_session() -> Session:
     """
     engine = get_engine()
     if engine.dialect.name == "sqlite":
-        engine = engine.execution_options(sqlite_begin_immediate=True)
+        engine = _immediate(engine)
     return Session(engine, expire_on_commit=False)
+
+
+@lru_cache(maxsize=4)
+def _immediate(engine: Engine) -> Engine:
+    """`engine` with BEGIN IMMEDIATE, made once: making it costs a request as much as a query."""
+    return engine.execution_options(sqlite_begin_immediate=True)
 
 
 async def get_session() -> AsyncIterator[Session]:

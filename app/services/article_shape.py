@@ -40,16 +40,20 @@ def _related(session: Session, article: Article, names: set[str]) -> dict[str, A
             for a in article_view.load_attributions(session, ids).get(article.id, [])
         ]
     if "quotes" in names:
-        out["quotes"] = [
-            {
-                "id": qid, "text": text, "speaker": speaker, "speaker_role": role, "source": source,
-                "language": language, "said_at": said.isoformat() if said else None,
-                "external_id": external_id,
-            }
-            for qid, text, speaker, _, role, source, _, language, said, external_id
-            in article_view.quote_rows(session, ids).get(article.id, [])
-        ]
+        out["quotes"] = quotes_of(article_view.quote_rows(session, ids).get(article.id, []))
     return {name: out[name] for name in names}
+
+
+def quotes_of(rows: list) -> list[dict[str, Any]]:
+    """The write shape's quotes, from the article's `article_view.quote_rows`."""
+    return [
+        {
+            "id": qid, "text": text, "speaker": speaker, "speaker_role": role, "source": source,
+            "language": language, "said_at": said.isoformat() if said else None,
+            "external_id": external_id,
+        }
+        for qid, text, speaker, _, role, source, _, language, said, external_id in rows
+    ]
 
 
 def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None) -> dict[str, Any]:

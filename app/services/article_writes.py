@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from app.db import is_postgres
 from app.errors import Conflict, NotFound, ValidationFailed, field_path
 from app.models import (
     Article,
@@ -85,8 +86,11 @@ class Said(NamedTuple):
     speaker_role: str | None
 
 
-def _stored_quotes(session: Session, article: Article) -> list[Said]:
-    rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
+def _stored_quotes(session: Session, article: Article, rows: list | None = None) -> list[Said]:
+    """The article's quotes as stored: from `rows` (`article_view.quote_rows`) when the caller
+    read them in this transaction, holding the article's row, else read now."""
+    if rows is None:
+        rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
     return [Said(qid, text, name, role) for qid, text, _, name, role, *_ in rows]
 
 
@@ -174,10 +178,12 @@ def _set_body(
 LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
 
 
-def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset()) -> list[Said]:
+def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset(),
+          quote_rows: list | None = None) -> list[Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
     them alone): their rows are not rewritten, which is what replacing them would leave.
+    `quote_rows`: the stored quotes, when the caller read them holding the row.
     Returns the article's quotes as the body shows them."""
     article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
     article.language, article.canonical_url = data.language, data.canonical_url
@@ -192,7 +198,7 @@ def _fill(session: Session, article: Article, data: ArticleCreate, same: frozens
         _set_attributions(session, article, data.attributions)
     aliases: dict[str, str] = {}
     if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
-        quotes = _stored_quotes(session, article)
+        quotes = _stored_quotes(session, article, quote_rows)
     else:
         quotes = _set_quotes(session, article, data.quotes)
         aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
@@ -292,17 +298,21 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
            key: ApiKey | None) -> Article:
     """PATCH: `patch` (JSON Merge Patch) applied to the article's write shape, the result
     validated as a create would be and written as a new version; If-Match required."""
-    article = session.get(Article, article_id)
+    # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), so
+    # what is read now stays true until the commit: a person renamed meanwhile waits for it.
+    article = session.get(Article, article_id, with_for_update=is_postgres(session))
     if article is None:
         raise NotFound(f"No article with id {article_id!r}.")
     expected = write_support.expected_version(if_match, article.version)
     if article.deleted_at is not None:
         raise Conflict("This article is deleted: restore it first (POST …/restore).")
-    current = article_shape.write_shape(session, article)
+    quote_rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
+    current = article_shape.write_shape(session, article, {"quotes": article_shape.quotes_of(quote_rows)})
     merged = merge_patch.apply(current, patch)
     data = validated(merged)
     unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
-    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged)
+    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged,
+                    quote_rows=quote_rows)
 
 
 # What each related field of the write shape is rewritten from: left alone when all are unchanged.
@@ -313,9 +323,10 @@ REWRITTEN_FROM = {
 
 
 def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
-             expected: int, unchanged: dict[str, Any] | None = None) -> Article:
+             expected: int, unchanged: dict[str, Any] | None = None, quote_rows: list | None = None) -> Article:
     """`unchanged`: write-shape fields equal to what is stored, with their values; their
-    rows are left alone, and the revision takes them as they are."""
+    rows are left alone, and the revision takes them as they are. `quote_rows`: the stored
+    quotes, read holding the article's row."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
@@ -329,7 +340,7 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
         _check_external_id(session, data.external_id, article.id)
         article.external_id = data.external_id
     _set_status(article, data, key)
-    quotes = _fill(session, article, data, same)
+    quotes = _fill(session, article, data, same, quote_rows)
     if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
         write_support.flush_or_conflict(session, session.flush, unique)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}

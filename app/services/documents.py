@@ -14,9 +14,11 @@ How a document stays true. Writes name what they change as surrogate keys
 The site-wide comments switch is not in the documents: each holds the article's own policy,
 and a read puts the switch over it (`read`).
 
-On PostgreSQL, marking and filling take one transaction-level advisory lock, so a rebuild
-that read a person's old name cannot commit after the rename marked its document stale.
-On SQLite every writer holds the database's write lock already.
+On PostgreSQL, marking takes a transaction-level advisory lock alone and building (a write's
+document, the background job's rebuilds) shares it, so no build reads a name that a rename has
+marked but not yet committed: a build that started first commits before the marking, and one
+that comes after waits for the rename's commit. On SQLite every writer holds the database's
+write lock already.
 
 A document is built from the article's representation for this version of the code and
 this site URL (`fingerprint`). When either changes, the documents are dropped at start-up and
@@ -159,6 +161,8 @@ def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool =
 def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict]:
     """`refresh`, answering the public shape of each article it built a document for, by id."""
     ids = sorted(set(article_ids))
+    if ids:
+        _lock(session, shared=True)
     built: dict[str, dict] = {}
     table = ArticleDocument.__table__
     for start in range(0, len(ids), BATCH):
@@ -204,6 +208,7 @@ def written(session: Session, article: Article) -> dict[str, Any] | None:
         _refresh(session, [article.id])  # drops the document it may have had
         return None
     session.flush()
+    _lock(session, shared=True)
     row = rows(session, _row(), {"id": article.id}).first() if is_postgres(session) else article
     item = article_view.build(session, [row])[0]
     built = dict(item)
@@ -284,9 +289,15 @@ for _name in ("after_flush", "after_commit", "after_soft_rollback"):  # however 
     event.listen(OrmSession, _name, _forget_built)
 
 
-def _lock(session: Session) -> None:
+def _lock(session: Session, *, shared: bool = False) -> None:
+    """Marking documents stale takes the lock alone; building them (a write, the job) shares
+    it, so a build never reads a name that a rename has marked but not yet committed."""
     if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK})
+        rows(session, _SHARED if shared else _ALONE, {"id": _LOCK})
+
+
+_ALONE = Prepared(text("SELECT pg_advisory_xact_lock(:id)"))
+_SHARED = Prepared(text("SELECT pg_advisory_xact_lock_shared(:id)"))
 
 
 # -- filling in: stale documents, and every document after the fingerprint changed -----------
@@ -318,7 +329,7 @@ def _save(session: Session, setting: SiteSetting | None, *, walk_after: str | No
 def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
     """Rebuild up to `limit` documents: stale ones first, then the next articles of a walk
     that `check` started. The caller commits. Returns how many were built."""
-    _lock(session)
+    _lock(session, shared=True)  # against marking; other builders skip the articles it holds
     stale = list(session.scalars(select(ArticleDocument.article_id).where(ArticleDocument.stale)
                                  .order_by(ArticleDocument.article_id).limit(limit)))
     built = refresh(session, stale, skip_locked=True) if stale else 0

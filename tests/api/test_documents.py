@@ -6,12 +6,14 @@ from its rows (`?format=json`: the route builds it live), after one kind of writ
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import select
+from sqlalchemy import text, update
+from sqlmodel import Session, select
 
-from app.models import ArticleDocument
+from app.db import get_engine
+from app.models import ArticleDocument, Category
 from app.services import documents
 from tests.conftest import IS_POSTGRES
 from tests.api.editorial import desk, patch
@@ -149,6 +151,25 @@ def test_a_renamed_resource_never_shows_its_old_name_in_a_stored_article(client,
     _fill(session)
     assert not _document(session, article.id).stale
     assert read(_stored_and_live(client, article.id)) == value
+
+
+@pytest.mark.postgres
+def test_an_article_written_while_a_rename_commits_never_keeps_the_old_name(client, session, article):
+    """The rename marks the documents that show the old name stale in its transaction; an
+    article written meanwhile (PostgreSQL lets the two overlap) builds its document only once
+    the rename has committed, so its new document shows the new name."""
+    headers = desk(session)
+    current = client.get(f"/v1/articles/{article.id}", headers=headers).json()
+    with Session(get_engine()) as renaming:
+        renaming.execute(update(Category).where(Category.slug == "international").values(name="Monde"))
+        documents.on_commit(renaming, {"category:international"})  # what a rename's commit runs first
+        with ThreadPoolExecutor(1) as pool:
+            writing = pool.submit(patch, client, headers, current, {"kicker": "Inédit"})
+            time.sleep(1)  # the write gets as far as it can meanwhile
+            renaming.commit()
+            assert writing.result(timeout=30).status_code == 200
+    assert _stored_and_live(client, article.id)["category"]["name"] == "Monde"
+    assert not _document(session, article.id).stale  # the write built it, after the rename
 
 
 def test_a_renamed_slug_is_shown_and_the_old_one_redirects(client, session, article):

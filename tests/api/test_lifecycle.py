@@ -32,6 +32,18 @@ def test_publish_now_makes_a_draft_public(client, session):
     assert client.get(f"/v1/articles/{article['id']}").status_code == 200
 
 
+def test_a_date_before_the_year_1000_is_written_with_four_digits(client, session):
+    """`at` in the past publishes now with that date; RFC 3339 years have four digits."""
+    headers = desk(session)
+    article = create(client, headers)
+    answer = publish(client, headers, article["id"], at="0331-06-08T18:34:08.371238Z")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["published_at"] == "0331-06-08T18:34:08Z"
+    listed = client.get("/v1/articles", params={"published_before": "1463-10-28T15:50:33Z"}).json()["data"]
+    assert [a["published_at"] for a in listed] == ["0331-06-08T18:34:08Z"]
+    assert client.get(f"/v1/articles/{article['id']}").json()["published_at"] == "0331-06-08T18:34:08Z"
+
+
 def test_publishing_needs_content_publish(client, session):
     writer = desk(session, "content:read", "content:write", name="writer")
     article = create(client, writer)

@@ -92,3 +92,23 @@ def test_category_filter_finds_generated_articles(bench_server):
     body = httpx.get(bench_server + "/v1/articles", params={"category": "international"}).json()
 
     assert body["data"] and all(a["categories"] for a in body["data"])
+
+
+def test_write_cost_compares_the_working_tree_with_a_revision(tmp_path):
+    """bench/write_cost.py runs PATCHes in a child per code and prints their CPU and its ratio."""
+    url, drop = _create_database(tmp_path)
+    try:
+        subprocess.run([sys.executable, "bench/generate.py", "--database-url", url, "--articles", "30"],
+                       cwd=ROOT, check=True, timeout=120, capture_output=True)
+        env = {**os.environ, "GAZETTE_DATABASE_URL": url}
+        subprocess.run([sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench",
+                        "--scopes", "content:write"], cwd=ROOT, env=env, check=True, timeout=60,
+                       capture_output=True)
+        done = subprocess.run([sys.executable, "bench/write_cost.py", "--database-url", url,
+                               "--baseline", "HEAD", "--rounds", "1", "--writes", "5", "--warmup", "2",
+                               "--articles", "3"], cwd=ROOT, timeout=300, capture_output=True, text=True)
+    finally:
+        drop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("medians: ") and float(last.rsplit("= ", 1)[1]) > 0

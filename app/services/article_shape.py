@@ -17,13 +17,16 @@ RELATED = ("categories", "tags", "authors", "image", "attributions", "quotes")  
 _REFS = frozenset({"category", "categories", "tags", "authors", "image"})  # the one refs statement's
 
 
-def _related(session: Session, article: Article, names: set[str]) -> dict[str, Any]:
+def _related(session: Session, article: Article, names: set[str],
+             loaded: article_view.Related | None = None) -> dict[str, Any]:
     """"category" and the RELATED fields in `names`, read with the statements that build the
-    article's public shape (app/services/article_view.py): three at most."""
+    article's public shape (app/services/article_view.py): three at most; none for what
+    `loaded` holds."""
     out: dict[str, Any] = {}
     ids = [article.id]
+    loaded = loaded or article_view.Related()
     if names & _REFS:
-        refs = article_view.load_refs(session, [article], ids)
+        refs = loaded.refs if loaded.refs is not None else article_view.load_refs(session, [article], ids)
         primary = refs["category"][article.category_id][0]["slug"] if article.category_id else None
         out["category"] = primary
         out["categories"] = [r["slug"] for r in refs["categories"][article.id] if r["slug"] != primary]
@@ -37,10 +40,12 @@ def _related(session: Session, article: Article, names: set[str]) -> dict[str, A
     if "attributions" in names:
         out["attributions"] = [
             {"source": a["source"]["slug"], "role": str(a["role"]), "label": a["label"], "url": a["url"]}
-            for a in article_view.load_attributions(session, ids).get(article.id, [])
+            for a in (loaded.attributions if loaded.attributions is not None
+                      else article_view.load_attributions(session, ids).get(article.id, []))
         ]
     if "quotes" in names:
-        out["quotes"] = quotes_of(article_view.quote_rows(session, ids).get(article.id, []))
+        out["quotes"] = quotes_of(loaded.quote_rows if loaded.quote_rows is not None
+                                  else article_view.quote_rows(session, ids).get(article.id, []))
     return {name: out[name] for name in names}
 
 
@@ -56,12 +61,14 @@ def quotes_of(rows: list) -> list[dict[str, Any]]:
     ]
 
 
-def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None, *,
+                loaded: article_view.Related | None = None) -> dict[str, Any]:
     """The article as ArticleCreate's fields, related things named by slug, JSON-ready.
     `known` gives some of the related fields ("category" and RELATED) as the caller knows them
-    to be now (a write that left them alone, holding the row): they are not read again."""
+    to be now (a write that left them alone, holding the row): they are not read again; nor
+    is what `loaded` holds, the rows they come from."""
     known = known or {}
-    related = {**_related(session, article, {"category", *RELATED} - set(known)), **known}
+    related = {**_related(session, article, {"category", *RELATED} - set(known), loaded), **known}
     share = None
     if article.share_title or article.share_description:
         share = {"title": article.share_title, "description": article.share_description}

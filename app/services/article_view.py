@@ -5,6 +5,7 @@ related thing (categories, tags, authors, attributions, quotes), each for the wh
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -131,17 +132,18 @@ def quote_rows(session: Session, ids: list[str]) -> dict[str, list]:
 
 
 def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    return {
-        article_id: [
-            {
-                "id": qid, "text": text, "speaker": _ref(pslug, pname), "speaker_role": role,
-                "source": _ref(sslug, sname) if sslug else None, "language": lang,
-                "said_at": said.isoformat() if said else None,
-            }
-            for qid, text, pslug, pname, role, sslug, sname, lang, said, _external_id in group
-        ]
-        for article_id, group in quote_rows(session, ids).items()
-    }
+    return {article_id: _quotes(group) for article_id, group in quote_rows(session, ids).items()}
+
+
+def _quotes(group: list) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": qid, "text": text, "speaker": _ref(pslug, pname), "speaker_role": role,
+            "source": _ref(sslug, sname) if sslug else None, "language": lang,
+            "said_at": said.isoformat() if said else None,
+        }
+        for qid, text, pslug, pname, role, sslug, sname, lang, said, _external_id in group
+    ]
 
 
 def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -171,16 +173,37 @@ def load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Related:
+    """What one article shows of other tables, as its three statements read it; None for a
+    part not known (to be read)."""
+
+    refs: dict[str, dict[str, list]] | None = None  # load_refs
+    attributions: list[dict[str, Any]] | None = None  # load_attributions, this article's
+    quote_rows: list | None = None  # quote_rows, this article's
+
+
+def load_related(session: Session, article: Article) -> Related:
+    ids = [article.id]
+    return Related(refs=load_refs(session, [article], ids),
+                   attributions=load_attributions(session, ids).get(article.id, []),
+                   quote_rows=quote_rows(session, ids).get(article.id, []))
+
+
 def build(
     session: Session,
     articles: list[Article],
     *,
     include: set[str] | frozenset[str] = INCLUDABLE,
     fields: list[str] | None = None,
+    related: Related | None = None,
 ) -> list[dict[str, Any]]:
-    """Public representations of `articles`, in order. `include` names the heavy parts wanted."""
+    """Public representations of `articles`, in order. `include` names the heavy parts wanted.
+    `related`: for a single article, what the caller read of it in this transaction, holding
+    its row and what renames wait for (`documents.share_lock`); those parts are not read again."""
     if not articles:
         return []
+    known = related if related is not None and len(articles) == 1 else Related()
     wanted = set(fields) if fields else FIELDS
     ids = [a.id for a in articles]
 
@@ -188,15 +211,19 @@ def build(
         return any(name in wanted for name in names)
 
     with_body = "body" in include
-    refs = load_refs(session, articles, ids) if need(
+    refs = (known.refs if known.refs is not None else load_refs(session, articles, ids)) if need(
         "categories", "tags", "authors", "category", "url", "share", "image") else {}
     categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
     primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
     credits = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
-    quotes = _load_quotes(session, ids) if "quotes" in include and need("quotes") else {}
-    attributions = (
-        load_attributions(session, ids) if "attributions" in include and need("attributions") else {}
-    )
+    quotes: dict[str, list] = {}
+    if "quotes" in include and need("quotes"):
+        quotes = ({ids[0]: _quotes(known.quote_rows)} if known.quote_rows is not None
+                  else _load_quotes(session, ids))
+    attributions: dict[str, list] = {}
+    if "attributions" in include and need("attributions"):
+        attributions = ({ids[0]: known.attributions} if known.attributions is not None
+                        else load_attributions(session, ids))
     site_comments = site.get_comments(session) if need("comments") else {}
 
     out = []

@@ -26,7 +26,17 @@ from app.models import (
 from app.models.common import iso, new_id, to_utc, utcnow
 from app.models.key import ApiKey, Scope
 from app.models.schemas import ArticleCreate, AttributionIn, ImageIn, QuoteIn
-from app.services import article_shape, article_view, changes, keys, merge_patch, refs, revisions, write_support
+from app.services import (
+    article_shape,
+    article_view,
+    changes,
+    documents,
+    keys,
+    merge_patch,
+    refs,
+    revisions,
+    write_support,
+)
 from app.text import body_text, clean_html, reading_stats, render_blocks, slugify
 
 
@@ -298,21 +308,23 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
            key: ApiKey | None) -> Article:
     """PATCH: `patch` (JSON Merge Patch) applied to the article's write shape, the result
     validated as a create would be and written as a new version; If-Match required."""
-    # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), so
-    # what is read now stays true until the commit: a person renamed meanwhile waits for it.
+    # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), and
+    # what renames wait for (`documents.share_lock`), so what is read now stays true until the
+    # commit: the quotes' speakers, the names of its links, which its new document shows.
     article = session.get(Article, article_id, with_for_update=is_postgres(session))
     if article is None:
         raise NotFound(f"No article with id {article_id!r}.")
     expected = write_support.expected_version(if_match, article.version)
     if article.deleted_at is not None:
         raise Conflict("This article is deleted: restore it first (POST …/restore).")
-    quote_rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
-    current = article_shape.write_shape(session, article, {"quotes": article_shape.quotes_of(quote_rows)})
+    documents.share_lock(session)
+    loaded = article_view.load_related(session, article)
+    current = article_shape.write_shape(session, article, loaded=loaded)
     merged = merge_patch.apply(current, patch)
     data = validated(merged)
     unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
     return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged,
-                    quote_rows=quote_rows)
+                    loaded=loaded)
 
 
 # What each related field of the write shape is rewritten from: left alone when all are unchanged.
@@ -323,10 +335,12 @@ REWRITTEN_FROM = {
 
 
 def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
-             expected: int, unchanged: dict[str, Any] | None = None, quote_rows: list | None = None) -> Article:
+             expected: int, unchanged: dict[str, Any] | None = None,
+             loaded: article_view.Related | None = None) -> Article:
     """`unchanged`: write-shape fields equal to what is stored, with their values; their
-    rows are left alone, and the revision takes them as they are. `quote_rows`: the stored
-    quotes, read holding the article's row."""
+    rows are left alone, and the revision takes them as they are. `loaded`: what the
+    article showed of other tables, read holding its row (`update`); the parts this write
+    leaves alone are its new document's too."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
@@ -340,11 +354,17 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
         _check_external_id(session, data.external_id, article.id)
         article.external_id = data.external_id
     _set_status(article, data, key)
-    quotes = _fill(session, article, data, same, quote_rows)
+    loaded = loaded or article_view.Related()
+    quotes = _fill(session, article, data, same, loaded.quote_rows)
     if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
         write_support.flush_or_conflict(session, session.flush, unique)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
     revisions.record(session, article, key=key, known=known)
+    documents.still_shown(session, article.id, article_view.Related(
+        refs=loaded.refs if LINK_FIELDS | {"image"} <= same else None,
+        attributions=loaded.attributions if "attributions" in same else None,
+        quote_rows=loaded.quote_rows if {"quotes", "language"} <= same else None,
+    ))
     after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public),
                 quotes=quotes)
     return article

@@ -71,6 +71,8 @@ _COMMENTS_KEY = b'"comments":'
 # session.info: articles whose documents `written` built in this transaction. Any flush after
 # may change what they show, so it forgets them, and the commit builds those again.
 _BUILT = "gazette.documents.built"
+_SHOWN = "gazette.documents.shown"  # article id → what `still_shown` was told
+_SHARING = "gazette.documents.sharing"  # this transaction holds the advisory lock
 
 
 def fingerprint() -> str:
@@ -210,7 +212,8 @@ def written(session: Session, article: Article) -> dict[str, Any] | None:
     session.flush()
     _lock(session, shared=True)
     row = rows(session, _row(), {"id": article.id}).first() if is_postgres(session) else article
-    item = article_view.build(session, [row])[0]
+    shown = session.info.pop(_SHOWN, {}).get(article.id)
+    item = article_view.build(session, [row], related=shown)[0]
     built = dict(item)
     rows(session, _upsert(session.get_bind().dialect.name), _document(row, item, utcnow()))
     session.info.setdefault(_BUILT, set()).add(article.id)
@@ -285,15 +288,40 @@ def _forget_built(session: Session, *_: object) -> None:
     session.info.pop(_BUILT, None)
 
 
+def _forget_transaction(session: Session, *_: object) -> None:
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return  # a savepoint ended; the transaction, and its lock, go on (none is taken in one)
+    session.info.pop(_SHOWN, None)
+    session.info.pop(_SHARING, None)
+
+
 for _name in ("after_flush", "after_commit", "after_soft_rollback"):  # however the transaction goes on or ends
     event.listen(OrmSession, _name, _forget_built)
+for _name in ("after_commit", "after_soft_rollback"):
+    event.listen(OrmSession, _name, _forget_transaction)
 
 
 def _lock(session: Session, *, shared: bool = False) -> None:
     """Marking documents stale takes the lock alone; building them (a write, the job) shares
     it, so a build never reads a name that a rename has marked but not yet committed."""
-    if is_postgres(session):
+    if is_postgres(session) and not (shared and session.info.get(_SHARING)):
         rows(session, _SHARED if shared else _ALONE, {"id": _LOCK})
+        session.info[_SHARING] = True  # held, alone or shared, until the transaction ends
+
+
+def share_lock(session: Session) -> None:
+    """For a write that reads what its article's new document will show before building it:
+    from here no rename can mark that document stale until this transaction ends, and one
+    that marked already has committed (PostgreSQL; SQLite's writer holds the database)."""
+    _lock(session, shared=True)
+
+
+def still_shown(session: Session, article_id: str, related: article_view.Related) -> None:
+    """What a write read of its article's links, attributions and quotes (holding its row and
+    `share_lock`) and left as they were: `written` builds the document from it instead of
+    reading it again. Forgotten when the transaction ends."""
+    session.info.setdefault(_SHOWN, {})[article_id] = related
 
 
 _ALONE = Prepared(text("SELECT pg_advisory_xact_lock(:id)"))

@@ -116,6 +116,30 @@ def test_a_patch_rebuilds_the_document_in_the_same_transaction(client, session, 
     assert not _document(session, article.id).stale
 
 
+@pytest.mark.parametrize(("changes", "read", "expected"), [
+    ({"tags": ["syrie", "russie"]}, lambda a: [t["slug"] for t in a["tags"]], ["syrie", "russie"]),
+    ({"category": "monde"}, lambda a: a["category"]["name"], "Monde"),
+    ({"attributions": [{"source": "reuters", "role": "wire", "label": "Avec Reuters"}]},
+     lambda a: [x["source"]["name"] for x in a["attributions"]], ["Reuters"]),
+    ({"image": {"url": "https://img.example.org/b.jpg", "credit_source": "le-figaro"}},
+     lambda a: a["image"]["credit_source"]["name"], "Le Figaro"),
+    ({"quotes": [{"text": "Autre chose.", "speaker": "john-kerry"}], "body": [{"type": "quote", "quote": 0}]},
+     lambda a: [q["text"] for q in a["quotes"]], ["Autre chose."]),
+    ({"kicker": "Seul le surtitre change"}, lambda a: (a["kicker"], a["tags"][0]["name"], a["quotes"][0]["text"]),
+     ("Seul le surtitre change", "Syrie", "Un terrain d'entente.")),
+], ids=["tags", "category", "attributions", "image", "quotes", "kicker only"])
+def test_a_patch_document_shows_what_changed_and_what_did_not(client, session, article, changes, read, expected):
+    """A PATCH's document reuses what the write read of the parts it left alone, and only those."""
+    make_tag(session, "russie", name="Russie")
+    make_category(session, "monde", name="Monde")
+    headers = desk(session)
+    current = client.get(f"/v1/articles/{article.id}", headers=headers).json()
+    answer = patch(client, headers, current, changes)
+    assert answer.status_code == 200, answer.text
+    assert read(answer.json()) == expected
+    assert read(_stored_and_live(client, article.id)) == expected
+
+
 @pytest.mark.parametrize("site_switch", [False, True], ids=["own policy", "site-wide switch"])
 def test_a_write_answers_with_the_very_bytes_a_read_then_gets(client, session, article, site_switch):
     # Block members in an order PostgreSQL's jsonb does not keep: the answer is the stored

@@ -228,6 +228,20 @@ def rows(session: Session, statement, params: dict | list | None = None):  # noq
     return session.connection().execute(statement, params or {})
 
 
+# The page cache of the event loop's SQLite reader (SQLite's default is 2 MB): the interior
+# pages of the documents' index and the slug index stay in it, past the memory-mapped first
+# gigabyte of a large archive.
+SQLITE_READER_CACHE_KIB = 16_384
+
+
+def sqlite_reader(connection):  # noqa: ANN001, ANN201 - a DB-API connection and cursor
+    """A cursor of `connection` (SQLite, out of the pool) for the event loop's document reads,
+    with a page cache of its own that holds their indexes."""
+    cursor = connection.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_READER_CACHE_KIB}")
+    return cursor
+
+
 def write_session() -> Session:
     """A session for work that writes (requests, jobs, the CLI).
 

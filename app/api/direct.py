@@ -22,16 +22,13 @@ from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
 from app.cache.middleware import NOT_TRIED
-from app.db import get_read_engine
+from app.db import get_read_engine, sqlite_reader
 from app.errors import NotFound
 from app.services import articles, documents
 from app.settings import get_settings
 
 ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
 ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}
-# SQLite's page cache of the event loop's reader (its default is 2 MB): the interior pages of
-# the documents' index and the slug index stay in it, past the memory-mapped first gigabytes.
-READER_CACHE_KIB = 16_384
 
 
 @lru_cache(maxsize=4)
@@ -92,8 +89,7 @@ class FirstTry:
             # the event loop's thread: no checkout and return per read. Each statement is
             # its own transaction (autocommit), so it always sees the last commit.
             connection = engine.raw_connection()
-            self.sqlite = connection.cursor()
-            self.sqlite.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
+            self.sqlite = sqlite_reader(connection)
         elif engine.dialect.name == "postgresql":
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=get_settings().pool_size,

@@ -8,6 +8,7 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlmodel import Session
 
+from app.db import rows
 from app.errors import InvalidParameter, NotFound
 from app.models import (
     Article,
@@ -34,6 +35,7 @@ from app.query import (
     split_csv,
 )
 from app.services import article_view, categories, documents
+from app.sql import Prepared
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
@@ -163,8 +165,10 @@ def columns(*, with_body: bool) -> tuple:
 
 
 @lru_cache(maxsize=1)
-def _by_id():  # noqa: ANN202 - built once, run for every article read
-    return select(*columns(with_body=True)).where(Article.id == bindparam("id"))
+def by_id() -> Prepared:
+    """One article's row by id: built once and prepared (app/sql.py), run for every uncached
+    article read and every write's new document on PostgreSQL."""
+    return Prepared(select(*columns(with_body=True)).where(Article.id == bindparam("id", type_=Article.id.type)))
 
 
 def is_public(article: Any) -> bool:
@@ -174,7 +178,7 @@ def is_public(article: Any) -> bool:
 def get(session: Session, article_id: str, *, private: bool = False) -> Any:
     """An article by id, as a row with the Article's attributes; drafts and the like only when
     `private` (a key or a preview token)."""
-    article = session.execute(_by_id(), {"id": article_id}).first()
+    article = rows(session, by_id(), {"id": article_id}).first()
     if article is None or not (private or is_public(article)):
         raise NotFound(f"No article with id {article_id!r}.")
     return article

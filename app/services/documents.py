@@ -143,14 +143,6 @@ def _public():  # noqa: ANN202 - a select, built once
     return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
 
 
-@lru_cache(maxsize=1)
-def _row() -> Prepared:
-    """One article's row, as `_public` reads it, for `written`."""
-    from app.services.articles import columns  # articles → … → purge → here
-
-    return Prepared(select(*columns(with_body=True)).where(Article.id == bindparam("id", type_=Article.id.type)))
-
-
 def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> int:
     """Rebuild the documents of these articles in the caller's transaction: a public one gets
     a fresh document, any other loses its own. Returns how many were built.
@@ -211,7 +203,12 @@ def written(session: Session, article: Article) -> dict[str, Any] | None:
         return None
     session.flush()
     _lock(session, shared=True)
-    row = rows(session, _row(), {"id": article.id}).first() if is_postgres(session) else article
+    if is_postgres(session):
+        from app.services.articles import by_id  # articles → … → purge → here
+
+        row = rows(session, by_id(), {"id": article.id}).first()
+    else:
+        row = article
     shown = session.info.pop(_SHOWN, {}).get(article.id)
     item = article_view.build(session, [row], related=shown)[0]
     built = dict(item)

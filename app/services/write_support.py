@@ -1,7 +1,7 @@
 """What every editorial write shares: If-Match, the atomic version bump, merged-body validation."""
 
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -55,7 +55,7 @@ def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any])
     stmt = _bump(model.__table__, tuple(sorted(values)))
     params = {**values, "id_": row.id, "expected_": expected}
     unique = {k: v for k, v in values.items() if k in UNIQUE}
-    run = lambda: rows(session, stmt, params)  # noqa: E731
+    run = partial(rows, session, stmt, params)
     result = flush_or_conflict(session, run, unique) if unique else run()
     if result.rowcount != 1:
         raise PreconditionFailed(f"This {model.__name__.lower()} was changed meanwhile; read it again.")

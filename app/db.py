@@ -1,15 +1,19 @@
-"""Engines (primary and replica), the metadata naming convention, and the session dependencies."""
+"""Engines (primary and replica), the metadata naming convention, the session dependencies
+and the route class that commits a request's session in its endpoint's thread."""
 
+import functools
+import inspect
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
 import orjson
 from fastapi import Depends
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
@@ -263,18 +267,23 @@ def _immediate(engine: Engine) -> Engine:
 async def get_session() -> AsyncIterator[Session]:
     """One session per request, committed once when the endpoint returns without error.
 
-    Made on the event loop (it connects at its first statement, in the endpoint's thread),
-    and ended in a worker thread that no other request can hold: when the request
-    threadpool's few threads all wait on SQLite's write lock, the commit that lets them go
-    must not wait for one of them. Ending is shielded from cancellation (a client that
-    went away), so the transaction and its connection never outlive the request."""
+    Made on the event loop (it connects at its first statement, in the endpoint's thread).
+    A sync endpoint commits it in its own thread as it returns (`app.api.routing.Route`), so
+    here it is only closed, which waits on nothing. Otherwise (an error, an async endpoint)
+    it is ended in a worker thread that no other request can hold: when the request
+    threadpool's few threads all wait on SQLite's write lock, the commit or rollback that
+    lets them go must not wait for one of them. Ending is shielded from cancellation (a
+    client that went away), so the transaction and its connection never outlive the request."""
     session = write_session()
     try:
         yield session
     except BaseException:
         await _end(session, commit=False)
         raise
-    await _end(session, commit=True)
+    if session.in_transaction():
+        await _end(session, commit=True)
+    else:
+        session.close()
 
 
 async def _end(session: Session, *, commit: bool) -> None:
@@ -298,3 +307,33 @@ def get_read_session() -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
+class Route(APIRoute):
+    """An APIRoute whose sync endpoint, when it takes the request's write session
+    (`session: SessionDep`), commits it in its own threadpool thread once it returns.
+
+    Without this the commit waits for the event loop to take the endpoint's result and send
+    the session's end to another thread: on SQLite the write lock stays held meanwhile, for
+    as long as the loop is busy with other requests, and every queued writer waits that long
+    too. `get_session` still ends the session: it rolls back after an error, and
+    commits for endpoints that do not take this path (async ones)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _committing(endpoint), **kwargs)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+    parameter = inspect.signature(endpoint).parameters.get("session")
+    if parameter is None or parameter.annotation != SessionDep:
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def run(**values: Any) -> Any:
+        answer = endpoint(**values)
+        values["session"].commit()
+        return answer
+
+    return run

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, Route
 from app.responses import JSONBytes
 from app.services import feeds
 from app.services.feeds import FeedParams
 
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
 
 

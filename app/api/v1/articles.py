@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from app.auth import Reader
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, Route
 from app.models.schemas import ArticleList
 from app.responses import JSONBytes, page_response
 from app.services import articles, formats, previews
 from app.services.articles import ArticleListParams
 
-router = APIRouter(prefix="/articles", tags=["articles"])
+router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 
 Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
 FormatParam = Annotated[formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")]

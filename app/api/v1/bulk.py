@@ -7,12 +7,12 @@ from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
 from app.auth import require_scope
-from app.db import SessionDep, get_read_session
+from app.db import Route, SessionDep, get_read_session
 from app.models.key import ApiKey
 from app.responses import JSONBytes
 from app.services import bulk, export
 
-router = APIRouter(tags=["sync"])
+router = APIRouter(tags=["sync"], route_class=Route)
 NDJSON = "application/x-ndjson"
 # The export outlives the endpoint function: its session must stay open until the last byte.
 StreamSession = Annotated[Session, Depends(get_read_session, scope="request")]

@@ -7,13 +7,13 @@ from starlette.responses import RedirectResponse
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
 from app.auth import Writer
-from app.db import ReadSessionDep, SessionDep
+from app.db import ReadSessionDep, Route, SessionDep
 from app.models import Category
 from app.models.taxonomy import CategoryCreate, CategoryUpdate
 from app.responses import JSONBytes
 from app.services import categories, slugged_writes
 
-router = APIRouter(prefix="/categories", tags=["categories"])
+router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
 KIND = slugged_writes.kind_of(Category)
 ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
 

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, Route
 from app.responses import JSONBytes
 from app.services import changes
 from app.services.changes import ChangeParams
 
-router = APIRouter(prefix="/changes", tags=["changes"])
+router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 
 
 @router.get("", summary="Every change to public content, in commit order, exactly once")

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.auth import Writer
-from app.db import ReadSessionDep, SessionDep
+from app.db import ReadSessionDep, Route, SessionDep
 from app.models import Author, Person, Source, Tag
 from app.responses import JSONBytes, page_response
 from app.services import directory, slugged_writes
@@ -15,7 +15,7 @@ from app.services.directory import DirectoryParams
 
 
 def directory_router(model: type, path: str, noun: str) -> APIRouter:
-    router = APIRouter(prefix=f"/{path}", tags=[path])
+    router = APIRouter(prefix=f"/{path}", tags=[path], route_class=Route)
     kind = slugged_writes.kind_of(model)
 
     @router.get("", summary=f"List {path}", operation_id=f"list_{path}")

@@ -3,12 +3,12 @@
 from fastapi import APIRouter, Response
 
 from app.auth import Admin
-from app.db import SessionDep
+from app.db import Route, SessionDep
 from app.models.key import KeyCreate
 from app.responses import JSONBytes
 from app.services import keys
 
-router = APIRouter(prefix="/keys", tags=["keys"])
+router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 
 
 @router.post("", status_code=201, summary="Create a key (its secret is shown once)")

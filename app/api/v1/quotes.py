@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
 from app.auth import Writer
-from app.db import ReadSessionDep, SessionDep
+from app.db import ReadSessionDep, Route, SessionDep
 from app.models.quote_schemas import QuoteCreate, QuoteUpdate
 from app.responses import JSONBytes, page_response
 from app.services import quote_writes, quotes
 from app.services.quotes import QuoteListParams
 
-router = APIRouter(prefix="/quotes", tags=["quotes"])
+router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 
 
 @router.get("", summary="List quotes")

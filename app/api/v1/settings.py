@@ -3,12 +3,12 @@
 from fastapi import APIRouter
 
 from app.auth import Admin
-from app.db import SessionDep
+from app.db import Route, SessionDep
 from app.models.editorial import CommentsSettingIn
 from app.responses import JSONBytes
 from app.services import site
 
-router = APIRouter(prefix="/settings", tags=["settings"])
+router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 
 
 @router.get("/comments", summary="The site-wide comments switch")

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
-from app.db import SessionDep
+from app.db import Route, SessionDep
 from app.models.webhook import WebhookCreate, WebhookUpdate
 from app.responses import JSONBytes, page_response
 from app.services import webhook_delivery, webhooks
 from app.services.webhook_delivery import DeliveryListParams
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=Route)
 
 NO_STORE = {"Cache-Control": "no-store"}
 CONFLICT = {409: {"description": "The delivery already reached the receiver."}}

@@ -29,6 +29,7 @@ from app.models.schemas import ArticleCreate, AttributionIn, ImageIn, QuoteIn
 from app.services import (
     article_shape,
     article_view,
+    articles,
     changes,
     documents,
     keys,
@@ -311,7 +312,7 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), and
     # what renames wait for (`documents.share_lock`), so what is read now stays true until the
     # commit: the quotes' speakers, the names of its links, which its new document shows.
-    article = session.get(Article, article_id, with_for_update=is_postgres(session))
+    article = articles.held(session, article_id)
     if article is None:
         raise NotFound(f"No article with id {article_id!r}.")
     expected = write_support.expected_version(if_match, article.version)

@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
-from app.db import rows
+from app.db import is_postgres, rows
 from app.errors import InvalidParameter, NotFound
 from app.models import (
     Article,
@@ -169,6 +170,31 @@ def by_id() -> Prepared:
     """One article's row by id: built once and prepared (app/sql.py), run for every uncached
     article read and every write's new document on PostgreSQL."""
     return Prepared(select(*columns(with_body=True)).where(Article.id == bindparam("id", type_=Article.id.type)))
+
+
+@lru_cache(maxsize=1)
+def _held_by_id() -> Prepared:
+    """`by_id`, holding the row until the transaction ends (PostgreSQL)."""
+    return Prepared(select(*columns(with_body=True)).where(
+        Article.id == bindparam("id", type_=Article.id.type)).with_for_update())
+
+
+def held(session: Session, article_id: str) -> Article | None:
+    """The article to be written, as an object of `session`, its row held until the commit on
+    PostgreSQL (on SQLite, BEGIN IMMEDIATE holds the whole database already).
+
+    Read with the prepared statement and attached as if the ORM had loaded it: the ORM's own
+    load (`session.get`) costs a one-field PATCH a sixth of its time, and the object behaves
+    the same (its changes are flushed as an UPDATE of the columns that changed)."""
+    if session.identity_key(Article, article_id) in session.identity_map:
+        return session.get(Article, article_id, with_for_update=is_postgres(session))
+    found = rows(session, _held_by_id() if is_postgres(session) else by_id(), {"id": article_id}).first()
+    if found is None:
+        return None
+    article = Article(**found._asdict())
+    make_transient_to_detached(article)  # its attributes are now as loaded, none changed
+    session.add(article)
+    return article
 
 
 def is_public(article: Any) -> bool:

@@ -367,7 +367,7 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
         quote_rows=loaded.quote_rows if {"quotes", "language"} <= same else None,
     ))
     after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public),
-                quotes=quotes)
+                quotes=quotes, same=same)
     return article
 
 
@@ -389,14 +389,16 @@ def change_event(was_public: bool, is_public: bool) -> str | None:
 
 
 def after_write(session: Session, article: Article, *, was_public: bool, event: str | None,
-                quotes: list[Said] | None = None) -> None:
+                quotes: list[Said] | None = None, same: frozenset[str] = frozenset()) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
-    the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them."""
+    the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
+    `same`: write-shape fields the write left as they were."""
     from app.services import search  # search depends on the models, not the other way
 
     session.flush()
-    search.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None)
+    search.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None,
+                         same=same)
     if article.is_public or was_public:
         changes.record(
             session, resource_type="article", resource_id=article.id,

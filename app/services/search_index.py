@@ -24,16 +24,23 @@ def engine_for(session: Session) -> ModuleType:
     return search_postgres if is_postgres(session) else search_sqlite
 
 
-def _article_doc(row: Any, quotes: dict[str, str]) -> Doc:
+def _article_doc(row: Any, quotes: dict[str, str], kept: frozenset[str] = frozenset()) -> Doc:
     standfirst = "\n".join(filter(None, [row.kicker, row.standfirst]))
     body = body_text(row.body or [], quotes)[:MAX_INDEXED_CHARS]
     return Doc(row.id, analyser_for(row.language), (row.title, standfirst, body), language=row.language,
-               published_at=row.published_at, updated_at=row.updated_at)
+               published_at=row.published_at, updated_at=row.updated_at, kept=kept)
 
 
-def index_article(session: Session, article: Article, *, quotes: dict[str, str] | None = None) -> None:
+# The index's article columns, and the write-shape fields each is made of (with the language,
+# which picks the analyser).
+_COLUMN_FIELDS = {"title": {"title"}, "standfirst": {"kicker", "standfirst"}, "body": {"body", "quotes"}}
+
+
+def index_article(session: Session, article: Article, *, quotes: dict[str, str] | None = None,
+                  same: frozenset[str] = frozenset()) -> None:
     """Bring the search index up to date with `article`, in the caller's transaction;
-    `quotes` ({id: text}, all of the article's) when the caller has them, else they are read.
+    `quotes` ({id: text}, all of the article's) when the caller has them, else they are read;
+    `same`: write-shape fields the write left as they were, whose terms are not analysed again.
 
     Only public articles are indexed: a draft, an unpublished or a deleted article leaves it.
     """
@@ -43,7 +50,8 @@ def index_article(session: Session, article: Article, *, quotes: dict[str, str] 
         return
     if quotes is None:
         quotes = dict(rows(session, sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
-    engine.write(session, ARTICLE, [_article_doc(article, quotes)])
+    kept = frozenset(c for c, fields in _COLUMN_FIELDS.items() if fields | {"language"} <= same)
+    engine.write(session, ARTICLE, [_article_doc(article, quotes, kept)])
 
 
 def index_quotes(session: Session, quotes: Iterable[Any]) -> None:

@@ -37,6 +37,9 @@ class Doc:
     language: str | None = None
     published_at: datetime | None = None
     updated_at: datetime | None = None
+    # Columns whose indexed terms are known to be this document's already (a write that left
+    # those texts and the language alone): an update of an indexed row leaves them as they are.
+    kept: frozenset[str] = frozenset()
 
 
 # Only public articles are in the article index; quotes are all there (a quote list checks

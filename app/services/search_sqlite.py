@@ -81,9 +81,14 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
         _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
-        sets = ", ".join(f"{column} = ?" for column in kind.columns)
-        conn.exec_driver_sql(f"UPDATE {kind.fts} SET {sets} WHERE rowid = ?",
-                             [(*_terms(d), rowid) for rowid, d in rows])
+        by_columns: dict[tuple[str, ...], list[tuple]] = {}
+        for rowid, d in rows:  # only the texts that changed are analysed again
+            columns = tuple(c for c in kind.columns if c not in d.kept)
+            by_columns.setdefault(columns, []).append((*_terms(d, columns), rowid))
+        for columns, params in by_columns.items():
+            if columns:
+                sets = ", ".join(f"{column} = ?" for column in columns)
+                conn.exec_driver_sql(f"UPDATE {kind.fts} SET {sets} WHERE rowid = ?", params)
     new = [d for key, d in by_key.items() if key not in indexed]
     if not new:
         return
@@ -105,9 +110,14 @@ def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
     return {**row, "rowid": rowid}
 
 
-def _terms(doc: Doc) -> tuple[str, ...]:
-    """The document's texts as FTS5 stores them: analysed terms, space-separated."""
-    return tuple(" ".join(analyse(t, doc.analyser)) for t in doc.texts)
+def _terms(doc: Doc, columns: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The document's texts as FTS5 stores them: analysed terms, space-separated; only
+    those of `columns` (names of its kind's columns, in order) when given."""
+    texts = doc.texts if columns is None else [doc.texts[_COLUMN_AT[c]] for c in columns]
+    return tuple(" ".join(analyse(t, doc.analyser)) for t in texts)
+
+
+_COLUMN_AT = {c: i for kind in (ARTICLE, QUOTE) for i, c in enumerate(kind.columns)}
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:

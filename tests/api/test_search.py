@@ -234,3 +234,24 @@ def test_filters_apply_before_the_ranking_limit(client, session, monkeypatch):
     make_article(session, slug="filed", title="La pêche d'antan", category="archives", published_at="2015-01-01T00:00:00Z")
     make_article(session, slug="newer", title="La pêche moderne", published_at="2015-02-01T00:00:00Z")
     assert _slugs(client, q="pêche", category="archives") == ["filed"]
+
+
+def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, session):
+    from tests.api.editorial import create, desk, patch
+
+    headers = desk(session)
+    article = create(client, headers, title="Les vendanges en Bourgogne", kicker="Récolte", language="fr",
+                     body=_paragraphs("Les vignerons parlent de grêle."), status="published")
+    steps = [
+        ({"kicker": "Moisson"}, {"moisson": True, "recolte": False, "vendanges": True, "grele": True}),
+        ({"title": "Les cueillettes en Bourgogne"}, {"cueillettes": True, "vendanges": False, "moisson": True}),
+        ({"body": _paragraphs("Les vignerons parlent de gel.")}, {"gel": True, "grele": False, "cueillettes": True}),
+        # Another language is another analyser: every text is analysed again, none is kept.
+        ({"language": "en"}, {"vignerons": True, "cueillettes": True, "moisson": True}),
+    ]
+    for changes, found in steps:
+        response = patch(client, headers, article, changes)
+        assert response.status_code == 200, response.text
+        article = response.json()
+        for word, expected in found.items():
+            assert (_slugs(client, q=word) == [article["slug"]]) is expected, (changes, word)

@@ -268,7 +268,7 @@ async def get_session() -> AsyncIterator[Session]:
     """One session per request, committed once when the endpoint returns without error.
 
     Made on the event loop (it connects at its first statement, in the endpoint's thread).
-    A sync endpoint commits it in its own thread as it returns (`app.api.routing.Route`), so
+    A sync endpoint commits it in its own thread as it returns (`Route`, below), so
     here it is only closed, which waits on nothing. Otherwise (an error, an async endpoint)
     it is ended in a worker thread that no other request can hold: when the request
     threadpool's few threads all wait on SQLite's write lock, the commit or rollback that

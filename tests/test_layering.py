@@ -1,7 +1,13 @@
 """The house rules that a grep can guard: routes hold no SQL, services raise no HTTP errors."""
 
+import inspect
 import re
 from pathlib import Path
+
+from fastapi.routing import APIRoute
+
+from app.db import SessionDep
+from app.main import create_app
 
 APP = Path(__file__).resolve().parents[1] / "app"
 
@@ -36,13 +42,6 @@ def test_settings_are_read_only_through_get_settings():
 def test_every_sync_route_with_a_write_session_commits_in_its_own_thread():
     """A router made without `route_class=Route` would leave its writes' commit to the event
     loop's next turn, holding SQLite's write lock meanwhile (app.db.Route)."""
-    import inspect
-
-    from fastapi.routing import APIRoute
-
-    from app.db import SessionDep
-    from app.main import create_app
-
     def walk(routes):  # included routers hold their routes (FastAPI's `original_router`)
         for route in routes:
             included = getattr(route, "original_router", None)

@@ -6,7 +6,6 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.db import is_postgres
 from app.errors import Conflict, NotFound, ValidationFailed, field_path
 from app.models import (
     Article,

@@ -176,8 +176,7 @@ def by_id() -> Prepared:
 @lru_cache(maxsize=1)
 def _held_by_id() -> Prepared:
     """`by_id`, holding the row until the transaction ends (PostgreSQL)."""
-    return Prepared(select(*columns(with_body=True)).where(
-        Article.id == bindparam("id", type_=Article.id.type)).with_for_update())
+    return Prepared(by_id().statement.with_for_update())
 
 
 def held(session: Session, article_id: str) -> Article | None:

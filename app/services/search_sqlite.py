@@ -83,8 +83,9 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
         _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
         by_columns: dict[tuple[str, ...], list[tuple]] = {}
         for rowid, d in rows:  # only the texts that changed are analysed again
-            columns = tuple(c for c in kind.columns if c not in d.kept)
-            by_columns.setdefault(columns, []).append((*_terms(d, columns), rowid))
+            changed = [(c, text) for c, text in zip(kind.columns, d.texts, strict=True) if c not in d.kept]
+            columns = tuple(c for c, _ in changed)
+            by_columns.setdefault(columns, []).append((*_analysed([t for _, t in changed], d.analyser), rowid))
         for columns, params in by_columns.items():
             if columns:
                 sets = ", ".join(f"{column} = ?" for column in columns)
@@ -110,14 +111,14 @@ def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
     return {**row, "rowid": rowid}
 
 
-def _terms(doc: Doc, columns: Sequence[str] | None = None) -> tuple[str, ...]:
-    """The document's texts as FTS5 stores them: analysed terms, space-separated; only
-    those of `columns` (names of its kind's columns, in order) when given."""
-    texts = doc.texts if columns is None else [doc.texts[_COLUMN_AT[c]] for c in columns]
-    return tuple(" ".join(analyse(t, doc.analyser)) for t in texts)
+def _terms(doc: Doc) -> tuple[str, ...]:
+    """The document's texts as FTS5 stores them."""
+    return _analysed(doc.texts, doc.analyser)
 
 
-_COLUMN_AT = {c: i for kind in (ARTICLE, QUOTE) for i, c in enumerate(kind.columns)}
+def _analysed(texts: Iterable[str], analyser: str) -> tuple[str, ...]:
+    """Texts as FTS5 stores them: analysed terms, space-separated."""
+    return tuple(" ".join(analyse(t, analyser)) for t in texts)
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:

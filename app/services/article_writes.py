@@ -358,6 +358,7 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     quotes = _fill(session, article, data, same, loaded.quote_rows)
     if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
         write_support.flush_or_conflict(session, session.flush, unique)
+    write_support.write_changed(session, article)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
     revisions.record(session, article, key=key, known=known)
     documents.still_shown(session, article.id, article_view.Related(

@@ -5,7 +5,7 @@ from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
@@ -70,6 +70,39 @@ def _bump(table: Table, columns: tuple[str, ...]) -> Prepared:
         table.c.id == bindparam("id_", type_=table.c.id.type),
         table.c.version == bindparam("expected_", type_=table.c.version.type),
     ).values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
+
+
+def write_changed(session: Session, row: SQLModel) -> None:
+    """Write the columns of `row` (an object `session` holds, as loaded) that changed since
+    it was loaded, with one prepared UPDATE by id, where a flush would run the unit of work
+    around the same statement (a sixth of a one-field PATCH, measured in bench/README.md).
+
+    It stands in for the flush as far as anyone can see: `after_flush` listeners run between
+    the statement and the row becoming clean, as in a flush, so the keys to purge are named
+    (app/cache/purge.py) and documents built earlier in the transaction are forgotten. When
+    anything else is pending (new, deleted or other changed objects), it is the flush."""
+    dirty = session.dirty
+    if session.new or session.deleted or len(dirty) > 1 or (dirty and row not in dirty):
+        session.flush()
+        return
+    if not dirty:
+        return
+    state = inspect(row)
+    table = type(row).__table__
+    changed = {name: plain(state.dict.get(name)) for name, was in state.committed_state.items()
+               if state.dict.get(name) != was}
+    if changed:
+        _update(table, tuple(sorted(changed))).run(session.connection(), {**changed, "id_": row.id})
+    session.dispatch.after_flush(session, None)
+    # What the flush does with each object it wrote: the values held are the stored ones now.
+    state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - no public equivalent
+
+
+@lru_cache(maxsize=64)
+def _update(table: Table, columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE of `write_changed` for one table and set of columns, built once and prepared."""
+    return Prepared(update(table).where(table.c.id == bindparam("id_", type_=table.c.id.type))
+                    .values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile

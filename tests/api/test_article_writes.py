@@ -2,6 +2,7 @@
 
 from tests.api.editorial import create, desk, patch
 from tests.factories import make_author, make_category, make_person, make_source, make_tag
+from tests.statements import statements
 
 
 def test_create_answers_201_with_location_etag_and_a_draft(client, session):
@@ -268,6 +269,28 @@ def test_a_patch_of_one_field_leaves_everything_else_as_it_was(client, session):
     revisions = [client.get(f"/v1/articles/{article['id']}/revisions/{n}", headers=headers).json()["snapshot"]
                  for n in (article["version"], changed["version"])]
     assert revisions[1] == {**revisions[0], "kicker": "Premier contact"}
+
+
+def test_a_patch_writes_the_article_row_with_what_changed_and_readers_see_it_at_once(client, session):
+    make_person(session, "maria-zakharova", name="Maria Zakharova")
+    headers = desk(session)
+    article = create(client, headers, status="published", title="Un titre", kicker="Avant",
+                     quotes=[{"text": "Mot.", "speaker": "maria-zakharova"}], body=[{"type": "quote", "quote": 0}])
+    assert client.get(f"/v1/articles/{article['id']}").json()["kicker"] == "Avant"  # now in the response cache
+
+    with statements() as sent:
+        changed = patch(client, headers, article, {"kicker": "Après", "standfirst": "Le chapeau."})
+
+    assert changed.status_code == 200, changed.text
+    updates = [" ".join(s.split()) for s in sent if s.lstrip().upper().startswith("UPDATE ARTICLE ")]
+    bump, rest = updates[0], updates[1:]
+    assert "version" in bump and "kicker" not in bump
+    assert len(rest) == 1 and "kicker" in rest[0] and "standfirst" in rest[0]
+    assert not any(column in rest[0] for column in ("title", "body_html", "language"))
+    read = client.get(f"/v1/articles/{article['id']}").json()
+    assert (read["kicker"], read["standfirst"], read["version"]) == ("Après", "Le chapeau.", article["version"] + 1)
+    revision = client.get(f"/v1/articles/{article['id']}/revisions/{read['version']}", headers=headers).json()
+    assert revision["snapshot"]["kicker"] == "Après"
 
 
 def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(client, session):

@@ -1,34 +1,7 @@
 """The cold path: a page of articles costs a fixed number of SQL statements whatever its size."""
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
-from app.cache.listener import THREAD_NAME
-from app.db import get_engine, get_read_engine
 from tests.factories import make_article, make_person, make_source
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    """Every statement the server sends while the block runs (the test server runs in this
-    process, so its engine is this one), leaving out the cache's purge listener."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        if threading.current_thread().name != THREAD_NAME:
-            seen.append(statement)
-
-    engines = {get_engine(), get_read_engine()}  # one on SQLite; on PostgreSQL reads autocommit
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
+from tests.statements import statements
 
 
 def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
@@ -42,9 +15,9 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
         )
     include = {"include": "quotes,attributions"}
 
-    with _statements() as small:
+    with statements() as small:
         page = client.get("/v1/articles", params={"limit": 5, **include})
-    with _statements() as large:
+    with statements() as large:
         everything = client.get("/v1/articles", params={"limit": 100, **include})
 
     assert len(page.json()["data"]) == 5 and len(everything.json()["data"]) == 12

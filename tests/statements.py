@@ -1,0 +1,30 @@
+"""The SQL statements the server sends while a block runs."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.cache.listener import THREAD_NAME
+from app.db import get_engine, get_read_engine
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every statement the server sends while the block runs (the test server runs in this
+    process, so its engine is this one), leaving out the cache's purge listener."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if threading.current_thread().name != THREAD_NAME:
+            seen.append(statement)
+
+    engines = {get_engine(), get_read_engine()}  # one on SQLite; on PostgreSQL reads autocommit
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)

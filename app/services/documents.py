@@ -194,27 +194,45 @@ def written(session: Session, article: Article) -> dict[str, Any] | None:
     building it again). None when the article is not public, so has no document.
 
     The caller wrote `article` in this transaction, so holds its row (on PostgreSQL its row
-    lock, on SQLite the write lock): it is not locked again. On SQLite the session's object,
-    flushed, is the row as a read finds it, so the row is not read again either; PostgreSQL's
-    JSONB gives the body's members back in an order of its own, which the document must show
-    as reads will."""
+    lock, on SQLite the write lock): it is not locked again. The session's object, flushed,
+    is the row as a read finds it, so the row is not read again either; only PostgreSQL's
+    JSONB gives the body's members back in an order of its own, which the document shows
+    as reads and rebuilds will (`AsStored`)."""
     if not article.is_public:
         _refresh(session, [article.id])  # drops the document it may have had
         return None
     session.flush()
     _lock(session, shared=True)
-    if is_postgres(session):
-        from app.services.articles import by_id  # articles → … → purge → here
-
-        row = rows(session, by_id(), {"id": article.id}).first()
-    else:
-        row = article
+    row = AsStored(article) if is_postgres(session) else article
     shown = session.info.pop(_SHOWN, {}).get(article.id)
     item = article_view.build(session, [row], related=shown)[0]
     built = dict(item)
     rows(session, _upsert(session.get_bind().dialect.name), _document(row, item, utcnow()))
     session.info.setdefault(_BUILT, set()).add(article.id)
     return built
+
+
+class AsStored:
+    """An article as PostgreSQL gives it back: its body as JSONB keeps JSON, each object's
+    members ordered by the length of their name, then by its bytes (and nothing else of it
+    changes: numbers and strings come back as they went in)."""
+
+    def __init__(self, article: Article) -> None:
+        self._article = article
+        self.body = jsonb_ordered(article.body)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._article, name)
+
+
+def jsonb_ordered(value: Any) -> Any:
+    """`value` with every object's members in JSONB's order (see `AsStored`)."""
+    if isinstance(value, dict):
+        names = sorted(value, key=lambda name: (len(name.encode()), name.encode()))
+        return {name: jsonb_ordered(value[name]) for name in names}
+    if isinstance(value, list):
+        return [jsonb_ordered(item) for item in value]
+    return value
 
 
 def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25."""
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -42,6 +43,8 @@ _UPDATE = {kind: _update(kind) for kind in (ARTICLE, QUOTE)}
 
 def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
     """The FTS5 rowid of each of these keys that is indexed."""
+    if len(keys) == 1:  # a write to one article: prepared (app/sql.py)
+        return dict(_rowid_of(kind).run(conn, {"key": keys[0]}))
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
@@ -49,6 +52,20 @@ def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
         found.update(conn.exec_driver_sql(
             f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
     return found
+
+
+@lru_cache(maxsize=4)
+def _rowid_of(kind: Kind) -> Prepared:
+    table = _TABLES[kind]
+    return Prepared(sa.select(table.c[kind.key], table.c.id).where(
+        table.c[kind.key] == sa.bindparam("key", type_=sa.String)))
+
+
+@lru_cache(maxsize=32)
+def _set_terms(kind: Kind, columns: tuple[str, ...]) -> Prepared:
+    """The FTS5 UPDATE of some of a row's columns (those a write changed), prepared."""
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    return Prepared(sa.text(f"UPDATE {kind.fts} SET {sets} WHERE rowid = :rowid"))
 
 
 def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
@@ -81,15 +98,15 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
         _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
-        by_columns: dict[tuple[str, ...], list[tuple]] = {}
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
         for rowid, d in rows:  # only the texts that changed are analysed again
             changed = [(c, text) for c, text in zip(kind.columns, d.texts, strict=True) if c not in d.kept]
             columns = tuple(c for c, _ in changed)
-            by_columns.setdefault(columns, []).append((*_analysed([t for _, t in changed], d.analyser), rowid))
+            terms = _analysed([t for _, t in changed], d.analyser)
+            by_columns.setdefault(columns, []).append({**dict(zip(columns, terms, strict=True)), "rowid": rowid})
         for columns, params in by_columns.items():
             if columns:
-                sets = ", ".join(f"{column} = ?" for column in columns)
-                conn.exec_driver_sql(f"UPDATE {kind.fts} SET {sets} WHERE rowid = ?", params)
+                _set_terms(kind, columns).run(conn, params[0] if len(params) == 1 else params)
     new = [d for key, d in by_key.items() if key not in indexed]
     if not new:
         return

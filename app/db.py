@@ -40,6 +40,9 @@ SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the OS cache
 # a SQLite connection costs little to keep, and a new one must parse the schema again and
 # starts with a cold cache, so the pool keeps them all instead of opening and closing overflow.
 SQLITE_POOL_SIZE = 48
+# The pool hands out the connection given back last (LIFO): under the writer gate that is the
+# last writer's, whose page cache is still good. Another connection would find the log changed
+# and drop its whole cache at BEGIN (SQLite does): a PATCH cost 11 % more CPU in the server.
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -185,7 +188,7 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None},
-            pool_size=SQLITE_POOL_SIZE, max_overflow=16, **json_args,
+            pool_size=SQLITE_POOL_SIZE, max_overflow=16, pool_use_lifo=True, **json_args,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

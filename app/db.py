@@ -40,9 +40,6 @@ SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the OS cache
 # a SQLite connection costs little to keep, and a new one must parse the schema again and
 # starts with a cold cache, so the pool keeps them all instead of opening and closing overflow.
 SQLITE_POOL_SIZE = 48
-# The pool hands out the connection given back last (LIFO): under the writer gate that is the
-# last writer's, whose page cache is still good. Another connection would find the log changed
-# and drop its whole cache at BEGIN (SQLite does): a PATCH cost 11 % more CPU in the server.
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -186,6 +183,10 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
     # JSON columns (article bodies, payloads) read and written with orjson, not the json module.
     json_args = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
+        # The pool hands out the connection given back last (LIFO): under the writer gate that
+        # is the last writer's, whose page cache is still good. Another connection would find
+        # the log changed and drop its whole cache at BEGIN (SQLite does): a PATCH cost 11 %
+        # more CPU in the server (bench/README.md).
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None},
             pool_size=SQLITE_POOL_SIZE, max_overflow=16, pool_use_lifo=True, **json_args,

@@ -89,6 +89,9 @@ def write_changed(session: Session, row: SQLModel) -> None:
         return
     state = inspect(row)
     table = type(row).__table__
+    if any(name not in table.c for name in state.committed_state):  # not only columns changed
+        session.flush()
+        return
     changed = {name: plain(state.dict.get(name)) for name, was in state.committed_state.items()
                if state.dict.get(name) != was}
     if changed:

@@ -117,7 +117,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     marks = ", ".join("?" * len(kind.columns))
     conn.exec_driver_sql(
         f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
-        [(rowid, *_terms(d)) for rowid, d in rows],
+        [(rowid, *_analysed(d.texts, d.analyser)) for rowid, d in rows],
     )
 
 
@@ -126,11 +126,6 @@ def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
     row = _mapping(kind, rowid, doc)
     del row["id"], row[kind.key]
     return {**row, "rowid": rowid}
-
-
-def _terms(doc: Doc) -> tuple[str, ...]:
-    """The document's texts as FTS5 stores them."""
-    return _analysed(doc.texts, doc.analyser)
 
 
 def _analysed(texts: Iterable[str], analyser: str) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any])
     so two writers holding the same ETag cannot both win: the second gets 412."""
     model = type(row)
     values = {k: plain(v) for k, v in values.items()} | {"version": expected + 1, "updated_at": utcnow()}
-    stmt = _bump(model.__table__, tuple(sorted(values)))
+    stmt = _update(model.__table__, tuple(sorted(values)), versioned=True)
     params = {**values, "id_": row.id, "expected_": expected}
     unique = {k: v for k, v in values.items() if k in UNIQUE}
     run = partial(rows, session, stmt, params)
@@ -64,12 +64,14 @@ def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any])
 
 
 @lru_cache(maxsize=64)
-def _bump(table: Table, columns: tuple[str, ...]) -> Prepared:
-    """The UPDATE of `bump` for one table and set of columns, built once and prepared."""
-    return Prepared(update(table).where(
-        table.c.id == bindparam("id_", type_=table.c.id.type),
-        table.c.version == bindparam("expected_", type_=table.c.version.type),
-    ).values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
+def _update(table: Table, columns: tuple[str, ...], *, versioned: bool = False) -> Prepared:
+    """An UPDATE of these columns of one row by id (`versioned`: only while its version is
+    the expected one, as `bump` needs), built once per table and columns, and prepared."""
+    where = [table.c.id == bindparam("id_", type_=table.c.id.type)]
+    if versioned:
+        where.append(table.c.version == bindparam("expected_", type_=table.c.version.type))
+    return Prepared(update(table).where(*where).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 def write_changed(session: Session, row: SQLModel) -> None:
@@ -82,14 +84,12 @@ def write_changed(session: Session, row: SQLModel) -> None:
     (app/cache/purge.py) and documents built earlier in the transaction are forgotten. When
     anything else is pending (new, deleted or other changed objects), it is the flush."""
     dirty = session.dirty
-    if session.new or session.deleted or len(dirty) > 1 or (dirty and row not in dirty):
-        session.flush()
-        return
-    if not dirty:
+    if not (dirty or session.new or session.deleted):
         return
     state = inspect(row)
     table = type(row).__table__
-    if any(name not in table.c for name in state.committed_state):  # not only columns changed
+    if session.new or session.deleted or len(dirty) > 1 or row not in dirty or any(
+            name not in table.c for name in state.committed_state):  # more than this row's columns
         session.flush()
         return
     changed = {name: plain(state.dict.get(name)) for name, was in state.committed_state.items()
@@ -99,13 +99,6 @@ def write_changed(session: Session, row: SQLModel) -> None:
     session.dispatch.after_flush(session, None)
     # What the flush does with each object it wrote: the values held are the stored ones now.
     state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - no public equivalent
-
-
-@lru_cache(maxsize=64)
-def _update(table: Table, columns: tuple[str, ...]) -> Prepared:
-    """The UPDATE of `write_changed` for one table and set of columns, built once and prepared."""
-    return Prepared(update(table).where(table.c.id == bindparam("id_", type_=table.c.id.type))
-                    .values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile

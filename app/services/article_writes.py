@@ -324,7 +324,7 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     data = validated(merged)
     unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
     return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged,
-                    loaded=loaded)
+                    loaded=loaded, held=True)
 
 
 # What each related field of the write shape is rewritten from: left alone when all are unchanged.
@@ -336,17 +336,20 @@ REWRITTEN_FROM = {
 
 def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
              expected: int, unchanged: dict[str, Any] | None = None,
-             loaded: article_view.Related | None = None) -> Article:
+             loaded: article_view.Related | None = None, held: bool = False) -> Article:
     """`unchanged`: write-shape fields equal to what is stored, with their values; their
     rows are left alone, and the revision takes them as they are. `loaded`: what the
     article showed of other tables, read holding its row (`update`); the parts this write
-    leaves alone are its new document's too."""
+    leaves alone are its new document's too. `held`: the row is held since `article` was
+    read (`articles.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
-    # First the version: UPDATE … WHERE version = expected, so a concurrent writer holding
-    # the same version gets 412 and this one holds the row until it commits.
-    write_support.bump(session, article, expected, {})
+    if held:  # no other writer can get in: the new version goes in the one UPDATE of the row, below
+        article.version, article.updated_at = expected + 1, utcnow()
+    else:  # UPDATE … WHERE version = expected: a concurrent writer holding the same version gets
+        # 412, and this one holds the row until it commits
+        write_support.bump(session, article, expected, {})
     unique = {name: value for name, value in (("slug", data.slug), ("external_id", data.external_id))
               if value != getattr(article, name) and (value is not None or name == "external_id")}
     _set_slug(session, article, data.slug)

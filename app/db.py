@@ -1,22 +1,26 @@
 """Engines (primary and replica), the metadata naming convention, the session dependencies
-and the route class that commits a request's session in its endpoint's thread."""
+and the route class that runs a write endpoint and commits its session: in a thread, or on
+PostgreSQL on the event loop."""
 
 import functools
 import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
 import orjson
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from app.settings import get_settings
 from app.sql import Prepared
@@ -169,7 +173,7 @@ def _sqlite_returned(_dbapi_connection, record, *_args) -> None:  # noqa: ANN001
     WriterGate.leave(record.info)
 
 
-def _json_dumps(value: object) -> str:
+def _json_dumps(value: object) -> str:  # JSON columns (bodies, payloads) go through orjson
     return orjson.dumps(value).decode()
 
 
@@ -180,8 +184,6 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
     statements do not share a snapshot; a write that lands between two of them purges
     the responses it changes, and the response cache keeps nothing computed meanwhile."""
     url = normalise_url(url)
-    # JSON columns (article bodies, payloads) read and written with orjson, not the json module.
-    json_args = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         # The pool hands out the connection given back last (LIFO): under the writer gate that
         # is the last writer's, whose page cache is still good. Another connection would find
@@ -189,7 +191,8 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         # more CPU in the server (bench/README.md).
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None},
-            pool_size=SQLITE_POOL_SIZE, max_overflow=16, pool_use_lifo=True, **json_args,
+            pool_size=SQLITE_POOL_SIZE, max_overflow=16, pool_use_lifo=True,
+            json_serializer=_json_dumps, json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -197,9 +200,14 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         for name in ("checkin", "invalidate", "close"):  # however a connection leaves its user
             event.listen(engine.pool, name, _sqlite_returned)
         return engine
-    size = get_settings().pool_size
     extra = {"isolation_level": "AUTOCOMMIT"} if reads else {}
-    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, **json_args, **extra)
+    return create_engine(url, **_postgres_args(), **extra)
+
+
+def _postgres_args() -> dict[str, Any]:
+    size = get_settings().pool_size
+    return {"pool_size": size, "max_overflow": size, "pool_pre_ping": True,
+            "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 def get_engine() -> Engine:
@@ -268,31 +276,80 @@ def _immediate(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin_immediate=True)
 
 
-async def get_session() -> AsyncIterator[Session]:
+class LoopWrites:
+    """On PostgreSQL, where a write endpoint's database work runs: on the event loop.
+
+    In a thread, a write waits for Python's lock after each of its dozen round trips, while
+    the event loop, busy with reads, holds it: under the mixed load of bench/ a PATCH spent
+    eight times its CPU time waiting so, and eight writers queued for four threads. Here the
+    endpoint's own (sync) code runs in a greenlet on the loop (SQLAlchemy's asyncio bridge,
+    `AsyncSession.run_sync`) and each statement awaits psycopg's async driver, so waiting on
+    the database holds neither a thread nor the lock. The engine is opened for the app's
+    lifespan; without it (the lifespan did not run, SQLite, `writes_on_event_loop` off)
+    write endpoints run in the threadpool. Background jobs and the CLI always use threads.
+
+    SQLite stays in threads: its driver has no async side (a statement would block the loop,
+    and waiting for the write lock would stop every request)."""
+
+    def __init__(self) -> None:
+        self.engine: AsyncEngine | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        settings = get_settings()
+        if get_engine().dialect.name == "postgresql" and settings.writes_on_event_loop:
+            self.engine = create_async_engine(normalise_url(settings.database_url), **_postgres_args())
+        try:
+            yield
+        finally:
+            if self.engine is not None:
+                engine, self.engine = self.engine, None
+                await engine.dispose()
+
+    def session(self) -> AsyncSession | None:
+        if self.engine is None:
+            return None
+        return AsyncSession(self.engine, expire_on_commit=False, sync_session_class=Session)
+
+
+LOOP_WRITES = LoopWrites()
+_ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs this session's work
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once when the endpoint returns without error.
 
-    Made on the event loop (it connects at its first statement, in the endpoint's thread).
-    A sync endpoint commits it in its own thread as it returns (`Route`, below), so
-    here it is only closed, which waits on nothing. Otherwise (an error, an async endpoint)
-    it is ended in a worker thread that no other request can hold: when the request
-    threadpool's few threads all wait on SQLite's write lock, the commit or rollback that
-    lets them go must not wait for one of them. Ending is shielded from cancellation (a
-    client that went away), so the transaction and its connection never outlive the request."""
-    session = write_session()
+    Made on the event loop; it connects at its first statement, in the endpoint's thread,
+    or, for an endpoint that `Route` runs on the loop, in its greenlet (`LoopWrites`).
+    A sync endpoint commits it as it returns (`Route`, below), so here it is only closed.
+    Otherwise (an error, an async endpoint) it is ended here: in a worker thread that no
+    other request can hold (when the request threadpool's few threads all wait on SQLite's
+    write lock, the commit or rollback that lets them go must not wait for one of them), or
+    on the loop. Ending is shielded from cancellation (a client that went away), so the
+    transaction and its connection never outlive the request."""
+    on_loop = LOOP_WRITES.session() if getattr(request.scope.get("route"), "on_loop", False) else None
+    session = write_session() if on_loop is None else on_loop.sync_session
+    if on_loop is not None:
+        session.info[_ON_LOOP] = on_loop
     try:
         yield session
     except BaseException:
-        await _end(session, commit=False)
+        await _end(session, on_loop, commit=False)
         raise
     if session.in_transaction():
-        await _end(session, commit=True)
+        await _end(session, on_loop, commit=True)
+    elif on_loop is not None:
+        await on_loop.close()
     else:
         session.close()
 
 
-async def _end(session: Session, *, commit: bool) -> None:
+async def _end(session: Session, on_loop: AsyncSession | None, *, commit: bool) -> None:
     with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
+        if on_loop is not None:
+            await on_loop.run_sync(_commit_or_rollback, commit)
+        else:
+            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
 
 
 def _commit_or_rollback(session: Session, commit: bool) -> None:
@@ -315,7 +372,8 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 class Route(APIRoute):
     """An APIRoute whose sync endpoint, when it takes the request's write session
-    (`session: SessionDep`), commits it in its own threadpool thread once it returns.
+    (`session: SessionDep`), runs and commits in one go: in a threadpool thread, or on
+    PostgreSQL in a greenlet on the event loop (`LoopWrites`).
 
     Without this the commit waits for the event loop to take the endpoint's result and send
     the session's end to another thread: on SQLite the write lock stays held meanwhile, for
@@ -324,7 +382,9 @@ class Route(APIRoute):
     commits for endpoints that do not take this path (async ones)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, _committing(endpoint), **kwargs)
+        wrapped = _committing(endpoint)
+        self.on_loop = wrapped is not endpoint  # its session's work may run on the loop
+        super().__init__(path, wrapped, **kwargs)
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -334,10 +394,16 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if parameter is None or parameter.annotation != SessionDep:
         return endpoint
 
-    @functools.wraps(endpoint)
-    def run(**values: Any) -> Any:
+    def call_and_commit(values: dict[str, Any]) -> Any:
         answer = endpoint(**values)
         values["session"].commit()
         return answer
+
+    @functools.wraps(endpoint)
+    async def run(**values: Any) -> Any:
+        on_loop = values["session"].info.get(_ON_LOOP)
+        if on_loop is not None:
+            return await on_loop.run_sync(lambda _: call_and_commit(values))
+        return await run_in_threadpool(call_and_commit, values)
 
     return run

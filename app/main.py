@@ -19,7 +19,7 @@ from app import metrics
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
-from app.db import CHECKPOINTER, get_engine
+from app.db import CHECKPOINTER, LOOP_WRITES, get_engine
 from app.limits import RequestLimits
 from app.services import documents  # registers its job
 from app.settings import get_settings
@@ -84,7 +84,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
     try:
         await anyio.to_thread.run_sync(documents.start_up)
-        async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running():
+        async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running(), LOOP_WRITES.running():
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
             # objects) lives as long as the process: out of the collector's sight, a full
             # collection no longer walks it all, which showed as the p99 of cold reads.

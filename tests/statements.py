@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from app.cache.listener import THREAD_NAME
-from app.db import get_engine, get_read_engine
+from app.db import LOOP_WRITES, get_engine, get_read_engine
 
 
 @contextmanager
@@ -16,11 +16,23 @@ def statements() -> Iterator[list[str]]:
     process, so its engine is this one), leaving out the cache's purge listener."""
     seen: list[str] = []
 
+    with statement_threads() as sent:
+        yield seen
+        seen.extend(statement for statement, _ in sent)
+
+
+@contextmanager
+def statement_threads() -> Iterator[list[tuple[str, str]]]:
+    """Like `statements`, each with the name of the thread that sent it."""
+    seen: list[tuple[str, str]] = []
+
     def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        if threading.current_thread().name != THREAD_NAME:
-            seen.append(statement)
+        if (thread := threading.current_thread().name) != THREAD_NAME:
+            seen.append((statement, thread))
 
     engines = {get_engine(), get_read_engine()}  # one on SQLite; on PostgreSQL reads autocommit
+    if LOOP_WRITES.engine is not None:  # PostgreSQL: write endpoints' statements
+        engines.add(LOOP_WRITES.engine.sync_engine)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     try:

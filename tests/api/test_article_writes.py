@@ -2,7 +2,8 @@
 
 from tests.api.editorial import create, desk, patch
 from tests.factories import make_author, make_category, make_person, make_source, make_tag
-from tests.statements import statements
+from tests.conftest import IS_POSTGRES
+from tests.statements import statement_threads, statements
 
 
 def test_create_answers_201_with_location_etag_and_a_draft(client, session):
@@ -290,6 +291,22 @@ def test_a_patch_writes_the_article_row_with_what_changed_and_readers_see_it_at_
     assert (read["kicker"], read["standfirst"], read["version"]) == ("Après", "Le chapeau.", article["version"] + 1)
     revision = client.get(f"/v1/articles/{article['id']}/revisions/{read['version']}", headers=headers).json()
     assert revision["snapshot"]["kicker"] == "Après"
+
+
+def test_a_write_waits_on_postgresql_on_the_event_loop_and_on_sqlite_in_a_request_thread(client, session):
+    headers = desk(session)
+    article = create(client, headers, status="published", title="Un titre")
+
+    with statement_threads() as sent:
+        changed = patch(client, headers, article, {"kicker": "Après"})
+
+    assert changed.status_code == 200, changed.text
+    threads = {thread for statement, thread in sent if statement.lstrip().upper().startswith("UPDATE ARTICLE ")}
+    assert len(threads) == 1, sent
+    # anyio's threadpool runs sync endpoints; on PostgreSQL the write's statements await
+    # psycopg's async driver on the server's event loop instead (app/db.py, LoopWrites).
+    assert threads.pop().startswith("AnyIO worker") is not IS_POSTGRES
+    assert client.get(f"/v1/articles/{article['id']}").json()["kicker"] == "Après"
 
 
 def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(client, session):

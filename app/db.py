@@ -1,6 +1,6 @@
 """Engines (primary and replica), the metadata naming convention, the session dependencies
-and the route class that runs a write endpoint and commits its session: in a thread, or on
-PostgreSQL on the event loop."""
+and the route class that runs a write endpoint and commits its session, on the event loop
+(`LoopWrites`) or in a thread."""
 
 import functools
 import inspect
@@ -277,31 +277,40 @@ def _immediate(engine: Engine) -> Engine:
 
 
 class LoopWrites:
-    """On PostgreSQL, where a write endpoint's database work runs: on the event loop.
+    """Where a write endpoint's database work runs: on the event loop, not in a thread.
 
-    In a thread, a write waits for Python's lock after each of its dozen round trips, while
-    the event loop, busy with reads, holds it: under the mixed load of bench/ a PATCH spent
-    eight times its CPU time waiting so, and eight writers queued for four threads. Here the
-    endpoint's own (sync) code runs in a greenlet on the loop (SQLAlchemy's asyncio bridge,
-    `AsyncSession.run_sync`) and each statement awaits psycopg's async driver, so waiting on
-    the database holds neither a thread nor the lock. The engine is opened for the app's
-    lifespan; without it (the lifespan did not run, SQLite, `writes_on_event_loop` off)
-    write endpoints run in the threadpool. Background jobs and the CLI always use threads.
-
-    SQLite stays in threads: its driver has no async side (a statement would block the loop,
-    and waiting for the write lock would stop every request)."""
+    In a thread, a write waits for Python's lock after each of its statements (the driver
+    lets the lock go while the database works) while the event loop, busy with reads, holds
+    it: under the mixed load of bench/ a PATCH on PostgreSQL spent 25-30 ms in its thread for
+    4 ms of CPU, and eight writers queued for four threads. On the loop it waits for nothing
+    but the database:
+    - PostgreSQL: the endpoint's own (sync) code runs in a greenlet on the loop (SQLAlchemy's
+      asyncio bridge, `AsyncSession.run_sync`) and each statement awaits psycopg's async
+      driver, on an engine opened for the app's lifespan.
+    - SQLite, whose driver has no async side: the write lock (the writer gate, then BEGIN
+      IMMEDIATE) is waited for in a thread, as before; holding it, the endpoint runs on the
+      loop, where nothing else can make it wait (WAL: readers never block the writer, and
+      the checkpointer thread, not commits, copies the log back).
+    The price: while a write's Python runs, the loop serves nothing else (a PATCH: 2-4 ms),
+    where a thread would have given way every 5 ms. Off (`writes_on_event_loop`), or before
+    the lifespan ran, write endpoints run in the threadpool; bulk imports, background jobs and
+    the CLI always do."""
 
     def __init__(self) -> None:
         self.engine: AsyncEngine | None = None
+        self.sqlite = False
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         settings = get_settings()
-        if get_engine().dialect.name == "postgresql" and settings.writes_on_event_loop:
+        dialect = get_engine().dialect.name
+        if dialect == "postgresql" and settings.writes_on_event_loop:
             self.engine = create_async_engine(normalise_url(settings.database_url), **_postgres_args())
+        self.sqlite = dialect == "sqlite" and settings.writes_on_event_loop
         try:
             yield
         finally:
+            self.sqlite = False
             if self.engine is not None:
                 engine, self.engine = self.engine, None
                 await engine.dispose()
@@ -313,24 +322,29 @@ class LoopWrites:
 
 
 LOOP_WRITES = LoopWrites()
+_LOCK_FIRST = "gazette.lock_first"  # session.info: on SQLite, the write lock in a thread, the rest on the loop
 _ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs this session's work
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once when the endpoint returns without error.
 
-    Made on the event loop; it connects at its first statement, in the endpoint's thread,
-    or, for an endpoint that `Route` runs on the loop, in its greenlet (`LoopWrites`).
+    Made on the event loop; it connects at its first statement, in the endpoint's thread or
+    greenlet, or on SQLite in a thread just before `Route` runs the endpoint on the loop
+    (`LoopWrites`).
     A sync endpoint commits it as it returns (`Route`, below), so here it is only closed.
     Otherwise (an error, an async endpoint) it is ended here: in a worker thread that no
     other request can hold (when the request threadpool's few threads all wait on SQLite's
     write lock, the commit or rollback that lets them go must not wait for one of them), or
     on the loop. Ending is shielded from cancellation (a client that went away), so the
     transaction and its connection never outlive the request."""
-    on_loop = LOOP_WRITES.session() if getattr(request.scope.get("route"), "on_loop", False) else None
+    route_on_loop = getattr(request.scope.get("route"), "on_loop", False)
+    on_loop = LOOP_WRITES.session() if route_on_loop else None
     session = write_session() if on_loop is None else on_loop.sync_session
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
+    elif route_on_loop and LOOP_WRITES.sqlite:
+        session.info[_LOCK_FIRST] = True
     try:
         yield session
     except BaseException:
@@ -372,8 +386,8 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 class Route(APIRoute):
     """An APIRoute whose sync endpoint, when it takes the request's write session
-    (`session: SessionDep`), runs and commits in one go: in a threadpool thread, or on
-    PostgreSQL in a greenlet on the event loop (`LoopWrites`).
+    (`session: SessionDep`), runs and commits in one go: on the event loop (`LoopWrites`), or
+    in a threadpool thread.
 
     Without this the commit waits for the event loop to take the endpoint's result and send
     the session's end to another thread: on SQLite the write lock stays held meanwhile, for
@@ -404,6 +418,10 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         on_loop = values["session"].info.get(_ON_LOOP)
         if on_loop is not None:
             return await on_loop.run_sync(lambda _: call_and_commit(values))
+        session = values["session"]
+        if session.info.get(_LOCK_FIRST):
+            await run_in_threadpool(session.connection)  # BEGIN IMMEDIATE: waits for the write lock
+            return call_and_commit(values)
         return await run_in_threadpool(call_and_commit, values)
 
     return run

@@ -2,12 +2,14 @@
 and the route class that runs a write endpoint and commits its session, on the event loop
 (`LoopWrites`) or in a thread."""
 
+import asyncio
 import functools
 import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -276,6 +278,15 @@ def _immediate(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin_immediate=True)
 
 
+@dataclass
+class _OnLoop:
+    """What `LoopWrites` keeps for one event loop."""
+
+    engine: AsyncEngine | None  # PostgreSQL: the async engine of this loop's writes
+    sqlite: bool  # SQLite, writes on the loop
+    users: int = 0  # apps running on it
+
+
 class LoopWrites:
     """Where a write endpoint's database work runs: on the event loop, not in a thread.
 
@@ -297,28 +308,48 @@ class LoopWrites:
     the CLI always do."""
 
     def __init__(self) -> None:
-        self.engine: AsyncEngine | None = None
-        self.sqlite = False
+        # Per event loop: an async engine belongs to the loop it runs on, and apps on other
+        # loops in the same process (tests) have their own. Apps on one loop share it.
+        self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        settings = get_settings()
-        dialect = get_engine().dialect.name
-        if dialect == "postgresql" and settings.writes_on_event_loop:
-            self.engine = create_async_engine(normalise_url(settings.database_url), **_postgres_args())
-        self.sqlite = dialect == "sqlite" and settings.writes_on_event_loop
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            settings = get_settings()
+            dialect = get_engine().dialect.name if settings.writes_on_event_loop else None
+            engine = (create_async_engine(normalise_url(settings.database_url), **_postgres_args())
+                      if dialect == "postgresql" else None)
+            state = self._loops[loop] = _OnLoop(engine, dialect == "sqlite")
+        state.users += 1
         try:
             yield
         finally:
-            self.sqlite = False
-            if self.engine is not None:
-                engine, self.engine = self.engine, None
-                await engine.dispose()
+            state.users -= 1
+            if state.users == 0:
+                del self._loops[loop]
+                if state.engine is not None:
+                    await state.engine.dispose()
+
+    def _here(self) -> _OnLoop | None:
+        return self._loops.get(asyncio.get_running_loop())
 
     def session(self) -> AsyncSession | None:
-        if self.engine is None:
+        """A session whose work runs on this loop (PostgreSQL), or None."""
+        state = self._here()
+        if state is None or state.engine is None:
             return None
-        return AsyncSession(self.engine, expire_on_commit=False, sync_session_class=Session)
+        return AsyncSession(state.engine, expire_on_commit=False, sync_session_class=Session)
+
+    def sqlite(self) -> bool:
+        """Whether SQLite writes run on this loop."""
+        state = self._here()
+        return state is not None and state.sqlite
+
+    def engines(self) -> list[Engine]:
+        """The sync side of every async engine running (for tests that watch statements)."""
+        return [state.engine.sync_engine for state in list(self._loops.values()) if state.engine is not None]
 
 
 LOOP_WRITES = LoopWrites()
@@ -343,7 +374,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     session = write_session() if on_loop is None else on_loop.sync_session
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
-    elif route_on_loop and LOOP_WRITES.sqlite:
+    elif route_on_loop and LOOP_WRITES.sqlite():
         session.info[_LOCK_FIRST] = True
     try:
         yield session

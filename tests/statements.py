@@ -31,8 +31,7 @@ def statement_threads() -> Iterator[list[tuple[str, str]]]:
             seen.append((statement, thread))
 
     engines = {get_engine(), get_read_engine()}  # one on SQLite; on PostgreSQL reads autocommit
-    if LOOP_WRITES.engine is not None:  # PostgreSQL: write endpoints' statements
-        engines.add(LOOP_WRITES.engine.sync_engine)
+    engines.update(LOOP_WRITES.engines())  # PostgreSQL: write endpoints' statements
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     try:

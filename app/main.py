@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -72,6 +73,20 @@ async def _on_unexpected(request: Request, exc: Exception):
                                    instance=request.url.path)
 
 
+async def _on_database_error(request: Request, exc: DBAPIError):
+    """503 when the database went away under the request: a connection that died (SQLAlchemy
+    then replaces the pool's older ones), or SQLite's write lock still held by another process
+    after the busy timeout. Its transaction went with it, so nothing was written. Any other
+    database error is a 500 (`_on_unexpected`)."""
+    busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(("database is locked", "database is busy"))
+    if not (exc.connection_invalidated or busy):
+        raise exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    return errors.problem_response(
+        503, "Service unavailable", "The database connection was lost or the database is busy; "
+        "nothing was written. Try again.", headers={"Retry-After": "1"}, instance=request.url.path)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     import anyio.to_thread
@@ -129,6 +144,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(errors.AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render,

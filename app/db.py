@@ -339,7 +339,9 @@ class LoopWrites:
     - SQLite, whose driver has no async side: the write lock (the writer gate, then BEGIN
       IMMEDIATE) is waited for in a thread, as before; holding it, the endpoint runs on the
       loop, where nothing else can make it wait (WAL: readers never block the writer, and
-      the checkpointer thread, not commits, copies the log back).
+      the checkpointer thread, not commits, copies the log back). Only the article writes
+      (`ArticleRoute`): a long statement there would stop every request, where in a thread
+      SQLite lets the loop go on.
     The price: while a write's Python runs, the loop serves nothing else (a PATCH: 2-4 ms),
     where a thread would have given way every 5 ms. Off (`writes_on_event_loop`), or before
     the lifespan ran, write endpoints run in the threadpool; bulk imports, background jobs and
@@ -414,7 +416,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     session = write_session() if on_loop is None else on_loop.sync_session
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
-    elif route_on_loop and LOOP_WRITES.sqlite():
+    elif route_on_loop and getattr(request.scope["route"], "sqlite_on_loop", False) and LOOP_WRITES.sqlite():
         session.info[_LOCK_FIRST] = True
     try:
         yield session
@@ -466,10 +468,23 @@ class Route(APIRoute):
     too. `get_session` still ends the session: it rolls back after an error, and
     commits for endpoints that do not take this path (async ones)."""
 
+    # On SQLite, whether the route's writes may run on the loop: a statement there stops every
+    # other request while it runs, so only routes whose writes touch one article's rows say so
+    # (`ArticleRoute`). A rename, which marks every document that shows the name stale in one
+    # statement, stays in a thread, where SQLite lets the loop go on meanwhile.
+    sqlite_on_loop = False
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         wrapped = _committing(endpoint)
         self.on_loop = wrapped is not endpoint  # its session's work may run on the loop
         super().__init__(path, wrapped, **kwargs)
+
+
+class ArticleRoute(Route):
+    """A Route whose writes change one article (and its quotes, links, revision, document):
+    short enough on SQLite to run on the event loop once the write lock is held."""
+
+    sqlite_on_loop = True
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:

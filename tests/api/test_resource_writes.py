@@ -359,3 +359,20 @@ def test_a_homepage_without_a_host_is_422(client, writer):
     response = client.post("/v1/sources", json={"name": "Reuters", "homepage": "http://["}, headers=writer)
 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "homepage"
+
+
+def test_a_rename_runs_on_the_event_loop_on_postgresql_and_in_a_thread_on_sqlite(client, writer):
+    from tests.conftest import IS_POSTGRES
+    from tests.statements import statement_threads
+
+    created = _create(client, writer, "categories", name="Monde")
+    with statement_threads() as sent:
+        renamed = _patch(client, writer, "categories/monde", created.headers["etag"], name="Le monde")
+
+    assert renamed.status_code == 200, renamed.text
+    threads = {thread for statement, thread in sent if statement.lstrip().upper().startswith("UPDATE CATEGORY ")}
+    # A rename marks every document that shows the name stale in one statement: on SQLite
+    # that statement runs in a thread, where the event loop goes on serving meanwhile
+    # (app/db.py, Route.sqlite_on_loop); on PostgreSQL it is awaited on the loop.
+    assert len(threads) == 1, sent
+    assert threads.pop().startswith("AnyIO worker") is not IS_POSTGRES

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from app.api.conditional import IfMatch, written
 from app.auth import Publisher, Writer, require_scope
-from app.db import Route, SessionDep
+from app.db import ArticleRoute, SessionDep
 from app.errors import UnsupportedMediaType
 from app.models import Article
 from app.models.editorial import PreviewIn, PublishIn
@@ -17,7 +17,7 @@ from app.models.schemas import ArticleCreate, ArticleRead
 from app.responses import JSONBytes
 from app.services import article_lifecycle, article_writes, articles, previews, revisions
 
-router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
+router = APIRouter(prefix="/articles", tags=["articles"], route_class=ArticleRoute)
 ContentReader = Annotated[ApiKey, Depends(require_scope(Scope.content_read))]
 MergePatch = Annotated[dict[str, Any], Body(
     media_type="application/merge-patch+json",

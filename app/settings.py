@@ -47,10 +47,10 @@ class Settings(BaseSettings):
     )
     writes_on_event_loop: bool = Field(
         True,
-        description="Run write endpoints on the event loop instead of in the request threadpool (PostgreSQL "
-        "through psycopg's async driver; on SQLite article writes, once the write lock is held): under a mixed load the p99 "
-        "fell by a third on PostgreSQL and a ninth on SQLite in bench/, as a write in a thread waits for "
-        "Python's lock after each statement.",
+        description="Run write endpoints on the event loop instead of in the request threadpool "
+        "(PostgreSQL through psycopg's async driver; on SQLite article writes, once the write lock is "
+        "held): under a mixed load the p99 fell by a third on PostgreSQL and a ninth on SQLite in "
+        "bench/, as a write in a thread waits for Python's lock after each statement.",
     )
     webhook_backoff_base_seconds: float = Field(
         10.0, gt=0, description="First retry of a failed webhook delivery after about this long; doubles each time."

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
@@ -226,18 +227,18 @@ PING_AFTER_IDLE_SECONDS = 1.0
 _IDLE_SINCE = "gazette_idle_since"
 
 
-def _ping_when_idle(pool) -> None:  # noqa: ANN001 - a Pool
+def _ping_when_idle(pool: Pool) -> None:
     event.listen(pool, "connect", _mark_idle)
     event.listen(pool, "checkin", _mark_idle)
     event.listen(pool, "checkout", _ping_if_idle)
 
 
-def _mark_idle(_dbapi_connection, record) -> None:  # noqa: ANN001
+def _mark_idle(_dbapi_connection: Any, record: ConnectionPoolEntry | None) -> None:
     if record is not None:
         record.info[_IDLE_SINCE] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
     if time.monotonic() - record.info.get(_IDLE_SINCE, 0.0) < PING_AFTER_IDLE_SECONDS:
         return
     try:

@@ -22,8 +22,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.pool import ConnectionPoolEntry, Pool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
@@ -392,12 +392,14 @@ class LoopWrites:
 
     def engines(self) -> list[Engine]:
         """The sync side of every async engine running (for tests that watch statements)."""
-        return [state.engine.sync_engine for state in list(self._loops.values()) if state.engine is not None]
+        return [state.engine.sync_engine for state in list(self._loops.values())
+                if state.engine is not None]
 
 
 LOOP_WRITES = LoopWrites()
-_LOCK_FIRST = "gazette.lock_first"  # session.info: on SQLite, the write lock in a thread, the rest on the loop
-_ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs this session's work
+# session.info: on SQLite, take the write lock in a thread and run the rest on the loop
+_LOCK_FIRST = "gazette.lock_first"
+_ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs its work
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -412,12 +414,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     write lock, the commit or rollback that lets them go must not wait for one of them), or
     on the loop. Ending is shielded from cancellation (a client that went away), so the
     transaction and its connection never outlive the request."""
-    route_on_loop = getattr(request.scope.get("route"), "on_loop", False)
-    on_loop = LOOP_WRITES.session() if route_on_loop else None
+    route = request.scope.get("route")
+    on_loop = LOOP_WRITES.session() if getattr(route, "on_loop", False) else None
     session = write_session() if on_loop is None else on_loop.sync_session
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
-    elif route_on_loop and getattr(request.scope["route"], "sqlite_on_loop", False) and LOOP_WRITES.sqlite():
+    elif getattr(route, "on_loop", False) and route.sqlite_on_loop and LOOP_WRITES.sqlite():
         session.info[_LOCK_FIRST] = True
     try:
         yield session
@@ -437,7 +439,8 @@ async def _end(session: Session, on_loop: AsyncSession | None, *, commit: bool) 
         if on_loop is not None:
             await on_loop.run_sync(_commit_or_rollback, commit)
         else:
-            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
+            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit,
+                                           limiter=anyio.CapacityLimiter(1))
 
 
 def _commit_or_rollback(session: Session, commit: bool) -> None:

@@ -78,7 +78,8 @@ async def _on_database_error(request: Request, exc: DBAPIError):
     then replaces the pool's older ones), or SQLite's write lock still held by another process
     after the busy timeout. Its transaction went with it, so nothing was written. Any other
     database error is a 500 (`_on_unexpected`)."""
-    busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(("database is locked", "database is busy"))
+    busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(
+        ("database is locked", "database is busy"))
     if not (exc.connection_invalidated or busy):
         raise exc
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
@@ -99,7 +100,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
     try:
         await anyio.to_thread.run_sync(documents.start_up)
-        async with jobs.background(app), cache.listening(), direct.FIRST_TRY.running(), LOOP_WRITES.running():
+        async with (jobs.background(app), cache.listening(), direct.FIRST_TRY.running(),
+                    LOOP_WRITES.running()):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
             # objects) lives as long as the process: out of the collector's sight, a full
             # collection no longer walks it all, which showed as the p99 of cold reads.

@@ -415,11 +415,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     on the loop. Ending is shielded from cancellation (a client that went away), so the
     transaction and its connection never outlive the request."""
     route = request.scope.get("route")
-    on_loop = LOOP_WRITES.session() if getattr(route, "on_loop", False) else None
+    may_run_on_loop = getattr(route, "on_loop", False)
+    on_loop = LOOP_WRITES.session() if may_run_on_loop else None
     session = write_session() if on_loop is None else on_loop.sync_session
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
-    elif getattr(route, "on_loop", False) and route.sqlite_on_loop and LOOP_WRITES.sqlite():
+    elif may_run_on_loop and route.sqlite_on_loop and LOOP_WRITES.sqlite():
         session.info[_LOCK_FIRST] = True
     try:
         yield session
@@ -505,10 +506,9 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)
     async def run(**values: Any) -> Any:
-        on_loop = values["session"].info.get(_ON_LOOP)
-        if on_loop is not None:
-            return await on_loop.run_sync(lambda _: call_and_commit(values))
         session = values["session"]
+        if (on_loop := session.info.get(_ON_LOOP)) is not None:
+            return await on_loop.run_sync(lambda _: call_and_commit(values))
         if session.info.get(_LOCK_FIRST):
             await run_in_threadpool(session.connection)  # BEGIN IMMEDIATE: waits for the write lock
             return call_and_commit(values)

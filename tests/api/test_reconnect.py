@@ -15,11 +15,7 @@ IDLE = db.PING_AFTER_IDLE_SECONDS
 def _drop_every_other_connection() -> int:
     """What a restart or a failover does to the server's pooled connections (and the tests'),
     from a connection of its own."""
-    from sqlalchemy.engine import make_url
-
-    from app.settings import get_settings
-
-    url = make_url(get_settings().database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    url = db.get_engine().url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as connection:
         return connection.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

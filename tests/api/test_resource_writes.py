@@ -8,7 +8,9 @@ import pytest
 from sqlmodel import select
 
 from app.models import Change
+from tests.conftest import IS_POSTGRES
 from tests.factories import bearer, make_article, make_category, make_key, make_person, make_source, make_tag
+from tests.statements import statement_threads
 
 
 @pytest.fixture
@@ -362,9 +364,6 @@ def test_a_homepage_without_a_host_is_422(client, writer):
 
 
 def test_a_rename_runs_on_the_event_loop_on_postgresql_and_in_a_thread_on_sqlite(client, writer):
-    from tests.conftest import IS_POSTGRES
-    from tests.statements import statement_threads
-
     created = _create(client, writer, "categories", name="Monde")
     with statement_threads() as sent:
         renamed = _patch(client, writer, "categories/monde", created.headers["etag"], name="Le monde")

@@ -86,9 +86,10 @@ def demo() -> None:
 
     migrate.upgrade("heads")
     with write_session() as session:
-        added = load(session)
+        report = load(session)
         session.commit()
-    console.print(f"[green]Demo content loaded ({added} new articles).[/]")
+    console.print(f"[green]Demo content loaded: {report.created} created, {report.updated} updated, "
+                  f"{report.unchanged} unchanged.[/]")
 
 
 @app.command()

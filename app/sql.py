@@ -78,7 +78,8 @@ class Prepared:
                 binds[name] = processor
         defaults = {name: bind.value for name, bind in compiled.binds.items()
                     if bind.value is not None and bind.callable is None}
-        columns = list(getattr(self.statement, "selected_columns", ()))  # DML: none
+        # A SELECT's columns, or what an INSERT/UPDATE … RETURNING gives back; other DML: none.
+        columns = list(getattr(self.statement, "selected_columns", None) or getattr(self.statement, "_returning", ()))
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         keys = [getattr(c, "key", None) or getattr(c, "name", None) or f"c{i}" for i, c in enumerate(columns)]
         row = namedtuple("Row", keys, rename=True) if columns else None

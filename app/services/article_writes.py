@@ -104,6 +104,11 @@ def _stored_quotes(session: Session, article: Article, rows: list | None = None)
     return [Said(qid, text, name, role) for qid, text, _, name, role, *_ in rows]
 
 
+# session.info: {article id: ([(quote id, version, verb) written], [(quote id, version) deleted])},
+# what `_set_quotes` did to an article's quotes, for `after_write` to record.
+QUOTE_WRITES = "gazette.quote_writes"
+
+
 def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
     """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
     returns them in request order."""
@@ -111,6 +116,7 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
     by_id = {q.id: q for q in rows}
     by_external = {q.external_id: q for q in rows if q.external_id}
     keep: list[Quote] = []
+    written: list[Quote] = []  # created or changed: what the change feed hears of
     names: dict[str, str] = {}
     for position, item in enumerate(items):
         speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
@@ -130,10 +136,12 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
         if quote is None:
             _check_quote_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
             quote = Quote(article_id=article.id, **values)
+            written.append(quote)
         elif any(getattr(quote, name) != value for name, value in values.items()):
             # Only a quote that really changed gets a new version (and a change-feed entry).
             quote.version += 1
             quote.updated_at = utcnow()
+            written.append(quote)
         for name, value in values.items():
             setattr(quote, name, value)
         quote.position = position
@@ -143,9 +151,13 @@ def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> lis
     keep_ids = {q.id for q in keep}
     from app.services import search  # the quote index changes in this same transaction
 
-    gone = select(Quote.id).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids))
-    search.unindex_quotes(session, session.scalars(gone).all())
+    gone = session.execute(select(Quote.id, Quote.version).where(
+        Quote.article_id == article.id, Quote.id.not_in(keep_ids))).all()
+    search.unindex_quotes(session, [qid for qid, _ in gone])
     session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
+    session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
+        [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
+        [(qid, version + 1) for qid, version in gone])
     search.index_quotes(session, keep)
     return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
 
@@ -409,6 +421,30 @@ def after_write(session: Session, article: Article, *, was_public: bool, event: 
             event=event if (article.is_public or event in DELETE_EVENTS) else None,
             purge=article_purge_keys(article),
         )
+    _record_quotes(session, article, was_public=was_public)
+
+
+def _record_quotes(session: Session, article: Article, *, was_public: bool) -> None:
+    """The change feed of the article's quotes, public while it is: those this write made,
+    changed or deleted; all of them when the article comes into view or leaves it."""
+    written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
+    if article.is_public != was_public:
+        held = session.execute(select(Quote.id, Quote.version).where(Quote.article_id == article.id)).all()
+        verb = "created" if article.is_public else "deleted"
+        written = [(qid, version, verb) for qid, version in held]
+    elif not article.is_public:
+        return
+    for qid, version, verb in written:
+        _record_quote(session, qid, version, verb if article.is_public else "deleted")
+    if was_public:
+        for qid, version in gone:
+            _record_quote(session, qid, version, "deleted")
+
+
+def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> None:
+    changes.record(session, resource_type="quote", resource_id=quote_id,
+                   op="delete" if verb == "deleted" else "upsert", version=version,
+                   event=f"quote.{verb}", purge={"quotes", f"quote:{quote_id}"})
 
 
 DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})

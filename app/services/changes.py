@@ -26,7 +26,8 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_
+from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_, update
+from sqlalchemy import event as orm_event
 from sqlmodel import Session
 
 from app.db import is_postgres, rows
@@ -40,6 +41,10 @@ from app.sql import Prepared
 
 PURGE_KEYS = "gazette.purge_keys"
 FEED_KEY = "changes"  # the surrogate key of every change-feed response
+# session.info: {(type, id): (change id, op)} of what this transaction recorded, so that a
+# resource written twice in one transaction (an article write that creates a person the
+# same write then names again) is one change, showing its last state.
+RECORDED = "gazette.recorded"
 
 _CURRENT_TXID = "pg_current_xact_id()::text::bigint"
 # pg_snapshot_xmin(pg_current_snapshot()), except that transactions seen running in *another*
@@ -78,17 +83,65 @@ def record(
     event: str | None = None,
     purge: set[str] | None = None,
 ) -> None:
-    """Log `op` ("upsert" or "delete") of a resource; `event` (such as "article.published")
-    names the webhook event it raises; `purge` adds surrogate keys to purge."""
-    rows(session, _insert(is_postgres(session)),
-         {"kind": resource_type, "key": resource_id, "op_": op, "version_": version, "at_": utcnow()})
+    """Log `op` ("upsert" or "delete") of a resource, once per transaction: recorded again in
+    the same transaction, its one change takes the new op and version. `event` (such as
+    "article.published") names the webhook event it raises, queued unless the same op of the
+    resource already queued one in this transaction; `purge` adds surrogate keys to purge."""
+    recorded = session.info.setdefault(RECORDED, {})
+    params = {"kind": resource_type, "key": resource_id, "op_": op, "version_": version, "at_": utcnow()}
+    prior = recorded.get((resource_type, resource_id))
+    # A savepoint rolled back may have taken the prior row with it: then it is written anew.
+    again = prior is not None and rows(session, _UPDATE, {**params, "id_": prior[0]}).rowcount == 1
+    if not again:
+        recorded[(resource_type, resource_id)] = (rows(session, _insert(is_postgres(session)), params).scalar_one(), op)
+    else:
+        recorded[(resource_type, resource_id)] = (prior[0], op)
     keys = session.info.setdefault(PURGE_KEYS, set())
     keys.add(f"{resource_type}:{resource_id}")
     keys.add(FEED_KEY)
     keys.update(purge or ())
-    if event:
+    if event and not (again and prior[1] == op):
         webhooks.enqueue(session, event=event, resource_type=resource_type,
                          resource_id=resource_id, op=op)
+
+
+def record_all(session: Session, resource_type: str, rows_: Any, *, purge: set[str]) -> int:
+    """Log an upsert of every (id, version) that `rows_` (a SELECT) gives, in one statement:
+    what each of them shows changed, though none of them was written (the site-wide comments
+    switch shows in every public article). No webhooks: subscribers hear of the cause."""
+    table = Change.__table__
+    source = rows_.subquery()
+    txid = literal_column("0")
+    if is_postgres(session):
+        latest = select(func.coalesce(func.max(table.c.txid), 0)).scalar_subquery()
+        txid = func.greatest(literal_column(_CURRENT_TXID), latest)
+    at = bindparam("at", utcnow(), type_=table.c.at.type)
+    chosen = select(literal_column(f"'{resource_type}'"), source.c[0], literal_column("'upsert'"), source.c[1], at, txid)
+    session.flush()
+    result = session.connection().execute(
+        insert(table).from_select(["resource_type", "resource_id", "op", "version", "at", "txid"], chosen))
+    session.info.setdefault(PURGE_KEYS, set()).update(purge | {FEED_KEY})
+    return result.rowcount
+
+
+def _forget(session: Session, transaction) -> None:  # noqa: ANN001 - a SessionTransaction
+    if transaction.parent is None:
+        session.info.pop(RECORDED, None)
+
+
+orm_event.listen(Session, "after_transaction_end", _forget)
+
+def _typed(name: str, param: str):  # noqa: ANN202 - a bind parameter of the column's type
+    return bindparam(param, type_=Change.__table__.c[name].type)
+
+
+# The change a resource already has in this transaction, given its new op and version.
+_UPDATE = Prepared(
+    update(Change.__table__)
+    .where(Change.__table__.c.id == _typed("id", "id_"), Change.__table__.c.resource_type == _typed("resource_type", "kind"),
+           Change.__table__.c.resource_id == _typed("resource_id", "key"))
+    .values(op=_typed("op", "op_"), version=_typed("version", "version_"), at=_typed("at", "at_"))
+)
 
 
 @lru_cache(maxsize=2)
@@ -106,7 +159,7 @@ def _insert(postgres: bool):  # noqa: ANN202 - an insert, built once per engine
             .scalar_subquery()
         )
         values["txid"] = func.greatest(literal_column(_CURRENT_TXID), latest)
-    return Prepared(insert(table).values(values))
+    return Prepared(insert(table).values(values).returning(table.c.id))
 
 
 def encode_cursor(txid: int, change_id: int) -> str:

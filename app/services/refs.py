@@ -7,11 +7,13 @@ from sqlmodel import Session, SQLModel, select
 from app.errors import ValidationFailed
 from app.models import Author, Category, Person, Source, Tag
 from app.models.schemas import NamedRef, RefIn
+from app.services import changes
 from app.text import slugify
 
 T = TypeVar("T", bound=SQLModel)
 
 SLUGGED = {"category": Category, "tag": Tag, "author": Author, "person": Person, "source": Source}
+_CREATED_INLINE = {Person: ("person", "people"), Source: ("source", "sources")}
 
 
 def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) -> list[T]:
@@ -46,6 +48,9 @@ def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *,
     row = model(**values)
     session.add(row)
     session.flush()
+    resource_type, plural = _CREATED_INLINE[model]
+    changes.record(session, resource_type=resource_type, resource_id=row.id, op="upsert", version=row.version,
+                   event=f"{resource_type}.created", purge={plural, f"{resource_type}:{row.slug}"})
     return row
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.db import rows
-from app.models import SiteSetting
+from app.models import Article, ArticleStatus, SiteSetting
 from app.models.common import iso, utcnow
 from app.sql import Prepared
 
@@ -28,6 +28,7 @@ def get_comments(session: Session) -> dict[str, Any]:
 def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:
     row = session.get(SiteSetting, COMMENTS_KEY)
     value = {"enabled": enabled, "reason": reason}
+    before = {**DEFAULT_COMMENTS, **(row.value if row is not None else {})}
     if row is None:
         row = SiteSetting(key=COMMENTS_KEY, value=value, updated_at=utcnow())
     else:
@@ -36,8 +37,13 @@ def set_comments(session: Session, *, enabled: bool, reason: str | None) -> Site
     session.flush()
     from app.services import changes  # changes → webhooks → the article view → here
 
-    # The policy shows in every article response: purge every list and every article.
-    session.info.setdefault(changes.PURGE_KEYS, set()).update({"articles", ALL_ARTICLES})
+    if before == value or (before["enabled"] and enabled):
+        return row  # while comments are on, the site's reason shows nowhere
+    # The policy shows in every article response: each public one changes (the change feed
+    # hears of each), and every list and every article is purged.
+    public = select(Article.id, Article.version).where(
+        Article.status == ArticleStatus.published, Article.deleted_at.is_(None))
+    changes.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
     return row
 
 

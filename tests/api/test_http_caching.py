@@ -197,7 +197,7 @@ def test_metrics_and_health_are_not_cached(client, session):
 
 def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte(client, session):
     make_person(session, "john-kerry")
-    make_source(session, "reuters", kind="agency")
+    make_source(session, "reuters", kind="photo_agency")
     article = make_article(
         session, kicker="Diplomatie", quotes=[{"text": "Nous parlons.", "speaker": "john-kerry"}],
         attributions=[{"source": "reuters", "role": "read_on", "label": "Lu sur Reuters"}],

@@ -22,7 +22,7 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from app import migrate
+    from app.store import migrate
 
     migrate.upgrade(revision)
     console.print(f"[green]Database at {revision}.[/]")
@@ -31,7 +31,7 @@ def db_upgrade(revision: str = typer.Argument("heads")) -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument("base")) -> None:
     """Undo migrations down to REVISION (default: an empty database)."""
-    from app import migrate
+    from app.store import migrate
 
     migrate.downgrade(revision)
     console.print(f"[yellow]Database at {revision}.[/]")
@@ -43,9 +43,9 @@ def keys_create(
     scopes: str = typer.Option(..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"),
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from app.db import write_session
-    from app.models.key import Scope
-    from app.services import keys
+    from app.auth import keys
+    from app.store.models.key import Scope
+    from app.store.sessions import write_session
 
     wanted = [s.strip() for s in scopes.split(",") if s.strip()]
     known = {str(s) for s in Scope}
@@ -65,8 +65,8 @@ def keys_list() -> None:
     """List keys (never their secrets)."""
     from rich.table import Table
 
-    from app.db import get_engine
-    from app.services import keys
+    from app.auth import keys
+    from app.store.engine import get_engine
 
     table = Table("id", "name", "scopes", "created", "last used", "revoked")
     with Session(get_engine()) as session:
@@ -80,9 +80,9 @@ def keys_list() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo content (migrating first). Safe to run again."""
-    from app import migrate
-    from app.db import write_session
     from app.demo.load import load
+    from app.store import migrate
+    from app.store.sessions import write_session
 
     migrate.upgrade("heads")
     with write_session() as session:
@@ -106,7 +106,7 @@ def serve(
     if demo_content:
         demo()
     elif migrate_first:
-        from app import migrate
+        from app.store import migrate
 
         migrate.upgrade("heads")
     settings = get_settings()
@@ -127,7 +127,7 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
     from app import jobs
 
     importlib.import_module("app.main")  # loads every module that registers a job
-    from app.services import documents
+    from app.articles import documents
 
     documents.start_up()
     interval = get_settings().scheduler_interval_seconds
@@ -145,10 +145,16 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
 @search_app.command("reindex")
 def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per transaction.")) -> None:
     """Rebuild the search index of every article and quote; search keeps answering meanwhile."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    from app.db import write_session
-    from app.services import search
+    from app.search import search
+    from app.store.sessions import write_session
 
     with write_session() as session:  # on SQLite it holds the write lock from the start
         total = search.documents_to_index(session)
@@ -169,10 +175,16 @@ app.add_typer(documents_app, name="documents")
 @documents_app.command("rebuild")
 def documents_rebuild() -> None:
     """Build every published article's stored document anew; reads keep answering meanwhile."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    from app.db import write_session
-    from app.services import documents
+    from app.articles import documents
+    from app.store.sessions import write_session
 
     with write_session() as session:
         total = documents.to_build(session)
@@ -193,8 +205,8 @@ def export_ndjson(
     """Export all published content as NDJSON (what GET /v1/export streams)."""
     import sys
 
-    from app.db import get_read_engine
-    from app.services import export
+    from app.store.engine import get_read_engine
+    from app.sync import export
 
     with Session(get_read_engine()) as session, (file.open("wb") if file else nullcontext(sys.stdout.buffer)) as out:
         for chunk in export.stream(session):
@@ -210,8 +222,8 @@ def import_ndjson(
     """Import NDJSON (an upsert: articles by external_id, the rest by slug). Exits 1 if a line failed."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    from app.db import write_session
-    from app.services import bulk
+    from app.store.sessions import write_session
+    from app.sync import bulk
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with (Progress(*columns, console=console) as progress, file.open("rb") as handle,

@@ -122,7 +122,7 @@ def field_path(loc: Sequence[Any]) -> str:
     ("function-after[…]"), union members ("NamedRef", "constrained-str") and the `type` tag of
     a body block (("body", 0, "paragraph", "text") is "body[0].text"). They are left out.
     """
-    from app.models.schemas import BLOCK_TYPES  # the models import this module
+    from app.store.models.schemas import BLOCK_TYPES  # the models import this module
 
     out = ""
     for index, part in enumerate(loc):

@@ -15,15 +15,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from app import errors, openapi, scheduler  # noqa: F401 - scheduler registers its job
-from app import metrics
+from app import errors, metrics, openapi, scheduler  # noqa: F401 - scheduler registers its job
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
+from app.articles import documents  # registers its job
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
-from app.db import CHECKPOINTER, LOOP_WRITES, get_engine
 from app.limits import RequestLimits
-from app.services import documents  # registers its job
 from app.settings import get_settings
+from app.store.engine import get_engine
+from app.store.sessions import LOOP_WRITES
+from app.store.sqlite import CHECKPOINTER
 
 log = logging.getLogger("gazette")
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import tuple_
 
 from app.errors import InvalidParameter
-from app.models.common import to_utc
+from app.store.models.common import to_utc
 
 
 class ListParams(BaseModel):

@@ -10,9 +10,10 @@ import logging
 from sqlmodel import Session
 
 from app import jobs
-from app.db import get_engine, write_session
-from app.models.common import utcnow
-from app.services import article_lifecycle
+from app.articles import article_lifecycle
+from app.store.engine import get_engine
+from app.store.models.common import utcnow
+from app.store.sessions import write_session
 
 log = logging.getLogger("gazette.scheduler")
 

@@ -1,6 +1,6 @@
 """Deterministic synthetic newsroom content as plain row tuples, one batch of articles at a time.
 
-Rows follow app/models/*.py column for column; times are naive UTC datetimes (the loaders
+Rows follow app/store/models/*.py column for column; times are naive UTC datetimes (the loaders
 turn them into what each engine stores). The same seed always gives the same rows.
 """
 
@@ -10,12 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import orjson
+from vocabulary import (
+    CATEGORIES,
+    EN_GLUE,
+    EN_WORDS,
+    FIRST_NAMES,
+    FR_GLUE,
+    FR_WORDS,
+    LAST_NAMES,
+    ORGANIZATIONS,
+    PLACES,
+    ROLES,
+    SITE_COMMENTS,
+    SOURCES,
+)
 
 from app.text import WORDS_PER_MINUTE, count_words, render_blocks, slugify
-from vocabulary import (
-    CATEGORIES, EN_GLUE, EN_WORDS, FIRST_NAMES, FR_GLUE, FR_WORDS, LAST_NAMES, ORGANIZATIONS,
-    PLACES, ROLES, SITE_COMMENTS, SOURCES,
-)
 
 START = datetime(2015, 1, 1)
 STEP_SECONDS = 300  # one article every five minutes or so, oldest first
@@ -50,7 +60,7 @@ ARTICLE_TABLES = ("article", "article_category", "article_tag", "article_author"
 
 
 def ulid(when: datetime, rand: random.Random) -> str:
-    """A 26-character time-ordered id laid out like app.models.common.new_id, from `rand`."""
+    """A 26-character time-ordered id laid out like app.store.models.common.new_id, from `rand`."""
     ms = int((when - _EPOCH).total_seconds() * 1000)
     value = (ms << 80) | rand.getrandbits(80)
     chars = []

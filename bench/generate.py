@@ -18,14 +18,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rich.console import Console  # noqa: E402
-from rich.progress import (  # noqa: E402
-    BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 import datagen  # noqa: E402
 from loaders import loader_for  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import (  # noqa: E402
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 console = Console(stderr=True)
 # Articles per batch and transaction. Fixed, because each batch seeds its own random
@@ -71,12 +75,12 @@ def _gazette(url: str, *args: str) -> float:
 
 def generate(url: str, articles: int, *, seed: int, workers: int, reindex: bool, documents: bool) -> dict:
     """Migrate, then load; returns the timings and row counts."""
-    from app import migrate
+    from app.store import migrate
 
     timings: dict[str, float] = {}
     began = time.perf_counter()
     migrate.upgrade("heads", url)
-    from app.db import make_engine
+    from app.store.engine import make_engine
 
     make_engine(url).dispose()  # the loader needs the database to itself
     timings["migrate"] = time.perf_counter() - began

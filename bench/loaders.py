@@ -8,9 +8,8 @@ import sqlite3
 from datetime import date, datetime
 
 import psycopg
-from sqlalchemy.engine import make_url
-
 from datagen import ARTICLE_TABLES, COLUMNS, ENTITY_TABLES
+from sqlalchemy.engine import make_url
 
 TABLES = ENTITY_TABLES + ARTICLE_TABLES
 

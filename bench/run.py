@@ -21,12 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
 import loadgen  # noqa: E402
 import servers  # noqa: E402
-from scenarios import IDENTITY, Context, export_commit, prepare_mixed, walk_cursor, working_tree_commit  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from scenarios import (  # noqa: E402
+    IDENTITY,
+    Context,
+    export_commit,
+    prepare_mixed,
+    walk_cursor,
+    working_tree_commit,
+)
 
 SCENARIOS = ("bare", "article_hot", "revalidate_304", "article_cold", "list_page1", "list_deep",
              "category", "include", "changes", "mixed")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import loadgen
 from sqlalchemy import bindparam, create_engine, text
 
-import loadgen
-from app.db import normalise_url
+from app.store.engine import normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = "status = 'published' AND deleted_at IS NULL"

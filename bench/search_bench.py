@@ -50,9 +50,9 @@ def _in_process(url: str):  # noqa: ANN202
     os.environ["GAZETTE_DATABASE_URL"] = url
     from sqlmodel import Session
 
-    from app.db import get_read_engine
-    from app.services import articles
-    from app.services.articles import ArticleListParams
+    from app.articles import articles
+    from app.articles.articles import ArticleListParams
+    from app.store.engine import get_read_engine
 
     engine = get_read_engine()
 
@@ -83,8 +83,8 @@ def _count_articles(url: str) -> int:
     from sqlalchemy import func, select
     from sqlmodel import Session
 
-    from app.db import get_read_engine
-    from app.models import Article
+    from app.store.engine import get_read_engine
+    from app.store.models import Article
 
     with Session(get_read_engine()) as session:
         return session.scalar(select(func.count()).select_from(Article))

@@ -27,16 +27,24 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import normalise_url  # noqa: E402
 from scenarios import export_commit  # noqa: E402
+
+from app.store.engine import normalise_url  # noqa: E402
 
 CHILD = """
 import json, sys, time
 from sqlalchemy import select
+import os
+import app
 from app.api.conditional import written
-from app.db import write_session
-from app.models import ApiKey, Article
-from app.services import article_writes, articles
+if os.path.isdir(os.path.join(os.path.dirname(app.__file__), "store")):  # the layout by capability
+    from app.store.sessions import write_session
+    from app.store.models import ApiKey, Article
+    from app.articles import article_writes, articles
+else:  # a revision from before it (app/services/, app/db.py)
+    from app.db import write_session
+    from app.models import ApiKey, Article
+    from app.services import article_writes, articles
 
 ids, writes, warmup = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 with write_session() as s:

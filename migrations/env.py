@@ -1,11 +1,10 @@
 """Alembic environment: the database URL comes from Gazette's settings unless given."""
 
 from alembic import context
-from sqlalchemy import pool
 
-import app.models  # noqa: F401 - every table on the metadata
-from app.db import make_engine, metadata, normalise_url
+import app.store.models  # noqa: F401 - every table on the metadata
 from app.settings import get_settings
+from app.store.engine import make_engine, metadata, normalise_url
 
 config = context.config
 

@@ -54,11 +54,11 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     from app.settings import get_settings
 
     get_settings.cache_clear()
-    from app import migrate
+    from app.store import migrate
 
     migrate.upgrade("heads", url)
     yield url
-    from app.db import get_engine
+    from app.store.engine import get_engine
 
     get_engine().dispose()
     drop()
@@ -88,8 +88,8 @@ def server(database_url) -> Iterator[str]:
 
 
 def _user_tables(connection) -> list[str]:  # noqa: ANN001
-    from app.db import metadata
-    from app.services.search import INDEX_TABLES  # engine-specific, outside the metadata
+    from app.search.search import INDEX_TABLES  # engine-specific, outside the metadata
+    from app.store.engine import metadata
 
     known = [*INDEX_TABLES, *(t.name for t in reversed(metadata.sorted_tables))]
     existing = set(sa.inspect(connection).get_table_names())
@@ -98,7 +98,7 @@ def _user_tables(connection) -> list[str]:  # noqa: ANN001
 
 def reset_database() -> None:
     """Empty every table: each test starts from a fresh, empty database."""
-    from app.db import get_engine
+    from app.store.engine import get_engine
 
     engine = get_engine()
     with engine.begin() as c:
@@ -148,7 +148,7 @@ def session(database_url):
     """A database session for factories; what it writes is committed by the factories."""
     from sqlmodel import Session
 
-    from app.db import get_engine
+    from app.store.engine import get_engine
 
     with Session(get_engine(), expire_on_commit=False) as s:
         yield s

@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.models import Author, Category, Person, Source, Tag
-from app.models.schemas import ArticleCreate
-from app.services import article_writes, site
-from app.services import keys as key_service
+from app.articles import article_writes
+from app.auth import keys as key_service
+from app.content import site
+from app.store.models import Author, Category, Person, Source, Tag
+from app.store.models.schemas import ArticleCreate
 
 _n = count(1)
 
@@ -27,7 +28,7 @@ def _create(session: Session, model: type, slug: str, values: dict[str, Any]):  
     feed like anything an editor writes. Returns the row."""
     from sqlalchemy import select
 
-    from app.services import slugged_writes
+    from app.content import slugged_writes
 
     kind = slugged_writes.kind_of(model)
     slugged_writes.create(_writing(session), kind, kind.create.model_validate({"slug": slug, **values}))

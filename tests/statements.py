@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from app.cache.listener import THREAD_NAME
-from app.db import LOOP_WRITES, get_engine, get_read_engine
+from app.store.engine import get_engine, get_read_engine
+from app.store.sessions import LOOP_WRITES
 
 
 @contextmanager

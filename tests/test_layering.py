@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from app.db import SessionDep
+from app.api.routing import SessionDep
 from app.main import create_app
 
 APP = Path(__file__).resolve().parents[1] / "app"

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app import migrate
-from app.db import metadata, normalise_url
+from app.store import migrate
+from app.store.engine import metadata, normalise_url
 from tests.conftest import _create_database
 
 

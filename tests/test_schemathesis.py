@@ -17,9 +17,9 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 def _prepare(database_url: str) -> str:
     """Demo content to read, and an admin key so write operations get past auth."""
-    from app.db import get_engine
+    from app.auth import keys
     from app.demo.load import load
-    from app.services import keys
+    from app.store.engine import get_engine
 
     with Session(get_engine()) as session:
         load(session)

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import Header
 
+from app.content.write_support import etag
 from app.responses import JSONBytes
-from app.services.write_support import etag
 
 IfMatch = Annotated[
     str | None,

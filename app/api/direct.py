@@ -21,11 +21,12 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
+from app.articles import articles, documents
 from app.cache.middleware import NOT_TRIED
-from app.db import get_read_engine, sqlite_reader
 from app.errors import NotFound
-from app.services import articles, documents
 from app.settings import get_settings
+from app.store.engine import get_read_engine
+from app.store.sqlite import sqlite_reader
 
 ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
 ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}

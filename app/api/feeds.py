@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.db import ReadSessionDep, Route
+from app.api.routing import ReadSessionDep, Route
+from app.formats import feeds
+from app.formats.feeds import FeedParams
 from app.responses import JSONBytes
-from app.services import feeds
-from app.services.feeds import FeedParams
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from app.responses import JSONBytes
-from app.services import health
+from app.store import health
 
 router = APIRouter(tags=["health"])
 

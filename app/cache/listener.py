@@ -15,9 +15,9 @@ from sqlalchemy import Engine, delete, func, select
 
 from app.cache.purge import CHANNEL, apply, apply_again, heard
 from app.cache.store import STORE
-from app.db import get_engine
-from app.models.cache import CachePurge
-from app.models.common import utcnow
+from app.store.engine import get_engine
+from app.store.models.cache import CachePurge
+from app.store.models.common import utcnow
 
 log = logging.getLogger("gazette.cache")
 

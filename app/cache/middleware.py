@@ -115,7 +115,7 @@ class Direct:
     """Public reads answered without the app (app/api/direct.py): `match` says whether it
     answers a request (and with what argument), `route` names its route template for the
     metrics, `render` makes the JSON body (or a stored answer with its keys: see
-    app/services/documents.py) or says None, in the threadpool; `first`, when given, is
+    app/articles/documents.py) or says None, in the threadpool; `first`, when given, is
     awaited on the event loop before it and may answer instead (None: it looked and found
     nothing, NOT_TRIED: it could not look). `render(argument, look)` looks for a stored
     answer itself only when `look` is true."""

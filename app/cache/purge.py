@@ -19,16 +19,16 @@ from sqlalchemy.orm import Session
 
 from app.cache.keys import LIST_KEY
 from app.cache.store import STORE
-from app.db import is_postgres, rows
-from app.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
-from app.models.cache import CachePurge
-from app.models.common import utcnow
 from app.settings import get_settings
-from app.sql import Prepared
+from app.store.engine import is_postgres, rows
+from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models.cache import CachePurge
+from app.store.models.common import utcnow
+from app.store.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
 
-PURGE_KEYS = "gazette.purge_keys"  # the same name as app.services.changes.PURGE_KEYS
+PURGE_KEYS = "gazette.purge_keys"  # the same name as app.sync.changes.PURGE_KEYS
 PENDING = "gazette.cache.pending"  # broadcast, waiting for the commit
 CHANNEL = "gazette_purge"
 # Past this many keys one purge of everything is cheaper to say and to apply.
@@ -58,7 +58,7 @@ def keys_of(obj: object) -> set[str]:
         # Whether lists change depends on whether the public saw it: after_write knows.
         return {f"article:{obj.id}"}
     if isinstance(obj, ApiKey):
-        # No response is cached for a key; every process's known keys are (app/services/keys.py).
+        # No response is cached for a key; every process's known keys are (app/auth/keys.py).
         return {KEYS}
     return set()
 
@@ -123,7 +123,7 @@ def _before_commit(session: Session) -> None:
         session.flush()
     if session.info.get(PURGE_KEYS):
         # The stored article documents follow the same keys, in this same transaction.
-        from app.services import documents  # services → … → purge: imported when first used
+        from app.articles import documents  # services → … → purge: imported when first used
 
         documents.on_commit(session, session.info[PURGE_KEYS])
     keys = session.info.pop(PURGE_KEYS, None)
@@ -139,7 +139,7 @@ def _before_commit(session: Session) -> None:
         rows(session, _BROADCAST, {"keys": f"{origin()} {payload}", "at": utcnow()})
 
 
-# Every write that purges runs one of them: prepared (app/sql.py).
+# Every write that purges runs one of them: prepared (app/store/sql.py).
 _NOTIFY = Prepared(text("SELECT pg_notify(:channel, :payload)"))
 _BROADCAST = Prepared(insert(CachePurge).values(
     keys=bindparam("keys", type_=CachePurge.__table__.c["keys"].type),

@@ -17,7 +17,8 @@ from importlib import resources
 import orjson
 from sqlmodel import Session
 
-from app.services import bulk, site
+from app.content import site
+from app.sync import bulk
 
 
 def content_file():  # noqa: ANN201 - a Traversable

@@ -1,6 +1,13 @@
 """The public article list and lookups, as a front end calls them."""
 
-from tests.factories import make_article, make_author, make_category, make_person, make_source, make_tag
+from tests.factories import (
+    make_article,
+    make_author,
+    make_category,
+    make_person,
+    make_source,
+    make_tag,
+)
 
 
 def test_list_shows_published_articles_newest_first(client, session):

@@ -2,8 +2,15 @@
 
 from datetime import UTC, datetime
 
-from app.models import SlugRedirect
-from tests.factories import make_article, make_author, make_category, make_person, make_source, make_tag
+from app.store.models import SlugRedirect
+from tests.factories import (
+    make_article,
+    make_author,
+    make_category,
+    make_person,
+    make_source,
+    make_tag,
+)
 
 
 def test_categories_come_in_menu_order_with_parent_and_position(client, session):

@@ -10,8 +10,9 @@ recorded its changes, healed by its migration.
 import orjson
 from sqlalchemy import text
 
-from app import cache, migrate
+from app import cache
 from app.demo.load import load as load_demo
+from app.store import migrate
 from tests.factories import bearer, make_key
 
 LISTS = {

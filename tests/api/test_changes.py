@@ -1,8 +1,9 @@
 """The change feed, as an integrator that stores next_cursor and polls would use it."""
 
-from app.models import Article, ArticleStatus
-from app.models.common import utcnow
-from app.services import article_writes, changes
+from app.articles import article_writes
+from app.store.models import Article, ArticleStatus
+from app.store.models.common import utcnow
+from app.sync import changes
 from tests.factories import make_article
 
 

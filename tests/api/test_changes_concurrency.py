@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.db import get_engine
-from app.models import Change
-from app.models.schemas import ArticleCreate
-from app.services import article_writes, changes
+from app.articles import article_writes
+from app.store.engine import get_engine
+from app.store.models import Change
+from app.store.models.schemas import ArticleCreate
+from app.sync import changes
 
 pytestmark = pytest.mark.postgres
 

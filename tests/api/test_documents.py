@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, select
 
-from app.db import get_engine
-from app.models import ArticleDocument, Category
-from app.services import documents
-from tests.conftest import IS_POSTGRES
+from app.articles import documents
+from app.store.engine import get_engine
+from app.store.models import ArticleDocument, Category
 from tests.api.editorial import desk, patch
+from tests.conftest import IS_POSTGRES
 from tests.factories import (
     bearer,
     make_article,
@@ -271,8 +271,8 @@ def test_a_scheduled_article_gets_its_document_when_the_scheduler_publishes_it(c
     from sqlalchemy import update
 
     from app import jobs
-    from app.models import Article
-    from app.models.common import utcnow
+    from app.store.models import Article
+    from app.store.models.common import utcnow
 
     headers = desk(session)
     article = make_article(session, status="draft")

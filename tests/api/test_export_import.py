@@ -4,7 +4,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from app.models.common import utcnow
+from app.store.models.common import utcnow
 from tests.conftest import reset_database
 from tests.factories import (
     bearer,
@@ -229,7 +229,7 @@ def test_import_takes_only_ndjson(client, session):
 
 
 def test_import_beyond_the_size_limit_is_a_413(client, session, monkeypatch):
-    from app.services import bulk
+    from app.sync import bulk
 
     monkeypatch.setattr(bulk, "MAX_IMPORT_BYTES", 1000)
     secret = make_key(session, "content:write")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import feedparser
 import pytest
 
-from app.models.common import utcnow
+from app.store.models.common import utcnow
 from tests.factories import make_article, make_author, make_category, make_tag
 
 FEEDS = {

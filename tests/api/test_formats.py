@@ -5,7 +5,14 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from tests.factories import make_article, make_author, make_category, make_person, make_source, make_tag
+from tests.factories import (
+    make_article,
+    make_author,
+    make_category,
+    make_person,
+    make_source,
+    make_tag,
+)
 
 NINJS_SCHEMA = Path(__file__).parents[1] / "schemas/ninjs-schema_3.1.json"  # IPTC's, CC BY 4.0
 

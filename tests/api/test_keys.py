@@ -39,7 +39,7 @@ def test_missing_or_wrong_key_is_401_and_missing_scope_403(client, session):
 def test_keys_are_stored_only_as_hashes(client, session):
     secret = make_key(session, "admin")
 
-    from app.models import ApiKey
+    from app.store.models import ApiKey
 
     stored = session.exec(__import__("sqlmodel").select(ApiKey)).one()
     assert secret not in (stored.key_hash, stored.prefix) and len(stored.key_hash) == 64

@@ -2,13 +2,13 @@
 found through no public path. One line per public path: a path that lands later (or a
 filter) is added here and is enforced from the moment its route exists."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
-import re
 
 import pytest
 
-from app.models.common import iso, utcnow
+from app.store.models.common import iso, utcnow
 from tests.api.editorial import create, desk, patch, publish
 from tests.factories import make_author, make_category, make_person, make_source, make_tag
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 
 from app import jobs
-from app.models import Article
-from app.models.common import iso, utcnow
+from app.store.models import Article
+from app.store.models.common import iso, utcnow
 from tests.api.editorial import create, desk, publish
 
 

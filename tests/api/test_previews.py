@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from app.models.common import utcnow
-from app.services import previews
+from app.articles import previews
+from app.store.models.common import utcnow
 from tests.api.editorial import create, desk
 
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.models import Change
+from app.store.models import Change
 from tests.factories import bearer, make_article, make_key, make_person
 
 

@@ -6,7 +6,7 @@ import time
 import psycopg
 import pytest
 
-from app import db
+from app.store import engine as db
 from tests.api.editorial import create, desk, patch
 
 IDLE = db.PING_AFTER_IDLE_SECONDS

@@ -7,9 +7,17 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.models import Change
+from app.store.models import Change
 from tests.conftest import IS_POSTGRES
-from tests.factories import bearer, make_article, make_category, make_key, make_person, make_source, make_tag
+from tests.factories import (
+    bearer,
+    make_article,
+    make_category,
+    make_key,
+    make_person,
+    make_source,
+    make_tag,
+)
 from tests.statements import statement_threads
 
 

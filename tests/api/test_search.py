@@ -1,7 +1,7 @@
 """Full-text search through /v1/articles?q= and /v1/quotes?q=, as a front end calls it."""
 
-from app.models.common import utcnow
-from app.services import article_writes
+from app.articles import article_writes
+from app.store.models.common import utcnow
 from tests.factories import make_article, make_category, make_person, make_tag
 
 
@@ -205,7 +205,7 @@ def test_replaced_quotes_leave_the_quote_index(client, session):
     make_person(session, "kerry")
     article = make_article(session, title="Citations",
                            quotes=[{"text": "La première phrase.", "speaker": "kerry"}])
-    from app.models.schemas import QuoteIn
+    from app.store.models.schemas import QuoteIn
 
     article_writes._set_quotes(session, article, [QuoteIn(text="Une seconde phrase.", speaker="kerry")])
     session.commit()
@@ -214,7 +214,7 @@ def test_replaced_quotes_leave_the_quote_index(client, session):
 
 
 def test_relevance_ranks_only_the_most_recent_matches_when_there_are_very_many(client, session, monkeypatch):
-    from app.services import search_kinds
+    from app.search import search_kinds
 
     monkeypatch.setattr(search_kinds, "RANKED_LIMIT", 2)  # the server runs in this process
     make_article(session, slug="old-best", title="La pêche, la pêche, la pêche", published_at="2015-01-01T00:00:00Z")
@@ -227,7 +227,7 @@ def test_relevance_ranks_only_the_most_recent_matches_when_there_are_very_many(c
 
 
 def test_filters_apply_before_the_ranking_limit(client, session, monkeypatch):
-    from app.services import search_kinds
+    from app.search import search_kinds
 
     monkeypatch.setattr(search_kinds, "RANKED_LIMIT", 1)
     make_category(session, "archives")

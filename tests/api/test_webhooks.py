@@ -10,11 +10,11 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from app import jobs
-from app.models import Article, ArticleStatus
-from app.models.common import utcnow
-from app.models.schemas import ArticleCreate
-from app.services import article_writes
-from app.services.webhook_delivery import Policy
+from app.articles import article_writes
+from app.store.models import Article, ArticleStatus
+from app.store.models.common import utcnow
+from app.store.models.schemas import ArticleCreate
+from app.sync.webhook_delivery import Policy
 from tests.api.test_keys import bearer, make_key
 from tests.api.webhook_receiver import Receiver, drive
 from tests.factories import make_article

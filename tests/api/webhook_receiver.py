@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlmodel import Session
 
-from app.db import write_session
-from app.services.webhook_delivery import Policy, deliver_due
+from app.store.sessions import write_session
+from app.sync.webhook_delivery import Policy, deliver_due
 
 # Retries within a fraction of a second, so that "down for a while" takes seconds in a test.
 FAST = Policy(base_seconds=0.05, max_seconds=0.2, max_age=timedelta(hours=1), timeout_seconds=5)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.merge_patch import apply
+from app.content.merge_patch import apply
 
 # (target, patch, result) straight from RFC 7396, Appendix A.
 RFC_EXAMPLES = [

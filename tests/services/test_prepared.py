@@ -1,4 +1,4 @@
-"""Prepared statements (app/sql.py) answer what SQLAlchemy Core answers, on either engine."""
+"""Prepared statements (app/store/sql.py) answer what SQLAlchemy Core answers, on either engine."""
 
 from datetime import UTC, datetime
 
@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import bindparam, event, exc, insert, literal, select, update
 from sqlmodel import Session
 
-from app.db import get_engine, rows
-from app.models import Article, ArticleRevision, Quote, SiteSetting
-from app.sql import Prepared
+from app.store.engine import get_engine, rows
+from app.store.models import Article, ArticleRevision, Quote, SiteSetting
+from app.store.sql import Prepared
 from tests.factories import make_article, make_person
 
 _ROWS = select(

@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.content.write_support import bump, expected_version
 from app.errors import PreconditionFailed, PreconditionRequired
-from app.models import Tag
-from app.services.write_support import bump, expected_version
+from app.store.engine import get_engine
+from app.store.models import Tag
 from tests.factories import make_tag
 
 

@@ -7,15 +7,15 @@ from fastapi import APIRouter, Body, Depends, Path, Request
 from starlette.responses import Response
 
 from app.api.conditional import IfMatch, written
+from app.api.routing import ArticleRoute, SessionDep
+from app.articles import article_lifecycle, article_writes, articles, previews, revisions
 from app.auth import Publisher, Writer, require_scope
-from app.db import ArticleRoute, SessionDep
 from app.errors import UnsupportedMediaType
-from app.models import Article
-from app.models.editorial import PreviewIn, PublishIn
-from app.models.key import ApiKey, Scope
-from app.models.schemas import ArticleCreate, ArticleRead
 from app.responses import JSONBytes
-from app.services import article_lifecycle, article_writes, articles, previews, revisions
+from app.store.models import Article
+from app.store.models.editorial import PreviewIn, PublishIn
+from app.store.models.key import ApiKey, Scope
+from app.store.models.schemas import ArticleCreate, ArticleRead
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=ArticleRoute)
 ContentReader = Annotated[ApiKey, Depends(require_scope(Scope.content_read))]

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from app.api.routing import ReadSessionDep, Route
+from app.articles import articles, previews
+from app.articles.articles import ArticleListParams
 from app.auth import Reader
-from app.db import ReadSessionDep, Route
-from app.models.schemas import ArticleList
+from app.formats import formats
 from app.responses import JSONBytes, page_response
-from app.services import articles, formats, previews
-from app.services.articles import ArticleListParams
+from app.store.models.schemas import ArticleList
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 

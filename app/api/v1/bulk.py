@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
+from app.api.routing import Route, SessionDep, get_read_session
 from app.auth import require_scope
-from app.db import Route, SessionDep, get_read_session
-from app.models.key import ApiKey
 from app.responses import JSONBytes
-from app.services import bulk, export
+from app.store.models.key import ApiKey
+from app.sync import bulk, export
 
 router = APIRouter(tags=["sync"], route_class=Route)
 NDJSON = "application/x-ndjson"

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.api.routing import ReadSessionDep, Route, SessionDep
 from app.auth import Writer
-from app.db import ReadSessionDep, Route, SessionDep
-from app.models import Category
-from app.models.taxonomy import CategoryCreate, CategoryUpdate
+from app.content import categories, slugged_writes
 from app.responses import JSONBytes
-from app.services import categories, slugged_writes
+from app.store.models import Category
+from app.store.models.taxonomy import CategoryCreate, CategoryUpdate
 
 router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
 KIND = slugged_writes.kind_of(Category)

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.db import ReadSessionDep, Route
+from app.api.routing import ReadSessionDep, Route
 from app.responses import JSONBytes
-from app.services import changes
-from app.services.changes import ChangeParams
+from app.sync import changes
+from app.sync.changes import ChangeParams
 
 router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.api.routing import ReadSessionDep, Route, SessionDep
 from app.auth import Writer
-from app.db import ReadSessionDep, Route, SessionDep
-from app.models import Author, Person, Source, Tag
+from app.content import directory, slugged_writes
+from app.content.directory import DirectoryParams
 from app.responses import JSONBytes, page_response
-from app.services import directory, slugged_writes
-from app.services.directory import DirectoryParams
+from app.store.models import Author, Person, Source, Tag
 
 
 def directory_router(model: type, path: str, noun: str) -> APIRouter:

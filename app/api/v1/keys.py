@@ -2,11 +2,10 @@
 
 from fastapi import APIRouter, Response
 
-from app.auth import Admin
-from app.db import Route, SessionDep
-from app.models.key import KeyCreate
+from app.api.routing import Route, SessionDep
+from app.auth import Admin, keys
 from app.responses import JSONBytes
-from app.services import keys
+from app.store.models.key import KeyCreate
 
 router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 

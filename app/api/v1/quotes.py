@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.api.routing import ReadSessionDep, Route, SessionDep
 from app.auth import Writer
-from app.db import ReadSessionDep, Route, SessionDep
-from app.models.quote_schemas import QuoteCreate, QuoteUpdate
+from app.content import quote_writes, quotes
+from app.content.quotes import QuoteListParams
 from app.responses import JSONBytes, page_response
-from app.services import quote_writes, quotes
-from app.services.quotes import QuoteListParams
+from app.store.models.quote_schemas import QuoteCreate, QuoteUpdate
 
 router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 

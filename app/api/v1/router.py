@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import article_writes, articles, bulk, categories, changes, directory, keys, quotes, settings, webhooks
+from app.api.v1 import (
+    article_writes,
+    articles,
+    bulk,
+    categories,
+    changes,
+    directory,
+    keys,
+    quotes,
+    settings,
+    webhooks,
+)
 
 router = APIRouter(prefix="/v1")
 for module_router in (

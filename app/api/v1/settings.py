@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
+from app.api.routing import Route, SessionDep
 from app.auth import Admin
-from app.db import Route, SessionDep
-from app.models.editorial import CommentsSettingIn
+from app.content import site
 from app.responses import JSONBytes
-from app.services import site
+from app.store.models.editorial import CommentsSettingIn
 
 router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 

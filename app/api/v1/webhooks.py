@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.routing import Route, SessionDep
 from app.auth import Admin
-from app.db import Route, SessionDep
-from app.models.webhook import WebhookCreate, WebhookUpdate
 from app.responses import JSONBytes, page_response
-from app.services import webhook_delivery, webhooks
-from app.services.webhook_delivery import DeliveryListParams
+from app.store.models.webhook import WebhookCreate, WebhookUpdate
+from app.sync import webhook_delivery, webhooks
+from app.sync.webhook_delivery import DeliveryListParams
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=Route)
 

@@ -1,0 +1,137 @@
+"""The request's sessions (FastAPI dependencies) and the route class that runs a write
+endpoint and commits its session, on the event loop (`LoopWrites`) or in a thread."""
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any
+
+import anyio
+import anyio.to_thread
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.store.engine import get_read_engine
+from app.store.sessions import LOOP_WRITES, write_session
+
+# session.info: on SQLite, take the write lock in a thread and run the rest on the loop
+_LOCK_FIRST = "gazette.lock_first"
+_ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs its work
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed once when the endpoint returns without error.
+
+    Made on the event loop; it connects at its first statement, in the endpoint's thread or
+    greenlet, or on SQLite in a thread just before `Route` runs the endpoint on the loop
+    (`LoopWrites`).
+    A sync endpoint commits it as it returns (`Route`, below), so here it is only closed.
+    Otherwise (an error, an async endpoint) it is ended here: in a worker thread that no
+    other request can hold (when the request threadpool's few threads all wait on SQLite's
+    write lock, the commit or rollback that lets them go must not wait for one of them), or
+    on the loop. Ending is shielded from cancellation (a client that went away), so the
+    transaction and its connection never outlive the request."""
+    route = request.scope.get("route")
+    may_run_on_loop = getattr(route, "on_loop", False)
+    on_loop = LOOP_WRITES.session() if may_run_on_loop else None
+    session = write_session() if on_loop is None else on_loop.sync_session
+    if on_loop is not None:
+        session.info[_ON_LOOP] = on_loop
+    elif may_run_on_loop and route.sqlite_on_loop and LOOP_WRITES.sqlite():
+        session.info[_LOCK_FIRST] = True
+    try:
+        yield session
+    except BaseException:
+        await _end(session, on_loop, commit=False)
+        raise
+    if session.in_transaction():
+        await _end(session, on_loop, commit=True)
+    elif on_loop is not None:
+        await on_loop.close()
+    else:
+        session.close()
+
+
+async def _end(session: Session, on_loop: AsyncSession | None, *, commit: bool) -> None:
+    with anyio.CancelScope(shield=True):
+        if on_loop is not None:
+            await on_loop.run_sync(_commit_or_rollback, commit)
+        else:
+            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit,
+                                           limiter=anyio.CapacityLimiter(1))
+
+
+def _commit_or_rollback(session: Session, commit: bool) -> None:
+    with session:  # closing gives the connection (and SQLite's writer gate) back
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+
+
+def get_read_session() -> Iterator[Session]:
+    """A session for public reads; it goes to the replica when one is configured."""
+    with Session(get_read_engine()) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
+class Route(APIRoute):
+    """An APIRoute whose sync endpoint, when it takes the request's write session
+    (`session: SessionDep`), runs and commits in one go: on the event loop (`LoopWrites`), or
+    in a threadpool thread.
+
+    Without this the commit waits for the event loop to take the endpoint's result and send
+    the session's end to another thread: on SQLite the write lock stays held meanwhile, for
+    as long as the loop is busy with other requests, and every queued writer waits that long
+    too. `get_session` still ends the session: it rolls back after an error, and
+    commits for endpoints that do not take this path (async ones)."""
+
+    # On SQLite, whether the route's writes may run on the loop: a statement there stops every
+    # other request while it runs, so only routes whose writes touch one article's rows say so
+    # (`ArticleRoute`). A rename, which marks every document that shows the name stale in one
+    # statement, stays in a thread, where SQLite lets the loop go on meanwhile.
+    sqlite_on_loop = False
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        wrapped = _committing(endpoint)
+        self.on_loop = wrapped is not endpoint  # its session's work may run on the loop
+        super().__init__(path, wrapped, **kwargs)
+
+
+class ArticleRoute(Route):
+    """A Route whose writes change one article (and its quotes, links, revision, document):
+    short enough on SQLite to run on the event loop once the write lock is held."""
+
+    sqlite_on_loop = True
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+    parameter = inspect.signature(endpoint).parameters.get("session")
+    if parameter is None or parameter.annotation != SessionDep:
+        return endpoint
+
+    def call_and_commit(values: dict[str, Any]) -> Any:
+        answer = endpoint(**values)
+        values["session"].commit()
+        return answer
+
+    @functools.wraps(endpoint)
+    async def run(**values: Any) -> Any:
+        session = values["session"]
+        if (on_loop := session.info.get(_ON_LOOP)) is not None:
+            return await on_loop.run_sync(lambda _: call_and_commit(values))
+        if session.info.get(_LOCK_FIRST):
+            await run_in_threadpool(session.connection)  # BEGIN IMMEDIATE: waits for the write lock
+            return call_and_commit(values)
+        return await run_in_threadpool(call_and_commit, values)
+
+    return run

@@ -1,0 +1,428 @@
+"""Stored documents: each published article's public JSON, built in the transaction that
+changes it, so that the most asked-for read, GET /v1/articles/{id}, costs one primary-key
+lookup instead of building the article (app/api/direct.py).
+
+How a document stays true. Writes name what they change as surrogate keys
+(app/cache/purge.py); at commit, inside the same transaction, `on_commit` reads them:
+- `article:<id>` and `quote:<id>`: that article's document is rebuilt at once (on
+  PostgreSQL under a row lock on the article, so two writers of one article build one
+  after the other, the second from the first's committed rows). Drafts, scheduled,
+  unpublished and deleted articles have none, so no read of a document can leak one.
+- a person, source, category, tag or author: every document that shows it is marked
+  stale, in one statement. A stale document is never served (reads build the article live)
+  and the background job (`fill`) rebuilds it.
+The site-wide comments switch is not in the documents: each holds the article's own policy,
+and a read puts the switch over it (`read`).
+
+On PostgreSQL, marking takes a transaction-level advisory lock alone and building (a write's
+document, the background job's rebuilds) shares it, so no build reads a name that a rename has
+marked but not yet committed: a build that started first commits before the marking, and one
+that comes after waits for the rename's commit. On SQLite every writer holds the database's
+write lock already.
+
+A document is built from the article's representation for this version of the code and
+this site URL (`fingerprint`). When either changes, the documents are dropped at start-up and
+the background job builds them again, article after article; `gazette documents rebuild`
+does it at once.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from sqlalchemy import bindparam, delete, event, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from app import jobs
+from app.articles import article_view
+from app.cache.keys import derive
+from app.content import site
+from app.settings import get_settings
+from app.store.engine import is_postgres, rows
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleDocument,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    SiteSetting,
+    Source,
+    Tag,
+)
+from app.store.models.common import utcnow
+from app.store.sessions import write_session
+from app.store.sql import Prepared
+
+# Bump when the article's representation changes shape: every document is then rebuilt.
+REPRESENTATION = 1
+SETTING_KEY = "documents"
+BATCH = 500
+FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most
+_LOCK = 7_215_001  # pg_advisory_xact_lock id: marking stale and filling never interleave
+
+_COMMENTS_KEY = b'"comments":'
+# session.info: articles whose documents `written` built in this transaction. Any flush after
+# may change what they show, so it forgets them, and the commit builds those again.
+_BUILT = "gazette.documents.built"
+_SHOWN = "gazette.documents.shown"  # article id → what `still_shown` was told
+_SHARING = "gazette.documents.sharing"  # this transaction holds the advisory lock
+
+
+def fingerprint() -> str:
+    return f"{REPRESENTATION} {get_settings().site_url.rstrip('/')}"
+
+
+# -- reading -------------------------------------------------------------------------------
+
+_COLUMNS = "d.body, d.comments, s.value, d.keys, d.newest, d.version"  # what from_row reads
+_FROM = "FROM article_document d {join}LEFT JOIN site_setting s ON s.key = 'comments' "
+_READ = f"SELECT {_COLUMNS} {_FROM}WHERE {{by}} = {{p}} AND NOT d.stale"
+_BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
+# Many reads by id in one statement (PostgreSQL): the article id first, then what from_row reads.
+READ_MANY = f"SELECT d.article_id, {_COLUMNS} {_FROM.format(join='')}WHERE d.article_id = ANY(%s) AND NOT d.stale"
+
+
+def read_statement(dialect: str, by: str) -> str:
+    """The one statement a read by "id" or "slug" runs, in the DB-API's parameter style."""
+    join, column = _BY[by]
+    return _READ.format(join=join, by=column, p="%s" if dialect == "postgresql" else "?")
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A single-article answer from its document, with what the response cache needs of it."""
+
+    body: bytes
+    keys: frozenset[str]  # the surrogate keys of what the body shows
+    newest: str | None  # the newest updated_at it shows (ISO)
+    version: int
+    keys_text: str = ""  # the same keys, sorted, space-separated, as stored
+
+
+def read(cursor: Any, statement: str, value: str) -> Stored | None:
+    """The article's public JSON from its document, with the site-wide comments switch
+    applied; None when it has no current document (not public, stale, or not built yet)."""
+    cursor.execute(statement, (value,))
+    # fetchall, not fetchone: stepping to the end resets the statement, so a cursor kept
+    # for the next read holds no read transaction (on SQLite, no WAL snapshot) meanwhile.
+    rows = cursor.fetchall()
+    return from_row(rows[0] if rows else None)
+
+
+def from_row(row: Any) -> Stored | None:
+    """What `read` answers, from the row its statement gave (None: no row)."""
+    if row is None:
+        return None
+    body, own, setting = bytes(row[0]), bytes(row[1]), row[2]
+    if setting is not None:
+        value = orjson.loads(setting) if isinstance(setting, (str, bytes)) else setting
+        policy = site.effective_comments({**site.DEFAULT_COMMENTS, **value}, enabled=True, reason=None)
+        if policy["scope"] == "site":
+            # The first unescaped `"comments":` is the article's own member: inside a JSON
+            # string a quote is escaped, and no embedded object has such a member.
+            body = body.replace(_COMMENTS_KEY + own, _COMMENTS_KEY + orjson.dumps(policy), 1)
+    return Stored(body, frozenset(row[3].split()), row[4], row[5], row[3])
+
+
+# -- building --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _public():  # noqa: ANN202 - a select, built once
+    """The rows of the public articles among `ids`."""
+    from app.articles.articles import columns, public  # articles → … → purge → here
+
+    ids = bindparam("ids", expanding=True)
+    return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
+
+
+def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> int:
+    """Rebuild the documents of these articles in the caller's transaction: a public one gets
+    a fresh document, any other loses its own. Returns how many were built.
+
+    On PostgreSQL the articles' rows are locked first, in id order; with `skip_locked` (the
+    background job) an article whose writer holds it is left to that writer, who rebuilds it."""
+    return len(_refresh(session, article_ids, skip_locked=skip_locked))
+
+
+def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict]:
+    """`refresh`, answering the public shape of each article it built a document for, by id."""
+    ids = sorted(set(article_ids))
+    if ids:
+        _lock(session, shared=True)
+    built: dict[str, dict] = {}
+    table = ArticleDocument.__table__
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        if is_postgres(session):
+            chunk = list(session.scalars(select(Article.id).where(Article.id.in_(chunk)).order_by(Article.id)
+                                         .with_for_update(skip_locked=skip_locked)))
+            if not chunk:
+                continue
+        found = rows(session, _public(), {"ids": chunk}).all()
+        if gone := set(chunk) - {row.id for row in found}:
+            rows(session, delete(table).where(table.c.article_id.in_(gone)))
+        if found:
+            now = utcnow()
+            items = article_view.build(session, found)
+            built.update((row.id, dict(item)) for row, item in zip(found, items))
+            rows(session, _upsert(session.get_bind().dialect.name), [_document(row, item, now) for row, item in zip(found, items)])
+    return built
+
+
+@lru_cache(maxsize=2)
+def _upsert(dialect: str):  # noqa: ANN202 - an insert, built once
+    table = ArticleDocument.__table__
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in table.c})
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[table.c.article_id],
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},
+    ))
+
+
+def written(session: Session, article: Article) -> dict[str, Any] | None:
+    """For a write, just before its commit: the public shape of the article, as a read will
+    answer it, from its new stored document, built now (the commit keeps it instead of
+    building it again). None when the article is not public, so has no document.
+
+    The caller wrote `article` in this transaction, so holds its row (on PostgreSQL its row
+    lock, on SQLite the write lock): it is not locked again. The session's object, flushed,
+    is the row as a read finds it, so the row is not read again either; only PostgreSQL's
+    JSONB gives the body's members back in an order of its own, which the document shows
+    as reads and rebuilds will (`AsStored`)."""
+    if not article.is_public:
+        _refresh(session, [article.id])  # drops the document it may have had
+        return None
+    session.flush()
+    _lock(session, shared=True)
+    row = AsStored(article) if is_postgres(session) else article
+    shown = session.info.pop(_SHOWN, {}).get(article.id)
+    item = article_view.build(session, [row], related=shown)[0]
+    built = dict(item)
+    rows(session, _upsert(session.get_bind().dialect.name), _document(row, item, utcnow()))
+    session.info.setdefault(_BUILT, set()).add(article.id)
+    return built
+
+
+class AsStored:
+    """An article as PostgreSQL gives it back: its body as JSONB keeps JSON, each object's
+    members ordered by the length of their name, then by its bytes (and nothing else of it
+    changes: numbers and strings come back as they went in)."""
+
+    def __init__(self, article: Article) -> None:
+        self._article = article
+        self.body = jsonb_ordered(article.body)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._article, name)
+
+
+def jsonb_ordered(value: Any) -> Any:
+    """`value` with every object's members in JSONB's order (see `AsStored`)."""
+    if isinstance(value, dict):
+        names = sorted(value, key=lambda name: (len(name.encode()), name.encode()))
+        return {name: jsonb_ordered(value[name]) for name in names}
+    if isinstance(value, list):
+        return [jsonb_ordered(item) for item in value]
+    return value
+
+
+def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
+    own = site.effective_comments(site.DEFAULT_COMMENTS, enabled=row.comments_enabled,
+                                  reason=row.comments_reason)
+    item["comments"] = own  # in its place: `read` finds it there
+    keys, newest = derive(f"/v1/articles/{row.id}", [], 200, item)
+    return {"article_id": row.id, "body": orjson.dumps(item), "comments": orjson.dumps(own),
+            "keys": " ".join(sorted(keys)), "newest": newest, "version": row.version,
+            "stale": False, "built_at": now}
+
+
+# -- what a commit makes stale ---------------------------------------------------------------
+
+# Kinds that articles show by reference: which articles show a given one.
+_SHOWN_BY = {
+    "person": lambda ids: [select(Quote.article_id).join(Person, Person.id == Quote.person_id)
+                           .where(or_(Person.id.in_(ids), Person.slug.in_(ids)))],
+    "source": lambda ids: [
+        select(Attribution.article_id).join(Source, Source.id == Attribution.source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+        select(Quote.article_id).join(Source, Source.id == Quote.source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+        select(Article.id).join(Source, Source.id == Article.image_credit_source_id)
+        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+    ],
+    "category": lambda ids: [
+        select(ArticleCategory.article_id).join(Category, Category.id == ArticleCategory.category_id)
+        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
+        select(Article.id).join(Category, Category.id == Article.category_id)
+        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
+    ],
+    "tag": lambda ids: [select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
+                        .where(or_(Tag.id.in_(ids), Tag.slug.in_(ids)))],
+    "author": lambda ids: [select(ArticleAuthor.article_id).join(Author, Author.id == ArticleAuthor.author_id)
+                           .where(or_(Author.id.in_(ids), Author.slug.in_(ids)))],
+}
+
+
+def on_commit(session: Session, keys: set[str]) -> None:
+    """Bring the documents in step with a transaction that changed `keys` (surrogate keys),
+    just before it commits."""
+    if "*" in keys:
+        _lock(session)
+        session.execute(update(ArticleDocument).values(stale=True))
+        return
+    by_kind: dict[str, list[str]] = {}
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if value and value != "*":
+            by_kind.setdefault(kind, []).append(value)
+    shown = [stmt for kind, build in _SHOWN_BY.items() if kind in by_kind for stmt in build(by_kind[kind])]
+    if shown:
+        _lock(session)  # before any document's row: the order `fill` takes them in
+    rebuild = set(by_kind.get("article", ()))
+    if quotes := by_kind.get("quote"):
+        rebuild.update(session.scalars(select(Quote.article_id).where(Quote.id.in_(quotes))))
+    rebuild -= session.info.pop(_BUILT, set())  # built by `written`, nothing flushed since
+    if rebuild:
+        refresh(session, rebuild)
+    if shown:
+        affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
+        session.execute(update(ArticleDocument).where(ArticleDocument.article_id.in_(affected))
+                        .values(stale=True).execution_options(synchronize_session=False))
+
+
+def _forget_built(session: Session, *_: object) -> None:
+    session.info.pop(_BUILT, None)
+
+
+def _forget_transaction(session: Session, *_: object) -> None:
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return  # a savepoint ended; the transaction, and its lock, go on (none is taken in one)
+    session.info.pop(_SHOWN, None)
+    session.info.pop(_SHARING, None)
+
+
+for _name in ("after_flush", "after_commit", "after_soft_rollback"):  # however the transaction goes on or ends
+    event.listen(OrmSession, _name, _forget_built)
+for _name in ("after_commit", "after_soft_rollback"):
+    event.listen(OrmSession, _name, _forget_transaction)
+
+
+def _lock(session: Session, *, shared: bool = False) -> None:
+    """Marking documents stale takes the lock alone; building them (a write, the job) shares
+    it, so a build never reads a name that a rename has marked but not yet committed."""
+    if is_postgres(session) and not (shared and session.info.get(_SHARING)):
+        rows(session, _SHARED if shared else _ALONE, {"id": _LOCK})
+        session.info[_SHARING] = True  # held, alone or shared, until the transaction ends
+
+
+def share_lock(session: Session) -> None:
+    """For a write that reads what its article's new document will show before building it:
+    from here no rename can mark that document stale until this transaction ends, and one
+    that marked already has committed (PostgreSQL; SQLite's writer holds the database)."""
+    _lock(session, shared=True)
+
+
+def still_shown(session: Session, article_id: str, related: article_view.Related) -> None:
+    """What a write read of its article's links, attributions and quotes (holding its row and
+    `share_lock`) and left as they were: `written` builds the document from it instead of
+    reading it again. Forgotten when the transaction ends."""
+    session.info.setdefault(_SHOWN, {})[article_id] = related
+
+
+_ALONE = Prepared(text("SELECT pg_advisory_xact_lock(:id)"))
+_SHARED = Prepared(text("SELECT pg_advisory_xact_lock_shared(:id)"))
+
+
+# -- filling in: stale documents, and every document after the fingerprint changed -----------
+
+
+def check(session: Session) -> bool:
+    """At start-up: when the documents were built for another fingerprint (another version of
+    the representation, another site URL, or none yet), drop them all and have the background
+    job build them again. True when it did. The caller commits."""
+    setting = session.get(SiteSetting, SETTING_KEY)
+    if setting is not None and setting.value.get("fingerprint") == fingerprint():
+        return False
+    _lock(session)
+    session.execute(delete(ArticleDocument))
+    _save(session, setting, walk_after="")
+    return True
+
+
+def _save(session: Session, setting: SiteSetting | None, *, walk_after: str | None) -> None:
+    value = {"fingerprint": fingerprint(), "walk_after": walk_after}
+    if setting is None:
+        session.add(SiteSetting(key=SETTING_KEY, value=value, updated_at=utcnow()))
+    else:
+        setting.value, setting.updated_at = value, utcnow()
+        session.add(setting)
+    session.flush()
+
+
+def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
+    """Rebuild up to `limit` documents: stale ones first, then the next articles of a walk
+    that `check` started. The caller commits. Returns how many were built."""
+    _lock(session, shared=True)  # against marking; other builders skip the articles it holds
+    stale = list(session.scalars(select(ArticleDocument.article_id).where(ArticleDocument.stale)
+                                 .order_by(ArticleDocument.article_id).limit(limit)))
+    built = refresh(session, stale, skip_locked=True) if stale else 0
+    setting = session.get(SiteSetting, SETTING_KEY)
+    after = setting.value.get("walk_after") if setting is not None else None
+    if after is None or len(stale) >= limit:
+        return built
+    from app.articles.articles import public
+
+    ids = list(session.scalars(select(Article.id).where(public(), Article.id > after)
+                               .order_by(Article.id).limit(limit - len(stale))))
+    built += refresh(session, ids, skip_locked=True)
+    _save(session, setting, walk_after=ids[-1] if len(ids) == limit - len(stale) else None)
+    return built
+
+
+def rebuild(session: Session) -> Iterator[int]:
+    """Build every public article's document anew, a batch per transaction (the caller commits
+    after each); yields how many each batch built."""
+    from app.articles.articles import public
+
+    _save(session, session.get(SiteSetting, SETTING_KEY), walk_after=None)
+    session.execute(delete(ArticleDocument).where(ArticleDocument.article_id.not_in(select(Article.id).where(public()))))
+    last = ""
+    while ids := list(session.scalars(select(Article.id).where(public(), Article.id > last)
+                                      .order_by(Article.id).limit(BATCH))):
+        yield refresh(session, ids)
+        last = ids[-1]
+
+
+def to_build(session: Session) -> int:
+    """How many documents `rebuild` goes through (for a progress bar)."""
+    from app.articles.articles import public
+
+    return session.scalar(select(func.count()).select_from(Article).where(public()))
+
+
+def start_up() -> None:
+    """`check`, in a transaction of its own: every process runs it as it starts."""
+    with write_session() as session:
+        check(session)
+        session.commit()
+
+
+@jobs.register
+def fill_documents() -> int:
+    """The background job: one round of `fill`, in its own transaction."""
+    with write_session() as session:
+        built = fill(session)
+        session.commit()
+    return built

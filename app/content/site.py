@@ -1,0 +1,59 @@
+"""Site-wide settings: the comments switch and its reason."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.store.engine import rows
+from app.store.models import Article, ArticleStatus, SiteSetting
+from app.store.models.common import iso, utcnow
+from app.store.sql import Prepared
+
+COMMENTS_KEY = "comments"
+DEFAULT_COMMENTS = {"enabled": True, "reason": None}
+# The surrogate key that stands for every single-article response (article:<id> for all ids).
+ALL_ARTICLES = "article:*"
+
+
+# Every uncached article read and every article write runs it: prepared (app/store/sql.py).
+_COMMENTS = Prepared(select(SiteSetting.value).where(SiteSetting.key == COMMENTS_KEY))
+
+
+def get_comments(session: Session) -> dict[str, Any]:
+    value = rows(session, _COMMENTS).scalar()
+    return {**DEFAULT_COMMENTS, **(value or {})}
+
+
+def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:
+    row = session.get(SiteSetting, COMMENTS_KEY)
+    value = {"enabled": enabled, "reason": reason}
+    before = {**DEFAULT_COMMENTS, **(row.value if row is not None else {})}
+    if row is None:
+        row = SiteSetting(key=COMMENTS_KEY, value=value, updated_at=utcnow())
+    else:
+        row.value, row.updated_at, row.version = value, utcnow(), row.version + 1
+    session.add(row)
+    session.flush()
+    from app.sync import changes  # changes → webhooks → the article view → here
+
+    if before == value or (before["enabled"] and enabled):
+        return row  # while comments are on, the site's reason shows nowhere
+    # The policy shows in every article response: each public one changes (the change feed
+    # hears of each), and every list and every article is purged.
+    public = select(Article.id, Article.version).where(
+        Article.status == ArticleStatus.published, Article.deleted_at.is_(None))
+    changes.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
+    return row
+
+
+def effective_comments(site: dict[str, Any], *, enabled: bool, reason: str | None) -> dict[str, Any]:
+    """The policy a reader sees: the site-wide switch, when off, overrides every article."""
+    if not site.get("enabled", True):
+        return {"enabled": False, "scope": "site", "reason": site.get("reason")}
+    return {"enabled": enabled, "scope": "article", "reason": reason}
+
+
+def represent_comments(session: Session) -> dict[str, Any]:
+    row = session.get(SiteSetting, COMMENTS_KEY)
+    return {**get_comments(session), "updated_at": iso(row.updated_at) if row else None}

@@ -1,0 +1,50 @@
+"""Every table model, imported here so that the metadata knows them all."""
+
+from app.store.models.article import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleStatus,
+    ArticleTag,
+    Attribution,
+    AttributionRole,
+    Quote,
+    SiteSetting,
+    SlugRedirect,
+)
+from app.store.models.cache import CachePurge
+from app.store.models.change import Change
+from app.store.models.document import ArticleDocument
+from app.store.models.key import ApiKey, Scope
+from app.store.models.people import Person, Source, SourceKind
+from app.store.models.revision import ArticleRevision
+from app.store.models.taxonomy import Author, Category, Tag
+from app.store.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
+
+__all__ = [
+    "ApiKey",
+    "Scope",
+    "Article",
+    "ArticleAuthor",
+    "ArticleCategory",
+    "ArticleDocument",
+    "ArticleRevision",
+    "ArticleStatus",
+    "ArticleTag",
+    "Attribution",
+    "AttributionRole",
+    "Author",
+    "CachePurge",
+    "Change",
+    "Category",
+    "Person",
+    "Quote",
+    "SiteSetting",
+    "SlugRedirect",
+    "Source",
+    "SourceKind",
+    "Tag",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+]

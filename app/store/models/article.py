@@ -1,0 +1,149 @@
+"""Articles, their links to categories, tags and authors, attributions and quotes."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.store.models.common import JSONType, Timestamped
+
+
+class ArticleStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    published = "published"
+    unpublished = "unpublished"
+
+
+class AttributionRole(StrEnum):
+    read_on = "read_on"
+    photo_credit = "photo_credit"
+    wire = "wire"
+    original_reporting = "original_reporting"
+    translation = "translation"
+
+
+class Article(Timestamped, table=True):
+    __table_args__ = (
+        # Keyset pagination of the public lists: status first, then the sort key and the id.
+        Index("ix_article_status_published_at_id", "status", "published_at", "id"),
+        Index("ix_article_status_updated_at_id", "status", "updated_at", "id"),
+        Index("ix_article_language_status_published_at", "language", "status", "published_at"),
+    )
+
+    slug: str = Field(max_length=200, unique=True)
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+    canonical_url: str | None = Field(default=None, max_length=2000)
+    title: str = Field(max_length=300)
+    kicker: str | None = Field(default=None, max_length=200)
+    standfirst: str | None = Field(default=None, sa_type=Text)
+    body: list[dict] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    body_html: str = Field(default="", sa_type=Text)
+    language: str = Field(default="fr", max_length=8)
+    status: ArticleStatus = Field(default=ArticleStatus.draft, sa_type=String(16))
+    published_at: datetime | None = Field(default=None)
+    publish_at: datetime | None = Field(default=None, index=True)
+    deleted_at: datetime | None = Field(default=None)
+    category_id: str | None = Field(default=None, foreign_key="category.id", index=True)
+    image_url: str | None = Field(default=None, max_length=2000)
+    image_alt: str | None = Field(default=None, max_length=1000)
+    image_caption: str | None = Field(default=None, max_length=2000)
+    image_credit: str | None = Field(default=None, max_length=300)
+    image_credit_source_id: str | None = Field(default=None, foreign_key="source.id", index=True)
+    share_title: str | None = Field(default=None, max_length=300)
+    share_description: str | None = Field(default=None, max_length=1000)
+    word_count: int = Field(default=0)
+    reading_time_minutes: int = Field(default=0)
+    comments_enabled: bool = Field(default=True)
+    comments_reason: str | None = Field(default=None, max_length=1000)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ArticleStatus.published and self.deleted_at is None
+
+
+class ArticleCategory(SQLModel, table=True):
+    """Every category an article is filed under, its primary one included (position 0)."""
+
+    __tablename__ = "article_category"
+    __table_args__ = (Index("ix_article_category_category_id_article_id", "category_id", "article_id"),)
+
+    article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    category_id: str = Field(foreign_key="category.id", primary_key=True)
+    position: int = Field(default=0)
+
+
+class ArticleTag(SQLModel, table=True):
+    __tablename__ = "article_tag"
+    __table_args__ = (Index("ix_article_tag_tag_id_article_id", "tag_id", "article_id"),)
+
+    article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    tag_id: str = Field(foreign_key="tag.id", primary_key=True)
+    position: int = Field(default=0)
+
+
+class ArticleAuthor(SQLModel, table=True):
+    __tablename__ = "article_author"
+    __table_args__ = (Index("ix_article_author_author_id_article_id", "author_id", "article_id"),)
+
+    article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    author_id: str = Field(foreign_key="author.id", primary_key=True)
+    position: int = Field(default=0)
+
+
+class Attribution(SQLModel, table=True):
+    """Where an article's content comes from: "Lu sur Le Figaro", agency copy, a translation."""
+
+    __table_args__ = (Index("ix_attribution_source_id_article_id", "source_id", "article_id"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    article_id: str = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    source_id: str = Field(foreign_key="source.id")
+    role: AttributionRole = Field(sa_type=String(24))
+    label: str | None = Field(default=None, max_length=300)
+    url: str | None = Field(default=None, max_length=2000)
+    position: int = Field(default=0)
+
+
+class Quote(Timestamped, table=True):
+    """What a named person said, in which role, where and when."""
+
+    __table_args__ = (
+        Index("ix_quote_person_id_id", "person_id", "id"),
+        Index("ix_quote_article_id_position", "article_id", "position"),
+    )
+
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+    text: str = Field(sa_type=Text)
+    person_id: str = Field(foreign_key="person.id")
+    speaker_role: str | None = Field(default=None, max_length=300)
+    article_id: str | None = Field(default=None, foreign_key="article.id", ondelete="CASCADE")
+    source_id: str | None = Field(default=None, foreign_key="source.id", index=True)
+    language: str = Field(default="fr", max_length=8)
+    said_at: date | None = Field(default=None)
+    position: int = Field(default=0)
+
+
+class SlugRedirect(SQLModel, table=True):
+    """An old slug of a resource; it keeps answering with 301 to the current one."""
+
+    __tablename__ = "slug_redirect"
+    __table_args__ = (UniqueConstraint("resource_type", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    resource_type: str = Field(max_length=20)
+    slug: str = Field(max_length=200)
+    resource_id: str = Field(max_length=26, index=True)
+    created_at: datetime
+
+
+class SiteSetting(SQLModel, table=True):
+    """Site-wide switches, such as comments; one row per key."""
+
+    __tablename__ = "site_setting"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    updated_at: datetime
+    version: int = Field(default=1)

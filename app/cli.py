@@ -127,9 +127,9 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
     from app import jobs
 
     importlib.import_module("app.main")  # loads every module that registers a job
-    from app.articles import documents
+    from app.articles import document_fill
 
-    documents.start_up()
+    document_fill.start_up()
     interval = get_settings().scheduler_interval_seconds
     console.print(f"Gazette worker: {len(jobs.ROUNDS)} jobs every {interval:g} s (Ctrl-C stops).")
     try:
@@ -183,15 +183,15 @@ def documents_rebuild() -> None:
         TimeRemainingColumn,
     )
 
-    from app.articles import documents
+    from app.articles import document_fill
     from app.store.sessions import write_session
 
     with write_session() as session:
-        total = documents.to_build(session)
+        total = document_fill.to_build(session)
         columns = (TextColumn("[bold]documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("documents", total=total)
-            for built in documents.rebuild(session):
+            for built in document_fill.rebuild(session):
                 session.commit()
                 progress.advance(task, built)
         session.commit()

@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from app import errors, metrics, openapi, scheduler  # noqa: F401 - scheduler registers its job
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
-from app.articles import documents  # registers its job
+from app.articles import document_fill  # registers its job
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
 from app.limits import RequestLimits
 from app.settings import get_settings
@@ -100,7 +100,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = get_engine()
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
     try:
-        await anyio.to_thread.run_sync(documents.start_up)
+        await anyio.to_thread.run_sync(document_fill.start_up)
         async with (jobs.background(app), cache.listening(), direct.FIRST_TRY.running(),
                     LOOP_WRITES.running()):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand

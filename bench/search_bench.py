@@ -51,7 +51,7 @@ def _in_process(url: str):  # noqa: ANN202
     from sqlmodel import Session
 
     from app.articles import articles
-    from app.articles.articles import ArticleListParams
+    from app.articles.article_query import ArticleListParams
     from app.store.engine import get_read_engine
 
     engine = get_read_engine()

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.articles import article_writes
 from app.auth import keys as key_service
-from app.content import site
+from app.content import site_writes
 from app.store.models import Author, Category, Person, Source, Tag
 from app.store.models.schemas import ArticleCreate
 
@@ -83,7 +83,7 @@ def make_article(session: Session, **overrides: Any):
 
 
 def set_site_comments(session: Session, *, enabled: bool, reason: str | None) -> None:
-    site.set_comments(_writing(session), enabled=enabled, reason=reason)
+    site_writes.set_comments(_writing(session), enabled=enabled, reason=reason)
     session.commit()
 
 

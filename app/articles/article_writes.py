@@ -1,12 +1,19 @@
 """Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.articles import article_shape, article_view, articles, documents, revisions
+from app.articles import (
+    article_query,
+    article_quotes,
+    article_shape,
+    article_view,
+    documents,
+    revisions,
+)
 from app.auth import keys
 from app.content import merge_patch, refs, write_support
 from app.errors import Conflict, NotFound, ValidationFailed, field_path
@@ -19,15 +26,13 @@ from app.store.models import (
     Attribution,
     Author,
     Category,
-    Person,
-    Quote,
     SlugRedirect,
     Source,
     Tag,
 )
 from app.store.models.common import iso, new_id, to_utc, utcnow
 from app.store.models.key import ApiKey, Scope
-from app.store.models.schemas import ArticleCreate, AttributionIn, ImageIn, QuoteIn
+from app.store.models.schemas import ArticleCreate, AttributionIn, ImageIn
 from app.sync import changes
 from app.text import body_text, clean_html, reading_stats, render_blocks, slugify
 
@@ -79,83 +84,8 @@ def _set_attributions(session: Session, article: Article, items: list[Attributio
         ))
 
 
-class Said(NamedTuple):
-    """What the body shows of a quote: its text, and who said it in which role."""
-
-    id: str
-    text: str
-    speaker_name: str
-    speaker_role: str | None
-
-
-def _stored_quotes(session: Session, article: Article, rows: list | None = None) -> list[Said]:
-    """The article's quotes as stored: from `rows` (`article_view.quote_rows`) when the caller
-    read them in this transaction, holding the article's row, else read now."""
-    if rows is None:
-        rows = article_view.quote_rows(session, [article.id]).get(article.id, [])
-    return [Said(qid, text, name, role) for qid, text, _, name, role, *_ in rows]
-
-
-# session.info: {article id: ([(quote id, version, verb) written], [(quote id, version) deleted])},
-# what `_set_quotes` did to an article's quotes, for `after_write` to record.
-QUOTE_WRITES = "gazette.quote_writes"
-
-
-def _set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
-    """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
-    returns them in request order."""
-    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id)))
-    by_id = {q.id: q for q in rows}
-    by_external = {q.external_id: q for q in rows if q.external_id}
-    keep: list[Quote] = []
-    written: list[Quote] = []  # created or changed: what the change feed hears of
-    names: dict[str, str] = {}
-    for position, item in enumerate(items):
-        speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
-        names[speaker.id] = speaker.name
-        source = (
-            refs.resolve(session, Source, item.source, field=f"quotes[{position}].source")
-            if item.source else None
-        )
-        quote = by_id.pop(item.id, None) if item.id else None
-        if quote is None and item.external_id and item.external_id in by_external:
-            quote = by_id.pop(by_external[item.external_id].id, None)
-        values = {
-            "text": item.text, "person_id": speaker.id, "speaker_role": item.speaker_role,
-            "source_id": source.id if source else None, "language": item.language or article.language,
-            "said_at": item.said_at, "external_id": item.external_id,
-        }
-        if quote is None:
-            _check_quote_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
-            quote = Quote(article_id=article.id, **values)
-            written.append(quote)
-        elif any(getattr(quote, name) != value for name, value in values.items()):
-            # Only a quote that really changed gets a new version (and a change-feed entry).
-            quote.version += 1
-            quote.updated_at = utcnow()
-            written.append(quote)
-        for name, value in values.items():
-            setattr(quote, name, value)
-        quote.position = position
-        session.add(quote)
-        keep.append(quote)
-    session.flush()
-    keep_ids = {q.id for q in keep}
-    from app.search import search  # the quote index changes in this same transaction
-
-    gone = session.execute(select(Quote.id, Quote.version).where(
-        Quote.article_id == article.id, Quote.id.not_in(keep_ids))).all()
-    search.unindex_quotes(session, [qid for qid, _ in gone])
-    session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
-    session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
-        [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
-        [(qid, version + 1) for qid, version in gone])
-    search.index_quotes(session, keep)
-    return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
-
-
 def _set_body(
-    article: Article, blocks: list[Any], quotes: list[Said], aliases: dict[str, str] | None = None,
+    article: Article, blocks: list[Any], quotes: list[article_quotes.Said], aliases: dict[str, str] | None = None,
 ) -> None:
     """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
     quote ids, sanitising `html` blocks, and derive HTML and counts."""
@@ -193,7 +123,7 @@ LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
 
 
 def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset(),
-          quote_rows: list | None = None) -> list[Said]:
+          quote_rows: list | None = None) -> list[article_quotes.Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
     them alone): their rows are not rewritten, which is what replacing them would leave.
@@ -212,9 +142,9 @@ def _fill(session: Session, article: Article, data: ArticleCreate, same: frozens
         _set_attributions(session, article, data.attributions)
     aliases: dict[str, str] = {}
     if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
-        quotes = _stored_quotes(session, article, quote_rows)
+        quotes = article_quotes.stored(session, article, quote_rows)
     else:
-        quotes = _set_quotes(session, article, data.quotes)
+        quotes = article_quotes.set_quotes(session, article, data.quotes)
         aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
     # Always: body_html shows speakers' names, which may have changed since the last write.
     _set_body(article, data.body, quotes, aliases)
@@ -243,12 +173,6 @@ def _check_external_id(session: Session, external_id: str | None, article_id: st
     if owner is not None and owner != article_id:
         raise Conflict(f"The external_id {external_id!r} is taken by another article.",
                        errors=[{"field": "external_id", "message": f"{external_id!r} is taken"}])
-
-
-def _check_quote_external_id(session: Session, external_id: str | None, *, field: str) -> None:
-    if external_id and session.scalars(select(Quote.id).where(Quote.external_id == external_id)).first():
-        raise Conflict(f"The quote external_id {external_id!r} is taken.",
-                       errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}])
 
 
 def _set_slug(session: Session, article: Article, wanted: str | None) -> None:
@@ -315,7 +239,7 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), and
     # what renames wait for (`documents.share_lock`), so what is read now stays true until the
     # commit: the quotes' speakers, the names of its links, which its new document shows.
-    article = articles.held(session, article_id)
+    article = article_query.held(session, article_id)
     if article is None:
         raise NotFound(f"No article with id {article_id!r}.")
     expected = write_support.expected_version(if_match, article.version)
@@ -345,7 +269,7 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     rows are left alone, and the revision takes them as they are. `loaded`: what the
     article showed of other tables, read holding its row (`update`); the parts this write
     leaves alone are its new document's too. `held`: the row is held since `article` was
-    read (`articles.held`), so its version is the one read, `expected`, until the commit."""
+    read (`article_query.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
@@ -396,7 +320,7 @@ def change_event(was_public: bool, is_public: bool) -> str | None:
 
 
 def after_write(session: Session, article: Article, *, was_public: bool, event: str | None,
-                quotes: list[Said] | None = None, same: frozenset[str] = frozenset()) -> None:
+                quotes: list[article_quotes.Said] | None = None, same: frozenset[str] = frozenset()) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
     the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
@@ -413,30 +337,7 @@ def after_write(session: Session, article: Article, *, was_public: bool, event: 
             event=event if (article.is_public or event in DELETE_EVENTS) else None,
             purge=article_purge_keys(article),
         )
-    _record_quotes(session, article, was_public=was_public)
-
-
-def _record_quotes(session: Session, article: Article, *, was_public: bool) -> None:
-    """The change feed of the article's quotes, public while it is: those this write made,
-    changed or deleted; all of them when the article comes into view or leaves it."""
-    written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
-    if article.is_public != was_public:
-        held = session.execute(select(Quote.id, Quote.version).where(Quote.article_id == article.id)).all()
-        verb = "created" if article.is_public else "deleted"
-        written = [(qid, version, verb) for qid, version in held]
-    elif not article.is_public:
-        return
-    for qid, version, verb in written:
-        _record_quote(session, qid, version, verb if article.is_public else "deleted")
-    if was_public:
-        for qid, version in gone:
-            _record_quote(session, qid, version, "deleted")
-
-
-def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> None:
-    changes.record(session, resource_type="quote", resource_id=quote_id,
-                   op="delete" if verb == "deleted" else "upsert", version=version,
-                   event=f"quote.{verb}", purge={"quotes", f"quote:{quote_id}"})
+    article_quotes.record(session, article, was_public=was_public)
 
 
 DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.store.engine import rows
-from app.store.models import Article, ArticleStatus, SiteSetting
-from app.store.models.common import iso, utcnow
+from app.store.models import SiteSetting
+from app.store.models.common import iso
 from app.store.sql import Prepared
 
 COMMENTS_KEY = "comments"
@@ -23,28 +23,6 @@ _COMMENTS = Prepared(select(SiteSetting.value).where(SiteSetting.key == COMMENTS
 def get_comments(session: Session) -> dict[str, Any]:
     value = rows(session, _COMMENTS).scalar()
     return {**DEFAULT_COMMENTS, **(value or {})}
-
-
-def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:
-    row = session.get(SiteSetting, COMMENTS_KEY)
-    value = {"enabled": enabled, "reason": reason}
-    before = {**DEFAULT_COMMENTS, **(row.value if row is not None else {})}
-    if row is None:
-        row = SiteSetting(key=COMMENTS_KEY, value=value, updated_at=utcnow())
-    else:
-        row.value, row.updated_at, row.version = value, utcnow(), row.version + 1
-    session.add(row)
-    session.flush()
-    from app.sync import changes  # changes → webhooks → the article view → here
-
-    if before == value or (before["enabled"] and enabled):
-        return row  # while comments are on, the site's reason shows nowhere
-    # The policy shows in every article response: each public one changes (the change feed
-    # hears of each), and every list and every article is purged.
-    public = select(Article.id, Article.version).where(
-        Article.status == ArticleStatus.published, Article.deleted_at.is_(None))
-    changes.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
-    return row
 
 
 def effective_comments(site: dict[str, Any], *, enabled: bool, reason: str | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from importlib import resources
 import orjson
 from sqlmodel import Session
 
-from app.content import site
+from app.content import site, site_writes
 from app.sync import bulk
 
 
@@ -34,6 +34,6 @@ def load(session: Session) -> bulk.ImportReport:
         raise RuntimeError(f"the demo content did not import: {report.errors[:3]}")
     comments = orjson.loads((resources.files("app.demo") / "site.json").read_bytes())["comments"]
     if site.get_comments(session) != comments:
-        site.set_comments(session, **comments)
+        site_writes.set_comments(session, **comments)
     session.flush()
     return report

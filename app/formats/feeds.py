@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, select
 from sqlmodel import Session
 
-from app.articles import article_view, articles
+from app.articles import article_query, article_view
 from app.content import categories
 from app.errors import NotFound
 from app.settings import get_settings
@@ -68,7 +68,7 @@ def latest(session: Session, params: FeedParams, *, feed_url: str, api_base: str
     """The newest published articles (of a category and its subcategories, when asked)."""
     settings = get_settings()
     site = settings.site_url.rstrip("/")
-    conds = [articles.public()]
+    conds = [article_query.public()]
     title, description, home = settings.site_name, f"The latest from {settings.site_name}.", site
     if params.category:
         ids = categories.descendant_ids(session, params.category)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.articles import article_view, articles
+from app.articles import article_query, article_view
 from app.errors import InvalidParameter
 from app.query import Page, after_cursor, decode_cursor, encode_cursor
 from app.search import search_kinds
@@ -103,7 +103,7 @@ def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: b
 
 
 def search_articles(
-    session: Session, params: articles.ArticleListParams, *, sort: str,
+    session: Session, params: article_query.ArticleListParams, *, sort: str,
     fields: list[str] | None, include: set[str],
 ) -> tuple[list[dict[str, Any]], Page]:
     """A page of published articles matching `params.q`, by relevance or by a time sort.
@@ -115,7 +115,7 @@ def search_articles(
     plans = plans_for(params.q or "", params.lang)
     engine = engine_for(session)
     # The language is on the index row: filtering on it there spares reading each article.
-    filters = articles.filters(session, params.model_copy(update={"lang": None}))
+    filters = article_query.filters(session, params.model_copy(update={"lang": None}))
 
     def matching(ranked: bool, limit: int | None) -> list[sa.Select]:
         return engine.branches(session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters,
@@ -150,7 +150,7 @@ def search_articles(
         sa.select(Article, page.c.rank, page.c.published_at, page.c.updated_at)
         .join(page, page.c.key == Article.id)
         # Index rows are only for public articles; this keeps drafts out even if one lags.
-        .where(articles.public()).order_by(*map(direction, page_columns))
+        .where(article_query.public()).order_by(*map(direction, page_columns))
     ).all()
     has_more = len(found) > params.limit
     found = found[: params.limit]

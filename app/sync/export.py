@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.articles import articles
+from app.articles import article_query
 from app.content import slugged_writes
 from app.store.engine import is_postgres
 from app.store.models import (
@@ -169,7 +169,7 @@ def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
 def _articles(session: Session) -> Iterator[bytes]:
     after = ""
     while rows := list(session.scalars(
-        select(Article).where(articles.public(), Article.id > after).order_by(Article.id).limit(BATCH)
+        select(Article).where(article_query.public(), Article.id > after).order_by(Article.id).limit(BATCH)
     )):
         yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
         after = rows[-1].id

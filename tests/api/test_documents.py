@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, select
 
-from app.articles import documents
+from app.articles import document_fill, documents
 from app.store.engine import get_engine
 from app.store.models import ArticleDocument, Category
 from tests.api.editorial import desk, patch
@@ -54,7 +54,7 @@ def _document(session, article_id: str) -> ArticleDocument | None:  # noqa: ANN0
 
 def _fill(session) -> None:  # noqa: ANN001
     """One round of the background job, as `gazette worker` runs it."""
-    documents.fill_documents()
+    document_fill.fill_documents()
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ def test_documents_of_another_site_url_are_dropped_at_start_and_built_again(clie
     session.execute(text("UPDATE site_setting SET value = :v WHERE key = 'documents'"),
                     {"v": '{"fingerprint": "1 https://old.example.org", "walk_after": null}'})
     session.commit()
-    documents.start_up()
+    document_fill.start_up()
     assert _document(session, article.id) is None and _document(session, second.id) is None
     assert _stored_and_live(client, article.id)["id"] == article.id  # live meanwhile
     _fill(session)

@@ -1,6 +1,6 @@
 """Full-text search through /v1/articles?q= and /v1/quotes?q=, as a front end calls it."""
 
-from app.articles import article_writes
+from app.articles import article_quotes, article_writes
 from app.store.models.common import utcnow
 from tests.factories import make_article, make_category, make_person, make_tag
 
@@ -207,7 +207,7 @@ def test_replaced_quotes_leave_the_quote_index(client, session):
                            quotes=[{"text": "La première phrase.", "speaker": "kerry"}])
     from app.store.models.schemas import QuoteIn
 
-    article_writes._set_quotes(session, article, [QuoteIn(text="Une seconde phrase.", speaker="kerry")])
+    article_quotes.set_quotes(session, article, [QuoteIn(text="Une seconde phrase.", speaker="kerry")])
     session.commit()
     assert client.get("/v1/quotes", params={"q": "première"}).json()["data"] == []
     assert len(client.get("/v1/quotes", params={"q": "seconde"}).json()["data"]) == 1

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.api.routing import ReadSessionDep, Route
 from app.articles import articles, previews
-from app.articles.articles import ArticleListParams
+from app.articles.article_query import ArticleListParams
 from app.auth import Reader
 from app.formats import formats
 from app.responses import JSONBytes, page_response

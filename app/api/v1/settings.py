@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.api.routing import Route, SessionDep
 from app.auth import Admin
-from app.content import site
+from app.content import site, site_writes
 from app.responses import JSONBytes
 from app.store.models.editorial import CommentsSettingIn
 
@@ -18,5 +18,5 @@ def get_comments(session: SessionDep, _: Admin):
 
 @router.put("/comments", summary="Turn comments off (or on) for every article, with a reason")
 def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
-    site.set_comments(session, enabled=data.enabled, reason=data.reason)
+    site_writes.set_comments(session, enabled=data.enabled, reason=data.reason)
     return JSONBytes(site.represent_comments(session), headers={"Cache-Control": "no-store"})

@@ -124,7 +124,7 @@ def test_settings_are_read_only_through_get_settings():
 
 def test_every_sync_route_with_a_write_session_commits_in_its_own_thread():
     """A router made without `route_class=Route` would leave its writes' commit to the event
-    loop's next turn, holding SQLite's write lock meanwhile (app.db.Route)."""
+    loop's next turn, holding SQLite's write lock meanwhile (app.api.routing.Route)."""
     def walk(routes):  # included routers hold their routes (FastAPI's `original_router`)
         for route in routes:
             included = getattr(route, "original_router", None)

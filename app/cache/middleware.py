@@ -130,7 +130,7 @@ JSON_START = {"type": "http.response.start", "status": 200,
 
 
 class ResponseCacheMiddleware:
-    """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see README.md)."""
+    """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see docs/caching.md)."""
 
     def __init__(self, app: ASGIApp, direct: Direct | None = None) -> None:
         settings = get_settings()

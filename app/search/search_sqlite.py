@@ -110,7 +110,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     new = [d for key, d in by_key.items() if key not in indexed]
     if not new:
         return
-    # Writers hold SQLite's one write lock from BEGIN IMMEDIATE (app/db.py): max(id) cannot move.
+    # Writers hold SQLite's one write lock from BEGIN IMMEDIATE (app/store/sqlite.py): max(id) cannot move.
     start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
     rows = list(enumerate(new, start=start + 1))
     conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in rows])

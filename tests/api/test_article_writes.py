@@ -303,7 +303,7 @@ def test_a_write_runs_on_the_event_loop_once_nothing_but_the_database_can_make_i
     written = {thread for statement, thread in sent
                if statement.lstrip().upper().startswith(("UPDATE ARTICLE ", "INSERT INTO ARTICLE_REVISION "))}
     # anyio's threadpool runs sync endpoints; these run on the server's event loop instead
-    # (app/db.py, LoopWrites), on SQLite once a thread has taken the write lock (its BEGIN).
+    # (app/store/sessions.py, LoopWrites), on SQLite once a thread has taken the write lock (its BEGIN).
     assert len(written) == 1 and not written.pop().startswith("AnyIO worker"), sent
     assert client.get(f"/v1/articles/{article['id']}").json()["kicker"] == "Après"
 

@@ -79,7 +79,7 @@ class Runner:
             note = "; ".join(filter(None, [note, f"{writes:,} writes, {writes / requests:.1%} of requests"]))
         row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
                   result.errors, note)
-        if name == "bare":
+        if name.split("@")[0] == "bare":  # the baseline of the rows after it
             self.bare_rps = result.rps
         if self.bare_rps:
             row.ratio = result.rps / self.bare_rps
@@ -177,11 +177,30 @@ def run(args: argparse.Namespace) -> dict:
                 runner.measure("mixed", hot, what, script=script, threads=8, note=plan.note)
         for server in (hot, cold):
             memory[server.name] = dict(zip(("rss_mb", "peak_mb", "anon_mb"), server.memory(), strict=True))
+    for workers in args.workers:
+        if workers > 1:
+            _hot_path_with_workers(runner, args, root, body_file, article_path, etag, workers)
     # The machine may be shared: the load average says how quiet it was around the run.
     return {"rows": [asdict(r) for r in runner.rows], "memory": memory,
             "context": {**ctx.describe(), "commit": commit, "load_before": load_before,
                         "load_after": os.getloadavg()[0]},
             "duration_s": args.duration, "connections": args.connections}
+
+
+def _hot_path_with_workers(runner: Runner, args: argparse.Namespace, root: Path, body_file: Path,
+                           article_path: str, etag: str | None, workers: int) -> None:
+    """The hot article and its 304 with `workers` processes each, against the bare app with as
+    many: what `--workers N` buys on this machine."""
+    suffix = f"@{workers}w"
+    with servers.bare(body_file, workers=workers) as bare:
+        runner.measure("bare" + suffix, bare, f"bare ASGI app, {workers} workers")
+    with servers.gazette(f"gazette-{workers}w", args.database_url, cache=True, root=root, workers=workers) as hot:
+        _check(hot.url + article_path).raise_for_status()
+        runner.measure("article_hot" + suffix, hot, f"GET one article, cache on, {workers} workers",
+                       path=article_path)
+        if etag:
+            runner.measure("revalidate_304" + suffix, hot, f"GET one article with If-None-Match, {workers} workers",
+                           path=article_path, headers=(f"If-None-Match: {etag}",))
 
 
 def _ms(value: float | None) -> str:
@@ -223,6 +242,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="Picks the sampled articles.")
     parser.add_argument("--commit", help="Serve Gazette as of this git revision (e.g. HEAD) "
                         "instead of the working tree.")
+    parser.add_argument("--workers", type=lambda v: [int(n) for n in v.split(",")], default=[1],
+                        help="Comma-separated worker counts, e.g. 1,2: every scenario runs with one; "
+                        "the hot article and its 304 also with each other count, against a bare app with as many.")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
     report = run(args)

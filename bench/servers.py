@@ -33,19 +33,20 @@ def rss_mb(pid: int) -> tuple[float, float, float]:
 
 
 class Server:
-    """One uvicorn process with one worker, stopped when the block ends (or on timeout)."""
+    """One server process (with `workers` worker processes), stopped when the block ends (or on
+    timeout). `command` is how it starts, given its port; by default uvicorn serving `app`."""
 
-    def __init__(self, name: str, app: str, *, env: dict[str, str], factory: bool = False,
-                 app_dir: Path = ROOT, cwd: Path = ROOT, log: Path | None = None) -> None:
+    def __init__(self, name: str, app: str = "", *, env: dict[str, str], workers: int = 1,
+                 app_dir: Path = ROOT, cwd: Path = ROOT, log: Path | None = None,
+                 command: list[str] | None = None) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or Path(f"/tmp/bench-{name}-{self.port}.log")
-        # Same uvicorn, same options for Gazette and the bare app: only the app differs.
-        self.command = [
+        self.command = [part.replace("{port}", str(self.port)) for part in command] if command else [
             sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port),
             "--app-dir", str(app_dir), "--log-level", "warning", "--no-access-log",
-            *(["--factory"] if factory else []),
+            "--workers", str(workers),
         ]
         self.env = {**os.environ, **env}
         self.cwd = cwd
@@ -95,15 +96,22 @@ class Server:
         self._out.close()
 
 
-def gazette(name: str, database_url: str, *, cache: bool, root: Path = ROOT) -> Server:
-    """Gazette as found in `root`: the working tree, or a commit exported by the runner."""
+def gazette(name: str, database_url: str, *, cache: bool, root: Path = ROOT, workers: int = 1) -> Server:
+    """Gazette as found in `root` (the working tree, or a commit exported by the runner), started
+    as users start it: `gazette serve`, with its defaults (README.md). The runner has migrated
+    the database already. Background jobs stay off: nothing but the load runs meanwhile."""
     env = {
         "GAZETTE_DATABASE_URL": database_url,
         "GAZETTE_RUN_BACKGROUND_JOBS": "false",
         "GAZETTE_RESPONSE_CACHE_ENABLED": "true" if cache else "false",
     }
-    return Server(name, "app.main:create_app", env=env, factory=True, app_dir=root, cwd=root)
+    command = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--host", "127.0.0.1",
+               "--port", "{port}", "--workers", str(workers)]
+    return Server(name, env=env, cwd=root, command=command)
 
 
-def bare(body_file: Path) -> Server:
-    return Server("bare", "bare_app:app", env={"BENCH_BARE_BODY": str(body_file)}, app_dir=BENCH)
+def bare(body_file: Path, *, workers: int = 1) -> Server:
+    """The bare ASGI app under uvicorn, with uvicorn's fastest options (no access log, warnings
+    only; uvloop and httptools, which uvicorn picks when installed, as `gazette serve` does)."""
+    return Server(f"bare-{workers}w" if workers > 1 else "bare", "bare_app:app",
+                  env={"BENCH_BARE_BODY": str(body_file)}, app_dir=BENCH, workers=workers)

@@ -109,13 +109,12 @@ def serve(
                                            help="One JSON line per request (default: GAZETTE_ACCESS_LOG)."),
     log_level: str = typer.Option("warning", help="critical, error, warning, info, debug or trace."),
     graceful_timeout: float | None = typer.Option(
-        None, min=0, help="Seconds in-flight requests get on SIGTERM (default: GAZETTE_GRACEFUL_TIMEOUT_SECONDS)."),
+        None, min=0,
+        help="Seconds in-flight requests get on SIGTERM (default: GAZETTE_GRACEFUL_TIMEOUT_SECONDS)."),
     forwarded_allow_ips: str | None = typer.Option(
         None, help="Proxies trusted for X-Forwarded-* (default: GAZETTE_FORWARDED_ALLOW_IPS)."),
 ) -> None:
     """Serve the API with uvicorn (uvloop and httptools when installed, no access log unless asked)."""
-    import os
-
     import uvicorn
 
     from app import logs
@@ -126,20 +125,20 @@ def serve(
         from app.store import migrate
 
         migrate.upgrade("heads")
-    if access_log is not None:  # through the environment, so that every worker process sees it
-        os.environ["GAZETTE_ACCESS_LOG"] = "true" if access_log else "false"
-        get_settings.cache_clear()
     settings = get_settings()
+    logged = settings.access_log if access_log is None else access_log
+    trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, workers=workers,
+        "app.main:create_logged_app" if logged else "app.main:create_unlogged_app", factory=True,
+        host=host, port=port, workers=workers,
         loop=_fastest("uvloop", "uvloop"), http=_fastest("httptools", "httptools"),
         log_level=log_level.lower(), log_config=logs.config(settings.log_format, log_level),
         access_log=False,  # uvicorn's own; Gazette's is app/access_log.py
         timeout_graceful_shutdown=(graceful_timeout if graceful_timeout is not None
                                    else settings.graceful_timeout_seconds),
         proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips if forwarded_allow_ips is not None else settings.forwarded_allow_ips,
+        forwarded_allow_ips=trusted,
     )
 
 

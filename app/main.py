@@ -141,7 +141,8 @@ class Gazette(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app() -> FastAPI:
+def create_app(access_log: bool | None = None) -> FastAPI:
+    """The app; `access_log` overrides GAZETTE_ACCESS_LOG (`gazette serve --access-log`)."""
     settings = get_settings()
     app = FastAPIOffline(
         title="Gazette",
@@ -175,10 +176,21 @@ def create_app() -> FastAPI:
     # a __call__ in front, so the instance takes that class as it is.
     app.__class__ = Gazette
     app.answer_hits = settings.response_cache_enabled
-    app.front = RequestIdMiddleware(AccessLogMiddleware(app._answer) if settings.access_log else app._answer)
+    logged = settings.access_log if access_log is None else access_log
+    app.front = RequestIdMiddleware(AccessLogMiddleware(app._answer) if logged else app._answer)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(v1_router)
     app.include_router(feeds.router)
     openapi.install(app)
     return app
+
+
+def create_logged_app() -> FastAPI:
+    """uvicorn's factory for `gazette serve --access-log` (each worker process calls it)."""
+    return create_app(access_log=True)
+
+
+def create_unlogged_app() -> FastAPI:
+    """uvicorn's factory for `gazette serve --no-access-log`."""
+    return create_app(access_log=False)

@@ -105,7 +105,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             await anyio.to_thread.run_sync(document_fill.start_up)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
-            log.warning("start-up check of stored documents failed (%s); /readyz retries it", type(exc).__name__)
+            log.warning("start-up check of stored documents failed (%s); /readyz retries it",
+                        type(exc).__name__)
         async with (jobs.background(app), cache.listening(), direct.FIRST_TRY.running(),
                     LOOP_WRITES.running()):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand

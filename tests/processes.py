@@ -62,11 +62,13 @@ def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tu
     """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
     answers at all (ready or not), and the file its standard error goes to."""
     port = free_port()
-    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false",
+           **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             *args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
         )
     url = f"http://127.0.0.1:{port}"

@@ -91,7 +91,8 @@ def logged(tmp_path_factory):
     from app.store import migrate
 
     migrate.upgrade("heads", url)
-    secret = gazette(url, "keys", "create", "--name", "logtest", "--scopes", "content:read").strip().splitlines()[-1]
+    created = gazette(url, "keys", "create", "--name", "logtest", "--scopes", "content:read")
+    secret = created.strip().splitlines()[-1]
     with gazette_serve(url, "--no-migrate", "--access-log", GAZETTE_LOG_FORMAT="json") as (base, log):
         yield base, log, secret
 
@@ -104,7 +105,8 @@ def _access_lines(log) -> list[dict]:  # noqa: ANN001
 def test_access_log_writes_one_json_line_per_request(logged):
     base, log, secret = logged
     anonymous = httpx.get(f"{base}/v1/articles", timeout=10)
-    keyed = httpx.get(f"{base}/v1/articles?limit=1", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+    keyed = httpx.get(f"{base}/v1/articles?limit=1", headers={"Authorization": f"Bearer {secret}"},
+                      timeout=10)
     missing = httpx.get(f"{base}/nowhere", timeout=10)
     ids = {r.headers["x-request-id"]: r for r in (anonymous, keyed, missing)}
     for _ in range(100):  # the process writes its lines as it answers; give it a moment

@@ -92,6 +92,12 @@ def demo() -> None:
                   f"{report.unchanged} unchanged.[/]")
 
 
+def _fastest(module: str, name: str) -> str:
+    import importlib.util
+
+    return name if importlib.util.find_spec(module) is not None else "auto"
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -99,9 +105,19 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     demo_content: bool = typer.Option(False, "--demo", help="Migrate and load the demo content first."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations first."),
+    access_log: bool | None = typer.Option(None, "--access-log/--no-access-log",
+                                           help="One JSON line per request (default: GAZETTE_ACCESS_LOG)."),
+    log_level: str = typer.Option("warning", help="critical, error, warning, info, debug or trace."),
+    graceful_timeout: float | None = typer.Option(
+        None, min=0,
+        help="Seconds in-flight requests get on SIGTERM (default: GAZETTE_GRACEFUL_TIMEOUT_SECONDS)."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None, help="Proxies trusted for X-Forwarded-* (default: GAZETTE_FORWARDED_ALLOW_IPS)."),
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn (uvloop and httptools when installed, no access log unless asked)."""
     import uvicorn
+
+    from app import logs
 
     if demo_content:
         demo()
@@ -110,9 +126,20 @@ def serve(
 
         migrate.upgrade("heads")
     settings = get_settings()
+    logged = settings.access_log if access_log is None else access_log
+    trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "app.main:create_logged_app" if logged else "app.main:create_unlogged_app", factory=True,
+        host=host, port=port, workers=workers,
+        loop=_fastest("uvloop", "uvloop"), http=_fastest("httptools", "httptools"),
+        log_level=log_level.lower(), log_config=logs.config(settings.log_format, log_level),
+        access_log=False,  # uvicorn's own; Gazette's is app/access_log.py
+        timeout_graceful_shutdown=(graceful_timeout if graceful_timeout is not None
+                                   else settings.graceful_timeout_seconds),
+        proxy_headers=True,
+        forwarded_allow_ips=trusted,
+    )
 
 
 @app.command()

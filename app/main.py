@@ -11,16 +11,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from app import errors, metrics, openapi, scheduler  # noqa: F401 - scheduler registers its job
+from app.access_log import AccessLogMiddleware
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
 from app.articles import document_fill  # registers its job
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
 from app.limits import RequestLimits
+from app.request_id import RequestIdMiddleware
 from app.settings import get_settings
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
@@ -100,7 +102,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = get_engine()
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
     try:
-        await anyio.to_thread.run_sync(document_fill.start_up)
+        try:
+            await anyio.to_thread.run_sync(document_fill.start_up)
+        except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
+            log.warning("start-up check of stored documents failed (%s); /readyz retries it",
+                        type(exc).__name__)
         async with (jobs.background(app), cache.listening(), direct.FIRST_TRY.running(),
                     LOOP_WRITES.running()):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
@@ -121,8 +127,12 @@ class Gazette(FastAPI):
     stack, where the cache middleware serves misses and anything a hit here does not cover."""
 
     answer_hits = False
+    front: Any = None  # request ids and the access log, in front of everything (create_app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.answer_hits and scope["type"] == "http":
             started = time.perf_counter()
             status = await answer_hit(scope, send)
@@ -132,7 +142,8 @@ class Gazette(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app() -> FastAPI:
+def create_app(access_log: bool | None = None) -> FastAPI:
+    """The app; `access_log` overrides GAZETTE_ACCESS_LOG (`gazette serve --access-log`)."""
     settings = get_settings()
     app = FastAPIOffline(
         title="Gazette",
@@ -166,9 +177,21 @@ def create_app() -> FastAPI:
     # a __call__ in front, so the instance takes that class as it is.
     app.__class__ = Gazette
     app.answer_hits = settings.response_cache_enabled
+    logged = settings.access_log if access_log is None else access_log
+    app.front = RequestIdMiddleware(AccessLogMiddleware(app._answer) if logged else app._answer)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(v1_router)
     app.include_router(feeds.router)
     openapi.install(app)
     return app
+
+
+def create_logged_app() -> FastAPI:
+    """uvicorn's factory for `gazette serve --access-log` (each worker process calls it)."""
+    return create_app(access_log=True)
+
+
+def create_unlogged_app() -> FastAPI:
+    """uvicorn's factory for `gazette serve --no-access-log`."""
+    return create_app(access_log=False)

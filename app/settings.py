@@ -1,6 +1,7 @@
 """Settings, read from the environment (prefix GAZETTE_) through get_settings() only."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,19 @@ class Settings(BaseSettings):
         24.0, gt=0, description="Deliveries are retried this long, then dead; a subscription failing this long is disabled."
     )
     webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
+
+    access_log: bool = Field(
+        False, description="Write one JSON line per request to the logger gazette.access (`serve --access-log`)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`gazette serve`'s log lines: text, or one JSON object a line (with request_id)."
+    )
+    graceful_timeout_seconds: float = Field(
+        20.0, ge=0, description="On SIGTERM, how long `gazette serve` lets in-flight requests finish."
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated, or *)."
+    )
 
 
 @lru_cache

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,3 +55,46 @@ def gazette_process(database_url: str, **settings: str) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tuple[str, Path]]:
+    """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
+    answers at all (ready or not), and the file its standard error goes to."""
+    port = free_port()
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false",
+           **settings}
+    log = Path(tempfile.mkdtemp()) / "stderr.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             *args],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"gazette serve exited: {log.read_text()}"
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{url} did not start") from None
+                time.sleep(0.1)
+        yield url, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def gazette(database_url: str, *args: str) -> str:
+    """Run `gazette ARGS` on `database_url`; its standard output."""
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url}
+    done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout

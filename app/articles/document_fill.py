@@ -5,11 +5,13 @@ start-up, or all at once with `gazette documents rebuild`."""
 from collections.abc import Iterator
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app import jobs
 from app.articles.article_query import public
 from app.articles.documents import BATCH, FILL_PER_ROUND, SETTING_KEY, _lock, fingerprint, refresh
+from app.errors import ServiceUnavailable
 from app.store.models import Article, ArticleDocument, SiteSetting
 from app.store.models.common import utcnow
 from app.store.sessions import write_session
@@ -73,11 +75,26 @@ def to_build(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article).where(public()))
 
 
+STARTED = {"done": False}  # whether this process's start_up has run
+
+
 def start_up() -> None:
-    """`check`, in a transaction of its own: every process runs it as it starts."""
+    """`check`, in a transaction of its own: every process runs it as it starts (and /readyz
+    again until it has, when the database was not there at start-up)."""
     with write_session() as session:
         check(session)
         session.commit()
+    STARTED["done"] = True
+
+
+def ensure_started() -> None:
+    """For /readyz: `start_up` if it has not run yet; a 503 while it cannot."""
+    if STARTED["done"]:
+        return
+    try:
+        start_up()
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable(f"The start-up check of stored documents failed: {type(exc).__name__}.") from None
 
 
 @jobs.register

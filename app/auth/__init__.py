@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -42,9 +42,11 @@ def _touched(key: ApiKey) -> ApiKey:
     return key
 
 
-async def _authenticate(authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:
+async def _authenticate(request: Request, authorization: HTTPAuthorizationCredentials | None,
+                        scope: str) -> ApiKey:
     """A key this process knows is checked on the event loop; any other is looked up (and
-    touched) in the threadpool, and remembered when valid (`keys.KNOWN`)."""
+    touched) in the threadpool, and remembered when valid (`keys.KNOWN`). Its name goes into
+    the request's state, for the access log."""
     header = _header(authorization)
     digest = keys.digest_of(header)
     key = keys.KNOWN.get(digest)
@@ -52,6 +54,7 @@ async def _authenticate(authorization: HTTPAuthorizationCredentials | None, scop
         generation = keys.KNOWN.generation  # before the lookup: a purge meanwhile wins
         key = await run_in_threadpool(_looked_up, header)
         keys.KNOWN.put(digest, key, generation)
+    request.scope.setdefault("state", {})["key_name"] = key.name
     keys.check_scope(key, scope)
     if keys.needs_touch(key):
         await run_in_threadpool(_touched, key)
@@ -61,19 +64,19 @@ async def _authenticate(authorization: HTTPAuthorizationCredentials | None, scop
 def require_scope(scope: Scope | str) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency: the caller's key, which must hold `scope` (401 without a key, 403 without the scope)."""
 
-    async def dependency(authorization: AuthHeader = None) -> ApiKey:
-        return await _authenticate(authorization, str(scope))
+    async def dependency(request: Request, authorization: AuthHeader = None) -> ApiKey:
+        return await _authenticate(request, authorization, str(scope))
 
     dependency.__name__ = f"require_{str(scope).replace(':', '_')}"
     return dependency
 
 
-async def optional_reader(authorization: AuthHeader = None) -> ApiKey | None:
+async def optional_reader(request: Request, authorization: AuthHeader = None) -> ApiKey | None:
     """On public reads: None for anonymous callers; a key with content:read sees drafts too.
     A key sent but not valid is still a 401, so mistakes are not silently public."""
     if authorization is None:
         return None
-    return await _authenticate(authorization, Scope.content_read)
+    return await _authenticate(request, authorization, Scope.content_read)
 
 
 Reader = Annotated[ApiKey | None, Depends(optional_reader)]

@@ -1,0 +1,59 @@
+"""X-Request-ID: every request gets an id (the client's when it is sane), every response and
+every log line carries it."""
+
+import logging
+import uuid
+from contextvars import ContextVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+HEADER = b"x-request-id"
+
+
+def _sane(value: bytes) -> bool:
+    """1 to 128 visible ASCII characters (no space, no control character)."""
+    return 0 < len(value) <= 128 and all(33 <= c <= 126 for c in value)
+
+
+class RequestIdMiddleware:
+    """Outermost: takes or makes the id, puts it in the context and in scope["state"], and adds
+    it to every response, cached hits and errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = None
+        for name, value in scope["headers"]:
+            if name == HEADER:
+                given = value
+                break
+        raw = given if given is not None and _sane(given) else uuid.uuid4().hex.encode()
+        request_id = raw.decode("ascii")
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["request_id"] = request_id
+        token = REQUEST_ID.set(request_id)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), (HEADER, raw)]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` (None outside a request) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get()
+        return True

@@ -1,33 +1,57 @@
 """The opt-in access log (GAZETTE_ACCESS_LOG, `gazette serve --access-log`): one JSON line
-per request on the logger "gazette.access"."""
+per request on stderr, beside the log lines of the logger "gazette.access"."""
 
-import logging
+import asyncio
+import atexit
+import os
+import sys
 import time
+from datetime import UTC, datetime
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("gazette.access")
+from app.settings import get_settings
 
 
-class AccessLine:
-    """A record's message: the request's fields, made into JSON only when a handler writes it
-    (app/logs.py merges `fields` into its JSON line instead)."""
+class _Sink:
+    """Access lines, buffered and written to stderr (where the log handlers write) a fifth of a
+    second after the first one waiting, or at 64 KiB: one write for many requests instead of a
+    log record, a handler's lock and a flush each (the hot article at 0.38x the bare app with
+    one each, measured in bench/)."""
 
-    __slots__ = ("fields",)
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.scheduled = False
 
-    def __init__(self, fields: dict) -> None:
-        self.fields = fields
+    def add(self, line: bytes) -> None:
+        self.buffer += line
+        if len(self.buffer) >= 65_536:
+            self.flush()
+        elif not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_later(0.2, self.flush)
 
-    def __str__(self) -> str:
-        return orjson.dumps(self.fields).decode()
+    def flush(self) -> None:
+        self.scheduled = False
+        data, self.buffer = bytes(self.buffer), bytearray()
+        if data:
+            sys.stderr.flush()  # what the log handlers wrote first comes first
+            os.write(sys.stderr.fileno(), data)
+
+
+SINK = _Sink()
+atexit.register(SINK.flush)
 
 
 class AccessLogMiddleware:
-    """Inside RequestIdMiddleware (so the id is known), outside everything else."""
+    """Inside RequestIdMiddleware (so the id is known), outside everything else. With
+    GAZETTE_LOG_FORMAT=json a line also holds time, level, logger and message, as every other
+    log line does (app/logs.py); otherwise it is the request's fields alone."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.json = get_settings().log_format == "json"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,9 +71,14 @@ class AccessLogMiddleware:
         finally:
             state = scope.get("state") or {}
             client = scope.get("client")
-            log.info(AccessLine({
+            fields = {
                 "method": scope["method"], "path": scope["path"], "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "request_id": state.get("request_id"), "key": state.get("key_name"),
                 "client": client[0] if client else None,
-            }))
+            }
+            if self.json:
+                fields = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
+                          "logger": "gazette.access", "message": f"{fields['method']} {fields['path']} {status}",
+                          **fields}
+            SINK.add(orjson.dumps(fields) + b"\n")

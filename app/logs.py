@@ -7,24 +7,17 @@ from typing import Any
 
 import orjson
 
-from app.access_log import AccessLine
-
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message, request_id (and an access line's own fields)."""
+    """time, level, logger, message, request_id (access lines: app/access_log.py, alike)."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname, "logger": record.name,
         }
-        if isinstance(record.msg, AccessLine):
-            fields = record.msg.fields
-            line["message"] = f"{fields['method']} {fields['path']} {fields['status']}"
-            line.update(fields)
-        else:
-            line["message"] = record.getMessage()
-            line["request_id"] = getattr(record, "request_id", None)
+        line["message"] = record.getMessage()
+        line["request_id"] = getattr(record, "request_id", None)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()

@@ -21,6 +21,7 @@ from app.api.v1.router import router as v1_router
 from app.articles import document_fill  # registers its job
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
 from app.limits import RequestLimits
+from app.ratelimit import RateLimits
 from app.settings import get_settings
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
@@ -153,6 +154,7 @@ def create_app() -> FastAPI:
     app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render,
                                                                 first=direct.FIRST_TRY))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
+    app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -35,7 +35,7 @@ def _serving(database_url: str, log: Path, **settings: str) -> Iterator[str]:
     """tests.processes.gazette_process, with what the process logs kept in `log`."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false",
-           **settings}
+           "GAZETTE_RATE_LIMIT_ENABLED": "true", **settings}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",

@@ -22,6 +22,7 @@ from app.api.v1.router import router as v1_router
 from app.articles import document_fill  # registers its job
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
 from app.limits import RequestLimits
+from app.ratelimit import RateLimits
 from app.request_id import RequestIdMiddleware
 from app.settings import get_settings
 from app.store.engine import get_engine
@@ -164,6 +165,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render,
                                                                 first=direct.FIRST_TRY))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
+    app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

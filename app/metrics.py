@@ -1,19 +1,38 @@
-"""Prometheus metrics: requests by route template and status, their latency, the response cache.
+"""Prometheus metrics: requests by route template and status, their latency, the response cache,
+the database pool, and what the database says (change-feed head, webhook outbox, scheduler lag).
 
-Each process counts its own: with several workers, a scrape answers for the one it reached.
+With several workers (`gazette serve --workers N`), prometheus-client's multiprocess mode:
+`gazette serve` points PROMETHEUS_MULTIPROC_DIR at a fresh directory before the workers start,
+each one's counters live in files there, and a scrape, whichever worker answers it, adds up
+every worker's (`multiprocess.MultiProcessCollector`). What the database says is the same
+from every worker, so the answering one reads it when scraped (`DatabaseCollector`).
 """
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
-from prometheus_client import REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache.store import STORE
+
+# Chosen by prometheus-client when first imported, from PROMETHEUS_MULTIPROC_DIR.
+MULTIPROCESS = values.ValueClass is not values.MutexValue
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -42,19 +61,24 @@ def route_template(scope: Scope) -> str:
     return "/".join(segments)
 
 
+CACHE_HITS = Counter("gazette_response_cache_hits", "Public GETs answered from memory.", ["route"])
+CACHE_MISSES = Counter("gazette_response_cache_misses", "Public GETs the app had to answer.", ["route"])
+_LOOKUPS: dict[tuple[str, bool], Any] = {}
+
+
+def count_lookup(route: str, *, hit: bool) -> None:
+    """One response-cache lookup: the labelled child is made once per route and kept."""
+    child = _LOOKUPS.get((route, hit))
+    if child is None:
+        child = _LOOKUPS[(route, hit)] = (CACHE_HITS if hit else CACHE_MISSES).labels(route)
+    child.inc()
+
+
 class CacheCollector:
-    """The response cache's counters, read from the store when scraped (free on the hot path)."""
+    """The response cache's own state, read from the store when scraped (free on the hot path):
+    this process's alone, so left out when several workers serve (multiprocess mode)."""
 
     def collect(self) -> Iterator[Metric]:
-        hits = CounterMetricFamily("gazette_response_cache_hits", "Public GETs answered from memory.",
-                                   labels=["route"])
-        misses = CounterMetricFamily("gazette_response_cache_misses", "Public GETs the app had to answer.",
-                                     labels=["route"])
-        for route, (hit, miss) in list(STORE.lookups.items()):
-            hits.add_metric([route], hit)
-            misses.add_metric([route], miss)
-        yield hits
-        yield misses
         yield CounterMetricFamily("gazette_response_cache_purges", "Purges applied (local and broadcast).",
                                   value=STORE.purges)
         yield CounterMetricFamily("gazette_response_cache_purged_entries", "Responses dropped by purges.",
@@ -65,7 +89,8 @@ class CacheCollector:
         yield GaugeMetricFamily("gazette_response_cache_bytes", "Bytes held (estimate).", value=STORE.bytes)
 
 
-REGISTRY.register(CacheCollector())
+if not MULTIPROCESS:
+    REGISTRY.register(CacheCollector())
 
 
 _CHILDREN: dict[tuple[str, str, int], tuple] = {}
@@ -109,10 +134,39 @@ class MetricsMiddleware:
             observe(scope, status, time.perf_counter() - started)
 
 
+def share_across_workers(directory: str) -> None:
+    """Before `gazette serve` starts several workers: each one's counters go to files in
+    `directory` (emptied now, so a restart starts from zero), which /metrics adds up. Workers
+    are started afresh by uvicorn and read this when they first import prometheus-client."""
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)  # for the workers: not a setting read
+
+
+def process_ended() -> None:
+    """A worker that stops takes its live gauges (pool use) out of the sums."""
+    if MULTIPROCESS:
+        multiprocess.mark_process_dead(os.getpid())
+
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST,
+    """The whole server's metrics, whichever worker answers."""
+    from app.metrics_db import DATABASE  # the store's models: imported when first scraped
+
+    if MULTIPROCESS:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(DATABASE)
+    else:
+        registry = REGISTRY
+        if not DATABASE.registered:
+            registry.register(DATABASE)
+            DATABASE.registered = True
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST,
                     headers={"Cache-Control": "no-store"})

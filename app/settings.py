@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     webhook_max_age_hours: float = Field(
         24.0, gt=0, description="Deliveries are retried this long, then dead; a subscription failing this long is disabled."
     )
+    metrics_dir: str | None = Field(
+        None, description="Where `gazette serve --workers N` keeps the workers' metrics, so that /metrics "
+        "adds them up (emptied at start); a fresh temporary directory when unset.")
     webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
     redis_url: str | None = Field(
         None, description="Redis (redis://host:6379/0): rate-limit counters shared by every process; "

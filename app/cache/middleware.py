@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.cache import http
 from app.cache.keys import derive, header_value, parse, plain_header
 from app.cache.store import STORE, Entry
-from app.metrics import route_template
+from app.metrics import count_lookup, route_template
 from app.settings import get_settings
 
 log = logging.getLogger("gazette.cache")
@@ -179,7 +179,7 @@ class ResponseCacheMiddleware:
             return
         stored = self.enabled and STORE.put(key, entry, generation)
         if self.enabled:
-            STORE.count(route, hit=False)
+            count_lookup(route, hit=False)
         await respond(entry, request, send, head=head, key=key if stored else None, hit=False)
 
     async def _answer_directly(self, scope: Scope, capture: _Capture) -> str | None:
@@ -274,7 +274,7 @@ async def answer_hit(scope: Scope, send: Send) -> int | None:
 
 async def _serve_hit(scope: Scope, entry: Entry, request: _Request, send: Send, key: Any) -> int:
     scope["gazette.route"] = entry.route
-    STORE.count(entry.route, hit=True)
+    count_lookup(entry.route, hit=True)
     return await respond(entry, request, send, head=scope["method"] == "HEAD", key=key, hit=True)
 
 

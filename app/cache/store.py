@@ -57,7 +57,6 @@ class ResponseStore:
         self._floor = (0, time.time())
         # Counted here, read by app.metrics at scrape time: no cost on the hot path.
         self.purges = self.purged = self.evictions = 0
-        self.lookups: dict[str, list[int]] = {}  # route template → [hits, misses]
         self.followers: list[Callable[[frozenset[str]], None]] = []
 
     @property
@@ -66,12 +65,6 @@ class ResponseStore:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def count(self, route: str, *, hit: bool) -> None:
-        counts = self.lookups.get(route)
-        if counts is None:
-            counts = self.lookups.setdefault(route, [0, 0])
-        counts[0 if hit else 1] += 1
 
     def get(self, key: Any) -> Entry | None:
         with self._lock:

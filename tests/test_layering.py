@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import grimp
-
 from fastapi.routing import APIRoute
 
 from app.api.routing import SessionDep

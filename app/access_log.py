@@ -5,12 +5,12 @@ import asyncio
 import atexit
 import os
 import sys
-import time
 from datetime import UTC, datetime
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.metrics import answer_then
 from app.settings import get_settings
 
 
@@ -57,28 +57,19 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500
+        await answer_then(self.app, scope, receive, send, self._write)
 
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            state = scope.get("state") or {}
-            client = scope.get("client")
-            fields = {
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "request_id": state.get("request_id"), "key": state.get("key_name"),
-                "client": client[0] if client else None,
-            }
-            if self.json:
-                fields = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
-                          "logger": "gazette.access", "message": f"{fields['method']} {fields['path']} {status}",
-                          **fields}
-            SINK.add(orjson.dumps(fields) + b"\n")
+    def _write(self, scope: Scope, status: int, seconds: float) -> None:
+        state = scope.get("state") or {}
+        client = scope.get("client")
+        fields = {
+            "method": scope["method"], "path": scope["path"], "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "request_id": state.get("request_id"), "key": state.get("key_name"),
+            "client": client[0] if client else None,
+        }
+        if self.json:
+            fields = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
+                      "logger": "gazette.access", "message": f"{fields['method']} {fields['path']} {status}",
+                      **fields}
+        SINK.add(orjson.dumps(fields) + b"\n")

@@ -10,7 +10,7 @@ from every worker, so the answering one reads it when scraped (`DatabaseCollecto
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,25 @@ def observe(scope: Scope, status: int, seconds: float) -> None:
     children[1].observe(seconds)
 
 
+async def answer_then(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                      done: Callable[[Scope, int, float], None]) -> None:
+    """Run `app` on one HTTP request, then `done(scope, status, seconds)` however it ended
+    (status 500 when no response started): what the metrics and the access log both need."""
+    started = time.perf_counter()
+    status = 500
+
+    async def sending(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    try:
+        await app(scope, receive, sending)
+    finally:
+        done(scope, status, time.perf_counter() - started)
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request the app answers (cache hits are counted in front
     of it, by app.main.Gazette)."""
@@ -119,19 +138,7 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            observe(scope, status, time.perf_counter() - started)
+        await answer_then(self.app, scope, receive, send, observe)
 
 
 def share_across_workers(directory: str) -> None:

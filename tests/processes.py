@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -35,16 +35,18 @@ def _wait_ready(url: str, process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gazette_process(database_url: str, **settings: str) -> Iterator[str]:
+def gazette_process(database_url: str, *, log: Path | None = None, **settings: str) -> Iterator[str]:
     """The base URL of a Gazette process on `database_url`, ready to answer; `settings` are
-    extra environment variables (GAZETTE_POOL_SIZE="1"). Stopped when the block ends."""
+    extra environment variables (GAZETTE_POOL_SIZE="1"); `log` keeps what it writes to stderr.
+    Stopped when the block ends."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
+    with log.open("wb") if log is not None else nullcontext() as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stderr=out,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)

@@ -4,14 +4,10 @@ Each test calls from a loopback address of its own (127.0.0.x), so that one test
 are not another's: the server counts anonymous requests and failed keys per address."""
 
 import itertools
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.factories import bearer, make_key
-from tests.processes import ROOT, _wait_ready, free_port
+from tests.processes import gazette_process
 
 pytestmark = pytest.mark.slow
 
@@ -30,26 +26,9 @@ LIMITS = {
 }
 
 
-@contextmanager
-def _serving(database_url: str, log: Path, **settings: str) -> Iterator[str]:
-    """tests.processes.gazette_process, with what the process logs kept in `log`."""
-    port = free_port()
-    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false",
-           "GAZETTE_RATE_LIMIT_ENABLED": "true", **settings}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _serving(database_url: str, log: Path, **settings: str):  # noqa: ANN202 - a context manager
+    """tests.processes.gazette_process with limiting on (the shared test server has it off)."""
+    return gazette_process(database_url, log=log, GAZETTE_RATE_LIMIT_ENABLED="true", **settings)
 
 
 @pytest.fixture(scope="module")

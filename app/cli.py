@@ -20,6 +20,14 @@ app.add_typer(search_app, name="search")
 console = Console(stderr=True)
 
 
+@app.callback()
+def _wired() -> None:
+    """Before any command: the hooks, listeners and jobs the server runs on (app.wiring)."""
+    from app import wiring
+
+    wiring.install()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
@@ -44,7 +52,7 @@ def keys_create(
     scopes: str = typer.Option(..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"),
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from app.auth import keys
+    from app.keys import service
     from app.store.models.key import Scope
     from app.store.sessions import write_session
 
@@ -55,7 +63,7 @@ def keys_create(
         console.print(f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]")
         raise typer.Exit(2)
     with write_session() as session:
-        key, secret = keys.create_key(session, name=name, scopes=wanted)
+        key, secret = service.create_key(session, name=name, scopes=wanted)
         session.commit()
     console.print(f"Key {key.id} ({name}) with scopes {', '.join(key.scopes)}. It is shown only once:")
     print(secret)
@@ -66,13 +74,13 @@ def keys_list() -> None:
     """List keys (never their secrets)."""
     from rich.table import Table
 
-    from app.auth import keys
+    from app.keys import service
     from app.store.engine import get_engine
 
     table = Table("id", "name", "scopes", "created", "last used", "revoked")
     with Session(get_engine()) as session:
-        for key in keys.list_keys(session):
-            r = keys.represent(key)
+        for key in service.list_keys(session):
+            r = service.represent(key)
             table.add_row(r["id"], r["name"], ",".join(r["scopes"]), r["created_at"],
                           r["last_used_at"] or "-", r["revoked_at"] or "-")
     Console().print(table)
@@ -118,7 +126,7 @@ def serve(
     """Serve the API with uvicorn (uvloop and httptools when installed, no access log unless asked)."""
     import uvicorn
 
-    from app import logs
+    from app.observability import logs
 
     if demo_content:
         demo()
@@ -131,7 +139,7 @@ def serve(
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
     if workers > 1:  # /metrics answers for every worker (app/metrics.py)
-        from app import metrics
+        from app.observability import metrics
 
         metrics.share_across_workers(settings.metrics_dir or tempfile.mkdtemp(prefix="gazette-metrics-"))
     uvicorn.run(
@@ -153,15 +161,12 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
 
     With several `gazette serve` processes, set GAZETTE_RUN_BACKGROUND_JOBS=false on them and
     run one or more workers; on PostgreSQL, workers never send the same delivery twice."""
-    import importlib
     import time
 
-    from app import jobs
+    from app.articles import refill
+    from app.kit import jobs
 
-    importlib.import_module("app.main")  # loads every module that registers a job
-    from app.articles import document_fill
-
-    document_fill.start_up()
+    refill.start_up()
     interval = get_settings().scheduler_interval_seconds
     console.print(f"Gazette worker: {len(jobs.ROUNDS)} jobs every {interval:g} s (Ctrl-C stops).")
     try:
@@ -185,15 +190,15 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
         TimeRemainingColumn,
     )
 
-    from app.search import search
+    from app.search import index
     from app.store.sessions import write_session
 
     with write_session() as session:  # on SQLite it holds the write lock from the start
-        total = search.documents_to_index(session)
+        total = index.documents_to_index(session)
         columns = (TextColumn("[bold]reindex"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("reindex", total=total)
-            for done in search.reindex(session, batch=batch):
+            for done in index.reindex(session, batch=batch):
                 session.commit()
                 progress.advance(task, done)
         session.commit()
@@ -215,15 +220,15 @@ def documents_rebuild() -> None:
         TimeRemainingColumn,
     )
 
-    from app.articles import document_fill
+    from app.articles import refill
     from app.store.sessions import write_session
 
     with write_session() as session:
-        total = document_fill.to_build(session)
+        total = refill.to_build(session)
         columns = (TextColumn("[bold]documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("documents", total=total)
-            for built in document_fill.rebuild(session):
+            for built in refill.rebuild(session):
                 session.commit()
                 progress.advance(task, built)
         session.commit()
@@ -238,7 +243,7 @@ def export_ndjson(
     import sys
 
     from app.store.engine import get_read_engine
-    from app.sync import export
+    from app.transfer import export
 
     with Session(get_read_engine()) as session, (file.open("wb") if file else nullcontext(sys.stdout.buffer)) as out:
         for chunk in export.stream(session):
@@ -255,13 +260,13 @@ def import_ndjson(
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     from app.store.sessions import write_session
-    from app.sync import bulk
+    from app.transfer import importer
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with (Progress(*columns, console=console) as progress, file.open("rb") as handle,
           write_session() as session):
         task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
-        report = bulk.import_file(session, handle, on_progress=lambda done: progress.update(task, completed=done))
+        report = importer.import_file(session, handle, on_progress=lambda done: progress.update(task, completed=done))
     console.print(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                   f"{len(report.errors)} errors.")
     for error in report.errors[:50]:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
@@ -15,15 +15,26 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from app import errors, metrics, metrics_db, openapi, scheduler  # noqa: F401 - scheduler registers its job
-from app.access_log import AccessLogMiddleware
-from app.api import direct, feeds, health
-from app.api.v1.router import router as v1_router
-from app.articles import document_fill  # registers its job
+from app.http import problems as errors, openapi
+from app.observability import metrics, database
+from app.http.middleware.access_log import AccessLogMiddleware
+from app.articles import fast_path
+from app.feeds import routes
+from app.observability import routes as health
+from app.articles import routes as article_routes, write_routes as article_write_routes
+from app.transfer import routes as transfer_routes
+from app.taxonomy import category_routes, routes as taxonomy_routes
+from app.changes import routes as change_routes
+from app.keys import routes as key_routes
+from app.quotes import routes as quote_routes
+from app.site import routes as site_routes
+from app.webhooks import routes as webhook_routes
+from app import wiring
+from app.articles import refill
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
-from app.limits import RequestLimits
-from app.ratelimit import RateLimits
-from app.request_id import RequestIdMiddleware
+from app.http.middleware.body_limit import RequestLimits
+from app.http.middleware.rate_limit import RateLimits
+from app.http.middleware.request_id import RequestIdMiddleware
 from app.settings import get_settings
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
@@ -96,20 +107,21 @@ async def _on_database_error(request: Request, exc: DBAPIError):
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     import anyio.to_thread
 
-    from app import cache, jobs
+    from app import cache
+    from app.kit import jobs
 
     # Sync routes run in anyio's threadpool; its size is the concurrency of database work.
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     engine = get_engine()
     CHECKPOINTER.start(engine)  # first: the connections opened from here on leave checkpoints to it
-    metrics_db.watch_pool(engine)
+    database.watch_pool(engine)
     try:
         try:
-            await anyio.to_thread.run_sync(document_fill.start_up)
+            await anyio.to_thread.run_sync(refill.start_up)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
             log.warning("start-up check of stored documents failed (%s); /readyz retries it",
                         type(exc).__name__)
-        async with (jobs.background(app), cache.listening(), direct.FIRST_TRY.running(),
+        async with (jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(),
                     LOOP_WRITES.running()):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
             # objects) lives as long as the process: out of the collector's sight, a full
@@ -145,8 +157,31 @@ class Gazette(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def _v1() -> APIRouter:
+    """Every domain's /v1 routes."""
+    router = APIRouter(prefix="/v1")
+    for domain_router in (
+        article_write_routes.router,
+        article_routes.router,
+        category_routes.router,
+        quote_routes.router,
+        taxonomy_routes.people,
+        taxonomy_routes.sources,
+        taxonomy_routes.tags,
+        taxonomy_routes.authors,
+        key_routes.router,
+        transfer_routes.router,
+        change_routes.router,
+        webhook_routes.router,
+        site_routes.router,
+    ):
+        router.include_router(domain_router)
+    return router
+
+
 def create_app(access_log: bool | None = None) -> FastAPI:
     """The app; `access_log` overrides GAZETTE_ACCESS_LOG (`gazette serve --access-log`)."""
+    wiring.install()
     settings = get_settings()
     app = FastAPIOffline(
         title="Gazette",
@@ -164,8 +199,8 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
-    app.add_middleware(ResponseCacheMiddleware, direct=Direct(direct.match, direct.route, direct.render,
-                                                                first=direct.FIRST_TRY))
+    app.add_middleware(ResponseCacheMiddleware, direct=Direct(fast_path.match, fast_path.route, fast_path.render,
+                                                                first=fast_path.FIRST_TRY))
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:
@@ -185,8 +220,8 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.front = RequestIdMiddleware(AccessLogMiddleware(app._answer) if logged else app._answer)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    app.include_router(v1_router)
-    app.include_router(feeds.router)
+    app.include_router(_v1())
+    app.include_router(routes.router)
     openapi.install(app)
     return app
 

@@ -25,7 +25,7 @@ from vocabulary import (
     SOURCES,
 )
 
-from app.text import WORDS_PER_MINUTE, count_words, render_blocks, slugify
+from app.kit.text import WORDS_PER_MINUTE, count_words, render_blocks, slugify
 
 START = datetime(2015, 1, 1)
 STEP_SECONDS = 300  # one article every five minutes or so, oldest first
@@ -184,7 +184,7 @@ class _Writer:
         return pool
 
     def sentence(self, low: int, high: int) -> tuple[str, int]:
-        """A sentence and its word count (as app.text counts words)."""
+        """A sentence and its word count (as app.kit.text counts words)."""
         return self.rand.choice(self._pool(low, high))
 
     def paragraph(self) -> tuple[str, int]:
@@ -218,7 +218,7 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
                              published.date(), position))
         quotes.append((quote_id, text + ".", words, person_name, role))
 
-    # Word counts are summed from the pieces: the same as app.text.reading_stats on the text.
+    # Word counts are summed from the pieces: the same as app.kit.text.reading_stats on the text.
     standfirst, word_count = w.sentence(15, 28)
     text, words = w.paragraph()
     blocks: list[dict] = [{"type": "paragraph", "text": text}]

@@ -50,15 +50,15 @@ def _in_process(url: str):  # noqa: ANN202
     os.environ["GAZETTE_DATABASE_URL"] = url
     from sqlmodel import Session
 
-    from app.articles import articles
-    from app.articles.article_query import ArticleListParams
+    from app.articles import reads
+    from app.articles.queries import ArticleListParams
     from app.store.engine import get_read_engine
 
     engine = get_read_engine()
 
     def run(params: dict) -> int:
         with Session(engine) as session:
-            _, page = articles.list_public(session, ArticleListParams.model_validate(params))
+            _, page = reads.list_public(session, ArticleListParams.model_validate(params))
             return page.total if page.total is not None else len(page.items)
 
     return run

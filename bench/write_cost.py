@@ -36,12 +36,21 @@ import json, sys, time
 from sqlalchemy import select
 import os
 import app
-from app.api.conditional import written
-if os.path.isdir(os.path.join(os.path.dirname(app.__file__), "store")):  # the layout by capability
+root = os.path.dirname(app.__file__)
+if os.path.isdir(os.path.join(root, "http")):  # the layout by domain
+    from app.http.conditional import written
+    from app.store.sessions import write_session
+    from app.store.models import ApiKey, Article
+    from app.articles import writes as article_writes, reads as articles
+    from app import wiring
+    wiring.install()
+elif os.path.isdir(os.path.join(root, "store")):  # the layout by capability
+    from app.api.conditional import written
     from app.store.sessions import write_session
     from app.store.models import ApiKey, Article
     from app.articles import article_writes, articles
 else:  # a revision from before it (app/services/, app/db.py)
+    from app.api.conditional import written
     from app.db import write_session
     from app.models import ApiKey, Article
     from app.services import article_writes, articles

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 TEST_URL = os.environ.get("GAZETTE_TEST_DATABASE_URL", "")
 IS_POSTGRES = TEST_URL.startswith("postgres")
@@ -50,7 +50,7 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     url, drop = _create_database(tmp_path_factory.mktemp("db"))
     os.environ["GAZETTE_DATABASE_URL"] = url
     os.environ["GAZETTE_RUN_BACKGROUND_JOBS"] = "false"
-    # A whole run calls from one address, with many bad keys: tests/api/test_rate_limits.py
+    # A whole run calls from one address, with many bad keys: tests/api/http/test_rate_limits.py
     # turns the limits back on for the servers it starts.
     os.environ["GAZETTE_RATE_LIMIT_ENABLED"] = "false"
     os.environ["GAZETTE_SITE_URL"] = "https://www.example.org"
@@ -91,7 +91,7 @@ def server(database_url) -> Iterator[str]:
 
 
 def _user_tables(connection) -> list[str]:  # noqa: ANN001
-    from app.search.search import INDEX_TABLES  # engine-specific, outside the metadata
+    from app.search.index import INDEX_TABLES
     from app.store.engine import metadata
 
     known = [*INDEX_TABLES, *(t.name for t in reversed(metadata.sorted_tables))]

@@ -37,9 +37,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from app.articles import article_view
-from app.cache.keys import derive
-from app.content import site
+from app.articles import view
+from app.cache.surrogates import derive
+from app.site import comments
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
 from app.store.models import (
@@ -122,7 +122,7 @@ def from_row(row: Any) -> Stored | None:
     body, own, setting = bytes(row[0]), bytes(row[1]), row[2]
     if setting is not None:
         value = orjson.loads(setting) if isinstance(setting, (str, bytes)) else setting
-        policy = site.effective_comments({**site.DEFAULT_COMMENTS, **value}, enabled=True, reason=None)
+        policy = comments.effective_comments({**comments.DEFAULT_COMMENTS, **value}, enabled=True, reason=None)
         if policy["scope"] == "site":
             # The first unescaped `"comments":` is the article's own member: inside a JSON
             # string a quote is escaped, and no embedded object has such a member.
@@ -136,7 +136,7 @@ def from_row(row: Any) -> Stored | None:
 @lru_cache(maxsize=1)
 def _public():  # noqa: ANN202 - a select, built once
     """The rows of the public articles among `ids`."""
-    from app.articles.article_query import columns, public
+    from app.articles.queries import columns, public
 
     ids = bindparam("ids", expanding=True)
     return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
@@ -170,7 +170,7 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
             rows(session, delete(table).where(table.c.article_id.in_(gone)))
         if found:
             now = utcnow()
-            items = article_view.build(session, found)
+            items = view.build(session, found)
             built.update((row.id, dict(item)) for row, item in zip(found, items))
             rows(session, _upsert(session.get_bind().dialect.name), [_document(row, item, now) for row, item in zip(found, items)])
     return built
@@ -204,7 +204,7 @@ def written(session: Session, article: Article) -> dict[str, Any] | None:
     _lock(session, shared=True)
     row = AsStored(article) if is_postgres(session) else article
     shown = session.info.pop(_SHOWN, {}).get(article.id)
-    item = article_view.build(session, [row], related=shown)[0]
+    item = view.build(session, [row], related=shown)[0]
     built = dict(item)
     rows(session, _upsert(session.get_bind().dialect.name), _document(row, item, utcnow()))
     session.info.setdefault(_BUILT, set()).add(article.id)
@@ -235,7 +235,7 @@ def jsonb_ordered(value: Any) -> Any:
 
 
 def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
-    own = site.effective_comments(site.DEFAULT_COMMENTS, enabled=row.comments_enabled,
+    own = comments.effective_comments(comments.DEFAULT_COMMENTS, enabled=row.comments_enabled,
                                   reason=row.comments_reason)
     item["comments"] = own  # in its place: `read` finds it there
     keys, newest = derive(f"/v1/articles/{row.id}", [], 200, item)
@@ -298,7 +298,8 @@ def on_commit(session: Session, keys: set[str]) -> None:
                         .values(stale=True).execution_options(synchronize_session=False))
 
 
-def _forget_built(session: Session, *_: object) -> None:
+def forget_built(session: Session, *_: object) -> None:
+    """What `written` built is out of date: something was written since."""
     session.info.pop(_BUILT, None)
 
 
@@ -310,10 +311,17 @@ def _forget_transaction(session: Session, *_: object) -> None:
     session.info.pop(_SHARING, None)
 
 
-for _name in ("after_flush", "after_commit", "after_soft_rollback"):  # however the transaction goes on or ends
-    event.listen(OrmSession, _name, _forget_built)
-for _name in ("after_commit", "after_soft_rollback"):
-    event.listen(OrmSession, _name, _forget_transaction)
+_LISTENERS = (
+    *((name, forget_built) for name in ("after_flush", "after_commit", "after_soft_rollback")),
+    *((name, _forget_transaction) for name in ("after_commit", "after_soft_rollback")),
+)  # however the transaction goes on or ends
+
+
+def install() -> None:
+    """Listen to every session's flushes and commits (called by app.wiring)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(OrmSession, name, listener):
+            event.listen(OrmSession, name, listener)
 
 
 def _lock(session: Session, *, shared: bool = False) -> None:
@@ -331,7 +339,7 @@ def share_lock(session: Session) -> None:
     _lock(session, shared=True)
 
 
-def still_shown(session: Session, article_id: str, related: article_view.Related) -> None:
+def still_shown(session: Session, article_id: str, related: view.Related) -> None:
     """What a write read of its article's links, attributions and quotes (holding its row and
     `share_lock`) and left as they were: `written` builds the document from it instead of
     reading it again. Forgotten when the transaction ends."""

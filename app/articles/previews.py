@@ -11,8 +11,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from app.articles import articles
-from app.errors import NotFound, Unauthorized
+from app.articles import reads
+from app.http.problems import NotFound, Unauthorized
 from app.settings import get_settings
 from app.store.models import Article
 from app.store.models.common import iso, utcnow
@@ -56,7 +56,7 @@ def open_article(session: Session, article_id: str, token: str) -> Article:
     """The article a preview link opens: its own article (unless deleted), or, when the
     token names another one, whatever the public may see."""
     if _article_of(token) != article_id:
-        return articles.get(session, article_id)
+        return reads.get(session, article_id)
     article = session.get(Article, article_id)
     if article is None or article.deleted_at is not None:
         raise NotFound(f"No article with id {article_id!r}.")

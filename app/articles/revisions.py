@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
-from app.articles import article_shape
-from app.errors import NotFound
+from app.articles import shape
+from app.http.problems import NotFound
 from app.store.engine import rows
 from app.store.models import Article, ArticleRevision
 from app.store.models.common import iso
@@ -31,7 +31,7 @@ def record(session: Session, article: Article, *, key: ApiKey | None, key_name: 
         "article_id": article.id, "number": article.version, "version": article.version,
         "created_at": article.updated_at, "key_id": key.id if key else None,
         "key_name": key.name if key else key_name, "status": lifecycle_status(article),
-        "snapshot": article_shape.write_shape(session, article, known),
+        "snapshot": shape.write_shape(session, article, known),
     })
 
 

@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from app.cache import purge as _purge  # noqa: F401 - registers the session events
 from app.cache.listener import LISTENER
 from app.cache.store import STORE
 

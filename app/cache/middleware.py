@@ -15,10 +15,12 @@ from urllib.parse import parse_qsl
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.cache import http
-from app.cache.keys import derive, header_value, parse, plain_header
+from app.cache import validators as http
+from app.http import etags
+from app.cache.surrogates import derive, header_value, parse, plain_header
 from app.cache.store import STORE, Entry
-from app.metrics import count_lookup, route_template
+from app.cache.counters import count_lookup
+from app.http.middleware.outcome import route_template
 from app.settings import get_settings
 
 log = logging.getLogger("gazette.cache")
@@ -237,7 +239,7 @@ class ResponseCacheMiddleware:
         content_type = _header(inner, b"content-type") or b""
         return Entry(
             status=status, headers=kept + common, headers_304=common, body=body,
-            etag=http.etag_of(body, version),
+            etag=etags.of_body(body, version),
             modified=modified, last_modified=http.last_modified(modified),
             keys=keys, route=route,
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
@@ -285,10 +287,10 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
     if entry.status == 200:
         since, late, early = entry.last_modified
         validators = [
-            (b"etag", http.etag_header(entry.etag, encoding)),
+            (b"etag", etags.header(entry.etag, encoding)),
             (b"last-modified", late if time.time() >= since else early),
         ]
-        if (http.etag_matches(request.if_none_match, entry.etag) if request.if_none_match is not None
+        if (etags.matches(request.if_none_match, entry.etag) if request.if_none_match is not None
                 else request.if_modified_since is not None
                 and http.not_modified_since(entry.modified, request.if_modified_since)):
             await send({"type": "http.response.start", "status": 304,

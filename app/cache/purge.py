@@ -17,7 +17,7 @@ from collections import deque
 from sqlalchemy import bindparam, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
-from app.cache.keys import LIST_KEY
+from app.cache.surrogates import LIST_KEY
 from app.cache.store import STORE
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
@@ -25,10 +25,14 @@ from app.store.models import ApiKey, Article, Author, Category, Person, Quote, S
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
 from app.store.sql import Prepared
+from app.kit.hooks import Hook
 
 log = logging.getLogger("gazette.cache")
 
-PURGE_KEYS = "gazette.purge_keys"  # the same name as app.sync.changes.PURGE_KEYS
+PURGE_KEYS = "gazette.purge_keys"  # the same name as app.changes.feed.PURGE_KEYS
+# Called with (session, keys) just before a transaction that changed `keys` commits:
+# app.articles.documents brings the stored documents in step (registered by app.wiring).
+BEFORE_COMMIT: Hook[...] = Hook("cache.before_commit")
 PENDING = "gazette.cache.pending"  # broadcast, waiting for the commit
 CHANNEL = "gazette_purge"
 # Past this many keys one purge of everything is cheaper to say and to apply.
@@ -96,6 +100,17 @@ def heard(payload: str) -> None:
     apply(set(keys))
 
 
+def written_without_flush(session: Session, row: object) -> None:
+    """A row written without a flush (app.kit.writes.write_changed): its keys, as a flush's."""
+    try:
+        keys = keys_of(row)
+    except Exception:  # noqa: BLE001 - a write must never fail for its purge: purge everything
+        log.exception("could not name what a write changed; purging every cached response")
+        keys = {"*"}
+    if keys:
+        session.info.setdefault(PURGE_KEYS, set()).update(keys)
+
+
 def _after_flush(session: Session, _context: object) -> None:
     keys: set[str] = set()
     try:
@@ -122,10 +137,9 @@ def _before_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     if session.info.get(PURGE_KEYS):
-        # The stored article documents follow the same keys, in this same transaction.
-        from app.articles import documents  # services → … → purge: imported when first used
-
-        documents.on_commit(session, session.info[PURGE_KEYS])
+        # What is derived from the content (the stored article documents) follows the same
+        # keys, in this same transaction.
+        BEFORE_COMMIT(session, session.info[PURGE_KEYS])
     keys = session.info.pop(PURGE_KEYS, None)
     if not keys:
         return
@@ -169,7 +183,12 @@ def _chunks(payload: str) -> list[str]:
     return [*chunks, current]
 
 
-event.listen(Session, "after_flush", _after_flush)
-event.listen(Session, "before_commit", _before_commit)
-event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+_LISTENERS = (("after_flush", _after_flush), ("before_commit", _before_commit),
+              ("after_commit", _after_commit), ("after_soft_rollback", _after_soft_rollback))
+
+
+def install() -> None:
+    """Listen to every session's flushes and commits (called by app.wiring)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -55,7 +55,7 @@ class ResponseStore:
         self._purged: OrderedDict[str, tuple[int, float]] = OrderedDict()
         self._wild: set[str] = set()  # the `kind:*` keys among them
         self._floor = (0, time.time())
-        # Counted here, read by app.metrics at scrape time: no cost on the hot path.
+        # Counted here, read by app.observability.metrics at scrape time: no cost on the hot path.
         self.purges = self.purged = self.evictions = 0
         self.followers: list[Callable[[frozenset[str]], None]] = []
 

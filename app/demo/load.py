@@ -17,23 +17,23 @@ from importlib import resources
 import orjson
 from sqlmodel import Session
 
-from app.content import site, site_writes
-from app.sync import bulk
+from app.site import comments as site, writes
+from app.transfer import importer
 
 
 def content_file():  # noqa: ANN201 - a Traversable
     return resources.files("app.demo") / "content.ndjson"
 
 
-def load(session: Session) -> bulk.ImportReport:
+def load(session: Session) -> importer.ImportReport:
     """Import every demo resource (what is there already stays unchanged) and switch the
     site's comments off with the demo's reason; the caller commits the switch."""
     with content_file().open("rb") as lines:
-        report = bulk.import_file(session, lines)
+        report = importer.import_file(session, lines)
     if report.errors:  # the file is ours: a line it cannot import is a bug, not bad input
         raise RuntimeError(f"the demo content did not import: {report.errors[:3]}")
     comments = orjson.loads((resources.files("app.demo") / "site.json").read_bytes())["comments"]
     if site.get_comments(session) != comments:
-        site_writes.set_comments(session, **comments)
+        writes.set_comments(session, **comments)
     session.flush()
     return report

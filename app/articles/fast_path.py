@@ -1,0 +1,187 @@
+"""The hottest public reads, answered below FastAPI: GET /v1/articles/{id} and
+/v1/articles/slug/{slug}, anonymous, with no query.
+
+It is what every front end asks for most. When the response cache does not hold it (or is
+off), the cache middleware asks here before it asks the app: the article then costs its
+queries and its serialisation, and no routing, dependency injection or parameter
+validation (a third of a cold read, measured in bench/). It answers with the very bytes
+the route would send, from the same services. Whatever it does not answer itself, an
+article that is not public or a failure, goes on to the route, which answers it as usual
+(404, 503 …) with its error handling.
+"""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from psycopg_pool import AsyncConnectionPool
+from sqlmodel import Session
+
+from app.articles import reads, documents
+from app.cache.middleware import NOT_TRIED
+from app.http.problems import NotFound
+from app.settings import get_settings
+from app.store.engine import get_read_engine
+from app.store.sqlite import sqlite_reader
+
+ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
+ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}
+
+
+@lru_cache(maxsize=4)
+def _statement(dialect: str, by: str) -> str:
+    return documents.read_statement(dialect, by)
+
+
+def match(path: str, query_string: bytes) -> tuple[str, str] | None:
+    """("id", id) or ("slug", slug) when this request is one the direct route answers."""
+    if query_string:
+        return None
+    found = ARTICLE.fullmatch(path)
+    if found is None:
+        return None
+    return ("slug", found.group(2)) if found.group(1) else ("id", found.group(2))
+
+
+def route(matched: tuple[str, str]) -> str:
+    return ROUTES[matched[0]]
+
+
+def stored(matched: tuple[str, str]) -> documents.Stored | None:
+    """The article's stored document, when it has a current one: one primary-key lookup on a
+    DB-API cursor, with no ORM and no statement to build."""
+    by, value = matched
+    engine = get_read_engine()
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            return documents.read(cursor, _statement(engine.dialect.name, by), value)
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool
+
+
+class FirstTry:
+    """The stored document, asked for on the event loop before anything goes to the threadpool.
+
+    On SQLite `stored` runs right there: a lookup in a local file read through mmap takes
+    about 20 µs, a tenth of what a hop to the threadpool costs (bench/README.md). On
+    PostgreSQL it goes through psycopg's async driver on a small pool of its own, opened for
+    the app's lifespan, so waiting on the network holds no thread. Without the pool (the
+    lifespan did not run) it answers None and the threadpool does the whole read."""
+
+    def __init__(self) -> None:
+        self.pool: AsyncConnectionPool | None = None
+        self.sqlite: Any = None  # a DB-API cursor, on SQLite, kept for the lifespan
+        self.batches: Batches | None = None  # on PostgreSQL, reads by id gathered
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        engine = get_read_engine()
+        connection = None
+        if engine.dialect.name == "sqlite":
+            # One connection of the pool, kept out of it for the lifespan and used only on
+            # the event loop's thread: no checkout and return per read. Each statement is
+            # its own transaction (autocommit), so it always sees the last commit.
+            connection = engine.raw_connection()
+            self.sqlite = sqlite_reader(connection)
+        elif engine.dialect.name == "postgresql":
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=get_settings().pool_size,
+                                            kwargs={"autocommit": True}, open=False)
+            await self.pool.open()
+            self.batches = Batches(self.pool)
+        try:
+            yield
+        finally:
+            if self.pool is not None:
+                pool, self.pool = self.pool, None
+                await pool.close()
+            if connection is not None:
+                self.sqlite.close()
+                self.sqlite = None
+                connection.close()
+
+    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | object | None:
+        """The stored document; None when there is none, NOT_TRIED when it could not look."""
+        if self.sqlite is not None:
+            return documents.read(self.sqlite, _statement("sqlite", matched[0]), matched[1])
+        if self.pool is None:
+            return stored(matched) if get_read_engine().dialect.name == "sqlite" else NOT_TRIED
+        if matched[0] == "id":
+            return await self.batches.read(matched[1])
+        async with self.pool.connection() as connection:
+            cursor = await connection.execute(_statement("postgresql", matched[0]), (matched[1],))
+            return documents.from_row(await cursor.fetchone())
+
+
+class Batches:
+    """Reads by id on PostgreSQL, gathered: the ids asked for while a statement is out go
+    together in the next one (`= ANY(…)`), so under load one round trip and one statement
+    answer many requests, and one request alone waits for nothing (no timer). At most
+    IN_FLIGHT statements are out at once, each on a connection of the pool."""
+
+    IN_FLIGHT = 2
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+        self.waiting: dict[str, list[asyncio.Future]] = {}
+        self.out = 0
+
+    async def read(self, article_id: str) -> documents.Stored | None:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(article_id, []).append(future)
+        if self.out < self.IN_FLIGHT:
+            self.out += 1
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, {}
+                try:
+                    async with self.pool.connection() as connection:
+                        cursor = await connection.execute(documents.READ_MANY, (list(batch),))
+                        rows = {row[0]: row[1:] for row in await cursor.fetchall()}
+                except Exception as exc:  # noqa: BLE001 - each request meets it, and the app answers
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for article_id, futures in batch.items():
+                    answer = documents.from_row(rows.get(article_id))
+                    for future in futures:
+                        if not future.done():  # its request may have gone away
+                            future.set_result(answer)
+        finally:
+            self.out -= 1
+
+
+FIRST_TRY = FirstTry()
+
+
+def render(matched: tuple[str, str], look: bool = True) -> documents.Stored | bytes | None:
+    """The article's public JSON, as the route sends it; None when the route must answer
+    (not public, unknown, or an old slug's redirect). Blocking: run it in the threadpool.
+
+    Its stored document when it has a current one (looked for only with `look`: FirstTry
+    may have just looked), else built from its rows as the route builds it."""
+    if look and (body := stored(matched)) is not None:
+        return body
+    by, value = matched
+    with Session(get_read_engine()) as session:
+        try:
+            article = reads.get(session, value) if by == "id" else reads.get_by_slug(session, value)
+        except NotFound:
+            return None
+        if isinstance(article, str):  # an old slug: the route answers 301
+            return None
+        return orjson.dumps(reads.represent(session, article))

@@ -1,0 +1,66 @@
+"""Articles touched by a write to something they link to: a quote of theirs, a category moved.
+
+An article's version goes up when what it links to changes (its quotes, its categories, tags or
+authors); a linked thing being renamed purges cached articles but leaves their versions alone.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from app.articles import writes
+from app.store.models import Article, Person, Quote
+from app.store.models.common import utcnow
+from app.kit.text import body_text, reading_stats, render_blocks
+
+
+def touch(session: Session, article_ids: Iterable[str]) -> None:
+    """Bump the articles' versions (atomically: concurrent editors see 412) and let each one
+    meet the index, the change feed, the webhooks and the purge as any article change does."""
+    ids = sorted(set(filter(None, article_ids)))
+    if not ids:
+        return
+    session.flush()
+    session.execute(
+        update(Article).where(Article.id.in_(ids))
+        .values(version=Article.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    for article in session.scalars(select(Article).where(Article.id.in_(ids)).execution_options(populate_existing=True)):
+        writes.after_write(session, article, was_public=article.is_public, event="article.updated")
+
+
+def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
+    """Render the stored body_html and word counts again: a quote in the body, or the name of
+    its speaker, changed."""
+    ids = sorted(set(filter(None, article_ids)))
+    if not ids:
+        return
+    session.flush()
+    rows = session.execute(
+        select(Quote.article_id, Quote.id, Quote.text, Quote.speaker_role, Person.name)
+        .join(Person, Person.id == Quote.person_id)
+        .where(Quote.article_id.in_(ids))
+    ).all()
+    for article in session.scalars(select(Article).where(Article.id.in_(ids))):
+        quotes = {qid: {"text": text, "speaker_name": name, "speaker_role": role}
+                  for aid, qid, text, role, name in rows if aid == article.id}
+        # The same derivation as article_writes' body step, so both give the same HTML.
+        article.body_html = render_blocks(article.body, quotes)
+        text = " ".join(filter(None, [article.standfirst or "",
+                                      body_text(article.body, {k: v["text"] for k, v in quotes.items()})]))
+        article.word_count, article.reading_time_minutes = reading_stats(text)
+        session.add(article)
+    session.flush()
+
+
+def quoting(session: Session, quote_ids: Iterable[str]) -> list[tuple[str, int]]:
+    """(article id, block index) of every body block that shows one of these quotes."""
+    ids = set(quote_ids)
+    article_ids = session.scalars(select(Quote.article_id).where(Quote.id.in_(ids), Quote.article_id.is_not(None)))
+    found = []
+    for article in session.scalars(select(Article).where(Article.id.in_(set(article_ids)))):
+        found += [(article.id, i) for i, block in enumerate(article.body or [])
+                  if block.get("type") == "quote" and block.get("quote_id") in ids]
+    return found

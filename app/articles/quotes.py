@@ -1,0 +1,125 @@
+"""An article's quotes, written with it: kept by id or external_id, new ones made, the rest
+deleted; and, while the article is public, their changes in the feed."""
+
+from typing import NamedTuple
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.articles import view
+from app.taxonomy import refs
+from app.http.problems import Conflict
+from app.store.models import (
+    Article,
+    Person,
+    Quote,
+    Source,
+)
+from app.store.models.common import utcnow
+from app.articles.schemas import QuoteIn
+from app.changes import feed
+from app.search import index
+
+
+class Said(NamedTuple):
+    """What the body shows of a quote: its text, and who said it in which role."""
+
+    id: str
+    text: str
+    speaker_name: str
+    speaker_role: str | None
+
+
+def stored(session: Session, article: Article, rows: list | None = None) -> list[Said]:
+    """The article's quotes as stored: from `rows` (`article_view.quote_rows`) when the caller
+    read them in this transaction, holding the article's row, else read now."""
+    if rows is None:
+        rows = view.quote_rows(session, [article.id]).get(article.id, [])
+    return [Said(qid, text, name, role) for qid, text, _, name, role, *_ in rows]
+
+
+# session.info: {article id: ([(quote id, version, verb) written], [(quote id, version) deleted])},
+# what `set_quotes` did to an article's quotes, for `after_write` to record.
+QUOTE_WRITES = "gazette.quote_writes"
+
+
+def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
+    """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
+    returns them in request order."""
+    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id)))
+    by_id = {q.id: q for q in rows}
+    by_external = {q.external_id: q for q in rows if q.external_id}
+    keep: list[Quote] = []
+    written: list[Quote] = []  # created or changed: what the change feed hears of
+    names: dict[str, str] = {}
+    for position, item in enumerate(items):
+        speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
+        names[speaker.id] = speaker.name
+        source = (
+            refs.resolve(session, Source, item.source, field=f"quotes[{position}].source")
+            if item.source else None
+        )
+        quote = by_id.pop(item.id, None) if item.id else None
+        if quote is None and item.external_id and item.external_id in by_external:
+            quote = by_id.pop(by_external[item.external_id].id, None)
+        values = {
+            "text": item.text, "person_id": speaker.id, "speaker_role": item.speaker_role,
+            "source_id": source.id if source else None, "language": item.language or article.language,
+            "said_at": item.said_at, "external_id": item.external_id,
+        }
+        if quote is None:
+            check_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
+            quote = Quote(article_id=article.id, **values)
+            written.append(quote)
+        elif any(getattr(quote, name) != value for name, value in values.items()):
+            # Only a quote that really changed gets a new version (and a change-feed entry).
+            quote.version += 1
+            quote.updated_at = utcnow()
+            written.append(quote)
+        for name, value in values.items():
+            setattr(quote, name, value)
+        quote.position = position
+        session.add(quote)
+        keep.append(quote)
+    session.flush()
+    keep_ids = {q.id for q in keep}
+    gone = session.execute(select(Quote.id, Quote.version).where(
+        Quote.article_id == article.id, Quote.id.not_in(keep_ids))).all()
+    index.unindex_quotes(session, [qid for qid, _ in gone])
+    session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
+    session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
+        [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
+        [(qid, version + 1) for qid, version in gone])
+    index.index_quotes(session, keep)
+    return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
+
+
+def check_external_id(session: Session, external_id: str | None, *, field: str) -> None:
+    if external_id and session.scalars(select(Quote.id).where(Quote.external_id == external_id)).first():
+        raise Conflict(f"The quote external_id {external_id!r} is taken.",
+                       errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}])
+
+
+def record(session: Session, article: Article, *, was_public: bool) -> None:
+    """The change feed of the article's quotes, public while it is: those this write made,
+    changed or deleted; all of them when the article comes into view or leaves it."""
+    written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
+    if article.is_public != was_public:
+        held = session.execute(select(Quote.id, Quote.version).where(Quote.article_id == article.id)).all()
+        verb = "created" if article.is_public else "deleted"
+        written = [(qid, version, verb) for qid, version in held]
+    elif not article.is_public:
+        return
+    for qid, version, verb in written:
+        _record_quote(session, qid, version, verb if article.is_public else "deleted")
+    if was_public:
+        for qid, version in gone:
+            _record_quote(session, qid, version, "deleted")
+
+
+def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> None:
+    feed.record(session, resource_type="quote", resource_id=quote_id,
+                   op="delete" if verb == "deleted" else "upsert", version=version,
+                   event=f"quote.{verb}", purge={"quotes", f"quote:{quote_id}"})
+
+

@@ -1,0 +1,94 @@
+"""Articles: the public lists and lookups, and creation. Queries and rules live here."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.articles import documents, queries, search, view
+from app.http.problems import InvalidParameter, NotFound
+from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor, split_csv
+from app.store.engine import rows
+from app.store.models import (
+    Article,
+    SlugRedirect,
+)
+
+
+def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
+    include = set(split_csv(params.include, field="include", allowed=view.INCLUDABLE) or [])
+    return include | (set(fields or []) & view.INCLUDABLE)
+
+
+def list_public(session: Session, params: queries.ArticleListParams, *, private: bool = False) -> tuple[list[dict[str, Any]], Page]:
+    """A page of published articles (with `private`, a key's caller: of `status`) as asked for."""
+    visible = queries.visible(params.status, private=private)
+    unpublished = params.status not in (None, "published")
+    fields = split_csv(params.fields, field="fields", allowed=view.FIELDS)
+    include = _include(params, fields)
+    sort = params.sort or ("relevance" if params.q is not None else "-updated_at" if unpublished else "-published_at")
+    if unpublished and (params.q is not None or sort.endswith("published_at")):
+        # Search covers published articles only; drafts have no published_at to page by.
+        raise InvalidParameter("status", "with this status, sort by updated_at and leave out q")
+    if params.q is not None or sort == "relevance":
+        if sort == "relevance" and params.q is None:
+            raise InvalidParameter("sort", "relevance needs a q")
+        return search.search_articles(session, params, sort=sort, fields=fields, include=include)
+
+    conds = [visible, *queries.filters(session, params)]
+    column = Article.published_at if sort.endswith("published_at") else Article.updated_at
+    descending = sort.startswith("-")
+    stmt = select(*queries.columns(with_body="body" in include)).where(*conds)
+    if params.cursor:
+        value, row_id = decode_cursor(params.cursor, sort, is_time=True)
+        stmt = stmt.where(after_cursor(column, Article.id, value, row_id, descending=descending))
+    order = (column.desc(), Article.id.desc()) if descending else (column.asc(), Article.id.asc())
+    rows = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = None
+    if has_more:
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+    total = None
+    if params.count:
+        total = session.scalar(select(func.count()).select_from(Article).where(*conds))
+    items = view.build(session, rows, include=include, fields=fields)
+    return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
+
+
+def get(session: Session, article_id: str, *, private: bool = False) -> Any:
+    """An article by id, as a row with the Article's attributes; drafts and the like only when
+    `private` (a key or a preview token)."""
+    article = rows(session, queries.by_id(), {"id": article_id}).first()
+    if article is None or not (private or queries.is_public(article)):
+        raise NotFound(f"No article with id {article_id!r}.")
+    return article
+
+
+def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Article | str:
+    """The article with this slug, or the current slug when `slug` is an old one (a 301)."""
+    article = session.scalars(select(Article).where(Article.slug == slug)).first()
+    if article is not None and (private or article.is_public):
+        return article
+    if article is None:
+        target = session.scalars(
+            select(Article)
+            .join(SlugRedirect, SlugRedirect.resource_id == Article.id)
+            .where(SlugRedirect.resource_type == "article", SlugRedirect.slug == slug)
+        ).first()
+        if target is not None and (private or target.is_public):
+            return target.slug
+    raise NotFound(f"No article with slug {slug!r}.")
+
+
+def represent(session: Session, article: Article, *, fields: str | None = None) -> dict[str, Any]:
+    wanted = split_csv(fields, field="fields", allowed=view.FIELDS)
+    return view.build(session, [article], fields=wanted)[0]
+
+
+def represent_written(session: Session, article: Article) -> dict[str, Any]:
+    """What a write answers with, just before it commits: a public article as reads will
+    answer it, from the stored document built now (app/articles/documents.py); any other
+    as `represent` shows it."""
+    return documents.written(session, article) or represent(session, article)

@@ -1,0 +1,64 @@
+"""Public reads of articles: the list, by id, by slug."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from app.http.routing import ReadSessionDep, Route
+from app.articles import reads, previews
+from app.articles.queries import ArticleListParams
+from app.keys.dependencies import Reader
+from app.articles import formats
+from app.http.responses import JSONBytes, page_response
+from app.articles.schemas import ArticleList
+
+router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
+
+Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
+FormatParam = Annotated[formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")]
+# One article in any of its formats; the plain JSON is ArticleRead (in the components through ArticleList).
+ONE_ARTICLE = {200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content(
+    {"$ref": "#/components/schemas/ArticleRead"})}}
+Preview = Annotated[str | None, Query(max_length=2000, description="A preview token (POST …/preview-token): opens this article whatever its status.")]
+
+
+def _private(response: Response, version: int | None = None) -> Response:
+    """What a key or a preview token opened is for that caller alone: never cached, never shared."""
+    response.headers["Cache-Control"] = "private, no-store"
+    if version is not None:
+        response.headers["ETag"] = f'"{version}"'  # what If-Match takes
+    return response
+
+
+@router.get("", response_model=ArticleList, summary="List published articles")
+def list_articles(request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep,
+                  reader: Reader):
+    items, page = reads.list_public(session, params, private=reader is not None)
+    response = page_response(items, page, request.url)
+    return _private(response) if reader else response
+
+
+@router.get("/slug/{slug}", response_model=None, summary="Get an article by slug",
+            responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}})
+def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, reader: Reader, fields: Fields = None,
+                        format: FormatParam = "json"):
+    found = reads.get_by_slug(session, slug, private=reader is not None)
+    if isinstance(found, str):
+        target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
+        return RedirectResponse(str(target), status_code=301)
+    body = formats.represent(session, found, format=format, fields=fields, api_base=str(request.base_url))
+    response = JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
+    return _private(response, found.version) if reader else response
+
+
+@router.get("/{article_id}", response_model=None, summary="Get an article", responses=ONE_ARTICLE)
+def get_article(article_id: str, request: Request, session: ReadSessionDep, reader: Reader, fields: Fields = None,
+                format: FormatParam = "json", preview: Preview = None):
+    if preview is not None and reader is None:
+        article = previews.open_article(session, article_id, preview)
+    else:
+        article = reads.get(session, article_id, private=reader is not None)
+    body = formats.represent(session, article, format=format, fields=fields, api_base=str(request.base_url))
+    response = JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
+    return _private(response, article.version) if reader or preview is not None else response

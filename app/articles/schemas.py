@@ -1,0 +1,216 @@
+"""Shapes the API reads and writes: body blocks, the article family, refs and list envelopes."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from app.store.models.article import ArticleStatus, AttributionRole
+from app.store.models.people import SourceKind
+from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url
+from app.taxonomy.schemas import RefIn
+
+# Body blocks -----------------------------------------------------------------------------
+
+class ParagraphBlock(Strict):
+    type: Literal["paragraph"]
+    text: str = Field(max_length=20_000)
+
+
+class HeadingBlock(Strict):
+    type: Literal["heading"]
+    text: str = Field(max_length=500)
+    level: int = Field(2, ge=2, le=4)
+
+
+class QuoteBlock(Strict):
+    """A quote standing in the body: `quote_id` of one of the article's quotes, or on
+    create, `quote`, the index of one in the request's `quotes` list."""
+
+    type: Literal["quote"]
+    quote_id: str | None = Field(None, max_length=26)
+    quote: int | None = Field(None, ge=0, le=199)
+
+
+class ListBlock(Strict):
+    type: Literal["list"]
+    items: list[Annotated[str, Field(max_length=5000)]] = Field(max_length=200)
+    ordered: bool = False
+
+
+class ImageBlock(Strict):
+    type: Literal["image"]
+    url: Url
+    alt: str | None = Field(None, max_length=1000)
+    caption: str | None = Field(None, max_length=2000)
+    credit: str | None = Field(None, max_length=300)
+
+
+class EmbedBlock(Strict):
+    type: Literal["embed"]
+    url: Url
+    provider: str | None = Field(None, max_length=100)
+
+
+class HtmlBlock(Strict):
+    """Markup from elsewhere (an agency feed, a legacy CMS); sanitised with nh3 on write."""
+
+    type: Literal["html"]
+    html: str = Field(max_length=50_000)
+
+
+Block = Annotated[
+    ParagraphBlock | HeadingBlock | QuoteBlock | ListBlock | ImageBlock | EmbedBlock | HtmlBlock,
+    Field(discriminator="type"),
+]
+BLOCK_TYPES = frozenset({"paragraph", "heading", "quote", "list", "image", "embed", "html"})
+
+
+# Read shapes -----------------------------------------------------------------------------
+
+class Ref(ReadModel):
+    slug: str
+    name: str
+
+
+class SourceRef(Ref):
+    kind: SourceKind | None = None
+
+
+class ImageRead(ReadModel):
+    url: str
+    alt: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+    credit_source: Ref | None = None
+
+
+class AttributionRead(ReadModel):
+    role: AttributionRole
+    label: str | None = None
+    url: str | None = None
+    source: SourceRef
+
+
+class QuoteInArticle(ReadModel):
+    id: str
+    text: str
+    speaker: Ref
+    speaker_role: str | None = None
+    source: Ref | None = None
+    language: str
+    said_at: date | None = None
+
+
+class CommentsPolicy(ReadModel):
+    enabled: bool
+    scope: Literal["article", "site"]
+    reason: str | None = None
+
+
+class ShareRead(ReadModel):
+    url: str
+    title: str
+    description: str | None = None
+    image: str | None = None
+
+
+class ArticleRead(ReadModel):
+    id: str
+    slug: str
+    external_id: str | None = None
+    url: str
+    title: str
+    kicker: str | None = None
+    standfirst: str | None = None
+    body: list[dict[str, Any]] = []
+    body_html: str = ""
+    language: str
+    status: ArticleStatus | Literal["deleted"]
+    published_at: datetime | None = None
+    scheduled_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    category: Ref | None = None
+    categories: list[Ref] = []
+    tags: list[Ref] = []
+    authors: list[Ref] = []
+    image: ImageRead | None = None
+    attributions: list[AttributionRead] = []
+    quotes: list[QuoteInArticle] = []
+    comments: CommentsPolicy
+    share: ShareRead
+    word_count: int
+    reading_time_minutes: int
+    highlight: str | None = Field(
+        None, description="With q and highlight=true: a short passage, HTML-escaped, with the "
+        "matched words in <mark>…</mark>.",
+    )
+
+
+class ArticleList(ReadModel):
+    data: list[ArticleRead]
+    meta: ListMeta
+
+
+# Write shapes ----------------------------------------------------------------------------
+
+class ImageIn(Strict):
+    url: Url
+    alt: str | None = Field(None, max_length=1000)
+    caption: str | None = Field(None, max_length=2000)
+    credit: str | None = Field(None, max_length=300)
+    credit_source: RefIn | None = None
+
+
+class AttributionIn(Strict):
+    source: RefIn
+    role: AttributionRole
+    label: str | None = Field(None, max_length=300)
+    url: Url | None = None
+
+
+class QuoteIn(Strict):
+    # An id of one of the article's quotes keeps that quote (and its id); any other id, or
+    # none, makes a new quote. Body blocks naming an id that was replaced follow it.
+    id: str | None = Field(None, max_length=26)
+    text: str = Field(min_length=1, max_length=10_000)
+    speaker: RefIn
+    speaker_role: str | None = Field(None, max_length=300)
+    source: RefIn | None = None
+    language: Language | None = None
+    said_at: date | None = None
+    external_id: str | None = Field(None, max_length=200)
+
+
+class CommentsIn(Strict):
+    enabled: bool = True
+    reason: str | None = Field(None, max_length=1000)
+
+
+class ShareIn(Strict):
+    title: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=1000)
+
+
+class ArticleCreate(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    slug: Slug | None = None
+    external_id: str | None = Field(None, min_length=1, max_length=200)
+    kicker: str | None = Field(None, max_length=200)
+    standfirst: str | None = Field(None, max_length=2000)
+    body: list[Block] = Field(default_factory=list, max_length=500)
+    language: Language = "fr"
+    status: Literal["draft", "published"] = "draft"
+    published_at: datetime | None = None
+    canonical_url: Url | None = None
+    category: Slug | None = None
+    categories: list[Slug] = Field(default_factory=list, max_length=20)
+    tags: list[Slug] = Field(default_factory=list, max_length=50)
+    authors: list[Slug] = Field(default_factory=list, max_length=20)
+    image: ImageIn | None = None
+    attributions: list[AttributionIn] = Field(default_factory=list, max_length=50)
+    quotes: list[QuoteIn] = Field(default_factory=list, max_length=200)
+    comments: CommentsIn = Field(default_factory=CommentsIn)
+    share: ShareIn | None = None

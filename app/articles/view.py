@@ -1,0 +1,274 @@
+"""The one place the article's public shape is built; `fields` and `include` trim or extend it.
+
+A page of articles costs a fixed number of queries whatever its size: one per kind of
+related thing (categories, tags, authors, attributions, quotes), each for the whole page.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, literal, select, union_all
+from sqlmodel import Session
+
+from app.site import comments
+from app.settings import get_settings
+from app.store.engine import rows
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+)
+from app.store.models.common import iso
+from app.store.sql import Prepared
+
+# Heavier parts that a list item carries only when asked with include=.
+INCLUDABLE = frozenset({"body", "quotes", "attributions"})
+FIELDS = frozenset(
+    {
+        "id", "slug", "external_id", "url", "title", "kicker", "standfirst", "body", "body_html",
+        "language", "status", "published_at", "scheduled_at", "created_at", "updated_at",
+        "version", "category", "categories", "tags", "authors", "image", "attributions",
+        "quotes", "comments", "share", "word_count", "reading_time_minutes",
+    }
+)
+
+
+def canonical_url(article: Article, category_slug: str | None) -> str:
+    if article.canonical_url:
+        return article.canonical_url
+    base = get_settings().site_url.rstrip("/")
+    return f"{base}/{category_slug}/{article.slug}" if category_slug else f"{base}/{article.slug}"
+
+
+def _ref(slug: str, name: str) -> dict[str, str]:
+    return {"slug": slug, "name": name}
+
+
+# The statements are built once: building one costs more than SQLite takes to run it. Each
+# comes in two forms: for a page (expanding IN lists) and for one article (= parameters,
+# prepared: app/store/sql.py), the form every write and every uncached single read runs.
+
+
+def _match(column, name: str, one: bool):  # noqa: ANN001, ANN202 - a condition
+    return column == bindparam(name) if one else column.in_(bindparam(name, expanding=True))
+
+
+def _form(statement, one: bool):  # noqa: ANN001, ANN202
+    return Prepared(statement) if one else statement
+
+
+@lru_cache(maxsize=2)
+def _refs_statement(one: bool = False):  # noqa: ANN202 - a compound select
+    """Categories, tags and authors of the articles, and the primary categories and photo
+    credits they name, in one statement: (kind, owner, slug, name), in display order."""
+    def linked(kind: str, link, target, fk):  # noqa: ANN001, ANN202
+        return (select(literal(kind).label("kind"), link.article_id.label("owner"), target.slug, target.name,
+                       link.position.label("position"))
+                .join(target, target.id == fk).where(_match(link.article_id, "ids", one)))
+
+    return _form(union_all(
+        linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
+        linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
+        linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
+        select(literal("category"), Category.id, Category.slug, Category.name, literal(0))
+        .where(_match(Category.id, "category_ids", one)),
+        select(literal("credit"), Source.id, Source.slug, Source.name, literal(0))
+        .where(_match(Source.id, "credit_ids", one)),
+    ).order_by("kind", "owner", "position"), one)
+
+
+@lru_cache(maxsize=2)
+def _quotes_statement(one: bool = False):  # noqa: ANN202
+    return _form(
+        select(
+            Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
+            Source.slug, Source.name, Quote.language, Quote.said_at, Quote.external_id,
+        )
+        .join(Person, Person.id == Quote.person_id)
+        .outerjoin(Source, Source.id == Quote.source_id)
+        .where(_match(Quote.article_id, "ids", one))
+        .order_by(Quote.article_id, Quote.position, Quote.id), one)
+
+
+@lru_cache(maxsize=2)
+def _attributions_statement(one: bool = False):  # noqa: ANN202
+    return _form(
+        select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
+               Source.slug, Source.name, Source.kind)
+        .join(Source, Source.id == Attribution.source_id)
+        .where(_match(Attribution.article_id, "ids", one))
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id), one)
+
+
+def _run(session: Session, statement, params: dict[str, list]):  # noqa: ANN001, ANN202 - rows
+    """`statement(one)` with `params` (lists of ids): its one-article form when every list
+    holds one id at most, its page form otherwise."""
+    if all(len(values) <= 1 for values in params.values()):
+        return rows(session, statement(True), {name: values[0] if values else None for name, values in params.items()})
+    return rows(session, statement(False), params)
+
+
+def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
+    groups: dict[str, list] = defaultdict(list)
+    for row in rows:
+        groups[row[0]].append(row[1:])
+    return groups
+
+
+def quote_rows(session: Session, ids: list[str]) -> dict[str, list]:
+    """The articles' quotes as rows, by article, in order: (id, text, speaker slug, speaker
+    name, role, source slug, source name, language, said_at, external_id)."""
+    return _grouped(_run(session, _quotes_statement, {"ids": ids}))
+
+
+def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    return {article_id: _quotes(group) for article_id, group in quote_rows(session, ids).items()}
+
+
+def _quotes(group: list) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": qid, "text": text, "speaker": _ref(pslug, pname), "speaker_role": role,
+            "source": _ref(sslug, sname) if sslug else None, "language": lang,
+            "said_at": said.isoformat() if said else None,
+        }
+        for qid, text, pslug, pname, role, sslug, sname, lang, said, _external_id in group
+    ]
+
+
+def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    found = _run(session, _attributions_statement, {"ids": ids})
+    return {
+        article_id: [
+            {"role": role, "label": label, "url": url,
+             "source": {"slug": slug, "name": name, "kind": kind}}
+            for role, label, url, slug, name, kind in group
+        ]
+        for article_id, group in _grouped(found).items()
+    }
+
+
+def load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict[str, dict[str, list]]:
+    """{kind: {owner: [ref, …]}} for the kinds of `_refs_statement`."""
+    out: dict[str, dict[str, list]] = {
+        kind: defaultdict(list) for kind in ("categories", "tags", "authors", "category", "credit")
+    }
+    params = {
+        "ids": ids,
+        "category_ids": list({a.category_id for a in articles if a.category_id}),
+        "credit_ids": list({a.image_credit_source_id for a in articles if a.image_credit_source_id}),
+    }
+    for kind, owner, slug, name, _position in _run(session, _refs_statement, params):
+        out[kind][owner].append(_ref(slug, name))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """What one article shows of other tables, as its three statements read it; None for a
+    part not known (to be read)."""
+
+    refs: dict[str, dict[str, list]] | None = None  # load_refs
+    attributions: list[dict[str, Any]] | None = None  # load_attributions, this article's
+    quote_rows: list | None = None  # quote_rows, this article's
+
+
+def load_related(session: Session, article: Article) -> Related:
+    ids = [article.id]
+    return Related(refs=load_refs(session, [article], ids),
+                   attributions=load_attributions(session, ids).get(article.id, []),
+                   quote_rows=quote_rows(session, ids).get(article.id, []))
+
+
+def build(
+    session: Session,
+    articles: list[Article],
+    *,
+    include: set[str] | frozenset[str] = INCLUDABLE,
+    fields: list[str] | None = None,
+    related: Related | None = None,
+) -> list[dict[str, Any]]:
+    """Public representations of `articles`, in order. `include` names the heavy parts wanted.
+    `related`: for a single article, what the caller read of it in this transaction, holding
+    its row and what renames wait for (`documents.share_lock`); those parts are not read again."""
+    if not articles:
+        return []
+    known = related if related is not None and len(articles) == 1 else Related()
+    wanted = set(fields) if fields else FIELDS
+    ids = [a.id for a in articles]
+
+    def need(*names: str) -> bool:
+        return any(name in wanted for name in names)
+
+    with_body = "body" in include
+    refs = (known.refs if known.refs is not None else load_refs(session, articles, ids)) if need(
+        "categories", "tags", "authors", "category", "url", "share", "image") else {}
+    categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
+    primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
+    credits = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
+    quotes: dict[str, list] = {}
+    if "quotes" in include and need("quotes"):
+        quotes = ({ids[0]: _quotes(known.quote_rows)} if known.quote_rows is not None
+                  else _load_quotes(session, ids))
+    attributions: dict[str, list] = {}
+    if "attributions" in include and need("attributions"):
+        attributions = ({ids[0]: known.attributions} if known.attributions is not None
+                        else load_attributions(session, ids))
+    site_comments = comments.get_comments(session) if need("comments") else {}
+
+    out = []
+    for a in articles:
+        category = primary.get(a.category_id) if a.category_id else None
+        url = canonical_url(a, category["slug"] if category else None)
+        image = None
+        if a.image_url:
+            image = {
+                "url": a.image_url, "alt": a.image_alt, "caption": a.image_caption,
+                "credit": a.image_credit,
+                "credit_source": credits.get(a.image_credit_source_id) if a.image_credit_source_id else None,
+            }
+        item: dict[str, Any] = {
+            "id": a.id, "slug": a.slug, "external_id": a.external_id, "url": url,
+            "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
+            "language": a.language,
+            # Soft-deleted articles (seen only with a key) say so; their status waits under it.
+            "status": "deleted" if a.deleted_at is not None else a.status,
+            "published_at": iso(a.published_at),
+            "scheduled_at": iso(a.publish_at) if a.status == "scheduled" else None,
+            "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),
+            "version": a.version,
+            "category": category,
+            "categories": categories.get(a.id, []),
+            "tags": tags.get(a.id, []),
+            "authors": authors.get(a.id, []),
+            "image": image,
+            "comments": comments.effective_comments(
+                site_comments, enabled=a.comments_enabled, reason=a.comments_reason
+            ) if site_comments else None,
+            "share": {
+                "url": url, "title": a.share_title or a.title,
+                "description": a.share_description or a.standfirst, "image": a.image_url,
+            },
+            "word_count": a.word_count, "reading_time_minutes": a.reading_time_minutes,
+        }
+        if with_body:
+            item["body"] = a.body
+            item["body_html"] = a.body_html
+        if "quotes" in include:
+            item["quotes"] = quotes.get(a.id, [])
+        if "attributions" in include:
+            item["attributions"] = attributions.get(a.id, [])
+        if fields:
+            item = {k: v for k, v in item.items() if k in wanted}
+        out.append(item)
+    return out

@@ -1,0 +1,337 @@
+"""Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.articles import queries, quotes as article_quotes, shape, view, documents, revisions
+from app.keys import service
+from app.kit import merge_patch, writes
+from app.taxonomy import refs
+from app.http.problems import Conflict, NotFound, ValidationFailed, field_path
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleStatus,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    SlugRedirect,
+    Source,
+    Tag,
+)
+from app.store.models.common import iso, new_id, to_utc, utcnow
+from app.store.models.key import ApiKey, Scope
+from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
+from app.changes import feed
+from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
+from app.search import index
+from app.http import etags
+
+
+def article_purge_keys(article: Article) -> set[str]:
+    """Surrogate keys of every cached response that may show this article."""
+    return {"articles", "feeds", "changes", "quotes"}
+
+
+def _set_links(session: Session, article: Article, data: ArticleCreate | Any) -> None:
+    """(Re)write the article's categories, tags and authors from slugs."""
+    primary = refs.by_slugs(session, Category, [data.category], field="category") if data.category else []
+    extra = refs.by_slugs(session, Category, list(data.categories), field="categories")
+    tags = refs.by_slugs(session, Tag, list(data.tags), field="tags")
+    authors = refs.by_slugs(session, Author, list(data.authors), field="authors")
+    article.category_id = primary[0].id if primary else None
+    for link in (ArticleCategory, ArticleTag, ArticleAuthor):
+        session.execute(delete(link).where(link.article_id == article.id))
+    seen: set[str] = set()
+    for position, category in enumerate([*primary, *extra]):
+        if category.id not in seen:
+            seen.add(category.id)
+            session.add(ArticleCategory(article_id=article.id, category_id=category.id, position=position))
+    for position, tag in enumerate({t.id: t for t in tags}.values()):
+        session.add(ArticleTag(article_id=article.id, tag_id=tag.id, position=position))
+    for position, author in enumerate({a.id: a for a in authors}.values()):
+        session.add(ArticleAuthor(article_id=article.id, author_id=author.id, position=position))
+
+
+def _set_image(session: Session, article: Article, image: ImageIn | None) -> None:
+    article.image_url = image.url if image else None
+    article.image_alt = image.alt if image else None
+    article.image_caption = image.caption if image else None
+    credit_source = (
+        refs.resolve(session, Source, image.credit_source, field="image.credit_source")
+        if image and image.credit_source else None
+    )
+    article.image_credit = (image.credit or (credit_source.name if credit_source else None)) if image else None
+    article.image_credit_source_id = credit_source.id if credit_source else None
+
+
+def _set_attributions(session: Session, article: Article, items: list[AttributionIn]) -> None:
+    session.execute(delete(Attribution).where(Attribution.article_id == article.id))
+    for position, item in enumerate(items):
+        source = refs.resolve(session, Source, item.source, field=f"attributions[{position}].source")
+        session.add(Attribution(
+            id=new_id(), article_id=article.id, source_id=source.id, role=item.role,
+            label=item.label, url=item.url, position=position,
+        ))
+
+
+def _set_body(
+    article: Article, blocks: list[Any], quotes: list[article_quotes.Said], aliases: dict[str, str] | None = None,
+) -> None:
+    """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
+    quote ids, sanitising `html` blocks, and derive HTML and counts."""
+    stored: list[dict[str, Any]] = []
+    ids = {q.id for q in quotes}
+    for index, block in enumerate(blocks):
+        data = block.model_dump(exclude_none=True) if hasattr(block, "model_dump") else dict(block)
+        if data["type"] == "html":
+            data["html"] = clean_html(data["html"])
+        if data["type"] == "quote":
+            if data.get("quote_id") in (aliases or {}):
+                data["quote_id"] = aliases[data["quote_id"]]
+            if "quote" in data:
+                position = data.pop("quote")
+                if position >= len(quotes):
+                    raise ValidationFailed(
+                        "A quote block points past the article's quotes.",
+                        errors=[{"field": f"body[{index}].quote", "message": f"no quote at index {position}"}],
+                    )
+                data["quote_id"] = quotes[position].id
+            if data.get("quote_id") not in ids:
+                raise ValidationFailed(
+                    "A quote block must name one of the article's quotes.",
+                    errors=[{"field": f"body[{index}].quote_id", "message": "not a quote of this article"}],
+                )
+        stored.append(data)
+    by_id = {q.id: {"text": q.text, "speaker_name": q.speaker_name, "speaker_role": q.speaker_role} for q in quotes}
+    article.body = stored
+    article.body_html = render_blocks(stored, by_id)
+    text = " ".join(filter(None, [article.standfirst or "", body_text(stored, {k: v["text"] for k, v in by_id.items()})]))
+    article.word_count, article.reading_time_minutes = reading_stats(text)
+
+
+LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
+
+
+def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset(),
+          quote_rows: list | None = None) -> list[article_quotes.Said]:
+    """Everything `data` says about the article but its slug, external_id and lifecycle.
+    `same` names write-shape fields known to equal what is stored (a merge patch that left
+    them alone): their rows are not rewritten, which is what replacing them would leave.
+    `quote_rows`: the stored quotes, when the caller read them holding the row.
+    Returns the article's quotes as the body shows them."""
+    article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
+    article.language, article.canonical_url = data.language, data.canonical_url
+    article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
+    article.share_title = data.share.title if data.share else None
+    article.share_description = data.share.description if data.share else None
+    if not LINK_FIELDS <= same:
+        _set_links(session, article, data)
+    if "image" not in same:
+        _set_image(session, article, data.image)
+    if "attributions" not in same:
+        _set_attributions(session, article, data.attributions)
+    aliases: dict[str, str] = {}
+    if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
+        quotes = article_quotes.stored(session, article, quote_rows)
+    else:
+        quotes = article_quotes.set_quotes(session, article, data.quotes)
+        aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
+    # Always: body_html shows speakers' names, which may have changed since the last write.
+    _set_body(article, data.body, quotes, aliases)
+    return quotes
+
+
+def _check_publish(key: ApiKey | None) -> None:
+    """Making an article public, or taking it down, needs content:publish (None: an internal caller)."""
+    if key is not None:
+        service.check_scope(key, Scope.content_publish)
+
+
+def _check_slug_free(session: Session, slug: str, article_id: str | None) -> None:
+    """409 naming `slug` when another article holds it, now or as an old slug that still redirects."""
+    owner = session.scalars(select(Article.id).where(Article.slug == slug)).first()
+    if owner is None:
+        owner = session.scalars(select(SlugRedirect.resource_id).where(
+            SlugRedirect.resource_type == "article", SlugRedirect.slug == slug)).first()
+    if owner is not None and owner != article_id:
+        raise Conflict(f"The slug {slug!r} is taken by another article.",
+                       errors=[{"field": "slug", "message": f"{slug!r} is taken by another article"}])
+
+
+def _check_external_id(session: Session, external_id: str | None, article_id: str | None) -> None:
+    owner = session.scalars(select(Article.id).where(Article.external_id == external_id)).first() if external_id else None
+    if owner is not None and owner != article_id:
+        raise Conflict(f"The external_id {external_id!r} is taken by another article.",
+                       errors=[{"field": "external_id", "message": f"{external_id!r} is taken"}])
+
+
+def _set_slug(session: Session, article: Article, wanted: str | None) -> None:
+    """A new slug; the old one keeps redirecting. None keeps the current slug."""
+    if wanted is None or wanted == article.slug:
+        return
+    _check_slug_free(session, wanted, article.id)
+    # One of the article's own old slugs coming back is current again, no longer a redirect.
+    session.execute(delete(SlugRedirect).where(SlugRedirect.resource_type == "article", SlugRedirect.slug == wanted))
+    session.add(SlugRedirect(resource_type="article", slug=article.slug, resource_id=article.id, created_at=utcnow()))
+    article.slug = wanted
+
+
+def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> None:
+    """`status` published makes the article public; draft takes a published one down
+    (unpublished); a scheduled or unpublished article stays as it is under draft."""
+    published = article.status == ArticleStatus.published
+    if data.status == "published" and not published:
+        _check_publish(key)
+        article.status, article.publish_at = ArticleStatus.published, None
+        article.published_at = to_utc(data.published_at) if data.published_at else (article.published_at or utcnow())
+    elif data.status == "draft" and published:
+        _check_publish(key)
+        article.status = ArticleStatus.unpublished
+    elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
+        article.published_at = to_utc(data.published_at)
+
+
+def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) -> Article:
+    """A new article, a draft unless `status` says published; everything in one transaction.
+    A slug given is kept (409 when taken); one made from the title gets -2, -3… when taken."""
+    if data.status == "published":
+        _check_publish(key)
+    if data.slug:
+        _check_slug_free(session, data.slug, None)
+    slug = data.slug or refs.unique_slug(session, Article, slugify(data.title), resource_type="article")
+    _check_external_id(session, data.external_id, None)
+    article = Article(slug=slug, external_id=data.external_id, title=data.title)
+    if data.status == "published":
+        article.status = ArticleStatus.published
+        article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+    session.add(article)
+    writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
+    quotes = _fill(session, article, data)
+    revisions.record(session, article, key=key)
+    after_write(session, article, was_public=False, event="article.published", quotes=quotes)
+    return article
+
+
+def replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None = None,
+            if_match: str | None = None) -> Article:
+    """Make `article` what `data` says (content, slug, external_id, draft or published), as one
+    new version with its revision; 412 when `if_match` is given and stale. A deleted article
+    stays deleted. `key` (None: an internal caller) must hold content:publish to change
+    whether the article is public."""
+    expected = article.version if if_match is None else etags.expected_version(if_match, article.version)
+    return _replace(session, article, data, key=key, expected=expected)
+
+
+def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match: str | None,
+           key: ApiKey | None) -> Article:
+    """PATCH: `patch` (JSON Merge Patch) applied to the article's write shape, the result
+    validated as a create would be and written as a new version; If-Match required."""
+    # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), and
+    # what renames wait for (`documents.share_lock`), so what is read now stays true until the
+    # commit: the quotes' speakers, the names of its links, which its new document shows.
+    article = queries.held(session, article_id)
+    if article is None:
+        raise NotFound(f"No article with id {article_id!r}.")
+    expected = etags.expected_version(if_match, article.version)
+    if article.deleted_at is not None:
+        raise Conflict("This article is deleted: restore it first (POST …/restore).")
+    documents.share_lock(session)
+    loaded = view.load_related(session, article)
+    current = shape.write_shape(session, article, loaded=loaded)
+    merged = merge_patch.apply(current, patch)
+    data = validated(merged)
+    unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
+    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged,
+                    loaded=loaded, held=True)
+
+
+# What each related field of the write shape is rewritten from: left alone when all are unchanged.
+REWRITTEN_FROM = {
+    "category": LINK_FIELDS, "categories": LINK_FIELDS, "tags": LINK_FIELDS, "authors": LINK_FIELDS,
+    "image": {"image"}, "attributions": {"attributions"}, "quotes": {"quotes", "language"},
+}
+
+
+def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
+             expected: int, unchanged: dict[str, Any] | None = None,
+             loaded: view.Related | None = None, held: bool = False) -> Article:
+    """`unchanged`: write-shape fields equal to what is stored, with their values; their
+    rows are left alone, and the revision takes them as they are. `loaded`: what the
+    article showed of other tables, read holding its row (`update`); the parts this write
+    leaves alone are its new document's too. `held`: the row is held since `article` was
+    read (`article_query.held`), so its version is the one read, `expected`, until the commit."""
+    unchanged = unchanged or {}
+    same = frozenset(unchanged)
+    was_public = article.is_public
+    if held:  # no other writer can get in: the new version goes in the one UPDATE of the row, below
+        article.version, article.updated_at = expected + 1, utcnow()
+    else:  # UPDATE … WHERE version = expected: a concurrent writer holding the same version gets
+        # 412, and this one holds the row until it commits
+        writes.bump(session, article, expected, {})
+    unique = {name: value for name, value in (("slug", data.slug), ("external_id", data.external_id))
+              if value != getattr(article, name) and (value is not None or name == "external_id")}
+    _set_slug(session, article, data.slug)
+    if "external_id" in unique:
+        _check_external_id(session, data.external_id, article.id)
+        article.external_id = data.external_id
+    _set_status(article, data, key)
+    loaded = loaded or view.Related()
+    quotes = _fill(session, article, data, same, loaded.quote_rows)
+    if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
+        writes.flush_or_conflict(session, session.flush, unique)
+    writes.write_changed(session, article)
+    known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
+    revisions.record(session, article, key=key, known=known)
+    documents.still_shown(session, article.id, view.Related(
+        refs=loaded.refs if LINK_FIELDS | {"image"} <= same else None,
+        attributions=loaded.attributions if "attributions" in same else None,
+        quote_rows=loaded.quote_rows if {"quotes", "language"} <= same else None,
+    ))
+    after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public),
+                quotes=quotes, same=same)
+    return article
+
+
+def validated(document: dict[str, Any]) -> ArticleCreate:
+    """A merged or restored write shape checked as a create body would be; 422 naming each field."""
+    try:
+        return ArticleCreate.model_validate(document)
+    except ValidationError as exc:
+        problems = [{"field": field_path(e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+                               errors=problems) from None
+
+
+def change_event(was_public: bool, is_public: bool) -> str | None:
+    """The webhook event of a change, from whether the public could see the article before and after."""
+    if is_public:
+        return "article.updated" if was_public else "article.published"
+    return "article.unpublished" if was_public else None
+
+
+def after_write(session: Session, article: Article, *, was_public: bool, event: str | None,
+                quotes: list[article_quotes.Said] | None = None, same: frozenset[str] = frozenset()) -> None:
+    """What every change to an article ends with, in the same transaction as the change:
+    the search index, and, when the public could see it before or can now, the change feed,
+    the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
+    `same`: write-shape fields the write left as they were."""
+    session.flush()
+    index.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None,
+                         same=same)
+    if article.is_public or was_public:
+        feed.record(
+            session, resource_type="article", resource_id=article.id,
+            op="upsert" if article.is_public else "delete", version=article.version,
+            event=event if (article.is_public or event in DELETE_EVENTS) else None,
+            purge=article_purge_keys(article),
+        )
+    article_quotes.record(session, article, was_public=was_public)
+
+
+DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})

@@ -1,0 +1,47 @@
+"""What every request and response model is built on: the strict body base (unknown fields
+refused, no NUL in text), the read base, the slug and language patterns, the list envelope."""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+# A BCP 47 tag as the columns hold it: at most 8 characters ("fr", "en-gb", "fr-be").
+Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
+
+
+def _not_required(schema: dict[str, Any]) -> None:
+    # Read shapes may be trimmed by `fields=`, so no property of theirs is required.
+    schema.pop("required", None)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_not_required)
+
+
+def _storable(value: Any) -> Any:
+    # PostgreSQL refuses NUL in text (lone surrogates, pydantic refuses already).
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _storable(item)
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return _storable(value)
+
+
+class ListMeta(ReadModel):
+    limit: int
+    has_more: bool
+    next_cursor: str | None = None
+    total: int | None = None

@@ -1,0 +1,88 @@
+"""Quotes: what a named person said, in which role; public when their article is."""
+
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session
+
+from app.http.problems import NotFound
+from app.http.pagination import LangParam, ListParams, Page, decode_cursor, encode_cursor
+from app.store.models import Article, ArticleStatus, Person, Quote, Source
+from app.store.models.common import iso
+
+
+class QuoteListParams(ListParams, LangParam):
+    """Query parameters of GET /v1/quotes."""
+
+    speaker: str | None = Field(None, max_length=200, description="Person slug.")
+    article: str | None = Field(None, max_length=26, description="Article id.")
+    source: str | None = Field(None, max_length=200, description="Source slug.")
+    q: str | None = Field(None, max_length=500, description="Full-text query.")
+
+
+def public() -> ColumnElement[bool]:
+    """A quote is public when it stands alone or its article is published and not deleted."""
+    visible = select(Article.id).where(
+        Article.status == ArticleStatus.published, Article.deleted_at.is_(None)
+    )
+    return Quote.article_id.is_(None) | Quote.article_id.in_(visible)
+
+
+def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({q.person_id for q in quotes})))} if quotes else {}
+    source_ids = {q.source_id for q in quotes if q.source_id}
+    sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(source_ids)))} if source_ids else {}
+    article_ids = {q.article_id for q in quotes if q.article_id}
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))} if article_ids else {}
+    out = []
+    for q in quotes:
+        person, source, article = people[q.person_id], sources.get(q.source_id), articles.get(q.article_id)
+        out.append({
+            "id": q.id, "text": q.text,
+            "speaker": {"slug": person.slug, "name": person.name, "current_role": person.current_role,
+                        "organization": person.organization},
+            "speaker_role": q.speaker_role, "language": q.language,
+            "said_at": q.said_at.isoformat() if q.said_at else None,
+            "source": {"slug": source.slug, "name": source.name} if source else None,
+            "article": {"id": article.id, "slug": article.slug, "title": article.title}
+            if article else None,
+            "created_at": iso(q.created_at), "updated_at": iso(q.updated_at), "version": q.version,
+        })
+    return out
+
+
+def list_public(session: Session, params: QuoteListParams) -> Page:
+    conds: list[ColumnElement[bool]] = [public()]
+    if params.speaker:
+        conds.append(Quote.person_id == select(Person.id).where(Person.slug == params.speaker).scalar_subquery())
+    if params.article:
+        conds.append(Quote.article_id == params.article)
+    if params.source:
+        conds.append(Quote.source_id == select(Source.id).where(Source.slug == params.source).scalar_subquery())
+    if params.lang:
+        conds.append(Quote.language == params.lang)
+    if params.q is not None:
+        from app.search import query
+
+        conds.append(query.quote_condition(session, params.q))
+    stmt = select(Quote).where(*conds)
+    if params.cursor:
+        _, after = decode_cursor(params.cursor, "-id", is_time=False)
+        stmt = stmt.where(Quote.id < after)
+    rows = list(session.scalars(stmt.order_by(Quote.id.desc()).limit(params.limit + 1)))
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    total = session.scalar(select(func.count()).select_from(Quote).where(*conds)) if params.count else None
+    return Page(
+        items=represent_many(session, rows), limit=params.limit,
+        next_cursor=encode_cursor("-id", None, rows[-1].id) if has_more else None, total=total,
+    )
+
+
+def get_public(session: Session, quote_id: str) -> dict[str, Any]:
+    quote = session.scalars(select(Quote).where(Quote.id == quote_id, public())).first()
+    if quote is None:
+        raise NotFound(f"No quote with id {quote_id!r}.")
+    return represent_many(session, [quote])[0]
+

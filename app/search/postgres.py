@@ -1,0 +1,167 @@
+"""The PostgreSQL side of search: weighted tsvectors under GIN, each in its language's config."""
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
+from sqlmodel import Session
+
+from app.search.analysis import PG_CONFIGS
+from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
+from app.search.parse import Plan
+from app.store import engine as db
+from app.store.models import Article
+from app.store.sql import Prepared
+
+# ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
+RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+LETTERS = "ABC"
+TABLES = (ARTICLE.table, QUOTE.table)
+
+
+def _rows(kind: Kind) -> sa.Table:
+    columns = [sa.Column(kind.key, sa.String, primary_key=True), sa.Column("analyser", sa.String),
+               sa.Column("document", TSVECTOR)]
+    if kind.dated:
+        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
+                    sa.Column("updated_at", TIME_TYPE)]
+    return sa.Table(kind.table, sa.MetaData(), *columns)
+
+
+_TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
+
+
+def _document(kind: Kind) -> sa.ColumnElement:
+    """The weighted tsvector built from the c0, c1… texts in the row's config."""
+    config = sa.cast(sa.bindparam("config"), REGCONFIG)
+    parts = [
+        sa.func.setweight(sa.func.to_tsvector(config, sa.bindparam(f"c{i}", type_=sa.Text)),
+                          sa.literal_column(f"'{LETTERS[i]}'"), type_=TSVECTOR)
+        for i in range(len(kind.columns))
+    ]
+    document = parts[0]
+    for part in parts[1:]:
+        document = document.op("||", return_type=TSVECTOR)(part)
+    return document
+
+
+def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
+    """(Re)index documents in one statement; PostgreSQL analyses the texts itself."""
+    rows = []
+    for d in {doc.key: doc for doc in docs}.values():
+        row = {"k": d.key, "a": d.analyser, "config": PG_CONFIGS[d.analyser],
+               **{f"c{i}": text for i, text in enumerate(d.texts)}}
+        if kind.dated:
+            row.update(lang=d.language, p=d.published_at, u=d.updated_at)
+        rows.append(row)
+    if rows:
+        db.rows(session, _upsert(kind), rows[0] if len(rows) == 1 else rows)
+
+
+@lru_cache(maxsize=2)
+def _upsert(kind: Kind) -> Prepared:
+    """Built once per kind, and prepared (app/store/sql.py): every public write runs it."""
+    table = _TABLES[kind]
+    values = {kind.key: sa.bindparam("k", type_=sa.String), "analyser": sa.bindparam("a", type_=sa.String),
+              "document": _document(kind)}
+    if kind.dated:
+        values.update(language=sa.bindparam("lang", type_=sa.String), published_at=sa.bindparam("p", type_=TIME_TYPE),
+                      updated_at=sa.bindparam("u", type_=TIME_TYPE))
+    stmt = insert(table).values(values)
+    return Prepared(stmt.on_conflict_do_update(
+        index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
+    ))
+
+
+def remove(session: Session, kind: Kind, keys: list[str]) -> None:
+    if keys:
+        table = _TABLES[kind]
+        session.execute(sa.delete(table).where(table.c[kind.key].in_(keys)))
+
+
+def prune(session: Session) -> None:
+    """Drop index rows of articles no longer public and of quotes that are gone."""
+    session.execute(sa.text(
+        "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article WHERE article.id = m.article_id"
+        " AND article.status = 'published' AND article.deleted_at IS NULL)"
+    ))
+    session.execute(sa.text(
+        "DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)"
+    ))
+
+
+def _term(config: sa.ColumnElement, text: str) -> sa.ColumnElement:
+    # PostgreSQL analyses the words itself, exactly as it analysed the documents.
+    return sa.func.phraseto_tsquery(config, sa.bindparam(None, text, sa.Text), type_=TSQUERY)
+
+
+def tsquery(plan: Plan) -> sa.ColumnElement:
+    """The plan as one tsquery expression: && between clauses, || inside one, !! for exclusions."""
+    config = sa.cast(sa.literal(PG_CONFIGS[plan.analyser]), REGCONFIG)
+    result = None
+    for clause in plan.clauses:
+        group = None
+        for term, _ in clause:
+            part = _term(config, term.text)
+            group = part if group is None else group.op("||", return_type=TSQUERY)(part)
+        result = group if result is None else result.op("&&", return_type=TSQUERY)(group)
+    for term, _ in plan.excluded:
+        # tsquery_not is the function behind the !! operator.
+        excluded = sa.func.tsquery_not(_term(config, term.text), type_=TSQUERY)
+        result = result.op("&&", return_type=TSQUERY)(excluded)
+    return result
+
+
+def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
+    """Each plan's tsquery, built by PostgreSQL once, then written into the statement as a
+    literal: the planner can then see how many documents it matches, and walk the
+    (analyser, published_at) index rather than the GIN one when most of them do."""
+    # A search is short: compiling it with JIT (which its cost estimate would ask for) takes
+    # longer than running it. SET LOCAL ends with the transaction.
+    session.execute(sa.text("SET LOCAL jit = off"))
+    texts = session.execute(sa.select(*(sa.cast(tsquery(p), sa.Text) for p in plans))).one()
+    # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
+    return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
+
+
+def branches(
+    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
+) -> list[sa.Select]:
+    """One select per language of the key, rank (and times) of the documents that match.
+
+    `filters` are conditions on Article (joined on the key); `language`, the documents'
+    exact language (from the index row: no need to read the article). With `limit`, each language
+    keeps its `limit` most recent matches that pass them, and only those are ranked:
+    ranking reads every candidate's tsvector.
+    """
+    table = _TABLES[kind]
+    times = [table.c.published_at, table.c.updated_at] if kind.dated else []
+    # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
+    weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
+    selects = []
+    for plan, query in zip(plans, _constant(session, plans), strict=True):
+        # The analyser as a literal, so that the planner uses that analyser's partial index.
+        matches = sa.and_(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
+                          table.c.document.op("@@")(query), *filters,
+                          *([table.c.language == language] if language else []))
+        source = table.join(Article, Article.id == table.c[kind.key]) if filters else table
+        if not ranked:
+            selects.append(sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"),
+                                     *times).select_from(source).where(matches))
+            continue
+        rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE),
+                       sa.BigInteger)
+        select = sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
+        if limit is None:
+            select = select.select_from(source).where(matches)
+        else:
+            # The candidates first, narrow (no tsvector to sort), then their rows to rank.
+            recent = sa.select(table.c[kind.key]).select_from(source).where(matches)
+            if kind.dated:
+                recent = recent.order_by(table.c.published_at.desc())
+            recent = recent.limit(limit).subquery("recent")
+            select = select.select_from(table.join(recent, recent.c[kind.key] == table.c[kind.key]))
+        selects.append(select)
+    return selects

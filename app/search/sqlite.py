@@ -1,0 +1,209 @@
+"""The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25."""
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.search.analysis import analyse
+from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
+from app.search.parse import Plan
+from app.store.models import Article
+from app.store.sql import Prepared
+
+# bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
+WEIGHTS = (10.0, 4.0, 1.0)
+TABLES = (ARTICLE.fts, ARTICLE.table, QUOTE.fts, QUOTE.table)
+
+
+def _rows(kind: Kind) -> sa.Table:
+    """The mapping table of a kind: key → the integer rowid of its FTS5 row (and its times)."""
+    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column(kind.key, sa.String),
+               sa.Column("analyser", sa.String)]
+    if kind.dated:
+        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
+                    sa.Column("updated_at", TIME_TYPE)]
+    return sa.Table(kind.table, sa.MetaData(), *columns)
+
+
+_TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
+
+
+def _update(kind: Kind) -> Prepared:
+    """A mapping row's UPDATE by rowid (what `_changed` gives), prepared (app/store/sql.py): every
+    write to a public article runs it."""
+    table = _TABLES[kind]
+    values = {c.name: sa.bindparam(c.name, type_=c.type) for c in table.c if c.name not in ("id", kind.key)}
+    return Prepared(table.update().where(table.c.id == sa.bindparam("rowid", type_=sa.Integer)).values(values))
+
+
+_UPDATE = {kind: _update(kind) for kind in (ARTICLE, QUOTE)}
+
+
+def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
+    """The FTS5 rowid of each of these keys that is indexed."""
+    if len(keys) == 1:  # a write to one article: prepared (app/store/sql.py)
+        return dict(_rowid_of(kind).run(conn, {"key": keys[0]}))
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        found.update(conn.exec_driver_sql(
+            f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
+    return found
+
+
+@lru_cache(maxsize=4)
+def _rowid_of(kind: Kind) -> Prepared:
+    table = _TABLES[kind]
+    return Prepared(sa.select(table.c[kind.key], table.c.id).where(
+        table.c[kind.key] == sa.bindparam("key", type_=sa.String)))
+
+
+@lru_cache(maxsize=32)
+def _set_terms(kind: Kind, columns: tuple[str, ...]) -> Prepared:
+    """The FTS5 UPDATE of some of a row's columns (those a write changed), prepared."""
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    return Prepared(sa.text(f"UPDATE {kind.fts} SET {sets} WHERE rowid = :rowid"))
+
+
+def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
+    """Delete the FTS5 rows of these keys, then their mappings.
+
+    By rowid, from Python: a trigger on the mapping table would scan the whole FTS5 table
+    for each row (SQLite does not use the rowid inside a trigger's program).
+    """
+    conn = session.connection()
+    if ids := _rowids(conn, kind, keys):
+        conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [(i,) for i in ids.values()])
+        conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE id = ?", [(i,) for i in ids.values()])
+
+
+def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
+    row = {"id": rowid, kind.key: doc.key, "analyser": doc.analyser}
+    if kind.dated:
+        row.update(language=doc.language, published_at=doc.published_at, updated_at=doc.updated_at)
+    return row
+
+
+def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
+    """(Re)index documents, a few statements for the whole batch: documents already indexed are
+    updated in place (their rowid kept), new ones inserted."""
+    by_key = {doc.key: doc for doc in docs}
+    if not by_key:
+        return
+    conn = session.connection()
+    indexed = _rowids(conn, kind, list(by_key))
+    rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
+    if rows:
+        _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for rowid, d in rows:  # only the texts that changed are analysed again
+            changed = [(c, text) for c, text in zip(kind.columns, d.texts, strict=True) if c not in d.kept]
+            columns = tuple(c for c, _ in changed)
+            terms = _analysed([t for _, t in changed], d.analyser)
+            by_columns.setdefault(columns, []).append({**dict(zip(columns, terms, strict=True)), "rowid": rowid})
+        for columns, params in by_columns.items():
+            if columns:
+                _set_terms(kind, columns).run(conn, params[0] if len(params) == 1 else params)
+    new = [d for key, d in by_key.items() if key not in indexed]
+    if not new:
+        return
+    # Writers hold SQLite's one write lock from BEGIN IMMEDIATE (app/store/sqlite.py): max(id) cannot move.
+    start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
+    rows = list(enumerate(new, start=start + 1))
+    conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in rows])
+    marks = ", ".join("?" * len(kind.columns))
+    conn.exec_driver_sql(
+        f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
+        [(rowid, *_analysed(d.texts, d.analyser)) for rowid, d in rows],
+    )
+
+
+def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
+    """The parameters of a mapping row's UPDATE: what may change, and the row it is."""
+    row = _mapping(kind, rowid, doc)
+    del row["id"], row[kind.key]
+    return {**row, "rowid": rowid}
+
+
+def _analysed(texts: Iterable[str], analyser: str) -> tuple[str, ...]:
+    """Texts as FTS5 stores them: analysed terms, space-separated."""
+    return tuple(" ".join(analyse(t, analyser)) for t in texts)
+
+
+def remove(session: Session, kind: Kind, keys: list[str]) -> None:
+    if keys:
+        _delete(session, kind, keys)
+
+
+def prune(session: Session) -> None:
+    """Drop index rows of articles no longer public and of quotes that are gone."""
+    conn = session.connection()
+    alive = {
+        ARTICLE: "SELECT 1 FROM article WHERE article.id = m.article_id"
+                 " AND article.status = 'published' AND article.deleted_at IS NULL",
+        QUOTE: "SELECT 1 FROM quote WHERE quote.id = m.quote_id",
+    }
+    for kind, exists in alive.items():
+        keys = [k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({exists})")]
+        _delete(session, kind, keys)
+        # FTS5 rows left without a mapping (a cascade from a hard delete): found through the
+        # small _docsize shadow table rather than a scan of the content.
+        orphans = conn.exec_driver_sql(
+            f"SELECT id FROM {kind.fts}_docsize WHERE id NOT IN (SELECT id FROM {kind.table})"
+        ).all()
+        if orphans:
+            conn.exec_driver_sql(f"DELETE FROM {kind.fts} WHERE rowid = ?", [tuple(i) for i in orphans])
+
+
+def _phrase(terms: tuple[str, ...]) -> str:
+    return '"' + " ".join(terms).replace('"', '""') + '"'
+
+
+def match_expression(plan: Plan) -> str:
+    """The plan in FTS5 query syntax, every term quoted and every group in parentheses."""
+    clauses = [
+        "(" + " OR ".join(_phrase(terms) for _, terms in clause) + ")" for clause in plan.clauses
+    ]
+    expression = " AND ".join(clauses)
+    if plan.excluded:
+        expression = f"({expression}) NOT (" + " OR ".join(_phrase(t) for _, t in plan.excluded) + ")"
+    return expression
+
+
+def branches(
+    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
+) -> list[sa.Select]:
+    """One select per language of the key, rank (and times) of the documents that match.
+
+    `filters` are conditions on Article (joined on the key); `language`, the documents'
+    exact language (from the index row: no need to read the article). With `limit`, each language
+    keeps its `limit` most recently indexed matches that pass them (FTS5 walks its rowids
+    backwards and stops), and bm25 is computed for those only.
+    """
+    fts = sa.table(kind.fts, sa.column("rowid"))
+    rows = _TABLES[kind]
+    fts_name = sa.literal_column(kind.fts)
+    times = [rows.c.published_at, rows.c.updated_at] if kind.dated else []
+    selects = []
+    for plan in plans:
+        if ranked:
+            bm25 = sa.func.bm25(fts_name, *WEIGHTS[: len(kind.columns)])
+            rank = sa.cast(sa.func.round(-bm25 * RANK_SCALE), sa.BigInteger)
+        else:
+            rank = sa.literal(0, sa.BigInteger)
+        source = fts.join(rows, rows.c.id == fts.c.rowid)
+        if filters:
+            source = source.join(Article, Article.id == rows.c[kind.key])
+        select = (
+            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times).select_from(source)
+            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser, *filters,
+                   *([rows.c.language == language] if language else []))
+        )
+        if limit is not None:  # a compound SELECT takes no LIMIT of its own: wrap it
+            select = sa.select(select.order_by(fts.c.rowid.desc()).limit(limit).subquery())
+        selects.append(select)
+    return selects

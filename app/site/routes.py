@@ -1,0 +1,22 @@
+"""Site-wide settings, with an admin key: the comments switch."""
+
+from fastapi import APIRouter
+
+from app.http.routing import Route, SessionDep
+from app.keys.dependencies import Admin
+from app.site import comments, writes
+from app.http.responses import JSONBytes
+from app.site.schemas import CommentsSettingIn
+
+router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
+
+
+@router.get("/comments", summary="The site-wide comments switch")
+def get_comments(session: SessionDep, _: Admin):
+    return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
+
+
+@router.put("/comments", summary="Turn comments off (or on) for every article, with a reason")
+def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
+    writes.set_comments(session, enabled=data.enabled, reason=data.reason)
+    return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,29 @@
+"""Writing the site-wide comments switch (`PUT /v1/settings/comments`, the demo loader)."""
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.site.comments import ALL_ARTICLES, COMMENTS_KEY, DEFAULT_COMMENTS
+from app.store.models import Article, ArticleStatus, SiteSetting
+from app.store.models.common import utcnow
+from app.changes import feed
+
+
+def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:
+    row = session.get(SiteSetting, COMMENTS_KEY)
+    value = {"enabled": enabled, "reason": reason}
+    before = {**DEFAULT_COMMENTS, **(row.value if row is not None else {})}
+    if row is None:
+        row = SiteSetting(key=COMMENTS_KEY, value=value, updated_at=utcnow())
+    else:
+        row.value, row.updated_at, row.version = value, utcnow(), row.version + 1
+    session.add(row)
+    session.flush()
+    if before == value or (before["enabled"] and enabled):
+        return row  # while comments are on, the site's reason shows nowhere
+    # The policy shows in every article response: each public one changes (the change feed
+    # hears of each), and every list and every article is purged.
+    public = select(Article.id, Article.version).where(
+        Article.status == ArticleStatus.published, Article.deleted_at.is_(None))
+    feed.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
+    return row

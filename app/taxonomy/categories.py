@@ -1,0 +1,84 @@
+"""Categories: the menu, flat or as a tree, and subcategory lookups for filters."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.http.problems import NotFound
+from app.store.models import Category, SlugRedirect
+from app.store.models.common import iso
+
+
+def _all(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.position, Category.slug)))
+
+
+def represent(category: Category, parent_slug: str | None) -> dict[str, Any]:
+    return {
+        "id": category.id, "slug": category.slug, "name": category.name,
+        "description": category.description, "parent": parent_slug, "position": category.position,
+        "updated_at": iso(category.updated_at), "version": category.version,
+    }
+
+
+def list_categories(session: Session, *, tree: bool) -> list[dict[str, Any]]:
+    """All categories in menu order (depth first, by position); nested under `children` if `tree`."""
+    rows = _all(session)
+    slugs = {c.id: c.slug for c in rows}
+    children: dict[str | None, list[Category]] = {}
+    for c in rows:
+        children.setdefault(c.parent_id if c.parent_id in slugs else None, []).append(c)
+
+    def walk(parent_id: str | None, depth: int) -> list[dict[str, Any]]:
+        out = []
+        for c in children.get(parent_id, []):
+            item = represent(c, slugs.get(c.parent_id))
+            if tree:
+                item["children"] = walk(c.id, depth + 1)
+                out.append(item)
+            else:
+                out.append(item)
+                out.extend(walk(c.id, depth + 1))
+        return out
+
+    return walk(None, 0)
+
+
+def get_by_slug(session: Session, slug: str) -> Category | str:
+    """The category, or its current slug when `slug` is an old one."""
+    category = session.scalars(select(Category).where(Category.slug == slug)).first()
+    if category is not None:
+        return category
+    current = session.scalars(
+        select(Category.slug)
+        .join(SlugRedirect, SlugRedirect.resource_id == Category.id)
+        .where(SlugRedirect.resource_type == "category", SlugRedirect.slug == slug)
+    ).first()
+    if current is not None:
+        return current
+    raise NotFound(f"No category with slug {slug!r}.")
+
+
+def represent_one(session: Session, category: Category) -> dict[str, Any]:
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    return represent(category, parent.slug if parent else None)
+
+
+def descendant_ids(session: Session, slug: str) -> list[str]:
+    """The ids of the category with `slug` and of every category below it."""
+    rows = session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
+    root = next((cid for cid, s, _ in rows if s == slug), None)
+    if root is None:
+        return []
+    below: dict[str | None, list[str]] = {}
+    for cid, _, parent in rows:
+        below.setdefault(parent, []).append(cid)
+    found, stack = [], [root]
+    while stack:
+        cid = stack.pop()
+        if cid in found:
+            continue
+        found.append(cid)
+        stack.extend(below.get(cid, []))
+    return found

@@ -1,0 +1,59 @@
+"""Categories: the menu, flat or as a tree, and one category; create, patch and delete with a key."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.responses import RedirectResponse
+
+from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.keys.dependencies import Writer
+from app.taxonomy import categories, writes
+from app.http.responses import JSONBytes
+from app.store.models import Category
+from app.store.models.taxonomy import CategoryCreate, CategoryUpdate
+
+router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
+KIND = writes.kind_of(Category)
+ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
+
+
+@router.get("", summary="List categories in menu order")
+def list_categories(
+    session: ReadSessionDep,
+    tree: Annotated[bool, Query(description="Nest subcategories under `children`.")] = False,
+):
+    items = categories.list_categories(session, tree=tree)
+    return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}})
+
+
+@router.get("/{slug}", summary="Get a category")
+def get_category(slug: str, request: Request, session: ReadSessionDep):
+    found = categories.get_by_slug(session, slug)
+    if isinstance(found, str):
+        return RedirectResponse(str(request.url.replace(path=f"/v1/categories/{found}")), status_code=301)
+    return JSONBytes(categories.represent_one(session, found))
+
+
+@router.post("", status_code=201, summary="Create a category", responses=CREATE_RESPONSES)
+def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
+    body = writes.create(session, KIND, data)
+    return written(body, status_code=201, location=f"/v1/categories/{body['slug']}")
+
+
+@router.patch("/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)",
+              responses=CONDITIONAL_RESPONSES)
+def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
+    return written(writes.update(session, KIND, slug, data.model_dump(mode="json", exclude_unset=True),
+                                         if_match=if_match))
+
+
+@router.delete("/{slug}", status_code=204, summary="Delete a category (If-Match required)",
+               responses=CONDITIONAL_RESPONSES
+               | {409: problem("It has subcategories, or holds articles and no reassign_to.")})
+def delete_category(
+    slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None,
+    reassign_to: ReassignTo = None,
+):
+    writes.delete_(session, KIND, slug, if_match=if_match, reassign_to=reassign_to)
+    return Response(status_code=204)

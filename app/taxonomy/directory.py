@@ -1,0 +1,68 @@
+"""People, sources, tags and authors: slugged resources listed by slug with a cursor."""
+
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.http.problems import NotFound
+from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
+from app.store.models import Author, Person, SlugRedirect, Source, Tag
+from app.store.models.common import iso
+
+RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
+SHOWN = {
+    Person: ("name", "description", "current_role", "organization"),
+    Source: ("name", "kind", "homepage"),
+    Tag: ("name",),
+    Author: ("name", "bio"),
+}
+
+
+class DirectoryParams(ListParams):
+    """Query parameters of the people, sources, tags and authors lists."""
+
+    q: str | None = Field(None, max_length=200, description="Names that start with or contain this text.")
+
+
+def represent(row: Any) -> dict[str, Any]:
+    out = {"id": row.id, "slug": row.slug}
+    out |= {name: getattr(row, name) for name in SHOWN[type(row)]}
+    out |= {"created_at": iso(row.created_at), "updated_at": iso(row.updated_at), "version": row.version}
+    return out
+
+
+def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
+    conds = []
+    if params.q:
+        conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
+    stmt = select(model).where(*conds)
+    if params.cursor:
+        _, after = decode_cursor(params.cursor, "slug", is_time=False)
+        stmt = stmt.where(model.slug > after)
+    rows = list(session.scalars(stmt.order_by(model.slug).limit(params.limit + 1)))
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    total = session.scalar(select(func.count()).select_from(model).where(*conds)) if params.count else None
+    return Page(
+        items=[represent(r) for r in rows],
+        limit=params.limit,
+        next_cursor=encode_cursor("slug", None, rows[-1].slug) if has_more else None,
+        total=total,
+    )
+
+
+def get_by_slug(session: Session, model: type, slug: str) -> Any:
+    """The row with `slug`, or its current slug (a str) when `slug` is an old one."""
+    row = session.scalars(select(model).where(model.slug == slug)).first()
+    if row is not None:
+        return row
+    current = session.scalars(
+        select(model.slug)
+        .join(SlugRedirect, SlugRedirect.resource_id == model.id)
+        .where(SlugRedirect.resource_type == RESOURCE_TYPES[model], SlugRedirect.slug == slug)
+    ).first()
+    if current is not None:
+        return current
+    raise NotFound(f"No {RESOURCE_TYPES[model]} with slug {slug!r}.")

@@ -1,0 +1,73 @@
+"""Resolving related things named by slug, or created on the fly from a name, never twice."""
+
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, select
+
+from app.http.problems import ValidationFailed
+from app.store.models import Author, Category, Person, Source, Tag
+from app.taxonomy.schemas import NamedRef, RefIn
+from app.changes import feed
+from app.kit.text import slugify
+
+T = TypeVar("T", bound=SQLModel)
+
+SLUGGED = {"category": Category, "tag": Tag, "author": Author, "person": Person, "source": Source}
+_CREATED_INLINE = {Person: ("person", "people"), Source: ("source", "sources")}
+
+
+def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) -> list[T]:
+    """The rows named by `slugs`, in that order; 422 naming `field` for the first unknown one."""
+    if not slugs:
+        return []
+    rows = {row.slug: row for row in session.exec(select(model).where(model.slug.in_(slugs)))}
+    for index, slug in enumerate(slugs):
+        if slug not in rows:
+            raise ValidationFailed(
+                f"Unknown {model.__name__.lower()} {slug!r}.",
+                errors=[{"field": f"{field}[{index}]" if len(slugs) > 1 else field,
+                         "message": f"no {model.__name__.lower()} with slug {slug!r}"}],
+            )
+    return [rows[slug] for slug in slugs]
+
+
+def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *, field: str):
+    """A person or source by slug, or found/created from a name: the same name never makes two."""
+    if isinstance(ref, str):
+        return by_slugs(session, model, [ref], field=field)[0]
+    assert isinstance(ref, NamedRef)
+    slug = ref.slug or slugify(ref.name)
+    existing = session.exec(select(model).where(model.slug == slug)).first()
+    if existing is not None:
+        return existing
+    values = {"name": ref.name, "slug": slug}
+    if model is Person:
+        values |= {k: getattr(ref, k) for k in ("description", "current_role", "organization")}
+    else:
+        values |= {"kind": ref.kind or "publication", "homepage": ref.homepage}
+    row = model(**values)
+    session.add(row)
+    session.flush()
+    resource_type, plural = _CREATED_INLINE[model]
+    feed.record(session, resource_type=resource_type, resource_id=row.id, op="upsert", version=row.version,
+                   event=f"{resource_type}.created", purge={plural, f"{resource_type}:{row.slug}"})
+    return row
+
+
+def unique_slug(session: Session, model: type[T], wanted: str, *, resource_type: str, exclude_id: str | None = None) -> str:
+    """`wanted`, or `wanted-2`, `-3`…: free both as a current slug and as an old one."""
+    from app.store.models import SlugRedirect  # local: models import order
+
+    candidate, n = wanted, 1
+    while True:
+        taken = session.exec(select(model.id).where(model.slug == candidate)).first()
+        if taken is None or taken == exclude_id:
+            old = session.exec(
+                select(SlugRedirect.resource_id).where(
+                    SlugRedirect.resource_type == resource_type, SlugRedirect.slug == candidate
+                )
+            ).first()
+            if old is None or old == exclude_id:
+                return candidate
+        n += 1
+        candidate = f"{wanted[: 195]}-{n}"

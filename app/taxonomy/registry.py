@@ -1,0 +1,188 @@
+"""What differs between the five slugged resources when they are written: their shapes, the
+fields that show inside articles and quotes, a category's parent, and what deleting one does."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session, SQLModel
+
+from app.taxonomy import hooks
+from app.taxonomy import categories, directory
+from app.http.problems import Conflict, InvalidParameter, ValidationFailed
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+)
+from app.store.models.people import PersonCreate, PersonUpdate, SourceCreate, SourceUpdate
+from app.store.models.taxonomy import (
+    AuthorCreate,
+    AuthorUpdate,
+    CategoryCreate,
+    CategoryUpdate,
+    TagCreate,
+    TagUpdate,
+)
+
+
+def _no_hook(session: Session, row: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return values
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One slugged resource as the write services see it."""
+
+    model: type[SQLModel]
+    resource_type: str          # "category": change feed type, event prefix, slug_redirect type
+    plural: str                 # "categories": path and list purge key
+    create: type[SQLModel]
+    update: type[SQLModel]
+    in_articles: frozenset[str]  # fields whose change alters article representations
+    in_quotes: frozenset[str] = frozenset()
+    # (session, row or None, validated values) → column values; may raise 422.
+    to_columns: Callable[[Session, Any, dict[str, Any]], dict[str, Any]] = _no_hook
+    to_document: Callable[[Session, Any], dict[str, Any]] = field(default=lambda session, row: {})
+
+    def represent(self, session: Session, row: Any) -> dict[str, Any]:
+        if self.model is Category:
+            return categories.represent_one(session, row)
+        return directory.represent(row)
+
+
+# Category: the parent is a slug on the wire and an id in the table; no cycles ---------------
+
+def _category_columns(session: Session, row: Category | None, values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    parent_slug = values.pop("parent", None)
+    values["parent_id"] = None
+    if parent_slug is not None:
+        parent = session.scalars(select(Category).where(Category.slug == parent_slug)).first()
+        if parent is None:
+            raise ValidationFailed(f"No category with slug {parent_slug!r}.",
+                                   errors=[{"field": "parent", "message": f"no category with slug {parent_slug!r}"}])
+        if row is not None and row.id in _ancestors(session, parent.id):
+            raise ValidationFailed(
+                f"{parent_slug!r} is {row.slug!r} itself or one of its subcategories.",
+                errors=[{"field": "parent", "message": "a category cannot sit under itself or its subcategories"}],
+            )
+        values["parent_id"] = parent.id
+    return values
+
+
+def _ancestors(session: Session, category_id: str) -> set[str]:
+    """`category_id` and every category above it."""
+    parents = dict(session.execute(select(Category.id, Category.parent_id)).all())
+    found: set[str] = set()
+    current: str | None = category_id
+    while current is not None and current not in found:
+        found.add(current)
+        current = parents.get(current)
+    return found
+
+
+def _category_document(session: Session, row: Category) -> dict[str, Any]:
+    parent = session.get(Category, row.parent_id) if row.parent_id else None
+    return {"parent": parent.slug if parent else None}
+
+
+# Deleting: what still points at the resource decides ------------------------------------
+
+def _some(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def delete_category(session: Session, row: Category, *, reassign_to: str | None) -> set[str]:
+    """409 while subcategories sit under it, or articles are filed under it and no
+    `reassign_to` names where they go; with it, those articles move (and their versions go up)."""
+    children = list(session.scalars(select(Category.slug).where(Category.parent_id == row.id)))
+    if children:
+        raise Conflict(f"Category {row.slug!r} has subcategories ({_some(children)}): move or delete them first.")
+    article_ids = set(session.scalars(select(ArticleCategory.article_id).where(ArticleCategory.category_id == row.id)))
+    article_ids |= set(session.scalars(select(Article.id).where(Article.category_id == row.id)))
+    if not article_ids:
+        return set()
+    if reassign_to is None:
+        raise Conflict(
+            f"Category {row.slug!r} holds {len(article_ids)} article(s); "
+            "pass ?reassign_to=<slug> to move them to another category first.",
+            errors=[{"field": "reassign_to", "message": "required while the category holds articles"}],
+        )
+    target = session.scalars(select(Category).where(Category.slug == reassign_to)).first()
+    if target is None or target.id == row.id:
+        raise InvalidParameter("reassign_to", f"no other category with slug {reassign_to!r}")
+    already = select(ArticleCategory.article_id).where(ArticleCategory.category_id == target.id)
+    session.execute(delete(ArticleCategory).where(ArticleCategory.category_id == row.id,
+                                                  ArticleCategory.article_id.in_(already)))
+    session.execute(update(ArticleCategory).where(ArticleCategory.category_id == row.id)
+                    .values(category_id=target.id).execution_options(synchronize_session=False))
+    session.execute(update(Article).where(Article.category_id == row.id)
+                    .values(category_id=target.id).execution_options(synchronize_session=False))
+    hooks.ARTICLES_CHANGED(session, article_ids)
+    return {"articles", "feeds", f"category:{target.slug}"}
+
+
+def _refuse_if_referenced(session: Session, row: Any, what: list[tuple[str, Any]]) -> None:
+    found = [f"{session.scalar(select(func.count()).where(cond))} {noun}" for noun, cond in what]
+    found = [f for f in found if not f.startswith("0 ")]
+    if found:
+        raise Conflict(f"{type(row).__name__} {row.slug!r} is still referenced by {', '.join(found)}; "
+                       "change or delete those first.")
+
+
+def delete_person(session: Session, row: Person, **_: Any) -> set[str]:
+    """409 while any quote is theirs: quotes need a speaker."""
+    _refuse_if_referenced(session, row, [("quote(s)", Quote.person_id == row.id)])
+    return set()
+
+
+def delete_source(session: Session, row: Source, **_: Any) -> set[str]:
+    """409 while attributions, quotes or photo credits name it: they would lose their credit."""
+    _refuse_if_referenced(session, row, [
+        ("attribution(s)", Attribution.source_id == row.id),
+        ("quote(s)", Quote.source_id == row.id),
+        ("photo credit(s)", Article.image_credit_source_id == row.id),
+    ])
+    return set()
+
+
+def _detacher(link: Any, column: Any) -> Callable[..., set[str]]:
+    def detach(session: Session, row: Any, **_: Any) -> set[str]:
+        """Tags and authors are labels: deleting one takes it off its articles."""
+        article_ids = set(session.scalars(select(link.article_id).where(column == row.id)))
+        session.execute(delete(link).where(column == row.id))
+        hooks.ARTICLES_CHANGED(session, article_ids)
+        return {"articles", "feeds"} if article_ids else set()
+
+    return detach
+
+
+KINDS: dict[type, Kind] = {
+    Category: Kind(Category, "category", "categories", CategoryCreate, CategoryUpdate,
+                   frozenset({"name", "slug"}), to_columns=_category_columns,
+                   to_document=_category_document),
+    Person: Kind(Person, "person", "people", PersonCreate, PersonUpdate, frozenset({"name", "slug"}),
+                 frozenset({"name", "slug", "current_role", "organization"})),
+    Source: Kind(Source, "source", "sources", SourceCreate, SourceUpdate,
+                 frozenset({"name", "slug", "kind"}), frozenset({"name", "slug"})),
+    Tag: Kind(Tag, "tag", "tags", TagCreate, TagUpdate, frozenset({"name", "slug"})),
+    Author: Kind(Author, "author", "authors", AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
+}
+
+DELETE_RULES: dict[type, Callable[..., set[str]]] = {
+    Category: delete_category,
+    Person: delete_person,
+    Source: delete_source,
+    Tag: _detacher(ArticleTag, ArticleTag.tag_id),
+    Author: _detacher(ArticleAuthor, ArticleAuthor.author_id),
+}

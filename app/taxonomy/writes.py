@@ -1,0 +1,137 @@
+"""Create, patch (JSON Merge Patch) and delete for categories, people, sources, tags and authors:
+one implementation, parameterised by the resource's Kind."""
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.taxonomy import hooks
+from app.kit import merge_patch, writes
+from app.taxonomy import refs
+from app.taxonomy.registry import DELETE_RULES, KINDS, Kind
+from app.http.problems import Conflict, NotFound, PreconditionFailed
+from app.store.models import Person, Quote, SlugRedirect
+from app.store.models.common import utcnow
+from app.changes import feed
+from app.kit.text import slugify
+from app.http import etags
+
+
+def kind_of(model: type) -> Kind:
+    return KINDS[model]
+
+
+def find(session: Session, kind: Kind, slug: str) -> Any:
+    """The resource named by its slug, or by one of its old slugs (a write acts on the current one)."""
+    model = kind.model
+    row = session.scalars(select(model).where(model.slug == slug)).first()
+    if row is None:
+        row = session.scalars(
+            select(model).join(SlugRedirect, SlugRedirect.resource_id == model.id)
+            .where(SlugRedirect.resource_type == kind.resource_type, SlugRedirect.slug == slug)
+        ).first()
+    if row is None:
+        raise NotFound(f"No {kind.resource_type} with slug {slug!r}.")
+    return row
+
+
+def _claim_slug(session: Session, kind: Kind, *, given: str | None, name: str, row_id: str | None) -> str:
+    """A given slug must be free (409 naming it); otherwise one is made from the name."""
+    model, resource_type = kind.model, kind.resource_type
+    if given is None:
+        slug = refs.unique_slug(session, model, slugify(name), resource_type=resource_type, exclude_id=row_id)
+    else:
+        slug = given
+        owner = session.scalars(select(model.id).where(model.slug == slug)).first()
+        old_owner = session.scalars(select(SlugRedirect.resource_id).where(
+            SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug)).first()
+        # An old slug of another resource still redirects to it: taking it would break those links.
+        taken = next((o for o in (owner, old_owner) if o is not None and o != row_id), None)
+        if taken is not None:
+            raise Conflict(f"The slug {slug!r} is taken by another {resource_type}.",
+                           errors=[{"field": "slug", "message": f"{slug!r} is taken"}])
+    # Taking back one of its own old slugs: that slug no longer redirects.
+    session.execute(delete(SlugRedirect).where(
+        SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug))
+    return slug
+
+
+def create(session: Session, kind: Kind, data: BaseModel) -> dict[str, Any]:
+    """A new resource, as the API shows it; its slug from its name (accents folded) unless given."""
+    values = kind.to_columns(session, None, data.model_dump(exclude={"slug"}))
+    slug = _claim_slug(session, kind, given=data.slug, name=data.name, row_id=None)
+    row = kind.model(slug=slug, **{k: writes.plain(v) for k, v in values.items()})
+    session.add(row)
+    writes.flush_or_conflict(session, session.flush, {"slug": slug})
+    _record(session, kind, row, "created", purge={f"{kind.resource_type}:{slug}"})
+    return kind.represent(session, row)
+
+
+def document(session: Session, kind: Kind, row: Any) -> dict[str, Any]:
+    """The resource as a create body: what a merge patch applies to."""
+    names = set(kind.create.model_fields) - {"slug"}
+    out = {"slug": row.slug} | {n: writes.plain(getattr(row, n)) for n in names if hasattr(row, n)}
+    return out | kind.to_document(session, row)
+
+
+def update(session: Session, kind: Kind, slug: str, patch: dict[str, Any], *, if_match: str | None) -> dict[str, Any]:
+    """Apply a JSON Merge Patch; the merged whole must be valid. `slug: null` makes a new
+    slug from the name; the old slug keeps redirecting. Returns the resource as shown."""
+    row = find(session, kind, slug)
+    expected = etags.expected_version(if_match, row.version)
+    merged = merge_patch.apply(document(session, kind, row), patch)
+    data = writes.validate(kind.create, merged)
+    values = kind.to_columns(session, row, data.model_dump(exclude={"slug"}))
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    old_slug = row.slug
+    if data.slug != old_slug:
+        new_slug = _claim_slug(session, kind, given=data.slug, name=data.name, row_id=row.id)
+        if new_slug != old_slug:
+            changed["slug"] = new_slug
+    if not changed:
+        return kind.represent(session, row)
+    writes.bump(session, row, expected, changed)
+    purge = {f"{kind.resource_type}:{row.slug}"}
+    if "slug" in changed:
+        session.add(SlugRedirect(resource_type=kind.resource_type, slug=old_slug,
+                                 resource_id=row.id, created_at=utcnow()))
+        purge.add(f"{kind.resource_type}:{old_slug}")
+    if changed.keys() & kind.in_articles:
+        purge |= {"articles", "feeds"}
+    if changed.keys() & kind.in_quotes:
+        purge.add("quotes")
+    if kind.model is Person and "name" in changed:
+        # Article bodies show the speaker's name under each quote.
+        hooks.BODIES_STALE(session, session.scalars(
+            select(Quote.article_id).where(Quote.person_id == row.id, Quote.article_id.is_not(None))))
+    _record(session, kind, row, "updated", purge=purge)
+    return kind.represent(session, row)
+
+
+def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, reassign_to: str | None = None) -> None:
+    """Delete after the resource's own rules (409 while in use, or detach); old slugs go too."""
+    row = find(session, kind, slug)
+    expected = etags.expected_version(if_match, row.version)
+    purge = DELETE_RULES[kind.model](session, row, reassign_to=reassign_to)
+    session.execute(delete(SlugRedirect).where(
+        SlugRedirect.resource_type == kind.resource_type, SlugRedirect.resource_id == row.id))
+    # Recorded while the row can still be read, so the webhook's tombstone names its slug.
+    _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"},
+            version=expected + 1)
+    session.expunge(row)
+    result = session.execute(
+        delete(kind.model).where(kind.model.id == row.id, kind.model.version == expected)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed(f"This {kind.resource_type} was changed meanwhile; read it again.")
+
+
+def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:
+    feed.record(
+        session, resource_type=kind.resource_type, resource_id=row.id,
+        op="delete" if verb == "deleted" else "upsert", version=version or row.version,
+        event=f"{kind.resource_type}.{verb}", purge=purge | {kind.plural},
+    )

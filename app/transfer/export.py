@@ -1,0 +1,188 @@
+"""NDJSON export of all published content, streamed in keyset batches in constant memory.
+
+One JSON object per line, `{"type": …, "data": …}`, dependencies first: categories (parents
+before children), sources, people, tags, authors, then articles with their quotes and
+attributions. `data` is the write shape (what POST takes), in its portable form: no ids,
+related things by slug, an article and each quote keyed by `external_id` (its id when it has
+none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
+serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.articles import queries
+from app.taxonomy import writes
+from app.store.engine import is_postgres
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+)
+from app.store.models.common import to_utc
+
+BATCH = 500
+# Dependencies first: an import reading the file top to bottom always finds what a line names.
+SLUGGED = (("source", Source), ("person", Person), ("tag", Tag), ("author", Author))
+
+
+def line(kind: str, data: dict[str, Any]) -> bytes:
+    return orjson.dumps({"type": kind, "data": data}, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def _time(value: datetime | None) -> str | None:
+    # Full precision (not the API's seconds) so that a round trip keeps the exact instant.
+    return to_utc(value).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _grouped(session: Session, stmt) -> dict[str, list]:  # noqa: ANN001
+    groups: dict[str, list] = defaultdict(list)
+    for row in session.execute(stmt):
+        groups[row[0]].append(row[1:])
+    return groups
+
+
+def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list[str]]:  # noqa: ANN001
+    stmt = (select(link.article_id, target.slug).join(target, target.id == fk)
+            .where(link.article_id.in_(ids)).order_by(link.article_id, link.position))
+    return {a: [slug for (slug,) in rows] for a, rows in _grouped(session, stmt).items()}
+
+
+def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
+    stmt = (
+        select(Quote.article_id, Quote.id, Quote.external_id, Quote.text, Person.slug, Quote.speaker_role,
+               Source.slug, Quote.language, Quote.said_at)
+        .join(Person, Person.id == Quote.person_id)
+        .outerjoin(Source, Source.id == Quote.source_id)
+        .where(Quote.article_id.in_(ids))
+        .order_by(Quote.article_id, Quote.position, Quote.id)
+    )
+    return _grouped(session, stmt)
+
+
+def _body(blocks: list[dict[str, Any]], quote_index: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for block in blocks:
+        block = dict(block)
+        if block.get("type") == "quote":
+            index = quote_index.get(block.pop("quote_id", None))
+            if index is None:
+                continue  # a dangling quote block has nothing to show and could not be imported
+            block["quote"] = index
+        out.append(block)
+    return out
+
+
+def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]]:
+    """The portable write shape of each article, with a fixed number of queries per batch."""
+    if not rows:
+        return []
+    ids = [a.id for a in rows]
+    categories = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, ids)
+    tags = _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, ids)
+    authors = _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, ids)
+    attributions = _grouped(session, (
+        select(Attribution.article_id, Source.slug, Attribution.role, Attribution.label, Attribution.url)
+        .join(Source, Source.id == Attribution.source_id).where(Attribution.article_id.in_(ids))
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+    ))
+    quotes = _quotes(session, ids)
+    wanted = {a.category_id for a in rows if a.category_id} | {a.image_credit_source_id for a in rows} - {None}
+    slugs = dict(session.execute(select(Category.id, Category.slug).where(Category.id.in_(wanted))).all())
+    slugs |= dict(session.execute(select(Source.id, Source.slug).where(Source.id.in_(wanted))).all())
+    out = []
+    for a in rows:
+        primary = slugs.get(a.category_id) if a.category_id else None
+        article_quotes = quotes.get(a.id, [])
+        image = None
+        if a.image_url:
+            image = {"url": a.image_url, "alt": a.image_alt, "caption": a.image_caption,
+                     "credit": a.image_credit,
+                     "credit_source": slugs.get(a.image_credit_source_id) if a.image_credit_source_id else None}
+        share = None
+        if a.share_title or a.share_description:
+            share = {"title": a.share_title, "description": a.share_description}
+        out.append({
+            "external_id": a.external_id or a.id,
+            "slug": a.slug, "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
+            "body": _body(a.body or [], {row[0]: i for i, row in enumerate(article_quotes)}),
+            "language": a.language,
+            "status": "published" if a.is_public else "draft",
+            "published_at": _time(a.published_at),
+            "canonical_url": a.canonical_url,
+            "category": primary,
+            "categories": [s for s in categories.get(a.id, []) if s != primary],
+            "tags": tags.get(a.id, []),
+            "authors": authors.get(a.id, []),
+            "image": image,
+            "attributions": [{"source": s, "role": str(role), "label": label, "url": url}
+                             for s, role, label, url in attributions.get(a.id, [])],
+            "quotes": [
+                {"external_id": ext or qid, "text": text, "speaker": speaker, "speaker_role": role,
+                 "source": source, "language": lang, "said_at": said.isoformat() if said else None}
+                for qid, ext, text, speaker, role, source, lang, said in article_quotes
+            ],
+            "comments": {"enabled": a.comments_enabled, "reason": a.comments_reason},
+            "share": share,
+        })
+    return out
+
+
+def _categories(session: Session) -> Iterator[bytes]:
+    """Every category, each after its parent; siblings by slug. Menus are small: one query."""
+    kind = writes.kind_of(Category)
+    rows = list(session.scalars(select(Category).order_by(Category.slug)))
+    known = {c.id for c in rows}
+    children: dict[str | None, list[Category]] = defaultdict(list)
+    for c in rows:
+        children[c.parent_id if c.parent_id in known else None].append(c)
+    stack = list(reversed(children[None]))
+    while stack:
+        category = stack.pop()
+        yield line("category", writes.document(session, kind, category))
+        stack.extend(reversed(children.pop(category.id, [])))
+
+
+def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
+    kind = writes.kind_of(model)
+    after = ""
+    while rows := list(session.scalars(select(model).where(model.slug > after).order_by(model.slug).limit(BATCH))):
+        yield b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows)
+        after = rows[-1].slug
+        session.expunge_all()  # constant memory: forget the batch before reading the next
+
+
+def _articles(session: Session) -> Iterator[bytes]:
+    after = ""
+    while rows := list(session.scalars(
+        select(Article).where(queries.public(), Article.id > after).order_by(Article.id).limit(BATCH)
+    )):
+        yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
+        after = rows[-1].id
+        session.expunge_all()
+
+
+def stream(session: Session) -> Iterator[bytes]:
+    """The whole export as chunks of NDJSON lines, read from one consistent snapshot."""
+    if is_postgres(session):
+        # One snapshot for every batch: an article never names a tag created after tags were read.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+    # (SQLite: the session's one transaction already reads one snapshot in WAL mode.)
+    yield b"".join(_categories(session))
+    for kind_name, model in SLUGGED:
+        yield from _slugged(session, kind_name, model)
+    yield from _articles(session)

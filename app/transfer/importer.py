@@ -1,0 +1,322 @@
+"""NDJSON import: an idempotent upsert, line by line, in batches of transactions.
+
+Articles are matched by `external_id` (or, for one that never had one, by the id an export
+gave it), everything else by slug. Each line runs in its own SAVEPOINT, so a bad line leaves
+nothing half-written and the rest go on; every BATCH_LINES lines are one transaction, so a
+big file neither holds one huge transaction nor pays one commit per line. A line whose write
+would change nothing is counted `unchanged` and leaves no trace (no version, no change feed).
+
+This is the one service that commits: at the end of each batch, on the session it is given
+(the request's own), since a 200 MB import as one transaction would hold its locks for minutes.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, BinaryIO
+
+import anyio.to_thread
+import orjson
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.articles import writes
+from app.taxonomy import writes as slugged_writes
+from app.kit import writes as write_support
+from app.http.problems import (
+    AppError,
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models.key import ApiKey
+from app.articles.schemas import ArticleCreate, QuoteIn
+from app.transfer import export
+
+log = logging.getLogger("gazette.import")
+
+BATCH_LINES = 200
+MAX_IMPORT_BYTES = 200_000_000
+MAX_LINE_BYTES = 16_000_000
+MEDIA_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
+SLUGGED = {"category": Category, "source": Source, "person": Person, "tag": Tag, "author": Author}
+TOP_LEVEL = frozenset({"type", "data"})
+
+
+class LineError(BaseModel):
+    line: int
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    """What an import did: counts per outcome, and every bad line with its number."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[LineError] = Field(default_factory=list)
+
+
+class _Unchanged(Exception):
+    """Raised inside a savepoint to undo a write that changed nothing."""
+
+
+# One line -----------------------------------------------------------------------------------
+
+def _find_article(session: Session, external_id: str) -> Article | None:
+    found = session.scalars(select(Article).where(Article.external_id == external_id)).first()
+    if found is None:
+        # An export names an article without external_id by its id: the same article again.
+        by_id = session.get(Article, external_id)
+        found = by_id if by_id is not None and by_id.external_id is None else None
+    return found
+
+
+def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> ArticleCreate:
+    """Point each incoming quote at the existing quote it is (by external_id, by the id an export
+    gave it, or the same text at the same place), so a re-import keeps quote ids."""
+    if "id" not in QuoteIn.model_fields:
+        return data
+    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id).order_by(Quote.position, Quote.id)))
+    by_key = {q.external_id or q.id: q for q in rows}
+    quotes = []
+    for position, item in enumerate(data.quotes):
+        match = by_key.get(item.external_id) if item.external_id else None
+        if match is None and item.id is None and item.external_id is None and position < len(rows):
+            same = rows[position]
+            match = same if same.text == item.text else None
+        if match is not None and item.id is None:
+            item = item.model_copy(update={"id": match.id, "external_id": item.external_id or match.external_id})
+        quotes.append(item)
+    return data.model_copy(update={"quotes": quotes})
+
+
+def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
+    parsed = write_support.validate(ArticleCreate, data)
+    if not parsed.external_id:
+        raise ValidationFailed("Articles are matched by external_id.",
+                               errors=[{"field": "external_id", "message": "required for import"}])
+    existing = _find_article(session, parsed.external_id)
+    if existing is None:
+        writes.create(session, parsed, key=key)
+        return "created"
+    if existing.deleted_at is not None:
+        raise Conflict("This article is deleted: restore it first.",
+                       errors=[{"field": "external_id", "message": "names a deleted article; restore it first"}])
+    before = export.article_shapes(session, [existing])[0]
+    parsed = _keep_quote_ids(session, existing, parsed)
+    try:
+        with session.begin_nested():
+            writes.replace(session, existing, parsed, key=key)
+            if export.article_shapes(session, [existing])[0] == before:
+                raise _Unchanged
+    except _Unchanged:
+        session.expire_all()
+        return "unchanged"
+    return "updated"
+
+
+def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
+    kind = slugged_writes.kind_of(model)
+
+    def upsert(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
+        parsed = write_support.validate(kind.create, data)
+        if parsed.slug is None:
+            raise ValidationFailed(f"A {kind.resource_type} is matched by its slug.",
+                                   errors=[{"field": "slug", "message": "required for import"}])
+        row = session.scalars(select(model).where(model.slug == parsed.slug)).first()
+        if row is None:
+            slugged_writes.create(session, kind, parsed)
+            return "created"
+        incoming = parsed.model_dump(mode="json")
+        if slugged_writes.document(session, kind, row) == incoming:
+            return "unchanged"
+        slugged_writes.update(session, kind, row.slug, incoming, if_match="*")
+        return "updated"
+
+    return upsert
+
+
+HANDLERS: dict[str, Callable[[Session, dict[str, Any], ApiKey | None], str]] = {
+    "article": _article, **{name: _slugged(model) for name, model in SLUGGED.items()},
+}
+
+
+def _parse(number: int, raw: bytes | None) -> tuple[str, dict[str, Any]] | LineError:
+    if raw is None:
+        return LineError(line=number, field="line", message=f"longer than {MAX_LINE_BYTES} bytes")
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return LineError(line=number, field="line", message=f"not JSON: {exc}")
+    if not isinstance(doc, dict):
+        return LineError(line=number, field="line", message='not a JSON object {"type": …, "data": {…}}')
+    extra = sorted(set(doc) - TOP_LEVEL)
+    if extra:
+        return LineError(line=number, field=extra[0], message="unknown field")
+    if doc.get("type") not in HANDLERS:
+        return LineError(line=number, field="type",
+                         message=f"unknown type {doc.get('type')!r}; expected one of: {', '.join(HANDLERS)}")
+    if not isinstance(doc.get("data"), dict):
+        return LineError(line=number, field="data", message="must be an object")
+    return doc["type"], doc["data"]
+
+
+def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | None) -> str | list[LineError]:
+    parsed = _parse(number, raw)
+    if isinstance(parsed, LineError):
+        return [parsed]
+    kind, data = parsed
+    try:
+        with session.begin_nested():
+            return HANDLERS[kind](session, data, key)
+    except AppError as exc:
+        session.expire_all()
+        problems = exc.errors or [{"field": "", "message": exc.detail}]
+        return [LineError(line=number, field="data" + (f".{p['field']}" if p["field"] else ""), message=p["message"])
+                for p in problems]
+    except SQLAlchemyError as exc:
+        session.expire_all()
+        log.warning("import line %d could not be written: %s", number, exc)
+        return [LineError(line=number, field="data", message="could not be written: it clashes with stored data")]
+    except Exception:  # noqa: BLE001 - one line's surprise must not sink the other lines
+        session.expire_all()
+        log.exception("import line %d failed", number)
+        return [LineError(line=number, field="data", message="could not be imported (the error is logged)")]
+
+
+# Batches ------------------------------------------------------------------------------------
+
+class Importer:
+    """Collects lines and writes them BATCH_LINES at a time, one transaction per batch."""
+
+    def __init__(self, session: Session, key: ApiKey | None) -> None:
+        self.session = session
+        self.key = key
+        self.report = ImportReport()
+        self.pending: list[tuple[int, bytes | None]] = []
+
+    def add(self, number: int, raw: bytes | None) -> bool:
+        """Queue a line; True when a batch is ready to flush."""
+        if raw is not None and not raw.strip():
+            return False  # blank lines are allowed and skipped
+        self.pending.append((number, raw))
+        return len(self.pending) >= BATCH_LINES
+
+    def flush(self) -> None:
+        """Write the queued lines and commit them as one transaction."""
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        session = self.session
+        try:
+            outcomes = [(number, _run_line(session, number, raw, self.key)) for number, raw in batch]
+            session.commit()
+        except Exception:  # noqa: BLE001 - a failed commit must be reported, not turned into a 500
+            session.rollback()
+            log.exception("import batch of lines %d-%d failed to commit", batch[0][0], batch[-1][0])
+            lost = "not saved: the transaction of its batch failed"
+            outcomes = [(n, [LineError(line=n, field="line", message=lost)]) for n, _ in batch]
+        # Constant memory: nothing of a written batch needs to stay in the identity map.
+        session.expunge_all()
+        for _, outcome in outcomes:
+            if isinstance(outcome, list):
+                self.report.errors.extend(outcome)
+            else:
+                setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+
+
+# Entry points -------------------------------------------------------------------------------
+
+def check_request(content_type: str | None, content_length: str | None) -> None:
+    """415 unless the body is NDJSON; 413 when it says up front that it is too big."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type not in MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"Send NDJSON as Content-Type: application/x-ndjson (got {media_type or 'none'}).",
+            errors=[{"field": "Content-Type", "message": "must be application/x-ndjson"}])
+    if content_length:
+        if not content_length.strip().isdigit():
+            raise BadRequest("Content-Length is not a number.",
+                             errors=[{"field": "Content-Length", "message": "not a number"}])
+        if int(content_length) > MAX_IMPORT_BYTES:
+            raise PayloadTooLarge(f"An import may be up to {MAX_IMPORT_BYTES} bytes; split the file.")
+
+
+def _split(chunk: bytes, state: dict[str, Any]) -> Iterator[tuple[int, bytes | None]]:
+    """Complete lines out of a stream of chunks; an over-long line comes out as None, once."""
+    buffer: bytearray = state["buffer"]
+    buffer += chunk
+    if b"\n" not in chunk:
+        if len(buffer) > MAX_LINE_BYTES:
+            if not state["skipping"]:
+                state["number"] += 1
+                yield state["number"], None
+            state["skipping"] = True
+            buffer.clear()
+        return
+    *complete, rest = bytes(buffer).split(b"\n")
+    state["buffer"] = bytearray(rest)
+    for index, raw in enumerate(complete):
+        if index == 0 and state["skipping"]:
+            state["skipping"] = False  # the tail of the over-long line
+            continue
+        state["number"] += 1
+        yield state["number"], (raw if len(raw) <= MAX_LINE_BYTES else None)
+
+
+def _tail(state: dict[str, Any]) -> Iterator[tuple[int, bytes | None]]:
+    if state["buffer"].strip() and not state["skipping"]:
+        state["number"] += 1
+        yield state["number"], bytes(state["buffer"])
+
+
+def _new_state() -> dict[str, Any]:
+    return {"buffer": bytearray(), "number": 0, "skipping": False}
+
+
+async def import_stream(session: Session, chunks: AsyncIterator[bytes], *, key: ApiKey | None,
+                        max_bytes: int | None = None) -> ImportReport:
+    """Import an NDJSON request body as it arrives; database work runs in a worker thread."""
+    importer, state, total = Importer(session, key), _new_state(), 0
+    max_bytes = max_bytes or MAX_IMPORT_BYTES
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > max_bytes:
+            await anyio.to_thread.run_sync(importer.flush)
+            r = importer.report
+            raise PayloadTooLarge(
+                f"An import may be up to {max_bytes} bytes. Lines 1-{state['number']} were imported "
+                f"({r.created} created, {r.updated} updated, {r.unchanged} unchanged, {len(r.errors)} errors); "
+                "send the rest separately.")
+        for number, raw in _split(chunk, state):
+            if importer.add(number, raw):
+                await anyio.to_thread.run_sync(importer.flush)
+    for number, raw in _tail(state):
+        importer.add(number, raw)
+    await anyio.to_thread.run_sync(importer.flush)
+    return importer.report
+
+
+def import_file(session: Session, lines: BinaryIO | Iterable[bytes], *, key: ApiKey | None = None,
+                on_progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import an NDJSON file (the CLI); `on_progress` hears the bytes read so far."""
+    importer, state, read = Importer(session, key), _new_state(), 0
+    for chunk in iter(lambda: lines.read(1 << 20), b"") if hasattr(lines, "read") else lines:
+        read += len(chunk)
+        for number, raw in _split(chunk, state):
+            if importer.add(number, raw):
+                importer.flush()
+                if on_progress:
+                    on_progress(read)
+    for number, raw in _tail(state):
+        importer.add(number, raw)
+    importer.flush()
+    if on_progress:
+        on_progress(read)
+    return importer.report

@@ -1,0 +1,292 @@
+"""Delivering the outbox: signed POSTs, in order per resource, retried with backoff and jitter.
+
+A round claims due deliveries in a short transaction (on PostgreSQL with FOR UPDATE SKIP
+LOCKED, so several workers never take the same one), sends them with no transaction open
+(a slow receiver must not hold the change feed back), then records what each receiver said.
+A claimed delivery is leased: if its worker dies mid-send it becomes due again after the
+lease, so delivery is at least once; receivers deduplicate by the `webhook-id` header.
+"""
+
+import math
+import random
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+from standardwebhooks.webhooks import Webhook as Signer
+
+from app.http.problems import Conflict, InvalidParameter, NotFound
+from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
+from app.settings import get_settings
+from app.store.engine import is_postgres
+from app.store.models.common import iso, utcnow
+from app.store.models.webhook import (
+    OPEN_STATUSES,
+    DeliveryStatus,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+from app.store.sessions import write_session
+from app.webhooks.outbox import get_webhook
+
+BATCH = 16  # deliveries claimed, and sent side by side, at a time
+USER_AGENT = "Gazette-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long to wait between tries, and when to give up."""
+
+    base_seconds: float
+    max_seconds: float
+    max_age: timedelta
+    timeout_seconds: float
+
+    @classmethod
+    def from_settings(cls) -> "Policy":
+        s = get_settings()
+        return cls(s.webhook_backoff_base_seconds, s.webhook_backoff_max_seconds,
+                   timedelta(hours=s.webhook_max_age_hours), s.webhook_timeout_seconds)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """base·2^(attempts-1) ±25 % jitter (so failed receivers are not hit in step), capped."""
+        delay = self.base_seconds * 2 ** min(attempts - 1, 60) * random.uniform(0.75, 1.25)
+        return timedelta(seconds=min(self.max_seconds, delay))
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.timeout_seconds + 30)
+
+
+@dataclass(frozen=True)
+class _Job:
+    delivery_id: int
+    webhook_id: str
+    url: str
+    secret: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Result:
+    job: _Job
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def deliver_due(
+    session_factory: Callable[[], Session],
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+    policy: Policy | None = None,
+) -> int:
+    """Send up to `limit` due deliveries, batch after batch (a success lets the next event
+    of the same resource go in the following batch); returns how many were tried."""
+    policy = policy or Policy.from_settings()
+    tried = 0
+    with httpx.Client(timeout=policy.timeout_seconds, follow_redirects=False) as client, \
+            ThreadPoolExecutor(max_workers=BATCH) as pool:
+        while tried < limit:
+            moment = now or utcnow()
+            jobs_ = _claim(session_factory, now=moment, limit=min(BATCH, limit - tried), lease=policy.lease)
+            if not jobs_:
+                break
+            results = list(pool.map(lambda job: _send(client, job), jobs_))
+            _settle(session_factory, results, policy=policy, now=now)
+            tried += len(jobs_)
+    return tried
+
+
+def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int, lease: timedelta) -> list[_Job]:
+    """Take the due head of each (subscription, resource) queue and lease it, in one statement."""
+    d = aliased(WebhookDelivery, name="due")
+    earlier = aliased(WebhookDelivery, name="earlier")
+    blocked = exists().where(
+        earlier.webhook_id == d.webhook_id, earlier.resource_key == d.resource_key,
+        earlier.id < d.id, earlier.status.in_(OPEN_STATUSES),
+    )
+    with session_factory() as session:
+        due = (
+            select(d.id).join(Webhook, Webhook.id == d.webhook_id)
+            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now,
+                   Webhook.enabled.is_(True), ~blocked)
+            .order_by(d.id).limit(limit)
+        )
+        if is_postgres(session):
+            due = due.with_for_update(of=d, skip_locked=True)
+        table = WebhookDelivery
+        claimed = session.execute(
+            update(table).where(table.id.in_(due.scalar_subquery())).values(next_attempt_at=now + lease)
+            .returning(table.id).execution_options(synchronize_session=False)
+        ).scalars().all()
+        rows = session.execute(
+            select(table.id, table.webhook_id, table.payload, Webhook.url, Webhook.secret)
+            .join(Webhook, Webhook.id == table.webhook_id).where(table.id.in_(claimed)).order_by(table.id)
+        ).all() if claimed else []
+        session.commit()
+    return [_Job(r.id, r.webhook_id, r.url, r.secret, r.payload) for r in rows]
+
+
+def _send(client: httpx.Client, job: _Job) -> _Result:
+    """One signed POST, per the Standard Webhooks specification."""
+    body = orjson.dumps(job.payload).decode()
+    at = utcnow()
+    msg_id = str(job.delivery_id)
+    headers = {
+        "content-type": "application/json", "user-agent": USER_AGENT,
+        "webhook-id": msg_id, "webhook-timestamp": str(math.floor(at.timestamp())),
+        "webhook-signature": Signer(job.secret).sign(msg_id, at, body),
+    }
+    started = time.perf_counter()
+    try:
+        response = client.post(job.url, content=body.encode(), headers=headers)
+        code, error = response.status_code, None
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except httpx.HTTPError as exc:
+        code, error = None, f"{type(exc).__name__}: {exc}"[:500]
+    return _Result(job, at, code, error, round((time.perf_counter() - started) * 1000))
+
+
+def _settle(session_factory: Callable[[], Session], results: list[_Result], *, policy: Policy,
+            now: datetime | None) -> None:
+    """Record each attempt; schedule the next try, give up, or disable the subscription."""
+    with session_factory() as session:
+        # Subscriptions in id order, so that workers settling at once never deadlock.
+        for webhook_id in sorted({r.job.webhook_id for r in results}):
+            webhook = session.get(Webhook, webhook_id, with_for_update=is_postgres(session))
+            for result in (r for r in results if r.job.webhook_id == webhook_id):
+                delivery = session.get(WebhookDelivery, result.job.delivery_id)
+                if webhook is None or delivery is None:  # deleted while we were sending
+                    continue
+                _apply(session, webhook, delivery, result, policy, now or utcnow())
+        session.commit()
+
+
+def _apply(session: Session, webhook: Webhook, delivery: WebhookDelivery, result: _Result,
+           policy: Policy, now: datetime) -> None:
+    session.add(WebhookAttempt(delivery_id=delivery.id, at=result.at, status_code=result.status_code,
+                               error=result.error, duration_ms=result.duration_ms))
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = result.status_code, result.error
+    if result.ok:
+        delivery.status, delivery.delivered_at = DeliveryStatus.delivered, now
+        webhook.consecutive_failures, webhook.failing_since = 0, None
+    else:
+        webhook.consecutive_failures += 1
+        webhook.failing_since = webhook.failing_since or result.at
+        failing_too_long = now - webhook.failing_since >= policy.max_age
+        if now - delivery.window_start_at >= policy.max_age:
+            delivery.status = DeliveryStatus.dead
+            # Dead, and nothing succeeded since its first try: the receiver is gone.
+            first_try = session.scalar(select(func.min(WebhookAttempt.at))
+                                       .where(WebhookAttempt.delivery_id == delivery.id))
+            failing_too_long = failing_too_long or webhook.failing_since <= (first_try or result.at)
+        else:
+            delivery.status = DeliveryStatus.failed
+            delivery.next_attempt_at = now + policy.backoff(delivery.attempts)
+        if webhook.enabled and failing_too_long:
+            webhook.enabled = False
+            webhook.disabled_reason = (
+                f"Every delivery failed since {iso(webhook.failing_since)} "
+                f"({webhook.consecutive_failures} tries in a row; last: {result.error})."
+            )[:500]
+            webhook.updated_at = now
+    session.add_all([delivery, webhook])
+
+
+def deliver_webhooks() -> int:
+    """The background job: one round of deliveries (run by `gazette worker` or a lone server)."""
+    return deliver_due(write_session)
+
+
+# -- the delivery log and manual retry, for the admin API -------------------------------------
+
+
+class DeliveryListParams(ListParams):
+    """Query parameters of GET /v1/webhooks/{id}/deliveries."""
+
+    status: DeliveryStatus | None = None
+
+
+def represent(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> dict[str, Any]:
+    return {
+        "id": str(delivery.id), "webhook_id": delivery.webhook_id, "event_type": delivery.event_type,
+        "resource": delivery.resource_key, "status": delivery.status, "attempts": delivery.attempts,
+        "next_attempt_at": iso(delivery.next_attempt_at) if delivery.status in OPEN_STATUSES else None,
+        "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
+        "created_at": iso(delivery.created_at), "delivered_at": iso(delivery.delivered_at),
+        "log": [
+            {"at": iso(a.at), "status_code": a.status_code, "error": a.error, "duration_ms": a.duration_ms}
+            for a in attempts
+        ],
+        "payload": delivery.payload,
+    }
+
+
+def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+    ids = [d.id for d in deliveries]
+    log: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
+    if ids:
+        for attempt in session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids))
+                                       .order_by(WebhookAttempt.id)):
+            log[attempt.delivery_id].append(attempt)
+    return [represent(d, log[d.id]) for d in deliveries]
+
+
+def _is_id(value: str) -> bool:
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
+
+
+def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParams) -> tuple[list[dict[str, Any]], Page]:
+    """A subscription's deliveries, newest first, each with the log of its attempts."""
+    get_webhook(session, webhook_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    if params.status:
+        stmt = stmt.where(WebhookDelivery.status == params.status)
+    if params.cursor:
+        _, after = decode_cursor(params.cursor, "-id", is_time=False)
+        if not _is_id(after):
+            raise InvalidParameter("cursor", "not a cursor this API issued")
+        stmt = stmt.where(WebhookDelivery.id < int(after))
+    rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(params.limit + 1)))
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = encode_cursor("-id", None, str(rows[-1].id)) if more else None
+    total = None
+    if params.count:
+        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = _with_log(session, rows)
+    return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
+
+
+def retry(session: Session, webhook_id: str, delivery_id: str) -> dict[str, Any]:
+    """Send a failed or dead delivery again, now, with a fresh retry window."""
+    delivery = session.get(WebhookDelivery, int(delivery_id)) if _is_id(delivery_id) else None
+    if delivery is None or delivery.webhook_id != webhook_id:
+        get_webhook(session, webhook_id)
+        raise NotFound(f"No delivery {delivery_id!r} for webhook {webhook_id!r}.")
+    if delivery.status == DeliveryStatus.delivered:
+        raise Conflict("This delivery already reached the receiver.")
+    now = utcnow()
+    delivery.status, delivery.next_attempt_at, delivery.window_start_at = DeliveryStatus.pending, now, now
+    session.add(delivery)
+    session.flush()
+    return _with_log(session, [delivery])[0]

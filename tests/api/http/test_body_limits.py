@@ -1,0 +1,139 @@
+"""Bad input: oversized bodies are 413, malformed JSON 400, wrong types 422, all problem+json."""
+
+import orjson
+
+from app.settings import get_settings
+from tests.support.editorial import create, desk
+
+
+def _big_article() -> bytes:
+    size = get_settings().max_body_bytes
+    blocks = [{"type": "paragraph", "text": "x" * 10_000}] * (size // 10_000 + 10)
+    return orjson.dumps({"title": "Trop long", "body": blocks})
+
+
+def test_a_body_over_the_limit_is_413_from_its_content_length(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+
+    response = client.post("/v1/articles", content=_big_article(), headers=headers)
+
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+
+
+def test_a_streamed_body_over_the_limit_is_413_without_content_length(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+    data = _big_article()
+
+    def chunks():
+        for start in range(0, len(data), 64_000):
+            yield data[start:start + 64_000]
+
+    response = client.post("/v1/articles", content=chunks(), headers=headers)
+
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/articles", params={"status": "all"}, headers=headers).json()["data"] == []
+
+
+def test_a_body_under_the_limit_streamed_in_chunks_goes_through(client, session):
+    headers = {**desk(session), "Content-Type": "application/json"}
+    data = orjson.dumps({"title": "Assez court", "body": [{"type": "paragraph", "text": "x" * 15_000}] * 3})
+
+    response = client.post("/v1/articles", content=iter([data[:1000], data[1000:]]), headers=headers)
+
+    assert response.status_code == 201
+
+
+def test_a_patch_over_the_limit_is_413_and_changes_nothing(client, session):
+    headers = desk(session)
+    article = create(client, headers, title="Intact")
+
+    response = client.patch(f"/v1/articles/{article['id']}", content=_big_article(),
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 413
+    assert client.get(f"/v1/articles/{article['id']}", headers=headers).json()["version"] == 1
+
+
+def test_malformed_json_in_a_patch_is_400(client, session):
+    headers = desk(session)
+    article = create(client, headers)
+
+    response = client.patch(f"/v1/articles/{article['id']}", content=b'{"title": "x",}',
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_wrong_types_in_a_patch_are_422_naming_the_field(client, session):
+    headers = desk(session)
+    article = create(client, headers)
+
+    response = client.patch(f"/v1/articles/{article['id']}", json={"tags": "not-a-list", "comments": {"enabled": "peut-être"}},
+                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"tags", "comments.enabled"}
+
+
+def test_text_with_a_nul_character_is_422_naming_the_field(client, session):
+    headers = desk(session)
+
+    response = client.post("/v1/articles", headers=headers, json={
+        "title": "Titre\u0000", "body": [{"type": "list", "items": ["un", "deux\u0000"]}],
+        "quotes": [{"text": "Mot", "speaker": {"name": "Nom\u0000"}}],
+    })
+
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"title", "body[0].items[1]", "quotes[0].speaker.name"}
+
+
+def test_a_nul_in_a_path_or_query_is_400(client, session):
+    headers = desk(session)
+
+    for url in ("/v1/articles/a%00b", "/v1/articles/slug/a%00b", "/v1/articles/a%00b/revisions",
+                "/v1/articles?category=a%00b", "/v1/quotes/a%00b"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json", url
+
+
+def test_a_nul_anywhere_in_a_json_body_is_422_naming_the_field_and_writes_nothing(client, session):
+    headers = desk(session, "content:write", "content:read", "admin")
+    writes = [
+        ("post", "/v1/categories", {"slug": "monde", "name": "Monde", "description": "a\u0000b"}, "description"),
+        ("post", "/v1/people", {"slug": "ana", "name": "Ana\u0000"}, "name"),
+        ("post", "/v1/sources", {"slug": "afp", "name": "AFP", "kind": "agency", "url": "https://a.example/\u0000"},
+         "url"),
+        ("post", "/v1/webhooks", {"url": "https://hooks.example/\u0000", "events": ["article.published"]}, "url"),
+        ("post", "/v1/keys", {"name": "bot\u0000", "scopes": ["content:read"]}, "name"),
+    ]
+    for method, url, body, field in writes:
+        response = client.request(method, url, json=body, headers=headers)
+
+        assert response.status_code == 422, (url, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == [field], url
+    assert client.get("/v1/categories").json()["data"] == []
+    assert client.get("/v1/people").json()["data"] == []
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text(client, session):
+    headers = desk(session)
+
+    article = create(client, headers, title="Le code \\u0000 expliqué")
+
+    assert article["title"] == "Le code \\u0000 expliqué"
+
+
+def test_values_longer_than_their_columns_are_422_naming_the_field(client, session):
+    headers = desk(session, "content:write", "content:read", "admin")
+    long_host = ".".join(["a" * 63] * 33)  # 2,111 characters: a valid host, too long to store
+    writes = [
+        ("/v1/quotes", {"text": "Oui.", "speaker": {"name": "Ana"}, "language": "fr-abcdefgh"}, "language"),
+        ("/v1/webhooks", {"url": f"https://{long_host}", "events": ["*"]}, "url"),
+    ]
+    for url, body, field in writes:
+        response = client.post(url, json=body, headers=headers)
+
+        assert response.status_code == 422, (url, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field], url

@@ -1,0 +1,114 @@
+"""The bench generator does not rot: a small archive loads, and Gazette serves it over HTTP."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import _create_database
+from tests.support.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLES = 200
+DRAFTS = sum(1 for n in range(ARTICLES) if n % 97 == 13)  # the generator's drafts
+
+
+@pytest.fixture(scope="module")
+def bench_server(tmp_path_factory) -> Iterator[str]:
+    """bench/generate.py into a fresh database (SQLite, or PostgreSQL when the suite runs on
+    it), then a Gazette process serving that database."""
+    url, drop = _create_database(tmp_path_factory.mktemp("bench"))
+    try:
+        subprocess.run([sys.executable, "bench/generate.py", "--database-url", url,
+                        "--articles", str(ARTICLES)], cwd=ROOT, check=True, timeout=120,
+                       capture_output=True)
+        port = free_port()
+        env = {**os.environ, "GAZETTE_DATABASE_URL": url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(base + "/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("Gazette did not start on the generated database") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    finally:
+        drop()
+
+
+def test_generated_published_articles_are_all_listed(bench_server):
+    body = httpx.get(bench_server + "/v1/articles", params={"count": "true", "limit": 1}).json()
+
+    assert body["meta"]["total"] == ARTICLES - DRAFTS
+
+
+def test_cursor_walks_the_generated_archive_once(bench_server):
+    seen: list[str] = []
+    params = {"limit": 100}
+    with httpx.Client(base_url=bench_server) as client:
+        while True:
+            meta_and_data = client.get("/v1/articles", params=params).json()
+            seen += [a["id"] for a in meta_and_data["data"]]
+            if not meta_and_data["meta"]["has_more"]:
+                break
+            params["cursor"] = meta_and_data["meta"]["next_cursor"]
+
+    assert len(seen) == len(set(seen)) == ARTICLES - DRAFTS
+
+
+def test_generated_article_is_whole_and_consistent(bench_server):
+    listing = httpx.get(bench_server + "/v1/articles",
+                        params={"limit": 100, "include": "quotes,attributions"}).json()["data"]
+    quoted = next(a for a in listing if a["quotes"] and a["attributions"])
+
+    article = httpx.get(f"{bench_server}/v1/articles/{quoted['id']}").json()
+
+    quote_blocks = {b["quote_id"] for b in article["body"] if b["type"] == "quote"}
+    assert quote_blocks and quote_blocks <= {q["id"] for q in article["quotes"]}
+    assert article["body_html"].startswith("<p>") and "<blockquote>" in article["body_html"]
+    assert article["categories"][0] == article["category"] and article["authors"]
+    assert article["word_count"] > 0 and article["reading_time_minutes"] >= 1
+    assert article["attributions"][0]["source"]["slug"]
+
+
+def test_category_filter_finds_generated_articles(bench_server):
+    body = httpx.get(bench_server + "/v1/articles", params={"category": "international"}).json()
+
+    assert body["data"] and all(a["categories"] for a in body["data"])
+
+
+def test_write_cost_compares_the_working_tree_with_a_revision(tmp_path):
+    """bench/write_cost.py runs PATCHes in a child per code and prints their CPU and its ratio."""
+    url, drop = _create_database(tmp_path)
+    try:
+        subprocess.run([sys.executable, "bench/generate.py", "--database-url", url, "--articles", "30"],
+                       cwd=ROOT, check=True, timeout=120, capture_output=True)
+        env = {**os.environ, "GAZETTE_DATABASE_URL": url}
+        subprocess.run([sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench",
+                        "--scopes", "content:write"], cwd=ROOT, env=env, check=True, timeout=60,
+                       capture_output=True)
+        done = subprocess.run([sys.executable, "bench/write_cost.py", "--database-url", url,
+                               "--baseline", "HEAD", "--rounds", "1", "--writes", "5", "--warmup", "2",
+                               "--articles", "3"], cwd=ROOT, timeout=300, capture_output=True, text=True)
+    finally:
+        drop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("medians: ") and float(last.rsplit("= ", 1)[1]) > 0

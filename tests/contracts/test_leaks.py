@@ -1,0 +1,166 @@
+"""Nothing leaks: drafts, scheduled, unpublished and deleted articles, and their quotes, are
+found through no public path. One line per public path: a path that lands later (or a
+filter) is added here and is enforced from the moment its route exists."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from app.store.models.common import iso, utcnow
+from tests.support.editorial import create, desk, patch, publish
+from tests.support.factories import make_author, make_category, make_person, make_source, make_tag
+
+KINDS = ("draft", "scheduled", "unpublished", "deleted")
+
+
+@dataclass(frozen=True)
+class Public:
+    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {word} of the hidden article
+    tombstones: bool = False  # the change feed may name an id it once published, as a delete
+
+    def __str__(self) -> str:
+        return self.path
+
+
+PATHS = [
+    Public("/v1/articles"),
+    Public("/v1/articles?count=true&include=body,quotes,attributions&limit=100"),
+    Public("/v1/articles?fields=id,title,standfirst,quotes&include=quotes"),
+    Public("/v1/articles?category=monde"),
+    Public("/v1/articles?tag=secret-tag"),
+    Public("/v1/articles?author=auteur-x"),
+    Public("/v1/articles?source=le-figaro"),
+    Public("/v1/articles?speaker=john-kerry"),
+    Public("/v1/articles?lang=fr"),
+    Public("/v1/articles?published_after=2000-01-01T00:00:00Z&published_before=2100-01-01T00:00:00Z"),
+    Public("/v1/articles?updated_since=2000-01-01T00:00:00Z&sort=-updated_at"),
+    Public("/v1/articles?sort=published_at"),
+    Public("/v1/articles?q={word}"),
+    Public("/v1/articles?q={word}&sort=-published_at&highlight=true"),
+    Public("/v1/articles/{id}"),
+    Public("/v1/articles/{id}?format=ninjs"),
+    Public("/v1/articles/{id}?format=jsonld"),
+    Public("/v1/articles/{id}?preview=not-a-token"),
+    Public("/v1/articles/slug/{slug}"),
+    Public("/v1/articles/slug/{old_slug}"),
+    Public("/v1/quotes?count=true&limit=100"),
+    Public("/v1/quotes?speaker=john-kerry"),
+    Public("/v1/quotes?article={id}"),
+    Public("/v1/quotes?source=le-figaro"),
+    Public("/v1/quotes?lang=fr"),
+    Public("/v1/quotes?q={word}"),
+    Public("/v1/quotes/{quote_id}"),
+    Public("/v1/people?limit=100"),
+    Public("/v1/people/john-kerry"),
+    Public("/v1/sources?limit=100"),
+    Public("/v1/sources/le-figaro"),
+    Public("/v1/categories"),
+    Public("/v1/categories/monde"),
+    Public("/v1/tags"),
+    Public("/v1/authors"),
+    Public("/feeds/rss.xml"),
+    Public("/feeds/atom.xml"),
+    Public("/feeds/feed.json"),
+    Public("/feeds/rss.xml?category=monde"),
+    Public("/v1/changes?limit=1000", tombstones=True),
+    Public("/v1/changes?types=article,quote", tombstones=True),
+    Public("/v1/export"),
+]
+
+
+@pytest.fixture(scope="module")
+def routes(database_url) -> list[re.Pattern]:
+    """The paths the app serves, as patterns ({slug} matches one segment)."""
+    from app.main import create_app
+
+    return [re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(p)) + "$") for p in create_app().openapi()["paths"]]
+
+
+def _served(routes: list[re.Pattern], path: str) -> bool:
+    concrete = path.split("?")[0].replace("{", "").replace("}", "")
+    return any(route.match(concrete) for route in routes)
+
+
+def _shown(response, url: str) -> str:
+    """What a response shows beyond the request: an error may echo the path it was asked."""
+    text = response.text.lower()
+    if response.status_code >= 400:
+        for part in re.split(r"[/?&=,]", url.lower()):
+            if len(part) > 3:
+                text = text.replace(part, "")
+    return text
+
+
+def _hide(client, headers, kind: str) -> dict:
+    """An article of `kind` with a word of its own everywhere, quoted, filed, renamed once.
+    Unpublished and deleted ones were public first, and read by the public then."""
+    word = f"quokka{kind}"
+    article = create(
+        client, headers, title=f"Titre {word}", standfirst=f"Chapeau {word}", category="monde",
+        tags=["secret-tag"], authors=["auteur-x"], language="fr",
+        attributions=[{"source": "le-figaro", "role": "read_on", "label": f"Lu {word}"}],
+        quotes=[{"text": f"Citation {word}", "speaker": "john-kerry", "source": "le-figaro"}],
+        body=[{"type": "paragraph", "text": f"Texte {word}"}, {"type": "quote", "quote": 0},
+              {"type": "html", "html": f"<p>{word}</p>"}],
+    )
+    old_slug = article["slug"]
+    article = patch(client, headers, article, {"slug": f"renomme-{kind}"}).json()
+    if kind == "scheduled":
+        article = publish(client, headers, article["id"], at=iso(utcnow() + timedelta(days=1))).json()
+    if kind in ("unpublished", "deleted"):
+        article = publish(client, headers, article["id"]).json()
+        for path in (f"/v1/articles/{article['id']}", "/v1/articles", "/feeds/rss.xml", "/v1/quotes"):
+            client.get(path)  # let any cache hold what was public
+        if kind == "unpublished":
+            article = client.post(f"/v1/articles/{article['id']}/unpublish", headers=headers).json()
+        else:
+            client.delete(f"/v1/articles/{article['id']}", headers={**headers, "If-Match": f'"{article["version"]}"'})
+    # A keyed reader sees it; nothing it was shown may be served to anyone else.
+    for path in (f"/v1/articles/{article['id']}", f"/v1/articles/slug/{article['slug']}", "/v1/articles?status=all"):
+        assert client.get(path, headers=headers).status_code == 200
+    return {"id": article["id"], "slug": article["slug"], "old_slug": old_slug,
+            "quote_id": article["quotes"][0]["id"], "word": word}
+
+
+@pytest.fixture
+def hidden(client, session) -> dict[str, dict]:
+    make_category(session, "monde")
+    make_tag(session, "secret-tag")
+    make_author(session, "auteur-x")
+    make_source(session, "le-figaro", name="Le Figaro")
+    make_person(session, "john-kerry", name="John Kerry")
+    headers = desk(session)
+    create(client, headers, title="Un article public", status="published", category="monde",
+           quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}])
+    return {kind: _hide(client, headers, kind) for kind in KINDS}
+
+
+@pytest.mark.parametrize("public", PATHS, ids=str)
+def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, routes, public):
+    if not _served(routes, public.path):
+        pytest.skip(f"{public.path} is not served yet")
+    for kind, secret in hidden.items():
+        url = public.path.format(**secret)
+        response = client.get(url, follow_redirects=False)
+        text = _shown(response, url)
+
+        assert response.status_code < 500, (kind, response.text)
+        if "{" in public.path.split("?")[0]:  # the hidden thing itself, by id or slug, old or new
+            assert response.status_code in (401, 404), f"the {kind} article answers {response.status_code} at {public.path}"
+        assert secret["word"] not in text, f"the {kind} article's word shows at {public.path}"
+        if public.tombstones:
+            ops = [c["op"] for c in response.json()["data"] if c["id"] in (secret["id"], secret["quote_id"])]
+            assert not ops or ops[-1] == "delete", f"the {kind} article is still upserted in the feed"
+        else:
+            assert secret["id"] not in text and secret["quote_id"] not in text, f"the {kind} article shows at {public.path}"
+        if "count=true" in public.path:
+            assert response.json()["meta"]["total"] == 1
+
+
+def test_the_public_article_is_found_where_the_hidden_ones_are_not(client, hidden):
+    listed = client.get("/v1/articles", params={"category": "monde", "count": "true"}).json()
+
+    assert listed["meta"]["total"] == 1 and listed["data"][0]["title"] == "Un article public"
+    assert [q["text"] for q in client.get("/v1/quotes").json()["data"]] == ["Une citation publique"]

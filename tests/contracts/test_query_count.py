@@ -1,0 +1,25 @@
+"""The cold path: a page of articles costs a fixed number of SQL statements whatever its size."""
+
+from tests.support.factories import make_article, make_person, make_source
+from tests.support.statements import statements
+
+
+def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
+    make_person(session, "john-kerry")
+    make_source(session, "le-figaro")
+    for n in range(12):
+        make_article(
+            session,
+            quotes=[{"text": f"Phrase {n}.", "speaker": "john-kerry"}, {"text": "Et une autre.", "speaker": "john-kerry"}],
+            attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
+        )
+    include = {"include": "quotes,attributions"}
+
+    with statements() as small:
+        page = client.get("/v1/articles", params={"limit": 5, **include})
+    with statements() as large:
+        everything = client.get("/v1/articles", params={"limit": 100, **include})
+
+    assert len(page.json()["data"]) == 5 and len(everything.json()["data"]) == 12
+    assert everything.json()["data"][0]["quotes"] and everything.json()["data"][0]["attributions"]
+    assert 0 < len(small) == len(large)

@@ -29,7 +29,7 @@ from app.store.models.key import ApiKey, Scope
 from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
 from app.changes import feed
 from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
-from app.search import index
+from app.search import index as search_index
 from app.http import etags
 
 
@@ -322,7 +322,7 @@ def after_write(session: Session, article: Article, *, was_public: bool, event: 
     the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
     `same`: write-shape fields the write left as they were."""
     session.flush()
-    index.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None,
+    search_index.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None,
                          same=same)
     if article.is_public or was_public:
         feed.record(

@@ -8,15 +8,12 @@ COPY app ./app
 RUN python -m venv /venv && /venv/bin/pip install .
 
 FROM python:3.11-slim
-ENV PATH=/venv/bin:$PATH PYTHONPATH=/srv/gazette PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     GAZETTE_DATABASE_URL=sqlite:////data/gazette.db
 RUN useradd --create-home --uid 10001 gazette && mkdir /data && chown gazette /data
 COPY --from=build /venv /venv
-WORKDIR /srv/gazette
-# PYTHONPATH puts this copy of `app` first, so app/migrate.py finds alembic.ini and migrations/ beside it.
-COPY alembic.ini ./
-COPY migrations ./migrations
-COPY app ./app
+# The package carries its migrations (app/store/migrations): installed once, in /venv.
+WORKDIR /data
 USER gazette
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \

@@ -3,7 +3,7 @@ public, the columns reads take, one row by id (held for a write)."""
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, bindparam, exists, select
@@ -19,7 +19,6 @@ from app.store.models import (
     Article,
     ArticleAuthor,
     ArticleCategory,
-    ArticleStatus,
     ArticleTag,
     Attribution,
     Author,
@@ -56,7 +55,8 @@ class ArticleListParams(ListParams, LangParam):
 
 
 def public() -> ColumnElement[bool]:
-    return (Article.status == ArticleStatus.published) & Article.deleted_at.is_(None)
+    """Articles the public may see (the rule is `Article.is_public`'s)."""
+    return Article.is_public
 
 
 def filters(session: Session, params: ArticleListParams) -> list[ColumnElement[bool]]:
@@ -146,8 +146,5 @@ def held(session: Session, article_id: str) -> Article | None:
     session.add(article)
     return article
 
-
-def is_public(article: Any) -> bool:
-    return article.status == ArticleStatus.published and article.deleted_at is None
 
 

@@ -11,8 +11,8 @@ from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.store.engine import rows
 from app.store.models import (
     Article,
-    SlugRedirect,
 )
+from app.kit import slugs
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -61,24 +61,16 @@ def get(session: Session, article_id: str, *, private: bool = False) -> Any:
     """An article by id, as a row with the Article's attributes; drafts and the like only when
     `private` (a key or a preview token)."""
     article = rows(session, queries.by_id(), {"id": article_id}).first()
-    if article is None or not (private or queries.is_public(article)):
+    if article is None or not (private or Article.is_public.fget(article)):  # a row: the rule applied to it
         raise NotFound(f"No article with id {article_id!r}.")
     return article
 
 
 def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Article | str:
     """The article with this slug, or the current slug when `slug` is an old one (a 301)."""
-    article = session.scalars(select(Article).where(Article.slug == slug)).first()
+    article, moved = slugs.find(session, Article, "article", slug)
     if article is not None and (private or article.is_public):
-        return article
-    if article is None:
-        target = session.scalars(
-            select(Article)
-            .join(SlugRedirect, SlugRedirect.resource_id == Article.id)
-            .where(SlugRedirect.resource_type == "article", SlugRedirect.slug == slug)
-        ).first()
-        if target is not None and (private or target.is_public):
-            return target.slug
+        return article.slug if moved else article
     raise NotFound(f"No article with slug {slug!r}.")
 
 

@@ -20,7 +20,6 @@ from app.store.models import (
     Attribution,
     Author,
     Category,
-    SlugRedirect,
     Source,
     Tag,
 )
@@ -31,6 +30,7 @@ from app.changes import feed
 from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
 from app.search import index as search_index
 from app.http import etags
+from app.kit import slugs
 
 
 def article_purge_keys(article: Article) -> set[str]:
@@ -155,11 +155,7 @@ def _check_publish(key: ApiKey | None) -> None:
 
 def _check_slug_free(session: Session, slug: str, article_id: str | None) -> None:
     """409 naming `slug` when another article holds it, now or as an old slug that still redirects."""
-    owner = session.scalars(select(Article.id).where(Article.slug == slug)).first()
-    if owner is None:
-        owner = session.scalars(select(SlugRedirect.resource_id).where(
-            SlugRedirect.resource_type == "article", SlugRedirect.slug == slug)).first()
-    if owner is not None and owner != article_id:
+    if slugs.taken_by_another(session, Article, "article", slug, article_id):
         raise Conflict(f"The slug {slug!r} is taken by another article.",
                        errors=[{"field": "slug", "message": f"{slug!r} is taken by another article"}])
 
@@ -177,8 +173,8 @@ def _set_slug(session: Session, article: Article, wanted: str | None) -> None:
         return
     _check_slug_free(session, wanted, article.id)
     # One of the article's own old slugs coming back is current again, no longer a redirect.
-    session.execute(delete(SlugRedirect).where(SlugRedirect.resource_type == "article", SlugRedirect.slug == wanted))
-    session.add(SlugRedirect(resource_type="article", slug=article.slug, resource_id=article.id, created_at=utcnow()))
+    slugs.take_back(session, "article", wanted)
+    slugs.keep_redirecting(session, "article", article.slug, article.id)
     article.slug = wanted
 
 

@@ -2,12 +2,29 @@
 refused, no NUL in text), the read base, the slug and language patterns, the list envelope."""
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG)]
-Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+# A slug, for every resource: lowercase ASCII words of letters and digits joined by single
+# hyphens, at most SLUG_MAX_LENGTH characters (every slug column holds that many).
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 200
+Slug = Annotated[str, Field(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)]
+
+
+def _has_host(value: str) -> str:
+    """An http(s) URL that parses and names a host ("http://[" matches the pattern, and is not one)."""
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise ValueError("not a URL with a host")
+    return value
+
+
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_has_host)]
 # A BCP 47 tag as the columns hold it: at most 8 characters ("fr", "en-gb", "fr-be").
 Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.http.problems import NotFound
 from app.http.pagination import LangParam, ListParams, Page, decode_cursor, encode_cursor
-from app.store.models import Article, ArticleStatus, Person, Quote, Source
+from app.store.models import Article, Person, Quote, Source
 from app.store.models.common import iso
 
 
@@ -23,9 +23,7 @@ class QuoteListParams(ListParams, LangParam):
 
 def public() -> ColumnElement[bool]:
     """A quote is public when it stands alone or its article is published and not deleted."""
-    visible = select(Article.id).where(
-        Article.status == ArticleStatus.published, Article.deleted_at.is_(None)
-    )
+    visible = select(Article.id).where(Article.is_public)
     return Quote.article_id.is_(None) | Quote.article_id.in_(visible)
 
 

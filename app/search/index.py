@@ -11,7 +11,7 @@ from app.search import postgres, sqlite
 from app.search.analysis import analyser_for
 from app.search.kinds import ARTICLE, QUOTE, Doc
 from app.store.engine import is_postgres, rows
-from app.store.models import Article, ArticleStatus, Quote
+from app.store.models import Article, Quote
 from app.kit.text import body_text
 
 # Tables of the index on either engine; tests empty them along with the models' tables.
@@ -65,7 +65,7 @@ def unindex_quotes(session: Session, quote_ids: Iterable[str]) -> None:
 
 
 def _public_articles() -> tuple[sa.ColumnElement[bool], ...]:
-    return Article.status == ArticleStatus.published, Article.deleted_at.is_(None)
+    return (Article.is_public,)
 
 
 def documents_to_index(session: Session) -> int:

@@ -13,6 +13,7 @@ from app.search.parse import Plan
 from app.store import engine as db
 from app.store.models import Article
 from app.store.sql import Prepared
+from app.store.models.article import PUBLIC_SQL
 
 # ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -84,7 +85,7 @@ def prune(session: Session) -> None:
     """Drop index rows of articles no longer public and of quotes that are gone."""
     session.execute(sa.text(
         "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article WHERE article.id = m.article_id"
-        " AND article.status = 'published' AND article.deleted_at IS NULL)"
+        f" AND {PUBLIC_SQL})"
     ))
     session.execute(sa.text(
         "DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)"

@@ -11,6 +11,7 @@ from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.search.parse import Plan
 from app.store.models import Article
 from app.store.sql import Prepared
+from app.store.models.article import PUBLIC_SQL
 
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
 WEIGHTS = (10.0, 4.0, 1.0)
@@ -142,8 +143,7 @@ def prune(session: Session) -> None:
     """Drop index rows of articles no longer public and of quotes that are gone."""
     conn = session.connection()
     alive = {
-        ARTICLE: "SELECT 1 FROM article WHERE article.id = m.article_id"
-                 " AND article.status = 'published' AND article.deleted_at IS NULL",
+        ARTICLE: f"SELECT 1 FROM article WHERE article.id = m.article_id AND {PUBLIC_SQL}",
         QUOTE: "SELECT 1 FROM quote WHERE quote.id = m.quote_id",
     }
     for kind, exists in alive.items():

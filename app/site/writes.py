@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.site.comments import ALL_ARTICLES, COMMENTS_KEY, DEFAULT_COMMENTS
-from app.store.models import Article, ArticleStatus, SiteSetting
+from app.store.models import Article, SiteSetting
 from app.store.models.common import utcnow
 from app.changes import feed
 
@@ -23,7 +23,6 @@ def set_comments(session: Session, *, enabled: bool, reason: str | None) -> Site
         return row  # while comments are on, the site's reason shows nowhere
     # The policy shows in every article response: each public one changes (the change feed
     # hears of each), and every list and every article is purged.
-    public = select(Article.id, Article.version).where(
-        Article.status == ArticleStatus.published, Article.deleted_at.is_(None))
+    public = select(Article.id, Article.version).where(Article.is_public)
     feed.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
     return row

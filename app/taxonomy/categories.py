@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.http.problems import NotFound
-from app.store.models import Category, SlugRedirect
+from app.store.models import Category
 from app.store.models.common import iso
+from app.kit import slugs
 
 
 def _all(session: Session) -> list[Category]:
@@ -47,16 +48,9 @@ def list_categories(session: Session, *, tree: bool) -> list[dict[str, Any]]:
 
 def get_by_slug(session: Session, slug: str) -> Category | str:
     """The category, or its current slug when `slug` is an old one."""
-    category = session.scalars(select(Category).where(Category.slug == slug)).first()
+    category, moved = slugs.find(session, Category, "category", slug)
     if category is not None:
-        return category
-    current = session.scalars(
-        select(Category.slug)
-        .join(SlugRedirect, SlugRedirect.resource_id == Category.id)
-        .where(SlugRedirect.resource_type == "category", SlugRedirect.slug == slug)
-    ).first()
-    if current is not None:
-        return current
+        return category.slug if moved else category
     raise NotFound(f"No category with slug {slug!r}.")
 
 

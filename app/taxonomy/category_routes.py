@@ -11,7 +11,7 @@ from app.keys.dependencies import Writer
 from app.taxonomy import categories, writes
 from app.http.responses import JSONBytes
 from app.store.models import Category
-from app.store.models.taxonomy import CategoryCreate, CategoryUpdate
+from app.taxonomy.schemas import CategoryCreate, CategoryUpdate
 
 router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
 KIND = writes.kind_of(Category)

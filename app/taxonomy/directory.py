@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from app.http.problems import NotFound
 from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
-from app.store.models import Author, Person, SlugRedirect, Source, Tag
+from app.store.models import Author, Person, Source, Tag
+from app.kit import slugs
 from app.store.models.common import iso
 
 RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
@@ -55,14 +56,7 @@ def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
 
 def get_by_slug(session: Session, model: type, slug: str) -> Any:
     """The row with `slug`, or its current slug (a str) when `slug` is an old one."""
-    row = session.scalars(select(model).where(model.slug == slug)).first()
+    row, moved = slugs.find(session, model, RESOURCE_TYPES[model], slug)
     if row is not None:
-        return row
-    current = session.scalars(
-        select(model.slug)
-        .join(SlugRedirect, SlugRedirect.resource_id == model.id)
-        .where(SlugRedirect.resource_type == RESOURCE_TYPES[model], SlugRedirect.slug == slug)
-    ).first()
-    if current is not None:
-        return current
+        return row.slug if moved else row
     raise NotFound(f"No {RESOURCE_TYPES[model]} with slug {slug!r}.")

@@ -8,6 +8,7 @@ from app.http.problems import ValidationFailed
 from app.store.models import Author, Category, Person, Source, Tag
 from app.taxonomy.schemas import NamedRef, RefIn
 from app.changes import feed
+from app.kit import slugs
 from app.kit.text import slugify
 
 T = TypeVar("T", bound=SQLModel)
@@ -56,18 +57,4 @@ def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *,
 
 def unique_slug(session: Session, model: type[T], wanted: str, *, resource_type: str, exclude_id: str | None = None) -> str:
     """`wanted`, or `wanted-2`, `-3`…: free both as a current slug and as an old one."""
-    from app.store.models import SlugRedirect  # local: models import order
-
-    candidate, n = wanted, 1
-    while True:
-        taken = session.exec(select(model.id).where(model.slug == candidate)).first()
-        if taken is None or taken == exclude_id:
-            old = session.exec(
-                select(SlugRedirect.resource_id).where(
-                    SlugRedirect.resource_type == resource_type, SlugRedirect.slug == candidate
-                )
-            ).first()
-            if old is None or old == exclude_id:
-                return candidate
-        n += 1
-        candidate = f"{wanted[: 195]}-{n}"
+    return slugs.first_free(session, model, resource_type, wanted, exclude_id)

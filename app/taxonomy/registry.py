@@ -24,8 +24,8 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.store.models.people import PersonCreate, PersonUpdate, SourceCreate, SourceUpdate
-from app.store.models.taxonomy import (
+from app.taxonomy.schemas import PersonCreate, PersonUpdate, SourceCreate, SourceUpdate
+from app.taxonomy.schemas import (
     AuthorCreate,
     AuthorUpdate,
     CategoryCreate,

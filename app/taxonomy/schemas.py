@@ -1,9 +1,14 @@
-"""References to people and sources as writes give them: a slug, or a name to create one."""
+"""The bodies of writes to categories, tags, authors, people and sources (POST: …Create;
+PATCH: …Update, a JSON Merge Patch, all optional), and references to people and sources as
+article and quote writes give them: a slug, or a name to create one."""
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from sqlmodel import Field as ColumnField
+from sqlmodel import SQLModel
 
 from app.http.schemas import Slug, Strict, Url
-from app.store.models.people import SourceKind
+from app.store.models.people import PersonBase, SourceBase, SourceKind
+from app.store.models.taxonomy import AuthorBase, CategoryBase, TagBase
 
 
 class NamedRef(Strict):
@@ -19,3 +24,93 @@ class NamedRef(Strict):
 
 
 RefIn = Slug | NamedRef
+
+
+Forbid = ConfigDict(extra="forbid")
+
+
+class CategoryCreate(CategoryBase):
+    """POST /v1/categories: `slug` is made from `name` unless given; `parent` is a slug."""
+
+    model_config = Forbid
+    slug: Slug | None = None
+    parent: Slug | None = None
+
+
+class CategoryUpdate(SQLModel):
+    """PATCH /v1/categories/{slug}, a JSON Merge Patch: `null` clears a field."""
+
+    model_config = Forbid
+    name: str | None = ColumnField(default=None, min_length=1, max_length=120)
+    slug: Slug | None = None
+    description: str | None = ColumnField(default=None, max_length=2000)
+    parent: Slug | None = None
+    position: int | None = ColumnField(default=None, ge=0, le=100_000)
+
+
+class TagCreate(TagBase):
+    """POST /v1/tags."""
+
+    model_config = Forbid
+    slug: Slug | None = None
+
+
+class TagUpdate(SQLModel):
+    """PATCH /v1/tags/{slug}, a JSON Merge Patch."""
+
+    model_config = Forbid
+    name: str | None = ColumnField(default=None, min_length=1, max_length=120)
+    slug: Slug | None = None
+
+
+class AuthorCreate(AuthorBase):
+    """POST /v1/authors."""
+
+    model_config = Forbid
+    slug: Slug | None = None
+
+
+class AuthorUpdate(SQLModel):
+    """PATCH /v1/authors/{slug}, a JSON Merge Patch."""
+
+    model_config = Forbid
+    name: str | None = ColumnField(default=None, min_length=1, max_length=200)
+    slug: Slug | None = None
+    bio: str | None = ColumnField(default=None, max_length=5000)
+
+
+
+class PersonCreate(PersonBase):
+    """POST /v1/people: `slug` is made from `name` unless given."""
+
+    model_config = Forbid
+    slug: Slug | None = None
+
+
+class PersonUpdate(SQLModel):
+    """PATCH /v1/people/{slug}, a JSON Merge Patch: `null` clears a field."""
+
+    model_config = Forbid
+    name: str | None = ColumnField(default=None, min_length=1, max_length=200)
+    slug: Slug | None = None
+    description: str | None = ColumnField(default=None, max_length=5000)
+    current_role: str | None = ColumnField(default=None, max_length=300)
+    organization: str | None = ColumnField(default=None, max_length=300)
+
+
+class SourceCreate(SourceBase):
+    """POST /v1/sources: `kind` is one of the source kinds; `homepage` an http(s) URL."""
+
+    model_config = Forbid
+    slug: Slug | None = None
+    homepage: Url | None = None
+
+
+class SourceUpdate(SQLModel):
+    """PATCH /v1/sources/{slug}, a JSON Merge Patch."""
+
+    model_config = Forbid
+    name: str | None = ColumnField(default=None, min_length=1, max_length=200)
+    slug: Slug | None = None
+    kind: SourceKind | None = None
+    homepage: Url | None = None

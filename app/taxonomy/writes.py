@@ -12,11 +12,11 @@ from app.kit import merge_patch, writes
 from app.taxonomy import refs
 from app.taxonomy.registry import DELETE_RULES, KINDS, Kind
 from app.http.problems import Conflict, NotFound, PreconditionFailed
-from app.store.models import Person, Quote, SlugRedirect
-from app.store.models.common import utcnow
+from app.store.models import Person, Quote
 from app.changes import feed
 from app.kit.text import slugify
 from app.http import etags
+from app.kit import slugs
 
 
 def kind_of(model: type) -> Kind:
@@ -25,13 +25,7 @@ def kind_of(model: type) -> Kind:
 
 def find(session: Session, kind: Kind, slug: str) -> Any:
     """The resource named by its slug, or by one of its old slugs (a write acts on the current one)."""
-    model = kind.model
-    row = session.scalars(select(model).where(model.slug == slug)).first()
-    if row is None:
-        row = session.scalars(
-            select(model).join(SlugRedirect, SlugRedirect.resource_id == model.id)
-            .where(SlugRedirect.resource_type == kind.resource_type, SlugRedirect.slug == slug)
-        ).first()
+    row, _ = slugs.find(session, kind.model, kind.resource_type, slug)
     if row is None:
         raise NotFound(f"No {kind.resource_type} with slug {slug!r}.")
     return row
@@ -44,17 +38,10 @@ def _claim_slug(session: Session, kind: Kind, *, given: str | None, name: str, r
         slug = refs.unique_slug(session, model, slugify(name), resource_type=resource_type, exclude_id=row_id)
     else:
         slug = given
-        owner = session.scalars(select(model.id).where(model.slug == slug)).first()
-        old_owner = session.scalars(select(SlugRedirect.resource_id).where(
-            SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug)).first()
-        # An old slug of another resource still redirects to it: taking it would break those links.
-        taken = next((o for o in (owner, old_owner) if o is not None and o != row_id), None)
-        if taken is not None:
+        if slugs.taken_by_another(session, model, resource_type, slug, row_id):
             raise Conflict(f"The slug {slug!r} is taken by another {resource_type}.",
                            errors=[{"field": "slug", "message": f"{slug!r} is taken"}])
-    # Taking back one of its own old slugs: that slug no longer redirects.
-    session.execute(delete(SlugRedirect).where(
-        SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug))
+    slugs.take_back(session, resource_type, slug)
     return slug
 
 
@@ -95,8 +82,7 @@ def update(session: Session, kind: Kind, slug: str, patch: dict[str, Any], *, if
     writes.bump(session, row, expected, changed)
     purge = {f"{kind.resource_type}:{row.slug}"}
     if "slug" in changed:
-        session.add(SlugRedirect(resource_type=kind.resource_type, slug=old_slug,
-                                 resource_id=row.id, created_at=utcnow()))
+        slugs.keep_redirecting(session, kind.resource_type, old_slug, row.id)
         purge.add(f"{kind.resource_type}:{old_slug}")
     if changed.keys() & kind.in_articles:
         purge |= {"articles", "feeds"}
@@ -115,8 +101,7 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
     row = find(session, kind, slug)
     expected = etags.expected_version(if_match, row.version)
     purge = DELETE_RULES[kind.model](session, row, reassign_to=reassign_to)
-    session.execute(delete(SlugRedirect).where(
-        SlugRedirect.resource_type == kind.resource_type, SlugRedirect.resource_id == row.id))
+    slugs.forget(session, kind.resource_type, row.id)
     # Recorded while the row can still be read, so the webhook's tombstone names its slug.
     _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"},
             version=expected + 1)

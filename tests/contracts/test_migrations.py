@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from app.store.migrate import compare_type
+
 from app.store import migrate
 from app.store.engine import metadata, normalise_url
 from tests.conftest import _create_database
@@ -13,7 +15,7 @@ def _diffs(url: str) -> list:
     engine = sa.create_engine(normalise_url(url))
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
             diffs = compare_metadata(context, metadata)
     finally:
         engine.dispose()

@@ -3,7 +3,9 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from pydantic import ConfigDict
+from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
 from app.store.models.common import JSONType, Timestamped
@@ -25,6 +27,7 @@ class AttributionRole(StrEnum):
 
 
 class Article(Timestamped, table=True):
+    model_config = ConfigDict(ignored_types=(hybrid_property,))  # type: ignore[assignment]
     __table_args__ = (
         # Keyset pagination of the public lists: status first, then the sort key and the id.
         Index("ix_article_status_published_at_id", "status", "published_at", "id"),
@@ -58,9 +61,13 @@ class Article(Timestamped, table=True):
     comments_enabled: bool = Field(default=True)
     comments_reason: str | None = Field(default=None, max_length=1000)
 
-    @property
-    def is_public(self) -> bool:
-        return self.status == ArticleStatus.published and self.deleted_at is None
+    @hybrid_property
+    def is_public(self) -> bool | ColumnElement[bool]:
+        """What the public may see: published and not deleted. The one definition of it, for
+        a loaded article (a bool) and in SQL (`WHERE article.is_public`: a condition), that
+        every public path uses: lists, search on both engines, quotes, feeds, export, the
+        change feed and the site switch (`PUBLIC_SQL` for the few statements written as text)."""
+        return (self.status == ArticleStatus.published) & (self.deleted_at == None)  # noqa: E711 - IS NULL in SQL
 
 
 class ArticleCategory(SQLModel, table=True):
@@ -147,3 +154,7 @@ class SiteSetting(SQLModel, table=True):
     value: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     updated_at: datetime
     version: int = Field(default=1)
+
+
+# `Article.is_public` as SQL text, for statements written as text (the search index's prune).
+PUBLIC_SQL = str(Article.is_public.compile(compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]

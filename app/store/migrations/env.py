@@ -5,6 +5,7 @@ from alembic import context
 import app.store.models  # noqa: F401 - every table on the metadata
 from app.settings import get_settings
 from app.store.engine import make_engine, metadata, normalise_url
+from app.store.migrate import compare_type
 
 config = context.config
 
@@ -36,7 +37,7 @@ def _run(connection) -> None:  # noqa: ANN001
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -49,7 +49,9 @@ def db_downgrade(revision: str = typer.Argument("base")) -> None:
 @keys_app.command("create")
 def keys_create(
     name: str = typer.Option(..., "--name", help="Who or what uses the key."),
-    scopes: str = typer.Option(..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"),
+    scopes: str = typer.Option(
+        ..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"
+    ),
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
     from app.keys import service
@@ -60,13 +62,15 @@ def keys_create(
     known = {str(s) for s in Scope}
     bad = [s for s in wanted if s not in known]
     if bad or not wanted:
-        console.print(f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]")
+        console.print(
+            f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]"
+        )
         raise typer.Exit(2)
     with write_session() as session:
         key, secret = service.create_key(session, name=name, scopes=wanted)
         session.commit()
     console.print(f"Key {key.id} ({name}) with scopes {', '.join(key.scopes)}. It is shown only once:")
-    print(secret)
+    print(secret)  # noqa: T201 - alone on stdout, for scripts to read
 
 
 @keys_app.command("list")
@@ -81,8 +85,14 @@ def keys_list() -> None:
     with Session(get_engine()) as session:
         for key in service.list_keys(session):
             r = service.represent(key)
-            table.add_row(r["id"], r["name"], ",".join(r["scopes"]), r["created_at"],
-                          r["last_used_at"] or "-", r["revoked_at"] or "-")
+            table.add_row(
+                r["id"],
+                r["name"],
+                ",".join(r["scopes"]),
+                r["created_at"],
+                r["last_used_at"] or "-",
+                r["revoked_at"] or "-",
+            )
     Console().print(table)
 
 
@@ -97,8 +107,10 @@ def demo() -> None:
     with write_session() as session:
         report = load(session)
         session.commit()
-    console.print(f"[green]Demo content loaded: {report.created} created, {report.updated} updated, "
-                  f"{report.unchanged} unchanged.[/]")
+    console.print(
+        f"[green]Demo content loaded: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged.[/]"
+    )
 
 
 def _fastest(module: str, name: str) -> str:
@@ -114,14 +126,16 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     demo_content: bool = typer.Option(False, "--demo", help="Migrate and load the demo content first."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations first."),
-    access_log: bool | None = typer.Option(None, "--access-log/--no-access-log",
-                                           help="One JSON line per request (default: GAZETTE_ACCESS_LOG)."),
+    access_log: bool | None = typer.Option(
+        None, "--access-log/--no-access-log", help="One JSON line per request (default: GAZETTE_ACCESS_LOG)."
+    ),
     log_level: str = typer.Option("warning", help="critical, error, warning, info, debug or trace."),
     graceful_timeout: float | None = typer.Option(
-        None, min=0,
-        help="Seconds in-flight requests get on SIGTERM (default: GAZETTE_GRACEFUL_TIMEOUT_SECONDS)."),
+        None, min=0, help="Seconds in-flight requests get on SIGTERM (default: GAZETTE_GRACEFUL_TIMEOUT_SECONDS)."
+    ),
     forwarded_allow_ips: str | None = typer.Option(
-        None, help="Proxies trusted for X-Forwarded-* (default: GAZETTE_FORWARDED_ALLOW_IPS)."),
+        None, help="Proxies trusted for X-Forwarded-* (default: GAZETTE_FORWARDED_ALLOW_IPS)."
+    ),
 ) -> None:
     """Serve the API with uvicorn (uvloop and httptools when installed, no access log unless asked)."""
     import uvicorn
@@ -143,13 +157,19 @@ def serve(
 
         metrics.share_across_workers(settings.metrics_dir or tempfile.mkdtemp(prefix="gazette-metrics-"))
     uvicorn.run(
-        "app.main:create_logged_app" if logged else "app.main:create_unlogged_app", factory=True,
-        host=host, port=port, workers=workers,
-        loop=_fastest("uvloop", "uvloop"), http=_fastest("httptools", "httptools"),
-        log_level=log_level.lower(), log_config=logs.config(settings.log_format, log_level),
+        "app.main:create_logged_app" if logged else "app.main:create_unlogged_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop=_fastest("uvloop", "uvloop"),
+        http=_fastest("httptools", "httptools"),
+        log_level=log_level.lower(),
+        log_config=logs.config(settings.log_format, log_level),
         access_log=False,  # uvicorn's own; Gazette's is app/access_log.py
-        timeout_graceful_shutdown=(graceful_timeout if graceful_timeout is not None
-                                   else settings.graceful_timeout_seconds),
+        timeout_graceful_shutdown=(
+            graceful_timeout if graceful_timeout is not None else settings.graceful_timeout_seconds
+        ),
         proxy_headers=True,
         forwarded_allow_ips=trusted,
     )
@@ -205,7 +225,9 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
     console.print(f"[green]Search index rebuilt: {total} articles and quotes.[/]")
 
 
-documents_app = typer.Typer(help="The stored article documents that single-article reads answer from.", no_args_is_help=True)
+documents_app = typer.Typer(
+    help="The stored article documents that single-article reads answer from.", no_args_is_help=True
+)
 app.add_typer(documents_app, name="documents")
 
 
@@ -245,7 +267,7 @@ def export_ndjson(
     from app.store.engine import get_read_engine
     from app.transfer import export
 
-    with Session(get_read_engine()) as session, (file.open("wb") if file else nullcontext(sys.stdout.buffer)) as out:
+    with Session(get_read_engine()) as session, file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
         for chunk in export.stream(session):
             out.write(chunk)
     if file:
@@ -263,12 +285,13 @@ def import_ndjson(
     from app.transfer import importer
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with (Progress(*columns, console=console) as progress, file.open("rb") as handle,
-          write_session() as session):
+    with Progress(*columns, console=console) as progress, file.open("rb") as handle, write_session() as session:
         task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
         report = importer.import_file(session, handle, on_progress=lambda done: progress.update(task, completed=done))
-    console.print(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
-                  f"{len(report.errors)} errors.")
+    console.print(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.errors)} errors."
+    )
     for error in report.errors[:50]:
         console.print(f"[red]line {error.line}[/] {error.field}: {error.message}")
     if len(report.errors) > 50:

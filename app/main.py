@@ -15,30 +15,32 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from app.http import problems as errors, openapi
-from app.observability import metrics, database
-from app.http.middleware.access_log import AccessLogMiddleware
-from app.articles import fast_path
-from app.feeds import routes
-from app.observability import routes as health
-from app.articles import routes as article_routes, write_routes as article_write_routes
-from app.transfer import routes as transfer_routes
-from app.taxonomy import category_routes, routes as taxonomy_routes
-from app.changes import routes as change_routes
-from app.keys import routes as key_routes
-from app.quotes import routes as quote_routes
-from app.site import routes as site_routes
-from app.webhooks import routes as webhook_routes
 from app import wiring
-from app.articles import refill
+from app.articles import fast_path, refill
+from app.articles import routes as article_routes
+from app.articles import write_routes as article_write_routes
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
+from app.changes import routes as change_routes
+from app.feeds import routes
+from app.http import openapi
+from app.http import problems as errors
+from app.http.middleware.access_log import AccessLogMiddleware
 from app.http.middleware.body_limit import RequestLimits
 from app.http.middleware.rate_limit import RateLimits
 from app.http.middleware.request_id import RequestIdMiddleware
+from app.keys import routes as key_routes
+from app.observability import database, metrics
+from app.observability import routes as health
+from app.quotes import routes as quote_routes
 from app.settings import get_settings
+from app.site import routes as site_routes
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
 from app.store.sqlite import CHECKPOINTER
+from app.taxonomy import category_routes
+from app.taxonomy import routes as taxonomy_routes
+from app.transfer import routes as transfer_routes
+from app.webhooks import routes as webhook_routes
 
 log = logging.getLogger("gazette")
 
@@ -77,15 +79,19 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException):
     titles = {404: "Not found", 405: "Method not allowed"}
     detail = exc.detail if exc.status_code != 404 else f"Nothing at {request.url.path}."
     return errors.problem_response(
-        exc.status_code, titles.get(exc.status_code, "Error"), str(detail),
-        headers=dict(exc.headers or {}), instance=request.url.path,
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        str(detail),
+        headers=dict(exc.headers or {}),
+        instance=request.url.path,
     )
 
 
 async def _on_unexpected(request: Request, exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return errors.problem_response(500, "Internal error", "Something went wrong on our side.",
-                                   instance=request.url.path)
+    return errors.problem_response(
+        500, "Internal error", "Something went wrong on our side.", instance=request.url.path
+    )
 
 
 async def _on_database_error(request: Request, exc: DBAPIError):
@@ -93,14 +99,17 @@ async def _on_database_error(request: Request, exc: DBAPIError):
     then replaces the pool's older ones), or SQLite's write lock still held by another process
     after the busy timeout. Its transaction went with it, so nothing was written. Any other
     database error is a 500 (`_on_unexpected`)."""
-    busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(
-        ("database is locked", "database is busy"))
+    busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(("database is locked", "database is busy"))
     if not (exc.connection_invalidated or busy):
         raise exc
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
     return errors.problem_response(
-        503, "Service unavailable", "The database connection was lost or the database is busy; "
-        "nothing was written. Try again.", headers={"Retry-After": "1"}, instance=request.url.path)
+        503,
+        "Service unavailable",
+        "The database connection was lost or the database is busy; nothing was written. Try again.",
+        headers={"Retry-After": "1"},
+        instance=request.url.path,
+    )
 
 
 @asynccontextmanager
@@ -119,10 +128,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             await anyio.to_thread.run_sync(refill.start_up)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
-            log.warning("start-up check of stored documents failed (%s); /readyz retries it",
-                        type(exc).__name__)
-        async with (jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(),
-                    LOOP_WRITES.running()):
+            log.warning("start-up check of stored documents failed (%s); /readyz retries it", type(exc).__name__)
+        async with jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(), LOOP_WRITES.running():
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
             # objects) lives as long as the process: out of the collector's sight, a full
             # collection no longer walks it all, which showed as the p99 of cold reads.
@@ -199,8 +206,10 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
-    app.add_middleware(ResponseCacheMiddleware, direct=Direct(fast_path.match, fast_path.route, fast_path.render,
-                                                                first=fast_path.FIRST_TRY))
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        direct=Direct(fast_path.match, fast_path.route, fast_path.render, first=fast_path.FIRST_TRY),
+    )
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:

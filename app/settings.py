@@ -15,16 +15,10 @@ class Settings(BaseSettings):
         "sqlite:///gazette.db",
         description="SQLAlchemy URL of the primary database (sqlite:///… or postgresql://…).",
     )
-    database_replica_url: str | None = Field(
-        None, description="Optional read replica; public reads go there when set."
-    )
-    site_url: str = Field(
-        "https://www.example.org", description="Public site base URL, used for canonical links."
-    )
+    database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
+    site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
-    cors_origins: list[str] = Field(
-        default_factory=list, description="Origins allowed by CORS; ['*'] allows any."
-    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
     secret_key: str = Field(
         "change-me-in-production",
         description="Signs preview tokens. Set a long random value in production.",
@@ -43,7 +37,9 @@ class Settings(BaseSettings):
     )
     pool_size: int = Field(10, description="Database connections per process (PostgreSQL).")
     threads: int = Field(
-        4, ge=1, le=200,
+        4,
+        ge=1,
+        le=200,
         description="Threads per process running requests' database work. More threads wait on each "
         "other for Python's lock: 4 served about 1.5× the requests of 40 in bench/ on 2 cores.",
     )
@@ -59,23 +55,30 @@ class Settings(BaseSettings):
     )
     webhook_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest wait between two tries.")
     webhook_max_age_hours: float = Field(
-        24.0, gt=0, description="Deliveries are retried this long, then dead; a subscription failing this long is disabled."
+        24.0,
+        gt=0,
+        description="Deliveries are retried this long, then dead; a subscription failing this long is disabled.",
     )
     metrics_dir: str | None = Field(
-        None, description="Where `gazette serve --workers N` keeps the workers' metrics, so that /metrics "
-        "adds them up (emptied at start); a fresh temporary directory when unset.")
+        None,
+        description="Where `gazette serve --workers N` keeps the workers' metrics, so that /metrics "
+        "adds them up (emptied at start); a fresh temporary directory when unset.",
+    )
     webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
     redis_url: str | None = Field(
-        None, description="Redis (redis://host:6379/0): rate-limit counters shared by every process; "
+        None,
+        description="Redis (redis://host:6379/0): rate-limit counters shared by every process; "
         "unset, each process counts in memory on its own.",
     )
     rate_limit_enabled: bool = Field(True, description="Answer 429 past the rate limits (docs/rate-limits.md).")
     rate_limit_per_key: str = Field("1200/minute", description="Requests per API key (a `limits` string).")
     rate_limit_per_address: str = Field(
-        "600/minute", description="Requests without a key per client address; reads the response cache answers are not counted.",
+        "600/minute",
+        description="Requests without a key per client address; reads the response cache answers are not counted.",
     )
     rate_limit_failed_auth: str = Field(
-        "20/minute", description="Requests answered 401 that carried a key, per address; past it every request "
+        "20/minute",
+        description="Requests answered 401 that carried a key, per address; past it every request "
         "from that address that carries a key gets 429.",
     )
     rate_limit_prefix: str = Field("gazette", description="Prefix of the counters' keys in Redis.")

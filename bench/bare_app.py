@@ -15,7 +15,7 @@ HEADERS = [
 ]
 
 
-async def app(scope, receive, send):  # noqa: ANN001, ANN201
+async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
             message = await receive()

@@ -41,22 +41,49 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "person": (*STAMPED, "name", "description", "current_role", "organization", "slug"),
     "source": (*STAMPED, "name", "kind", "homepage", "slug"),
     "site_setting": ("key", "value", "updated_at", "version"),
-    "article": (*STAMPED, "slug", "external_id", "title", "kicker", "standfirst", "body",
-                "body_html", "language", "status", "published_at", "category_id", "image_url",
-                "image_alt", "image_caption", "image_credit", "image_credit_source_id",
-                "word_count", "reading_time_minutes", "comments_enabled"),
+    "article": (
+        *STAMPED,
+        "slug",
+        "external_id",
+        "title",
+        "kicker",
+        "standfirst",
+        "body",
+        "body_html",
+        "language",
+        "status",
+        "published_at",
+        "category_id",
+        "image_url",
+        "image_alt",
+        "image_caption",
+        "image_credit",
+        "image_credit_source_id",
+        "word_count",
+        "reading_time_minutes",
+        "comments_enabled",
+    ),
     "article_category": ("article_id", "category_id", "position"),
     "article_tag": ("article_id", "tag_id", "position"),
     "article_author": ("article_id", "author_id", "position"),
     "attribution": ("id", "article_id", "source_id", "role", "label", "url", "position"),
-    "quote": (*STAMPED, "external_id", "text", "person_id", "speaker_role", "article_id",
-              "source_id", "language", "said_at", "position"),
+    "quote": (
+        *STAMPED,
+        "external_id",
+        "text",
+        "person_id",
+        "speaker_role",
+        "article_id",
+        "source_id",
+        "language",
+        "said_at",
+        "position",
+    ),
     # id left out: the engine numbers the feed in insertion (publication) order.
     "change": ("resource_type", "resource_id", "op", "version", "at"),
 }
 ENTITY_TABLES = ("category", "tag", "author", "person", "source", "site_setting")
-ARTICLE_TABLES = ("article", "article_category", "article_tag", "article_author",
-                  "attribution", "quote", "change")
+ARTICLE_TABLES = ("article", "article_category", "article_tag", "article_author", "attribution", "quote", "change")
 
 
 def ulid(when: datetime, rand: random.Random) -> str:
@@ -102,7 +129,7 @@ def build_entities(seed: int, *, tags: int = 2000, authors: int = 300, people: i
     when = START - timedelta(days=30)
     ent = Entities()
 
-    def stamped(*values) -> tuple:  # noqa: ANN002
+    def stamped(*values) -> tuple:
         return (ulid(when, rand), when, when, 1, *values)
 
     cats = []
@@ -127,8 +154,12 @@ def build_entities(seed: int, *, tags: int = 2000, authors: int = 300, people: i
     ent.tags = [row[0] for row in ent.rows["tag"]]
 
     ent.rows["author"] = [
-        stamped(name, f"Journaliste, {rand.choice(['rédaction web', 'service International', 'service Économie', 'service Société'])}.",
-                slugify(name))
+        stamped(
+            name,
+            "Journaliste, "
+            f"{rand.choice(['rédaction web', 'service International', 'service Économie', 'service Société'])}.",
+            slugify(name),
+        )
         for name in _unique_names(rand, authors)
     ]
     ent.authors = [row[0] for row in ent.rows["author"]]
@@ -153,7 +184,7 @@ def build_entities(seed: int, *, tags: int = 2000, authors: int = 300, people: i
     return ent
 
 
-def _skewed(rand: random.Random, items: list):  # noqa: ANN202
+def _skewed(rand: random.Random, items: list):
     """A few items are popular, most are rare: like tags and people in a real archive."""
     return items[int(len(items) * rand.random() ** 3)]
 
@@ -194,8 +225,9 @@ class _Writer:
 
 def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tuple]]) -> None:
     """Append article number `n` and everything that hangs off it to `out`."""
-    published = START + timedelta(seconds=n * STEP_SECONDS + rand.randrange(STEP_SECONDS),
-                                  microseconds=rand.randrange(1_000_000))
+    published = START + timedelta(
+        seconds=n * STEP_SECONDS + rand.randrange(STEP_SECONDS), microseconds=rand.randrange(1_000_000)
+    )
     created = published - timedelta(seconds=rand.randint(600, 86_400))
     edited = rand.random() < 0.3
     updated = published + timedelta(seconds=rand.randint(60, 7200)) if edited else published
@@ -213,9 +245,23 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
         source = rand.choice(ent.publications) if rand.random() < 0.3 else None
         text, words = w.sentence(10, 25)
         quote_id = ulid(created, rand)
-        out["quote"].append((quote_id, created, created, 1, None, text + ".", person_id, role,
-                             article_id, source[0] if source else None, language,
-                             published.date(), position))
+        out["quote"].append(
+            (
+                quote_id,
+                created,
+                created,
+                1,
+                None,
+                text + ".",
+                person_id,
+                role,
+                article_id,
+                source[0] if source else None,
+                language,
+                published.date(),
+                position,
+            )
+        )
         quotes.append((quote_id, text + ".", words, person_name, role))
 
     # Word counts are summed from the pieces: the same as app.kit.text.reading_stats on the text.
@@ -238,27 +284,47 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
         items = [w.sentence(4, 9) for _ in range(3)]
         blocks.append({"type": "list", "items": [t for t, _ in items]})
         word_count += sum(c for _, c in items)
-    by_id = {q: {"text": t, "speaker_name": name, "speaker_role": role}
-             for q, t, _, name, role in quotes}
+    by_id = {q: {"text": t, "speaker_name": name, "speaker_role": role} for q, t, _, name, role in quotes}
     minutes = math.ceil(word_count / WORDS_PER_MINUTE) if word_count else 0
 
     image = (None,) * 5
     if rand.random() < 0.7:
         agency_id, agency = rand.choice(ent.photo_agencies)
-        image = (f"https://img.example.org/{published.year}/{n}.jpg", w.sentence(3, 8)[0],
-                 w.sentence(6, 14)[0] + ".", agency, agency_id)
+        image = (
+            f"https://img.example.org/{published.year}/{n}.jpg",
+            w.sentence(3, 8)[0],
+            w.sentence(6, 14)[0] + ".",
+            agency,
+            agency_id,
+        )
     categories = [_skewed(rand, ent.primary_categories)]
     if rand.random() < 0.3:
         extra = rand.choice(ent.primary_categories)
         if extra != categories[0]:
             categories.append(extra)
-    out["article"].append((
-        article_id, created, updated, version, slug, f"bench-{n}", title,
-        w.sentence(2, 4)[0] if rand.random() < 0.5 else None, standfirst + ".",
-        orjson.dumps(blocks).decode(), render_blocks(blocks, by_id), language,
-        "draft" if draft else "published", None if draft else published, categories[0], *image,
-        word_count, minutes, rand.random() < 0.9,
-    ))
+    out["article"].append(
+        (
+            article_id,
+            created,
+            updated,
+            version,
+            slug,
+            f"bench-{n}",
+            title,
+            w.sentence(2, 4)[0] if rand.random() < 0.5 else None,
+            standfirst + ".",
+            orjson.dumps(blocks).decode(),
+            render_blocks(blocks, by_id),
+            language,
+            "draft" if draft else "published",
+            None if draft else published,
+            categories[0],
+            *image,
+            word_count,
+            minutes,
+            rand.random() < 0.9,
+        )
+    )
     out["article_category"] += [(article_id, c, p) for p, c in enumerate(categories)]
     tags = {_skewed(rand, ent.tags) for _ in range(rand.randint(0, 5))}
     out["article_tag"] += [(article_id, t, p) for p, t in enumerate(sorted(tags))]
@@ -268,13 +334,13 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
     position = 0
     if rand.random() < 0.4:
         source_id, name, homepage = rand.choice(ent.publications)
-        out["attribution"].append((ulid(created, rand), article_id, source_id, "read_on",
-                                   f"Lu sur {name}", f"{homepage}{slug}", position))
+        out["attribution"].append(
+            (ulid(created, rand), article_id, source_id, "read_on", f"Lu sur {name}", f"{homepage}{slug}", position)
+        )
         position += 1
     if rand.random() < 0.2:
         source_id, name = rand.choice(ent.agencies)
-        out["attribution"].append((ulid(created, rand), article_id, source_id, "wire",
-                                   f"Avec {name}", None, position))
+        out["attribution"].append((ulid(created, rand), article_id, source_id, "wire", f"Avec {name}", None, position))
     if not draft:
         out["change"].append(("article", article_id, "upsert", version, updated))
 

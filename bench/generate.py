@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import datagen  # noqa: E402
-from loaders import loader_for  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import (  # noqa: E402
+import datagen
+from loaders import loader_for
+from rich.console import Console
+from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
@@ -53,7 +53,7 @@ def _batches(articles: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(size, articles - start)) for start in range(0, articles, size)]
 
 
-def _bounded(pool, spans: list[tuple[int, int]], *, ahead: int) -> Iterator[dict]:  # noqa: ANN001
+def _bounded(pool, spans: list[tuple[int, int]], *, ahead: int) -> Iterator[dict]:
     """Batches in order, with at most `ahead` made but not yet written: memory stays flat
     however much faster the workers are than the database."""
     pending: deque = deque()
@@ -98,8 +98,14 @@ def generate(url: str, articles: int, *, seed: int, workers: int, reindex: bool,
     loader.commit()
 
     spans = _batches(articles, BATCH)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(f"articles → {loader.engine}", total=articles)
         if workers > 0:
@@ -144,18 +150,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True, help="sqlite:///… or postgresql://…")
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="Processes that make rows (default: the CPU count; 0 for none).")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="Processes that make rows (default: the CPU count; 0 for none)."
+    )
     parser.add_argument("--reindex", action="store_true", help="Run `gazette search reindex` afterwards.")
-    parser.add_argument("--no-documents", dest="documents", action="store_false",
-                        help="Skip `gazette documents rebuild` (reads then build articles live "
-                             "until the background job has built them).")
+    parser.add_argument(
+        "--no-documents",
+        dest="documents",
+        action="store_false",
+        help="Skip `gazette documents rebuild` (reads then build articles live "
+        "until the background job has built them).",
+    )
     args = parser.parse_args(argv)
     workers = args.workers
     if workers is None:
         workers = (os.cpu_count() or 1) if args.articles >= 20_000 else 0
-    result = generate(args.database_url, args.articles, seed=args.seed, workers=workers,
-                      reindex=args.reindex, documents=args.documents)
+    result = generate(
+        args.database_url,
+        args.articles,
+        seed=args.seed,
+        workers=workers,
+        reindex=args.reindex,
+        documents=args.documents,
+    )
     t = result["timings"]
     console.print(
         f"[green]{args.articles:,} articles in {t['total']:.1f} s[/] "

@@ -35,13 +35,19 @@ class SQLiteLoader:
         return self.db.execute('SELECT count(*) FROM "article"').fetchone()[0]
 
     def prepare(self) -> None:
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000",
-                       "temp_store=MEMORY", "foreign_keys=OFF", "locking_mode=EXCLUSIVE"):
+        for pragma in (
+            "journal_mode=OFF",
+            "synchronous=OFF",
+            "cache_size=-1000000",
+            "temp_store=MEMORY",
+            "foreign_keys=OFF",
+            "locking_mode=EXCLUSIVE",
+        ):
             self.db.execute(f"PRAGMA {pragma}")
         names = ",".join("?" * len(TABLES))
         self.indexes = self.db.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({names})", TABLES,
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({names})",
+            TABLES,
         ).fetchall()
         for name, _ in self.indexes:
             self.db.execute(f"DROP INDEX {_quoted(name)}")
@@ -50,8 +56,9 @@ class SQLiteLoader:
     def write(self, table: str, rows: list[tuple]) -> None:
         if rows:
             cols = COLUMNS[table]
-            sql = (f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, cols))}) "
-                   f"VALUES ({', '.join('?' * len(cols))})")
+            sql = (
+                f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, cols))}) VALUES ({', '.join('?' * len(cols))})"
+            )
             self.db.executemany(sql, rows)
 
     def commit(self) -> None:

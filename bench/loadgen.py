@@ -56,11 +56,28 @@ def parse(output: str) -> Result:
     return result
 
 
-def run(url: str, *, duration: float, connections: int, threads: int = 2,
-        script: str | None = None, headers: tuple[str, ...] = ()) -> Result:
+def run(
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int = 2,
+    script: str | None = None,
+    headers: tuple[str, ...] = (),
+) -> Result:
     """One wrk run against `url` for `duration` seconds; it is killed if it overstays."""
-    command = [ensure_wrk(), "--latency", "-d", f"{max(1, round(duration))}s",
-               "-c", str(connections), "-t", str(min(threads, connections)), "--timeout", "5s"]
+    command = [
+        ensure_wrk(),
+        "--latency",
+        "-d",
+        f"{max(1, round(duration))}s",
+        "-c",
+        str(connections),
+        "-t",
+        str(min(threads, connections)),
+        "--timeout",
+        "5s",
+    ]
     for header in headers:
         command += ["-H", header]
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,9 +113,17 @@ end
 """
 
 
-def mixed(read_ids: list[str], write_ids: list[str], etags: dict[str, str],
-          versions: dict[str, int], key: str, writers: int, *, by_version: bool = False,
-          write_every: int = 10) -> str:
+def mixed(
+    read_ids: list[str],
+    write_ids: list[str],
+    etags: dict[str, str],
+    versions: dict[str, int],
+    key: str,
+    writers: int,
+    *,
+    by_version: bool = False,
+    write_every: int = 10,
+) -> str:
     """Each wrk thread is one writer: one request in `write_every` is a PATCH (If-Match) of
     one of the thread's own articles, the rest GETs of the sample, and a thread never has a
     second PATCH in flight (8 threads: 8 writers, as an editing desk of 8 would). A write

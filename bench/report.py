@@ -1,6 +1,6 @@
 """Render results saved by `run.py --json` as the Markdown tables of bench/README.md.
 
-    python bench/report.py /tmp/bench/r_sqlite.json /tmp/bench/r_postgres.json
+python bench/report.py /tmp/bench/r_sqlite.json /tmp/bench/r_postgres.json
 """
 
 import json
@@ -29,9 +29,11 @@ def markdown(report: dict) -> str:
             f"{_num(r['p99_ms'], '.1f')} | {_num(r['ratio'], '.2f')} | "
             f"{'' if r['errors'] is None else r['errors']} | {what} |"
         )
-    memory = ", ".join(f"{name} {m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB; "
-                       f"{m.get('anon_mb', 0):.0f} MB its own, the rest mapped database pages)"
-                       for name, m in report["memory"].items())
+    memory = ", ".join(
+        f"{name} {m['rss_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB; "
+        f"{m.get('anon_mb', 0):.0f} MB its own, the rest mapped database pages)"
+        for name, m in report["memory"].items()
+    )
     lines += ["", f"Resident memory per worker after the run: {memory}."]
     return "\n".join(lines)
 

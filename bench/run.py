@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-import loadgen  # noqa: E402
-import servers  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from scenarios import (  # noqa: E402
+import httpx
+import loadgen
+import servers
+from rich.console import Console
+from rich.table import Table
+from scenarios import (
     IDENTITY,
     Context,
     export_commit,
@@ -34,8 +34,18 @@ from scenarios import (  # noqa: E402
     working_tree_commit,
 )
 
-SCENARIOS = ("bare", "article_hot", "revalidate_304", "article_cold", "list_page1", "list_deep",
-             "category", "include", "changes", "mixed")
+SCENARIOS = (
+    "bare",
+    "article_hot",
+    "revalidate_304",
+    "article_cold",
+    "list_page1",
+    "list_deep",
+    "category",
+    "include",
+    "changes",
+    "mixed",
+)
 console = Console(width=200)
 log = Console(stderr=True)
 
@@ -59,9 +69,18 @@ class Runner:
         self.rows: list[Row] = []
         self.bare_rps: float | None = None
 
-    def measure(self, name: str, server: servers.Server, what: str, *, path: str = "/",
-                script: str | Callable[[], str] | None = None, headers: tuple[str, ...] = (),
-                threads: int | None = None, note: str = "") -> Row:
+    def measure(
+        self,
+        name: str,
+        server: servers.Server,
+        what: str,
+        *,
+        path: str = "/",
+        script: str | Callable[[], str] | None = None,
+        headers: tuple[str, ...] = (),
+        threads: int | None = None,
+        note: str = "",
+    ) -> Row:
         """One scenario: a warm-up run, then the measured one. A callable `script` is made
         anew for each run (the mixed load's validators go stale as the warm-up writes)."""
         args = self.args
@@ -77,9 +96,8 @@ class Runner:
         if "writes" in result.extra and int(result.extra.get("requests", "0")):
             writes, requests = int(result.extra["writes"]), int(result.extra["requests"])
             note = "; ".join(filter(None, [note, f"{writes:,} writes, {writes / requests:.1%} of requests"]))
-        row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None,
-                  result.errors, note)
-        if name.split("@")[0] == "bare":  # the baseline of the rows after it
+        row = Row(name, server.name, what, result.rps, result.p50_ms, result.p99_ms, None, result.errors, note)
+        if name.split("@", maxsplit=1)[0] == "bare":  # the baseline of the rows after it
             self.bare_rps = result.rps
         if self.bare_rps:
             row.ratio = result.rps / self.bare_rps
@@ -109,8 +127,13 @@ def run(args: argparse.Namespace) -> dict:
         commit = export_commit(args.commit, root)
     log.print(f"Gazette from {root} (commit {commit})")
     # What `gazette serve` does first: the schema of the code under test, on the loaded data.
-    subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=root, check=True,
-                   env={**os.environ, "GAZETTE_DATABASE_URL": args.database_url}, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "upgrade"],
+        cwd=root,
+        check=True,
+        env={**os.environ, "GAZETTE_DATABASE_URL": args.database_url},
+        timeout=600,
+    )
     hot = servers.gazette("gazette", args.database_url, cache=True, root=root)
     cold = servers.gazette("gazette-nocache", args.database_url, cache=False, root=root)
     memory: dict[str, dict[str, float]] = {}
@@ -132,17 +155,18 @@ def run(args: argparse.Namespace) -> dict:
             what = "GET one article with If-None-Match"
             if not etag:
                 runner.skip("revalidate_304", what, "the article response carries no ETag yet")
-            elif (status := _check(hot.url + article_path,
-                                   headers={"If-None-Match": etag}).status_code) != 304:
+            elif (status := _check(hot.url + article_path, headers={"If-None-Match": etag}).status_code) != 304:
                 runner.skip("revalidate_304", what, f"If-None-Match answered {status}, not 304")
             else:
-                runner.measure("revalidate_304", hot, what, path=article_path,
-                               headers=(f"If-None-Match: {etag}",))
+                runner.measure("revalidate_304", hot, what, path=article_path, headers=(f"If-None-Match: {etag}",))
         if "article_cold" in wanted:
             paths = [f"/v1/articles/{i}" for i in ctx.sample_ids]
-            runner.measure("article_cold", cold,
-                           f"GET {len(paths):,} articles in turn, cache off (quotes, attributions)",
-                           script=loadgen.rotate_paths(paths))
+            runner.measure(
+                "article_cold",
+                cold,
+                f"GET {len(paths):,} articles in turn, cache off (quotes, attributions)",
+                script=loadgen.rotate_paths(paths),
+            )
         page1 = "/v1/articles?limit=20"
         if "list_page1" in wanted:
             runner.measure("list_page1", cold, "GET /v1/articles page 1, cache off", path=page1)
@@ -150,14 +174,27 @@ def run(args: argparse.Namespace) -> dict:
             began = time.perf_counter()
             page, path = walk_cursor(cold.url, page1, pages=args.deep_page, budget=args.walk_budget)
             walked = time.perf_counter() - began
-            runner.measure("list_deep", cold, f"GET /v1/articles page {page:,} by cursor, cache off",
-                           path=path, note=f"walk to it: {walked:.0f} s")
+            runner.measure(
+                "list_deep",
+                cold,
+                f"GET /v1/articles page {page:,} by cursor, cache off",
+                path=path,
+                note=f"walk to it: {walked:.0f} s",
+            )
         if "category" in wanted:
-            runner.measure("category", cold, f"GET /v1/articles?category={ctx.category}, cache off",
-                           path=f"/v1/articles?category={ctx.category}")
+            runner.measure(
+                "category",
+                cold,
+                f"GET /v1/articles?category={ctx.category}, cache off",
+                path=f"/v1/articles?category={ctx.category}",
+            )
         if "include" in wanted:
-            runner.measure("include", cold, "GET /v1/articles?include=quotes,attributions, cache off",
-                           path="/v1/articles?include=quotes,attributions")
+            runner.measure(
+                "include",
+                cold,
+                "GET /v1/articles?include=quotes,attributions, cache off",
+                path="/v1/articles?include=quotes,attributions",
+            )
         if "changes" in wanted:
             what = "GET /v1/changes (first page), cache off"
             status = _check(cold.url + "/v1/changes").status_code
@@ -171,6 +208,7 @@ def run(args: argparse.Namespace) -> dict:
             if plan.script is None:
                 runner.skip("mixed", what, plan.note)
             else:
+
                 def script() -> str:
                     return prepare_mixed(hot.url, args.database_url, ctx, root=root, writers=8).script
 
@@ -181,14 +219,24 @@ def run(args: argparse.Namespace) -> dict:
         if workers > 1:
             _hot_path_with_workers(runner, args, root, body_file, article_path, etag, workers)
     # The machine may be shared: the load average says how quiet it was around the run.
-    return {"rows": [asdict(r) for r in runner.rows], "memory": memory,
-            "context": {**ctx.describe(), "commit": commit, "load_before": load_before,
-                        "load_after": os.getloadavg()[0]},
-            "duration_s": args.duration, "connections": args.connections}
+    return {
+        "rows": [asdict(r) for r in runner.rows],
+        "memory": memory,
+        "context": {**ctx.describe(), "commit": commit, "load_before": load_before, "load_after": os.getloadavg()[0]},
+        "duration_s": args.duration,
+        "connections": args.connections,
+    }
 
 
-def _hot_path_with_workers(runner: Runner, args: argparse.Namespace, root: Path, body_file: Path,
-                           article_path: str, etag: str | None, workers: int) -> None:
+def _hot_path_with_workers(
+    runner: Runner,
+    args: argparse.Namespace,
+    root: Path,
+    body_file: Path,
+    article_path: str,
+    etag: str | None,
+    workers: int,
+) -> None:
     """The hot article and its 304 with `workers` processes each, against the bare app with as
     many: what `--workers N` buys on this machine."""
     suffix = f"@{workers}w"
@@ -196,11 +244,15 @@ def _hot_path_with_workers(runner: Runner, args: argparse.Namespace, root: Path,
         runner.measure("bare" + suffix, bare, f"bare ASGI app, {workers} workers")
     with servers.gazette(f"gazette-{workers}w", args.database_url, cache=True, root=root, workers=workers) as hot:
         _check(hot.url + article_path).raise_for_status()
-        runner.measure("article_hot" + suffix, hot, f"GET one article, cache on, {workers} workers",
-                       path=article_path)
+        runner.measure("article_hot" + suffix, hot, f"GET one article, cache on, {workers} workers", path=article_path)
         if etag:
-            runner.measure("revalidate_304" + suffix, hot, f"GET one article with If-None-Match, {workers} workers",
-                           path=article_path, headers=(f"If-None-Match: {etag}",))
+            runner.measure(
+                "revalidate_304" + suffix,
+                hot,
+                f"GET one article with If-None-Match, {workers} workers",
+                path=article_path,
+                headers=(f"If-None-Match: {etag}",),
+            )
 
 
 def _ms(value: float | None) -> str:
@@ -209,24 +261,31 @@ def _ms(value: float | None) -> str:
 
 def show(report: dict) -> None:
     c = report["context"]
-    console.print(f"[bold]Gazette bench[/] · {c['articles']:,} articles on {c['engine']} · "
-                  f"{report['connections']} connections · {report['duration_s']:g} s per scenario · "
-                  f"commit {c['commit']} · {c['machine']} · load average "
-                  f"{c['load_before']:.1f} before, {c['load_after']:.1f} after")
+    console.print(
+        f"[bold]Gazette bench[/] · {c['articles']:,} articles on {c['engine']} · "
+        f"{report['connections']} connections · {report['duration_s']:g} s per scenario · "
+        f"commit {c['commit']} · {c['machine']} · load average "
+        f"{c['load_before']:.1f} before, {c['load_after']:.1f} after"
+    )
     table = Table(show_lines=False)
     for column in ("scenario", "req/s", "p50", "p99", "× bare", "errors", "what / note"):
         table.add_column(column, justify="right" if column in ("req/s", "× bare", "errors") else "left")
     for r in report["rows"]:
         table.add_row(
-            r["scenario"], "" if r["rps"] is None else f"{r['rps']:,.0f}", _ms(r["p50_ms"]),
-            _ms(r["p99_ms"]), "" if r["ratio"] is None else f"{r['ratio']:.2f}",
+            r["scenario"],
+            "" if r["rps"] is None else f"{r['rps']:,.0f}",
+            _ms(r["p50_ms"]),
+            _ms(r["p99_ms"]),
+            "" if r["ratio"] is None else f"{r['ratio']:.2f}",
             "" if r["errors"] is None else str(r["errors"]),
             r["what"] + (f" ({r['note']})" if r["note"] else ""),
         )
     console.print(table)
     for name, m in report["memory"].items():
-        console.print(f"resident memory, {name}: {m['rss_mb']:.0f} MB now, {m['peak_mb']:.0f} MB peak, "
-                      f"{m.get('anon_mb', 0):.0f} MB its own (not mapped files)")
+        console.print(
+            f"resident memory, {name}: {m['rss_mb']:.0f} MB now, {m['peak_mb']:.0f} MB peak, "
+            f"{m.get('anon_mb', 0):.0f} MB its own (not mapped files)"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -240,11 +299,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deep-page", type=int, default=5000, help="Page the cursor walks to.")
     parser.add_argument("--walk-budget", type=float, default=300, help="Seconds the walk may take.")
     parser.add_argument("--seed", type=int, default=1, help="Picks the sampled articles.")
-    parser.add_argument("--commit", help="Serve Gazette as of this git revision (e.g. HEAD) "
-                        "instead of the working tree.")
-    parser.add_argument("--workers", type=lambda v: [int(n) for n in v.split(",")], default=[1],
-                        help="Comma-separated worker counts, e.g. 1,2: every scenario runs with one; "
-                        "the hot article and its 304 also with each other count, against a bare app with as many.")
+    parser.add_argument(
+        "--commit", help="Serve Gazette as of this git revision (e.g. HEAD) instead of the working tree."
+    )
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[1],
+        help="Comma-separated worker counts, e.g. 1,2: every scenario runs with one; "
+        "the hot article and its 304 also with each other count, against a bare app with as many.",
+    )
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
     report = run(args)

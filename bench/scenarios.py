@@ -23,16 +23,22 @@ IDENTITY = {"Accept-Encoding": "identity"}
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return f"{os.cpu_count()} × {cpu}, {mem_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}"
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def working_tree_commit() -> str:
@@ -70,27 +76,38 @@ class Context:
                 picked = random.Random(seed).sample(ids, min(len(ids), sample * 2))
                 public = set(c.execute(_public_among(picked)).scalars())
                 sample_ids = [i for i in picked if i in public][:sample]
-                hot_id = c.execute(text(
-                    f"SELECT a.id FROM article a WHERE {PUBLIC} "
-                    "AND EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id) "
-                    "AND EXISTS (SELECT 1 FROM attribution t WHERE t.article_id = a.id) "
-                    "ORDER BY a.published_at DESC LIMIT 1")).scalar_one()
-                category = c.execute(text(
-                    "SELECT p.slug FROM category p WHERE p.parent_id IS NULL AND EXISTS "
-                    "(SELECT 1 FROM category s WHERE s.parent_id = p.id) ORDER BY p.position LIMIT 1"
-                )).scalar_one()
+                hot_id = c.execute(
+                    text(
+                        f"SELECT a.id FROM article a WHERE {PUBLIC} "
+                        "AND EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id) "
+                        "AND EXISTS (SELECT 1 FROM attribution t WHERE t.article_id = a.id) "
+                        "ORDER BY a.published_at DESC LIMIT 1"
+                    )
+                ).scalar_one()
+                category = c.execute(
+                    text(
+                        "SELECT p.slug FROM category p WHERE p.parent_id IS NULL AND EXISTS "
+                        "(SELECT 1 FROM category s WHERE s.parent_id = p.id) ORDER BY p.position LIMIT 1"
+                    )
+                ).scalar_one()
             return cls(engine.dialect.name, len(ids), hot_id, category, sample_ids)
         finally:
             engine.dispose()
 
     def describe(self) -> dict:
-        return {"engine": self.engine, "articles": self.articles, "hot_id": self.hot_id,
-                "category": self.category, "machine": machine()}
+        return {
+            "engine": self.engine,
+            "articles": self.articles,
+            "hot_id": self.hot_id,
+            "category": self.category,
+            "machine": machine(),
+        }
 
 
-def _public_among(ids: list[str]):  # noqa: ANN202
+def _public_among(ids: list[str]):
     return text(f"SELECT id FROM article WHERE {PUBLIC} AND id IN :ids").bindparams(
-        bindparam("ids", value=ids, expanding=True))
+        bindparam("ids", value=ids, expanding=True)
+    )
 
 
 def walk_cursor(base: str, first: str, *, pages: int, budget: float) -> tuple[int, str]:
@@ -110,10 +127,25 @@ def walk_cursor(base: str, first: str, *, pages: int, budget: float) -> tuple[in
 
 
 def _create_key(database_url: str, root: Path) -> str | None:
-    command = [sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench",
-               "--scopes", "content:write,content:publish"]
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "GAZETTE_DATABASE_URL": database_url})
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "keys",
+        "create",
+        "--name",
+        "bench",
+        "--scopes",
+        "content:write,content:publish",
+    ]
+    done = subprocess.run(
+        command,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GAZETTE_DATABASE_URL": database_url},
+    )
     lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
     return lines[-1] if done.returncode == 0 and lines else None
 
@@ -128,14 +160,19 @@ class MixedPlan:
 
 def _patch(client: httpx.Client, article_id: str, key: str, if_match: str) -> httpx.Response:
     return client.patch(
-        f"/v1/articles/{article_id}", content=b'{"kicker":"bench probe"}',
-        headers={"Authorization": f"Bearer {key}", "If-Match": if_match,
-                 "Content-Type": "application/merge-patch+json"},
+        f"/v1/articles/{article_id}",
+        content=b'{"kicker":"bench probe"}',
+        headers={
+            "Authorization": f"Bearer {key}",
+            "If-Match": if_match,
+            "Content-Type": "application/merge-patch+json",
+        },
     )
 
 
-def prepare_mixed(base: str, database_url: str, ctx: Context, *, root: Path, writers: int,
-                  per_writer: int = 50) -> MixedPlan:
+def prepare_mixed(
+    base: str, database_url: str, ctx: Context, *, root: Path, writers: int, per_writer: int = 50
+) -> MixedPlan:
     """A key, the writers' articles and their validators, checked by one probe PATCH."""
     unavailable = "writes API not available"
     spec = httpx.get(base + "/openapi.json", timeout=30, headers=IDENTITY).json()
@@ -144,7 +181,7 @@ def prepare_mixed(base: str, database_url: str, ctx: Context, *, root: Path, wri
     key = _create_key(database_url, root)
     if key is None:
         return MixedPlan(None, f"{unavailable} (`gazette keys create` failed)")
-    write_ids = ctx.sample_ids[-writers * per_writer:]
+    write_ids = ctx.sample_ids[-writers * per_writer :]
     etags: dict[str, str] = {}
     versions: dict[str, int] = {}
     with httpx.Client(base_url=base, timeout=30, headers=IDENTITY) as client:
@@ -165,6 +202,5 @@ def prepare_mixed(base: str, database_url: str, ctx: Context, *, root: Path, wri
             return MixedPlan(None, f"a probe PATCH answered {answer.status_code}: {answer.text[:160]}")
         etags[probe] = answer.headers.get("etag") or etags[probe]
         versions[probe] = answer.json()["version"]
-    script = loadgen.mixed(ctx.sample_ids, write_ids, etags, versions, key, writers,
-                           by_version=by_version)
+    script = loadgen.mixed(ctx.sample_ids, write_ids, etags, versions, key, writers, by_version=by_version)
     return MixedPlan(script, note)

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
 console = Console(stderr=True)
 
@@ -43,10 +43,10 @@ QUERIES = [
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _in_process(url: str):  # noqa: ANN202
+def _in_process(url: str):
     os.environ["GAZETTE_DATABASE_URL"] = url
     from sqlmodel import Session
 
@@ -64,7 +64,7 @@ def _in_process(url: str):  # noqa: ANN202
     return run
 
 
-def _over_http(base_url: str):  # noqa: ANN202
+def _over_http(base_url: str):
     import httpx
 
     client = httpx.Client(base_url=base_url, timeout=60)
@@ -118,11 +118,21 @@ def main(argv: list[str] | None = None) -> None:
         table.add_column(column, justify="left" if column in ("query", "q") else "right")
     for kind, params in QUERIES:
         values = timings[kind]
-        table.add_row(kind, params["q"], f"{matches[kind]:,}", f"{statistics.median(values):.1f}",
-                      f"{_percentile(values, 0.95):.1f}")
+        table.add_row(
+            kind,
+            params["q"],
+            f"{matches[kind]:,}",
+            f"{statistics.median(values):.1f}",
+            f"{_percentile(values, 0.95):.1f}",
+        )
     every = [v for values in timings.values() for v in values]
-    table.add_row("[bold]all queries[/]", "", "", f"[bold]{statistics.median(every):.1f}[/]",
-                  f"[bold]{_percentile(every, 0.95):.1f}[/]")
+    table.add_row(
+        "[bold]all queries[/]",
+        "",
+        "",
+        f"[bold]{statistics.median(every):.1f}[/]",
+        f"[bold]{_percentile(every, 0.95):.1f}[/]",
+    )
     Console().print(table)
 
 

@@ -36,18 +36,43 @@ class Server:
     """One server process (with `workers` worker processes), stopped when the block ends (or on
     timeout). `command` is how it starts, given its port; by default uvicorn serving `app`."""
 
-    def __init__(self, name: str, app: str = "", *, env: dict[str, str], workers: int = 1,
-                 app_dir: Path = ROOT, cwd: Path = ROOT, log: Path | None = None,
-                 command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: str = "",
+        *,
+        env: dict[str, str],
+        workers: int = 1,
+        app_dir: Path = ROOT,
+        cwd: Path = ROOT,
+        log: Path | None = None,
+        command: list[str] | None = None,
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or Path(f"/tmp/bench-{name}-{self.port}.log")
-        self.command = [part.replace("{port}", str(self.port)) for part in command] if command else [
-            sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port),
-            "--app-dir", str(app_dir), "--log-level", "warning", "--no-access-log",
-            "--workers", str(workers),
-        ]
+        self.command = (
+            [part.replace("{port}", str(self.port)) for part in command]
+            if command
+            else [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--app-dir",
+                str(app_dir),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--workers",
+                str(workers),
+            ]
+        )
         self.env = {**os.environ, **env}
         self.cwd = cwd
         self.process: subprocess.Popen | None = None
@@ -61,8 +86,9 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         self._out = self.log.open("wb")
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=self._out,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command, cwd=self.cwd, env=self.env, stdout=self._out, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -105,13 +131,29 @@ def gazette(name: str, database_url: str, *, cache: bool, root: Path = ROOT, wor
         "GAZETTE_RUN_BACKGROUND_JOBS": "false",
         "GAZETTE_RESPONSE_CACHE_ENABLED": "true" if cache else "false",
     }
-    command = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--host", "127.0.0.1",
-               "--port", "{port}", "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--no-migrate",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+    ]
     return Server(name, env=env, cwd=root, command=command)
 
 
 def bare(body_file: Path, *, workers: int = 1) -> Server:
     """The bare ASGI app under uvicorn, with uvicorn's fastest options (no access log, warnings
     only; uvloop and httptools, which uvicorn picks when installed, as `gazette serve` does)."""
-    return Server(f"bare-{workers}w" if workers > 1 else "bare", "bare_app:app",
-                  env={"BENCH_BARE_BODY": str(body_file)}, app_dir=BENCH, workers=workers)
+    return Server(
+        f"bare-{workers}w" if workers > 1 else "bare",
+        "bare_app:app",
+        env={"BENCH_BARE_BODY": str(body_file)},
+        app_dir=BENCH,
+        workers=workers,
+    )

@@ -27,9 +27,9 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scenarios import export_commit  # noqa: E402
+from scenarios import export_commit
 
-from app.store.engine import normalise_url  # noqa: E402
+from app.store.engine import normalise_url
 
 CHILD = """
 import json, sys, time
@@ -81,8 +81,17 @@ def _sample(database_url: str, count: int) -> list[str]:
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.connect() as c:
-            found = c.execute(text("SELECT id FROM article WHERE status = 'published' AND deleted_at IS NULL"
-                                   " ORDER BY id DESC LIMIT :n"), {"n": count}).scalars().all()
+            found = (
+                c.execute(
+                    text(
+                        "SELECT id FROM article WHERE status = 'published' AND deleted_at IS NULL"
+                        " ORDER BY id DESC LIMIT :n"
+                    ),
+                    {"n": count},
+                )
+                .scalars()
+                .all()
+            )
             if not c.execute(text("SELECT count(*) FROM api_key")).scalar():
                 raise SystemExit("no API key in the database: run `gazette keys create` against it first")
     finally:
@@ -99,10 +108,15 @@ def _child(code: Path, database_url: str, ids: list[str], writes: int, warmup: i
             if Path(f"{source}{suffix}").exists():
                 shutil.copyfile(f"{source}{suffix}", f"{copy}{suffix}")
         url = f"sqlite:///{copy}"
-    env = {**os.environ, "PYTHONPATH": str(code), "GAZETTE_DATABASE_URL": url,
-           "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(ids), str(writes), str(warmup)],
-                          cwd=code, env=env, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "PYTHONPATH": str(code), "GAZETTE_DATABASE_URL": url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(ids), str(writes), str(warmup)],
+        cwd=code,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise SystemExit(f"the child for {code} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -131,8 +145,10 @@ def main() -> None:
             results["working tree"].append(after)
             print(f"round {round_}: {label} {before:.2f} ms, working tree {after:.2f} ms of CPU per PATCH")
     medians = {name: statistics.median(values) for name, values in results.items()}
-    print(f"medians: {label} {medians[label]:.2f} ms, working tree {medians['working tree']:.2f} ms;"
-          f" working tree / {label} = {medians['working tree'] / medians[label]:.2f}")
+    print(
+        f"medians: {label} {medians[label]:.2f} ms, working tree {medians['working tree']:.2f} ms;"
+        f" working tree / {label} = {medians['working tree'] / medians[label]:.2f}"
+    )
 
 
 if __name__ == "__main__":

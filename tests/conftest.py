@@ -29,9 +29,7 @@ def _create_database(tmp: Path) -> tuple[str, callable]:
         path = tmp / "gazette-test.db"
         return f"sqlite:///{path}", lambda: None
     name = f"gazette_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(
-        make_url(TEST_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
+    admin = sa.create_engine(make_url(TEST_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = make_url(TEST_URL).set(database=name).render_as_string(hide_password=False)
@@ -75,8 +73,7 @@ def server(database_url) -> Iterator[str]:
     from app.main import create_app
 
     port = free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -90,7 +87,7 @@ def server(database_url) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def _user_tables(connection) -> list[str]:  # noqa: ANN001
+def _user_tables(connection) -> list[str]:
     from app.search.index import INDEX_TABLES
     from app.store.engine import metadata
 
@@ -107,9 +104,7 @@ def reset_database() -> None:
     with engine.begin() as c:
         tables = _user_tables(c)
         if engine.dialect.name == "postgresql":
-            c.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+            c.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
         else:
             for t in tables:
                 c.exec_driver_sql(f'DELETE FROM "{t}"')
@@ -136,7 +131,7 @@ def _fresh_state(request) -> Iterator[None]:
     if "database_url" in request.fixturenames:
         request.getfixturevalue("database_url")
         reset_database()
-    yield
+    return
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ from sqlmodel import Session
 
 from app.articles import view
 from app.cache.surrogates import derive
-from app.site import comments
 from app.settings import get_settings
+from app.site import comments
 from app.store.engine import is_postgres, rows
 from app.store.models import (
     Article,
@@ -134,7 +134,7 @@ def from_row(row: Any) -> Stored | None:
 
 
 @lru_cache(maxsize=1)
-def _public():  # noqa: ANN202 - a select, built once
+def _public():
     """The rows of the public articles among `ids`."""
     from app.articles.queries import columns, public
 
@@ -159,10 +159,16 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
     built: dict[str, dict] = {}
     table = ArticleDocument.__table__
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         if is_postgres(session):
-            chunk = list(session.scalars(select(Article.id).where(Article.id.in_(chunk)).order_by(Article.id)
-                                         .with_for_update(skip_locked=skip_locked)))
+            chunk = list(
+                session.scalars(
+                    select(Article.id)
+                    .where(Article.id.in_(chunk))
+                    .order_by(Article.id)
+                    .with_for_update(skip_locked=skip_locked)
+                )
+            )
             if not chunk:
                 continue
         found = rows(session, _public(), {"ids": chunk}).all()
@@ -171,20 +177,27 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
         if found:
             now = utcnow()
             items = view.build(session, found)
-            built.update((row.id, dict(item)) for row, item in zip(found, items))
-            rows(session, _upsert(session.get_bind().dialect.name), [_document(row, item, now) for row, item in zip(found, items)])
+            built.update((row.id, dict(item)) for row, item in zip(found, items, strict=False))
+            rows(
+                session,
+                _upsert(session.get_bind().dialect.name),
+                [_document(row, item, now) for row, item in zip(found, items, strict=False)],
+            )
     return built
 
 
 @lru_cache(maxsize=2)
-def _upsert(dialect: str):  # noqa: ANN202 - an insert, built once
+def _upsert(dialect: str):
     table = ArticleDocument.__table__
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in table.c})
-    return Prepared(stmt.on_conflict_do_update(
-        index_elements=[table.c.article_id],
-        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},
-    ))
+        {c.name: bindparam(c.name, type_=c.type) for c in table.c}
+    )
+    return Prepared(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.article_id],
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "article_id"},
+        )
+    )
 
 
 def written(session: Session, article: Article) -> dict[str, Any] | None:
@@ -235,39 +248,61 @@ def jsonb_ordered(value: Any) -> Any:
 
 
 def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
-    own = comments.effective_comments(comments.DEFAULT_COMMENTS, enabled=row.comments_enabled,
-                                  reason=row.comments_reason)
+    own = comments.effective_comments(
+        comments.DEFAULT_COMMENTS, enabled=row.comments_enabled, reason=row.comments_reason
+    )
     item["comments"] = own  # in its place: `read` finds it there
     keys, newest = derive(f"/v1/articles/{row.id}", [], 200, item)
-    return {"article_id": row.id, "body": orjson.dumps(item), "comments": orjson.dumps(own),
-            "keys": " ".join(sorted(keys)), "newest": newest, "version": row.version,
-            "stale": False, "built_at": now}
+    return {
+        "article_id": row.id,
+        "body": orjson.dumps(item),
+        "comments": orjson.dumps(own),
+        "keys": " ".join(sorted(keys)),
+        "newest": newest,
+        "version": row.version,
+        "stale": False,
+        "built_at": now,
+    }
 
 
 # -- what a commit makes stale ---------------------------------------------------------------
 
 # Kinds that articles show by reference: which articles show a given one.
 _SHOWN_BY = {
-    "person": lambda ids: [select(Quote.article_id).join(Person, Person.id == Quote.person_id)
-                           .where(or_(Person.id.in_(ids), Person.slug.in_(ids)))],
+    "person": lambda ids: [
+        select(Quote.article_id)
+        .join(Person, Person.id == Quote.person_id)
+        .where(or_(Person.id.in_(ids), Person.slug.in_(ids)))
+    ],
     "source": lambda ids: [
-        select(Attribution.article_id).join(Source, Source.id == Attribution.source_id)
+        select(Attribution.article_id)
+        .join(Source, Source.id == Attribution.source_id)
         .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
-        select(Quote.article_id).join(Source, Source.id == Quote.source_id)
+        select(Quote.article_id)
+        .join(Source, Source.id == Quote.source_id)
         .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
-        select(Article.id).join(Source, Source.id == Article.image_credit_source_id)
+        select(Article.id)
+        .join(Source, Source.id == Article.image_credit_source_id)
         .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
     ],
     "category": lambda ids: [
-        select(ArticleCategory.article_id).join(Category, Category.id == ArticleCategory.category_id)
+        select(ArticleCategory.article_id)
+        .join(Category, Category.id == ArticleCategory.category_id)
         .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
-        select(Article.id).join(Category, Category.id == Article.category_id)
+        select(Article.id)
+        .join(Category, Category.id == Article.category_id)
         .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
     ],
-    "tag": lambda ids: [select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
-                        .where(or_(Tag.id.in_(ids), Tag.slug.in_(ids)))],
-    "author": lambda ids: [select(ArticleAuthor.article_id).join(Author, Author.id == ArticleAuthor.author_id)
-                           .where(or_(Author.id.in_(ids), Author.slug.in_(ids)))],
+    "tag": lambda ids: [
+        select(ArticleTag.article_id)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(or_(Tag.id.in_(ids), Tag.slug.in_(ids)))
+    ],
+    "author": lambda ids: [
+        select(ArticleAuthor.article_id)
+        .join(Author, Author.id == ArticleAuthor.author_id)
+        .where(or_(Author.id.in_(ids), Author.slug.in_(ids)))
+    ],
 }
 
 
@@ -294,8 +329,12 @@ def on_commit(session: Session, keys: set[str]) -> None:
         refresh(session, rebuild)
     if shown:
         affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
-        session.execute(update(ArticleDocument).where(ArticleDocument.article_id.in_(affected))
-                        .values(stale=True).execution_options(synchronize_session=False))
+        session.execute(
+            update(ArticleDocument)
+            .where(ArticleDocument.article_id.in_(affected))
+            .values(stale=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def forget_built(session: Session, *_: object) -> None:

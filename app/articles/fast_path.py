@@ -21,7 +21,7 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
-from app.articles import reads, documents
+from app.articles import documents, reads
 from app.cache.middleware import NOT_TRIED
 from app.http.problems import NotFound
 from app.settings import get_settings
@@ -93,8 +93,9 @@ class FirstTry:
             self.sqlite = sqlite_reader(connection)
         elif engine.dialect.name == "postgresql":
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=get_settings().pool_size,
-                                            kwargs={"autocommit": True}, open=False)
+            self.pool = AsyncConnectionPool(
+                conninfo, min_size=1, max_size=get_settings().pool_size, kwargs={"autocommit": True}, open=False
+            )
             await self.pool.open()
             self.batches = Batches(self.pool)
         try:
@@ -150,7 +151,7 @@ class Batches:
                     async with self.pool.connection() as connection:
                         cursor = await connection.execute(documents.READ_MANY, (list(batch),))
                         rows = {row[0]: row[1:] for row in await cursor.fetchall()}
-                except Exception as exc:  # noqa: BLE001 - each request meets it, and the app answers
+                except Exception as exc:
                     for futures in batch.values():
                         for future in futures:
                             if not future.done():

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.articles import view, reads
+from app.articles import reads, view
 from app.http.problems import InvalidParameter
+from app.kit.text import body_text
 from app.settings import get_settings
 from app.store.models import Article
-from app.kit.text import body_text
 
 Format = Literal["json", "ninjs", "jsonld"]
 MEDIA_TYPES: dict[str, str] = {
@@ -25,12 +25,19 @@ NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
 
 def openapi_content(json_schema: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI `content` of a response that may be any format: JSON, ninjs or JSON-LD."""
-    ninjs = {"type": "object", "required": ["uri"], "title": "ninjs",
-             "description": f"IPTC ninjs 3.1 (format=ninjs), valid against {NINJS_SCHEMA}"}
-    jsonld = {"type": "object", "required": ["@context", "@type"], "title": "NewsArticle",
-              "description": "schema.org NewsArticle as JSON-LD (format=jsonld)."}
-    return {"application/json": {"schema": {"anyOf": [json_schema, ninjs]}},
-            "application/ld+json": {"schema": jsonld}}
+    ninjs = {
+        "type": "object",
+        "required": ["uri"],
+        "title": "ninjs",
+        "description": f"IPTC ninjs 3.1 (format=ninjs), valid against {NINJS_SCHEMA}",
+    }
+    jsonld = {
+        "type": "object",
+        "required": ["@context", "@type"],
+        "title": "NewsArticle",
+        "description": "schema.org NewsArticle as JSON-LD (format=jsonld).",
+    }
+    return {"application/json": {"schema": {"anyOf": [json_schema, ninjs]}}, "application/ld+json": {"schema": jsonld}}
 
 
 def _plain_text(item: dict[str, Any]) -> str:
@@ -51,8 +58,14 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
     if item.get("kicker"):
         headlines.append({"role": "kicker", "value": item["kicker"]})
     subjects = [
-        _drop_empty({"name": c["name"], "rel": "primary-category" if i == 0 and item.get("category") else "category",
-                     "literal": c["slug"], "uri": f"{api}/categories/{c['slug']}"})
+        _drop_empty(
+            {
+                "name": c["name"],
+                "rel": "primary-category" if i == 0 and item.get("category") else "category",
+                "literal": c["slug"],
+                "uri": f"{api}/categories/{c['slug']}",
+            }
+        )
         for i, c in enumerate(item.get("categories") or ([item["category"]] if item.get("category") else []))
     ]
     subjects += [
@@ -68,69 +81,115 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
         speaker = quote["speaker"]
         if speaker["slug"] not in seen:
             seen.add(speaker["slug"])
-            people.append({"name": speaker["name"], "rel": "quoted", "literal": speaker["slug"],
-                           "uri": f"{api}/people/{speaker['slug']}"})
+            people.append(
+                {
+                    "name": speaker["name"],
+                    "rel": "quoted",
+                    "literal": speaker["slug"],
+                    "uri": f"{api}/people/{speaker['slug']}",
+                }
+            )
     info_sources = []
     associations = []
     for attribution in item.get("attributions") or []:
         source = attribution["source"]
-        info_sources.append({"name": source["name"], "role": attribution["role"], "literal": source["slug"],
-                             "uri": f"{api}/sources/{source['slug']}"})
+        info_sources.append(
+            {
+                "name": source["name"],
+                "role": attribution["role"],
+                "literal": source["slug"],
+                "uri": f"{api}/sources/{source['slug']}",
+            }
+        )
         if attribution.get("url"):
             # The original piece ("Lu sur Le Figaro"): a text associated with this one.
-            associations.append(_drop_empty({
-                "name": attribution["role"], "rel": attribution["role"], "uri": attribution["url"],
-                "type": "text",
-                "headlines": [{"value": attribution["label"]}] if attribution.get("label") else [],
-                "infoSources": [{"name": source["name"], "role": "publisher", "literal": source["slug"]}],
-            }))
+            associations.append(
+                _drop_empty(
+                    {
+                        "name": attribution["role"],
+                        "rel": attribution["role"],
+                        "uri": attribution["url"],
+                        "type": "text",
+                        "headlines": [{"value": attribution["label"]}] if attribution.get("label") else [],
+                        "infoSources": [{"name": source["name"], "role": "publisher", "literal": source["slug"]}],
+                    }
+                )
+            )
     image = item.get("image")
     if image:
         credit_source = image.get("credit_source")
         descriptions = [{"role": "caption", "value": image["caption"]}] if image.get("caption") else []
         if image.get("alt"):
             descriptions.append({"role": "alt", "value": image["alt"]})
-        associations.insert(0, _drop_empty({
-            "name": "featureimage", "rel": "featureimage", "uri": image["url"], "type": "picture",
-            "descriptions": descriptions,
-            "by": image.get("credit"),
-            "copyrightHolder": image.get("credit"),
-            "copyrightNotice": f"©{image['credit']}" if image.get("credit") else None,
-            "infoSources": [{"name": credit_source["name"], "role": "photo_credit", "literal": credit_source["slug"],
-                             "uri": f"{api}/sources/{credit_source['slug']}"}] if credit_source else [],
-            "renditions": [{"name": "original", "href": image["url"]}],
-        }))
+        associations.insert(
+            0,
+            _drop_empty(
+                {
+                    "name": "featureimage",
+                    "rel": "featureimage",
+                    "uri": image["url"],
+                    "type": "picture",
+                    "descriptions": descriptions,
+                    "by": image.get("credit"),
+                    "copyrightHolder": image.get("credit"),
+                    "copyrightNotice": f"©{image['credit']}" if image.get("credit") else None,
+                    "infoSources": [
+                        {
+                            "name": credit_source["name"],
+                            "role": "photo_credit",
+                            "literal": credit_source["slug"],
+                            "uri": f"{api}/sources/{credit_source['slug']}",
+                        }
+                    ]
+                    if credit_source
+                    else [],
+                    "renditions": [{"name": "original", "href": image["url"]}],
+                }
+            ),
+        )
     alt_ids = [{"role": "id", "value": item["id"]}, {"role": "slug", "value": item["slug"]}]
     if item.get("external_id"):
         alt_ids.append({"role": "external_id", "value": item["external_id"]})
-    return _drop_empty({
-        "uri": f"{api}/articles/{item['id']}",
-        "standard": {"name": "ninjs", "version": "3.1", "schema": NINJS_SCHEMA},
-        "type": "text",
-        "representationType": "full",
-        "version": str(item["version"]),
-        "firstCreated": item.get("created_at"),
-        "versionCreated": item.get("updated_at"),
-        "contentCreated": item.get("published_at"),
-        "pubStatus": "usable" if item.get("status") == "published" else "withheld",
-        "language": item.get("language"),
-        "slugline": item["slug"],
-        "headlines": headlines,
-        "descriptions": [{"role": "summary", "value": item["standfirst"]}] if item.get("standfirst") else [],
-        "bodies": [
-            {"role": "main", "contentType": "text/html", "value": item.get("body_html") or "",
-             "wordCount": item.get("word_count", 0), "charCount": len(text)},
-            {"role": "main", "contentType": "text/plain", "value": text,
-             "wordCount": item.get("word_count", 0), "charCount": len(text)},
-        ],
-        "by": ", ".join(a["name"] for a in item.get("authors") or []),
-        "people": people,
-        "subjects": subjects,
-        "infoSources": info_sources,
-        "associations": associations,
-        "renditions": [{"name": "web", "href": item["url"], "contentType": "text/html"}],
-        "altIds": alt_ids,
-    })
+    return _drop_empty(
+        {
+            "uri": f"{api}/articles/{item['id']}",
+            "standard": {"name": "ninjs", "version": "3.1", "schema": NINJS_SCHEMA},
+            "type": "text",
+            "representationType": "full",
+            "version": str(item["version"]),
+            "firstCreated": item.get("created_at"),
+            "versionCreated": item.get("updated_at"),
+            "contentCreated": item.get("published_at"),
+            "pubStatus": "usable" if item.get("status") == "published" else "withheld",
+            "language": item.get("language"),
+            "slugline": item["slug"],
+            "headlines": headlines,
+            "descriptions": [{"role": "summary", "value": item["standfirst"]}] if item.get("standfirst") else [],
+            "bodies": [
+                {
+                    "role": "main",
+                    "contentType": "text/html",
+                    "value": item.get("body_html") or "",
+                    "wordCount": item.get("word_count", 0),
+                    "charCount": len(text),
+                },
+                {
+                    "role": "main",
+                    "contentType": "text/plain",
+                    "value": text,
+                    "wordCount": item.get("word_count", 0),
+                    "charCount": len(text),
+                },
+            ],
+            "by": ", ".join(a["name"] for a in item.get("authors") or []),
+            "people": people,
+            "subjects": subjects,
+            "infoSources": info_sources,
+            "associations": associations,
+            "renditions": [{"name": "web", "href": item["url"], "contentType": "text/html"}],
+            "altIds": alt_ids,
+        }
+    )
 
 
 def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
@@ -141,18 +200,28 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
     image_ld = None
     if image:
         credit_source = image.get("credit_source")
-        image_ld = _drop_empty({
-            "@type": "ImageObject", "url": image["url"], "contentUrl": image["url"],
-            "caption": image.get("caption"), "description": image.get("alt"),
-            "creditText": image.get("credit"),
-            "copyrightHolder": {"@type": "Organization", "name": credit_source["name"]} if credit_source else None,
-        })
+        image_ld = _drop_empty(
+            {
+                "@type": "ImageObject",
+                "url": image["url"],
+                "contentUrl": image["url"],
+                "caption": image.get("caption"),
+                "description": image.get("alt"),
+                "creditText": image.get("credit"),
+                "copyrightHolder": {"@type": "Organization", "name": credit_source["name"]} if credit_source else None,
+            }
+        )
     based_on = [
-        _drop_empty({
-            "@type": "CreativeWork", "url": a.get("url"), "name": a.get("label"),
-            "publisher": {"@type": "Organization", "name": a["source"]["name"]},
-        })
-        for a in item.get("attributions") or [] if a["role"] == "read_on"
+        _drop_empty(
+            {
+                "@type": "CreativeWork",
+                "url": a.get("url"),
+                "name": a.get("label"),
+                "publisher": {"@type": "Organization", "name": a["source"]["name"]},
+            }
+        )
+        for a in item.get("attributions") or []
+        if a["role"] == "read_on"
     ]
     speakers: dict[str, dict[str, str]] = {}
     for quote in item.get("quotes") or []:
@@ -160,36 +229,39 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
     sections = [c["name"] for c in item.get("categories") or []] or (
         [item["category"]["name"]] if item.get("category") else []
     )
-    return _drop_empty({
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "@id": url,
-        "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "identifier": item["id"],
-        "headline": item["title"],
-        "alternativeHeadline": item.get("kicker"),
-        "description": item.get("standfirst"),
-        "articleBody": _plain_text(item),
-        "articleSection": sections[0] if len(sections) == 1 else sections,
-        "keywords": [t["name"] for t in item.get("tags") or []],
-        "inLanguage": item.get("language"),
-        "datePublished": item.get("published_at"),
-        "dateModified": item.get("updated_at"),
-        "dateCreated": item.get("created_at"),
-        "version": str(item["version"]),
-        "wordCount": item.get("word_count"),
-        "author": [{"@type": "Person", "name": a["name"]} for a in item.get("authors") or []],
-        "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.site_url},
-        "image": image_ld,
-        "isBasedOn": based_on[0] if len(based_on) == 1 else based_on,
-        "mentions": list(speakers.values()),
-        "isAccessibleForFree": True,
-    })
+    return _drop_empty(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "@id": url,
+            "url": url,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+            "identifier": item["id"],
+            "headline": item["title"],
+            "alternativeHeadline": item.get("kicker"),
+            "description": item.get("standfirst"),
+            "articleBody": _plain_text(item),
+            "articleSection": sections[0] if len(sections) == 1 else sections,
+            "keywords": [t["name"] for t in item.get("tags") or []],
+            "inLanguage": item.get("language"),
+            "datePublished": item.get("published_at"),
+            "dateModified": item.get("updated_at"),
+            "dateCreated": item.get("created_at"),
+            "version": str(item["version"]),
+            "wordCount": item.get("word_count"),
+            "author": [{"@type": "Person", "name": a["name"]} for a in item.get("authors") or []],
+            "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.site_url},
+            "image": image_ld,
+            "isBasedOn": based_on[0] if len(based_on) == 1 else based_on,
+            "mentions": list(speakers.values()),
+            "isAccessibleForFree": True,
+        }
+    )
 
 
-def represent(session: Session, article: Article, *, format: Format, api_base: str,
-              fields: str | None = None) -> dict[str, Any]:
+def represent(
+    session: Session, article: Article, *, format: Format, api_base: str, fields: str | None = None
+) -> dict[str, Any]:
     """The article in `format`; `fields` trims only the plain JSON shape."""
     if format == "json":
         return reads.represent(session, article, fields=fields)

@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.articles import shape, writes, revisions
+from app.articles import revisions, shape, writes
+from app.http import etags
+from app.http.problems import Conflict, NotFound
 from app.keys import service
 from app.kit import writes as write_support
-from app.http.problems import Conflict, NotFound
 from app.store.engine import is_postgres
 from app.store.models import Article, ArticleStatus
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey, Scope
-from app.http import etags
 
 
 def _load(session: Session, article_id: str) -> Article:
@@ -44,8 +44,16 @@ def _not_deleted(article: Article) -> None:
         raise Conflict("This article is deleted: restore it first (POST …/restore).")
 
 
-def _change(session: Session, article: Article, expected: int, values: dict[str, Any], *,
-            key: ApiKey | None, event: str | None, key_name: str | None = None) -> Article:
+def _change(
+    session: Session,
+    article: Article,
+    expected: int,
+    values: dict[str, Any],
+    *,
+    key: ApiKey | None,
+    event: str | None,
+    key_name: str | None = None,
+) -> Article:
     """`values` written as one new version (412 if `expected` is no longer current), its revision, after_write."""
     was_public = article.is_public
     write_support.bump(session, article, expected, values)
@@ -54,8 +62,9 @@ def _change(session: Session, article: Article, expected: int, values: dict[str,
     return article
 
 
-def publish(session: Session, article_id: str, *, at: datetime | None, if_match: str | None,
-            key: ApiKey | None) -> Article:
+def publish(
+    session: Session, article_id: str, *, at: datetime | None, if_match: str | None, key: ApiKey | None
+) -> Article:
     """Publish now, or schedule for `at` when it is in the future (status scheduled).
     `at` in the past publishes now with that date; a republished article keeps its first date."""
     _check_publish(key)
@@ -69,8 +78,11 @@ def publish(session: Session, article_id: str, *, at: datetime | None, if_match:
     if when is not None and when > now:
         values = {"status": ArticleStatus.scheduled, "publish_at": when}
         return _change(session, article, expected, values, key=key, event=None)
-    values = {"status": ArticleStatus.published, "publish_at": None,
-              "published_at": when or article.published_at or now}
+    values = {
+        "status": ArticleStatus.published,
+        "publish_at": None,
+        "published_at": when or article.published_at or now,
+    }
     return _change(session, article, expected, values, key=key, event="article.published")
 
 
@@ -108,12 +120,14 @@ def restore(session: Session, article_id: str, *, if_match: str | None, key: Api
     public = article.status == ArticleStatus.published
     if public:
         _check_publish(key)
-    return _change(session, article, expected, {"deleted_at": None}, key=key,
-                   event="article.published" if public else None)
+    return _change(
+        session, article, expected, {"deleted_at": None}, key=key, event="article.published" if public else None
+    )
 
 
-def restore_revision(session: Session, article_id: str, number: int, *, if_match: str | None,
-                     key: ApiKey | None) -> Article:
+def restore_revision(
+    session: Session, article_id: str, number: int, *, if_match: str | None, key: ApiKey | None
+) -> Article:
     """The content of revision `number` (title, body, quotes, links…) as a new version.
     The slug and the lifecycle stay as they are now: restoring text never moves a URL or
     publishes, unpublishes or reschedules anything."""
@@ -131,9 +145,13 @@ def due_ids(session: Session, *, now: datetime | None = None, limit: int = 100) 
     """Scheduled articles whose time has come (or passed while no server was running), oldest first."""
     stmt = (
         select(Article.id)
-        .where(Article.status == ArticleStatus.scheduled, Article.publish_at <= (now or utcnow()),
-               Article.deleted_at.is_(None))
-        .order_by(Article.publish_at, Article.id).limit(limit)
+        .where(
+            Article.status == ArticleStatus.scheduled,
+            Article.publish_at <= (now or utcnow()),
+            Article.deleted_at.is_(None),
+        )
+        .order_by(Article.publish_at, Article.id)
+        .limit(limit)
     )
     return list(session.scalars(stmt))
 
@@ -142,16 +160,22 @@ def publish_if_due(session: Session, article_id: str, *, now: datetime | None = 
     """Publish one scheduled article if it is still due; another process publishing it at
     the same moment makes this a no-op (the row is locked and skipped on PostgreSQL)."""
     stmt = select(Article).where(
-        Article.id == article_id, Article.status == ArticleStatus.scheduled,
-        Article.publish_at <= (now or utcnow()), Article.deleted_at.is_(None),
+        Article.id == article_id,
+        Article.status == ArticleStatus.scheduled,
+        Article.publish_at <= (now or utcnow()),
+        Article.deleted_at.is_(None),
     )
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     article = session.scalars(stmt).first()
     if article is None:
         return False
-    values = {"status": ArticleStatus.published, "publish_at": None,
-              "published_at": article.published_at or article.publish_at}
-    _change(session, article, article.version, values, key=None, key_name=revisions.SCHEDULER,
-            event="article.published")
+    values = {
+        "status": ArticleStatus.published,
+        "publish_at": None,
+        "published_at": article.published_at or article.publish_at,
+    }
+    _change(
+        session, article, article.version, values, key=None, key_name=revisions.SCHEDULER, event="article.published"
+    )
     return True

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.articles import writes
+from app.kit.text import body_text, reading_stats, render_blocks
 from app.store.models import Article, Person, Quote
 from app.store.models.common import utcnow
-from app.kit.text import body_text, reading_stats, render_blocks
 
 
 def touch(session: Session, article_ids: Iterable[str]) -> None:
@@ -23,11 +23,14 @@ def touch(session: Session, article_ids: Iterable[str]) -> None:
         return
     session.flush()
     session.execute(
-        update(Article).where(Article.id.in_(ids))
+        update(Article)
+        .where(Article.id.in_(ids))
         .values(version=Article.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    for article in session.scalars(select(Article).where(Article.id.in_(ids)).execution_options(populate_existing=True)):
+    for article in session.scalars(
+        select(Article).where(Article.id.in_(ids)).execution_options(populate_existing=True)
+    ):
         writes.after_write(session, article, was_public=article.is_public, event="article.updated")
 
 
@@ -44,12 +47,16 @@ def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
         .where(Quote.article_id.in_(ids))
     ).all()
     for article in session.scalars(select(Article).where(Article.id.in_(ids))):
-        quotes = {qid: {"text": text, "speaker_name": name, "speaker_role": role}
-                  for aid, qid, text, role, name in rows if aid == article.id}
+        quotes = {
+            qid: {"text": text, "speaker_name": name, "speaker_role": role}
+            for aid, qid, text, role, name in rows
+            if aid == article.id
+        }
         # The same derivation as article_writes' body step, so both give the same HTML.
         article.body_html = render_blocks(article.body, quotes)
-        text = " ".join(filter(None, [article.standfirst or "",
-                                      body_text(article.body, {k: v["text"] for k, v in quotes.items()})]))
+        text = " ".join(
+            filter(None, [article.standfirst or "", body_text(article.body, {k: v["text"] for k, v in quotes.items()})])
+        )
         article.word_count, article.reading_time_minutes = reading_stats(text)
         session.add(article)
     session.flush()
@@ -61,6 +68,9 @@ def quoting(session: Session, quote_ids: Iterable[str]) -> list[tuple[str, int]]
     article_ids = session.scalars(select(Quote.article_id).where(Quote.id.in_(ids), Quote.article_id.is_not(None)))
     found = []
     for article in session.scalars(select(Article).where(Article.id.in_(set(article_ids)))):
-        found += [(article.id, i) for i, block in enumerate(article.body or [])
-                  if block.get("type") == "quote" and block.get("quote_id") in ids]
+        found += [
+            (article.id, i)
+            for i, block in enumerate(article.body or [])
+            if block.get("type") == "quote" and block.get("quote_id") in ids
+        ]
     return found

@@ -38,8 +38,10 @@ def issue(session: Session, article_id: str, *, ttl: timedelta = DEFAULT_TTL) ->
 
 def _article_of(token: str) -> str:
     """The article id a valid token names; 401 when it is not ours or has expired."""
-    invalid = Unauthorized("This preview token is not valid or has expired.",
-                           headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'})
+    invalid = Unauthorized(
+        "This preview token is not valid or has expired.",
+        headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'},
+    )
     try:
         # The signature's own age check is a backstop; each token carries its own expiry.
         payload = _serializer().loads(token, max_age=int(MAX_TTL.total_seconds()) + 60)

@@ -11,9 +11,8 @@ from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session
 
-from app.taxonomy import categories
-from app.http.problems import InvalidParameter
 from app.http.pagination import LangParam, ListParams, parse_time
+from app.http.problems import InvalidParameter
 from app.store.engine import is_postgres, rows
 from app.store.models import (
     Article,
@@ -28,6 +27,7 @@ from app.store.models import (
     Tag,
 )
 from app.store.sql import Prepared
+from app.taxonomy import categories
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
@@ -50,8 +50,10 @@ class ArticleListParams(ListParams, LangParam):
     include: str | None = Field(None, max_length=200, description="quotes,attributions,body")
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
     status: ArticleStatusFilter | None = Field(
-        None, description="With a content:read key: draft, scheduled, published, unpublished, deleted, "
-        "or all (every status but deleted). Without one, only published articles are listed.")
+        None,
+        description="With a content:read key: draft, scheduled, published, unpublished, deleted, "
+        "or all (every status but deleted). Without one, only published articles are listed.",
+    )
 
 
 def public() -> ColumnElement[bool]:
@@ -65,14 +67,19 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnElement[b
         ids = categories.descendant_ids(session, params.category)
         if not ids:
             raise InvalidParameter("category", f"no category with slug {params.category!r}")
-        conds.append(exists().where(ArticleCategory.article_id == Article.id,
-                                    ArticleCategory.category_id.in_(ids)))
+        conds.append(exists().where(ArticleCategory.article_id == Article.id, ArticleCategory.category_id.in_(ids)))
     if params.tag:
-        conds.append(exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == Tag.id,
-                                    Tag.slug == params.tag))
+        conds.append(
+            exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == Tag.id, Tag.slug == params.tag)
+        )
     if params.author:
-        conds.append(exists().where(ArticleAuthor.article_id == Article.id,
-                                    ArticleAuthor.author_id == Author.id, Author.slug == params.author))
+        conds.append(
+            exists().where(
+                ArticleAuthor.article_id == Article.id,
+                ArticleAuthor.author_id == Author.id,
+                Author.slug == params.author,
+            )
+        )
     if params.source:
         source_id = select(Source.id).where(Source.slug == params.source).scalar_subquery()
         conds.append(
@@ -80,8 +87,9 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnElement[b
             | (Article.image_credit_source_id == source_id)
         )
     if params.speaker:
-        conds.append(exists().where(Quote.article_id == Article.id, Quote.person_id == Person.id,
-                                    Person.slug == params.speaker))
+        conds.append(
+            exists().where(Quote.article_id == Article.id, Quote.person_id == Person.id, Person.slug == params.speaker)
+        )
     if params.lang:
         conds.append(Article.language == params.lang)
     if params.published_after:
@@ -145,6 +153,3 @@ def held(session: Session, article_id: str) -> Article | None:
     make_transient_to_detached(article)  # its attributes are now as loaded, none changed
     session.add(article)
     return article
-
-
-

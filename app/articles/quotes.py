@@ -7,8 +7,10 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from app.articles import view
-from app.taxonomy import refs
+from app.articles.schemas import QuoteIn
+from app.changes import feed
 from app.http.problems import Conflict
+from app.search import index
 from app.store.models import (
     Article,
     Person,
@@ -16,9 +18,7 @@ from app.store.models import (
     Source,
 )
 from app.store.models.common import utcnow
-from app.articles.schemas import QuoteIn
-from app.changes import feed
-from app.search import index
+from app.taxonomy import refs
 
 
 class Said(NamedTuple):
@@ -55,17 +55,18 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
     for position, item in enumerate(items):
         speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
         names[speaker.id] = speaker.name
-        source = (
-            refs.resolve(session, Source, item.source, field=f"quotes[{position}].source")
-            if item.source else None
-        )
+        source = refs.resolve(session, Source, item.source, field=f"quotes[{position}].source") if item.source else None
         quote = by_id.pop(item.id, None) if item.id else None
         if quote is None and item.external_id and item.external_id in by_external:
             quote = by_id.pop(by_external[item.external_id].id, None)
         values = {
-            "text": item.text, "person_id": speaker.id, "speaker_role": item.speaker_role,
-            "source_id": source.id if source else None, "language": item.language or article.language,
-            "said_at": item.said_at, "external_id": item.external_id,
+            "text": item.text,
+            "person_id": speaker.id,
+            "speaker_role": item.speaker_role,
+            "source_id": source.id if source else None,
+            "language": item.language or article.language,
+            "said_at": item.said_at,
+            "external_id": item.external_id,
         }
         if quote is None:
             check_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
@@ -83,21 +84,25 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
         keep.append(quote)
     session.flush()
     keep_ids = {q.id for q in keep}
-    gone = session.execute(select(Quote.id, Quote.version).where(
-        Quote.article_id == article.id, Quote.id.not_in(keep_ids))).all()
+    gone = session.execute(
+        select(Quote.id, Quote.version).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids))
+    ).all()
     index.unindex_quotes(session, [qid for qid, _ in gone])
     session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
     session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
         [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
-        [(qid, version + 1) for qid, version in gone])
+        [(qid, version + 1) for qid, version in gone],
+    )
     index.index_quotes(session, keep)
     return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
 
 
 def check_external_id(session: Session, external_id: str | None, *, field: str) -> None:
     if external_id and session.scalars(select(Quote.id).where(Quote.external_id == external_id)).first():
-        raise Conflict(f"The quote external_id {external_id!r} is taken.",
-                       errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}])
+        raise Conflict(
+            f"The quote external_id {external_id!r} is taken.",
+            errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}],
+        )
 
 
 def record(session: Session, article: Article, *, was_public: bool) -> None:
@@ -118,8 +123,12 @@ def record(session: Session, article: Article, *, was_public: bool) -> None:
 
 
 def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> None:
-    feed.record(session, resource_type="quote", resource_id=quote_id,
-                   op="delete" if verb == "deleted" else "upsert", version=version,
-                   event=f"quote.{verb}", purge={"quotes", f"quote:{quote_id}"})
-
-
+    feed.record(
+        session,
+        resource_type="quote",
+        resource_id=quote_id,
+        op="delete" if verb == "deleted" else "upsert",
+        version=version,
+        event=f"quote.{verb}",
+        purge={"quotes", f"quote:{quote_id}"},
+    )

@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.articles import documents, queries, search, view
-from app.http.problems import InvalidParameter, NotFound
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor, split_csv
+from app.http.problems import InvalidParameter, NotFound
+from app.kit import slugs
 from app.store.engine import rows
 from app.store.models import (
     Article,
 )
-from app.kit import slugs
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -20,7 +20,9 @@ def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set
     return include | (set(fields or []) & view.INCLUDABLE)
 
 
-def list_public(session: Session, params: queries.ArticleListParams, *, private: bool = False) -> tuple[list[dict[str, Any]], Page]:
+def list_public(
+    session: Session, params: queries.ArticleListParams, *, private: bool = False
+) -> tuple[list[dict[str, Any]], Page]:
     """A page of published articles (with `private`, a key's caller: of `status`) as asked for."""
     visible = queries.visible(params.status, private=private)
     unpublished = params.status not in (None, "published")

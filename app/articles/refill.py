@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.articles.queries import public
 from app.articles.documents import BATCH, FILL_PER_ROUND, SETTING_KEY, _lock, fingerprint, refresh
+from app.articles.queries import public
 from app.http.problems import ServiceUnavailable
 from app.store.models import Article, ArticleDocument, SiteSetting
 from app.store.models.common import utcnow
@@ -43,15 +43,24 @@ def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
     """Rebuild up to `limit` documents: stale ones first, then the next articles of a walk
     that `check` started. The caller commits. Returns how many were built."""
     _lock(session, shared=True)  # against marking; other builders skip the articles it holds
-    stale = list(session.scalars(select(ArticleDocument.article_id).where(ArticleDocument.stale)
-                                 .order_by(ArticleDocument.article_id).limit(limit)))
+    stale = list(
+        session.scalars(
+            select(ArticleDocument.article_id)
+            .where(ArticleDocument.stale)
+            .order_by(ArticleDocument.article_id)
+            .limit(limit)
+        )
+    )
     built = refresh(session, stale, skip_locked=True) if stale else 0
     setting = session.get(SiteSetting, SETTING_KEY)
     after = setting.value.get("walk_after") if setting is not None else None
     if after is None or len(stale) >= limit:
         return built
-    ids = list(session.scalars(select(Article.id).where(public(), Article.id > after)
-                               .order_by(Article.id).limit(limit - len(stale))))
+    ids = list(
+        session.scalars(
+            select(Article.id).where(public(), Article.id > after).order_by(Article.id).limit(limit - len(stale))
+        )
+    )
     built += refresh(session, ids, skip_locked=True)
     _save(session, setting, walk_after=ids[-1] if len(ids) == limit - len(stale) else None)
     return built
@@ -61,10 +70,13 @@ def rebuild(session: Session) -> Iterator[int]:
     """Build every public article's document anew, a batch per transaction (the caller commits
     after each); yields how many each batch built."""
     _save(session, session.get(SiteSetting, SETTING_KEY), walk_after=None)
-    session.execute(delete(ArticleDocument).where(ArticleDocument.article_id.not_in(select(Article.id).where(public()))))
+    session.execute(
+        delete(ArticleDocument).where(ArticleDocument.article_id.not_in(select(Article.id).where(public())))
+    )
     last = ""
-    while ids := list(session.scalars(select(Article.id).where(public(), Article.id > last)
-                                      .order_by(Article.id).limit(BATCH))):
+    while ids := list(
+        session.scalars(select(Article.id).where(public(), Article.id > last).order_by(Article.id).limit(BATCH))
+    ):
         yield refresh(session, ids)
         last = ids[-1]
 

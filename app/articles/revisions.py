@@ -23,21 +23,38 @@ def lifecycle_status(article: Article) -> str:
     return "deleted" if article.deleted_at is not None else str(article.status)
 
 
-def record(session: Session, article: Article, *, key: ApiKey | None, key_name: str | None = None,
-           known: Mapping[str, Any] | None = None) -> None:
+def record(
+    session: Session,
+    article: Article,
+    *,
+    key: ApiKey | None,
+    key_name: str | None = None,
+    known: Mapping[str, Any] | None = None,
+) -> None:
     """Keep the article as it is now as the revision numbered by its (just bumped) version;
     `known`: related fields the write left as they were (see `article_shape.write_shape`)."""
-    rows(session, _INSERT, {
-        "article_id": article.id, "number": article.version, "version": article.version,
-        "created_at": article.updated_at, "key_id": key.id if key else None,
-        "key_name": key.name if key else key_name, "status": lifecycle_status(article),
-        "snapshot": shape.write_shape(session, article, known),
-    })
+    rows(
+        session,
+        _INSERT,
+        {
+            "article_id": article.id,
+            "number": article.version,
+            "version": article.version,
+            "created_at": article.updated_at,
+            "key_id": key.id if key else None,
+            "key_name": key.name if key else key_name,
+            "status": lifecycle_status(article),
+            "snapshot": shape.write_shape(session, article, known),
+        },
+    )
 
 
 _COLUMNS = ("article_id", "number", "version", "created_at", "key_id", "key_name", "status", "snapshot")
-_INSERT = Prepared(insert(ArticleRevision.__table__).values(
-    {name: bindparam(name, type_=ArticleRevision.__table__.c[name].type) for name in _COLUMNS}))
+_INSERT = Prepared(
+    insert(ArticleRevision.__table__).values(
+        {name: bindparam(name, type_=ArticleRevision.__table__.c[name].type) for name in _COLUMNS}
+    )
+)
 
 
 def list_for(session: Session, article_id: str) -> list[ArticleRevision]:
@@ -45,16 +62,14 @@ def list_for(session: Session, article_id: str) -> list[ArticleRevision]:
     if session.get(Article, article_id) is None:
         raise NotFound(f"No article with id {article_id!r}.")
     stmt = (
-        select(ArticleRevision).where(ArticleRevision.article_id == article_id)
-        .order_by(ArticleRevision.number.desc())
+        select(ArticleRevision).where(ArticleRevision.article_id == article_id).order_by(ArticleRevision.number.desc())
     )
     return list(session.scalars(stmt))
 
 
 def get(session: Session, article_id: str, number: int) -> ArticleRevision:
     revision = session.scalars(
-        select(ArticleRevision).where(ArticleRevision.article_id == article_id,
-                                      ArticleRevision.number == number)
+        select(ArticleRevision).where(ArticleRevision.article_id == article_id, ArticleRevision.number == number)
     ).first()
     if revision is None:
         raise NotFound(f"Article {article_id!r} has no revision {number}.")
@@ -64,10 +79,14 @@ def get(session: Session, article_id: str, number: int) -> ArticleRevision:
 def represent(revision: ArticleRevision, *, with_snapshot: bool = False) -> dict[str, Any]:
     snapshot = revision.snapshot
     out: dict[str, Any] = {
-        "number": revision.number, "version": revision.version,
-        "created_at": iso(revision.created_at), "key_id": revision.key_id,
-        "key_name": revision.key_name, "title": snapshot.get("title"),
-        "slug": snapshot.get("slug"), "status": revision.status,
+        "number": revision.number,
+        "version": revision.version,
+        "created_at": iso(revision.created_at),
+        "key_id": revision.key_id,
+        "key_name": revision.key_name,
+        "title": snapshot.get("title"),
+        "slug": snapshot.get("slug"),
+        "status": revision.status,
     }
     if with_snapshot:
         out["snapshot"] = snapshot

@@ -5,22 +5,32 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.http.routing import ReadSessionDep, Route
-from app.articles import reads, previews
+from app.articles import formats, previews, reads
 from app.articles.queries import ArticleListParams
-from app.keys.dependencies import Reader
-from app.articles import formats
-from app.http.responses import JSONBytes, page_response
 from app.articles.schemas import ArticleList
+from app.http.responses import JSONBytes, page_response
+from app.http.routing import ReadSessionDep, Route
+from app.keys.dependencies import Reader
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 
 Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
-FormatParam = Annotated[formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")]
+FormatParam = Annotated[
+    formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")
+]
 # One article in any of its formats; the plain JSON is ArticleRead (in the components through ArticleList).
-ONE_ARTICLE = {200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content(
-    {"$ref": "#/components/schemas/ArticleRead"})}}
-Preview = Annotated[str | None, Query(max_length=2000, description="A preview token (POST …/preview-token): opens this article whatever its status.")]
+ONE_ARTICLE = {
+    200: {
+        "description": "The article, in the shape `format` asks for.",
+        "content": formats.openapi_content({"$ref": "#/components/schemas/ArticleRead"}),
+    }
+}
+Preview = Annotated[
+    str | None,
+    Query(
+        max_length=2000, description="A preview token (POST …/preview-token): opens this article whatever its status."
+    ),
+]
 
 
 def _private(response: Response, version: int | None = None) -> Response:
@@ -32,17 +42,28 @@ def _private(response: Response, version: int | None = None) -> Response:
 
 
 @router.get("", response_model=ArticleList, summary="List published articles")
-def list_articles(request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep,
-                  reader: Reader):
+def list_articles(
+    request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
+):
     items, page = reads.list_public(session, params, private=reader is not None)
     response = page_response(items, page, request.url)
     return _private(response) if reader else response
 
 
-@router.get("/slug/{slug}", response_model=None, summary="Get an article by slug",
-            responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}})
-def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, reader: Reader, fields: Fields = None,
-                        format: FormatParam = "json"):
+@router.get(
+    "/slug/{slug}",
+    response_model=None,
+    summary="Get an article by slug",
+    responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}},
+)
+def get_article_by_slug(
+    slug: str,
+    request: Request,
+    session: ReadSessionDep,
+    reader: Reader,
+    fields: Fields = None,
+    format: FormatParam = "json",
+):
     found = reads.get_by_slug(session, slug, private=reader is not None)
     if isinstance(found, str):
         target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
@@ -53,8 +74,15 @@ def get_article_by_slug(slug: str, request: Request, session: ReadSessionDep, re
 
 
 @router.get("/{article_id}", response_model=None, summary="Get an article", responses=ONE_ARTICLE)
-def get_article(article_id: str, request: Request, session: ReadSessionDep, reader: Reader, fields: Fields = None,
-                format: FormatParam = "json", preview: Preview = None):
+def get_article(
+    article_id: str,
+    request: Request,
+    session: ReadSessionDep,
+    reader: Reader,
+    fields: Fields = None,
+    format: FormatParam = "json",
+    preview: Preview = None,
+):
     if preview is not None and reader is None:
         article = previews.open_article(session, article_id, preview)
     else:

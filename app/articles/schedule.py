@@ -29,7 +29,7 @@ def publish_scheduled() -> int:
                 if lifecycle.publish_if_due(session, article_id, now=now):
                     session.commit()
                     published += 1
-            except Exception:  # noqa: BLE001 - the next round tries this one again
+            except Exception:
                 session.rollback()
                 log.exception("could not publish scheduled article %s", article_id)
     return published

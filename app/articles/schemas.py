@@ -5,12 +5,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url
 from app.store.models.article import ArticleStatus, AttributionRole
 from app.store.models.people import SourceKind
-from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url
 from app.taxonomy.schemas import RefIn
 
 # Body blocks -----------------------------------------------------------------------------
+
 
 class ParagraphBlock(Strict):
     type: Literal["paragraph"]
@@ -67,6 +68,7 @@ BLOCK_TYPES = frozenset({"paragraph", "heading", "quote", "list", "image", "embe
 
 
 # Read shapes -----------------------------------------------------------------------------
+
 
 class Ref(ReadModel):
     slug: str
@@ -144,7 +146,8 @@ class ArticleRead(ReadModel):
     word_count: int
     reading_time_minutes: int
     highlight: str | None = Field(
-        None, description="With q and highlight=true: a short passage, HTML-escaped, with the "
+        None,
+        description="With q and highlight=true: a short passage, HTML-escaped, with the "
         "matched words in <mark>…</mark>.",
     )
 
@@ -155,6 +158,7 @@ class ArticleList(ReadModel):
 
 
 # Write shapes ----------------------------------------------------------------------------
+
 
 class ImageIn(Strict):
     url: Url

@@ -63,8 +63,9 @@ def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: b
     if sort == "relevance":
         rank, published, row_id = _relevance_cursor(token)
         first = columns[0] < rank
-        return sa.or_(first, sa.and_(columns[0] == rank, after_cursor(
-            columns[1], columns[2], published, row_id, descending=True)))
+        return sa.or_(
+            first, sa.and_(columns[0] == rank, after_cursor(columns[1], columns[2], published, row_id, descending=True))
+        )
     value, row_id = decode_cursor(token, sort, is_time=True)
     if not isinstance(value, datetime):
         raise InvalidParameter("cursor", "not a cursor this API issued")
@@ -72,8 +73,12 @@ def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: b
 
 
 def search_articles(
-    session: Session, params: queries.ArticleListParams, *, sort: str,
-    fields: list[str] | None, include: set[str],
+    session: Session,
+    params: queries.ArticleListParams,
+    *,
+    sort: str,
+    fields: list[str] | None,
+    include: set[str],
 ) -> tuple[list[dict[str, Any]], Page]:
     """A page of published articles matching `params.q`, by relevance or by a time sort.
 
@@ -87,8 +92,9 @@ def search_articles(
     filters = queries.filters(session, params.model_copy(update={"lang": None}))
 
     def matching(ranked: bool, limit: int | None) -> list[sa.Select]:
-        return engine.branches(session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters,
-                               language=params.lang)
+        return engine.branches(
+            session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters, language=params.lang
+        )
 
     ranked = sort == "relevance"
     descending = ranked or sort.startswith("-")
@@ -119,7 +125,8 @@ def search_articles(
         sa.select(Article, page.c.rank, page.c.published_at, page.c.updated_at)
         .join(page, page.c.key == Article.id)
         # Index rows are only for public articles; this keeps drafts out even if one lags.
-        .where(queries.public()).order_by(*map(direction, page_columns))
+        .where(queries.public())
+        .order_by(*map(direction, page_columns))
     ).all()
     has_more = len(found) > params.limit
     found = found[: params.limit]
@@ -128,7 +135,8 @@ def search_articles(
     if has_more:  # from the index row's values: the ones the next page compares with
         last, rank, published, updated = found[-1]
         next_cursor = (
-            encode_cursor(sort, [rank, published.isoformat()], last.id) if sort == "relevance"
+            encode_cursor(sort, [rank, published.isoformat()], last.id)
+            if sort == "relevance"
             else encode_cursor(sort, published if sort.endswith("published_at") else updated, last.id)
         )
     total = None

@@ -17,9 +17,8 @@ RELATED = ("categories", "tags", "authors", "image", "attributions", "quotes")  
 _REFS = frozenset({"category", "categories", "tags", "authors", "image"})  # the one refs statement's
 
 
-def _related(session: Session, article: Article, names: set[str],
-             loaded: view.Related | None = None) -> dict[str, Any]:
-    """"category" and the RELATED fields in `names`, read with the statements that build the
+def _related(session: Session, article: Article, names: set[str], loaded: view.Related | None = None) -> dict[str, Any]:
+    """ "category" and the RELATED fields in `names`, read with the statements that build the
     article's public shape (app/articles/article_view.py): three at most; none for what
     `loaded` holds."""
     out: dict[str, Any] = {}
@@ -33,19 +32,30 @@ def _related(session: Session, article: Article, names: set[str],
         out["tags"] = [r["slug"] for r in refs["tags"][article.id]]
         out["authors"] = [r["slug"] for r in refs["authors"][article.id]]
         credit = refs["credit"][article.image_credit_source_id] if article.image_credit_source_id else None
-        out["image"] = {
-            "url": article.image_url, "alt": article.image_alt, "caption": article.image_caption,
-            "credit": article.image_credit, "credit_source": credit[0]["slug"] if credit else None,
-        } if article.image_url else None
+        out["image"] = (
+            {
+                "url": article.image_url,
+                "alt": article.image_alt,
+                "caption": article.image_caption,
+                "credit": article.image_credit,
+                "credit_source": credit[0]["slug"] if credit else None,
+            }
+            if article.image_url
+            else None
+        )
     if "attributions" in names:
         out["attributions"] = [
             {"source": a["source"]["slug"], "role": str(a["role"]), "label": a["label"], "url": a["url"]}
-            for a in (loaded.attributions if loaded.attributions is not None
-                      else view.load_attributions(session, ids).get(article.id, []))
+            for a in (
+                loaded.attributions
+                if loaded.attributions is not None
+                else view.load_attributions(session, ids).get(article.id, [])
+            )
         ]
     if "quotes" in names:
-        out["quotes"] = quotes_of(loaded.quote_rows if loaded.quote_rows is not None
-                                  else view.quote_rows(session, ids).get(article.id, []))
+        out["quotes"] = quotes_of(
+            loaded.quote_rows if loaded.quote_rows is not None else view.quote_rows(session, ids).get(article.id, [])
+        )
     return {name: out[name] for name in names}
 
 
@@ -53,16 +63,22 @@ def quotes_of(rows: list) -> list[dict[str, Any]]:
     """The write shape's quotes, from the article's `article_view.quote_rows`."""
     return [
         {
-            "id": qid, "text": text, "speaker": speaker, "speaker_role": role, "source": source,
-            "language": language, "said_at": said.isoformat() if said else None,
+            "id": qid,
+            "text": text,
+            "speaker": speaker,
+            "speaker_role": role,
+            "source": source,
+            "language": language,
+            "said_at": said.isoformat() if said else None,
             "external_id": external_id,
         }
         for qid, text, speaker, _, role, source, _, language, said, external_id in rows
     ]
 
 
-def write_shape(session: Session, article: Article, known: Mapping[str, Any] | None = None, *,
-                loaded: view.Related | None = None) -> dict[str, Any]:
+def write_shape(
+    session: Session, article: Article, known: Mapping[str, Any] | None = None, *, loaded: view.Related | None = None
+) -> dict[str, Any]:
     """The article as ArticleCreate's fields, related things named by slug, JSON-ready.
     `known` gives some of the related fields ("category" and RELATED) as the caller knows them
     to be now (a write that left them alone, holding the row): they are not read again; nor
@@ -73,8 +89,11 @@ def write_shape(session: Session, article: Article, known: Mapping[str, Any] | N
     if article.share_title or article.share_description:
         share = {"title": article.share_title, "description": article.share_description}
     return {
-        "title": article.title, "slug": article.slug, "external_id": article.external_id,
-        "kicker": article.kicker, "standfirst": article.standfirst,
+        "title": article.title,
+        "slug": article.slug,
+        "external_id": article.external_id,
+        "kicker": article.kicker,
+        "standfirst": article.standfirst,
         "body": [dict(block) for block in article.body],
         "language": article.language,
         # Only create's two states: scheduled and unpublished articles read as drafts here;

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlmodel import Session
 
-from app.site import comments
 from app.settings import get_settings
+from app.site import comments
 from app.store.engine import rows
 from app.store.models import (
     Article,
@@ -35,10 +35,33 @@ from app.store.sql import Prepared
 INCLUDABLE = frozenset({"body", "quotes", "attributions"})
 FIELDS = frozenset(
     {
-        "id", "slug", "external_id", "url", "title", "kicker", "standfirst", "body", "body_html",
-        "language", "status", "published_at", "scheduled_at", "created_at", "updated_at",
-        "version", "category", "categories", "tags", "authors", "image", "attributions",
-        "quotes", "comments", "share", "word_count", "reading_time_minutes",
+        "id",
+        "slug",
+        "external_id",
+        "url",
+        "title",
+        "kicker",
+        "standfirst",
+        "body",
+        "body_html",
+        "language",
+        "status",
+        "published_at",
+        "scheduled_at",
+        "created_at",
+        "updated_at",
+        "version",
+        "category",
+        "categories",
+        "tags",
+        "authors",
+        "image",
+        "attributions",
+        "quotes",
+        "comments",
+        "share",
+        "word_count",
+        "reading_time_minutes",
     }
 )
 
@@ -59,58 +82,92 @@ def _ref(slug: str, name: str) -> dict[str, str]:
 # prepared: app/store/sql.py), the form every write and every uncached single read runs.
 
 
-def _match(column, name: str, one: bool):  # noqa: ANN001, ANN202 - a condition
+def _match(column, name: str, one: bool):
     return column == bindparam(name) if one else column.in_(bindparam(name, expanding=True))
 
 
-def _form(statement, one: bool):  # noqa: ANN001, ANN202
+def _form(statement, one: bool):
     return Prepared(statement) if one else statement
 
 
 @lru_cache(maxsize=2)
-def _refs_statement(one: bool = False):  # noqa: ANN202 - a compound select
+def _refs_statement(one: bool = False):
     """Categories, tags and authors of the articles, and the primary categories and photo
     credits they name, in one statement: (kind, owner, slug, name), in display order."""
-    def linked(kind: str, link, target, fk):  # noqa: ANN001, ANN202
-        return (select(literal(kind).label("kind"), link.article_id.label("owner"), target.slug, target.name,
-                       link.position.label("position"))
-                .join(target, target.id == fk).where(_match(link.article_id, "ids", one)))
 
-    return _form(union_all(
-        linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
-        linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
-        linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
-        select(literal("category"), Category.id, Category.slug, Category.name, literal(0))
-        .where(_match(Category.id, "category_ids", one)),
-        select(literal("credit"), Source.id, Source.slug, Source.name, literal(0))
-        .where(_match(Source.id, "credit_ids", one)),
-    ).order_by("kind", "owner", "position"), one)
+    def linked(kind: str, link, target, fk):
+        return (
+            select(
+                literal(kind).label("kind"),
+                link.article_id.label("owner"),
+                target.slug,
+                target.name,
+                link.position.label("position"),
+            )
+            .join(target, target.id == fk)
+            .where(_match(link.article_id, "ids", one))
+        )
+
+    return _form(
+        union_all(
+            linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
+            linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
+            linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
+            select(literal("category"), Category.id, Category.slug, Category.name, literal(0)).where(
+                _match(Category.id, "category_ids", one)
+            ),
+            select(literal("credit"), Source.id, Source.slug, Source.name, literal(0)).where(
+                _match(Source.id, "credit_ids", one)
+            ),
+        ).order_by("kind", "owner", "position"),
+        one,
+    )
 
 
 @lru_cache(maxsize=2)
-def _quotes_statement(one: bool = False):  # noqa: ANN202
+def _quotes_statement(one: bool = False):
     return _form(
         select(
-            Quote.article_id, Quote.id, Quote.text, Person.slug, Person.name, Quote.speaker_role,
-            Source.slug, Source.name, Quote.language, Quote.said_at, Quote.external_id,
+            Quote.article_id,
+            Quote.id,
+            Quote.text,
+            Person.slug,
+            Person.name,
+            Quote.speaker_role,
+            Source.slug,
+            Source.name,
+            Quote.language,
+            Quote.said_at,
+            Quote.external_id,
         )
         .join(Person, Person.id == Quote.person_id)
         .outerjoin(Source, Source.id == Quote.source_id)
         .where(_match(Quote.article_id, "ids", one))
-        .order_by(Quote.article_id, Quote.position, Quote.id), one)
+        .order_by(Quote.article_id, Quote.position, Quote.id),
+        one,
+    )
 
 
 @lru_cache(maxsize=2)
-def _attributions_statement(one: bool = False):  # noqa: ANN202
+def _attributions_statement(one: bool = False):
     return _form(
-        select(Attribution.article_id, Attribution.role, Attribution.label, Attribution.url,
-               Source.slug, Source.name, Source.kind)
+        select(
+            Attribution.article_id,
+            Attribution.role,
+            Attribution.label,
+            Attribution.url,
+            Source.slug,
+            Source.name,
+            Source.kind,
+        )
         .join(Source, Source.id == Attribution.source_id)
         .where(_match(Attribution.article_id, "ids", one))
-        .order_by(Attribution.article_id, Attribution.position, Attribution.id), one)
+        .order_by(Attribution.article_id, Attribution.position, Attribution.id),
+        one,
+    )
 
 
-def _run(session: Session, statement, params: dict[str, list]):  # noqa: ANN001, ANN202 - rows
+def _run(session: Session, statement, params: dict[str, list]):
     """`statement(one)` with `params` (lists of ids): its one-article form when every list
     holds one id at most, its page form otherwise."""
     if all(len(values) <= 1 for values in params.values()):
@@ -118,7 +175,7 @@ def _run(session: Session, statement, params: dict[str, list]):  # noqa: ANN001,
     return rows(session, statement(False), params)
 
 
-def _grouped(rows) -> dict[str, list]:  # noqa: ANN001
+def _grouped(rows) -> dict[str, list]:
     groups: dict[str, list] = defaultdict(list)
     for row in rows:
         groups[row[0]].append(row[1:])
@@ -138,8 +195,12 @@ def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
 def _quotes(group: list) -> list[dict[str, Any]]:
     return [
         {
-            "id": qid, "text": text, "speaker": _ref(pslug, pname), "speaker_role": role,
-            "source": _ref(sslug, sname) if sslug else None, "language": lang,
+            "id": qid,
+            "text": text,
+            "speaker": _ref(pslug, pname),
+            "speaker_role": role,
+            "source": _ref(sslug, sname) if sslug else None,
+            "language": lang,
             "said_at": said.isoformat() if said else None,
         }
         for qid, text, pslug, pname, role, sslug, sname, lang, said, _external_id in group
@@ -150,8 +211,7 @@ def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[s
     found = _run(session, _attributions_statement, {"ids": ids})
     return {
         article_id: [
-            {"role": role, "label": label, "url": url,
-             "source": {"slug": slug, "name": name, "kind": kind}}
+            {"role": role, "label": label, "url": url, "source": {"slug": slug, "name": name, "kind": kind}}
             for role, label, url, slug, name, kind in group
         ]
         for article_id, group in _grouped(found).items()
@@ -185,9 +245,11 @@ class Related:
 
 def load_related(session: Session, article: Article) -> Related:
     ids = [article.id]
-    return Related(refs=load_refs(session, [article], ids),
-                   attributions=load_attributions(session, ids).get(article.id, []),
-                   quote_rows=quote_rows(session, ids).get(article.id, []))
+    return Related(
+        refs=load_refs(session, [article], ids),
+        attributions=load_attributions(session, ids).get(article.id, []),
+        quote_rows=quote_rows(session, ids).get(article.id, []),
+    )
 
 
 def build(
@@ -211,19 +273,22 @@ def build(
         return any(name in wanted for name in names)
 
     with_body = "body" in include
-    refs = (known.refs if known.refs is not None else load_refs(session, articles, ids)) if need(
-        "categories", "tags", "authors", "category", "url", "share", "image") else {}
+    refs = (
+        (known.refs if known.refs is not None else load_refs(session, articles, ids))
+        if need("categories", "tags", "authors", "category", "url", "share", "image")
+        else {}
+    )
     categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
     primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
-    credits = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
+    credit_sources = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
     quotes: dict[str, list] = {}
     if "quotes" in include and need("quotes"):
-        quotes = ({ids[0]: _quotes(known.quote_rows)} if known.quote_rows is not None
-                  else _load_quotes(session, ids))
+        quotes = {ids[0]: _quotes(known.quote_rows)} if known.quote_rows is not None else _load_quotes(session, ids)
     attributions: dict[str, list] = {}
     if "attributions" in include and need("attributions"):
-        attributions = ({ids[0]: known.attributions} if known.attributions is not None
-                        else load_attributions(session, ids))
+        attributions = (
+            {ids[0]: known.attributions} if known.attributions is not None else load_attributions(session, ids)
+        )
     site_comments = comments.get_comments(session) if need("comments") else {}
 
     out = []
@@ -233,33 +298,44 @@ def build(
         image = None
         if a.image_url:
             image = {
-                "url": a.image_url, "alt": a.image_alt, "caption": a.image_caption,
+                "url": a.image_url,
+                "alt": a.image_alt,
+                "caption": a.image_caption,
                 "credit": a.image_credit,
-                "credit_source": credits.get(a.image_credit_source_id) if a.image_credit_source_id else None,
+                "credit_source": credit_sources.get(a.image_credit_source_id) if a.image_credit_source_id else None,
             }
         item: dict[str, Any] = {
-            "id": a.id, "slug": a.slug, "external_id": a.external_id, "url": url,
-            "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
+            "id": a.id,
+            "slug": a.slug,
+            "external_id": a.external_id,
+            "url": url,
+            "title": a.title,
+            "kicker": a.kicker,
+            "standfirst": a.standfirst,
             "language": a.language,
             # Soft-deleted articles (seen only with a key) say so; their status waits under it.
             "status": "deleted" if a.deleted_at is not None else a.status,
             "published_at": iso(a.published_at),
             "scheduled_at": iso(a.publish_at) if a.status == "scheduled" else None,
-            "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),
+            "created_at": iso(a.created_at),
+            "updated_at": iso(a.updated_at),
             "version": a.version,
             "category": category,
             "categories": categories.get(a.id, []),
             "tags": tags.get(a.id, []),
             "authors": authors.get(a.id, []),
             "image": image,
-            "comments": comments.effective_comments(
-                site_comments, enabled=a.comments_enabled, reason=a.comments_reason
-            ) if site_comments else None,
+            "comments": comments.effective_comments(site_comments, enabled=a.comments_enabled, reason=a.comments_reason)
+            if site_comments
+            else None,
             "share": {
-                "url": url, "title": a.share_title or a.title,
-                "description": a.share_description or a.standfirst, "image": a.image_url,
+                "url": url,
+                "title": a.share_title or a.title,
+                "description": a.share_description or a.standfirst,
+                "image": a.image_url,
             },
-            "word_count": a.word_count, "reading_time_minutes": a.reading_time_minutes,
+            "word_count": a.word_count,
+            "reading_time_minutes": a.reading_time_minutes,
         }
         if with_body:
             item["body"] = a.body

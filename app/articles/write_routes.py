@@ -6,23 +6,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request
 from starlette.responses import Response
 
+from app.articles import lifecycle, previews, reads, revisions, writes
+from app.articles.actions import PreviewIn, PublishIn
+from app.articles.schemas import ArticleCreate, ArticleRead
 from app.http.conditional import IfMatch, written
-from app.http.routing import ArticleRoute, SessionDep
-from app.articles import lifecycle, writes, reads, previews, revisions
-from app.keys.dependencies import Publisher, Writer, require_scope
 from app.http.problems import UnsupportedMediaType
 from app.http.responses import JSONBytes
+from app.http.routing import ArticleRoute, SessionDep
+from app.keys.dependencies import Publisher, Writer, require_scope
 from app.store.models import Article
-from app.articles.actions import PreviewIn, PublishIn
 from app.store.models.key import ApiKey, Scope
-from app.articles.schemas import ArticleCreate, ArticleRead
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=ArticleRoute)
 ContentReader = Annotated[ApiKey, Depends(require_scope(Scope.content_read))]
-MergePatch = Annotated[dict[str, Any], Body(
-    media_type="application/merge-patch+json",
-    description="JSON Merge Patch (RFC 7396) of the create body: members replace, null removes.",
-)]
+MergePatch = Annotated[
+    dict[str, Any],
+    Body(
+        media_type="application/merge-patch+json",
+        description="JSON Merge Patch (RFC 7396) of the create body: members replace, null removes.",
+    ),
+]
 RevisionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The revision's number (its version).")]
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
@@ -44,8 +47,12 @@ def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     return _written(session, writes.create(session, data, key=key), status_code=201)
 
 
-@router.patch("/{article_id}", response_model=ArticleRead, summary="Change an article (JSON Merge Patch, If-Match)",
-              dependencies=[Depends(_patch_media_type)])
+@router.patch(
+    "/{article_id}",
+    response_model=ArticleRead,
+    summary="Change an article (JSON Merge Patch, If-Match)",
+    dependencies=[Depends(_patch_media_type)],
+)
 def update_article(article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None):
     return _written(session, writes.update(session, article_id, patch, if_match=if_match, key=key))
 
@@ -61,14 +68,21 @@ def restore_article(article_id: str, session: SessionDep, key: Writer, if_match:
     return _written(session, lifecycle.restore(session, article_id, if_match=if_match, key=key))
 
 
-@router.post("/{article_id}/publish", response_model=ArticleRead, summary="Publish now, or schedule with {\"at\"}")
-def publish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None,
-                    data: Annotated[PublishIn | None, Body()] = None):
+@router.post("/{article_id}/publish", response_model=ArticleRead, summary='Publish now, or schedule with {"at"}')
+def publish_article(
+    article_id: str,
+    session: SessionDep,
+    key: Publisher,
+    if_match: IfMatch = None,
+    data: Annotated[PublishIn | None, Body()] = None,
+):
     at = data.at if data else None
     return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key))
 
 
-@router.post("/{article_id}/unpublish", response_model=ArticleRead, summary="Take down a published article, or unschedule one")
+@router.post(
+    "/{article_id}/unpublish", response_model=ArticleRead, summary="Take down a published article, or unschedule one"
+)
 def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None):
     return _written(session, lifecycle.unpublish(session, article_id, if_match=if_match, key=key))
 
@@ -76,8 +90,10 @@ def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_m
 @router.get("/{article_id}/revisions", summary="An article's revisions, newest first")
 def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
-    return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
-                     headers={"Cache-Control": "private, no-store"})
+    return JSONBytes(
+        {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 @router.get("/{article_id}/revisions/{number}", summary="One revision, with the article as it was")
@@ -86,15 +102,21 @@ def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 
 
-@router.post("/{article_id}/revisions/{number}/restore", response_model=ArticleRead,
-             summary="Bring back a revision's content as a new version")
-def restore_revision(article_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None):
+@router.post(
+    "/{article_id}/revisions/{number}/restore",
+    response_model=ArticleRead,
+    summary="Bring back a revision's content as a new version",
+)
+def restore_revision(
+    article_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None
+):
     article = lifecycle.restore_revision(session, article_id, number, if_match=if_match, key=key)
     return _written(session, article)
 
 
 @router.post("/{article_id}/preview-token", summary="A signed, expiring link that opens this article without a key")
-def create_preview_token(article_id: str, session: SessionDep, _: Writer,
-                         data: Annotated[PreviewIn | None, Body()] = None):
+def create_preview_token(
+    article_id: str, session: SessionDep, _: Writer, data: Annotated[PreviewIn | None, Body()] = None
+):
     ttl = timedelta(seconds=(data or PreviewIn()).expires_in)
     return JSONBytes(previews.issue(session, article_id, ttl=ttl), headers={"Cache-Control": "no-store"})

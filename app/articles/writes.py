@@ -6,11 +6,16 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.articles import queries, quotes as article_quotes, shape, view, documents, revisions
-from app.keys import service
-from app.kit import merge_patch, writes
-from app.taxonomy import refs
+from app.articles import documents, queries, revisions, shape, view
+from app.articles import quotes as article_quotes
+from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
+from app.changes import feed
+from app.http import etags
 from app.http.problems import Conflict, NotFound, ValidationFailed, field_path
+from app.keys import service
+from app.kit import merge_patch, slugs, writes
+from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
+from app.search import index as search_index
 from app.store.models import (
     Article,
     ArticleAuthor,
@@ -25,12 +30,7 @@ from app.store.models import (
 )
 from app.store.models.common import iso, new_id, to_utc, utcnow
 from app.store.models.key import ApiKey, Scope
-from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
-from app.changes import feed
-from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
-from app.search import index as search_index
-from app.http import etags
-from app.kit import slugs
+from app.taxonomy import refs
 
 
 def article_purge_keys(article: Article) -> set[str]:
@@ -64,7 +64,8 @@ def _set_image(session: Session, article: Article, image: ImageIn | None) -> Non
     article.image_caption = image.caption if image else None
     credit_source = (
         refs.resolve(session, Source, image.credit_source, field="image.credit_source")
-        if image and image.credit_source else None
+        if image and image.credit_source
+        else None
     )
     article.image_credit = (image.credit or (credit_source.name if credit_source else None)) if image else None
     article.image_credit_source_id = credit_source.id if credit_source else None
@@ -74,14 +75,24 @@ def _set_attributions(session: Session, article: Article, items: list[Attributio
     session.execute(delete(Attribution).where(Attribution.article_id == article.id))
     for position, item in enumerate(items):
         source = refs.resolve(session, Source, item.source, field=f"attributions[{position}].source")
-        session.add(Attribution(
-            id=new_id(), article_id=article.id, source_id=source.id, role=item.role,
-            label=item.label, url=item.url, position=position,
-        ))
+        session.add(
+            Attribution(
+                id=new_id(),
+                article_id=article.id,
+                source_id=source.id,
+                role=item.role,
+                label=item.label,
+                url=item.url,
+                position=position,
+            )
+        )
 
 
 def _set_body(
-    article: Article, blocks: list[Any], quotes: list[article_quotes.Said], aliases: dict[str, str] | None = None,
+    article: Article,
+    blocks: list[Any],
+    quotes: list[article_quotes.Said],
+    aliases: dict[str, str] | None = None,
 ) -> None:
     """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
     quote ids, sanitising `html` blocks, and derive HTML and counts."""
@@ -111,15 +122,22 @@ def _set_body(
     by_id = {q.id: {"text": q.text, "speaker_name": q.speaker_name, "speaker_role": q.speaker_role} for q in quotes}
     article.body = stored
     article.body_html = render_blocks(stored, by_id)
-    text = " ".join(filter(None, [article.standfirst or "", body_text(stored, {k: v["text"] for k, v in by_id.items()})]))
+    text = " ".join(
+        filter(None, [article.standfirst or "", body_text(stored, {k: v["text"] for k, v in by_id.items()})])
+    )
     article.word_count, article.reading_time_minutes = reading_stats(text)
 
 
 LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
 
 
-def _fill(session: Session, article: Article, data: ArticleCreate, same: frozenset[str] = frozenset(),
-          quote_rows: list | None = None) -> list[article_quotes.Said]:
+def _fill(
+    session: Session,
+    article: Article,
+    data: ArticleCreate,
+    same: frozenset[str] = frozenset(),
+    quote_rows: list | None = None,
+) -> list[article_quotes.Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
     them alone): their rows are not rewritten, which is what replacing them would leave.
@@ -130,7 +148,7 @@ def _fill(session: Session, article: Article, data: ArticleCreate, same: frozens
     article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
     article.share_title = data.share.title if data.share else None
     article.share_description = data.share.description if data.share else None
-    if not LINK_FIELDS <= same:
+    if not same >= LINK_FIELDS:
         _set_links(session, article, data)
     if "image" not in same:
         _set_image(session, article, data.image)
@@ -156,15 +174,21 @@ def _check_publish(key: ApiKey | None) -> None:
 def _check_slug_free(session: Session, slug: str, article_id: str | None) -> None:
     """409 naming `slug` when another article holds it, now or as an old slug that still redirects."""
     if slugs.taken_by_another(session, Article, "article", slug, article_id):
-        raise Conflict(f"The slug {slug!r} is taken by another article.",
-                       errors=[{"field": "slug", "message": f"{slug!r} is taken by another article"}])
+        raise Conflict(
+            f"The slug {slug!r} is taken by another article.",
+            errors=[{"field": "slug", "message": f"{slug!r} is taken by another article"}],
+        )
 
 
 def _check_external_id(session: Session, external_id: str | None, article_id: str | None) -> None:
-    owner = session.scalars(select(Article.id).where(Article.external_id == external_id)).first() if external_id else None
+    owner = (
+        session.scalars(select(Article.id).where(Article.external_id == external_id)).first() if external_id else None
+    )
     if owner is not None and owner != article_id:
-        raise Conflict(f"The external_id {external_id!r} is taken by another article.",
-                       errors=[{"field": "external_id", "message": f"{external_id!r} is taken"}])
+        raise Conflict(
+            f"The external_id {external_id!r} is taken by another article.",
+            errors=[{"field": "external_id", "message": f"{external_id!r} is taken"}],
+        )
 
 
 def _set_slug(session: Session, article: Article, wanted: str | None) -> None:
@@ -214,8 +238,9 @@ def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) 
     return article
 
 
-def replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None = None,
-            if_match: str | None = None) -> Article:
+def replace(
+    session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None = None, if_match: str | None = None
+) -> Article:
     """Make `article` what `data` says (content, slug, external_id, draft or published), as one
     new version with its revision; 412 when `if_match` is given and stale. A deleted article
     stays deleted. `key` (None: an internal caller) must hold content:publish to change
@@ -224,8 +249,9 @@ def replace(session: Session, article: Article, data: ArticleCreate, *, key: Api
     return _replace(session, article, data, key=key, expected=expected)
 
 
-def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match: str | None,
-           key: ApiKey | None) -> Article:
+def update(
+    session: Session, article_id: str, patch: dict[str, Any], *, if_match: str | None, key: ApiKey | None
+) -> Article:
     """PATCH: `patch` (JSON Merge Patch) applied to the article's write shape, the result
     validated as a create would be and written as a new version; If-Match required."""
     # Its row is held from here (on SQLite, BEGIN IMMEDIATE holds the database already), and
@@ -243,20 +269,32 @@ def update(session: Session, article_id: str, patch: dict[str, Any], *, if_match
     merged = merge_patch.apply(current, patch)
     data = validated(merged)
     unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
-    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged,
-                    loaded=loaded, held=True)
+    return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged, loaded=loaded, held=True)
 
 
 # What each related field of the write shape is rewritten from: left alone when all are unchanged.
 REWRITTEN_FROM = {
-    "category": LINK_FIELDS, "categories": LINK_FIELDS, "tags": LINK_FIELDS, "authors": LINK_FIELDS,
-    "image": {"image"}, "attributions": {"attributions"}, "quotes": {"quotes", "language"},
+    "category": LINK_FIELDS,
+    "categories": LINK_FIELDS,
+    "tags": LINK_FIELDS,
+    "authors": LINK_FIELDS,
+    "image": {"image"},
+    "attributions": {"attributions"},
+    "quotes": {"quotes", "language"},
 }
 
 
-def _replace(session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None,
-             expected: int, unchanged: dict[str, Any] | None = None,
-             loaded: view.Related | None = None, held: bool = False) -> Article:
+def _replace(
+    session: Session,
+    article: Article,
+    data: ArticleCreate,
+    *,
+    key: ApiKey | None,
+    expected: int,
+    unchanged: dict[str, Any] | None = None,
+    loaded: view.Related | None = None,
+    held: bool = False,
+) -> Article:
     """`unchanged`: write-shape fields equal to what is stored, with their values; their
     rows are left alone, and the revision takes them as they are. `loaded`: what the
     article showed of other tables, read holding its row (`update`); the parts this write
@@ -270,8 +308,11 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     else:  # UPDATE … WHERE version = expected: a concurrent writer holding the same version gets
         # 412, and this one holds the row until it commits
         writes.bump(session, article, expected, {})
-    unique = {name: value for name, value in (("slug", data.slug), ("external_id", data.external_id))
-              if value != getattr(article, name) and (value is not None or name == "external_id")}
+    unique = {
+        name: value
+        for name, value in (("slug", data.slug), ("external_id", data.external_id))
+        if value != getattr(article, name) and (value is not None or name == "external_id")
+    }
     _set_slug(session, article, data.slug)
     if "external_id" in unique:
         _check_external_id(session, data.external_id, article.id)
@@ -284,13 +325,23 @@ def _replace(session: Session, article: Article, data: ArticleCreate, *, key: Ap
     writes.write_changed(session, article)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
     revisions.record(session, article, key=key, known=known)
-    documents.still_shown(session, article.id, view.Related(
-        refs=loaded.refs if LINK_FIELDS | {"image"} <= same else None,
-        attributions=loaded.attributions if "attributions" in same else None,
-        quote_rows=loaded.quote_rows if {"quotes", "language"} <= same else None,
-    ))
-    after_write(session, article, was_public=was_public, event=change_event(was_public, article.is_public),
-                quotes=quotes, same=same)
+    documents.still_shown(
+        session,
+        article.id,
+        view.Related(
+            refs=loaded.refs if LINK_FIELDS | {"image"} <= same else None,
+            attributions=loaded.attributions if "attributions" in same else None,
+            quote_rows=loaded.quote_rows if {"quotes", "language"} <= same else None,
+        ),
+    )
+    after_write(
+        session,
+        article,
+        was_public=was_public,
+        event=change_event(was_public, article.is_public),
+        quotes=quotes,
+        same=same,
+    )
     return article
 
 
@@ -300,8 +351,9 @@ def validated(document: dict[str, Any]) -> ArticleCreate:
         return ArticleCreate.model_validate(document)
     except ValidationError as exc:
         problems = [{"field": field_path(e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
-                               errors=problems) from None
+        raise ValidationFailed(
+            "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]), errors=problems
+        ) from None
 
 
 def change_event(was_public: bool, is_public: bool) -> str | None:
@@ -311,19 +363,30 @@ def change_event(was_public: bool, is_public: bool) -> str | None:
     return "article.unpublished" if was_public else None
 
 
-def after_write(session: Session, article: Article, *, was_public: bool, event: str | None,
-                quotes: list[article_quotes.Said] | None = None, same: frozenset[str] = frozenset()) -> None:
+def after_write(
+    session: Session,
+    article: Article,
+    *,
+    was_public: bool,
+    event: str | None,
+    quotes: list[article_quotes.Said] | None = None,
+    same: frozenset[str] = frozenset(),
+) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
     the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
     `same`: write-shape fields the write left as they were."""
     session.flush()
-    search_index.index_article(session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None,
-                         same=same)
+    search_index.index_article(
+        session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
+    )
     if article.is_public or was_public:
         feed.record(
-            session, resource_type="article", resource_id=article.id,
-            op="upsert" if article.is_public else "delete", version=article.version,
+            session,
+            resource_type="article",
+            resource_id=article.id,
+            op="upsert" if article.is_public else "delete",
+            version=article.version,
             event=event if (article.is_public or event in DELETE_EVENTS) else None,
             purge=article_purge_keys(article),
         )

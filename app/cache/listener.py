@@ -66,7 +66,7 @@ class PurgeListener:
                     self._listen(engine)
                 else:
                     self._poll(engine)
-            except Exception:  # noqa: BLE001 - keep trying; meanwhile nothing is stored
+            except Exception:
                 log.warning("not hearing cache purges; retrying", exc_info=True)
             finally:
                 self._deaf()

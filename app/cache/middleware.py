@@ -16,10 +16,10 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache import validators as http
-from app.http import etags
-from app.cache.surrogates import derive, header_value, parse, plain_header
-from app.cache.store import STORE, Entry
 from app.cache.counters import count_lookup
+from app.cache.store import STORE, Entry
+from app.cache.surrogates import derive, header_value, parse, plain_header
+from app.http import etags
 from app.http.middleware.outcome import route_template
 from app.settings import get_settings
 
@@ -31,14 +31,13 @@ STORED_STATUSES = frozenset({200, 301, 404})
 BUFFER_LIMIT = 8_000_000
 PRIVATE = b"private, no-store"
 # Headers the cache sets itself; what the app sent for these is replaced.
-OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-modified", b"vary",
-                         b"surrogate-key"})
+OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-modified", b"vary", b"surrogate-key"})
 
 
 class _Request:
     """What the cache reads from a request, in one pass over its headers."""
 
-    __slots__ = ("host", "authorization", "accept_encoding", "if_none_match", "if_modified_since", "origin")
+    __slots__ = ("accept_encoding", "authorization", "host", "if_modified_since", "if_none_match", "origin")
 
     def __init__(self, scope: Scope) -> None:
         self.host = self.authorization = self.accept_encoding = None
@@ -122,13 +121,17 @@ class Direct:
     nothing, NOT_TRIED: it could not look). `render(argument, look)` looks for a stored
     answer itself only when `look` is true."""
 
-    def __init__(self, match: Callable[[str, bytes], Any], route: Callable[[Any], str],
-                 render: Callable[[Any, bool], Any], first: Callable[[Any], Awaitable[Any]] | None = None):
+    def __init__(
+        self,
+        match: Callable[[str, bytes], Any],
+        route: Callable[[Any], str],
+        render: Callable[[Any, bool], Any],
+        first: Callable[[Any], Awaitable[Any]] | None = None,
+    ):
         self.match, self.route, self.render, self.first = match, route, render, first
 
 
-JSON_START = {"type": "http.response.start", "status": 200,
-              "headers": [(b"content-type", b"application/json")]}
+JSON_START = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
 
 
 class ResponseCacheMiddleware:
@@ -141,7 +144,8 @@ class ResponseCacheMiddleware:
         STORE.max_bytes = settings.response_cache_max_bytes
         self.policy = {
             status: http.cache_control(
-                status, max_age=settings.cache_max_age,
+                status,
+                max_age=settings.cache_max_age,
                 stale_while_revalidate=settings.cache_stale_while_revalidate,
                 stale_if_error=settings.cache_stale_if_error,
             )
@@ -149,8 +153,11 @@ class ResponseCacheMiddleware:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not scope["path"].startswith(PUBLIC_PREFIXES)):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith(PUBLIC_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         request = _Request(scope)
@@ -173,8 +180,11 @@ class ResponseCacheMiddleware:
         if capture.streaming or capture.start is None:
             return
         body = b"".join(capture.chunks)
-        entry = self._entry(scope["path"], query, capture.start, body, route,
-                            known=capture.known) if capture.complete else None
+        entry = (
+            self._entry(scope["path"], query, capture.start, body, route, known=capture.known)
+            if capture.complete
+            else None
+        )
         if entry is None:  # not a cacheable answer (an error, or no-store): as the app sent it
             await send(capture.start)
             await send({"type": "http.response.body", "body": b"" if head else body})
@@ -197,7 +207,7 @@ class ResponseCacheMiddleware:
             if answer is None or answer is NOT_TRIED:
                 # `first` found nothing stored: `render` need not look again, only build.
                 answer = await anyio.to_thread.run_sync(self.direct.render, argument, answer is NOT_TRIED)
-        except Exception:  # noqa: BLE001 - the app then meets the failure and answers it properly
+        except Exception:
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None
         if answer is None:
@@ -207,8 +217,9 @@ class ResponseCacheMiddleware:
         capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True
         return self.direct.route(argument)
 
-    def _entry(self, path: str, query: tuple, start: Message, body: bytes, route: str,
-               known: Any = None) -> Entry | None:
+    def _entry(
+        self, path: str, query: tuple, start: Message, body: bytes, route: str, known: Any = None
+    ) -> Entry | None:
         """The cache entry of a response; `known` (keys, newest, version), when the direct
         answer carries them, spares parsing the body for them."""
         status, inner = start["status"], start.get("headers", [])
@@ -238,10 +249,15 @@ class ResponseCacheMiddleware:
         modified = max(http.parse_iso(newest), STORE.last_purge(keys))
         content_type = _header(inner, b"content-type") or b""
         return Entry(
-            status=status, headers=kept + common, headers_304=common, body=body,
+            status=status,
+            headers=kept + common,
+            headers_304=common,
+            body=body,
             etag=etags.of_body(body, version),
-            modified=modified, last_modified=http.last_modified(modified),
-            keys=keys, route=route,
+            modified=modified,
+            last_modified=http.last_modified(modified),
+            keys=keys,
+            route=route,
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
         )
 
@@ -251,9 +267,11 @@ class ResponseCacheMiddleware:
             return inner
         keys, _ = derive(path, list(query), status, None)
         return [(n, v) for n, v in inner if n.lower() not in OWN_HEADERS - {b"content-length"}] + [
-            (b"cache-control", self.policy[200]), (b"vary", http.VARY),
+            (b"cache-control", self.policy[200]),
+            (b"vary", http.VARY),
             (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
         ]
+
 
 async def answer_hit(scope: Scope, send: Send) -> int | None:
     """The status sent when the response cache holds this request's answer, else None and
@@ -290,11 +308,19 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
             (b"etag", etags.header(entry.etag, encoding)),
             (b"last-modified", late if time.time() >= since else early),
         ]
-        if (etags.matches(request.if_none_match, entry.etag) if request.if_none_match is not None
-                else request.if_modified_since is not None
-                and http.not_modified_since(entry.modified, request.if_modified_since)):
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": [*entry.headers_304, *validators, _x_cache(hit)]})
+        if (
+            etags.matches(request.if_none_match, entry.etag)
+            if request.if_none_match is not None
+            else request.if_modified_since is not None
+            and http.not_modified_since(entry.modified, request.if_modified_since)
+        ):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [*entry.headers_304, *validators, _x_cache(hit)],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return 304
     body = entry.body

@@ -17,15 +17,15 @@ from collections import deque
 from sqlalchemy import bindparam, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
-from app.cache.surrogates import LIST_KEY
 from app.cache.store import STORE
+from app.cache.surrogates import LIST_KEY
+from app.kit.hooks import Hook
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
 from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
 from app.store.sql import Prepared
-from app.kit.hooks import Hook
 
 log = logging.getLogger("gazette.cache")
 
@@ -104,7 +104,7 @@ def written_without_flush(session: Session, row: object) -> None:
     """A row written without a flush (app.kit.writes.write_changed): its keys, as a flush's."""
     try:
         keys = keys_of(row)
-    except Exception:  # noqa: BLE001 - a write must never fail for its purge: purge everything
+    except Exception:
         log.exception("could not name what a write changed; purging every cached response")
         keys = {"*"}
     if keys:
@@ -121,7 +121,7 @@ def _after_flush(session: Session, _context: object) -> None:
                 keys |= keys_of(obj)
         for obj in session.deleted:
             keys |= keys_of(obj)
-    except Exception:  # noqa: BLE001 - a write must never fail for its purge: purge everything
+    except Exception:
         log.exception("could not name what a write changed; purging every cached response")
         keys = {"*"}
     if keys:
@@ -155,9 +155,12 @@ def _before_commit(session: Session) -> None:
 
 # Every write that purges runs one of them: prepared (app/store/sql.py).
 _NOTIFY = Prepared(text("SELECT pg_notify(:channel, :payload)"))
-_BROADCAST = Prepared(insert(CachePurge).values(
-    keys=bindparam("keys", type_=CachePurge.__table__.c["keys"].type),
-    at=bindparam("at", type_=CachePurge.__table__.c["at"].type)))
+_BROADCAST = Prepared(
+    insert(CachePurge).values(
+        keys=bindparam("keys", type_=CachePurge.__table__.c["keys"].type),
+        at=bindparam("at", type_=CachePurge.__table__.c["at"].type),
+    )
+)
 
 
 def _after_commit(session: Session) -> None:
@@ -167,7 +170,7 @@ def _after_commit(session: Session) -> None:
     apply(session.info.pop(PENDING, set()) | session.info.pop(PURGE_KEYS, set()))
 
 
-def _after_soft_rollback(session: Session, previous) -> None:  # noqa: ANN001
+def _after_soft_rollback(session: Session, previous) -> None:
     if previous.parent is None:
         session.info.pop(PURGE_KEYS, None)
         session.info.pop(PENDING, None)
@@ -183,8 +186,12 @@ def _chunks(payload: str) -> list[str]:
     return [*chunks, current]
 
 
-_LISTENERS = (("after_flush", _after_flush), ("before_commit", _before_commit),
-              ("after_commit", _after_commit), ("after_soft_rollback", _after_soft_rollback))
+_LISTENERS = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+)
 
 
 def install() -> None:

@@ -78,8 +78,7 @@ class ResponseStore:
         the response was computed) or it is too large; evicts the least recently used."""
         entry.size = len(entry.body) + len(entry.route) + ENTRY_OVERHEAD + sum(map(len, entry.keys))
         with self._lock:
-            if (not self.accepting or entry.size > self.max_bytes // 8
-                    or self._last(entry.keys)[0] > generation):
+            if not self.accepting or entry.size > self.max_bytes // 8 or self._last(entry.keys)[0] > generation:
                 return False
             self._drop(key)
             self._entries[key] = entry

@@ -14,17 +14,29 @@ import orjson
 
 # /v1/<collection> → the kind of one item; the collection's name is the key of its lists.
 COLLECTIONS = {
-    "articles": "article", "categories": "category", "quotes": "quote", "people": "person",
-    "sources": "source", "tags": "tag", "authors": "author",
+    "articles": "article",
+    "categories": "category",
+    "quotes": "quote",
+    "people": "person",
+    "sources": "source",
+    "tags": "tag",
+    "authors": "author",
 }
 LIST_KEY = {kind: name for name, kind in COLLECTIONS.items()}
 # Kinds whose other resources name them by slug (articles and quotes: by id only).
 SLUGGED = frozenset({"category", "tag", "author", "person", "source"})
 # Fields through which one representation embeds another resource.
 EMBEDDED = {
-    "category": "category", "categories": "category", "children": "category", "tags": "tag",
-    "authors": "author", "speaker": "person", "source": "source", "credit_source": "source",
-    "quotes": "quote", "article": "article",
+    "category": "category",
+    "categories": "category",
+    "children": "category",
+    "tags": "tag",
+    "authors": "author",
+    "speaker": "person",
+    "source": "source",
+    "credit_source": "source",
+    "quotes": "quote",
+    "article": "article",
 }
 # List filters that name a resource: the list changes when that resource does.
 FILTERS = {"tag": "tag", "author": "author", "source": "source", "speaker": "person", "article": "article"}
@@ -104,8 +116,7 @@ def header_value(keys: set[str] | frozenset[str]) -> str:
     for k in keys:
         counts[k.split(":", 1)[0]] = counts.get(k.split(":", 1)[0], 0) + 1
     main = max((kind for kind in counts if kind in LIST_KEY), key=counts.__getitem__, default=None)
-    compact = {k if ":" not in k or k.startswith(f"{main}:") else LIST_KEY.get(k.split(":", 1)[0], k)
-               for k in keys}
+    compact = {k if ":" not in k or k.startswith(f"{main}:") else LIST_KEY.get(k.split(":", 1)[0], k) for k in keys}
     value = " ".join(sorted(compact))
     if len(value) <= HEADER_BUDGET:
         return value

@@ -95,6 +95,5 @@ def cache_control(status: int, *, max_age: int, stale_while_revalidate: int, sta
     if status == 404:
         return f"public, max-age={min(max_age, NOT_FOUND_MAX_AGE)}".encode()
     return (
-        f"public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}, "
-        f"stale-if-error={stale_if_error}"
+        f"public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}, stale-if-error={stale_if_error}"
     ).encode()

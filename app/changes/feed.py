@@ -12,7 +12,8 @@ running (`txid < pg_snapshot_xmin(pg_current_snapshot())`, the snapshot of the v
 that reads the rows), ordered by (txid, id), with the cursor encoding (txid, id). A
 transaction still in flight has txid >= xmin, so every row it will commit sorts after any
 cursor already handed out: nothing is skipped, nothing repeats. The price: a long-running
-transaction in Gazette's database holds the feed back until it ends. On SQLite writers are serialised, so id order is commit order and txid is 0.
+transaction in Gazette's database holds the feed back until it ends. On SQLite writers are
+serialised, so id order is commit order and txid is 0.
 
 For any one resource the feed keeps commit order too: a row's txid is raised to the largest
 txid already recorded for that resource (it is then still >= its own, so still held back while
@@ -30,14 +31,14 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_, 
 from sqlalchemy import event as orm_event
 from sqlmodel import Session
 
-from app.http.problems import InvalidParameter
 from app.http.pagination import split_csv
+from app.http.problems import InvalidParameter
+from app.kit.hooks import Hook
 from app.store.engine import is_postgres, rows
 from app.store.models.change import Change
 from app.store.models.common import iso, utcnow
 from app.store.models.webhook import RESOURCE_TYPES
 from app.store.sql import Prepared
-from app.kit.hooks import Hook
 
 # A change that raises a webhook event: app.webhooks queues its deliveries here, in the
 # change's own transaction (registered by app.wiring).
@@ -69,7 +70,9 @@ class ChangeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     since: str | None = Field(
-        None, max_length=200, description="`next_cursor` of the previous call; left out, the feed starts at the beginning."
+        None,
+        max_length=200,
+        description="`next_cursor` of the previous call; left out, the feed starts at the beginning.",
     )
     limit: int = Field(500, ge=1, le=1000, description="Changes per call, 1–1000.")
     types: str | None = Field(
@@ -119,15 +122,18 @@ def record_all(session: Session, resource_type: str, rows_: Any, *, purge: set[s
         latest = select(func.coalesce(func.max(table.c.txid), 0)).scalar_subquery()
         txid = func.greatest(literal_column(_CURRENT_TXID), latest)
     at = bindparam("at", utcnow(), type_=table.c.at.type)
-    chosen = select(literal_column(f"'{resource_type}'"), source.c[0], literal_column("'upsert'"), source.c[1], at, txid)
+    chosen = select(
+        literal_column(f"'{resource_type}'"), source.c[0], literal_column("'upsert'"), source.c[1], at, txid
+    )
     session.flush()
     result = session.connection().execute(
-        insert(table).from_select(["resource_type", "resource_id", "op", "version", "at", "txid"], chosen))
+        insert(table).from_select(["resource_type", "resource_id", "op", "version", "at", "txid"], chosen)
+    )
     session.info.setdefault(PURGE_KEYS, set()).update(purge | {FEED_KEY})
     return result.rowcount
 
 
-def _forget(session: Session, transaction) -> None:  # noqa: ANN001 - a SessionTransaction
+def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(RECORDED, None)
 
@@ -137,26 +143,38 @@ def install() -> None:
     if not orm_event.contains(Session, "after_transaction_end", _forget):
         orm_event.listen(Session, "after_transaction_end", _forget)
 
-def _typed(name: str, param: str):  # noqa: ANN202 - a bind parameter of the column's type
+
+def _typed(name: str, param: str):
     return bindparam(param, type_=Change.__table__.c[name].type)
 
 
 # The change a resource already has in this transaction, given its new op and version.
 _UPDATE = Prepared(
     update(Change.__table__)
-    .where(Change.__table__.c.id == _typed("id", "id_"), Change.__table__.c.resource_type == _typed("resource_type", "kind"),
-           Change.__table__.c.resource_id == _typed("resource_id", "key"))
+    .where(
+        Change.__table__.c.id == _typed("id", "id_"),
+        Change.__table__.c.resource_type == _typed("resource_type", "kind"),
+        Change.__table__.c.resource_id == _typed("resource_id", "key"),
+    )
     .values(op=_typed("op", "op_"), version=_typed("version", "version_"), at=_typed("at", "at_"))
 )
 
 
 @lru_cache(maxsize=2)
-def _insert(postgres: bool):  # noqa: ANN202 - an insert, built once per engine
+def _insert(postgres: bool):
     """One row of the log. On PostgreSQL its txid is this transaction's id, raised to the
     largest already recorded for the resource; SQLite's column default (0) fills it there."""
     table = Change.__table__
-    values = {name: bindparam(param, type_=table.c[name].type) for name, param in
-              (("resource_type", "kind"), ("resource_id", "key"), ("op", "op_"), ("version", "version_"), ("at", "at_"))}
+    values = {
+        name: bindparam(param, type_=table.c[name].type)
+        for name, param in (
+            ("resource_type", "kind"),
+            ("resource_id", "key"),
+            ("op", "op_"),
+            ("version", "version_"),
+            ("at", "at_"),
+        )
+    }
     if postgres:
         prior = table.alias("prior")
         latest = (
@@ -186,8 +204,12 @@ def decode_cursor(token: str) -> tuple[int, int]:
 def represent(change: Any) -> dict[str, Any]:
     """A feed item, from a Change or a row of its columns."""
     return {
-        "cursor": encode_cursor(change.txid, change.id), "type": change.resource_type,
-        "id": change.resource_id, "op": change.op, "version": change.version, "at": iso(change.at),
+        "cursor": encode_cursor(change.txid, change.id),
+        "type": change.resource_type,
+        "id": change.resource_id,
+        "op": change.op,
+        "version": change.version,
+        "at": iso(change.at),
     }
 
 
@@ -197,8 +219,7 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
     running. next_cursor is always given: when nothing is new it is `since` again."""
     types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
     after = decode_cursor(params.since) if params.since else (0, 0)
-    columns = [Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op,
-               Change.version, Change.at]
+    columns = [Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op, Change.version, Change.at]
     postgres = is_postgres(session)
     if postgres:
         # In the same statement (the same snapshot) as the rows: which of them are ready.

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.http.routing import ReadSessionDep, Route
-from app.http.responses import JSONBytes
 from app.changes import feed
 from app.changes.feed import ChangeParams
+from app.http.responses import JSONBytes
+from app.http.routing import ReadSessionDep, Route
 
 router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 

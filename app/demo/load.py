@@ -17,11 +17,12 @@ from importlib import resources
 import orjson
 from sqlmodel import Session
 
-from app.site import comments as site, writes
+from app.site import comments as site
+from app.site import writes
 from app.transfer import importer
 
 
-def content_file():  # noqa: ANN201 - a Traversable
+def content_file():
     return resources.files("app.demo") / "content.ndjson"
 
 

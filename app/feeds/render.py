@@ -16,10 +16,10 @@ from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from app.articles import queries, view
-from app.taxonomy import categories
 from app.http.problems import NotFound
 from app.settings import get_settings
 from app.store.models import Article, ArticleCategory, Category
+from app.taxonomy import categories
 
 FEED_SIZE = 50
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -79,12 +79,15 @@ def latest(session: Session, params: FeedParams, *, feed_url: str, api_base: str
         title = f"{settings.site_name}: {name}"
         description = f"The latest in {name} from {settings.site_name}."
         home = f"{site}/{params.category}"
-    rows = list(session.scalars(
-        select(Article).where(*conds).order_by(Article.published_at.desc(), Article.id.desc()).limit(FEED_SIZE)
-    ))
+    rows = list(
+        session.scalars(
+            select(Article).where(*conds).order_by(Article.published_at.desc(), Article.id.desc()).limit(FEED_SIZE)
+        )
+    )
     items = view.build(session, rows, include={"body"})
-    return Feed(title=title, description=description, home_page_url=home, feed_url=feed_url,
-                api_base=api_base, items=items)
+    return Feed(
+        title=title, description=description, home_page_url=home, feed_url=feed_url, api_base=api_base, items=items
+    )
 
 
 class _AtomLinkEntry(BaseEntryExtension):
@@ -93,7 +96,7 @@ class _AtomLinkEntry(BaseEntryExtension):
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
 
-    def extend_atom(self, entry):  # noqa: ANN001, ANN201 - lxml element in, out
+    def extend_atom(self, entry):
         for element, link in zip(entry.findall("link"), self.links, strict=False):
             for name in ("rel", "type", "length"):
                 if link.get(name):
@@ -172,10 +175,13 @@ def json_feed(feed: Feed) -> dict[str, Any]:
             entry["summary"] = item["standfirst"]
         if image:
             entry["image"] = image["url"]
-            entry["attachments"] = [{
-                "url": image["url"], "mime_type": _image_type(image["url"]),
-                **({"title": image["caption"]} if image.get("caption") else {}),
-            }]
+            entry["attachments"] = [
+                {
+                    "url": image["url"],
+                    "mime_type": _image_type(image["url"]),
+                    **({"title": image["caption"]} if image.get("caption") else {}),
+                }
+            ]
         items.append({k: v for k, v in entry.items() if v not in (None, [])})
     return {
         "version": JSON_FEED_VERSION,

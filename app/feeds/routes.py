@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.http.routing import ReadSessionDep, Route
 from app.feeds import render
 from app.feeds.render import FeedParams
 from app.http.responses import JSONBytes
+from app.http.routing import ReadSessionDep, Route
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
@@ -27,22 +27,28 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
     return render.latest(session, params, feed_url=str(request.url), api_base=str(request.base_url))
 
 
-@router.get("/rss.xml", summary="RSS 2.0 feed of the latest articles",
-            response_class=Response, responses=_ok("rss", "string"))
+@router.get(
+    "/rss.xml", summary="RSS 2.0 feed of the latest articles", response_class=Response, responses=_ok("rss", "string")
+)
 def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.rss(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["rss"], headers=_headers(params))
 
 
-@router.get("/atom.xml", summary="Atom feed of the latest articles",
-            response_class=Response, responses=_ok("atom", "string"))
+@router.get(
+    "/atom.xml", summary="Atom feed of the latest articles", response_class=Response, responses=_ok("atom", "string")
+)
 def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.atom(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["atom"], headers=_headers(params))
 
 
-@router.get("/feed.json", summary="JSON Feed 1.1 of the latest articles",
-            response_class=Response, responses=_ok("json", "object"))
+@router.get(
+    "/feed.json",
+    summary="JSON Feed 1.1 of the latest articles",
+    response_class=Response,
+    responses=_ok("json", "object"),
+)
 def json_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.json_feed(_latest(request, session, params))
     return JSONBytes(body, media_type=render.MEDIA_TYPES["json"], headers=_headers(params))

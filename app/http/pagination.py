@@ -38,9 +38,7 @@ def split_csv(value: str | None, *, field: str, allowed: frozenset[str]) -> list
     items = [item.strip() for item in value.split(",") if item.strip()]
     unknown = [item for item in items if item not in allowed]
     if unknown:
-        raise InvalidParameter(
-            field, f"unknown value {unknown[0]!r}; expected some of: {', '.join(sorted(allowed))}"
-        )
+        raise InvalidParameter(field, f"unknown value {unknown[0]!r}; expected some of: {', '.join(sorted(allowed))}")
     return items
 
 
@@ -67,7 +65,7 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
     return value, row_id
 
 
-def after_cursor(column, id_column, value: Any, row_id: str, *, descending: bool):  # noqa: ANN001
+def after_cursor(column, id_column, value: Any, row_id: str, *, descending: bool):
     """The keyset condition "strictly after (value, id)" in the given direction.
 
     Written as a row-value comparison, which both engines turn into an index range; the
@@ -110,7 +108,9 @@ def lowered(value: str | None) -> str | None:
 
 
 class LangParam(BaseModel):
-    lang: str | None = Field(None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$", description="Language code, e.g. fr or en.")
+    lang: str | None = Field(
+        None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$", description="Language code, e.g. fr or en."
+    )
 
     @field_validator("lang")
     @classmethod

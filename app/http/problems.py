@@ -130,9 +130,12 @@ def field_path(loc: Sequence[Any]) -> str:
         label = str(part)
         if isinstance(part, int):
             out += f"[{part}]"
-        elif label.startswith(_LABELS) or label[:1].isupper() or label in ("str", "int", "float", "bool"):
-            continue
-        elif label in UNION_TAGS and index and isinstance(loc[index - 1], int) and index < len(loc) - 1:
+        elif (
+            label.startswith(_LABELS)
+            or label[:1].isupper()
+            or label in ("str", "int", "float", "bool")
+            or (label in UNION_TAGS and index and isinstance(loc[index - 1], int) and index < len(loc) - 1)
+        ):
             continue
         else:
             out += ("." if out else "") + label

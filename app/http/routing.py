@@ -60,8 +60,7 @@ async def _end(session: Session, on_loop: AsyncSession | None, *, commit: bool) 
         if on_loop is not None:
             await on_loop.run_sync(_commit_or_rollback, commit)
         else:
-            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit,
-                                           limiter=anyio.CapacityLimiter(1))
+            await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
 
 
 def _commit_or_rollback(session: Session, commit: bool) -> None:

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter, Response
 
-from app.http.routing import Route, SessionDep
-from app.keys.dependencies import Admin
-from app.keys import service
 from app.http.responses import JSONBytes
+from app.http.routing import Route, SessionDep
+from app.keys import service
+from app.keys.dependencies import Admin
 from app.store.models.key import KeyCreate
 
 router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
@@ -14,15 +14,20 @@ router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 @router.post("", status_code=201, summary="Create a key (its secret is shown once)")
 def create_key(data: KeyCreate, session: SessionDep, _: Admin):
     key, secret = service.create_key(session, name=data.name, scopes=[str(s) for s in data.scopes])
-    return JSONBytes(service.represent(key, secret), status_code=201,
-                     headers={"Location": f"/v1/keys/{key.id}", "Cache-Control": "no-store"})
+    return JSONBytes(
+        service.represent(key, secret),
+        status_code=201,
+        headers={"Location": f"/v1/keys/{key.id}", "Cache-Control": "no-store"},
+    )
 
 
 @router.get("", summary="List keys, without secrets")
 def list_keys(session: SessionDep, _: Admin):
     items = [service.represent(k) for k in service.list_keys(session)]
-    return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
-                     headers={"Cache-Control": "no-store"})
+    return JSONBytes(
+        {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke a key")

@@ -34,8 +34,7 @@ def _hash(secret: str) -> str:
 def create_key(session: Session, *, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
     """A new key and its secret; the secret is never stored and cannot be shown again."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=secret[:10], key_hash=_hash(secret),
-                 scopes=sorted({str(Scope(s)) for s in scopes}))
+    key = ApiKey(name=name, prefix=secret[:10], key_hash=_hash(secret), scopes=sorted({str(Scope(s)) for s in scopes}))
     session.add(key)
     session.flush()
     return key, secret
@@ -43,8 +42,12 @@ def create_key(session: Session, *, name: str, scopes: list[str]) -> tuple[ApiKe
 
 def represent(key: ApiKey, secret: str | None = None) -> dict[str, Any]:
     out = {
-        "id": key.id, "name": key.name, "scopes": key.scopes, "prefix": key.prefix,
-        "created_at": iso(key.created_at), "last_used_at": iso(key.last_used_at),
+        "id": key.id,
+        "name": key.name,
+        "scopes": key.scopes,
+        "prefix": key.prefix,
+        "created_at": iso(key.created_at),
+        "last_used_at": iso(key.last_used_at),
         "revoked_at": iso(key.revoked_at),
     }
     if secret is not None:
@@ -114,8 +117,9 @@ def digest_of(authorization: str | None) -> str:
     """The hash of the key an `Authorization: Bearer …` header sends; 401 without one."""
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.",
-                           headers={"WWW-Authenticate": 'Bearer realm="gazette"'})
+        raise Unauthorized(
+            "Send an API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="gazette"'}
+        )
     return _hash(secret.strip())
 
 
@@ -125,8 +129,9 @@ def authenticate(session: Session, authorization: str | None) -> ApiKey:
     found = rows(session, _BY_HASH, {"digest": digest}).first()
     key = ApiKey(**found._mapping) if found is not None else None  # not in the session: it outlives it
     if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
-        raise Unauthorized("This API key is not valid.",
-                           headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'})
+        raise Unauthorized(
+            "This API key is not valid.", headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_token"'}
+        )
     return key
 
 

@@ -30,7 +30,7 @@ def run_once() -> None:
     for job in ROUNDS:
         try:
             job()
-        except Exception:  # noqa: BLE001 - one job's failure must not stop the loop
+        except Exception:
             log.exception("background job %s failed", getattr(job, "__name__", job))
 
 

@@ -19,4 +19,3 @@ def apply(target: Any, patch: Any) -> Any:
         else:
             result[name] = apply(result.get(name), value)
     return result
-

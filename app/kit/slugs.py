@@ -26,7 +26,8 @@ def find(session: Session, model: type[T], resource_type: str, slug: str) -> tup
     if row is not None:
         return row, False
     moved = session.scalars(
-        select(model).join(SlugRedirect, SlugRedirect.resource_id == model.id)  # type: ignore[attr-defined]
+        select(model)
+        .join(SlugRedirect, SlugRedirect.resource_id == model.id)  # type: ignore[attr-defined]
         .where(SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug)
     ).first()
     return moved, moved is not None
@@ -36,42 +37,46 @@ def holder(session: Session, model: type[SQLModel], resource_type: str, slug: st
     """The id of the resource that holds `slug`, now or as an old slug that still redirects."""
     owner = session.scalars(select(model.id).where(model.slug == slug)).first()  # type: ignore[attr-defined]
     if owner is None:
-        owner = session.scalars(select(SlugRedirect.resource_id).where(
-            SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug)).first()
+        owner = session.scalars(
+            select(SlugRedirect.resource_id).where(
+                SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug
+            )
+        ).first()
     return owner
 
 
-def taken_by_another(session: Session, model: type[SQLModel], resource_type: str, slug: str,
-                     resource_id: str | None) -> bool:
+def taken_by_another(
+    session: Session, model: type[SQLModel], resource_type: str, slug: str, resource_id: str | None
+) -> bool:
     """Whether another resource holds `slug` (now or as an old slug): taking it would break
     the links to that one."""
     owner = holder(session, model, resource_type, slug)
     return owner is not None and owner != resource_id
 
 
-def first_free(session: Session, model: type[SQLModel], resource_type: str, wanted: str,
-               resource_id: str | None = None) -> str:
+def first_free(
+    session: Session, model: type[SQLModel], resource_type: str, wanted: str, resource_id: str | None = None
+) -> str:
     """`wanted`, or `wanted-2`, `-3`…: the first that no other resource holds, now or as an old slug."""
     candidate, n = wanted, 1
     while taken_by_another(session, model, resource_type, candidate, resource_id):
         n += 1
-        candidate = f"{wanted[:SLUG_MAX_LENGTH - 5]}-{n}"
+        candidate = f"{wanted[: SLUG_MAX_LENGTH - 5]}-{n}"
     return candidate
 
 
 def take_back(session: Session, resource_type: str, slug: str) -> None:
     """A resource takes `slug` (free, or an old slug of its own): it no longer redirects."""
-    session.execute(delete(SlugRedirect).where(
-        SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug))
+    session.execute(delete(SlugRedirect).where(SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug))
 
 
 def keep_redirecting(session: Session, resource_type: str, old_slug: str, resource_id: str) -> None:
     """`old_slug` was the resource's: links to it go on finding it (a 301 to the current one)."""
-    session.add(SlugRedirect(resource_type=resource_type, slug=old_slug, resource_id=resource_id,
-                             created_at=utcnow()))
+    session.add(SlugRedirect(resource_type=resource_type, slug=old_slug, resource_id=resource_id, created_at=utcnow()))
 
 
 def forget(session: Session, resource_type: str, resource_id: str) -> None:
     """The resource is deleted: its old slugs redirect nowhere and are free again."""
-    session.execute(delete(SlugRedirect).where(
-        SlugRedirect.resource_type == resource_type, SlugRedirect.resource_id == resource_id))
+    session.execute(
+        delete(SlugRedirect).where(SlugRedirect.resource_type == resource_type, SlugRedirect.resource_id == resource_id)
+    )

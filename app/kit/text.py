@@ -15,17 +15,46 @@ _WORD = re.compile(r"\w+(?:[’'-]\w+)*", re.UNICODE)
 
 # What an `html` body block may keep: text-level markup, lists, links. No script, style,
 # event handler, iframe or form survives; links get rel="noopener noreferrer nofollow".
-HTML_TAGS = frozenset({
-    "p", "br", "strong", "em", "b", "i", "u", "s", "sub", "sup", "a", "ul", "ol", "li",
-    "blockquote", "h2", "h3", "h4", "code", "pre", "figure", "figcaption", "cite", "q",
-})
+HTML_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "h2",
+        "h3",
+        "h4",
+        "code",
+        "pre",
+        "figure",
+        "figcaption",
+        "cite",
+        "q",
+    }
+)
 HTML_ATTRIBUTES = {"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}}
 
 
 def clean_html(markup: str) -> str:
     """Markup sanitised with nh3 to a small allow-list."""
-    return nh3.clean(markup, tags=set(HTML_TAGS), attributes={k: set(v) for k, v in HTML_ATTRIBUTES.items()},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        markup,
+        tags=set(HTML_TAGS),
+        attributes={k: set(v) for k, v in HTML_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def html_text(markup: str) -> str:
@@ -34,7 +63,7 @@ def html_text(markup: str) -> str:
 
 
 def fold_accents(text: str) -> str:
-    """"Choïgou" → "Choigou", "État" → "Etat"; ligatures and the like are spelt out."""
+    """ "Choïgou" → "Choigou", "État" → "Etat"; ligatures and the like are spelt out."""
     text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
     text = text.replace("ß", "ss")
     decomposed = unicodedata.normalize("NFKD", text)

@@ -11,10 +11,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from app.http.problems import Conflict, PreconditionFailed, ValidationFailed
+from app.kit.hooks import Hook
 from app.store.engine import rows
 from app.store.models.common import utcnow
 from app.store.sql import Prepared
-from app.kit.hooks import Hook
 
 # Called with (session, row) after `write_changed` wrote a row without a flush: what listens
 # to flushes hears of it here (the purge names the row's keys; the stored documents forget
@@ -52,8 +52,9 @@ def _update(table: Table, columns: tuple[str, ...], *, versioned: bool = False) 
     where = [table.c.id == bindparam("id_", type_=table.c.id.type)]
     if versioned:
         where.append(table.c.version == bindparam("expected_", type_=table.c.version.type))
-    return Prepared(update(table).where(*where).values(
-        {name: bindparam(name, type_=table.c[name].type) for name in columns}))
+    return Prepared(
+        update(table).where(*where).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+    )
 
 
 def write_changed(session: Session, row: SQLModel) -> None:
@@ -71,12 +72,18 @@ def write_changed(session: Session, row: SQLModel) -> None:
         return
     state = inspect(row)
     table = type(row).__table__
-    if session.new or session.deleted or len(dirty) > 1 or row not in dirty or any(
-            name not in table.c for name in state.committed_state):  # more than this row's columns
+    if (
+        session.new
+        or session.deleted
+        or len(dirty) > 1
+        or row not in dirty
+        or any(name not in table.c for name in state.committed_state)
+    ):  # more than this row's columns
         session.flush()
         return
-    changed = {name: plain(state.dict.get(name)) for name, was in state.committed_state.items()
-               if state.dict.get(name) != was}
+    changed = {
+        name: plain(state.dict.get(name)) for name, was in state.committed_state.items() if state.dict.get(name) != was
+    }
     if changed:
         _update(table, tuple(sorted(changed))).run(session.connection(), {**changed, "id_": row.id})
     WRITTEN_WITHOUT_FLUSH(session, row)
@@ -88,7 +95,7 @@ def write_changed(session: Session, row: SQLModel) -> None:
 UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile
 
 
-def flush_or_conflict(session: Session, action, values: dict[str, Any]):  # noqa: ANN001
+def flush_or_conflict(session: Session, action, values: dict[str, Any]):
     """Run `action` in a savepoint; a unique slug or external_id taken meanwhile is a 409, not a 500."""
     try:
         with session.begin_nested():
@@ -109,9 +116,7 @@ def validate(model: type[M], document: dict[str, Any]) -> M:
         return model.model_validate(document)
     except ValidationError as exc:
         errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise ValidationFailed(
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
-        ) from None
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors) from None
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -119,6 +124,9 @@ def _field(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not str(part).startswith(("function-", "tagged-union", "constrained-")) and part not in ("str", "NamedRef"):
+        elif not str(part).startswith(("function-", "tagged-union", "constrained-")) and part not in (
+            "str",
+            "NamedRef",
+        ):
             out += ("." if out else "") + str(part)
     return out or "body"

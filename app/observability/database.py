@@ -19,10 +19,12 @@ from app.store.models.webhook import OPEN_STATUSES, WebhookAttempt, WebhookDeliv
 log = logging.getLogger("gazette.metrics")
 
 # Connections of this process's primary pool, summed over the live workers when scraped.
-POOL_IN_USE = Gauge("gazette_db_pool_connections_in_use", "Database connections checked out of the pool.",
-                    multiprocess_mode="livesum")
-POOL_SIZE = Gauge("gazette_db_pool_size", "Connections the pool keeps, over the live workers.",
-                  multiprocess_mode="livesum")
+POOL_IN_USE = Gauge(
+    "gazette_db_pool_connections_in_use", "Database connections checked out of the pool.", multiprocess_mode="livesum"
+)
+POOL_SIZE = Gauge(
+    "gazette_db_pool_size", "Connections the pool keeps, over the live workers.", multiprocess_mode="livesum"
+)
 SCRAPE_ERRORS = Counter("gazette_metrics_scrape_errors", "Scrapes whose database figures could not be read.")
 
 
@@ -38,31 +40,60 @@ class DatabaseCollector:
         try:
             with get_engine().connect() as c:
                 head = c.scalar(select(func.max(Change.id))) or 0
-                by_status = dict(c.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all())
-                oldest = c.scalar(select(func.min(WebhookDelivery.created_at))
-                                  .where(WebhookDelivery.status.in_([s.value for s in OPEN_STATUSES])))
-                failed = c.scalar(select(func.count()).select_from(WebhookAttempt).where(
-                    WebhookAttempt.status_code.is_(None) | (WebhookAttempt.status_code < 200)
-                    | (WebhookAttempt.status_code >= 300))) or 0
-                due = c.scalar(select(func.min(Article.publish_at)).where(
-                    Article.status == ArticleStatus.scheduled, Article.deleted_at.is_(None), Article.publish_at <= now))
+                by_status = dict(
+                    c.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
+                )
+                oldest = c.scalar(
+                    select(func.min(WebhookDelivery.created_at)).where(
+                        WebhookDelivery.status.in_([s.value for s in OPEN_STATUSES])
+                    )
+                )
+                failed = (
+                    c.scalar(
+                        select(func.count())
+                        .select_from(WebhookAttempt)
+                        .where(
+                            WebhookAttempt.status_code.is_(None)
+                            | (WebhookAttempt.status_code < 200)
+                            | (WebhookAttempt.status_code >= 300)
+                        )
+                    )
+                    or 0
+                )
+                due = c.scalar(
+                    select(func.min(Article.publish_at)).where(
+                        Article.status == ArticleStatus.scheduled,
+                        Article.deleted_at.is_(None),
+                        Article.publish_at <= now,
+                    )
+                )
         except SQLAlchemyError:
             log.warning("metrics: the database did not answer", exc_info=True)
             SCRAPE_ERRORS.inc()
             return
         yield GaugeMetricFamily("gazette_change_feed_head", "Id of the newest change in the feed.", value=head)
-        deliveries = GaugeMetricFamily("gazette_webhook_deliveries", "Webhook deliveries, by status.", labels=["status"])
+        deliveries = GaugeMetricFamily(
+            "gazette_webhook_deliveries", "Webhook deliveries, by status.", labels=["status"]
+        )
         for status in ("pending", "failed", "delivered", "dead"):
             deliveries.add_metric([status], by_status.get(status, 0))
         yield deliveries
-        yield GaugeMetricFamily("gazette_webhook_outbox_depth", "Deliveries still to send (pending or failed).",
-                                value=sum(by_status.get(s.value, 0) for s in OPEN_STATUSES))
-        yield GaugeMetricFamily("gazette_webhook_oldest_pending_age_seconds",
-                                "Age of the oldest delivery still to send; 0 when none.", value=_age(now, oldest))
+        yield GaugeMetricFamily(
+            "gazette_webhook_outbox_depth",
+            "Deliveries still to send (pending or failed).",
+            value=sum(by_status.get(s.value, 0) for s in OPEN_STATUSES),
+        )
+        yield GaugeMetricFamily(
+            "gazette_webhook_oldest_pending_age_seconds",
+            "Age of the oldest delivery still to send; 0 when none.",
+            value=_age(now, oldest),
+        )
         yield CounterMetricFamily("gazette_webhook_failed_attempts", "Delivery attempts that got no 2xx.", value=failed)
-        yield GaugeMetricFamily("gazette_scheduler_lag_seconds",
-                                "How long the oldest article due to be published has waited; 0 when none.",
-                                value=_age(now, due))
+        yield GaugeMetricFamily(
+            "gazette_scheduler_lag_seconds",
+            "How long the oldest article due to be published has waited; 0 when none.",
+            value=_age(now, due),
+        )
 
 
 DATABASE = DatabaseCollector()

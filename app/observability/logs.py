@@ -14,7 +14,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname, "logger": record.name,
+            "level": record.levelname,
+            "logger": record.name,
         }
         line["message"] = record.getMessage()
         line["request_id"] = getattr(record, "request_id", None)
@@ -27,8 +28,10 @@ def config(log_format: str, level: str) -> dict[str, Any]:
     """A logging.config.dictConfig for uvicorn and Gazette; `level` is uvicorn's and Gazette's,
     the access log (opt-in) writes at INFO whatever it is."""
     text = {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    formatters = {"line": {"()": JsonFormatter} if log_format == "json" else text,
-                  "bare": {"()": JsonFormatter} if log_format == "json" else {"format": "%(message)s"}}
+    formatters = {
+        "line": {"()": JsonFormatter} if log_format == "json" else text,
+        "bare": {"()": JsonFormatter} if log_format == "json" else {"format": "%(message)s"},
+    }
     handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "filters": ["request_id"]}
     upper = level.upper()
     return {

@@ -27,9 +27,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.http.middleware.outcome import answer_then, route_template
-
 from app.cache.store import STORE
+from app.http.middleware.outcome import answer_then, route_template
 
 # Chosen by prometheus-client when first imported, from PROMETHEUS_MULTIPROC_DIR.
 MULTIPROCESS = values.ValueClass is not values.MutexValue
@@ -37,11 +36,13 @@ MULTIPROCESS = values.ValueClass is not values.MutexValue
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUESTS = Counter(
-    "gazette_http_requests", "HTTP requests answered, by method, route template and status.",
+    "gazette_http_requests",
+    "HTTP requests answered, by method, route template and status.",
     ["method", "route", "status"],
 )
 LATENCY = Histogram(
-    "gazette_http_request_duration_seconds", "Time to answer, by method and route template.",
+    "gazette_http_request_duration_seconds",
+    "Time to answer, by method and route template.",
     ["method", "route"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
@@ -52,12 +53,15 @@ class CacheCollector:
     this process's alone, so left out when several workers serve (multiprocess mode)."""
 
     def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily("gazette_response_cache_purges", "Purges applied (local and broadcast).",
-                                  value=STORE.purges)
-        yield CounterMetricFamily("gazette_response_cache_purged_entries", "Responses dropped by purges.",
-                                  value=STORE.purged)
-        yield CounterMetricFamily("gazette_response_cache_evictions", "Responses dropped to stay in bounds.",
-                                  value=STORE.evictions)
+        yield CounterMetricFamily(
+            "gazette_response_cache_purges", "Purges applied (local and broadcast).", value=STORE.purges
+        )
+        yield CounterMetricFamily(
+            "gazette_response_cache_purged_entries", "Responses dropped by purges.", value=STORE.purged
+        )
+        yield CounterMetricFamily(
+            "gazette_response_cache_evictions", "Responses dropped to stay in bounds.", value=STORE.evictions
+        )
         yield GaugeMetricFamily("gazette_response_cache_entries", "Responses held.", value=len(STORE))
         yield GaugeMetricFamily("gazette_response_cache_bytes", "Bytes held (estimate).", value=STORE.bytes)
 
@@ -137,5 +141,4 @@ def metrics() -> Response:
         if not DATABASE.registered:
             registry.register(DATABASE)
             DATABASE.registered = True
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST,
-                    headers={"Cache-Control": "no-store"})
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

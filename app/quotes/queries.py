@@ -6,8 +6,8 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from app.http.problems import NotFound
 from app.http.pagination import LangParam, ListParams, Page, decode_cursor, encode_cursor
+from app.http.problems import NotFound
 from app.store.models import Article, Person, Quote, Source
 from app.store.models.common import iso
 
@@ -28,25 +28,40 @@ def public() -> ColumnElement[bool]:
 
 
 def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({q.person_id for q in quotes})))} if quotes else {}
+    people = (
+        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({q.person_id for q in quotes})))}
+        if quotes
+        else {}
+    )
     source_ids = {q.source_id for q in quotes if q.source_id}
     sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(source_ids)))} if source_ids else {}
     article_ids = {q.article_id for q in quotes if q.article_id}
-    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))} if article_ids else {}
+    articles = (
+        {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))} if article_ids else {}
+    )
     out = []
     for q in quotes:
         person, source, article = people[q.person_id], sources.get(q.source_id), articles.get(q.article_id)
-        out.append({
-            "id": q.id, "text": q.text,
-            "speaker": {"slug": person.slug, "name": person.name, "current_role": person.current_role,
-                        "organization": person.organization},
-            "speaker_role": q.speaker_role, "language": q.language,
-            "said_at": q.said_at.isoformat() if q.said_at else None,
-            "source": {"slug": source.slug, "name": source.name} if source else None,
-            "article": {"id": article.id, "slug": article.slug, "title": article.title}
-            if article else None,
-            "created_at": iso(q.created_at), "updated_at": iso(q.updated_at), "version": q.version,
-        })
+        out.append(
+            {
+                "id": q.id,
+                "text": q.text,
+                "speaker": {
+                    "slug": person.slug,
+                    "name": person.name,
+                    "current_role": person.current_role,
+                    "organization": person.organization,
+                },
+                "speaker_role": q.speaker_role,
+                "language": q.language,
+                "said_at": q.said_at.isoformat() if q.said_at else None,
+                "source": {"slug": source.slug, "name": source.name} if source else None,
+                "article": {"id": article.id, "slug": article.slug, "title": article.title} if article else None,
+                "created_at": iso(q.created_at),
+                "updated_at": iso(q.updated_at),
+                "version": q.version,
+            }
+        )
     return out
 
 
@@ -73,8 +88,10 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
     rows = rows[: params.limit]
     total = session.scalar(select(func.count()).select_from(Quote).where(*conds)) if params.count else None
     return Page(
-        items=represent_many(session, rows), limit=params.limit,
-        next_cursor=encode_cursor("-id", None, rows[-1].id) if has_more else None, total=total,
+        items=represent_many(session, rows),
+        limit=params.limit,
+        next_cursor=encode_cursor("-id", None, rows[-1].id) if has_more else None,
+        total=total,
     )
 
 
@@ -83,4 +100,3 @@ def get_public(session: Session, quote_id: str) -> dict[str, Any]:
     if quote is None:
         raise NotFound(f"No quote with id {quote_id!r}.")
     return represent_many(session, [quote])[0]
-

@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
-from app.quotes import writes, queries
+from app.quotes import queries, writes
 from app.quotes.queries import QuoteListParams
-from app.http.responses import JSONBytes, page_response
 from app.quotes.schemas import QuoteCreate, QuoteUpdate
 
 router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
@@ -26,22 +26,26 @@ def get_quote(quote_id: str, session: ReadSessionDep):
     return JSONBytes(queries.get_public(session, quote_id))
 
 
-@router.post("", status_code=201, summary="Create a quote, standalone or on an article",
-             responses=CREATE_RESPONSES)
+@router.post("", status_code=201, summary="Create a quote, standalone or on an article", responses=CREATE_RESPONSES)
 def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
     body = writes.create_quote(session, data)
     return written(body, status_code=201, location=f"/v1/quotes/{body['id']}")
 
 
-@router.patch("/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)",
-              responses=CONDITIONAL_RESPONSES)
+@router.patch(
+    "/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)", responses=CONDITIONAL_RESPONSES
+)
 def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
     patch = data.model_dump(mode="json", exclude_unset=True)
     return written(writes.update_quote(session, quote_id, patch, if_match=if_match))
 
 
-@router.delete("/{quote_id}", status_code=204, summary="Delete a quote (If-Match required)",
-               responses=CONDITIONAL_RESPONSES | {409: problem("Its article's body shows it.")})
+@router.delete(
+    "/{quote_id}",
+    status_code=204,
+    summary="Delete a quote (If-Match required)",
+    responses=CONDITIONAL_RESPONSES | {409: problem("Its article's body shows it.")},
+)
 def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
     writes.delete_quote(session, quote_id, if_match=if_match)
     return Response(status_code=204)

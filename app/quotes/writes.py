@@ -12,15 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.articles import linked
+from app.changes import feed
+from app.http import etags
+from app.http.problems import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from app.kit import merge_patch, writes
 from app.quotes import queries
-from app.taxonomy import refs
-from app.http.problems import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from app.store.models import Article, Person, Quote, Source
 from app.quotes.schemas import QuoteCreate
-from app.changes import feed
 from app.search import index
-from app.http import etags
+from app.store.models import Article, Person, Quote, Source
+from app.taxonomy import refs
 
 
 def _article(session: Session, article_id: str | None) -> Article | None:
@@ -28,8 +28,10 @@ def _article(session: Session, article_id: str | None) -> Article | None:
         return None
     article = session.get(Article, article_id)
     if article is None or article.deleted_at is not None:
-        raise ValidationFailed(f"No article with id {article_id!r}.",
-                               errors=[{"field": "article", "message": f"no article with id {article_id!r}"}])
+        raise ValidationFailed(
+            f"No article with id {article_id!r}.",
+            errors=[{"field": "article", "message": f"no article with id {article_id!r}"}],
+        )
     return article
 
 
@@ -47,10 +49,14 @@ def _columns(session: Session, data: QuoteCreate, article: Article | None) -> di
     speaker = _resolve(session, Person, data.speaker, field="speaker")
     source = _resolve(session, Source, data.source, field="source") if data.source is not None else None
     return {
-        "text": data.text, "person_id": speaker.id, "speaker_role": data.speaker_role,
-        "article_id": article.id if article else None, "source_id": source.id if source else None,
+        "text": data.text,
+        "person_id": speaker.id,
+        "speaker_role": data.speaker_role,
+        "article_id": article.id if article else None,
+        "source_id": source.id if source else None,
         "language": data.language or (article.language if article else "fr"),
-        "said_at": data.said_at, "external_id": data.external_id,
+        "said_at": data.said_at,
+        "external_id": data.external_id,
     }
 
 
@@ -65,18 +71,23 @@ def _index(session: Session, quote: Quote | None, gone: str | None = None) -> No
         index.unindex_quotes(session, [gone])
 
 
-def _record(session: Session, quote: Quote, *, was_public: bool, is_public: bool, verb: str,
-            version: int | None = None) -> None:
+def _record(
+    session: Session, quote: Quote, *, was_public: bool, is_public: bool, verb: str, version: int | None = None
+) -> None:
     """The change feed, webhook and purge, for what the public could see before or can now."""
     if not (was_public or is_public):
         return
     if not is_public:
-        verb = "deleted"       # it left the public's view (moved onto a draft, or deleted)
+        verb = "deleted"  # it left the public's view (moved onto a draft, or deleted)
     elif not was_public:
-        verb = "created"       # it came into view
+        verb = "created"  # it came into view
     feed.record(
-        session, resource_type="quote", resource_id=quote.id,
-        op="upsert" if is_public else "delete", version=version or quote.version, event=f"quote.{verb}",
+        session,
+        resource_type="quote",
+        resource_id=quote.id,
+        op="upsert" if is_public else "delete",
+        version=version or quote.version,
+        event=f"quote.{verb}",
         purge={"quotes", f"quote:{quote.id}"},
     )
 
@@ -87,8 +98,9 @@ def create_quote(session: Session, data: QuoteCreate) -> dict[str, Any]:
     article = _article(session, data.article)
     values = _columns(session, data, article)
     if article is not None:
-        values["position"] = 1 + (session.scalar(
-            select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0)
+        values["position"] = 1 + (
+            session.scalar(select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0
+        )
     quote = Quote(**values)
     session.add(quote)
     writes.flush_or_conflict(session, session.flush, values)
@@ -109,10 +121,14 @@ def document(session: Session, quote: Quote) -> dict[str, Any]:
     """The quote as a create body: what a merge patch applies to."""
     source = session.get(Source, quote.source_id) if quote.source_id else None
     return {
-        "text": quote.text, "speaker": session.get(Person, quote.person_id).slug,
-        "speaker_role": quote.speaker_role, "article": quote.article_id,
-        "source": source.slug if source else None, "language": quote.language,
-        "said_at": quote.said_at.isoformat() if quote.said_at else None, "external_id": quote.external_id,
+        "text": quote.text,
+        "speaker": session.get(Person, quote.person_id).slug,
+        "speaker_role": quote.speaker_role,
+        "article": quote.article_id,
+        "source": source.slug if source else None,
+        "language": quote.language,
+        "said_at": quote.said_at.isoformat() if quote.said_at else None,
+        "external_id": quote.external_id,
     }
 
 
@@ -130,10 +146,15 @@ def update_quote(session: Session, quote_id: str, patch: dict[str, Any], *, if_m
         return queries.represent_many(session, [quote])[0]
     if "article_id" in changed:
         if old_article is not None and linked.quoting(session, [quote.id]):
-            raise Conflict("The article's body shows this quote: take it out of the body first.",
-                           errors=[{"field": "article", "message": "the quote is shown in its article's body"}])
-        changed["position"] = 1 + (session.scalar(
-            select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0) if article else 0
+            raise Conflict(
+                "The article's body shows this quote: take it out of the body first.",
+                errors=[{"field": "article", "message": "the quote is shown in its article's body"}],
+            )
+        changed["position"] = (
+            1 + (session.scalar(select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0)
+            if article
+            else 0
+        )
     writes.bump(session, quote, expected, changed)
     _index(session, quote)
     linked.refresh_bodies(session, [quote.article_id])
@@ -153,11 +174,13 @@ def delete_quote(session: Session, quote_id: str, *, if_match: str | None) -> No
     article = session.get(Article, quote.article_id) if quote.article_id else None
     _index(session, None, gone=quote.id)
     # Recorded while the row can still be read (the webhook's tombstone is rendered now).
-    _record(session, quote, was_public=_is_public(article), is_public=False, verb="deleted",
-            version=expected + 1)
+    _record(session, quote, was_public=_is_public(article), is_public=False, verb="deleted", version=expected + 1)
     session.expunge(quote)
-    result = session.execute(delete(Quote).where(Quote.id == quote.id, Quote.version == expected)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        delete(Quote)
+        .where(Quote.id == quote.id, Quote.version == expected)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise PreconditionFailed("This quote was changed meanwhile; read it again.")
     linked.touch(session, [article.id if article else None])

@@ -58,7 +58,7 @@ def _render(text: str, marks: list[tuple[int, int, str | None]], first: int, las
             pieces.append(html.escape(text[cursor:start]))
             pieces.append(f"<mark>{html.escape(text[start:end])}</mark>")
             cursor = end
-    pieces.append(html.escape(text[cursor:marks[last - 1][1]]))
+    pieces.append(html.escape(text[cursor : marks[last - 1][1]]))
     pieces.append("…" if last < len(marks) else "")
     return " ".join("".join(pieces).split())  # one line: paragraph breaks become spaces
 

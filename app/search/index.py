@@ -7,12 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.kit.text import body_text
 from app.search import postgres, sqlite
 from app.search.analysis import analyser_for
 from app.search.kinds import ARTICLE, QUOTE, Doc
 from app.store.engine import is_postgres, rows
 from app.store.models import Article, Quote
-from app.kit.text import body_text
 
 # Tables of the index on either engine; tests empty them along with the models' tables.
 INDEX_TABLES = tuple(dict.fromkeys((*sqlite.TABLES, *postgres.TABLES)))
@@ -27,8 +27,15 @@ def engine_for(session: Session) -> ModuleType:
 def _article_doc(row: Any, quotes: dict[str, str], kept: frozenset[str] = frozenset()) -> Doc:
     standfirst = "\n".join(filter(None, [row.kicker, row.standfirst]))
     body = body_text(row.body or [], quotes)[:MAX_INDEXED_CHARS]
-    return Doc(row.id, analyser_for(row.language), (row.title, standfirst, body), language=row.language,
-               published_at=row.published_at, updated_at=row.updated_at, kept=kept)
+    return Doc(
+        row.id,
+        analyser_for(row.language),
+        (row.title, standfirst, body),
+        language=row.language,
+        published_at=row.published_at,
+        updated_at=row.updated_at,
+        kept=kept,
+    )
 
 
 # The index's article columns, and the write-shape fields each is made of (with the language,
@@ -36,8 +43,9 @@ def _article_doc(row: Any, quotes: dict[str, str], kept: frozenset[str] = frozen
 _COLUMN_FIELDS = {"title": {"title"}, "standfirst": {"kicker", "standfirst"}, "body": {"body", "quotes"}}
 
 
-def index_article(session: Session, article: Article, *, quotes: dict[str, str] | None = None,
-                  same: frozenset[str] = frozenset()) -> None:
+def index_article(
+    session: Session, article: Article, *, quotes: dict[str, str] | None = None, same: frozenset[str] = frozenset()
+) -> None:
     """Bring the search index up to date with `article`, in the caller's transaction;
     `quotes` ({id: text}, all of the article's) when the caller has them, else they are read;
     `same`: write-shape fields the write left as they were, whose terms are not analysed again.
@@ -81,8 +89,16 @@ def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
     answering while it runs; rows of content no longer public are dropped at the end.
     """
     engine = engine_for(session)
-    columns = (Article.id, Article.title, Article.kicker, Article.standfirst, Article.body,
-               Article.language, Article.published_at, Article.updated_at)
+    columns = (
+        Article.id,
+        Article.title,
+        Article.kicker,
+        Article.standfirst,
+        Article.body,
+        Article.language,
+        Article.published_at,
+        Article.updated_at,
+    )
     last = ""
     while rows := session.execute(
         sa.select(*columns).where(*_public_articles(), Article.id > last).order_by(Article.id).limit(batch)

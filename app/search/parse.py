@@ -98,9 +98,7 @@ def _is_all_stop(term: Term, analysers: list[str]) -> bool:
 def check_meaningful(query: Query, analysers: list[str]) -> None:
     """400 when every word looked for is a stop-word of one of the languages searched."""
     if all(_is_all_stop(t, analysers) for clause in query.clauses for t in clause):
-        raise InvalidParameter(
-            "q", "only stop-words (such as “le” or “the”): add a word that carries meaning"
-        )
+        raise InvalidParameter("q", "only stop-words (such as “le” or “the”): add a word that carries meaning")
 
 
 def plan(query: Query, analyser: str) -> Plan | None:

@@ -12,8 +12,8 @@ from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.search.parse import Plan
 from app.store import engine as db
 from app.store.models import Article
-from app.store.sql import Prepared
 from app.store.models.article import PUBLIC_SQL
+from app.store.sql import Prepared
 
 # ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -22,11 +22,17 @@ TABLES = (ARTICLE.table, QUOTE.table)
 
 
 def _rows(kind: Kind) -> sa.Table:
-    columns = [sa.Column(kind.key, sa.String, primary_key=True), sa.Column("analyser", sa.String),
-               sa.Column("document", TSVECTOR)]
+    columns = [
+        sa.Column(kind.key, sa.String, primary_key=True),
+        sa.Column("analyser", sa.String),
+        sa.Column("document", TSVECTOR),
+    ]
     if kind.dated:
-        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
-                    sa.Column("updated_at", TIME_TYPE)]
+        columns += [
+            sa.Column("language", sa.String),
+            sa.Column("published_at", TIME_TYPE),
+            sa.Column("updated_at", TIME_TYPE),
+        ]
     return sa.Table(kind.table, sa.MetaData(), *columns)
 
 
@@ -37,8 +43,11 @@ def _document(kind: Kind) -> sa.ColumnElement:
     """The weighted tsvector built from the c0, c1… texts in the row's config."""
     config = sa.cast(sa.bindparam("config"), REGCONFIG)
     parts = [
-        sa.func.setweight(sa.func.to_tsvector(config, sa.bindparam(f"c{i}", type_=sa.Text)),
-                          sa.literal_column(f"'{LETTERS[i]}'"), type_=TSVECTOR)
+        sa.func.setweight(
+            sa.func.to_tsvector(config, sa.bindparam(f"c{i}", type_=sa.Text)),
+            sa.literal_column(f"'{LETTERS[i]}'"),
+            type_=TSVECTOR,
+        )
         for i in range(len(kind.columns))
     ]
     document = parts[0]
@@ -51,8 +60,12 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     """(Re)index documents in one statement; PostgreSQL analyses the texts itself."""
     rows = []
     for d in {doc.key: doc for doc in docs}.values():
-        row = {"k": d.key, "a": d.analyser, "config": PG_CONFIGS[d.analyser],
-               **{f"c{i}": text for i, text in enumerate(d.texts)}}
+        row = {
+            "k": d.key,
+            "a": d.analyser,
+            "config": PG_CONFIGS[d.analyser],
+            **{f"c{i}": text for i, text in enumerate(d.texts)},
+        }
         if kind.dated:
             row.update(lang=d.language, p=d.published_at, u=d.updated_at)
         rows.append(row)
@@ -64,15 +77,23 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
 def _upsert(kind: Kind) -> Prepared:
     """Built once per kind, and prepared (app/store/sql.py): every public write runs it."""
     table = _TABLES[kind]
-    values = {kind.key: sa.bindparam("k", type_=sa.String), "analyser": sa.bindparam("a", type_=sa.String),
-              "document": _document(kind)}
+    values = {
+        kind.key: sa.bindparam("k", type_=sa.String),
+        "analyser": sa.bindparam("a", type_=sa.String),
+        "document": _document(kind),
+    }
     if kind.dated:
-        values.update(language=sa.bindparam("lang", type_=sa.String), published_at=sa.bindparam("p", type_=TIME_TYPE),
-                      updated_at=sa.bindparam("u", type_=TIME_TYPE))
+        values.update(
+            language=sa.bindparam("lang", type_=sa.String),
+            published_at=sa.bindparam("p", type_=TIME_TYPE),
+            updated_at=sa.bindparam("u", type_=TIME_TYPE),
+        )
     stmt = insert(table).values(values)
-    return Prepared(stmt.on_conflict_do_update(
-        index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
-    ))
+    return Prepared(
+        stmt.on_conflict_do_update(
+            index_elements=[kind.key], set_={name: stmt.excluded[name] for name in values if name != kind.key}
+        )
+    )
 
 
 def remove(session: Session, kind: Kind, keys: list[str]) -> None:
@@ -83,13 +104,15 @@ def remove(session: Session, kind: Kind, keys: list[str]) -> None:
 
 def prune(session: Session) -> None:
     """Drop index rows of articles no longer public and of quotes that are gone."""
-    session.execute(sa.text(
-        "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article WHERE article.id = m.article_id"
-        f" AND {PUBLIC_SQL})"
-    ))
-    session.execute(sa.text(
-        "DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)"
-    ))
+    session.execute(
+        sa.text(
+            "DELETE FROM article_search m WHERE NOT EXISTS (SELECT 1 FROM article WHERE article.id = m.article_id"
+            f" AND {PUBLIC_SQL})"
+        )
+    )
+    session.execute(
+        sa.text("DELETE FROM quote_search m WHERE NOT EXISTS (SELECT 1 FROM quote WHERE quote.id = m.quote_id)")
+    )
 
 
 def _term(config: sa.ColumnElement, text: str) -> sa.ColumnElement:
@@ -127,8 +150,14 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
 
 
 def branches(
-    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
+    session: Session,
+    kind: Kind,
+    plans: list[Plan],
+    *,
+    ranked: bool,
+    limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (),
+    language: str | None = None,
 ) -> list[sa.Select]:
     """One select per language of the key, rank (and times) of the documents that match.
 
@@ -144,16 +173,21 @@ def branches(
     selects = []
     for plan, query in zip(plans, _constant(session, plans), strict=True):
         # The analyser as a literal, so that the planner uses that analyser's partial index.
-        matches = sa.and_(table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
-                          table.c.document.op("@@")(query), *filters,
-                          *([table.c.language == language] if language else []))
+        matches = sa.and_(
+            table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
+            table.c.document.op("@@")(query),
+            *filters,
+            *([table.c.language == language] if language else []),
+        )
         source = table.join(Article, Article.id == table.c[kind.key]) if filters else table
         if not ranked:
-            selects.append(sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"),
-                                     *times).select_from(source).where(matches))
+            selects.append(
+                sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"), *times)
+                .select_from(source)
+                .where(matches)
+            )
             continue
-        rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE),
-                       sa.BigInteger)
+        rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE), sa.BigInteger)
         select = sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
         if limit is None:
             select = select.select_from(source).where(matches)

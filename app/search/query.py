@@ -13,6 +13,7 @@ from app.search.kinds import QUOTE
 from app.search.parse import Plan, check_meaningful, parse, plan
 from app.store.models import Quote
 
+
 def plans_for(q: str, lang: str | None = None) -> list[Plan]:
     """The query analysed for each language searched: `lang`'s alone, or every one."""
     query = parse(q)

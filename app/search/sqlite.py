@@ -10,8 +10,8 @@ from app.search.analysis import analyse
 from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.search.parse import Plan
 from app.store.models import Article
-from app.store.sql import Prepared
 from app.store.models.article import PUBLIC_SQL
+from app.store.sql import Prepared
 
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
 WEIGHTS = (10.0, 4.0, 1.0)
@@ -20,11 +20,17 @@ TABLES = (ARTICLE.fts, ARTICLE.table, QUOTE.fts, QUOTE.table)
 
 def _rows(kind: Kind) -> sa.Table:
     """The mapping table of a kind: key → the integer rowid of its FTS5 row (and its times)."""
-    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column(kind.key, sa.String),
-               sa.Column("analyser", sa.String)]
+    columns = [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(kind.key, sa.String),
+        sa.Column("analyser", sa.String),
+    ]
     if kind.dated:
-        columns += [sa.Column("language", sa.String), sa.Column("published_at", TIME_TYPE),
-                    sa.Column("updated_at", TIME_TYPE)]
+        columns += [
+            sa.Column("language", sa.String),
+            sa.Column("published_at", TIME_TYPE),
+            sa.Column("updated_at", TIME_TYPE),
+        ]
     return sa.Table(kind.table, sa.MetaData(), *columns)
 
 
@@ -48,18 +54,22 @@ def _rowids(conn: sa.Connection, kind: Kind, keys: list[str]) -> dict[str, int]:
         return dict(_rowid_of(kind).run(conn, {"key": keys[0]}))
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        found.update(conn.exec_driver_sql(
-            f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)).all())
+        found.update(
+            conn.exec_driver_sql(
+                f"SELECT {kind.key}, id FROM {kind.table} WHERE {kind.key} IN ({marks})", tuple(chunk)
+            ).all()
+        )
     return found
 
 
 @lru_cache(maxsize=4)
 def _rowid_of(kind: Kind) -> Prepared:
     table = _TABLES[kind]
-    return Prepared(sa.select(table.c[kind.key], table.c.id).where(
-        table.c[kind.key] == sa.bindparam("key", type_=sa.String)))
+    return Prepared(
+        sa.select(table.c[kind.key], table.c.id).where(table.c[kind.key] == sa.bindparam("key", type_=sa.String))
+    )
 
 
 @lru_cache(maxsize=32)
@@ -147,7 +157,9 @@ def prune(session: Session) -> None:
         QUOTE: "SELECT 1 FROM quote WHERE quote.id = m.quote_id",
     }
     for kind, exists in alive.items():
-        keys = [k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({exists})")]
+        keys = [
+            k for (k,) in conn.exec_driver_sql(f"SELECT {kind.key} FROM {kind.table} m WHERE NOT EXISTS ({exists})")
+        ]
         _delete(session, kind, keys)
         # FTS5 rows left without a mapping (a cascade from a hard delete): found through the
         # small _docsize shadow table rather than a scan of the content.
@@ -164,9 +176,7 @@ def _phrase(terms: tuple[str, ...]) -> str:
 
 def match_expression(plan: Plan) -> str:
     """The plan in FTS5 query syntax, every term quoted and every group in parentheses."""
-    clauses = [
-        "(" + " OR ".join(_phrase(terms) for _, terms in clause) + ")" for clause in plan.clauses
-    ]
+    clauses = ["(" + " OR ".join(_phrase(terms) for _, terms in clause) + ")" for clause in plan.clauses]
     expression = " AND ".join(clauses)
     if plan.excluded:
         expression = f"({expression}) NOT (" + " OR ".join(_phrase(t) for _, t in plan.excluded) + ")"
@@ -174,8 +184,14 @@ def match_expression(plan: Plan) -> str:
 
 
 def branches(
-    session: Session, kind: Kind, plans: list[Plan], *, ranked: bool, limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (), language: str | None = None,
+    session: Session,
+    kind: Kind,
+    plans: list[Plan],
+    *,
+    ranked: bool,
+    limit: int | None = None,
+    filters: Sequence[sa.ColumnElement[bool]] = (),
+    language: str | None = None,
 ) -> list[sa.Select]:
     """One select per language of the key, rank (and times) of the documents that match.
 
@@ -199,9 +215,14 @@ def branches(
         if filters:
             source = source.join(Article, Article.id == rows.c[kind.key])
         select = (
-            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times).select_from(source)
-            .where(fts_name.op("MATCH")(match_expression(plan)), rows.c.analyser == plan.analyser, *filters,
-                   *([rows.c.language == language] if language else []))
+            sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times)
+            .select_from(source)
+            .where(
+                fts_name.op("MATCH")(match_expression(plan)),
+                rows.c.analyser == plan.analyser,
+                *filters,
+                *([rows.c.language == language] if language else []),
+            )
         )
         if limit is not None:  # a compound SELECT takes no LIMIT of its own: wrap it
             select = sa.select(select.order_by(fts.c.rowid.desc()).limit(limit).subquery())

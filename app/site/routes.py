@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
+from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep
 from app.keys.dependencies import Admin
 from app.site import comments, writes
-from app.http.responses import JSONBytes
 from app.site.schemas import CommentsSettingIn
 
 router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)

@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.changes import feed
 from app.site.comments import ALL_ARTICLES, COMMENTS_KEY, DEFAULT_COMMENTS
 from app.store.models import Article, SiteSetting
 from app.store.models.common import utcnow
-from app.changes import feed
 
 
 def set_comments(session: Session, *, enabled: bool, reason: str | None) -> SiteSetting:

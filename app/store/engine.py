@@ -13,7 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
 from sqlmodel import Session, SQLModel
 
-import app.store.models  # noqa: F401,E402 - every table on the metadata (naming convention: models/common.py)
+import app.store.models  # noqa: F401 - every table on the metadata (naming convention: models/common.py)
 from app.settings import get_settings
 from app.store.sql import Prepared
 from app.store.sqlite import (
@@ -36,7 +36,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-
 def _json_dumps(value: object) -> str:  # JSON columns (bodies, payloads) go through orjson
     return orjson.dumps(value).decode()
 
@@ -54,9 +53,13 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         # the log changed and drop its whole cache at BEGIN (SQLite does): a PATCH cost 11 %
         # more CPU in the server (bench/README.md).
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "isolation_level": None},
-            pool_size=SQLITE_POOL_SIZE, max_overflow=16, pool_use_lifo=True,
-            json_serializer=_json_dumps, json_deserializer=orjson.loads,
+            url,
+            connect_args={"check_same_thread": False, "isolation_level": None},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=16,
+            pool_use_lifo=True,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -72,8 +75,7 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
 
 def _postgres_args() -> dict[str, Any]:
     size = get_settings().pool_size
-    return {"pool_size": size, "max_overflow": size,
-            "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    return {"pool_size": size, "max_overflow": size, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 # A PostgreSQL connection that sat in the pool this long is checked (one round trip) before
@@ -128,12 +130,12 @@ def get_read_engine() -> Engine:
     return make_engine(url, reads=True) if make_engine(url).dialect.name == "postgresql" else make_engine(url)
 
 
-def is_postgres(engine_or_session) -> bool:  # noqa: ANN001
+def is_postgres(engine_or_session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"
 
 
-def rows(session: Session, statement, params: dict | list | None = None):  # noqa: ANN001, ANN201 - a Result
+def rows(session: Session, statement, params: dict | list | None = None):
     """Run a statement that loads no ORM objects (columns, inserts, updates) on the session's
     connection, in its transaction, without the ORM's per-statement work: it costs half as
     much as `session.execute`, and a `Prepared` one (app/store/sql.py) half as much again.
@@ -142,4 +144,3 @@ def rows(session: Session, statement, params: dict | list | None = None):  # noq
     if isinstance(statement, Prepared):
         return statement.run(session.connection(), params)
     return session.connection().execute(statement, params or {})
-

@@ -26,8 +26,9 @@ def _is_text(type_: Any) -> bool:
     return isinstance(getattr(type_, "impl_instance", type_), String) and not isinstance(type_, Text)
 
 
-def compare_type(context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any,
-                 metadata_type: Any) -> bool | None:
+def compare_type(
+    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     """Alembic's type comparison, but for the length of a VARCHAR on SQLite, which SQLite
     neither enforces nor lets a migration change without copying the table (and the tables
     that reference it). None: Alembic's own comparison decides."""

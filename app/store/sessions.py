@@ -76,8 +76,11 @@ class LoopWrites:
         if state is None:
             settings = get_settings()
             dialect = get_engine().dialect.name if settings.writes_on_event_loop else None
-            engine = (create_async_engine(normalise_url(settings.database_url), **_postgres_args())
-                      if dialect == "postgresql" else None)
+            engine = (
+                create_async_engine(normalise_url(settings.database_url), **_postgres_args())
+                if dialect == "postgresql"
+                else None
+            )
             if engine is not None:
                 _ping_when_idle(engine.sync_engine.pool)
             state = self._loops[loop] = _OnLoop(engine, dialect == "sqlite")
@@ -108,8 +111,7 @@ class LoopWrites:
 
     def engines(self) -> list[Engine]:
         """The sync side of every async engine running (for tests that watch statements)."""
-        return [state.engine.sync_engine for state in list(self._loops.values())
-                if state.engine is not None]
+        return [state.engine.sync_engine for state in list(self._loops.values()) if state.engine is not None]
 
 
 LOOP_WRITES = LoopWrites()

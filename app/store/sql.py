@@ -76,8 +76,11 @@ class Prepared:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 binds[name] = processor
-        defaults = {name: bind.value for name, bind in compiled.binds.items()
-                    if bind.value is not None and bind.callable is None}
+        defaults = {
+            name: bind.value
+            for name, bind in compiled.binds.items()
+            if bind.value is not None and bind.callable is None
+        }
         # A SELECT's columns, or what an INSERT/UPDATE … RETURNING gives back; other DML: none.
         columns = list(getattr(self.statement, "selected_columns", None) or getattr(self.statement, "_returning", ()))
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
@@ -110,8 +113,9 @@ class Prepared:
                     cursor.execute(c.sql, arguments)
                 found = cursor.fetchall() if not many and cursor.description is not None else []
             except dialect.loaded_dbapi.Error as error:
-                raise exc.DBAPIError.instance(c.sql, arguments, error, dialect.loaded_dbapi.Error,
-                                              dialect=dialect) from error
+                raise exc.DBAPIError.instance(
+                    c.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from error
             if dispatch.after_cursor_execute:
                 dispatch.after_cursor_execute(connection, cursor, c.sql, arguments, None, many)
             out = Fetched(self._rows(c, found))
@@ -138,5 +142,7 @@ class Prepared:
         if not any(c.results):
             return [make(row) for row in found]
         processors = c.results
-        return [make(value if p is None or value is None else p(value)
-                     for p, value in zip(processors, row, strict=True)) for row in found]
+        return [
+            make(value if p is None or value is None else p(value) for p, value in zip(processors, row, strict=True))
+            for row in found
+        ]

@@ -15,7 +15,7 @@ SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the OS cache
 SQLITE_POOL_SIZE = 48
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; busy_timeout makes writers queue
     # instead of failing with "database is locked" when several workers share the file.
@@ -88,8 +88,7 @@ class Checkpointer:
             if self._thread is None:
                 self._stop.clear()
                 self.running = True
-                self._thread = threading.Thread(target=self._run, args=(engine,), name=CHECKPOINT_THREAD,
-                                                daemon=True)
+                self._thread = threading.Thread(target=self._run, args=(engine,), name=CHECKPOINT_THREAD, daemon=True)
                 self._thread.start()
 
     def stop(self, engine: Engine) -> None:
@@ -110,7 +109,7 @@ class Checkpointer:
             while not self._stop.wait(CHECKPOINT_SECONDS):
                 try:
                     connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except Exception:  # noqa: BLE001 - the next round tries again; commits never wait on this
+                except Exception:
                     log.warning("WAL checkpoint failed; trying again", exc_info=True)
         finally:
             connection.close()
@@ -121,7 +120,7 @@ CHECKPOINT_THREAD = "gazette-wal-checkpoint"
 CHECKPOINTER = Checkpointer()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001
+def _sqlite_begin(conn) -> None:
     # pysqlite's own transaction handling defers BEGIN; issuing BEGIN ourselves makes
     # SAVEPOINTs work and keeps SQLAlchemy in charge of transactions.
     # Write sessions BEGIN IMMEDIATE: they take the write lock up front and queue behind
@@ -138,9 +137,8 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
         raise
 
 
-def _sqlite_returned(_dbapi_connection, record, *_args) -> None:  # noqa: ANN001
+def _sqlite_returned(_dbapi_connection, record, *_args) -> None:
     WriterGate.leave(record.info)
-
 
 
 # The page cache of the event loop's SQLite reader (SQLite's default is 2 MB): the interior
@@ -149,10 +147,9 @@ def _sqlite_returned(_dbapi_connection, record, *_args) -> None:  # noqa: ANN001
 SQLITE_READER_CACHE_KIB = 16_384
 
 
-def sqlite_reader(connection):  # noqa: ANN001, ANN201 - a DB-API connection and cursor
+def sqlite_reader(connection):
     """A cursor of `connection` (SQLite, out of the pool) for the event loop's document reads,
     with a page cache of its own that holds their indexes."""
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_READER_CACHE_KIB}")
     return cursor
-

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.http.problems import NotFound
+from app.kit import slugs
 from app.store.models import Category
 from app.store.models.common import iso
-from app.kit import slugs
 
 
 def _all(session: Session) -> list[Category]:
@@ -17,9 +17,14 @@ def _all(session: Session) -> list[Category]:
 
 def represent(category: Category, parent_slug: str | None) -> dict[str, Any]:
     return {
-        "id": category.id, "slug": category.slug, "name": category.name,
-        "description": category.description, "parent": parent_slug, "position": category.position,
-        "updated_at": iso(category.updated_at), "version": category.version,
+        "id": category.id,
+        "slug": category.slug,
+        "name": category.name,
+        "description": category.description,
+        "parent": parent_slug,
+        "position": category.position,
+        "updated_at": iso(category.updated_at),
+        "version": category.version,
     }
 
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
-from app.taxonomy import categories, writes
-from app.http.responses import JSONBytes
 from app.store.models import Category
+from app.taxonomy import categories, writes
 from app.taxonomy.schemas import CategoryCreate, CategoryUpdate
 
 router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
@@ -41,18 +41,26 @@ def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
     return written(body, status_code=201, location=f"/v1/categories/{body['slug']}")
 
 
-@router.patch("/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)",
-              responses=CONDITIONAL_RESPONSES)
+@router.patch(
+    "/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)", responses=CONDITIONAL_RESPONSES
+)
 def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
-    return written(writes.update(session, KIND, slug, data.model_dump(mode="json", exclude_unset=True),
-                                         if_match=if_match))
+    return written(
+        writes.update(session, KIND, slug, data.model_dump(mode="json", exclude_unset=True), if_match=if_match)
+    )
 
 
-@router.delete("/{slug}", status_code=204, summary="Delete a category (If-Match required)",
-               responses=CONDITIONAL_RESPONSES
-               | {409: problem("It has subcategories, or holds articles and no reassign_to.")})
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    summary="Delete a category (If-Match required)",
+    responses=CONDITIONAL_RESPONSES | {409: problem("It has subcategories, or holds articles and no reassign_to.")},
+)
 def delete_category(
-    slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None,
+    slug: str,
+    session: SessionDep,
+    _: Writer,
+    if_match: IfMatch = None,
     reassign_to: ReassignTo = None,
 ):
     writes.delete_(session, KIND, slug, if_match=if_match, reassign_to=reassign_to)

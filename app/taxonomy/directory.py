@@ -6,10 +6,10 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.http.problems import NotFound
 from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
-from app.store.models import Author, Person, Source, Tag
+from app.http.problems import NotFound
 from app.kit import slugs
+from app.store.models import Author, Person, Source, Tag
 from app.store.models.common import iso
 
 RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}

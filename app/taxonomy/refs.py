@@ -4,12 +4,12 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from app.http.problems import ValidationFailed
-from app.store.models import Author, Category, Person, Source, Tag
-from app.taxonomy.schemas import NamedRef, RefIn
 from app.changes import feed
+from app.http.problems import ValidationFailed
 from app.kit import slugs
 from app.kit.text import slugify
+from app.store.models import Author, Category, Person, Source, Tag
+from app.taxonomy.schemas import NamedRef, RefIn
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -26,8 +26,12 @@ def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) 
         if slug not in rows:
             raise ValidationFailed(
                 f"Unknown {model.__name__.lower()} {slug!r}.",
-                errors=[{"field": f"{field}[{index}]" if len(slugs) > 1 else field,
-                         "message": f"no {model.__name__.lower()} with slug {slug!r}"}],
+                errors=[
+                    {
+                        "field": f"{field}[{index}]" if len(slugs) > 1 else field,
+                        "message": f"no {model.__name__.lower()} with slug {slug!r}",
+                    }
+                ],
             )
     return [rows[slug] for slug in slugs]
 
@@ -50,11 +54,20 @@ def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *,
     session.add(row)
     session.flush()
     resource_type, plural = _CREATED_INLINE[model]
-    feed.record(session, resource_type=resource_type, resource_id=row.id, op="upsert", version=row.version,
-                   event=f"{resource_type}.created", purge={plural, f"{resource_type}:{row.slug}"})
+    feed.record(
+        session,
+        resource_type=resource_type,
+        resource_id=row.id,
+        op="upsert",
+        version=row.version,
+        event=f"{resource_type}.created",
+        purge={plural, f"{resource_type}:{row.slug}"},
+    )
     return row
 
 
-def unique_slug(session: Session, model: type[T], wanted: str, *, resource_type: str, exclude_id: str | None = None) -> str:
+def unique_slug(
+    session: Session, model: type[T], wanted: str, *, resource_type: str, exclude_id: str | None = None
+) -> str:
     """`wanted`, or `wanted-2`, `-3`…: free both as a current slug and as an old one."""
     return slugs.first_free(session, model, resource_type, wanted, exclude_id)

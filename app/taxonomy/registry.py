@@ -8,8 +8,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, SQLModel
 
-from app.taxonomy import hooks
-from app.taxonomy import categories, directory
 from app.http.problems import Conflict, InvalidParameter, ValidationFailed
 from app.store.models import (
     Article,
@@ -24,12 +22,16 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.taxonomy.schemas import PersonCreate, PersonUpdate, SourceCreate, SourceUpdate
+from app.taxonomy import categories, directory, hooks
 from app.taxonomy.schemas import (
     AuthorCreate,
     AuthorUpdate,
     CategoryCreate,
     CategoryUpdate,
+    PersonCreate,
+    PersonUpdate,
+    SourceCreate,
+    SourceUpdate,
     TagCreate,
     TagUpdate,
 )
@@ -44,8 +46,8 @@ class Kind:
     """One slugged resource as the write services see it."""
 
     model: type[SQLModel]
-    resource_type: str          # "category": change feed type, event prefix, slug_redirect type
-    plural: str                 # "categories": path and list purge key
+    resource_type: str  # "category": change feed type, event prefix, slug_redirect type
+    plural: str  # "categories": path and list purge key
     create: type[SQLModel]
     update: type[SQLModel]
     in_articles: frozenset[str]  # fields whose change alters article representations
@@ -62,6 +64,7 @@ class Kind:
 
 # Category: the parent is a slug on the wire and an id in the table; no cycles ---------------
 
+
 def _category_columns(session: Session, row: Category | None, values: dict[str, Any]) -> dict[str, Any]:
     values = dict(values)
     parent_slug = values.pop("parent", None)
@@ -69,8 +72,10 @@ def _category_columns(session: Session, row: Category | None, values: dict[str, 
     if parent_slug is not None:
         parent = session.scalars(select(Category).where(Category.slug == parent_slug)).first()
         if parent is None:
-            raise ValidationFailed(f"No category with slug {parent_slug!r}.",
-                                   errors=[{"field": "parent", "message": f"no category with slug {parent_slug!r}"}])
+            raise ValidationFailed(
+                f"No category with slug {parent_slug!r}.",
+                errors=[{"field": "parent", "message": f"no category with slug {parent_slug!r}"}],
+            )
         if row is not None and row.id in _ancestors(session, parent.id):
             raise ValidationFailed(
                 f"{parent_slug!r} is {row.slug!r} itself or one of its subcategories.",
@@ -98,6 +103,7 @@ def _category_document(session: Session, row: Category) -> dict[str, Any]:
 
 # Deleting: what still points at the resource decides ------------------------------------
 
+
 def _some(ids: list[str]) -> str:
     return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
@@ -122,12 +128,21 @@ def delete_category(session: Session, row: Category, *, reassign_to: str | None)
     if target is None or target.id == row.id:
         raise InvalidParameter("reassign_to", f"no other category with slug {reassign_to!r}")
     already = select(ArticleCategory.article_id).where(ArticleCategory.category_id == target.id)
-    session.execute(delete(ArticleCategory).where(ArticleCategory.category_id == row.id,
-                                                  ArticleCategory.article_id.in_(already)))
-    session.execute(update(ArticleCategory).where(ArticleCategory.category_id == row.id)
-                    .values(category_id=target.id).execution_options(synchronize_session=False))
-    session.execute(update(Article).where(Article.category_id == row.id)
-                    .values(category_id=target.id).execution_options(synchronize_session=False))
+    session.execute(
+        delete(ArticleCategory).where(ArticleCategory.category_id == row.id, ArticleCategory.article_id.in_(already))
+    )
+    session.execute(
+        update(ArticleCategory)
+        .where(ArticleCategory.category_id == row.id)
+        .values(category_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Article)
+        .where(Article.category_id == row.id)
+        .values(category_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
     hooks.ARTICLES_CHANGED(session, article_ids)
     return {"articles", "feeds", f"category:{target.slug}"}
 
@@ -136,8 +151,10 @@ def _refuse_if_referenced(session: Session, row: Any, what: list[tuple[str, Any]
     found = [f"{session.scalar(select(func.count()).where(cond))} {noun}" for noun, cond in what]
     found = [f for f in found if not f.startswith("0 ")]
     if found:
-        raise Conflict(f"{type(row).__name__} {row.slug!r} is still referenced by {', '.join(found)}; "
-                       "change or delete those first.")
+        raise Conflict(
+            f"{type(row).__name__} {row.slug!r} is still referenced by {', '.join(found)}; "
+            "change or delete those first."
+        )
 
 
 def delete_person(session: Session, row: Person, **_: Any) -> set[str]:
@@ -148,11 +165,15 @@ def delete_person(session: Session, row: Person, **_: Any) -> set[str]:
 
 def delete_source(session: Session, row: Source, **_: Any) -> set[str]:
     """409 while attributions, quotes or photo credits name it: they would lose their credit."""
-    _refuse_if_referenced(session, row, [
-        ("attribution(s)", Attribution.source_id == row.id),
-        ("quote(s)", Quote.source_id == row.id),
-        ("photo credit(s)", Article.image_credit_source_id == row.id),
-    ])
+    _refuse_if_referenced(
+        session,
+        row,
+        [
+            ("attribution(s)", Attribution.source_id == row.id),
+            ("quote(s)", Quote.source_id == row.id),
+            ("photo credit(s)", Article.image_credit_source_id == row.id),
+        ],
+    )
     return set()
 
 
@@ -168,13 +189,34 @@ def _detacher(link: Any, column: Any) -> Callable[..., set[str]]:
 
 
 KINDS: dict[type, Kind] = {
-    Category: Kind(Category, "category", "categories", CategoryCreate, CategoryUpdate,
-                   frozenset({"name", "slug"}), to_columns=_category_columns,
-                   to_document=_category_document),
-    Person: Kind(Person, "person", "people", PersonCreate, PersonUpdate, frozenset({"name", "slug"}),
-                 frozenset({"name", "slug", "current_role", "organization"})),
-    Source: Kind(Source, "source", "sources", SourceCreate, SourceUpdate,
-                 frozenset({"name", "slug", "kind"}), frozenset({"name", "slug"})),
+    Category: Kind(
+        Category,
+        "category",
+        "categories",
+        CategoryCreate,
+        CategoryUpdate,
+        frozenset({"name", "slug"}),
+        to_columns=_category_columns,
+        to_document=_category_document,
+    ),
+    Person: Kind(
+        Person,
+        "person",
+        "people",
+        PersonCreate,
+        PersonUpdate,
+        frozenset({"name", "slug"}),
+        frozenset({"name", "slug", "current_role", "organization"}),
+    ),
+    Source: Kind(
+        Source,
+        "source",
+        "sources",
+        SourceCreate,
+        SourceUpdate,
+        frozenset({"name", "slug", "kind"}),
+        frozenset({"name", "slug"}),
+    ),
     Tag: Kind(Tag, "tag", "tags", TagCreate, TagUpdate, frozenset({"name", "slug"})),
     Author: Kind(Author, "author", "authors", AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
 }

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
+from app.store.models import Author, Person, Source, Tag
 from app.taxonomy import directory, writes
 from app.taxonomy.directory import DirectoryParams
-from app.http.responses import JSONBytes, page_response
-from app.store.models import Author, Person, Source, Tag
 
 
 def directory_router(model: type, path: str, noun: str) -> APIRouter:
@@ -30,21 +30,36 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
             return RedirectResponse(str(request.url.replace(path=f"/v1/{path}/{found}")), status_code=301)
         return JSONBytes(directory.represent(found))
 
-    @router.post("", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}",
-                 responses=CREATE_RESPONSES)
+    @router.post(
+        "", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}", responses=CREATE_RESPONSES
+    )
     def create_item(data: kind.create, session: SessionDep, _: Writer):  # type: ignore[valid-type]
         body = writes.create(session, kind, data)
         return written(body, status_code=201, location=f"/v1/{path}/{body['slug']}")
 
-    @router.patch("/{slug}", summary=f"Change a {noun} (JSON Merge Patch; If-Match required)",
-                  operation_id=f"update_{noun}", responses=CONDITIONAL_RESPONSES)
-    def update_item(slug: str, data: kind.update, session: SessionDep, _: Writer,  # type: ignore[valid-type]
-                    if_match: IfMatch = None):
+    @router.patch(
+        "/{slug}",
+        summary=f"Change a {noun} (JSON Merge Patch; If-Match required)",
+        operation_id=f"update_{noun}",
+        responses=CONDITIONAL_RESPONSES,
+    )
+    def update_item(
+        slug: str,
+        data: kind.update,
+        session: SessionDep,
+        _: Writer,  # type: ignore[valid-type]
+        if_match: IfMatch = None,
+    ):
         patch = data.model_dump(mode="json", exclude_unset=True)
         return written(writes.update(session, kind, slug, patch, if_match=if_match))
 
-    @router.delete("/{slug}", status_code=204, summary=f"Delete a {noun} (If-Match required)",
-                   operation_id=f"delete_{noun}", responses=CONDITIONAL_RESPONSES)
+    @router.delete(
+        "/{slug}",
+        status_code=204,
+        summary=f"Delete a {noun} (If-Match required)",
+        operation_id=f"delete_{noun}",
+        responses=CONDITIONAL_RESPONSES,
+    )
     def delete_item(slug: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
         writes.delete_(session, kind, slug, if_match=if_match)
         return Response(status_code=204)

@@ -79,7 +79,6 @@ class AuthorUpdate(SQLModel):
     bio: str | None = ColumnField(default=None, max_length=5000)
 
 
-
 class PersonCreate(PersonBase):
     """POST /v1/people: `slug` is made from `name` unless given."""
 

@@ -7,16 +7,14 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.taxonomy import hooks
-from app.kit import merge_patch, writes
-from app.taxonomy import refs
-from app.taxonomy.registry import DELETE_RULES, KINDS, Kind
-from app.http.problems import Conflict, NotFound, PreconditionFailed
-from app.store.models import Person, Quote
 from app.changes import feed
-from app.kit.text import slugify
 from app.http import etags
-from app.kit import slugs
+from app.http.problems import Conflict, NotFound, PreconditionFailed
+from app.kit import merge_patch, slugs, writes
+from app.kit.text import slugify
+from app.store.models import Person, Quote
+from app.taxonomy import hooks, refs
+from app.taxonomy.registry import DELETE_RULES, KINDS, Kind
 
 
 def kind_of(model: type) -> Kind:
@@ -39,8 +37,10 @@ def _claim_slug(session: Session, kind: Kind, *, given: str | None, name: str, r
     else:
         slug = given
         if slugs.taken_by_another(session, model, resource_type, slug, row_id):
-            raise Conflict(f"The slug {slug!r} is taken by another {resource_type}.",
-                           errors=[{"field": "slug", "message": f"{slug!r} is taken"}])
+            raise Conflict(
+                f"The slug {slug!r} is taken by another {resource_type}.",
+                errors=[{"field": "slug", "message": f"{slug!r} is taken"}],
+            )
     slugs.take_back(session, resource_type, slug)
     return slug
 
@@ -90,8 +90,10 @@ def update(session: Session, kind: Kind, slug: str, patch: dict[str, Any], *, if
         purge.add("quotes")
     if kind.model is Person and "name" in changed:
         # Article bodies show the speaker's name under each quote.
-        hooks.BODIES_STALE(session, session.scalars(
-            select(Quote.article_id).where(Quote.person_id == row.id, Quote.article_id.is_not(None))))
+        hooks.BODIES_STALE(
+            session,
+            session.scalars(select(Quote.article_id).where(Quote.person_id == row.id, Quote.article_id.is_not(None))),
+        )
     _record(session, kind, row, "updated", purge=purge)
     return kind.represent(session, row)
 
@@ -103,11 +105,11 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
     purge = DELETE_RULES[kind.model](session, row, reassign_to=reassign_to)
     slugs.forget(session, kind.resource_type, row.id)
     # Recorded while the row can still be read, so the webhook's tombstone names its slug.
-    _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"},
-            version=expected + 1)
+    _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"}, version=expected + 1)
     session.expunge(row)
     result = session.execute(
-        delete(kind.model).where(kind.model.id == row.id, kind.model.version == expected)
+        delete(kind.model)
+        .where(kind.model.id == row.id, kind.model.version == expected)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -116,7 +118,11 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
 
 def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:
     feed.record(
-        session, resource_type=kind.resource_type, resource_id=row.id,
-        op="delete" if verb == "deleted" else "upsert", version=version or row.version,
-        event=f"{kind.resource_type}.{verb}", purge=purge | {kind.plural},
+        session,
+        resource_type=kind.resource_type,
+        resource_id=row.id,
+        op="delete" if verb == "deleted" else "upsert",
+        version=version or row.version,
+        event=f"{kind.resource_type}.{verb}",
+        purge=purge | {kind.plural},
     )

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.articles import queries
-from app.taxonomy import writes
 from app.store.engine import is_postgres
 from app.store.models import (
     Article,
@@ -34,6 +33,7 @@ from app.store.models import (
     Tag,
 )
 from app.store.models.common import to_utc
+from app.taxonomy import writes
 
 BATCH = 500
 # Dependencies first: an import reading the file top to bottom always finds what a line names.
@@ -49,23 +49,36 @@ def _time(value: datetime | None) -> str | None:
     return to_utc(value).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _grouped(session: Session, stmt) -> dict[str, list]:  # noqa: ANN001
+def _grouped(session: Session, stmt) -> dict[str, list]:
     groups: dict[str, list] = defaultdict(list)
     for row in session.execute(stmt):
         groups[row[0]].append(row[1:])
     return groups
 
 
-def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list[str]]:  # noqa: ANN001
-    stmt = (select(link.article_id, target.slug).join(target, target.id == fk)
-            .where(link.article_id.in_(ids)).order_by(link.article_id, link.position))
+def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list[str]]:
+    stmt = (
+        select(link.article_id, target.slug)
+        .join(target, target.id == fk)
+        .where(link.article_id.in_(ids))
+        .order_by(link.article_id, link.position)
+    )
     return {a: [slug for (slug,) in rows] for a, rows in _grouped(session, stmt).items()}
 
 
 def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
     stmt = (
-        select(Quote.article_id, Quote.id, Quote.external_id, Quote.text, Person.slug, Quote.speaker_role,
-               Source.slug, Quote.language, Quote.said_at)
+        select(
+            Quote.article_id,
+            Quote.id,
+            Quote.external_id,
+            Quote.text,
+            Person.slug,
+            Quote.speaker_role,
+            Source.slug,
+            Quote.language,
+            Quote.said_at,
+        )
         .join(Person, Person.id == Quote.person_id)
         .outerjoin(Source, Source.id == Quote.source_id)
         .where(Quote.article_id.in_(ids))
@@ -76,8 +89,8 @@ def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
 
 def _body(blocks: list[dict[str, Any]], quote_index: dict[str, int]) -> list[dict[str, Any]]:
     out = []
-    for block in blocks:
-        block = dict(block)
+    for stored in blocks:
+        block = dict(stored)
         if block.get("type") == "quote":
             index = quote_index.get(block.pop("quote_id", None))
             if index is None:
@@ -95,11 +108,15 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
     categories = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, ids)
     tags = _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, ids)
     authors = _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, ids)
-    attributions = _grouped(session, (
-        select(Attribution.article_id, Source.slug, Attribution.role, Attribution.label, Attribution.url)
-        .join(Source, Source.id == Attribution.source_id).where(Attribution.article_id.in_(ids))
-        .order_by(Attribution.article_id, Attribution.position, Attribution.id)
-    ))
+    attributions = _grouped(
+        session,
+        (
+            select(Attribution.article_id, Source.slug, Attribution.role, Attribution.label, Attribution.url)
+            .join(Source, Source.id == Attribution.source_id)
+            .where(Attribution.article_id.in_(ids))
+            .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+        ),
+    )
     quotes = _quotes(session, ids)
     wanted = {a.category_id for a in rows if a.category_id} | {a.image_credit_source_id for a in rows} - {None}
     slugs = dict(session.execute(select(Category.id, Category.slug).where(Category.id.in_(wanted))).all())
@@ -110,35 +127,53 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
         article_quotes = quotes.get(a.id, [])
         image = None
         if a.image_url:
-            image = {"url": a.image_url, "alt": a.image_alt, "caption": a.image_caption,
-                     "credit": a.image_credit,
-                     "credit_source": slugs.get(a.image_credit_source_id) if a.image_credit_source_id else None}
+            image = {
+                "url": a.image_url,
+                "alt": a.image_alt,
+                "caption": a.image_caption,
+                "credit": a.image_credit,
+                "credit_source": slugs.get(a.image_credit_source_id) if a.image_credit_source_id else None,
+            }
         share = None
         if a.share_title or a.share_description:
             share = {"title": a.share_title, "description": a.share_description}
-        out.append({
-            "external_id": a.external_id or a.id,
-            "slug": a.slug, "title": a.title, "kicker": a.kicker, "standfirst": a.standfirst,
-            "body": _body(a.body or [], {row[0]: i for i, row in enumerate(article_quotes)}),
-            "language": a.language,
-            "status": "published" if a.is_public else "draft",
-            "published_at": _time(a.published_at),
-            "canonical_url": a.canonical_url,
-            "category": primary,
-            "categories": [s for s in categories.get(a.id, []) if s != primary],
-            "tags": tags.get(a.id, []),
-            "authors": authors.get(a.id, []),
-            "image": image,
-            "attributions": [{"source": s, "role": str(role), "label": label, "url": url}
-                             for s, role, label, url in attributions.get(a.id, [])],
-            "quotes": [
-                {"external_id": ext or qid, "text": text, "speaker": speaker, "speaker_role": role,
-                 "source": source, "language": lang, "said_at": said.isoformat() if said else None}
-                for qid, ext, text, speaker, role, source, lang, said in article_quotes
-            ],
-            "comments": {"enabled": a.comments_enabled, "reason": a.comments_reason},
-            "share": share,
-        })
+        out.append(
+            {
+                "external_id": a.external_id or a.id,
+                "slug": a.slug,
+                "title": a.title,
+                "kicker": a.kicker,
+                "standfirst": a.standfirst,
+                "body": _body(a.body or [], {row[0]: i for i, row in enumerate(article_quotes)}),
+                "language": a.language,
+                "status": "published" if a.is_public else "draft",
+                "published_at": _time(a.published_at),
+                "canonical_url": a.canonical_url,
+                "category": primary,
+                "categories": [s for s in categories.get(a.id, []) if s != primary],
+                "tags": tags.get(a.id, []),
+                "authors": authors.get(a.id, []),
+                "image": image,
+                "attributions": [
+                    {"source": s, "role": str(role), "label": label, "url": url}
+                    for s, role, label, url in attributions.get(a.id, [])
+                ],
+                "quotes": [
+                    {
+                        "external_id": ext or qid,
+                        "text": text,
+                        "speaker": speaker,
+                        "speaker_role": role,
+                        "source": source,
+                        "language": lang,
+                        "said_at": said.isoformat() if said else None,
+                    }
+                    for qid, ext, text, speaker, role, source, lang, said in article_quotes
+                ],
+                "comments": {"enabled": a.comments_enabled, "reason": a.comments_reason},
+                "share": share,
+            }
+        )
     return out
 
 
@@ -168,9 +203,9 @@ def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
 
 def _articles(session: Session) -> Iterator[bytes]:
     after = ""
-    while rows := list(session.scalars(
-        select(Article).where(queries.public(), Article.id > after).order_by(Article.id).limit(BATCH)
-    )):
+    while rows := list(
+        session.scalars(select(Article).where(queries.public(), Article.id > after).order_by(Article.id).limit(BATCH))
+    ):
         yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
         after = rows[-1].id
         session.expunge_all()

@@ -22,8 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.articles import writes
-from app.taxonomy import writes as slugged_writes
-from app.kit import writes as write_support
+from app.articles.schemas import ArticleCreate, QuoteIn
 from app.http.problems import (
     AppError,
     BadRequest,
@@ -32,9 +31,10 @@ from app.http.problems import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from app.kit import writes as write_support
 from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
 from app.store.models.key import ApiKey
-from app.articles.schemas import ArticleCreate, QuoteIn
+from app.taxonomy import writes as slugged_writes
 from app.transfer import export
 
 log = logging.getLogger("gazette.import")
@@ -68,6 +68,7 @@ class _Unchanged(Exception):
 
 # One line -----------------------------------------------------------------------------------
 
+
 def _find_article(session: Session, external_id: str) -> Article | None:
     found = session.scalars(select(Article).where(Article.external_id == external_id)).first()
     if found is None:
@@ -85,29 +86,35 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
     rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id).order_by(Quote.position, Quote.id)))
     by_key = {q.external_id or q.id: q for q in rows}
     quotes = []
-    for position, item in enumerate(data.quotes):
-        match = by_key.get(item.external_id) if item.external_id else None
-        if match is None and item.id is None and item.external_id is None and position < len(rows):
+    for position, given in enumerate(data.quotes):
+        match = by_key.get(given.external_id) if given.external_id else None
+        if match is None and given.id is None and given.external_id is None and position < len(rows):
             same = rows[position]
-            match = same if same.text == item.text else None
-        if match is not None and item.id is None:
-            item = item.model_copy(update={"id": match.id, "external_id": item.external_id or match.external_id})
-        quotes.append(item)
+            match = same if same.text == given.text else None
+        if match is not None and given.id is None:
+            quotes.append(
+                given.model_copy(update={"id": match.id, "external_id": given.external_id or match.external_id})
+            )
+        else:
+            quotes.append(given)
     return data.model_copy(update={"quotes": quotes})
 
 
 def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     parsed = write_support.validate(ArticleCreate, data)
     if not parsed.external_id:
-        raise ValidationFailed("Articles are matched by external_id.",
-                               errors=[{"field": "external_id", "message": "required for import"}])
+        raise ValidationFailed(
+            "Articles are matched by external_id.", errors=[{"field": "external_id", "message": "required for import"}]
+        )
     existing = _find_article(session, parsed.external_id)
     if existing is None:
         writes.create(session, parsed, key=key)
         return "created"
     if existing.deleted_at is not None:
-        raise Conflict("This article is deleted: restore it first.",
-                       errors=[{"field": "external_id", "message": "names a deleted article; restore it first"}])
+        raise Conflict(
+            "This article is deleted: restore it first.",
+            errors=[{"field": "external_id", "message": "names a deleted article; restore it first"}],
+        )
     before = export.article_shapes(session, [existing])[0]
     parsed = _keep_quote_ids(session, existing, parsed)
     try:
@@ -127,8 +134,10 @@ def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], 
     def upsert(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
         parsed = write_support.validate(kind.create, data)
         if parsed.slug is None:
-            raise ValidationFailed(f"A {kind.resource_type} is matched by its slug.",
-                                   errors=[{"field": "slug", "message": "required for import"}])
+            raise ValidationFailed(
+                f"A {kind.resource_type} is matched by its slug.",
+                errors=[{"field": "slug", "message": "required for import"}],
+            )
         row = session.scalars(select(model).where(model.slug == parsed.slug)).first()
         if row is None:
             slugged_writes.create(session, kind, parsed)
@@ -143,7 +152,8 @@ def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], 
 
 
 HANDLERS: dict[str, Callable[[Session, dict[str, Any], ApiKey | None], str]] = {
-    "article": _article, **{name: _slugged(model) for name, model in SLUGGED.items()},
+    "article": _article,
+    **{name: _slugged(model) for name, model in SLUGGED.items()},
 }
 
 
@@ -160,8 +170,11 @@ def _parse(number: int, raw: bytes | None) -> tuple[str, dict[str, Any]] | LineE
     if extra:
         return LineError(line=number, field=extra[0], message="unknown field")
     if doc.get("type") not in HANDLERS:
-        return LineError(line=number, field="type",
-                         message=f"unknown type {doc.get('type')!r}; expected one of: {', '.join(HANDLERS)}")
+        return LineError(
+            line=number,
+            field="type",
+            message=f"unknown type {doc.get('type')!r}; expected one of: {', '.join(HANDLERS)}",
+        )
     if not isinstance(doc.get("data"), dict):
         return LineError(line=number, field="data", message="must be an object")
     return doc["type"], doc["data"]
@@ -178,19 +191,22 @@ def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | No
     except AppError as exc:
         session.expire_all()
         problems = exc.errors or [{"field": "", "message": exc.detail}]
-        return [LineError(line=number, field="data" + (f".{p['field']}" if p["field"] else ""), message=p["message"])
-                for p in problems]
+        return [
+            LineError(line=number, field="data" + (f".{p['field']}" if p["field"] else ""), message=p["message"])
+            for p in problems
+        ]
     except SQLAlchemyError as exc:
         session.expire_all()
         log.warning("import line %d could not be written: %s", number, exc)
         return [LineError(line=number, field="data", message="could not be written: it clashes with stored data")]
-    except Exception:  # noqa: BLE001 - one line's surprise must not sink the other lines
+    except Exception:
         session.expire_all()
         log.exception("import line %d failed", number)
         return [LineError(line=number, field="data", message="could not be imported (the error is logged)")]
 
 
 # Batches ------------------------------------------------------------------------------------
+
 
 class Importer:
     """Collects lines and writes them BATCH_LINES at a time, one transaction per batch."""
@@ -217,7 +233,7 @@ class Importer:
         try:
             outcomes = [(number, _run_line(session, number, raw, self.key)) for number, raw in batch]
             session.commit()
-        except Exception:  # noqa: BLE001 - a failed commit must be reported, not turned into a 500
+        except Exception:
             session.rollback()
             log.exception("import batch of lines %d-%d failed to commit", batch[0][0], batch[-1][0])
             lost = "not saved: the transaction of its batch failed"
@@ -233,17 +249,20 @@ class Importer:
 
 # Entry points -------------------------------------------------------------------------------
 
+
 def check_request(content_type: str | None, content_length: str | None) -> None:
     """415 unless the body is NDJSON; 413 when it says up front that it is too big."""
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise UnsupportedMediaType(
             f"Send NDJSON as Content-Type: application/x-ndjson (got {media_type or 'none'}).",
-            errors=[{"field": "Content-Type", "message": "must be application/x-ndjson"}])
+            errors=[{"field": "Content-Type", "message": "must be application/x-ndjson"}],
+        )
     if content_length:
         if not content_length.strip().isdigit():
-            raise BadRequest("Content-Length is not a number.",
-                             errors=[{"field": "Content-Length", "message": "not a number"}])
+            raise BadRequest(
+                "Content-Length is not a number.", errors=[{"field": "Content-Length", "message": "not a number"}]
+            )
         if int(content_length) > MAX_IMPORT_BYTES:
             raise PayloadTooLarge(f"An import may be up to {MAX_IMPORT_BYTES} bytes; split the file.")
 
@@ -280,8 +299,9 @@ def _new_state() -> dict[str, Any]:
     return {"buffer": bytearray(), "number": 0, "skipping": False}
 
 
-async def import_stream(session: Session, chunks: AsyncIterator[bytes], *, key: ApiKey | None,
-                        max_bytes: int | None = None) -> ImportReport:
+async def import_stream(
+    session: Session, chunks: AsyncIterator[bytes], *, key: ApiKey | None, max_bytes: int | None = None
+) -> ImportReport:
     """Import an NDJSON request body as it arrives; database work runs in a worker thread."""
     importer, state, total = Importer(session, key), _new_state(), 0
     max_bytes = max_bytes or MAX_IMPORT_BYTES
@@ -293,7 +313,8 @@ async def import_stream(session: Session, chunks: AsyncIterator[bytes], *, key: 
             raise PayloadTooLarge(
                 f"An import may be up to {max_bytes} bytes. Lines 1-{state['number']} were imported "
                 f"({r.created} created, {r.updated} updated, {r.unchanged} unchanged, {len(r.errors)} errors); "
-                "send the rest separately.")
+                "send the rest separately."
+            )
         for number, raw in _split(chunk, state):
             if importer.add(number, raw):
                 await anyio.to_thread.run_sync(importer.flush)
@@ -303,8 +324,13 @@ async def import_stream(session: Session, chunks: AsyncIterator[bytes], *, key: 
     return importer.report
 
 
-def import_file(session: Session, lines: BinaryIO | Iterable[bytes], *, key: ApiKey | None = None,
-                on_progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_file(
+    session: Session,
+    lines: BinaryIO | Iterable[bytes],
+    *,
+    key: ApiKey | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Import an NDJSON file (the CLI); `on_progress` hears the bytes read so far."""
     importer, state, read = Importer(session, key), _new_state(), 0
     for chunk in iter(lambda: lines.read(1 << 20), b"") if hasattr(lines, "read") else lines:

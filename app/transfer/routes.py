@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
+from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep, get_read_session
 from app.keys.dependencies import require_scope
-from app.http.responses import JSONBytes
 from app.store.models.key import ApiKey
-from app.transfer import importer, export
+from app.transfer import export, importer
 
 router = APIRouter(tags=["sync"], route_class=Route)
 NDJSON = "application/x-ndjson"
@@ -19,19 +19,41 @@ StreamSession = Annotated[Session, Depends(get_read_session, scope="request")]
 ContentWriter = Annotated[ApiKey, Depends(require_scope("content:write"))]
 
 
-@router.get("/export", summary="Export all published content as NDJSON", response_class=StreamingResponse,
-            responses={200: {"description": 'One {"type", "data"} object per line, dependencies first.',
-                             "content": {NDJSON: {"schema": {"type": "string"}}}}})
+@router.get(
+    "/export",
+    summary="Export all published content as NDJSON",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": 'One {"type", "data"} object per line, dependencies first.',
+            "content": {NDJSON: {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export_ndjson(session: StreamSession):
-    return StreamingResponse(export.stream(session), media_type=NDJSON, headers={
-        "Content-Disposition": 'attachment; filename="gazette-export.ndjson"', "Cache-Control": "no-store"})
+    return StreamingResponse(
+        export.stream(session),
+        media_type=NDJSON,
+        headers={"Content-Disposition": 'attachment; filename="gazette-export.ndjson"', "Cache-Control": "no-store"},
+    )
 
 
 @router.post(
-    "/import", summary="Import NDJSON: an idempotent upsert", response_model=importer.ImportReport,
-    openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string", "description": "NDJSON lines, as GET /v1/export writes them."}}}}},
-    responses={413: {"description": "The body is larger than the import limit (200 MB)."},
-               415: {"description": "The body is not application/x-ndjson."}},
+    "/import",
+    summary="Import NDJSON: an idempotent upsert",
+    response_model=importer.ImportReport,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                NDJSON: {"schema": {"type": "string", "description": "NDJSON lines, as GET /v1/export writes them."}}
+            },
+        }
+    },
+    responses={
+        413: {"description": "The body is larger than the import limit (200 MB)."},
+        415: {"description": "The body is not application/x-ndjson."},
+    },
 )
 async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep):
     # async only to read the body as it arrives; the database work runs in a worker thread,

@@ -24,8 +24,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook as Signer
 
-from app.http.problems import Conflict, InvalidParameter, NotFound
 from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
+from app.http.problems import Conflict, InvalidParameter, NotFound
 from app.settings import get_settings
 from app.store.engine import is_postgres
 from app.store.models.common import iso, utcnow
@@ -55,8 +55,12 @@ class Policy:
     @classmethod
     def from_settings(cls) -> "Policy":
         s = get_settings()
-        return cls(s.webhook_backoff_base_seconds, s.webhook_backoff_max_seconds,
-                   timedelta(hours=s.webhook_max_age_hours), s.webhook_timeout_seconds)
+        return cls(
+            s.webhook_backoff_base_seconds,
+            s.webhook_backoff_max_seconds,
+            timedelta(hours=s.webhook_max_age_hours),
+            s.webhook_timeout_seconds,
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         """base·2^(attempts-1) ±25 % jitter (so failed receivers are not hit in step), capped."""
@@ -101,8 +105,10 @@ def deliver_due(
     of the same resource go in the following batch); returns how many were tried."""
     policy = policy or Policy.from_settings()
     tried = 0
-    with httpx.Client(timeout=policy.timeout_seconds, follow_redirects=False) as client, \
-            ThreadPoolExecutor(max_workers=BATCH) as pool:
+    with (
+        httpx.Client(timeout=policy.timeout_seconds, follow_redirects=False) as client,
+        ThreadPoolExecutor(max_workers=BATCH) as pool,
+    ):
         while tried < limit:
             moment = now or utcnow()
             jobs_ = _claim(session_factory, now=moment, limit=min(BATCH, limit - tried), lease=policy.lease)
@@ -119,27 +125,43 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
     d = aliased(WebhookDelivery, name="due")
     earlier = aliased(WebhookDelivery, name="earlier")
     blocked = exists().where(
-        earlier.webhook_id == d.webhook_id, earlier.resource_key == d.resource_key,
-        earlier.id < d.id, earlier.status.in_(OPEN_STATUSES),
+        earlier.webhook_id == d.webhook_id,
+        earlier.resource_key == d.resource_key,
+        earlier.id < d.id,
+        earlier.status.in_(OPEN_STATUSES),
     )
     with session_factory() as session:
         due = (
-            select(d.id).join(Webhook, Webhook.id == d.webhook_id)
-            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now,
-                   Webhook.enabled.is_(True), ~blocked)
-            .order_by(d.id).limit(limit)
+            select(d.id)
+            .join(Webhook, Webhook.id == d.webhook_id)
+            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now, Webhook.enabled.is_(True), ~blocked)
+            .order_by(d.id)
+            .limit(limit)
         )
         if is_postgres(session):
             due = due.with_for_update(of=d, skip_locked=True)
         table = WebhookDelivery
-        claimed = session.execute(
-            update(table).where(table.id.in_(due.scalar_subquery())).values(next_attempt_at=now + lease)
-            .returning(table.id).execution_options(synchronize_session=False)
-        ).scalars().all()
-        rows = session.execute(
-            select(table.id, table.webhook_id, table.payload, Webhook.url, Webhook.secret)
-            .join(Webhook, Webhook.id == table.webhook_id).where(table.id.in_(claimed)).order_by(table.id)
-        ).all() if claimed else []
+        claimed = (
+            session.execute(
+                update(table)
+                .where(table.id.in_(due.scalar_subquery()))
+                .values(next_attempt_at=now + lease)
+                .returning(table.id)
+                .execution_options(synchronize_session=False)
+            )
+            .scalars()
+            .all()
+        )
+        rows = (
+            session.execute(
+                select(table.id, table.webhook_id, table.payload, Webhook.url, Webhook.secret)
+                .join(Webhook, Webhook.id == table.webhook_id)
+                .where(table.id.in_(claimed))
+                .order_by(table.id)
+            ).all()
+            if claimed
+            else []
+        )
         session.commit()
     return [_Job(r.id, r.webhook_id, r.url, r.secret, r.payload) for r in rows]
 
@@ -150,8 +172,10 @@ def _send(client: httpx.Client, job: _Job) -> _Result:
     at = utcnow()
     msg_id = str(job.delivery_id)
     headers = {
-        "content-type": "application/json", "user-agent": USER_AGENT,
-        "webhook-id": msg_id, "webhook-timestamp": str(math.floor(at.timestamp())),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(math.floor(at.timestamp())),
         "webhook-signature": Signer(job.secret).sign(msg_id, at, body),
     }
     started = time.perf_counter()
@@ -165,8 +189,9 @@ def _send(client: httpx.Client, job: _Job) -> _Result:
     return _Result(job, at, code, error, round((time.perf_counter() - started) * 1000))
 
 
-def _settle(session_factory: Callable[[], Session], results: list[_Result], *, policy: Policy,
-            now: datetime | None) -> None:
+def _settle(
+    session_factory: Callable[[], Session], results: list[_Result], *, policy: Policy, now: datetime | None
+) -> None:
     """Record each attempt; schedule the next try, give up, or disable the subscription."""
     with session_factory() as session:
         # Subscriptions in id order, so that workers settling at once never deadlock.
@@ -180,10 +205,18 @@ def _settle(session_factory: Callable[[], Session], results: list[_Result], *, p
         session.commit()
 
 
-def _apply(session: Session, webhook: Webhook, delivery: WebhookDelivery, result: _Result,
-           policy: Policy, now: datetime) -> None:
-    session.add(WebhookAttempt(delivery_id=delivery.id, at=result.at, status_code=result.status_code,
-                               error=result.error, duration_ms=result.duration_ms))
+def _apply(
+    session: Session, webhook: Webhook, delivery: WebhookDelivery, result: _Result, policy: Policy, now: datetime
+) -> None:
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            at=result.at,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+    )
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = result.status_code, result.error
     if result.ok:
@@ -196,8 +229,9 @@ def _apply(session: Session, webhook: Webhook, delivery: WebhookDelivery, result
         if now - delivery.window_start_at >= policy.max_age:
             delivery.status = DeliveryStatus.dead
             # Dead, and nothing succeeded since its first try: the receiver is gone.
-            first_try = session.scalar(select(func.min(WebhookAttempt.at))
-                                       .where(WebhookAttempt.delivery_id == delivery.id))
+            first_try = session.scalar(
+                select(func.min(WebhookAttempt.at)).where(WebhookAttempt.delivery_id == delivery.id)
+            )
             failing_too_long = failing_too_long or webhook.failing_since <= (first_try or result.at)
         else:
             delivery.status = DeliveryStatus.failed
@@ -228,11 +262,17 @@ class DeliveryListParams(ListParams):
 
 def represent(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> dict[str, Any]:
     return {
-        "id": str(delivery.id), "webhook_id": delivery.webhook_id, "event_type": delivery.event_type,
-        "resource": delivery.resource_key, "status": delivery.status, "attempts": delivery.attempts,
+        "id": str(delivery.id),
+        "webhook_id": delivery.webhook_id,
+        "event_type": delivery.event_type,
+        "resource": delivery.resource_key,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
         "next_attempt_at": iso(delivery.next_attempt_at) if delivery.status in OPEN_STATUSES else None,
-        "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
-        "created_at": iso(delivery.created_at), "delivered_at": iso(delivery.delivered_at),
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": iso(delivery.created_at),
+        "delivered_at": iso(delivery.delivered_at),
         "log": [
             {"at": iso(a.at), "status_code": a.status_code, "error": a.error, "duration_ms": a.duration_ms}
             for a in attempts
@@ -245,8 +285,9 @@ def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[
     ids = [d.id for d in deliveries]
     log: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
     if ids:
-        for attempt in session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids))
-                                       .order_by(WebhookAttempt.id)):
+        for attempt in session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.id)
+        ):
             log[attempt.delivery_id].append(attempt)
     return [represent(d, log[d.id]) for d in deliveries]
 

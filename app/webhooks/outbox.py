@@ -25,11 +25,15 @@ def _new_secret() -> str:
 def represent(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
     """A subscription as the API shows it; the secret only once, when it is made."""
     out = {
-        "id": webhook.id, "url": webhook.url, "events": webhook.events,
-        "enabled": webhook.enabled, "disabled_reason": webhook.disabled_reason,
+        "id": webhook.id,
+        "url": webhook.url,
+        "events": webhook.events,
+        "enabled": webhook.enabled,
+        "disabled_reason": webhook.disabled_reason,
         "consecutive_failures": webhook.consecutive_failures,
         "failing_since": iso(webhook.failing_since),
-        "created_at": iso(webhook.created_at), "updated_at": iso(webhook.updated_at),
+        "created_at": iso(webhook.created_at),
+        "updated_at": iso(webhook.updated_at),
     }
     if with_secret:
         out["secret"] = webhook.secret
@@ -100,12 +104,20 @@ def enqueue(session: Session, *, event: str, resource_type: str, resource_id: st
 
     now = utcnow()
     payload = {
-        "type": event, "timestamp": iso(now),
+        "type": event,
+        "timestamp": iso(now),
         "data": payloads.render(session, resource_type, resource_id, deleted=op == "delete"),
     }
     for webhook_id in subscribers:
-        session.add(WebhookDelivery(
-            webhook_id=webhook_id, event_type=event, resource_key=f"{resource_type}:{resource_id}",
-            payload=payload, next_attempt_at=now, window_start_at=now, created_at=now,
-        ))
+        session.add(
+            WebhookDelivery(
+                webhook_id=webhook_id,
+                event_type=event,
+                resource_key=f"{resource_type}:{resource_id}",
+                payload=payload,
+                next_attempt_at=now,
+                window_start_at=now,
+                created_at=now,
+            )
+        )
     return len(subscribers)

@@ -5,13 +5,18 @@ from typing import Any
 from sqlmodel import Session
 
 from app.articles import view
-from app.taxonomy import categories, directory
 from app.quotes import queries
 from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.taxonomy import categories, directory
 
 MODELS: dict[str, type] = {
-    "article": Article, "quote": Quote, "category": Category,
-    "person": Person, "source": Source, "tag": Tag, "author": Author,
+    "article": Article,
+    "quote": Quote,
+    "category": Category,
+    "person": Person,
+    "source": Source,
+    "tag": Tag,
+    "author": Author,
 }
 
 

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.http.responses import JSONBytes, page_response
 from app.http.routing import Route, SessionDep
 from app.keys.dependencies import Admin
-from app.http.responses import JSONBytes, page_response
 from app.store.models.webhook import WebhookCreate, WebhookUpdate
 from app.webhooks import delivery, outbox
 from app.webhooks.delivery import DeliveryListParams
@@ -20,15 +20,19 @@ CONFLICT = {409: {"description": "The delivery already reached the receiver."}}
 @router.post("", status_code=201, summary="Subscribe to events (the secret is shown once)")
 def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
     webhook = outbox.create_webhook(session, data)
-    return JSONBytes(outbox.represent(webhook, with_secret=True), status_code=201,
-                     headers={"Location": f"/v1/webhooks/{webhook.id}", **NO_STORE})
+    return JSONBytes(
+        outbox.represent(webhook, with_secret=True),
+        status_code=201,
+        headers={"Location": f"/v1/webhooks/{webhook.id}", **NO_STORE},
+    )
 
 
 @router.get("", summary="List subscriptions, without secrets")
 def list_webhooks(session: SessionDep, _: Admin):
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
-    return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
-                     headers=NO_STORE)
+    return JSONBytes(
+        {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}}, headers=NO_STORE
+    )
 
 
 @router.get("/{webhook_id}", summary="Get a subscription")
@@ -48,15 +52,20 @@ def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
 
 
 @router.get("/{webhook_id}/deliveries", summary="The delivery log: every event, its status and each attempt")
-def list_deliveries(webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()],
-                    session: SessionDep, _: Admin):
+def list_deliveries(
+    webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()], session: SessionDep, _: Admin
+):
     items, page = delivery.list_deliveries(session, webhook_id, params)
     response = page_response(items, page, request.url)
     response.headers.update(NO_STORE)
     return response
 
 
-@router.post("/{webhook_id}/deliveries/{delivery_id}/retry", status_code=202, responses=CONFLICT,
-             summary="Send a failed or dead delivery again, now")
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/retry",
+    status_code=202,
+    responses=CONFLICT,
+    summary="Send a failed or dead delivery again, now",
+)
 def retry_delivery(webhook_id: str, delivery_id: str, session: SessionDep, _: Admin):
     return JSONBytes(delivery.retry(session, webhook_id, delivery_id), status_code=202, headers=NO_STORE)

@@ -24,15 +24,33 @@ def bench_server(tmp_path_factory) -> Iterator[str]:
     it), then a Gazette process serving that database."""
     url, drop = _create_database(tmp_path_factory.mktemp("bench"))
     try:
-        subprocess.run([sys.executable, "bench/generate.py", "--database-url", url,
-                        "--articles", str(ARTICLES)], cwd=ROOT, check=True, timeout=120,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "bench/generate.py", "--database-url", url, "--articles", str(ARTICLES)],
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
         port = free_port()
         env = {**os.environ, "GAZETTE_DATABASE_URL": url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -74,8 +92,9 @@ def test_cursor_walks_the_generated_archive_once(bench_server):
 
 
 def test_generated_article_is_whole_and_consistent(bench_server):
-    listing = httpx.get(bench_server + "/v1/articles",
-                        params={"limit": 100, "include": "quotes,attributions"}).json()["data"]
+    listing = httpx.get(bench_server + "/v1/articles", params={"limit": 100, "include": "quotes,attributions"}).json()[
+        "data"
+    ]
     quoted = next(a for a in listing if a["quotes"] and a["attributions"])
 
     article = httpx.get(f"{bench_server}/v1/articles/{quoted['id']}").json()
@@ -98,15 +117,44 @@ def test_write_cost_compares_the_working_tree_with_a_revision(tmp_path):
     """bench/write_cost.py runs PATCHes in a child per code and prints their CPU and its ratio."""
     url, drop = _create_database(tmp_path)
     try:
-        subprocess.run([sys.executable, "bench/generate.py", "--database-url", url, "--articles", "30"],
-                       cwd=ROOT, check=True, timeout=120, capture_output=True)
+        subprocess.run(
+            [sys.executable, "bench/generate.py", "--database-url", url, "--articles", "30"],
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
         env = {**os.environ, "GAZETTE_DATABASE_URL": url}
-        subprocess.run([sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench",
-                        "--scopes", "content:write"], cwd=ROOT, env=env, check=True, timeout=60,
-                       capture_output=True)
-        done = subprocess.run([sys.executable, "bench/write_cost.py", "--database-url", url,
-                               "--baseline", "HEAD", "--rounds", "1", "--writes", "5", "--warmup", "2",
-                               "--articles", "3"], cwd=ROOT, timeout=300, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench", "--scopes", "content:write"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "bench/write_cost.py",
+                "--database-url",
+                url,
+                "--baseline",
+                "HEAD",
+                "--rounds",
+                "1",
+                "--writes",
+                "5",
+                "--warmup",
+                "2",
+                "--articles",
+                "3",
+            ],
+            cwd=ROOT,
+            timeout=300,
+            capture_output=True,
+            text=True,
+        )
     finally:
         drop()
     assert done.returncode == 0, done.stderr[-2000:]

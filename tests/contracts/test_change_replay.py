@@ -16,8 +16,13 @@ from app.store import migrate
 from tests.support.factories import bearer, make_key
 
 LISTS = {
-    "article": "/v1/articles", "quote": "/v1/quotes", "category": "/v1/categories",
-    "person": "/v1/people", "source": "/v1/sources", "tag": "/v1/tags", "author": "/v1/authors",
+    "article": "/v1/articles",
+    "quote": "/v1/quotes",
+    "category": "/v1/categories",
+    "person": "/v1/people",
+    "source": "/v1/sources",
+    "tag": "/v1/tags",
+    "author": "/v1/authors",
 }
 
 
@@ -81,20 +86,41 @@ def test_after_an_import_every_type_replays_to_its_list(client, session):
         ("tag", {"slug": "climat", "name": "Climat"}),
         ("author", {"slug": "lea-roux", "name": "Léa Roux"}),
         ("source", {"slug": "afp", "name": "AFP", "kind": "news_agency"}),
-        ("article", {
-            "external_id": "imp-1", "title": "Typhon sur Manille", "status": "published",
-            "category": "asie", "tags": ["climat"], "authors": ["lea-roux"],
-            "body": [{"type": "quote", "quote": 0}],
-            "quotes": [{"text": "Nous évacuons.", "speaker": {"name": "Ana Reyes"}, "speaker_role": "maire",
-                        "source": {"name": "Radio Manille", "kind": "broadcaster"}}],
-            "attributions": [{"source": "afp", "role": "wire", "label": "Avec AFP"}],
-        }),
-        ("article", {"external_id": "imp-2", "title": "Brouillon", "status": "draft",
-                     "quotes": [{"text": "Pas encore.", "speaker": {"name": "Ana Reyes"}}]}),
+        (
+            "article",
+            {
+                "external_id": "imp-1",
+                "title": "Typhon sur Manille",
+                "status": "published",
+                "category": "asie",
+                "tags": ["climat"],
+                "authors": ["lea-roux"],
+                "body": [{"type": "quote", "quote": 0}],
+                "quotes": [
+                    {
+                        "text": "Nous évacuons.",
+                        "speaker": {"name": "Ana Reyes"},
+                        "speaker_role": "maire",
+                        "source": {"name": "Radio Manille", "kind": "broadcaster"},
+                    }
+                ],
+                "attributions": [{"source": "afp", "role": "wire", "label": "Avec AFP"}],
+            },
+        ),
+        (
+            "article",
+            {
+                "external_id": "imp-2",
+                "title": "Brouillon",
+                "status": "draft",
+                "quotes": [{"text": "Pas encore.", "speaker": {"name": "Ana Reyes"}}],
+            },
+        ),
     )
 
-    response = client.post("/v1/import", content=body,
-                           headers={"Content-Type": "application/x-ndjson", **bearer(secret)})
+    response = client.post(
+        "/v1/import", content=body, headers={"Content-Type": "application/x-ndjson", **bearer(secret)}
+    )
 
     assert response.status_code == 200 and response.json()["errors"] == [], response.text
     listed = _assert_mirror_matches(client)
@@ -103,37 +129,67 @@ def test_after_an_import_every_type_replays_to_its_list(client, session):
 
 def test_after_mixed_api_writes_every_type_replays_to_its_list(client, session):
     h = bearer(make_key(session, "content:write", "content:publish", "admin"))
-    for path, data in (("/v1/categories", {"name": "Europe"}), ("/v1/tags", {"name": "Élections"}),
-                       ("/v1/tags", {"name": "Brexit"}), ("/v1/sources", {"name": "Le Soir"})):
+    for path, data in (
+        ("/v1/categories", {"name": "Europe"}),
+        ("/v1/tags", {"name": "Élections"}),
+        ("/v1/tags", {"name": "Brexit"}),
+        ("/v1/sources", {"name": "Le Soir"}),
+    ):
         assert client.post(path, json=data, headers=h).status_code == 201
-    first = client.post("/v1/articles", headers=h, json={
-        "title": "Vote à Bruxelles", "status": "published", "category": "europe", "tags": ["elections", "brexit"],
-        "quotes": [{"text": "Un vote serré.", "speaker": {"name": "Marc Dubois", "current_role": "député"},
-                    "source": "le-soir"},
-                   {"text": "Nous verrons.", "speaker": {"name": "Inès Haddad"}}],
-        "body": [{"type": "quote", "quote": 0}, {"type": "quote", "quote": 1}],
-    }).json()
-    second = client.post("/v1/articles", headers=h, json={
-        "title": "Sommet à Berlin", "status": "published",
-        "quotes": [{"text": "Un accord est proche.", "speaker": "marc-dubois"}],
-    }).json()
+    first = client.post(
+        "/v1/articles",
+        headers=h,
+        json={
+            "title": "Vote à Bruxelles",
+            "status": "published",
+            "category": "europe",
+            "tags": ["elections", "brexit"],
+            "quotes": [
+                {
+                    "text": "Un vote serré.",
+                    "speaker": {"name": "Marc Dubois", "current_role": "député"},
+                    "source": "le-soir",
+                },
+                {"text": "Nous verrons.", "speaker": {"name": "Inès Haddad"}},
+            ],
+            "body": [{"type": "quote", "quote": 0}, {"type": "quote", "quote": 1}],
+        },
+    ).json()
+    second = client.post(
+        "/v1/articles",
+        headers=h,
+        json={
+            "title": "Sommet à Berlin",
+            "status": "published",
+            "quotes": [{"text": "Un accord est proche.", "speaker": "marc-dubois"}],
+        },
+    ).json()
     alone = client.post("/v1/quotes", headers=h, json={"text": "Seul.", "speaker": {"name": "Yves Ka"}}).json()
 
     # Rename a source, delete a tag an article shows, unpublish one article, drop a quote of
     # the other, delete a lone quote, turn the site's comments off.
-    assert client.patch("/v1/sources/le-soir", json={"name": "Le Soir (Bruxelles)"},
-                        headers={**h, "If-Match": "*"}).status_code == 200
+    assert (
+        client.patch(
+            "/v1/sources/le-soir", json={"name": "Le Soir (Bruxelles)"}, headers={**h, "If-Match": "*"}
+        ).status_code
+        == 200
+    )
     assert client.delete("/v1/tags/brexit", headers={**h, "If-Match": "*"}).status_code == 204
-    assert client.post(f"/v1/articles/{second['id']}/unpublish",
-                       headers={**h, "If-Match": "*"}).status_code == 200
-    patched = client.patch(f"/v1/articles/{first['id']}", headers={**h, "If-Match": "*"}, json={
-        "quotes": [{"id": first["quotes"][0]["id"], "text": "Un vote très serré.", "speaker": "marc-dubois"}],
-        "body": [{"type": "quote", "quote": 0}],
-    })
+    assert client.post(f"/v1/articles/{second['id']}/unpublish", headers={**h, "If-Match": "*"}).status_code == 200
+    patched = client.patch(
+        f"/v1/articles/{first['id']}",
+        headers={**h, "If-Match": "*"},
+        json={
+            "quotes": [{"id": first["quotes"][0]["id"], "text": "Un vote très serré.", "speaker": "marc-dubois"}],
+            "body": [{"type": "quote", "quote": 0}],
+        },
+    )
     assert patched.status_code == 200, patched.text
     assert client.delete(f"/v1/quotes/{alone['id']}", headers={**h, "If-Match": "*"}).status_code == 204
-    assert client.put("/v1/settings/comments", json={"enabled": False, "reason": "Élections"},
-                      headers=h).status_code == 200
+    assert (
+        client.put("/v1/settings/comments", json={"enabled": False, "reason": "Élections"}, headers=h).status_code
+        == 200
+    )
 
     listed = _assert_mirror_matches(client)
     assert listed["article"] == {first["id"]} and len(listed["quote"]) == 1

@@ -30,8 +30,7 @@ def _sources(folder: Path):
 # The shared HTTP machinery and the entry points: everything else in app/ is a package.
 ROOT_MODULES = {"__init__.py", "main.py", "cli.py", "settings.py", "wiring.py"}
 SHARED = {"http", "kit", "store", "cache", "observability", "demo"}
-DOMAINS = sorted(p.name for p in APP.iterdir() if p.is_dir() and (p / "__init__.py").exists()
-                 and p.name not in SHARED)
+DOMAINS = sorted(p.name for p in APP.iterdir() if p.is_dir() and (p / "__init__.py").exists() and p.name not in SHARED)
 
 
 def _route_modules():
@@ -43,10 +42,17 @@ def _route_modules():
 def test_routes_hold_no_queries_and_no_commits():
     """Routes parse the request and shape the answer; queries and writes live beside them
     (queries.py, writes.py …), and the committing route class commits (app/http/routing.py)."""
-    patterns = (r"^(from|import) sqlalchemy", r"^from sqlmodel import (?!Session$)",
-                r"session\.(execute|scalars?|get|add|add_all|delete|merge|flush|commit)\(")
-    offenders = [f"{path.relative_to(APP)}: {pattern}" for path, text in _route_modules()
-                 for pattern in patterns if re.search(pattern, text, re.M)]
+    patterns = (
+        r"^(from|import) sqlalchemy",
+        r"^from sqlmodel import (?!Session$)",
+        r"session\.(execute|scalars?|get|add|add_all|delete|merge|flush|commit)\(",
+    )
+    offenders = [
+        f"{path.relative_to(APP)}: {pattern}"
+        for path, text in _route_modules()
+        for pattern in patterns
+        if re.search(pattern, text, re.M)
+    ]
     assert len(list(_route_modules())) >= 10
     assert offenders == []
 
@@ -55,11 +61,15 @@ def test_only_routes_and_http_machinery_know_fastapi():
     """Queries, rules and writes raise the app's errors (app/http/problems.py), never an
     HTTPException, and import nothing of FastAPI: they run the same from the CLI or a job."""
     allowed = {"main.py", "wiring.py"}
-    offenders = [str(path.relative_to(APP)) for path, text in _sources(APP)
-                 if ("HTTPException" in text or re.search(r"^from fastapi|^import fastapi", text, re.M))
-                 and path.relative_to(APP).parts[0] != "http" and str(path.relative_to(APP)) not in allowed
-                 and not path.stem.endswith(("routes", "dependencies", "fast_path", "schemas"))
-                 and path.name not in ("metrics.py", "jobs.py")]
+    offenders = [
+        str(path.relative_to(APP))
+        for path, text in _sources(APP)
+        if ("HTTPException" in text or re.search(r"^from fastapi|^import fastapi", text, re.M))
+        and path.relative_to(APP).parts[0] != "http"
+        and str(path.relative_to(APP)) not in allowed
+        and not path.stem.endswith(("routes", "dependencies", "fast_path", "schemas"))
+        and path.name not in ("metrics.py", "jobs.py")
+    ]
     assert offenders == []
 
 
@@ -70,17 +80,24 @@ def test_nothing_but_the_entry_points_at_the_root():
 
 def test_no_file_is_named_after_its_folder():
     """`search/search_sqlite.py` says search twice: a folder names the concept, a file the part."""
-    stutter = [str(path.relative_to(APP)) for path, _ in _sources(APP)
-               if path.parent != APP and (path.stem == path.parent.name
-                                          or path.stem.startswith(path.parent.name.rstrip("s") + "_"))]
+    stutter = [
+        str(path.relative_to(APP))
+        for path, _ in _sources(APP)
+        if path.parent != APP
+        and (path.stem == path.parent.name or path.stem.startswith(path.parent.name.rstrip("s") + "_"))
+    ]
     assert stutter == []
 
 
 def test_no_import_cycle_in_app():
     """Module by module, lazy imports inside functions included (grimp, import-linter's graph)."""
     graph = grimp.build_graph("app")
-    cycles = [(a, b) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
-              if graph.chain_exists(importer=b, imported=a)]
+    cycles = [
+        (a, b)
+        for a in graph.modules
+        for b in graph.find_modules_directly_imported_by(a)
+        if graph.chain_exists(importer=b, imported=a)
+    ]
     assert cycles == []
 
 
@@ -88,8 +105,12 @@ def test_no_two_packages_import_each_other():
     """Package by package (the layers contract says so too; this names the pair when not)."""
     graph = grimp.build_graph("app")
     package = {m: ".".join(m.split(".")[:2]) for m in graph.modules}
-    edges = {(package[a], package[b]) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
-             if package[a] != package[b]}
+    edges = {
+        (package[a], package[b])
+        for a in graph.modules
+        for b in graph.find_modules_directly_imported_by(a)
+        if package[a] != package[b]
+    }
     assert sorted((a, b) for a, b in edges if (b, a) in edges and a < b) == []
 
 
@@ -101,40 +122,69 @@ def test_nothing_registers_itself_on_import():
             continue
         for node in ast.parse(text).body:  # module level only: inside functions is on purpose
             call = node.value if isinstance(node, ast.Expr) else None
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
-                    and call.func.attr in ("listen", "register") :
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("listen", "register")
+            ):
                 offenders.append(f"{path.relative_to(APP)}:{node.lineno}")
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                    "register" in ast.unparse(d) or "listens_for" in ast.unparse(d) for d in node.decorator_list):
+                "register" in ast.unparse(d) or "listens_for" in ast.unparse(d) for d in node.decorator_list
+            ):
                 offenders.append(f"{path.relative_to(APP)}:{node.lineno}")
     assert offenders == []
 
 
 def test_no_hand_fired_events_or_private_sqlalchemy_calls():
-    offenders = [str(path.relative_to(APP)) for path, text in _sources(APP)
-                 if re.search(r"\.dispatch\.after_flush|\._commit_all\(|noqa: SLF001", text)]
+    offenders = [
+        str(path.relative_to(APP))
+        for path, text in _sources(APP)
+        if re.search(r"\.dispatch\.after_flush|\._commit_all\(|noqa: SLF001", text)
+    ]
     assert offenders == []
 
 
 def test_layers_hold():
     """HTTP → capabilities → store, as the import-linter contracts in pyproject.toml say."""
-    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=APP.parent,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=APP.parent, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 # Content tables: the public objects and what an article holds of them.
-CONTENT = frozenset({"Article", "ArticleAuthor", "ArticleCategory", "ArticleTag", "Attribution", "Author",
-                     "Category", "Person", "Quote", "SlugRedirect", "Source", "Tag"})
+CONTENT = frozenset(
+    {
+        "Article",
+        "ArticleAuthor",
+        "ArticleCategory",
+        "ArticleTag",
+        "Attribution",
+        "Author",
+        "Category",
+        "Person",
+        "Quote",
+        "SlugRedirect",
+        "Source",
+        "Tag",
+    }
+)
 # The write path: every module that writes content rows, each ending its write in
 # app/changes/feed.py `record` (the change feed, the webhook outbox, the purge keys).
-WRITE_PATH = frozenset({
-    "articles/writes.py", "articles/quotes.py", "articles/linked.py",
-    "articles/queries.py",  # `held`: the row a write loads, attached to its session
-    "kit/slugs.py",  # old slugs, taken and given up inside the writes of articles and taxonomy
-    "taxonomy/writes.py", "taxonomy/registry.py", "quotes/writes.py",
-    "taxonomy/refs.py", "site/writes.py",
-})
+WRITE_PATH = frozenset(
+    {
+        "articles/writes.py",
+        "articles/quotes.py",
+        "articles/linked.py",
+        "articles/queries.py",  # `held`: the row a write loads, attached to its session
+        "kit/slugs.py",  # old slugs, taken and given up inside the writes of articles and taxonomy
+        "taxonomy/writes.py",
+        "taxonomy/registry.py",
+        "quotes/writes.py",
+        "taxonomy/refs.py",
+        "site/writes.py",
+    }
+)
 # Modules that add rows of other tables and read content models: not writers of content.
 NOT_CONTENT = {"articles/refill.py": "the stored documents' walk state (site_setting 'documents')"}
 
@@ -142,8 +192,12 @@ NOT_CONTENT = {"articles/refill.py": "the stored documents' walk state (site_set
 def _content_writes(tree: ast.AST) -> set[str]:
     """What a module does that writes content: makes a content row, runs an INSERT, UPDATE or
     DELETE on a content table, or adds objects to a session while it imports content models."""
-    imported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and (node.module or "").startswith("app.store.models") for alias in node.names} & CONTENT
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app.store.models")
+        for alias in node.names
+    } & CONTENT
     found = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -151,21 +205,32 @@ def _content_writes(tree: ast.AST) -> set[str]:
         func, first = node.func, node.args[0] if node.args else None
         if isinstance(func, ast.Name) and func.id in imported:
             found.add(f"{func.id}(…)")
-        if isinstance(func, ast.Name) and func.id in ("insert", "update", "delete") and isinstance(first, ast.Name) \
-                and first.id in imported:
+        if (
+            isinstance(func, ast.Name)
+            and func.id in ("insert", "update", "delete")
+            and isinstance(first, ast.Name)
+            and first.id in imported
+        ):
             found.add(f"{func.id}({first.id})")
-        if isinstance(func, ast.Attribute) and func.attr in ("add", "add_all", "delete", "merge") and imported \
-                and isinstance(func.value, ast.Name) and func.value.id == "session":
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("add", "add_all", "delete", "merge")
+            and imported
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "session"
+        ):
             found.add(f"session.{func.attr}")
     return found
 
 
 def test_only_the_write_path_writes_content_tables():
-    writers = {str(path.relative_to(APP)): sorted(found) for path, text in _sources(APP)
-               if (found := _content_writes(ast.parse(text)))}
-    assert {name: found for name, found in writers.items()
-            if name not in WRITE_PATH and name not in NOT_CONTENT} == {}
-    assert WRITE_PATH <= set(writers)  # each one listed still writes (the check sees its writes)
+    writers = {
+        str(path.relative_to(APP)): sorted(found)
+        for path, text in _sources(APP)
+        if (found := _content_writes(ast.parse(text)))
+    }
+    assert {name: found for name, found in writers.items() if name not in WRITE_PATH and name not in NOT_CONTENT} == {}
+    assert set(writers) >= WRITE_PATH  # each one listed still writes (the check sees its writes)
 
 
 def test_every_writer_records_its_changes():
@@ -175,8 +240,9 @@ def test_every_writer_records_its_changes():
         module = "app." + name.removesuffix(".py").replace("/", ".")
         # Taxonomy sits below articles: what its writes do to articles goes through the hooks
         # app.wiring connects to app.articles.linked (checked just below).
-        assert graph.chain_exists(importer=module, imported="app.changes.feed") or \
-            graph.chain_exists(importer=module, imported="app.taxonomy.hooks"), module
+        assert graph.chain_exists(importer=module, imported="app.changes.feed") or graph.chain_exists(
+            importer=module, imported="app.taxonomy.hooks"
+        ), module
     assert graph.chain_exists(importer="app.articles.linked", imported="app.changes.feed")
     from app import wiring
     from app.taxonomy import hooks
@@ -186,14 +252,18 @@ def test_every_writer_records_its_changes():
 
 
 def test_settings_are_read_only_through_get_settings():
-    offenders = [str(path.relative_to(APP)) for path, text in _sources(APP)
-                 if re.search(r"os\.environ(?!\[\"PROMETHEUS_MULTIPROC_DIR\"\] = )|os\.getenv", text)]
+    offenders = [
+        str(path.relative_to(APP))
+        for path, text in _sources(APP)
+        if re.search(r"os\.environ(?!\[\"PROMETHEUS_MULTIPROC_DIR\"\] = )|os\.getenv", text)
+    ]
     assert offenders == []
 
 
 def test_every_sync_route_with_a_write_session_commits_in_its_own_thread():
     """A router made without `route_class=Route` would leave its writes' commit to the event
     loop's next turn, holding SQLite's write lock meanwhile (app.http.routing.Route)."""
+
     def walk(routes):  # included routers hold their routes (FastAPI's `original_router`)
         for route in routes:
             included = getattr(route, "original_router", None)

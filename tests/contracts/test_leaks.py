@@ -79,7 +79,7 @@ def routes(database_url) -> list[re.Pattern]:
 
 
 def _served(routes: list[re.Pattern], path: str) -> bool:
-    concrete = path.split("?")[0].replace("{", "").replace("}", "")
+    concrete = path.split("?", maxsplit=1)[0].replace("{", "").replace("}", "")
     return any(route.match(concrete) for route in routes)
 
 
@@ -98,12 +98,21 @@ def _hide(client, headers, kind: str) -> dict:
     Unpublished and deleted ones were public first, and read by the public then."""
     word = f"quokka{kind}"
     article = create(
-        client, headers, title=f"Titre {word}", standfirst=f"Chapeau {word}", category="monde",
-        tags=["secret-tag"], authors=["auteur-x"], language="fr",
+        client,
+        headers,
+        title=f"Titre {word}",
+        standfirst=f"Chapeau {word}",
+        category="monde",
+        tags=["secret-tag"],
+        authors=["auteur-x"],
+        language="fr",
         attributions=[{"source": "le-figaro", "role": "read_on", "label": f"Lu {word}"}],
         quotes=[{"text": f"Citation {word}", "speaker": "john-kerry", "source": "le-figaro"}],
-        body=[{"type": "paragraph", "text": f"Texte {word}"}, {"type": "quote", "quote": 0},
-              {"type": "html", "html": f"<p>{word}</p>"}],
+        body=[
+            {"type": "paragraph", "text": f"Texte {word}"},
+            {"type": "quote", "quote": 0},
+            {"type": "html", "html": f"<p>{word}</p>"},
+        ],
     )
     old_slug = article["slug"]
     article = patch(client, headers, article, {"slug": f"renomme-{kind}"}).json()
@@ -120,8 +129,13 @@ def _hide(client, headers, kind: str) -> dict:
     # A keyed reader sees it; nothing it was shown may be served to anyone else.
     for path in (f"/v1/articles/{article['id']}", f"/v1/articles/slug/{article['slug']}", "/v1/articles?status=all"):
         assert client.get(path, headers=headers).status_code == 200
-    return {"id": article["id"], "slug": article["slug"], "old_slug": old_slug,
-            "quote_id": article["quotes"][0]["id"], "word": word}
+    return {
+        "id": article["id"],
+        "slug": article["slug"],
+        "old_slug": old_slug,
+        "quote_id": article["quotes"][0]["id"],
+        "word": word,
+    }
 
 
 @pytest.fixture
@@ -132,8 +146,14 @@ def hidden(client, session) -> dict[str, dict]:
     make_source(session, "le-figaro", name="Le Figaro")
     make_person(session, "john-kerry", name="John Kerry")
     headers = desk(session)
-    create(client, headers, title="Un article public", status="published", category="monde",
-           quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}])
+    create(
+        client,
+        headers,
+        title="Un article public",
+        status="published",
+        category="monde",
+        quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}],
+    )
     return {kind: _hide(client, headers, kind) for kind in KINDS}
 
 
@@ -148,13 +168,17 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
 
         assert response.status_code < 500, (kind, response.text)
         if "{" in public.path.split("?")[0]:  # the hidden thing itself, by id or slug, old or new
-            assert response.status_code in (401, 404), f"the {kind} article answers {response.status_code} at {public.path}"
+            assert response.status_code in (401, 404), (
+                f"the {kind} article answers {response.status_code} at {public.path}"
+            )
         assert secret["word"] not in text, f"the {kind} article's word shows at {public.path}"
         if public.tombstones:
             ops = [c["op"] for c in response.json()["data"] if c["id"] in (secret["id"], secret["quote_id"])]
             assert not ops or ops[-1] == "delete", f"the {kind} article is still upserted in the feed"
         else:
-            assert secret["id"] not in text and secret["quote_id"] not in text, f"the {kind} article shows at {public.path}"
+            assert secret["id"] not in text and secret["quote_id"] not in text, (
+                f"the {kind} article shows at {public.path}"
+            )
         if "count=true" in public.path:
             assert response.json()["meta"]["total"] == 1
 

@@ -4,10 +4,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.store.migrate import compare_type
-
 from app.store import migrate
 from app.store.engine import metadata, normalise_url
+from app.store.migrate import compare_type
 from tests.conftest import _create_database
 
 
@@ -21,10 +20,14 @@ def _diffs(url: str) -> list:
         engine.dispose()
     known = set(metadata.tables)
 
-    def about_known_table(diff) -> bool:  # noqa: ANN001
+    def about_known_table(diff) -> bool:
         # Engine-specific objects (full-text tables, their triggers) live outside the models.
         item = diff[0] if isinstance(diff, list) else diff
-        table = getattr(item[1], "name", None) if item[0].endswith("_table") else getattr(getattr(item[1], "table", None), "name", None)
+        table = (
+            getattr(item[1], "name", None)
+            if item[0].endswith("_table")
+            else getattr(getattr(item[1], "table", None), "name", None)
+        )
         return table is None or table in known
 
     return [d for d in diffs if about_known_table(d)]

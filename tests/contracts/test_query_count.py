@@ -10,7 +10,10 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
     for n in range(12):
         make_article(
             session,
-            quotes=[{"text": f"Phrase {n}.", "speaker": "john-kerry"}, {"text": "Et une autre.", "speaker": "john-kerry"}],
+            quotes=[
+                {"text": f"Phrase {n}.", "speaker": "john-kerry"},
+                {"text": "Et une autre.", "speaker": "john-kerry"},
+            ],
             attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
         )
     include = {"include": "quotes,attributions"}

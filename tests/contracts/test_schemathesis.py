@@ -17,8 +17,8 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 def _prepare(database_url: str) -> str:
     """Demo content to read, and an admin key so write operations get past auth."""
-    from app.keys import service
     from app.demo.load import load
+    from app.keys import service
     from app.store.engine import get_engine
 
     with Session(get_engine()) as session:
@@ -33,10 +33,29 @@ def test_no_operation_errors_or_breaks_the_schema(server, database_url, tmp_path
     cli = Path(sys.executable).with_name("schemathesis")
 
     result = subprocess.run(
-        [str(cli), "run", f"{server}/openapi.json", "--checks", CHECKS, "--max-examples", EXAMPLES,
-         "--seed", "1", "--header", f"Authorization: Bearer {secret}", "--request-timeout", "20",
-         "--suppress-health-check", "all", "--no-color", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=900,
+        [
+            str(cli),
+            "run",
+            f"{server}/openapi.json",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            EXAMPLES,
+            "--seed",
+            "1",
+            "--header",
+            f"Authorization: Bearer {secret}",
+            "--request-timeout",
+            "20",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
     assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-3000:]

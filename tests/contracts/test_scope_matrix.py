@@ -62,15 +62,20 @@ def write_routes() -> list[tuple[str, str]]:
     app = create_app()
     # FastAPI ≥ 0.130 keeps included routers nested; iter_route_contexts flattens them.
     found = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
-    return sorted({(method, route.path) for route in found
-                   for method in (route.methods or set()) & {"POST", "PATCH", "PUT", "DELETE"}})
+    return sorted(
+        {
+            (method, route.path)
+            for route in found
+            for method in (route.methods or set()) & {"POST", "PATCH", "PUT", "DELETE"}
+        }
+    )
 
 
 def _key(method: str, path: str) -> str:
     return f"{method} {re.sub(r'{[^}]+}', '{}', path)}"
 
 
-def _call(client, method: str, path: str, headers: dict[str, str] | None = None):  # noqa: ANN001
+def _call(client, method: str, path: str, headers: dict[str, str] | None = None):
     url = re.sub(r"{[^}]+}", "no-such-thing", path)
     return client.request(method, url, json={}, headers=headers or {})
 

@@ -23,13 +23,23 @@ def create(client: httpx.Client, headers: dict[str, str], **fields: Any) -> dict
     return response.json()
 
 
-def patch(client: httpx.Client, headers: dict[str, str], article: dict[str, Any], changes: dict[str, Any],
-          *, if_match: str | None = None) -> httpx.Response:
+def patch(
+    client: httpx.Client,
+    headers: dict[str, str],
+    article: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
+) -> httpx.Response:
     """PATCH as JSON Merge Patch, If-Match the version `article` shows unless told otherwise."""
     return client.patch(
-        f"/v1/articles/{article['id']}", json=changes,
-        headers={**headers, "Content-Type": "application/merge-patch+json",
-                 "If-Match": if_match if if_match is not None else f'"{article["version"]}"'},
+        f"/v1/articles/{article['id']}",
+        json=changes,
+        headers={
+            **headers,
+            "Content-Type": "application/merge-patch+json",
+            "If-Match": if_match if if_match is not None else f'"{article["version"]}"',
+        },
     )
 
 

@@ -6,10 +6,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.articles import writes
+from app.articles.schemas import ArticleCreate
 from app.keys import service as key_service
 from app.site import writes as site_writes
 from app.store.models import Author, Category, Person, Source, Tag
-from app.articles.schemas import ArticleCreate
 
 _n = count(1)
 
@@ -23,7 +23,7 @@ def _writing(session: Session) -> Session:
     return session
 
 
-def _create(session: Session, model: type, slug: str, values: dict[str, Any]):  # noqa: ANN202
+def _create(session: Session, model: type, slug: str, values: dict[str, Any]):
     """Made through the write path (`POST /v1/<kind>` does the same): recorded in the change
     feed like anything an editor writes. Returns the row."""
     from sqlalchemy import select

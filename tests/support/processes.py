@@ -43,9 +43,22 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     with log.open("wb") if log is not None else nullcontext() as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stderr=out,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stderr=out,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -64,14 +77,15 @@ def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tu
     """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
     answers at all (ready or not), and the file its standard error goes to."""
     port = free_port()
-    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false",
-           **settings}
+    env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             *args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -97,6 +111,7 @@ def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tu
 def gazette(database_url: str, *args: str) -> str:
     """Run `gazette ARGS` on `database_url`; its standard output."""
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout

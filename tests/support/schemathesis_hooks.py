@@ -6,7 +6,7 @@ import schemathesis
 
 
 @schemathesis.serializer("application/x-ndjson")
-def ndjson(ctx, value) -> bytes:  # noqa: ANN001
+def ndjson(ctx, value) -> bytes:
     """POST /v1/import: a string goes as it is; anything else as one JSON document per line."""
     if isinstance(value, bytes):
         return value

@@ -27,7 +27,7 @@ def statement_threads() -> Iterator[list[tuple[str, str]]]:
     """Like `statements`, each with the name of the thread that sent it."""
     seen: list[tuple[str, str]] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def count(conn, cursor, statement, *args) -> None:
         if (thread := threading.current_thread().name) != THREAD_NAME:
             seen.append((statement, thread))
 

@@ -37,7 +37,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
                 status = receiver.status
                 receiver.requests.append({"status": status, "body": body, "headers": dict(self.headers)})
@@ -45,7 +45,7 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output quiet
+            def log_message(self, *args) -> None:
                 pass
 
         self._server = _Server(("127.0.0.1", self.port), Handler)
@@ -67,7 +67,7 @@ def sessions() -> Session:
     return write_session()
 
 
-def drive(until, *, policy: Policy = FAST, timeout: float = 30.0) -> None:  # noqa: ANN001
+def drive(until, *, policy: Policy = FAST, timeout: float = 30.0) -> None:
     """Run delivery rounds, as `gazette worker` would, until `until()` holds."""
     deadline = time.monotonic() + timeout
     while not until():

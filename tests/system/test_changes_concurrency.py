@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.articles import writes
-from app.store.engine import get_engine
-from app.store.models import Change
 from app.articles.schemas import ArticleCreate
 from app.changes import feed as changes
+from app.store.engine import get_engine
+from app.store.models import Change
 
 pytestmark = pytest.mark.postgres
 
@@ -27,10 +27,13 @@ def _write_many(seed: int, errors: list) -> None:
     try:
         for n in range(WRITES_EACH):
             with Session(get_engine(), expire_on_commit=False) as s:
-                data = ArticleCreate.model_validate({
-                    "title": f"Writer {seed} article {n}", "status": "published",
-                    "body": [{"type": "paragraph", "text": "Concurrent."}],
-                })
+                data = ArticleCreate.model_validate(
+                    {
+                        "title": f"Writer {seed} article {n}",
+                        "status": "published",
+                        "body": [{"type": "paragraph", "text": "Concurrent."}],
+                    }
+                )
                 article = writes.create(s, data)
                 if n % 3 == 2:  # and sometimes a second change to it, the same change (its last state)
                     article.title += " (updated)"
@@ -38,7 +41,7 @@ def _write_many(seed: int, errors: list) -> None:
                     writes.after_write(s, article, was_public=True, event="article.updated")
                 time.sleep(rng.uniform(0, 0.03))
                 s.commit()
-    except Exception as exc:  # noqa: BLE001 - reported by the test
+    except Exception as exc:
         errors.append(exc)
 
 

@@ -26,7 +26,8 @@ def _race(base_url: str, headers: dict[str, str], article_id: str) -> list[tuple
                 text = f"writer {n}, round {round_}"
                 barrier.wait()
                 response = client.patch(
-                    f"/v1/articles/{article_id}", json={"standfirst": text},
+                    f"/v1/articles/{article_id}",
+                    json={"standfirst": text},
                     headers={"If-Match": f'"{version}"', "Content-Type": "application/merge-patch+json"},
                 )
                 written = response.json().get("version") if response.status_code == 200 else None
@@ -80,7 +81,8 @@ def test_more_writers_than_database_connections_all_get_through(database_url, cl
             with httpx.Client(base_url=url, headers=headers, timeout=20) as writer:
                 barrier.wait()
                 return writer.patch(
-                    f"/v1/articles/{article['id']}", json={"kicker": "Urgent"},
+                    f"/v1/articles/{article['id']}",
+                    json={"kicker": "Urgent"},
                     headers={"If-Match": f'"{article["version"]}"', "Content-Type": "application/merge-patch+json"},
                 ).status_code
 

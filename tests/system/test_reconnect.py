@@ -19,7 +19,8 @@ def _drop_every_other_connection() -> int:
     with psycopg.connect(url, autocommit=True) as connection:
         return connection.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
 
 
 @pytest.mark.postgres
@@ -56,6 +57,6 @@ def test_connections_dropped_under_requests_give_503s_to_retry_and_then_writes_g
         assert failed.status_code == 503 and failed.headers["content-type"] == "application/problem+json"
         assert failed.headers["retry-after"] == "1" and "nothing was written" in failed.json()["detail"]
     assert answers[first_ok].json()["version"] == article["version"] + 1  # the 503s wrote nothing
-    assert all(a.status_code == 412 for a in answers[first_ok + 1:])  # the same If-Match, now stale
+    assert all(a.status_code == 412 for a in answers[first_ok + 1 :])  # the same If-Match, now stale
     # The pools' other dropped connections are checked before their next use from here on.
     time.sleep(IDLE + 0.2)

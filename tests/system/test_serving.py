@@ -97,7 +97,7 @@ def logged(tmp_path_factory):
         yield base, log, secret
 
 
-def _access_lines(log) -> list[dict]:  # noqa: ANN001
+def _access_lines(log) -> list[dict]:
     lines = [orjson.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     return [line for line in lines if line["logger"] == "gazette.access"]
 
@@ -105,8 +105,7 @@ def _access_lines(log) -> list[dict]:  # noqa: ANN001
 def test_access_log_writes_one_json_line_per_request(logged):
     base, log, secret = logged
     anonymous = httpx.get(f"{base}/v1/articles", timeout=10)
-    keyed = httpx.get(f"{base}/v1/articles?limit=1", headers={"Authorization": f"Bearer {secret}"},
-                      timeout=10)
+    keyed = httpx.get(f"{base}/v1/articles?limit=1", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
     missing = httpx.get(f"{base}/nowhere", timeout=10)
     ids = {r.headers["x-request-id"]: r for r in (anonymous, keyed, missing)}
     for _ in range(100):  # the process writes its lines as it answers; give it a moment
@@ -139,9 +138,13 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
     url = f"sqlite:///{tmp_path / 'drain.db'}"
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": url, "GAZETTE_RUN_BACKGROUND_JOBS": "false"}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-                                "--graceful-timeout", "30"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--graceful-timeout", "30"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -153,8 +156,10 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
                 time.sleep(0.1)
         body = b'{"enabled": false, "reason": "x"}'
         with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-            s.sendall(b"PUT /v1/settings/comments HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:5])
+            s.sendall(
+                b"PUT /v1/settings/comments HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:5]
+            )
             time.sleep(0.5)  # the request is in: its body is not
             process.send_signal(signal.SIGTERM)
             time.sleep(0.5)

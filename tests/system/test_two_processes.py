@@ -22,12 +22,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def two_servers(database_url) -> Iterator[tuple[httpx.Client, httpx.Client]]:
-    with (gazette_process(database_url) as one, gazette_process(database_url) as two,
-          httpx.Client(base_url=one, timeout=10) as a, httpx.Client(base_url=two, timeout=10) as b):
+    with (
+        gazette_process(database_url) as one,
+        gazette_process(database_url) as two,
+        httpx.Client(base_url=one, timeout=10) as a,
+        httpx.Client(base_url=two, timeout=10) as b,
+    ):
         yield a, b
 
 
-def _settles(read, fresh) -> None:  # noqa: ANN001
+def _settles(read, fresh) -> None:
     """`read()` must satisfy `fresh` within WITHIN seconds, and then every time after."""
     deadline = time.monotonic() + WITHIN
     while not fresh(read()):

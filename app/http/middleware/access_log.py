@@ -63,13 +63,20 @@ class AccessLogMiddleware:
         state = scope.get("state") or {}
         client = scope.get("client")
         fields = {
-            "method": scope["method"], "path": scope["path"], "status": status,
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
             "duration_ms": round(seconds * 1000, 3),
-            "request_id": state.get("request_id"), "key": state.get("key_name"),
+            "request_id": state.get("request_id"),
+            "key": state.get("key_name"),
             "client": client[0] if client else None,
         }
         if self.json:
-            fields = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
-                      "logger": "gazette.access", "message": f"{fields['method']} {fields['path']} {status}",
-                      **fields}
+            fields = {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "level": "INFO",
+                "logger": "gazette.access",
+                "message": f"{fields['method']} {fields['path']} {status}",
+                **fields,
+            }
         SINK.add(orjson.dumps(fields) + b"\n")

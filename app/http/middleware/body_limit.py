@@ -42,18 +42,25 @@ def _nul_in_json(body: bytes) -> list[str]:
     return list(dict.fromkeys(problems.field_path(p) or "body" for p in _nul_paths(document)))
 
 
-def _nul_problem(fields: list[str], path: str):  # noqa: ANN202
+def _nul_problem(fields: list[str], path: str):
     return problems.problem_response(
-        422, "Validation failed", f"{', '.join(fields)}: must not contain NUL characters (\\u0000).",
-        slug="validation-failed", instance=path,
+        422,
+        "Validation failed",
+        f"{', '.join(fields)}: must not contain NUL characters (\\u0000).",
+        slug="validation-failed",
+        instance=path,
         errors=[{"field": field, "message": "must not contain NUL characters"} for field in fields],
     )
 
 
-def _too_large(limit: int, path: str):  # noqa: ANN202
+def _too_large(limit: int, path: str):
     return problems.problem_response(
-        413, "Payload too large", f"The request body is larger than {limit} bytes.",
-        slug="payload-too-large", instance=path, headers={"Connection": "close"},
+        413,
+        "Payload too large",
+        f"The request body is larger than {limit} bytes.",
+        slug="payload-too-large",
+        instance=path,
+        headers={"Connection": "close"},
     )
 
 
@@ -75,8 +82,12 @@ class RequestLimits:
             return
         query = scope.get("query_string", b"")
         if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
-            await problems.problem_response(400, "Bad request", "The path or query holds a NUL character (%00).",
-                                          instance=scope["path"].replace("\x00", ""))(scope, receive, send)
+            await problems.problem_response(
+                400,
+                "Bad request",
+                "The path or query holds a NUL character (%00).",
+                instance=scope["path"].replace("\x00", ""),
+            )(scope, receive, send)
             return
         if scope["method"] in _BODILESS and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             await self.app(scope, receive, send)  # no body to count: reads, most requests
@@ -88,8 +99,9 @@ class RequestLimits:
             if declared.isdigit():
                 await _too_large(limit, scope["path"])(scope, receive, send)
             else:
-                await problems.problem_response(400, "Bad request", "Content-Length is not a number.",
-                                              instance=scope["path"])(scope, receive, send)
+                await problems.problem_response(
+                    400, "Bad request", "Content-Length is not a number.", instance=scope["path"]
+                )(scope, receive, send)
             return
 
         received = 0

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-async def answer_then(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
-                      done: Callable[[Scope, int, float], None]) -> None:
+async def answer_then(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, done: Callable[[Scope, int, float], None]
+) -> None:
     """Run `app` on one HTTP request, then `done(scope, status, seconds)` however it ended
     (status 500 when no response started): what the metrics and the access log both need."""
     started = time.perf_counter()

@@ -55,8 +55,12 @@ class Count:
 
 def _storage(settings: Settings) -> Storage:
     if settings.redis_url:
-        return storage_from_string("async+" + settings.redis_url, implementation="redispy",
-                                   key_prefix=settings.rate_limit_prefix, wrap_exceptions=True)
+        return storage_from_string(
+            "async+" + settings.redis_url,
+            implementation="redispy",
+            key_prefix=settings.rate_limit_prefix,
+            wrap_exceptions=True,
+        )
     return storage_from_string("async+memory://", wrap_exceptions=True)
 
 
@@ -91,9 +95,13 @@ def key_identity(authorization: bytes) -> str | None:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _too_many(count: Count, path: str, detail: str):  # noqa: ANN202
+def _too_many(count: Count, path: str, detail: str):
     response = problems.problem_response(
-        429, "Too many requests", detail, slug="too-many-requests", instance=path,
+        429,
+        "Too many requests",
+        detail,
+        slug="too-many-requests",
+        instance=path,
         headers={"Retry-After": str(count.reset)},
     )
     response.raw_headers.extend(count.headers())
@@ -121,14 +129,16 @@ class RateLimits:
         address = scope["client"][0] if scope.get("client") else "unknown"
         try:
             count = await self._count(self._limiter, authorization, address)
-        except Exception as exc:  # noqa: BLE001 - an unreachable store must not take the API down
+        except Exception as exc:
             self._storage_failed(exc)
             await self.app(scope, receive, send)
             return
         if not count.allowed:
-            detail = (f"Too many failed authentications from {address}; try again in {count.reset} s."
-                      if count.policy is self._limiter.failed_auth
-                      else f"Rate limit {count.policy.name} exceeded; try again in {count.reset} s.")
+            detail = (
+                f"Too many failed authentications from {address}; try again in {count.reset} s."
+                if count.policy is self._limiter.failed_auth
+                else f"Rate limit {count.policy.name} exceeded; try again in {count.reset} s."
+            )
             await _too_many(count, scope["path"], detail)(scope, receive, send)
             return
         await self.app(scope, receive, self._sending(send, count, authorization is not None, address))
@@ -161,12 +171,11 @@ class RateLimits:
         assert limiter is not None
         try:
             failed = await limiter.hit(limiter.failed_auth, address)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._storage_failed(exc)
             return
         if failed.remaining == 0 and failed.allowed:  # the hit that used the last one up
-            log.warning("too many failed authentications from %s: keys from it get 429 for %d s",
-                        address, failed.reset)
+            log.warning("too many failed authentications from %s: keys from it get 429 for %d s", address, failed.reset)
 
     def _storage_failed(self, exc: Exception) -> None:
         if time.monotonic() - self._storage_warned > STORAGE_WARNING_EVERY:

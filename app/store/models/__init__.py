@@ -23,7 +23,6 @@ from app.store.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
-    "Scope",
     "Article",
     "ArticleAuthor",
     "ArticleCategory",
@@ -35,10 +34,11 @@ __all__ = [
     "AttributionRole",
     "Author",
     "CachePurge",
-    "Change",
     "Category",
+    "Change",
     "Person",
     "Quote",
+    "Scope",
     "SiteSetting",
     "SlugRedirect",
     "Source",

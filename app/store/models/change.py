@@ -22,6 +22,4 @@ class Change(SQLModel, table=True):
     at: datetime
     # The writing transaction's id, filled in by the database (the migration sets the default:
     # pg_current_xact_id() on PostgreSQL, 0 on SQLite whose writers are serialised).
-    txid: int | None = Field(
-        default=None, sa_column=Column("txid", BigInteger(), FetchedValue(), nullable=False)
-    )
+    txid: int | None = Field(default=None, sa_column=Column("txid", BigInteger(), FetchedValue(), nullable=False))

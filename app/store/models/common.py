@@ -51,8 +51,7 @@ def iso(value: datetime | None) -> str | None:
         return None
     value = to_utc(value)
     # Not strftime: its %Y leaves years before 1000 unpadded ("331-06-08"), which is no RFC 3339.
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z")
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
 
 
 class Timestamped(SQLModel):

@@ -14,12 +14,12 @@ class ArticleDocument(SQLModel, table=True):
 
     __tablename__ = "article_document"
     __table_args__ = (
-        Index("ix_article_document_stale", "article_id", sqlite_where=text("stale"),
-              postgresql_where=text("stale")),
+        Index("ix_article_document_stale", "article_id", sqlite_where=text("stale"), postgresql_where=text("stale")),
     )
 
-    article_id: str = Field(sa_column=Column(String(26), ForeignKey("article.id", ondelete="CASCADE"),
-                                             primary_key=True))
+    article_id: str = Field(
+        sa_column=Column(String(26), ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The article's own `comments` member as it stands in `body`: the site-wide switch,
     # read with the document, replaces it when it overrides every article.

@@ -1,6 +1,7 @@
 """People who are quoted, and the sources (outlets, agencies) that content comes from."""
 
 from enum import StrEnum
+
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 

@@ -14,7 +14,10 @@ from app.store.models.common import JSONType, new_id, utcnow
 # Resource types of the change feed; the other resources raise <type>.created/updated/deleted.
 RESOURCE_TYPES = ("article", "quote", "category", "person", "source", "tag", "author")
 EVENTS = (
-    "article.published", "article.updated", "article.unpublished", "article.deleted",
+    "article.published",
+    "article.updated",
+    "article.unpublished",
+    "article.deleted",
     *(f"{kind}.{verb}" for kind in RESOURCE_TYPES[1:] for verb in ("created", "updated", "deleted")),
 )
 
@@ -25,10 +28,10 @@ WebhookEvent = StrEnum("WebhookEvent", {name.replace(".", "_"): name for name in
 
 
 class DeliveryStatus(StrEnum):
-    pending = "pending"      # not tried yet (or retried by hand)
-    failed = "failed"        # tried, will be tried again
+    pending = "pending"  # not tried yet (or retried by hand)
+    failed = "failed"  # tried, will be tried again
     delivered = "delivered"  # the receiver answered 2xx
-    dead = "dead"            # given up after the retry window
+    dead = "dead"  # given up after the retry window
 
 
 OPEN_STATUSES = (DeliveryStatus.pending, DeliveryStatus.failed)

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, select
 
-from app.articles import refill, documents
+from app.articles import documents, refill
 from app.store.engine import get_engine
 from app.store.models import ArticleDocument, Category
-from tests.support.editorial import desk, patch
 from tests.conftest import IS_POSTGRES
+from tests.support.editorial import desk, patch
 from tests.support.factories import (
     bearer,
     make_article,
@@ -30,7 +30,7 @@ from tests.support.factories import (
 )
 
 
-def _stored_and_live(client, article_id: str) -> dict:  # noqa: ANN001
+def _stored_and_live(client, article_id: str) -> dict:
     stored = client.get(f"/v1/articles/{article_id}")
     live = client.get(f"/v1/articles/{article_id}", params={"format": "json"})
     assert stored.status_code == live.status_code == 200, (stored.text, live.text)
@@ -47,18 +47,18 @@ def _next_second() -> None:
     time.sleep(math.ceil(time.time()) - time.time() + 0.02)
 
 
-def _document(session, article_id: str) -> ArticleDocument | None:  # noqa: ANN001
+def _document(session, article_id: str) -> ArticleDocument | None:
     session.rollback()  # a fresh snapshot: what the server and the job committed since
     return session.exec(select(ArticleDocument).where(ArticleDocument.article_id == article_id)).first()
 
 
-def _fill(session) -> None:  # noqa: ANN001
+def _fill(session) -> None:
     """One round of the background job, as `gazette worker` runs it."""
     refill.fill_documents()
 
 
 @pytest.fixture
-def article(session):  # noqa: ANN001, ANN201
+def article(session):
     """A published article that shows one of everything a document embeds."""
     make_category(session, "international", name="International")
     make_tag(session, "syrie", name="Syrie")
@@ -67,13 +67,27 @@ def article(session):  # noqa: ANN001, ANN201
     make_source(session, "le-figaro", name="Le Figaro", kind="publication")
     make_source(session, "reuters", name="Reuters", kind="photo_agency")
     return make_article(
-        session, category="international", tags=["syrie"], authors=["marie-dupont"],
-        quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État",
-                 "source": "le-figaro"}],
-        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro",
-                       "url": "https://www.lefigaro.fr/a"}],
-        image={"url": "https://img.example.org/a.jpg", "alt": "Une photo", "credit": "Reuters",
-               "credit_source": "reuters"},
+        session,
+        category="international",
+        tags=["syrie"],
+        authors=["marie-dupont"],
+        quotes=[
+            {
+                "text": "Un terrain d'entente.",
+                "speaker": "john-kerry",
+                "speaker_role": "secrétaire d'État",
+                "source": "le-figaro",
+            }
+        ],
+        attributions=[
+            {"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro", "url": "https://www.lefigaro.fr/a"}
+        ],
+        image={
+            "url": "https://img.example.org/a.jpg",
+            "alt": "Une photo",
+            "credit": "Reuters",
+            "credit_source": "reuters",
+        },
         comments={"enabled": False, "reason": "Sujet sensible"},
     )
 
@@ -87,8 +101,10 @@ def test_a_published_article_has_a_stored_document_equal_to_its_live_representat
 
 def test_the_single_article_read_answers_from_its_stored_document(client, session, article):
     # Proof that the document is what answers: change it behind the API's back.
-    session.execute(text("UPDATE article_document SET body = :body WHERE article_id = :id"),
-                    {"body": b'{"id": "stored", "comments": {}}', "id": article.id})
+    session.execute(
+        text("UPDATE article_document SET body = :body WHERE article_id = :id"),
+        {"body": b'{"id": "stored", "comments": {}}', "id": article.id},
+    )
     session.commit()
     assert client.get(f"/v1/articles/{article.id}").json()["id"] == "stored"
     assert client.get(f"/v1/articles/slug/{article.slug}").json()["id"] == "stored"
@@ -116,18 +132,34 @@ def test_a_patch_rebuilds_the_document_in_the_same_transaction(client, session, 
     assert not _document(session, article.id).stale
 
 
-@pytest.mark.parametrize(("changes", "read", "expected"), [
-    ({"tags": ["syrie", "russie"]}, lambda a: [t["slug"] for t in a["tags"]], ["syrie", "russie"]),
-    ({"category": "monde"}, lambda a: a["category"]["name"], "Monde"),
-    ({"attributions": [{"source": "reuters", "role": "wire", "label": "Avec Reuters"}]},
-     lambda a: [x["source"]["name"] for x in a["attributions"]], ["Reuters"]),
-    ({"image": {"url": "https://img.example.org/b.jpg", "credit_source": "le-figaro"}},
-     lambda a: a["image"]["credit_source"]["name"], "Le Figaro"),
-    ({"quotes": [{"text": "Autre chose.", "speaker": "john-kerry"}], "body": [{"type": "quote", "quote": 0}]},
-     lambda a: [q["text"] for q in a["quotes"]], ["Autre chose."]),
-    ({"kicker": "Seul le surtitre change"}, lambda a: (a["kicker"], a["tags"][0]["name"], a["quotes"][0]["text"]),
-     ("Seul le surtitre change", "Syrie", "Un terrain d'entente.")),
-], ids=["tags", "category", "attributions", "image", "quotes", "kicker only"])
+@pytest.mark.parametrize(
+    ("changes", "read", "expected"),
+    [
+        ({"tags": ["syrie", "russie"]}, lambda a: [t["slug"] for t in a["tags"]], ["syrie", "russie"]),
+        ({"category": "monde"}, lambda a: a["category"]["name"], "Monde"),
+        (
+            {"attributions": [{"source": "reuters", "role": "wire", "label": "Avec Reuters"}]},
+            lambda a: [x["source"]["name"] for x in a["attributions"]],
+            ["Reuters"],
+        ),
+        (
+            {"image": {"url": "https://img.example.org/b.jpg", "credit_source": "le-figaro"}},
+            lambda a: a["image"]["credit_source"]["name"],
+            "Le Figaro",
+        ),
+        (
+            {"quotes": [{"text": "Autre chose.", "speaker": "john-kerry"}], "body": [{"type": "quote", "quote": 0}]},
+            lambda a: [q["text"] for q in a["quotes"]],
+            ["Autre chose."],
+        ),
+        (
+            {"kicker": "Seul le surtitre change"},
+            lambda a: (a["kicker"], a["tags"][0]["name"], a["quotes"][0]["text"]),
+            ("Seul le surtitre change", "Syrie", "Un terrain d'entente."),
+        ),
+    ],
+    ids=["tags", "category", "attributions", "image", "quotes", "kicker only"],
+)
 def test_a_patch_document_shows_what_changed_and_what_did_not(client, session, article, changes, read, expected):
     """A PATCH's document reuses what the write read of the parts it left alone, and only those."""
     make_tag(session, "russie", name="Russie")
@@ -158,16 +190,21 @@ def test_a_write_answers_with_the_very_bytes_a_read_then_gets(client, session, a
     _stored_and_live(client, article.id)  # the same bytes (ETag) as the article built from its rows
 
 
-@pytest.mark.parametrize(("path", "field", "value", "read"), [
-    ("people/john-kerry", "name", "John F. Kerry", lambda a: a["quotes"][0]["speaker"]["name"]),
-    ("sources/le-figaro", "name", "Le Figaro (Paris)", lambda a: a["attributions"][0]["source"]["name"]),
-    ("sources/reuters", "name", "Reuters Pictures", lambda a: a["image"]["credit_source"]["name"]),
-    ("categories/international", "name", "Monde", lambda a: a["category"]["name"]),
-    ("tags/syrie", "name", "Syrie (guerre)", lambda a: a["tags"][0]["name"]),
-    ("authors/marie-dupont", "name", "Marie Dupont-Léger", lambda a: a["authors"][0]["name"]),
-], ids=["person", "attribution source", "photo credit source", "category", "tag", "author"])
-def test_a_renamed_resource_never_shows_its_old_name_in_a_stored_article(client, session, article, path, field,
-                                                                       value, read):
+@pytest.mark.parametrize(
+    ("path", "field", "value", "read"),
+    [
+        ("people/john-kerry", "name", "John F. Kerry", lambda a: a["quotes"][0]["speaker"]["name"]),
+        ("sources/le-figaro", "name", "Le Figaro (Paris)", lambda a: a["attributions"][0]["source"]["name"]),
+        ("sources/reuters", "name", "Reuters Pictures", lambda a: a["image"]["credit_source"]["name"]),
+        ("categories/international", "name", "Monde", lambda a: a["category"]["name"]),
+        ("tags/syrie", "name", "Syrie (guerre)", lambda a: a["tags"][0]["name"]),
+        ("authors/marie-dupont", "name", "Marie Dupont-Léger", lambda a: a["authors"][0]["name"]),
+    ],
+    ids=["person", "attribution source", "photo credit source", "category", "tag", "author"],
+)
+def test_a_renamed_resource_never_shows_its_old_name_in_a_stored_article(
+    client, session, article, path, field, value, read
+):
     writer = bearer(make_key(session, "content:write"))
     etag = client.get(f"/v1/{path}").headers["etag"]
     assert client.patch(f"/v1/{path}", json={field: value}, headers={**writer, "If-Match": etag}).status_code == 200
@@ -200,8 +237,9 @@ def test_an_article_written_while_a_rename_commits_never_keeps_the_old_name(clie
 def test_a_renamed_slug_is_shown_and_the_old_one_redirects(client, session, article):
     writer = bearer(make_key(session, "content:write"))
     etag = client.get("/v1/people/john-kerry").headers["etag"]
-    response = client.patch("/v1/people/john-kerry", json={"slug": "john-forbes-kerry"},
-                            headers={**writer, "If-Match": etag})
+    response = client.patch(
+        "/v1/people/john-kerry", json={"slug": "john-forbes-kerry"}, headers={**writer, "If-Match": etag}
+    )
     assert response.status_code == 200
     _fill(session)
     assert _stored_and_live(client, article.id)["quotes"][0]["speaker"]["slug"] == "john-forbes-kerry"
@@ -211,8 +249,9 @@ def test_a_quote_changed_on_its_own_rebuilds_its_article(client, session, articl
     writer = bearer(make_key(session, "content:write"))
     quote_id = _stored_and_live(client, article.id)["quotes"][0]["id"]
     etag = client.get(f"/v1/quotes/{quote_id}").headers["etag"]
-    response = client.patch(f"/v1/quotes/{quote_id}", json={"text": "Un pas en avant."},
-                            headers={**writer, "If-Match": etag})
+    response = client.patch(
+        f"/v1/quotes/{quote_id}", json={"text": "Un pas en avant."}, headers={**writer, "If-Match": etag}
+    )
     assert response.status_code == 200, response.text
     assert not _document(session, article.id).stale
     assert _stored_and_live(client, article.id)["quotes"][0]["text"] == "Un pas en avant."
@@ -235,8 +274,12 @@ def test_a_draft_or_scheduled_article_has_no_document(client, session):
     draft = make_article(session, status="draft")
     scheduled = make_article(session, status="draft")
     headers = desk(session)
-    assert client.post(f"/v1/articles/{scheduled.id}/publish", json={"at": "2099-01-01T00:00:00Z"},
-                       headers=headers).status_code == 200
+    assert (
+        client.post(
+            f"/v1/articles/{scheduled.id}/publish", json={"at": "2099-01-01T00:00:00Z"}, headers=headers
+        ).status_code
+        == 200
+    )
     for a in (draft, scheduled):
         assert _document(session, a.id) is None
         assert client.get(f"/v1/articles/{a.id}").status_code == 404
@@ -244,18 +287,26 @@ def test_a_draft_or_scheduled_article_has_no_document(client, session):
 
 def test_the_site_wide_comments_switch_is_put_over_the_stored_policy(client, session, article):
     assert _stored_and_live(client, article.id)["comments"] == {
-        "enabled": False, "scope": "article", "reason": "Sujet sensible"}
+        "enabled": False,
+        "scope": "article",
+        "reason": "Sujet sensible",
+    }
     set_site_comments(session, enabled=False, reason="En raison de débordements.")
     assert _stored_and_live(client, article.id)["comments"] == {
-        "enabled": False, "scope": "site", "reason": "En raison de débordements."}
+        "enabled": False,
+        "scope": "site",
+        "reason": "En raison de débordements.",
+    }
     set_site_comments(session, enabled=True, reason=None)
     assert _stored_and_live(client, article.id)["comments"]["scope"] == "article"
 
 
 def test_documents_of_another_site_url_are_dropped_at_start_and_built_again(client, session, article):
     second = make_article(session)
-    session.execute(text("UPDATE site_setting SET value = :v WHERE key = 'documents'"),
-                    {"v": '{"fingerprint": "1 https://old.example.org", "walk_after": null}'})
+    session.execute(
+        text("UPDATE site_setting SET value = :v WHERE key = 'documents'"),
+        {"v": '{"fingerprint": "1 https://old.example.org", "walk_after": null}'},
+    )
     session.commit()
     refill.start_up()
     assert _document(session, article.id) is None and _document(session, second.id) is None
@@ -276,8 +327,12 @@ def test_a_scheduled_article_gets_its_document_when_the_scheduler_publishes_it(c
 
     headers = desk(session)
     article = make_article(session, status="draft")
-    assert client.post(f"/v1/articles/{article.id}/publish", json={"at": "2099-01-01T00:00:00Z"},
-                       headers=headers).status_code == 200
+    assert (
+        client.post(
+            f"/v1/articles/{article.id}/publish", json={"at": "2099-01-01T00:00:00Z"}, headers=headers
+        ).status_code
+        == 200
+    )
     session.execute(update(Article).where(Article.id == article.id).values(publish_at=utcnow() - timedelta(minutes=1)))
     session.commit()
     jobs.run_once()

@@ -33,13 +33,25 @@ def _rich_article(session):
         category="international",
         tags=["syrie"],
         authors=["jeanne-martin"],
-        image={"url": "https://images.example.org/carter.jpg", "alt": "Ashton Carter",
-               "caption": "Le ministre", "credit_source": "reuters"},
-        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro",
-                       "url": "https://www.lefigaro.fr/international/article.php"}],
+        image={
+            "url": "https://images.example.org/carter.jpg",
+            "alt": "Ashton Carter",
+            "caption": "Le ministre",
+            "credit_source": "reuters",
+        },
+        attributions=[
+            {
+                "source": "le-figaro",
+                "role": "read_on",
+                "label": "Lu sur Le Figaro",
+                "url": "https://www.lefigaro.fr/international/article.php",
+            }
+        ],
         quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État"}],
-        body=[{"type": "paragraph", "text": "Les Etats-Unis et la Russie ont engagé des discussions."},
-              {"type": "quote", "quote": 0}],
+        body=[
+            {"type": "paragraph", "text": "Les Etats-Unis et la Russie ont engagé des discussions."},
+            {"type": "quote", "quote": 0},
+        ],
     )
 
 
@@ -49,8 +61,9 @@ def test_ninjs_validates_against_the_iptc_schema(client, session):
     response = client.get(f"/v1/articles/{article.id}", params={"format": "ninjs"})
 
     assert response.status_code == 200
-    validator = Draft202012Validator(json.loads(NINJS_SCHEMA.read_text()),
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        json.loads(NINJS_SCHEMA.read_text()), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.json())]
     assert errors == []
 
@@ -68,7 +81,10 @@ def test_ninjs_carries_every_field_that_has_a_home(client, session):
     assert "<p>Les Etats-Unis" in html["value"] and html["wordCount"] > 0
     assert ninjs["by"] == "Jeanne Martin"
     assert {(p["name"], p["rel"]) for p in ninjs["people"]} == {("Jeanne Martin", "author"), ("John Kerry", "quoted")}
-    assert {(s["literal"], s["rel"]) for s in ninjs["subjects"]} == {("international", "primary-category"), ("syrie", "tag")}
+    assert {(s["literal"], s["rel"]) for s in ninjs["subjects"]} == {
+        ("international", "primary-category"),
+        ("syrie", "tag"),
+    }
     image = next(a for a in ninjs["associations"] if a["type"] == "picture")
     assert image["uri"] == "https://images.example.org/carter.jpg" and image["copyrightHolder"] == "Reuters"
     read_on = next(a for a in ninjs["associations"] if a["rel"] == "read_on")

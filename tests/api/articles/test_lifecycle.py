@@ -222,14 +222,22 @@ def test_the_change_feed_sees_what_the_public_sees_of_a_life(client, session):
     article = create(client, headers)
     url = f"/v1/articles/{article['id']}"
 
-    client.patch(url, json={"title": "Encore un brouillon"},
-                 headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    client.patch(
+        url,
+        json={"title": "Encore un brouillon"},
+        headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+    )
     publish(client, headers, article["id"])
-    client.patch(url, json={"title": "Corrigé"},
-                 headers={**headers, "If-Match": '"3"', "Content-Type": "application/merge-patch+json"})
+    client.patch(
+        url,
+        json={"title": "Corrigé"},
+        headers={**headers, "If-Match": '"3"', "Content-Type": "application/merge-patch+json"},
+    )
     client.post(f"{url}/unpublish", headers=headers)
 
     feed = client.get("/v1/changes").json()["data"]
     assert [(c["op"], c["version"]) for c in feed if c["id"] == article["id"]] == [
-        ("upsert", 3), ("upsert", 4), ("delete", 5),
+        ("upsert", 3),
+        ("upsert", 4),
+        ("delete", 5),
     ]

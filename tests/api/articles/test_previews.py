@@ -42,8 +42,7 @@ def test_a_tampered_token_is_401(client, session):
 def test_an_expired_token_is_401(client, session, monkeypatch):
     headers = desk(session)
     article = create(client, headers)
-    issued = client.post(f"/v1/articles/{article['id']}/preview-token", headers=headers,
-                         json={"expires_in": 60}).json()
+    issued = client.post(f"/v1/articles/{article['id']}/preview-token", headers=headers, json={"expires_in": 60}).json()
 
     monkeypatch.setattr(previews, "utcnow", lambda: utcnow() + timedelta(minutes=2))
     response = client.get(f"/v1/articles/{article['id']}", params={"preview": issued["token"]})
@@ -73,8 +72,7 @@ def test_a_token_lifetime_outside_bounds_is_422_naming_expires_in(client, sessio
     headers = desk(session)
     article = create(client, headers)
 
-    response = client.post(f"/v1/articles/{article['id']}/preview-token", headers=headers,
-                           json={"expires_in": 10 ** 9})
+    response = client.post(f"/v1/articles/{article['id']}/preview-token", headers=headers, json={"expires_in": 10**9})
 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "expires_in"
 

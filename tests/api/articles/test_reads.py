@@ -45,7 +45,7 @@ def test_cursor_pages_through_everything_once(client, session):
         if not body["meta"]["has_more"]:
             assert "link" not in response.headers
             break
-        assert f'cursor={cursor}' in response.headers["link"] and 'rel="next"' in response.headers["link"]
+        assert f"cursor={cursor}" in response.headers["link"] and 'rel="next"' in response.headers["link"]
 
     assert pages == 3 and len(seen) == 7 and set(seen) == ids
 
@@ -139,10 +139,17 @@ def test_drafts_are_not_found_by_id_or_slug(client, session):
 
 def test_bad_parameters_are_400_naming_the_parameter(client):
     cases = {
-        "limit=0": "limit", "limit=101": "limit", "limit=abc": "limit", "sort=title": "sort",
-        "fields=id,nope": "fields", "include=comments": "include", "cursor=garbage": "cursor",
-        "published_after=yesterday": "published_after", "category=nowhere": "category",
-        "unknown=1": "unknown", "count=maybe": "count",
+        "limit=0": "limit",
+        "limit=101": "limit",
+        "limit=abc": "limit",
+        "sort=title": "sort",
+        "fields=id,nope": "fields",
+        "include=comments": "include",
+        "cursor=garbage": "cursor",
+        "published_after=yesterday": "published_after",
+        "category=nowhere": "category",
+        "unknown=1": "unknown",
+        "count=maybe": "count",
     }
     for query, field in cases.items():
         response = client.get(f"/v1/articles?{query}")
@@ -153,8 +160,14 @@ def test_bad_parameters_are_400_naming_the_parameter(client):
 
 
 def test_unknown_things_are_404_and_wrong_methods_405_as_problems(client):
-    for path in ("/v1/articles/nope", "/v1/articles/slug/nope", "/v1/categories/nope",
-                 "/v1/quotes/nope", "/v1/people/nope", "/nowhere"):
+    for path in (
+        "/v1/articles/nope",
+        "/v1/articles/slug/nope",
+        "/v1/categories/nope",
+        "/v1/quotes/nope",
+        "/v1/people/nope",
+        "/nowhere",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/problem+json"

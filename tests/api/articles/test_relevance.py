@@ -11,7 +11,11 @@ def _load_corpus(session) -> None:
     for language, corpus in (("fr", FRENCH), ("en", ENGLISH)):
         for n, (slug, title, standfirst, paragraphs) in enumerate(corpus):
             make_article(
-                session, slug=slug, title=title, standfirst=standfirst, language=language,
+                session,
+                slug=slug,
+                title=title,
+                standfirst=standfirst,
+                language=language,
                 published_at=f"2016-01-{n + 1:02d}T08:00:00Z",
                 body=[{"type": "paragraph", "text": text} for text in paragraphs],
             )

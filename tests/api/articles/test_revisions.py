@@ -21,7 +21,9 @@ def test_every_change_keeps_a_revision_naming_its_key_newest_first(client, sessi
 
     listed = response.json()["data"]
     assert [(r["number"], r["version"], r["key_name"], r["status"]) for r in listed] == [
-        (3, 3, "chef d'édition", "published"), (2, 2, "jeanne", "draft"), (1, 1, "jeanne", "draft"),
+        (3, 3, "chef d'édition", "published"),
+        (2, 2, "jeanne", "draft"),
+        (1, 1, "jeanne", "draft"),
     ]
     assert all(r["created_at"] for r in listed) and "snapshot" not in listed[0]
     assert response.headers["cache-control"] == "private, no-store"
@@ -29,8 +31,9 @@ def test_every_change_keeps_a_revision_naming_its_key_newest_first(client, sessi
 
 def test_a_revision_shows_the_article_as_it_was(client, session):
     headers = desk(session)
-    article = create(client, headers, title="Premier titre", tags=[],
-                     quotes=[{"text": "Mot.", "speaker": {"name": "John Kerry"}}])
+    article = create(
+        client, headers, title="Premier titre", tags=[], quotes=[{"text": "Mot.", "speaker": {"name": "John Kerry"}}]
+    )
     patch(client, headers, article, {"title": "Second titre"})
 
     first = client.get(f"/v1/articles/{article['id']}/revisions/1", headers=headers).json()
@@ -42,9 +45,14 @@ def test_a_revision_shows_the_article_as_it_was(client, session):
 
 def test_restoring_a_revision_brings_its_content_back_as_a_new_version(client, session):
     headers = desk(session)
-    article = create(client, headers, title="Bon titre", standfirst="Bon chapeau",
-                     quotes=[{"text": "Citation d'origine.", "speaker": {"name": "Maria Zakharova"}}],
-                     body=[{"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        title="Bon titre",
+        standfirst="Bon chapeau",
+        quotes=[{"text": "Citation d'origine.", "speaker": {"name": "Maria Zakharova"}}],
+        body=[{"type": "quote", "quote": 0}],
+    )
     patch(client, headers, article, {"title": "Mauvais titre", "standfirst": None, "quotes": [], "body": []})
 
     response = client.post(f"/v1/articles/{article['id']}/revisions/1/restore", headers=headers)
@@ -74,8 +82,7 @@ def test_restoring_with_a_stale_if_match_is_412(client, session):
     article = create(client, headers)
     patch(client, headers, article, {"title": "Deux"})
 
-    response = client.post(f"/v1/articles/{article['id']}/revisions/1/restore",
-                           headers={**headers, "If-Match": '"1"'})
+    response = client.post(f"/v1/articles/{article['id']}/revisions/1/restore", headers={**headers, "If-Match": '"1"'})
 
     assert response.status_code == 412
 
@@ -102,8 +109,9 @@ def test_the_scheduler_signs_the_revision_it_makes(client, session):
     headers = desk(session)
     article = create(client, headers)
     publish(client, headers, article["id"], at=iso(utcnow() + timedelta(hours=1)))
-    session.execute(update(Article).where(Article.id == article["id"])
-                    .values(publish_at=utcnow() - timedelta(minutes=1)))
+    session.execute(
+        update(Article).where(Article.id == article["id"]).values(publish_at=utcnow() - timedelta(minutes=1))
+    )
     session.commit()
 
     jobs.run_once()

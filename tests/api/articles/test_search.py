@@ -27,8 +27,13 @@ def _change(session, article, **values) -> None:
 
 def test_french_plural_finds_singular_and_back(client, session):
     make_article(session, slug="pourparlers", title="Une discussion militaire", language="fr")
-    make_article(session, slug="pluriel", title="Les réunions se multiplient", language="fr",
-                 body=_paragraphs("Des discussions militaires ont repris."))
+    make_article(
+        session,
+        slug="pluriel",
+        title="Les réunions se multiplient",
+        language="fr",
+        body=_paragraphs("Des discussions militaires ont repris."),
+    )
     assert set(_slugs(client, q="discussions militaires")) == {"pourparlers", "pluriel"}
     assert set(_slugs(client, q="militaire")) == {"pourparlers", "pluriel"}
 
@@ -68,7 +73,7 @@ def test_quoted_phrase_needs_its_words_together(client, session):
 
 def test_unbalanced_quote_is_closed_at_the_end(client, session):
     make_article(session, slug="together", title="Le terrain d’entente est trouvé", language="fr")
-    assert _slugs(client, q='"terrain d\'entente') == ["together"]
+    assert _slugs(client, q="\"terrain d'entente") == ["together"]
 
 
 def test_excluded_word_removes_articles_that_contain_it(client, session):
@@ -86,33 +91,55 @@ def test_or_finds_either_word(client, session):
 
 
 def test_relevance_is_the_default_and_title_outweighs_body(client, session):
-    make_article(session, slug="in-title", title="Le budget de la défense", language="fr",
-                 published_at="2015-01-01T00:00:00Z")
-    make_article(session, slug="in-body", title="Une journée au Parlement", language="fr",
-                 published_at="2016-01-01T00:00:00Z", body=_paragraphs("On y a parlé du budget."))
+    make_article(
+        session, slug="in-title", title="Le budget de la défense", language="fr", published_at="2015-01-01T00:00:00Z"
+    )
+    make_article(
+        session,
+        slug="in-body",
+        title="Une journée au Parlement",
+        language="fr",
+        published_at="2016-01-01T00:00:00Z",
+        body=_paragraphs("On y a parlé du budget."),
+    )
     assert _slugs(client, q="budget") == ["in-title", "in-body"]
     assert _slugs(client, q="budget", sort="-published_at") == ["in-body", "in-title"]
 
 
 def test_standfirst_outweighs_body(client, session):
-    make_article(session, slug="in-standfirst", title="Une annonce", standfirst="Le budget est voté.",
-                 published_at="2015-01-01T00:00:00Z")
-    make_article(session, slug="in-body", title="Une autre annonce", published_at="2016-01-01T00:00:00Z",
-                 body=_paragraphs("Le budget est voté."))
+    make_article(
+        session,
+        slug="in-standfirst",
+        title="Une annonce",
+        standfirst="Le budget est voté.",
+        published_at="2015-01-01T00:00:00Z",
+    )
+    make_article(
+        session,
+        slug="in-body",
+        title="Une autre annonce",
+        published_at="2016-01-01T00:00:00Z",
+        body=_paragraphs("Le budget est voté."),
+    )
     assert _slugs(client, q="budget") == ["in-standfirst", "in-body"]
 
 
 def test_equal_relevance_is_broken_by_recency(client, session):
     for day in ("01", "03", "02"):
-        make_article(session, slug=f"day-{day}", title="Le même titre sur la pêche",
-                     published_at=f"2015-01-{day}T00:00:00Z")
+        make_article(
+            session, slug=f"day-{day}", title="Le même titre sur la pêche", published_at=f"2015-01-{day}T00:00:00Z"
+        )
     assert _slugs(client, q="pêche") == ["day-03", "day-02", "day-01"]
 
 
 def test_relevance_pages_follow_the_cursor_without_repeats(client, session):
     for n in range(7):
-        make_article(session, slug=f"a{n}", title="La pêche " + "et la pêche " * (n % 3),
-                     published_at=f"2015-01-0{n + 1}T00:00:00Z")
+        make_article(
+            session,
+            slug=f"a{n}",
+            title="La pêche " + "et la pêche " * (n % 3),
+            published_at=f"2015-01-0{n + 1}T00:00:00Z",
+        )
     whole = _slugs(client, q="pêche", limit=10)
     pages, cursor = [], None
     while True:
@@ -145,8 +172,12 @@ def test_count_gives_the_number_of_matches(client, session):
 
 
 def test_highlight_marks_the_matched_words(client, session):
-    make_article(session, title="Un accord", language="fr",
-                 body=_paragraphs("Les discussions militaires ont repris vendredi à Genève."))
+    make_article(
+        session,
+        title="Un accord",
+        language="fr",
+        body=_paragraphs("Les discussions militaires ont repris vendredi à Genève."),
+    )
     item = client.get("/v1/articles", params={"q": "discussion militaire", "highlight": "true"}).json()["data"][0]
     assert "<mark>discussions</mark> <mark>militaires</mark>" in item["highlight"]
 
@@ -185,9 +216,15 @@ def test_index_follows_an_edit_in_the_same_transaction(client, session):
 
 def test_quotes_are_found_in_their_own_language(client, session):
     make_person(session, "kerry")
-    make_article(session, title="Un article", language="fr",
-                 quotes=[{"text": "Nous cherchons une voie diplomatique.", "speaker": "kerry"},
-                         {"text": "We keep talking to Moscow.", "speaker": "kerry", "language": "en"}])
+    make_article(
+        session,
+        title="Un article",
+        language="fr",
+        quotes=[
+            {"text": "Nous cherchons une voie diplomatique.", "speaker": "kerry"},
+            {"text": "We keep talking to Moscow.", "speaker": "kerry", "language": "en"},
+        ],
+    )
     french = client.get("/v1/quotes", params={"q": "diplomatiques voies"}).json()["data"]
     english = client.get("/v1/quotes", params={"q": "talks"}).json()["data"]
     assert [q["text"] for q in french] == ["Nous cherchons une voie diplomatique."]
@@ -196,15 +233,15 @@ def test_quotes_are_found_in_their_own_language(client, session):
 
 def test_quotes_of_drafts_are_never_found(client, session):
     make_person(session, "kerry")
-    make_article(session, title="Brouillon", status="draft",
-                 quotes=[{"text": "Une phrase confidentielle.", "speaker": "kerry"}])
+    make_article(
+        session, title="Brouillon", status="draft", quotes=[{"text": "Une phrase confidentielle.", "speaker": "kerry"}]
+    )
     assert client.get("/v1/quotes", params={"q": "confidentielle"}).json()["data"] == []
 
 
 def test_replaced_quotes_leave_the_quote_index(client, session):
     make_person(session, "kerry")
-    article = make_article(session, title="Citations",
-                           quotes=[{"text": "La première phrase.", "speaker": "kerry"}])
+    article = make_article(session, title="Citations", quotes=[{"text": "La première phrase.", "speaker": "kerry"}])
     from app.articles.schemas import QuoteIn
 
     quotes.set_quotes(session, article, [QuoteIn(text="Une seconde phrase.", speaker="kerry")])
@@ -231,7 +268,9 @@ def test_filters_apply_before_the_ranking_limit(client, session, monkeypatch):
 
     monkeypatch.setattr(search_kinds, "RANKED_LIMIT", 1)
     make_category(session, "archives")
-    make_article(session, slug="filed", title="La pêche d'antan", category="archives", published_at="2015-01-01T00:00:00Z")
+    make_article(
+        session, slug="filed", title="La pêche d'antan", category="archives", published_at="2015-01-01T00:00:00Z"
+    )
     make_article(session, slug="newer", title="La pêche moderne", published_at="2015-02-01T00:00:00Z")
     assert _slugs(client, q="pêche", category="archives") == ["filed"]
 
@@ -240,8 +279,15 @@ def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, ses
     from tests.support.editorial import create, desk, patch
 
     headers = desk(session)
-    article = create(client, headers, title="Les vendanges en Bourgogne", kicker="Récolte", language="fr",
-                     body=_paragraphs("Les vignerons parlent de grêle."), status="published")
+    article = create(
+        client,
+        headers,
+        title="Les vendanges en Bourgogne",
+        kicker="Récolte",
+        language="fr",
+        body=_paragraphs("Les vignerons parlent de grêle."),
+        status="published",
+    )
     steps = [
         ({"kicker": "Moisson"}, {"moisson": True, "recolte": False, "vendanges": True, "grele": True}),
         ({"title": "Les cueillettes en Bourgogne"}, {"cueillettes": True, "vendanges": False, "moisson": True}),

@@ -35,19 +35,22 @@ def test_too_many_words_is_a_400_naming_q(client):
     assert _problem_field(client.get("/v1/articles", params={"q": " ".join(["mot"] * 40)})) == "q"
 
 
-@pytest.mark.parametrize("q", [
-    "'; DROP TABLE article; --",
-    '" OR 1=1 --',
-    "title:syrie",
-    "NEAR(syrie russie)",
-    "syrie*",
-    "^syrie",
-    "syrie AND NOT russie",
-    "(syrie) & !russie | <->",
-    'a"b"c"d',
-    "syrie OR",
-    "OR syrie",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "'; DROP TABLE article; --",
+        '" OR 1=1 --',
+        "title:syrie",
+        "NEAR(syrie russie)",
+        "syrie*",
+        "^syrie",
+        "syrie AND NOT russie",
+        "(syrie) & !russie | <->",
+        'a"b"c"d',
+        "syrie OR",
+        "OR syrie",
+    ],
+)
 def test_query_syntax_of_either_engine_is_taken_as_words(client, session, q):
     make_article(session, title="La Syrie et la Russie")
     response = client.get("/v1/articles", params={"q": q})

@@ -21,7 +21,9 @@ def test_writes_need_a_valid_key_with_content_write(client, session):
     reader = desk(session, "content:read")
 
     assert client.post("/v1/articles", json={"title": "x"}).status_code == 401
-    assert client.post("/v1/articles", json={"title": "x"}, headers={"Authorization": "Bearer gz_nope"}).status_code == 401
+    assert (
+        client.post("/v1/articles", json={"title": "x"}, headers={"Authorization": "Bearer gz_nope"}).status_code == 401
+    )
     response = client.post("/v1/articles", json={"title": "x"}, headers=reader)
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
@@ -39,9 +41,15 @@ def test_publishing_at_create_needs_content_publish(client, session):
 def test_validation_errors_name_each_field(client, session):
     headers = desk(session)
 
-    response = client.post("/v1/articles", headers=headers, json={
-        "title": "x" * 301, "language": "French", "body": [{"type": "paragraph"}, {"type": "video"}],
-    })
+    response = client.post(
+        "/v1/articles",
+        headers=headers,
+        json={
+            "title": "x" * 301,
+            "language": "French",
+            "body": [{"type": "paragraph"}, {"type": "video"}],
+        },
+    )
 
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
@@ -109,8 +117,11 @@ def test_patch_without_if_match_is_428(client, session):
     headers = desk(session)
     article = create(client, headers)
 
-    response = client.patch(f"/v1/articles/{article['id']}", json={"title": "x"},
-                            headers={**headers, "Content-Type": "application/merge-patch+json"})
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        json={"title": "x"},
+        headers={**headers, "Content-Type": "application/merge-patch+json"},
+    )
 
     assert response.status_code == 428 and response.headers["content-type"] == "application/problem+json"
 
@@ -198,8 +209,10 @@ def test_an_article_may_take_back_its_own_old_slug(client, session):
 
 def test_html_blocks_are_sanitised_so_no_script_style_or_handler_survives(client, session):
     headers = desk(session)
-    markup = ('<p onclick="steal()">Texte <b>gras</b><script>alert(1)</script></p><style>p{}</style>'
-              '<a href="javascript:alert(2)">lien</a><img src=x onerror="alert(3)">')
+    markup = (
+        '<p onclick="steal()">Texte <b>gras</b><script>alert(1)</script></p><style>p{}</style>'
+        '<a href="javascript:alert(2)">lien</a><img src=x onerror="alert(3)">'
+    )
 
     article = create(client, headers, body=[{"type": "html", "html": markup}])
 
@@ -212,8 +225,14 @@ def test_html_blocks_are_sanitised_so_no_script_style_or_handler_survives(client
 def test_markup_in_text_fields_comes_out_escaped(client, session):
     headers = desk(session)
 
-    article = create(client, headers, body=[{"type": "paragraph", "text": "<script>alert(1)</script>"},
-                                            {"type": "heading", "text": "<b onclick=x>T</b>"}])
+    article = create(
+        client,
+        headers,
+        body=[
+            {"type": "paragraph", "text": "<script>alert(1)</script>"},
+            {"type": "heading", "text": "<b onclick=x>T</b>"},
+        ],
+    )
 
     assert "<script" not in article["body_html"] and "&lt;script&gt;" in article["body_html"]
     assert "<b " not in article["body_html"]
@@ -223,11 +242,16 @@ def test_quotes_stand_in_the_body_with_speakers_by_slug_or_created_once(client, 
     make_person(session, "john-kerry", name="John Kerry")
     headers = desk(session)
 
-    article = create(client, headers, quotes=[
-        {"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État"},
-        {"text": "Première phrase.", "speaker": {"name": "Peter Cook"}, "source": {"name": "Le Figaro"}},
-        {"text": "Seconde phrase.", "speaker": {"name": "Peter Cook"}, "source": "le-figaro"},
-    ], body=[{"type": "paragraph", "text": "Il a dit :"}, {"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        quotes=[
+            {"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État"},
+            {"text": "Première phrase.", "speaker": {"name": "Peter Cook"}, "source": {"name": "Le Figaro"}},
+            {"text": "Seconde phrase.", "speaker": {"name": "Peter Cook"}, "source": "le-figaro"},
+        ],
+        body=[{"type": "paragraph", "text": "Il a dit :"}, {"type": "quote", "quote": 0}],
+    )
 
     quotes = article["quotes"]
     assert [q["speaker"]["slug"] for q in quotes] == ["john-kerry", "peter-cook", "peter-cook"]
@@ -240,8 +264,12 @@ def test_quotes_stand_in_the_body_with_speakers_by_slug_or_created_once(client, 
 
 def test_patch_keeps_quotes_and_their_ids(client, session):
     headers = desk(session)
-    article = create(client, headers, quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
-                     body=[{"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
+        body=[{"type": "quote", "quote": 0}],
+    )
 
     changed = patch(client, headers, article, {"title": "Nouveau titre"}).json()
 
@@ -255,27 +283,42 @@ def test_a_patch_of_one_field_leaves_everything_else_as_it_was(client, session):
     make_author(session, "la-redaction", name="La rédaction")
     make_source(session, "le-figaro", name="Le Figaro")
     headers = desk(session)
-    article = create(client, headers, category="monde", tags=["syrie"], authors=["la-redaction"],
-                     image={"url": "https://img.example.org/a.jpg", "credit_source": "le-figaro"},
-                     attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
-                     quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
-                     body=[{"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        category="monde",
+        tags=["syrie"],
+        authors=["la-redaction"],
+        image={"url": "https://img.example.org/a.jpg", "credit_source": "le-figaro"},
+        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
+        quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
+        body=[{"type": "quote", "quote": 0}],
+    )
 
     changed = patch(client, headers, article, {"kicker": "Premier contact"}).json()
 
     assert changed["kicker"] == "Premier contact" and changed["version"] == article["version"] + 1
     for field in ("category", "categories", "tags", "authors", "image", "attributions", "quotes", "body", "body_html"):
         assert changed[field] == article[field], field
-    revisions = [client.get(f"/v1/articles/{article['id']}/revisions/{n}", headers=headers).json()["snapshot"]
-                 for n in (article["version"], changed["version"])]
+    revisions = [
+        client.get(f"/v1/articles/{article['id']}/revisions/{n}", headers=headers).json()["snapshot"]
+        for n in (article["version"], changed["version"])
+    ]
     assert revisions[1] == {**revisions[0], "kicker": "Premier contact"}
 
 
 def test_a_patch_writes_the_article_row_with_what_changed_and_readers_see_it_at_once(client, session):
     make_person(session, "maria-zakharova", name="Maria Zakharova")
     headers = desk(session)
-    article = create(client, headers, status="published", title="Un titre", kicker="Avant",
-                     quotes=[{"text": "Mot.", "speaker": "maria-zakharova"}], body=[{"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        status="published",
+        title="Un titre",
+        kicker="Avant",
+        quotes=[{"text": "Mot.", "speaker": "maria-zakharova"}],
+        body=[{"type": "quote", "quote": 0}],
+    )
     assert client.get(f"/v1/articles/{article['id']}").json()["kicker"] == "Avant"  # now in the response cache
 
     with statements() as sent:
@@ -300,8 +343,11 @@ def test_a_write_runs_on_the_event_loop_once_nothing_but_the_database_can_make_i
         changed = patch(client, headers, article, {"kicker": "Après"})
 
     assert changed.status_code == 200, changed.text
-    written = {thread for statement, thread in sent
-               if statement.lstrip().upper().startswith(("UPDATE ARTICLE ", "INSERT INTO ARTICLE_REVISION "))}
+    written = {
+        thread
+        for statement, thread in sent
+        if statement.lstrip().upper().startswith(("UPDATE ARTICLE ", "INSERT INTO ARTICLE_REVISION "))
+    }
     # anyio's threadpool runs sync endpoints; these run on the server's event loop instead
     # (app/store/sessions.py, LoopWrites), on SQLite once a thread has taken the write lock (its BEGIN).
     assert len(written) == 1 and not written.pop().startswith("AnyIO worker"), sent
@@ -312,12 +358,20 @@ def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(cli
     make_tag(session, "syrie", name="Syrie")
     make_tag(session, "russie", name="Russie")
     headers = desk(session)
-    article = create(client, headers, tags=["syrie"], language="fr",
-                     quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
-                     body=[{"type": "quote", "quote": 0}])
+    article = create(
+        client,
+        headers,
+        tags=["syrie"],
+        language="fr",
+        quotes=[{"text": "Mot.", "speaker": {"name": "Maria Zakharova"}}],
+        body=[{"type": "quote", "quote": 0}],
+    )
     person = client.get("/v1/people/maria-zakharova")
-    renamed = client.patch("/v1/people/maria-zakharova", json={"name": "Maria V. Zakharova"},
-                           headers={**headers, "If-Match": person.headers["etag"]})
+    renamed = client.patch(
+        "/v1/people/maria-zakharova",
+        json={"name": "Maria V. Zakharova"},
+        headers={**headers, "If-Match": person.headers["etag"]},
+    )
     assert renamed.status_code == 200, renamed.text
 
     changed = patch(client, headers, article, {"tags": ["russie"], "language": "en"}).json()
@@ -331,10 +385,15 @@ def test_a_patch_rewrites_what_it_names_and_renders_speakers_as_they_are_now(cli
 def test_a_write_that_fails_leaves_nothing_half_written(client, session):
     headers = desk(session)
 
-    response = client.post("/v1/articles", headers=headers, json={
-        "title": "Raté", "quotes": [{"text": "Mot.", "speaker": {"name": "Personne Nouvelle"}}],
-        "body": [{"type": "quote", "quote": 3}],
-    })
+    response = client.post(
+        "/v1/articles",
+        headers=headers,
+        json={
+            "title": "Raté",
+            "quotes": [{"text": "Mot.", "speaker": {"name": "Personne Nouvelle"}}],
+            "body": [{"type": "quote", "quote": 3}],
+        },
+    )
 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body[0].quote"
     assert client.get("/v1/people", params={"q": "Personne Nouvelle"}).json()["data"] == []

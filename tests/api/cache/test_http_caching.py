@@ -14,7 +14,7 @@ FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
 LONG_BODY = [{"type": "paragraph", "text": "Un long paragraphe sur la Syrie. " * 60}]
 
 
-def _raw(client, path: str, accept_encoding: str) -> tuple[dict, bytes]:  # noqa: ANN001
+def _raw(client, path: str, accept_encoding: str) -> tuple[dict, bytes]:
     """Headers and the body as sent (httpx would otherwise decode it)."""
     with client.stream("GET", path, headers={"Accept-Encoding": accept_encoding}) as response:
         return response.headers, b"".join(response.iter_raw())
@@ -28,9 +28,7 @@ def test_public_get_carries_strong_etag_last_modified_and_cache_control(client, 
     assert response.status_code == 200
     assert response.headers["etag"].startswith(f'"{article.version}-') and not response.headers["etag"].startswith("W/")
     assert response.headers["last-modified"].endswith(" GMT")
-    assert response.headers["cache-control"] == (
-        "public, max-age=60, stale-while-revalidate=30, stale-if-error=86400"
-    )
+    assert response.headers["cache-control"] == ("public, max-age=60, stale-while-revalidate=30, stale-if-error=86400")
 
 
 def test_vary_names_accept_encoding_and_authorization(client, session):
@@ -107,8 +105,9 @@ def test_if_modified_since_before_the_last_change_gives_200(client, session):
 def test_if_none_match_wins_over_if_modified_since(client, session):
     article = make_article(session)
 
-    response = client.get(f"/v1/articles/{article.id}",
-                          headers={"If-None-Match": '"stale"', "If-Modified-Since": FUTURE})
+    response = client.get(
+        f"/v1/articles/{article.id}", headers={"If-None-Match": '"stale"', "If-Modified-Since": FUTURE}
+    )
 
     assert response.status_code == 200
 
@@ -199,7 +198,9 @@ def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte
     make_person(session, "john-kerry")
     make_source(session, "reuters", kind="photo_agency")
     article = make_article(
-        session, kicker="Diplomatie", quotes=[{"text": "Nous parlons.", "speaker": "john-kerry"}],
+        session,
+        kicker="Diplomatie",
+        quotes=[{"text": "Nous parlons.", "speaker": "john-kerry"}],
         attributions=[{"source": "reuters", "role": "read_on", "label": "Lu sur Reuters"}],
         image={"url": "https://img.example/1.jpg", "credit": "©Reuters", "credit_source": "reuters"},
     )
@@ -220,8 +221,13 @@ def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte
 def test_an_article_the_direct_route_cannot_show_is_the_routes_problem(client, session):
     draft = make_article(session, status="draft")
 
-    for url in (f"/v1/articles/{draft.id}", f"/v1/articles/slug/{draft.slug}", "/v1/articles/nope",
-                "/v1/articles/slug", "/v1/articles/slug/nope"):
+    for url in (
+        f"/v1/articles/{draft.id}",
+        f"/v1/articles/slug/{draft.slug}",
+        "/v1/articles/nope",
+        "/v1/articles/slug",
+        "/v1/articles/slug/nope",
+    ):
         response = client.get(url)
 
         assert response.status_code == 404, url

@@ -7,7 +7,7 @@ from tests.support.factories import bearer, make_article, make_key, make_person
 from tests.support.processes import gazette_process
 
 
-def _warm(client, path: str, **params) -> None:  # noqa: ANN001
+def _warm(client, path: str, **params) -> None:
     client.get(path, params=params)
     assert client.get(path, params=params).headers["x-cache"] == "HIT"
 
@@ -76,8 +76,9 @@ def test_renaming_a_person_purges_the_articles_that_quote_them(client, session):
     _warm(client, f"/v1/articles/{article.id}")
     writer = bearer(make_key(session, "content:write"))
 
-    response = client.patch("/v1/people/john-kerry", json={"name": "John F. Kerry"},
-                            headers={**writer, "If-Match": f'"{person.version}"'})
+    response = client.patch(
+        "/v1/people/john-kerry", json={"name": "John F. Kerry"}, headers={**writer, "If-Match": f'"{person.version}"'}
+    )
 
     assert response.status_code == 200, response.text
     quotes = client.get(f"/v1/articles/{article.id}").json()["quotes"]
@@ -89,8 +90,7 @@ def test_the_site_wide_comments_switch_purges_every_article(client, session):
     _warm(client, f"/v1/articles/{article.id}")
     admin = bearer(make_key(session, "admin"))
 
-    response = client.put("/v1/settings/comments", json={"enabled": False, "reason": "Débordements."},
-                          headers=admin)
+    response = client.put("/v1/settings/comments", json={"enabled": False, "reason": "Débordements."}, headers=admin)
 
     assert response.status_code == 200, response.text
     assert client.get(f"/v1/articles/{article.id}").json()["comments"]["scope"] == "site"
@@ -119,7 +119,7 @@ def test_metrics_count_requests_by_route_template_and_cache_hits(client, session
     assert "gazette_response_cache_purges_total" in text and "gazette_http_request_duration_seconds_bucket" in text
 
 
-def _requests_counted(client, route: str, status: int = 200) -> float:  # noqa: ANN001
+def _requests_counted(client, route: str, status: int = 200) -> float:
     line = f'gazette_http_requests_total{{method="GET",route="{route}",status="{status}"}} '
     found = [row for row in client.get("/metrics").text.splitlines() if row.startswith(line)]
     return float(found[0].removeprefix(line)) if found else 0.0
@@ -129,20 +129,28 @@ def test_hits_are_counted_in_the_request_metrics_like_any_answer(client, session
     article = make_article(session)
     _warm(client, f"/v1/articles/{article.id}")
     etag = client.get(f"/v1/articles/{article.id}").headers["etag"]
-    before = _requests_counted(client, "/v1/articles/{article_id}"), _requests_counted(client, "/v1/articles/{article_id}", 304)
+    before = (
+        _requests_counted(client, "/v1/articles/{article_id}"),
+        _requests_counted(client, "/v1/articles/{article_id}", 304),
+    )
 
     for _ in range(3):
         assert client.get(f"/v1/articles/{article.id}").headers["x-cache"] == "HIT"
     assert client.get(f"/v1/articles/{article.id}", headers={"If-None-Match": etag}).status_code == 304
 
-    after = _requests_counted(client, "/v1/articles/{article_id}"), _requests_counted(client, "/v1/articles/{article_id}", 304)
+    after = (
+        _requests_counted(client, "/v1/articles/{article_id}"),
+        _requests_counted(client, "/v1/articles/{article_id}", 304),
+    )
     assert (after[0] - before[0], after[1] - before[1]) == (3, 1)
 
 
 def test_a_hit_asked_for_by_a_browser_on_another_origin_carries_cors_headers(database_url, session):
     article = make_article(session)
-    with (gazette_process(database_url, GAZETTE_CORS_ORIGINS='["https://front.example.org"]') as url,
-          httpx.Client(base_url=url, timeout=10) as front):
+    with (
+        gazette_process(database_url, GAZETTE_CORS_ORIGINS='["https://front.example.org"]') as url,
+        httpx.Client(base_url=url, timeout=10) as front,
+    ):
         path = f"/v1/articles/{article.id}"
         front.get(path)
         plain = front.get(path)

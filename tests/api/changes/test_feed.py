@@ -1,9 +1,9 @@
 """The change feed, as an integrator that stores next_cursor and polls would use it."""
 
 from app.articles import writes
+from app.changes import feed
 from app.store.models import Article, ArticleStatus
 from app.store.models.common import utcnow
-from app.changes import feed
 from tests.support.factories import make_article
 
 
@@ -46,7 +46,9 @@ def test_feed_lists_changes_in_order_with_contract_fields(client, session):
     body = client.get("/v1/changes").json()
 
     assert [(c["type"], c["id"], c["op"], c["version"]) for c in body["data"]] == [
-        ("article", first.id, "upsert", 1), ("article", second.id, "upsert", 1)]
+        ("article", first.id, "upsert", 1),
+        ("article", second.id, "upsert", 1),
+    ]
     assert set(body["data"][0]) == {"cursor", "type", "id", "op", "version", "at"}
     assert body["meta"] == {"next_cursor": body["data"][-1]["cursor"], "has_more": False}
 

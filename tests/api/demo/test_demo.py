@@ -12,8 +12,11 @@ def test_demo_serves_the_seed_shaped_article(client, database_url):
     _load_demo()
 
     response = client.get("/v1/articles", params={"category": "international", "include": "quotes,attributions"})
-    seed = next(a for a in response.json()["data"]
-                if a["slug"] == "moscou-et-washington-ouvrent-des-discussions-militaires-sur-la-syrie")
+    seed = next(
+        a
+        for a in response.json()["data"]
+        if a["slug"] == "moscou-et-washington-ouvrent-des-discussions-militaires-sur-la-syrie"
+    )
 
     assert seed["kicker"] and seed["standfirst"] and seed["language"] == "fr"
     assert seed["category"]["slug"] == "international"

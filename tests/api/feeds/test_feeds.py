@@ -27,14 +27,19 @@ def _json_feed(body):
     entries = []
     for item in body["items"]:
         assert isinstance(item["id"], str) and ("content_html" in item or "content_text" in item)
-        entries.append(SimpleNamespace(
-            id=item["id"], title=item.get("title"), link=item.get("url"), summary=item.get("summary"),
-            content=[SimpleNamespace(value=item.get("content_html"))],
-            author=", ".join(a["name"] for a in item.get("authors", [])),
-            tags=[{"term": t, "label": t} for t in item.get("tags", [])],
-            published_parsed=tuple(int(x) for x in item["date_published"][:10].split("-")),
-            enclosures=[{"url": a["url"]} for a in item.get("attachments", [])],
-        ))
+        entries.append(
+            SimpleNamespace(
+                id=item["id"],
+                title=item.get("title"),
+                link=item.get("url"),
+                summary=item.get("summary"),
+                content=[SimpleNamespace(value=item.get("content_html"))],
+                author=", ".join(a["name"] for a in item.get("authors", [])),
+                tags=[{"term": t, "label": t} for t in item.get("tags", [])],
+                published_parsed=tuple(int(x) for x in item["date_published"][:10].split("-")),
+                enclosures=[{"url": a["url"]} for a in item.get("attachments", [])],
+            )
+        )
     return SimpleNamespace(bozo=False, feed=SimpleNamespace(title=body["title"]), entries=entries)
 
 
@@ -64,8 +69,13 @@ def test_feed_entry_carries_title_summary_content_authors_categories_dates_and_i
     make_tag(session, "syrie", name="Syrie")
     make_author(session, "jeanne-martin", name="Jeanne Martin")
     article = make_article(
-        session, title="Moscou et Washington", standfirst="Un pas en avant.", category="international",
-        tags=["syrie"], authors=["jeanne-martin"], published_at="2015-09-19T08:00:00Z",
+        session,
+        title="Moscou et Washington",
+        standfirst="Un pas en avant.",
+        category="international",
+        tags=["syrie"],
+        authors=["jeanne-martin"],
+        published_at="2015-09-19T08:00:00Z",
         body=[{"type": "paragraph", "text": "Les discussions commencent."}],
         image={"url": "https://images.example.org/carter.jpg", "credit": "Reuters"},
     )
@@ -92,7 +102,9 @@ def test_feed_escapes_markup_in_titles_and_text(client, session, path):
     entry = parsed.entries[0]
 
     assert entry.title == TRICKY
-    assert TRICKY in entry.summary.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"')
+    assert TRICKY in entry.summary.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace(
+        "&quot;", '"'
+    )
 
 
 def test_rss_title_is_escaped_in_the_xml_itself(client, session):
@@ -100,7 +112,7 @@ def test_rss_title_is_escaped_in_the_xml_itself(client, session):
 
     xml = client.get("/feeds/rss.xml").text
 
-    assert "<title>Paris &amp; Berlin: \"&lt;b&gt;refugees&lt;/b&gt;\" &gt; 1 million</title>" in xml
+    assert '<title>Paris &amp; Berlin: "&lt;b&gt;refugees&lt;/b&gt;" &gt; 1 million</title>' in xml
 
 
 @pytest.mark.parametrize("path", FEEDS)

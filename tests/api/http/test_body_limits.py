@@ -27,7 +27,7 @@ def test_a_streamed_body_over_the_limit_is_413_without_content_length(client, se
 
     def chunks():
         for start in range(0, len(data), 64_000):
-            yield data[start:start + 64_000]
+            yield data[start : start + 64_000]
 
     response = client.post("/v1/articles", content=chunks(), headers=headers)
 
@@ -48,8 +48,11 @@ def test_a_patch_over_the_limit_is_413_and_changes_nothing(client, session):
     headers = desk(session)
     article = create(client, headers, title="Intact")
 
-    response = client.patch(f"/v1/articles/{article['id']}", content=_big_article(),
-                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        content=_big_article(),
+        headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+    )
 
     assert response.status_code == 413
     assert client.get(f"/v1/articles/{article['id']}", headers=headers).json()["version"] == 1
@@ -59,8 +62,11 @@ def test_malformed_json_in_a_patch_is_400(client, session):
     headers = desk(session)
     article = create(client, headers)
 
-    response = client.patch(f"/v1/articles/{article['id']}", content=b'{"title": "x",}',
-                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        content=b'{"title": "x",}',
+        headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+    )
 
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
 
@@ -69,8 +75,11 @@ def test_wrong_types_in_a_patch_are_422_naming_the_field(client, session):
     headers = desk(session)
     article = create(client, headers)
 
-    response = client.patch(f"/v1/articles/{article['id']}", json={"tags": "not-a-list", "comments": {"enabled": "peut-être"}},
-                            headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        json={"tags": "not-a-list", "comments": {"enabled": "peut-être"}},
+        headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+    )
 
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"tags", "comments.enabled"}
@@ -79,10 +88,15 @@ def test_wrong_types_in_a_patch_are_422_naming_the_field(client, session):
 def test_text_with_a_nul_character_is_422_naming_the_field(client, session):
     headers = desk(session)
 
-    response = client.post("/v1/articles", headers=headers, json={
-        "title": "Titre\u0000", "body": [{"type": "list", "items": ["un", "deux\u0000"]}],
-        "quotes": [{"text": "Mot", "speaker": {"name": "Nom\u0000"}}],
-    })
+    response = client.post(
+        "/v1/articles",
+        headers=headers,
+        json={
+            "title": "Titre\u0000",
+            "body": [{"type": "list", "items": ["un", "deux\u0000"]}],
+            "quotes": [{"text": "Mot", "speaker": {"name": "Nom\u0000"}}],
+        },
+    )
 
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"title", "body[0].items[1]", "quotes[0].speaker.name"}
@@ -91,8 +105,13 @@ def test_text_with_a_nul_character_is_422_naming_the_field(client, session):
 def test_a_nul_in_a_path_or_query_is_400(client, session):
     headers = desk(session)
 
-    for url in ("/v1/articles/a%00b", "/v1/articles/slug/a%00b", "/v1/articles/a%00b/revisions",
-                "/v1/articles?category=a%00b", "/v1/quotes/a%00b"):
+    for url in (
+        "/v1/articles/a%00b",
+        "/v1/articles/slug/a%00b",
+        "/v1/articles/a%00b/revisions",
+        "/v1/articles?category=a%00b",
+        "/v1/quotes/a%00b",
+    ):
         response = client.get(url, headers=headers)
         assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json", url
 
@@ -102,8 +121,12 @@ def test_a_nul_anywhere_in_a_json_body_is_422_naming_the_field_and_writes_nothin
     writes = [
         ("post", "/v1/categories", {"slug": "monde", "name": "Monde", "description": "a\u0000b"}, "description"),
         ("post", "/v1/people", {"slug": "ana", "name": "Ana\u0000"}, "name"),
-        ("post", "/v1/sources", {"slug": "afp", "name": "AFP", "kind": "agency", "url": "https://a.example/\u0000"},
-         "url"),
+        (
+            "post",
+            "/v1/sources",
+            {"slug": "afp", "name": "AFP", "kind": "agency", "url": "https://a.example/\u0000"},
+            "url",
+        ),
         ("post", "/v1/webhooks", {"url": "https://hooks.example/\u0000", "events": ["article.published"]}, "url"),
         ("post", "/v1/keys", {"name": "bot\u0000", "scopes": ["content:read"]}, "name"),
     ]

@@ -26,7 +26,7 @@ LIMITS = {
 }
 
 
-def _serving(database_url: str, log: Path, **settings: str):  # noqa: ANN202 - a context manager
+def _serving(database_url: str, log: Path, **settings: str):
     """tests.support.processes.gazette_process with limiting on (the shared test server has it off)."""
     return gazette_process(database_url, log=log, GAZETTE_RATE_LIMIT_ENABLED="true", **settings)
 
@@ -150,12 +150,17 @@ def _redis_reachable() -> bool:
 
 @pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
 def test_processes_on_one_redis_share_their_counts(database_url, tmp_path):
-    settings = {"GAZETTE_REDIS_URL": "redis://127.0.0.1:6379/0",
-                "GAZETTE_RATE_LIMIT_PREFIX": f"gazette-test-{uuid.uuid4().hex}",
-                "GAZETTE_RATE_LIMIT_PER_ADDRESS": "4/minute"}
-    with (_serving(database_url, tmp_path / "a.log", **settings) as a,
-          _serving(database_url, tmp_path / "b.log", **settings) as b,
-          _client(a, "127.0.0.21") as to_a, _client(b, "127.0.0.21") as to_b):
+    settings = {
+        "GAZETTE_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "GAZETTE_RATE_LIMIT_PREFIX": f"gazette-test-{uuid.uuid4().hex}",
+        "GAZETTE_RATE_LIMIT_PER_ADDRESS": "4/minute",
+    }
+    with (
+        _serving(database_url, tmp_path / "a.log", **settings) as a,
+        _serving(database_url, tmp_path / "b.log", **settings) as b,
+        _client(a, "127.0.0.21") as to_a,
+        _client(b, "127.0.0.21") as to_b,
+    ):
         assert to_a.get(_uncached()).status_code == 200
         assert to_b.get(_uncached()).status_code == 200
         assert to_a.get(_uncached()).status_code == 200

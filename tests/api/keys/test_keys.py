@@ -65,8 +65,20 @@ def test_using_a_key_records_when_it_was_last_used(client, session):
 
 def test_cli_prints_the_key_alone_on_its_last_line(database_url, client):
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "keys", "create", "--name", "desk", "--scopes", "content:write,content:publish"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "keys",
+            "create",
+            "--name",
+            "desk",
+            "--scopes",
+            "content:write,content:publish",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     secret = result.stdout.strip().splitlines()[-1]
 

@@ -24,11 +24,13 @@ def _value(text: str, name: str, *, missing: float | None = None, **labels: str)
 
 def test_requests_and_cache_lookups_are_counted_by_route_template_and_status(client, session):
     route = "/v1/articles/{article_id}"
-    names = {"ok": ("gazette_http_requests_total", {"route": route, "status": "200", "method": "GET"}),
-             "missing": ("gazette_http_requests_total", {"route": route, "status": "404", "method": "GET"}),
-             "timed": ("gazette_http_request_duration_seconds_count", {"route": route, "method": "GET"}),
-             "hits": ("gazette_response_cache_hits_total", {"route": route}),
-             "misses": ("gazette_response_cache_misses_total", {"route": route})}
+    names = {
+        "ok": ("gazette_http_requests_total", {"route": route, "status": "200", "method": "GET"}),
+        "missing": ("gazette_http_requests_total", {"route": route, "status": "404", "method": "GET"}),
+        "timed": ("gazette_http_request_duration_seconds_count", {"route": route, "method": "GET"}),
+        "hits": ("gazette_response_cache_hits_total", {"route": route}),
+        "misses": ("gazette_response_cache_misses_total", {"route": route}),
+    }
 
     def read() -> dict[str, float]:  # the test server's counters run on from earlier tests
         text = client.get("/metrics").text
@@ -57,8 +59,9 @@ def test_the_database_figures_follow_the_feed_the_outbox_and_the_pool(client, se
     assert _value(before, "gazette_db_pool_size") >= 1
     assert _value(before, "gazette_db_pool_connections_in_use") >= 0
     # Background jobs are off in the tests: what is queued stays queued.
-    hook = client.post("/v1/webhooks", json={"url": "https://example.org/hook", "events": ["article.published"]},
-                       headers=admin)
+    hook = client.post(
+        "/v1/webhooks", json={"url": "https://example.org/hook", "events": ["article.published"]}, headers=admin
+    )
     assert hook.status_code == 201, hook.text
 
     make_article(session)
@@ -111,8 +114,7 @@ def test_scheduler_lag_shows_an_article_left_waiting_past_its_time(client, sessi
     from app.store.models.common import utcnow
 
     article = make_article(session, status="draft")
-    lifecycle.publish(session, article.id, at=utcnow() + timedelta(milliseconds=300),
-                              if_match="*", key=None)
+    lifecycle.publish(session, article.id, at=utcnow() + timedelta(milliseconds=300), if_match="*", key=None)
     session.commit()
     time.sleep(0.6)  # past its time: what is measured is that the gauge sees it, not how soon
 

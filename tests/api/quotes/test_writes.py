@@ -16,21 +16,27 @@ def writer(session) -> dict[str, str]:
     return bearer(make_key(session, "content:write"))
 
 
-def _create(client, writer, **body):  # noqa: ANN001, ANN202
+def _create(client, writer, **body):
     response = client.post("/v1/quotes", json=body, headers=writer)
     assert response.status_code == 201, response.text
     return response
 
 
-def _patch(client, writer, quote_id: str, etag: str, **body):  # noqa: ANN001, ANN202
+def _patch(client, writer, quote_id: str, etag: str, **body):
     return client.patch(f"/v1/quotes/{quote_id}", json=body, headers={**writer, "If-Match": etag})
 
 
 def test_a_standalone_quote_is_created_with_location_and_etag(client, writer, session):
     make_person(session, "john-kerry", name="John Kerry")
 
-    response = _create(client, writer, text="Un terrain d'entente.", speaker="john-kerry",
-                       speaker_role="secrétaire d'État", said_at="2015-09-18")
+    response = _create(
+        client,
+        writer,
+        text="Un terrain d'entente.",
+        speaker="john-kerry",
+        speaker_role="secrétaire d'État",
+        said_at="2015-09-18",
+    )
 
     quote = response.json()
     assert response.headers["location"] == f"/v1/quotes/{quote['id']}" and response.headers["etag"] == '"1"'
@@ -53,8 +59,9 @@ def test_an_unknown_speaker_slug_is_422_naming_speaker(client, writer):
 
 
 def test_validation_errors_name_each_field(client, writer):
-    response = client.post("/v1/quotes", json={"text": "", "said_at": "yesterday", "language": "French"},
-                           headers=writer)
+    response = client.post(
+        "/v1/quotes", json={"text": "", "said_at": "yesterday", "language": "French"}, headers=writer
+    )
 
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"text", "speaker", "said_at", "language"}
@@ -63,8 +70,9 @@ def test_validation_errors_name_each_field(client, writer):
 def test_an_unknown_article_is_422_naming_article(client, writer, session):
     make_person(session, "peter-cook")
 
-    response = client.post("/v1/quotes", json={"text": "Bonjour.", "speaker": "peter-cook", "article": "nope"},
-                           headers=writer)
+    response = client.post(
+        "/v1/quotes", json={"text": "Bonjour.", "speaker": "peter-cook", "article": "nope"}, headers=writer
+    )
 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "article"
 
@@ -93,8 +101,9 @@ def test_a_quote_added_to_an_article_bumps_its_version(client, writer, session):
 
 def test_patching_a_quote_renders_its_article_body_again(client, writer, session):
     make_person(session, "peter-cook", name="Peter Cook")
-    article = make_article(session, quotes=[{"text": "Avant.", "speaker": "peter-cook"}],
-                           body=[{"type": "quote", "quote": 0}])
+    article = make_article(
+        session, quotes=[{"text": "Avant.", "speaker": "peter-cook"}], body=[{"type": "quote", "quote": 0}]
+    )
     quote_id = article.body[0]["quote_id"]
 
     response = _patch(client, writer, quote_id, '"1"', text="Après.", speaker_role="porte-parole")
@@ -132,8 +141,9 @@ def test_patch_without_if_match_is_428_and_stale_is_412(client, writer, session)
 
 def test_deleting_a_quote_that_an_article_body_shows_is_409(client, writer, session):
     make_person(session, "peter-cook")
-    article = make_article(session, quotes=[{"text": "Bonjour.", "speaker": "peter-cook"}],
-                           body=[{"type": "quote", "quote": 0}])
+    article = make_article(
+        session, quotes=[{"text": "Bonjour.", "speaker": "peter-cook"}], body=[{"type": "quote", "quote": 0}]
+    )
     quote_id = article.body[0]["quote_id"]
 
     response = client.delete(f"/v1/quotes/{quote_id}", headers={**writer, "If-Match": '"1"'})
@@ -148,7 +158,9 @@ def test_a_deleted_quote_is_gone_and_leaves_a_tombstone(client, writer, session)
     response = client.delete(f"/v1/quotes/{quote_id}", headers={**writer, "If-Match": '"1"'})
 
     assert response.status_code == 204 and client.get(f"/v1/quotes/{quote_id}").status_code == 404
-    ops = session.exec(select(Change.op, Change.version).where(Change.resource_id == quote_id).order_by(Change.id)).all()
+    ops = session.exec(
+        select(Change.op, Change.version).where(Change.resource_id == quote_id).order_by(Change.id)
+    ).all()
     assert ops == [("upsert", 1), ("delete", 2)]
 
 
@@ -170,8 +182,9 @@ def test_writers_racing_to_name_the_same_new_speaker_make_one_person(client, wri
     def write(n: int) -> None:
         with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
             start.wait()
-            response = own.post("/v1/quotes", json={"text": f"Citation {n}.", "speaker": {"name": "Dmitri Peskov"}},
-                                headers=writer)
+            response = own.post(
+                "/v1/quotes", json={"text": f"Citation {n}.", "speaker": {"name": "Dmitri Peskov"}}, headers=writer
+            )
             statuses[response.status_code] += 1
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]

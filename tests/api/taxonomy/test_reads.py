@@ -23,7 +23,10 @@ def test_categories_come_in_menu_order_with_parent_and_position(client, session)
     tree = client.get("/v1/categories", params={"tree": "true"}).json()["data"]
 
     assert [(c["slug"], c["parent"]) for c in flat] == [
-        ("decryptages", None), ("international", None), ("afrique", "international"), ("europe", "international"),
+        ("decryptages", None),
+        ("international", None),
+        ("afrique", "international"),
+        ("europe", "international"),
     ]
     assert [c["slug"] for c in tree] == ["decryptages", "international"]
     assert [c["slug"] for c in tree[1]["children"]] == ["afrique", "europe"]
@@ -33,8 +36,17 @@ def test_categories_come_in_menu_order_with_parent_and_position(client, session)
 def test_quotes_show_speaker_role_article_and_source(client, session):
     make_person(session, "peter-cook", name="Peter Cook")
     make_source(session, "le-figaro", name="Le Figaro")
-    article = make_article(session, quotes=[{"text": "Nous poursuivrons les discussions.", "speaker": "peter-cook",
-                                             "speaker_role": "porte-parole du Pentagone", "source": "le-figaro"}])
+    article = make_article(
+        session,
+        quotes=[
+            {
+                "text": "Nous poursuivrons les discussions.",
+                "speaker": "peter-cook",
+                "speaker_role": "porte-parole du Pentagone",
+                "source": "le-figaro",
+            }
+        ],
+    )
 
     listed = client.get("/v1/quotes", params={"speaker": "peter-cook"}).json()["data"]
     one = client.get(f"/v1/quotes/{listed[0]['id']}").json()
@@ -56,7 +68,9 @@ def test_quotes_of_drafts_are_not_public(client, session):
 
 
 def test_people_sources_tags_and_authors_list_and_get(client, session):
-    make_person(session, "john-kerry", name="John Kerry", current_role="secrétaire d'État", organization="Département d'État")
+    make_person(
+        session, "john-kerry", name="John Kerry", current_role="secrétaire d'État", organization="Département d'État"
+    )
     make_source(session, "reuters", name="Reuters", kind="photo_agency", homepage="https://www.reuters.com")
     make_tag(session, "syrie", name="Syrie")
     make_author(session, "jeanne-martin", name="Jeanne Martin")
@@ -85,8 +99,9 @@ def test_directory_lists_page_by_cursor(client, session):
 def test_old_slug_redirects_to_current(client, session):
     article = make_article(session, slug="nouveau-titre")
     tag = make_tag(session, "syrie")
-    session.add(SlugRedirect(resource_type="article", slug="ancien-titre", resource_id=article.id,
-                             created_at=datetime.now(UTC)))
+    session.add(
+        SlugRedirect(resource_type="article", slug="ancien-titre", resource_id=article.id, created_at=datetime.now(UTC))
+    )
     session.add(SlugRedirect(resource_type="tag", slug="syria", resource_id=tag.id, created_at=datetime.now(UTC)))
     session.commit()
 

@@ -26,20 +26,25 @@ def writer(session) -> dict[str, str]:
     return bearer(make_key(session, "content:write"))
 
 
-def _create(client, writer, path: str, **body):  # noqa: ANN001, ANN202
+def _create(client, writer, path: str, **body):
     response = client.post(f"/v1/{path}", json=body, headers=writer)
     assert response.status_code == 201, response.text
     return response
 
 
-def _patch(client, writer, path: str, etag: str, **body):  # noqa: ANN001, ANN202
+def _patch(client, writer, path: str, etag: str, **body):
     return client.patch(f"/v1/{path}", json=body, headers={**writer, "If-Match": etag})
 
 
 RESOURCES = [  # path, a valid body, a field to change and its new value
     ("categories", {"name": "International", "description": "Le monde"}, "description", "Le monde entier"),
     ("people", {"name": "John Kerry", "current_role": "secrétaire d'État"}, "organization", "Département d'État"),
-    ("sources", {"name": "Reuters", "kind": "news_agency", "homepage": "https://www.reuters.com"}, "kind", "photo_agency"),
+    (
+        "sources",
+        {"name": "Reuters", "kind": "news_agency", "homepage": "https://www.reuters.com"},
+        "kind",
+        "photo_agency",
+    ),
     ("tags", {"name": "Syrie"}, "name", "Syrie (guerre)"),
     ("authors", {"name": "Marie Dupont", "bio": "Reporter"}, "bio", "Grand reporter"),
 ]
@@ -129,8 +134,14 @@ def test_a_resource_takes_back_its_own_old_slug(client, writer):
 def test_slug_null_makes_a_new_slug_from_the_name(client, writer):
     created = _create(client, writer, "people", name="Maria Zakharova")
 
-    response = _patch(client, writer, "people/maria-zakharova", created.headers["etag"],
-                      name="Maria Vladimirovna Zakharova", slug=None)
+    response = _patch(
+        client,
+        writer,
+        "people/maria-zakharova",
+        created.headers["etag"],
+        name="Maria Vladimirovna Zakharova",
+        slug=None,
+    )
 
     assert response.json()["slug"] == "maria-vladimirovna-zakharova"
 
@@ -222,8 +233,9 @@ def test_an_empty_patch_changes_nothing(client, writer):
 
 
 def test_validation_errors_name_each_field(client, writer):
-    response = client.post("/v1/sources", json={"name": "", "kind": "blog", "homepage": "ftp://x", "slug": "Not A Slug"},
-                           headers=writer)
+    response = client.post(
+        "/v1/sources", json={"name": "", "kind": "blog", "homepage": "ftp://x", "slug": "Not A Slug"}, headers=writer
+    )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -279,8 +291,9 @@ def test_deleting_a_category_with_reassign_to_moves_its_articles(client, writer,
     make_category(session, "monde")
     article = make_article(session, category="international")
 
-    response = client.delete("/v1/categories/international", params={"reassign_to": "monde"},
-                             headers={**writer, "If-Match": '"1"'})
+    response = client.delete(
+        "/v1/categories/international", params={"reassign_to": "monde"}, headers={**writer, "If-Match": '"1"'}
+    )
 
     assert response.status_code == 204
     moved = client.get(f"/v1/articles/{article.id}").json()
@@ -292,8 +305,9 @@ def test_reassign_to_an_unknown_category_is_400_naming_it(client, writer, sessio
     make_category(session, "international")
     make_article(session, category="international")
 
-    response = client.delete("/v1/categories/international", params={"reassign_to": "nowhere"},
-                             headers={**writer, "If-Match": '"1"'})
+    response = client.delete(
+        "/v1/categories/international", params={"reassign_to": "nowhere"}, headers={**writer, "If-Match": '"1"'}
+    )
 
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reassign_to"
 
@@ -345,8 +359,9 @@ def test_a_renamed_category_shows_its_new_name_in_articles(client, writer, sessi
 
 def test_renaming_a_person_renders_their_quotes_in_article_bodies_again(client, writer, session):
     make_person(session, "peter-cook", name="Peter Cook")
-    article = make_article(session, quotes=[{"text": "Bonjour.", "speaker": "peter-cook"}],
-                           body=[{"type": "quote", "quote": 0}])
+    article = make_article(
+        session, quotes=[{"text": "Bonjour.", "speaker": "peter-cook"}], body=[{"type": "quote", "quote": 0}]
+    )
 
     _patch(client, writer, "people/peter-cook", '"1"', name="Peter S. Cook")
 
@@ -361,7 +376,9 @@ def test_every_write_is_recorded_for_the_change_feed(client, writer, session):
 
     rows = session.exec(select(Change).where(Change.resource_id == tag_id).order_by(Change.id)).all()
     assert [(c.resource_type, c.op, c.version) for c in rows] == [
-        ("tag", "upsert", 1), ("tag", "upsert", 2), ("tag", "delete", 3),
+        ("tag", "upsert", 1),
+        ("tag", "upsert", 2),
+        ("tag", "delete", 3),
     ]
 
 

@@ -32,20 +32,44 @@ def _content(session):
     make_tag(session, "syrie", name="Syrie")
     make_author(session, "jeanne-martin", name="Jeanne Martin", bio="Grand reporter")
     rich = make_article(
-        session, title="Moscou et Washington", kicker="Un pas en avant", standfirst="Selon John Kerry…",
-        category="europe", categories=["a-la-une"], tags=["syrie"], authors=["jeanne-martin"],
-        published_at="2015-09-19T08:00:00.123456Z", canonical_url="https://www.example.org/x/moscou",
-        image={"url": "https://images.example.org/a.jpg", "alt": "Carter", "caption": "Le ministre",
-               "credit_source": "reuters"},
-        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro",
-                       "url": "https://www.lefigaro.fr/a"}],
-        quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État",
-                 "source": "le-figaro", "said_at": "2015-09-18"},
-                {"text": "Nous restons ouverts.", "speaker": "maria-zakharova", "external_id": "q-zakharova"}],
-        body=[{"type": "paragraph", "text": "Les Etats-Unis <et> la Russie."}, {"type": "quote", "quote": 1},
-              {"type": "heading", "text": "Suite", "level": 3}, {"type": "quote", "quote": 0},
-              {"type": "list", "items": ["un", "deux"], "ordered": True}],
-        comments={"enabled": False, "reason": "Débordements"}, share={"title": "Partager"},
+        session,
+        title="Moscou et Washington",
+        kicker="Un pas en avant",
+        standfirst="Selon John Kerry…",
+        category="europe",
+        categories=["a-la-une"],
+        tags=["syrie"],
+        authors=["jeanne-martin"],
+        published_at="2015-09-19T08:00:00.123456Z",
+        canonical_url="https://www.example.org/x/moscou",
+        image={
+            "url": "https://images.example.org/a.jpg",
+            "alt": "Carter",
+            "caption": "Le ministre",
+            "credit_source": "reuters",
+        },
+        attributions=[
+            {"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro", "url": "https://www.lefigaro.fr/a"}
+        ],
+        quotes=[
+            {
+                "text": "Un terrain d'entente.",
+                "speaker": "john-kerry",
+                "speaker_role": "secrétaire d'État",
+                "source": "le-figaro",
+                "said_at": "2015-09-18",
+            },
+            {"text": "Nous restons ouverts.", "speaker": "maria-zakharova", "external_id": "q-zakharova"},
+        ],
+        body=[
+            {"type": "paragraph", "text": "Les Etats-Unis <et> la Russie."},
+            {"type": "quote", "quote": 1},
+            {"type": "heading", "text": "Suite", "level": 3},
+            {"type": "quote", "quote": 0},
+            {"type": "list", "items": ["un", "deux"], "ordered": True},
+        ],
+        comments={"enabled": False, "reason": "Débordements"},
+        share={"title": "Partager"},
     )
     plain = make_article(session, title="Sans external_id", external_id=None, language="en")
     keyed = make_article(session, title="Avec external_id", external_id="cms-42")
@@ -83,7 +107,7 @@ def test_export_is_public_ndjson_with_dependencies_first(client, session):
 
 
 def test_article_lines_are_in_the_create_shape_with_external_ids(client, session):
-    rich, plain, keyed = _content(session)
+    _rich, plain, _keyed = _content(session)
 
     articles = {a["data"]["title"]: a["data"] for a in _lines(_export(client)) if a["type"] == "article"}
 
@@ -94,8 +118,9 @@ def test_article_lines_are_in_the_create_shape_with_external_ids(client, session
     assert [q["speaker"] for q in data["quotes"]] == ["john-kerry", "maria-zakharova"]
     assert data["quotes"][1]["external_id"] == "q-zakharova" and data["quotes"][0]["external_id"]
     assert {"type": "quote", "quote": 1} in data["body"]
-    assert data["attributions"] == [{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro",
-                                     "url": "https://www.lefigaro.fr/a"}]
+    assert data["attributions"] == [
+        {"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro", "url": "https://www.lefigaro.fr/a"}
+    ]
     assert "id" not in data
 
 
@@ -161,20 +186,38 @@ def test_bad_lines_are_reported_by_number_and_the_rest_are_imported(client, sess
         b"{not json",
         b'{"type": "poem", "data": {}}',
         b'{"type": "article", "data": {"external_id": "a-1"}}',
-        orjson.dumps({"type": "article", "data": {
-            "external_id": "a-2", "title": "Half", "status": "published",
-            "quotes": [{"text": "Hello", "speaker": {"name": "Brand New Speaker"}},
-                       {"text": "Bye", "speaker": "nobody-known"}]}}),
+        orjson.dumps(
+            {
+                "type": "article",
+                "data": {
+                    "external_id": "a-2",
+                    "title": "Half",
+                    "status": "published",
+                    "quotes": [
+                        {"text": "Hello", "speaker": {"name": "Brand New Speaker"}},
+                        {"text": "Bye", "speaker": "nobody-known"},
+                    ],
+                },
+            }
+        ),
         b"",
-        orjson.dumps({"type": "article", "data": {"external_id": "a-3", "title": "Fine", "tags": ["syrie"],
-                                                  "status": "published"}}),
+        orjson.dumps(
+            {
+                "type": "article",
+                "data": {"external_id": "a-3", "title": "Fine", "tags": ["syrie"], "status": "published"},
+            }
+        ),
     ]
 
     report = _import(client, session, b"\n".join(lines) + b"\n").json()
 
     assert report["created"] == 2
     assert {(e["line"], e["field"]) for e in report["errors"]} == {
-        (2, "line"), (3, "type"), (4, "data.title"), (5, "data.quotes[1].speaker")}
+        (2, "line"),
+        (3, "type"),
+        (4, "data.title"),
+        (5, "data.quotes[1].speaker"),
+    }
     assert all(e["message"] for e in report["errors"])
     assert client.get("/v1/people/brand-new-speaker").status_code == 404
     assert [a["title"] for a in client.get("/v1/articles").json()["data"]] == ["Fine"]
@@ -183,8 +226,12 @@ def test_bad_lines_are_reported_by_number_and_the_rest_are_imported(client, sess
 def test_drafts_and_their_quotes_never_leak_into_the_export(client, session):
     make_person(session, "john-kerry")
     make_article(session, title="Public", body=[{"type": "paragraph", "text": "Visible."}])
-    make_article(session, title="Brouillon xylophonique", status="draft",
-                 quotes=[{"text": "Zorglub parle.", "speaker": "john-kerry"}])
+    make_article(
+        session,
+        title="Brouillon xylophonique",
+        status="draft",
+        quotes=[{"text": "Zorglub parle.", "speaker": "john-kerry"}],
+    )
     deleted = make_article(session, title="Supprimé quetzalcoatl")
     deleted.deleted_at = utcnow()
     session.add(deleted)
@@ -205,8 +252,9 @@ def test_importing_over_a_deleted_article_is_reported(client, session):
 
     report = _import(client, session, line + b"\n").json()
 
-    assert report["errors"] == [{"line": 1, "field": "data.external_id",
-                                 "message": "names a deleted article; restore it first"}]
+    assert report["errors"] == [
+        {"line": 1, "field": "data.external_id", "message": "names a deleted article; restore it first"}
+    ]
 
 
 def test_import_needs_a_key_with_content_write(client, session):

@@ -9,15 +9,15 @@ from datetime import timedelta
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from app.kit import jobs
 from app.articles import writes
+from app.articles.schemas import ArticleCreate
+from app.kit import jobs
 from app.store.models import Article, ArticleStatus
 from app.store.models.common import utcnow
-from app.articles.schemas import ArticleCreate
 from app.webhooks.delivery import Policy
 from tests.api.keys.test_keys import bearer, make_key
-from tests.support.webhook_receiver import Receiver, drive
 from tests.support.factories import make_article
+from tests.support.webhook_receiver import Receiver, drive
 
 
 @pytest.fixture
@@ -58,13 +58,15 @@ def _change(session, article: Article, *, event: str) -> None:
 
 
 def test_admin_creates_reads_updates_and_deletes_a_subscription(client, admin):
-    created = client.post("/v1/webhooks", json={"url": "https://example.org/hook", "events": ["article.published"]},
-                          headers=admin)
+    created = client.post(
+        "/v1/webhooks", json={"url": "https://example.org/hook", "events": ["article.published"]}, headers=admin
+    )
     body = created.json()
     one = client.get(f"/v1/webhooks/{body['id']}", headers=admin).json()
     listed = client.get("/v1/webhooks", headers=admin).json()["data"]
-    patched = client.patch(f"/v1/webhooks/{body['id']}", json={"events": ["article.published", "quote.created"]},
-                           headers=admin).json()
+    patched = client.patch(
+        f"/v1/webhooks/{body['id']}", json={"events": ["article.published", "quote.created"]}, headers=admin
+    ).json()
     deleted = client.delete(f"/v1/webhooks/{body['id']}", headers=admin)
 
     assert created.status_code == 201 and created.headers["location"] == f"/v1/webhooks/{body['id']}"
@@ -172,7 +174,7 @@ def test_delivery_log_shows_each_attempt_with_its_status_code(client, session, a
     delivery = _deliveries(client, admin, hook["id"])[0]
 
     assert [a["status_code"] for a in delivery["log"]][-1] == 204
-    assert set(a["status_code"] for a in delivery["log"][:-1]) == {500}
+    assert {a["status_code"] for a in delivery["log"][:-1]} == {500}
     assert delivery["attempts"] == len(delivery["log"]) and delivery["last_status_code"] == 204
     assert delivery["log"][0]["error"] == "HTTP 500" and delivery["delivered_at"] is not None
 
@@ -254,15 +256,15 @@ def test_gazette_worker_once_delivers(client, session, admin, receiver):
     receiver.start()
     make_article(session)
 
-    result = subprocess.run([sys.executable, "-m", "app.cli", "worker", "--once"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "worker", "--once"], capture_output=True, text=True, timeout=60
+    )
 
     assert result.returncode == 0, result.stderr
     deadline = time.monotonic() + 5
     while not receiver.received() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert receiver.received()[0]["json"]["type"] == "article.published"
-
 
 
 def test_workers_side_by_side_never_send_the_same_delivery_twice(client, session, admin, receiver):

@@ -4,8 +4,18 @@ from app.cache.store import ENTRY_OVERHEAD, Entry, ResponseStore
 
 
 def _entry(keys: set[str], size: int = 1000) -> Entry:
-    return Entry(status=200, headers=[], headers_304=[], body=b"x" * size, etag="e", modified=0.0,
-                 last_modified=(0.0, b"", b""), keys=frozenset(keys), route="/r", compress=False)
+    return Entry(
+        status=200,
+        headers=[],
+        headers_304=[],
+        body=b"x" * size,
+        etag="e",
+        modified=0.0,
+        last_modified=(0.0, b"", b""),
+        keys=frozenset(keys),
+        route="/r",
+        compress=False,
+    )
 
 
 def _store(max_bytes: int = 1_000_000) -> ResponseStore:

@@ -4,8 +4,8 @@ import pytest
 from sqlmodel import Session
 
 from app.http.etags import expected_version
-from app.kit.writes import bump
 from app.http.problems import PreconditionFailed, PreconditionRequired
+from app.kit.writes import bump
 from app.store.engine import get_engine
 from app.store.models import Tag
 from tests.support.factories import make_tag
@@ -30,7 +30,10 @@ def test_if_match_naming_another_version_is_precondition_failed(header):
 
 def test_only_one_of_two_writers_holding_the_same_version_wins(session):
     tag_id = make_tag(session, "syrie").id
-    with Session(get_engine(), expire_on_commit=False) as first, Session(get_engine(), expire_on_commit=False) as second:
+    with (
+        Session(get_engine(), expire_on_commit=False) as first,
+        Session(get_engine(), expire_on_commit=False) as second,
+    ):
         mine, theirs = first.get(Tag, tag_id), second.get(Tag, tag_id)
         first.commit(), second.commit()  # both now hold version 1, read before either wrote
         bump(first, mine, 1, {"name": "Syria"})

@@ -41,7 +41,7 @@ def _private(response: Response, version: int | None = None) -> Response:
     return response
 
 
-@router.get("", response_model=ArticleList, summary="List published articles")
+@router.get("", operation_id="list_articles", response_model=ArticleList, summary="List published articles")
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
 ):
@@ -52,6 +52,7 @@ def list_articles(
 
 @router.get(
     "/slug/{slug}",
+    operation_id="get_article_by_slug",
     response_model=None,
     summary="Get an article by slug",
     responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}},
@@ -73,7 +74,9 @@ def get_article_by_slug(
     return _private(response, found.version) if reader else response
 
 
-@router.get("/{article_id}", response_model=None, summary="Get an article", responses=ONE_ARTICLE)
+@router.get(
+    "/{article_id}", operation_id="get_article", response_model=None, summary="Get an article", responses=ONE_ARTICLE
+)
 def get_article(
     article_id: str,
     request: Request,

@@ -42,13 +42,20 @@ def _written(session: SessionDep, article: Article, *, status_code: int = 200) -
     return written(reads.represent_written(session, article), status_code=status_code, location=location)
 
 
-@router.post("", status_code=201, response_model=ArticleRead, summary="Create an article (a draft unless published)")
+@router.post(
+    "",
+    operation_id="create_article",
+    status_code=201,
+    response_model=ArticleRead,
+    summary="Create an article (a draft unless published)",
+)
 def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     return _written(session, writes.create(session, data, key=key), status_code=201)
 
 
 @router.patch(
     "/{article_id}",
+    operation_id="update_article",
     response_model=ArticleRead,
     summary="Change an article (JSON Merge Patch, If-Match)",
     dependencies=[Depends(_patch_media_type)],
@@ -57,18 +64,27 @@ def update_article(article_id: str, patch: MergePatch, session: SessionDep, key:
     return _written(session, writes.update(session, article_id, patch, if_match=if_match, key=key))
 
 
-@router.delete("/{article_id}", status_code=204, summary="Delete an article (soft; If-Match)")
+@router.delete(
+    "/{article_id}", operation_id="delete_article", status_code=204, summary="Delete an article (soft; If-Match)"
+)
 def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
     return Response(status_code=204, headers={"ETag": f'"{article.version}"'})
 
 
-@router.post("/{article_id}/restore", response_model=ArticleRead, summary="Undo a delete")
+@router.post(
+    "/{article_id}/restore", operation_id="restore_article", response_model=ArticleRead, summary="Undo a delete"
+)
 def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     return _written(session, lifecycle.restore(session, article_id, if_match=if_match, key=key))
 
 
-@router.post("/{article_id}/publish", response_model=ArticleRead, summary='Publish now, or schedule with {"at"}')
+@router.post(
+    "/{article_id}/publish",
+    operation_id="publish_article",
+    response_model=ArticleRead,
+    summary='Publish now, or schedule with {"at"}',
+)
 def publish_article(
     article_id: str,
     session: SessionDep,
@@ -81,13 +97,18 @@ def publish_article(
 
 
 @router.post(
-    "/{article_id}/unpublish", response_model=ArticleRead, summary="Take down a published article, or unschedule one"
+    "/{article_id}/unpublish",
+    operation_id="unpublish_article",
+    response_model=ArticleRead,
+    summary="Take down a published article, or unschedule one",
 )
 def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None):
     return _written(session, lifecycle.unpublish(session, article_id, if_match=if_match, key=key))
 
 
-@router.get("/{article_id}/revisions", summary="An article's revisions, newest first")
+@router.get(
+    "/{article_id}/revisions", operation_id="list_article_revisions", summary="An article's revisions, newest first"
+)
 def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes(
@@ -96,7 +117,11 @@ def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
     )
 
 
-@router.get("/{article_id}/revisions/{number}", summary="One revision, with the article as it was")
+@router.get(
+    "/{article_id}/revisions/{number}",
+    operation_id="get_article_revision",
+    summary="One revision, with the article as it was",
+)
 def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _: ContentReader):
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
@@ -104,6 +129,7 @@ def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _
 
 @router.post(
     "/{article_id}/revisions/{number}/restore",
+    operation_id="restore_article_revision",
     response_model=ArticleRead,
     summary="Bring back a revision's content as a new version",
 )
@@ -114,7 +140,11 @@ def restore_revision(
     return _written(session, article)
 
 
-@router.post("/{article_id}/preview-token", summary="A signed, expiring link that opens this article without a key")
+@router.post(
+    "/{article_id}/preview-token",
+    operation_id="create_preview_token",
+    summary="A signed, expiring link that opens this article without a key",
+)
 def create_preview_token(
     article_id: str, session: SessionDep, _: Writer, data: Annotated[PreviewIn | None, Body()] = None
 ):

@@ -12,7 +12,7 @@ from app.http.routing import ReadSessionDep, Route
 router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 
 
-@router.get("", summary="Every change to public content, in commit order, exactly once")
+@router.get("", operation_id="list_changes", summary="Every change to public content, in commit order, exactly once")
 def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep):
     items, meta, settled = feed.list_changes(session, params)
     headers = {"Surrogate-Key": feed.FEED_KEY}

@@ -28,7 +28,11 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
 
 
 @router.get(
-    "/rss.xml", summary="RSS 2.0 feed of the latest articles", response_class=Response, responses=_ok("rss", "string")
+    "/rss.xml",
+    operation_id="get_rss_feed",
+    summary="RSS 2.0 feed of the latest articles",
+    response_class=Response,
+    responses=_ok("rss", "string"),
 )
 def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.rss(_latest(request, session, params))
@@ -36,7 +40,11 @@ def rss_feed(request: Request, params: Params, session: ReadSessionDep):
 
 
 @router.get(
-    "/atom.xml", summary="Atom feed of the latest articles", response_class=Response, responses=_ok("atom", "string")
+    "/atom.xml",
+    operation_id="get_atom_feed",
+    summary="Atom feed of the latest articles",
+    response_class=Response,
+    responses=_ok("atom", "string"),
 )
 def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.atom(_latest(request, session, params))
@@ -45,6 +53,7 @@ def atom_feed(request: Request, params: Params, session: ReadSessionDep):
 
 @router.get(
     "/feed.json",
+    operation_id="get_json_feed",
     summary="JSON Feed 1.1 of the latest articles",
     response_class=Response,
     responses=_ok("json", "object"),

@@ -11,7 +11,7 @@ from app.store.models.key import KeyCreate
 router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 
 
-@router.post("", status_code=201, summary="Create a key (its secret is shown once)")
+@router.post("", operation_id="create_key", status_code=201, summary="Create a key (its secret is shown once)")
 def create_key(data: KeyCreate, session: SessionDep, _: Admin):
     key, secret = service.create_key(session, name=data.name, scopes=[str(s) for s in data.scopes])
     return JSONBytes(
@@ -21,7 +21,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
     )
 
 
-@router.get("", summary="List keys, without secrets")
+@router.get("", operation_id="list_keys", summary="List keys, without secrets")
 def list_keys(session: SessionDep, _: Admin):
     items = [service.represent(k) for k in service.list_keys(session)]
     return JSONBytes(
@@ -30,7 +30,7 @@ def list_keys(session: SessionDep, _: Admin):
     )
 
 
-@router.delete("/{key_id}", status_code=204, summary="Revoke a key")
+@router.delete("/{key_id}", operation_id="delete_key", status_code=204, summary="Revoke a key")
 def delete_key(key_id: str, session: SessionDep, _: Admin):
     service.revoke(session, key_id)
     return Response(status_code=204)

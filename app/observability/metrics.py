@@ -127,7 +127,7 @@ def process_ended() -> None:
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", operation_id="get_metrics", summary="Prometheus metrics", response_class=Response)
 def metrics() -> Response:
     """The whole server's metrics, whichever worker answers."""
     from app.observability.database import DATABASE

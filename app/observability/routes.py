@@ -9,12 +9,12 @@ from app.observability import readiness
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/healthz", operation_id="get_health", summary="Liveness: the process answers")
 def healthz():
     return JSONBytes({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/readyz", summary="Readiness: the database answers, at the migrations' head")
+@router.get("/readyz", operation_id="get_readiness", summary="Readiness: the database answers, at the migrations' head")
 def readyz():
     readiness.check_database()
     refill.ensure_started()

@@ -15,25 +15,34 @@ from app.quotes.schemas import QuoteCreate, QuoteUpdate
 router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 
 
-@router.get("", summary="List quotes")
+@router.get("", operation_id="list_quotes", summary="List quotes")
 def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep):
     page = queries.list_public(session, params)
     return page_response(page.items, page, request.url)
 
 
-@router.get("/{quote_id}", summary="Get a quote with its speaker, role, article and source")
+@router.get("/{quote_id}", operation_id="get_quote", summary="Get a quote with its speaker, role, article and source")
 def get_quote(quote_id: str, session: ReadSessionDep):
     return JSONBytes(queries.get_public(session, quote_id))
 
 
-@router.post("", status_code=201, summary="Create a quote, standalone or on an article", responses=CREATE_RESPONSES)
+@router.post(
+    "",
+    operation_id="create_quote",
+    status_code=201,
+    summary="Create a quote, standalone or on an article",
+    responses=CREATE_RESPONSES,
+)
 def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
     body = writes.create_quote(session, data)
     return written(body, status_code=201, location=f"/v1/quotes/{body['id']}")
 
 
 @router.patch(
-    "/{quote_id}", summary="Change a quote (JSON Merge Patch; If-Match required)", responses=CONDITIONAL_RESPONSES
+    "/{quote_id}",
+    operation_id="update_quote",
+    summary="Change a quote (JSON Merge Patch; If-Match required)",
+    responses=CONDITIONAL_RESPONSES,
 )
 def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
     patch = data.model_dump(mode="json", exclude_unset=True)
@@ -42,6 +51,7 @@ def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Write
 
 @router.delete(
     "/{quote_id}",
+    operation_id="delete_quote",
     status_code=204,
     summary="Delete a quote (If-Match required)",
     responses=CONDITIONAL_RESPONSES | {409: problem("Its article's body shows it.")},

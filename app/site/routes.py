@@ -11,12 +11,16 @@ from app.site.schemas import CommentsSettingIn
 router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 
 
-@router.get("/comments", summary="The site-wide comments switch")
+@router.get("/comments", operation_id="get_comments_setting", summary="The site-wide comments switch")
 def get_comments(session: SessionDep, _: Admin):
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
 
 
-@router.put("/comments", summary="Turn comments off (or on) for every article, with a reason")
+@router.put(
+    "/comments",
+    operation_id="update_comments_setting",
+    summary="Turn comments off (or on) for every article, with a reason",
+)
 def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
     writes.set_comments(session, enabled=data.enabled, reason=data.reason)
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})

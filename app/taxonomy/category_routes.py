@@ -18,7 +18,7 @@ KIND = writes.kind_of(Category)
 ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
 
 
-@router.get("", summary="List categories in menu order")
+@router.get("", operation_id="list_categories", summary="List categories in menu order")
 def list_categories(
     session: ReadSessionDep,
     tree: Annotated[bool, Query(description="Nest subcategories under `children`.")] = False,
@@ -27,7 +27,7 @@ def list_categories(
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}})
 
 
-@router.get("/{slug}", summary="Get a category")
+@router.get("/{slug}", operation_id="get_category", summary="Get a category")
 def get_category(slug: str, request: Request, session: ReadSessionDep):
     found = categories.get_by_slug(session, slug)
     if isinstance(found, str):
@@ -35,14 +35,19 @@ def get_category(slug: str, request: Request, session: ReadSessionDep):
     return JSONBytes(categories.represent_one(session, found))
 
 
-@router.post("", status_code=201, summary="Create a category", responses=CREATE_RESPONSES)
+@router.post(
+    "", operation_id="create_category", status_code=201, summary="Create a category", responses=CREATE_RESPONSES
+)
 def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
     body = writes.create(session, KIND, data)
     return written(body, status_code=201, location=f"/v1/categories/{body['slug']}")
 
 
 @router.patch(
-    "/{slug}", summary="Change a category (JSON Merge Patch; If-Match required)", responses=CONDITIONAL_RESPONSES
+    "/{slug}",
+    operation_id="update_category",
+    summary="Change a category (JSON Merge Patch; If-Match required)",
+    responses=CONDITIONAL_RESPONSES,
 )
 def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
     return written(
@@ -52,6 +57,7 @@ def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Wri
 
 @router.delete(
     "/{slug}",
+    operation_id="delete_category",
     status_code=204,
     summary="Delete a category (If-Match required)",
     responses=CONDITIONAL_RESPONSES | {409: problem("It has subcategories, or holds articles and no reassign_to.")},

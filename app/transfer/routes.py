@@ -21,6 +21,7 @@ ContentWriter = Annotated[ApiKey, Depends(require_scope("content:write"))]
 
 @router.get(
     "/export",
+    operation_id="export_content",
     summary="Export all published content as NDJSON",
     response_class=StreamingResponse,
     responses={
@@ -40,6 +41,7 @@ def export_ndjson(session: StreamSession):
 
 @router.post(
     "/import",
+    operation_id="import_content",
     summary="Import NDJSON: an idempotent upsert",
     response_model=importer.ImportReport,
     openapi_extra={

@@ -17,7 +17,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 CONFLICT = {409: {"description": "The delivery already reached the receiver."}}
 
 
-@router.post("", status_code=201, summary="Subscribe to events (the secret is shown once)")
+@router.post(
+    "", operation_id="create_webhook", status_code=201, summary="Subscribe to events (the secret is shown once)"
+)
 def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
     webhook = outbox.create_webhook(session, data)
     return JSONBytes(
@@ -27,7 +29,7 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
     )
 
 
-@router.get("", summary="List subscriptions, without secrets")
+@router.get("", operation_id="list_webhooks", summary="List subscriptions, without secrets")
 def list_webhooks(session: SessionDep, _: Admin):
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
     return JSONBytes(
@@ -35,23 +37,33 @@ def list_webhooks(session: SessionDep, _: Admin):
     )
 
 
-@router.get("/{webhook_id}", summary="Get a subscription")
+@router.get("/{webhook_id}", operation_id="get_webhook", summary="Get a subscription")
 def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
     return JSONBytes(outbox.represent(outbox.get_webhook(session, webhook_id)), headers=NO_STORE)
 
 
-@router.patch("/{webhook_id}", summary="Change a subscription's URL or events, pause it or enable it again")
+@router.patch(
+    "/{webhook_id}",
+    operation_id="update_webhook",
+    summary="Change a subscription's URL or events, pause it or enable it again",
+)
 def update_webhook(webhook_id: str, data: WebhookUpdate, session: SessionDep, _: Admin):
     return JSONBytes(outbox.represent(outbox.update_webhook(session, webhook_id, data)), headers=NO_STORE)
 
 
-@router.delete("/{webhook_id}", status_code=204, summary="Delete a subscription and its deliveries")
+@router.delete(
+    "/{webhook_id}", operation_id="delete_webhook", status_code=204, summary="Delete a subscription and its deliveries"
+)
 def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
     outbox.delete_webhook(session, webhook_id)
     return Response(status_code=204)
 
 
-@router.get("/{webhook_id}/deliveries", summary="The delivery log: every event, its status and each attempt")
+@router.get(
+    "/{webhook_id}/deliveries",
+    operation_id="list_webhook_deliveries",
+    summary="The delivery log: every event, its status and each attempt",
+)
 def list_deliveries(
     webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()], session: SessionDep, _: Admin
 ):
@@ -63,6 +75,7 @@ def list_deliveries(
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/retry",
+    operation_id="retry_webhook_delivery",
     status_code=202,
     responses=CONFLICT,
     summary="Send a failed or dead delivery again, now",

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from app.articles import formats, previews, reads
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
+from app.http.openapi import OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route
 from app.keys.dependencies import Reader
@@ -23,7 +24,8 @@ ONE_ARTICLE = {
     200: {
         "description": "The article, in the shape `format` asks for.",
         "content": formats.openapi_content({"$ref": "#/components/schemas/ArticleRead"}),
-    }
+    },
+    **OPTIONAL_KEY_RESPONSES,
 }
 Preview = Annotated[
     str | None,
@@ -41,7 +43,14 @@ def _private(response: Response, version: int | None = None) -> Response:
     return response
 
 
-@router.get("", operation_id="list_articles", response_model=ArticleList, summary="List published articles")
+@router.get(
+    "",
+    operation_id="list_articles",
+    response_model=ArticleList,
+    summary="List published articles",
+    description=OPTIONAL_KEY,
+    responses=OPTIONAL_KEY_RESPONSES,
+)
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
 ):
@@ -55,6 +64,7 @@ def list_articles(
     operation_id="get_article_by_slug",
     response_model=None,
     summary="Get an article by slug",
+    description=OPTIONAL_KEY,
     responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}},
 )
 def get_article_by_slug(
@@ -75,7 +85,12 @@ def get_article_by_slug(
 
 
 @router.get(
-    "/{article_id}", operation_id="get_article", response_model=None, summary="Get an article", responses=ONE_ARTICLE
+    "/{article_id}",
+    operation_id="get_article",
+    response_model=None,
+    summary="Get an article",
+    description=OPTIONAL_KEY + " Without a key, `preview` (a preview token) opens this article whatever its status.",
+    responses={**ONE_ARTICLE, 401: problem("A key or a preview token was sent and is not valid (or has expired).")},
 )
 def get_article(
     article_id: str,

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import Header
 
 from app.http import etags
+from app.http.openapi import problem
 from app.http.responses import JSONBytes
 
 IfMatch = Annotated[
@@ -22,13 +23,6 @@ def written(body: dict[str, Any], *, status_code: int = 200, location: str | Non
 
 
 # Documented on write operations, as the problem+json bodies they are.
-_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-def problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _PROBLEM}
-
-
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: problem("A slug or external_id given in the body is taken; `errors` names it."),
 }

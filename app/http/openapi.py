@@ -37,8 +37,21 @@ _WHY = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, Any]:
+    """A documented error response: `description`, as a problem+json body."""
     return {"description": description, "content": {PROBLEM: {"schema": _REF}}}
+
+
+# The public reads that take a key when one is sent (app/keys/dependencies.py `optional_reader`):
+# no security requirement, since none is needed, but the errors a key that is sent may draw.
+OPTIONAL_KEY = (
+    "No key is needed. A key with `content:read` (`Authorization: Bearer …`) also sees drafts, "
+    "scheduled, unpublished and deleted articles; a key that is sent must be valid."
+)
+OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem("A key was sent and is not valid."),
+    403: problem("The key sent lacks `content:read`."),
+}
 
 
 def install(app: FastAPI) -> None:
@@ -64,7 +77,7 @@ def install(app: FastAPI) -> None:
                     codes.append("422")
                 for code in codes:
                     if code == "422" or code not in responses:
-                        responses[code] = _problem(_WHY[code])
+                        responses[code] = problem(_WHY[code])
                     else:
                         responses[code].setdefault("content", {PROBLEM: {"schema": _REF}})
         app.openapi_schema = doc

@@ -3,8 +3,9 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +17,9 @@ from app.store.sessions import write_session
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer gz_…`.")
 AuthHeader = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# On public reads the key is optional: read as a plain header left out of the OpenAPI document,
+# where a security scheme would tell generated clients that the operation needs one.
+OptionalAuthHeader = Annotated[str | None, Header(alias="Authorization", include_in_schema=False)]
 
 
 def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
@@ -70,12 +74,21 @@ def require_scope(scope: Scope | str) -> Callable[..., Awaitable[ApiKey]]:
     return dependency
 
 
-async def optional_reader(request: Request, authorization: AuthHeader = None) -> ApiKey | None:
+def _bearer_credentials(header: str | None) -> HTTPAuthorizationCredentials | None:
+    """`Authorization: Bearer <key>` as HTTPBearer reads it; None for no header, no key or another scheme."""
+    scheme, credentials = get_authorization_scheme_param(header)
+    if not (header and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
+
+
+async def optional_reader(request: Request, authorization: OptionalAuthHeader = None) -> ApiKey | None:
     """On public reads: None for anonymous callers; a key with content:read sees drafts too.
     A key sent but not valid is still a 401, so mistakes are not silently public."""
-    if authorization is None:
+    credentials = _bearer_credentials(authorization)
+    if credentials is None:
         return None
-    return await _authenticate(request, authorization, Scope.content_read)
+    return await _authenticate(request, credentials, Scope.content_read)
 
 
 Reader = Annotated[ApiKey | None, Depends(optional_reader)]

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.http.openapi import problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, problem, written
+from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.http.openapi import problem
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer

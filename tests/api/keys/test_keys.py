@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from tests.support.factories import bearer, make_key
+from tests.support.factories import bearer, make_article, make_key
 
 
 def test_admin_creates_lists_and_revokes_keys(client, session):
@@ -34,6 +34,26 @@ def test_missing_or_wrong_key_is_401_and_missing_scope_403(client, session):
     response = client.get("/v1/keys", headers=bearer(writer))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_public_article_reads_take_a_key_only_when_one_is_sent(client, session):
+    """No key needed; a valid content:read key sees drafts; a bad one is 401, one without the
+    scope 403; a header that sends no bearer key (another scheme, none at all) is anonymous."""
+    make_article(session, slug="public-one")
+    draft = make_article(session, slug="draft-one", status="draft")
+    reader, writer = make_key(session, "content:read", name="reader"), make_key(session, "content:write", name="w")
+    paths = (f"/v1/articles/{draft.id}", "/v1/articles/slug/draft-one")
+
+    for path in paths:
+        assert client.get(path).status_code == 404
+        assert client.get(path, headers=bearer(reader)).status_code == 200
+        assert client.get(path, headers=bearer("gz_not-a-key")).status_code == 401
+        assert client.get(path, headers=bearer(writer)).status_code == 403
+        for header in ("Basic abc", "Bearer", ""):
+            assert client.get(path, headers={"Authorization": header}).status_code == 404, header
+    listed = client.get("/v1/articles", params={"status": "all"}, headers={"authorization": f"bearer {reader}"})
+    assert {a["slug"] for a in listed.json()["data"]} == {"public-one", "draft-one"}
+    assert client.get("/v1/articles", headers={"Authorization": "Basic abc"}).status_code == 200
 
 
 def test_keys_are_stored_only_as_hashes(client, session):

@@ -30,6 +30,10 @@ from app.store.sql import Prepared
 from app.taxonomy import categories
 
 ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
+FIELDS_DESCRIPTION = (
+    "Comma-separated fields of the article to return. The answer is then only those fields of "
+    "ArticleRead: fields its schema requires may be absent."
+)
 ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
 
 
@@ -46,7 +50,7 @@ class ArticleListParams(ListParams, LangParam):
     published_before: datetime | None = None
     updated_since: datetime | None = None
     sort: ArticleSort | None = Field(None, description="Default -published_at; relevance with q.")
-    fields: str | None = Field(None, max_length=1000, description="Comma-separated fields to return.")
+    fields: str | None = Field(None, max_length=1000, description=FIELDS_DESCRIPTION)
     include: str | None = Field(None, max_length=200, description="quotes,attributions,body")
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
     status: ArticleStatusFilter | None = Field(

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.articles import formats, previews, reads
+from app.articles import formats, previews, queries, reads
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
 from app.http.openapi import OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
@@ -15,7 +15,7 @@ from app.keys.dependencies import Reader
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 
-Fields = Annotated[str | None, Query(max_length=1000, description="Comma-separated fields to return.")]
+Fields = Annotated[str | None, Query(max_length=1000, description=queries.FIELDS_DESCRIPTION)]
 FormatParam = Annotated[
     formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")
 ]

@@ -1,11 +1,11 @@
 """Shapes the API reads and writes: body blocks, the article family, refs and list envelopes."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url
+from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
 from app.store.models.people import SourceKind
 from app.taxonomy.schemas import RefIn
@@ -68,6 +68,65 @@ BLOCK_TYPES = frozenset({"paragraph", "heading", "quote", "list", "image", "embe
 
 
 # Read shapes -----------------------------------------------------------------------------
+# What GET answers: the blocks as stored (a quote block names its quote by id, empty optional
+# fields left out), the article whole. Lists leave out what `include=` brings.
+
+
+class ParagraphBlockRead(ReadModel):
+    type: Literal["paragraph"]
+    text: str
+
+
+class HeadingBlockRead(ReadModel):
+    type: Literal["heading"]
+    text: str
+    level: int
+
+
+class QuoteBlockRead(ReadModel):
+    """A quote standing in the body: one of the article's `quotes`, by id."""
+
+    type: Literal["quote"]
+    quote_id: str
+
+
+class ListBlockRead(ReadModel):
+    type: Literal["list"]
+    items: list[str]
+    ordered: bool
+
+
+class ImageBlockRead(ReadModel):
+    type: Literal["image"]
+    url: str
+    alt: str = sometimes("When the image has one.")
+    caption: str = sometimes("When the image has one.")
+    credit: str = sometimes("When the image has one.")
+
+
+class EmbedBlockRead(ReadModel):
+    type: Literal["embed"]
+    url: str
+    provider: str = sometimes("When it was given.")
+
+
+class HtmlBlockRead(ReadModel):
+    """Markup from elsewhere, as sanitised when it was written."""
+
+    type: Literal["html"]
+    html: str
+
+
+BlockRead = Annotated[
+    ParagraphBlockRead
+    | HeadingBlockRead
+    | QuoteBlockRead
+    | ListBlockRead
+    | ImageBlockRead
+    | EmbedBlockRead
+    | HtmlBlockRead,
+    Field(discriminator="type"),
+]
 
 
 class Ref(ReadModel):
@@ -76,21 +135,21 @@ class Ref(ReadModel):
 
 
 class SourceRef(Ref):
-    kind: SourceKind | None = None
+    kind: SourceKind | None
 
 
 class ImageRead(ReadModel):
     url: str
-    alt: str | None = None
-    caption: str | None = None
-    credit: str | None = None
-    credit_source: Ref | None = None
+    alt: str | None
+    caption: str | None
+    credit: str | None
+    credit_source: Ref | None
 
 
 class AttributionRead(ReadModel):
     role: AttributionRole
-    label: str | None = None
-    url: str | None = None
+    label: str | None
+    url: str | None
     source: SourceRef
 
 
@@ -98,57 +157,57 @@ class QuoteInArticle(ReadModel):
     id: str
     text: str
     speaker: Ref
-    speaker_role: str | None = None
-    source: Ref | None = None
+    speaker_role: str | None
+    source: Ref | None
     language: str
-    said_at: date | None = None
+    said_at: date | None
 
 
 class CommentsPolicy(ReadModel):
     enabled: bool
     scope: Literal["article", "site"]
-    reason: str | None = None
+    reason: str | None
 
 
 class ShareRead(ReadModel):
     url: str
     title: str
-    description: str | None = None
-    image: str | None = None
+    description: str | None
+    image: str | None
 
 
 class ArticleRead(ReadModel):
+    """An article. `fields=` trims it to the fields named, and then any of them may be absent."""
+
     id: str
     slug: str
-    external_id: str | None = None
+    external_id: str | None
     url: str
     title: str
-    kicker: str | None = None
-    standfirst: str | None = None
-    body: list[dict[str, Any]] = []
-    body_html: str = ""
+    kicker: str | None
+    standfirst: str | None
+    body: list[BlockRead] = sometimes("On a single article; in a list, with include=body.")
+    body_html: str = sometimes("The body as sanitised HTML, wherever `body` is.")
     language: str
     status: ArticleStatus | Literal["deleted"]
-    published_at: datetime | None = None
-    scheduled_at: datetime | None = None
+    published_at: datetime | None
+    scheduled_at: datetime | None
     created_at: datetime
     updated_at: datetime
     version: int
-    category: Ref | None = None
-    categories: list[Ref] = []
-    tags: list[Ref] = []
-    authors: list[Ref] = []
-    image: ImageRead | None = None
-    attributions: list[AttributionRead] = []
-    quotes: list[QuoteInArticle] = []
+    category: Ref | None
+    categories: list[Ref]
+    tags: list[Ref]
+    authors: list[Ref]
+    image: ImageRead | None
+    attributions: list[AttributionRead] = sometimes("On a single article; in a list, with include=attributions.")
+    quotes: list[QuoteInArticle] = sometimes("On a single article; in a list, with include=quotes.")
     comments: CommentsPolicy
     share: ShareRead
     word_count: int
     reading_time_minutes: int
-    highlight: str | None = Field(
-        None,
-        description="With q and highlight=true: a short passage, HTML-escaped, with the "
-        "matched words in <mark>…</mark>.",
+    highlight: str = sometimes(
+        "With q and highlight=true: a short passage, HTML-escaped, with the matched words in <mark>…</mark>."
     )
 
 

@@ -29,13 +29,21 @@ Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$"), AfterVal
 Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 
 
-def _not_required(schema: dict[str, Any]) -> None:
-    # Read shapes may be trimmed by `fields=`, so no property of theirs is required.
-    schema.pop("required", None)
-
-
 class ReadModel(BaseModel):
-    model_config = ConfigDict(json_schema_extra=_not_required)
+    """A response shape. The handlers send bytes they built themselves (app/http/responses.py):
+    these models only document them, in the OpenAPI document. A field that is always there has
+    no default (required), and `X | None` when it may be null; one that only some answers carry
+    is `sometimes(...)`."""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def sometimes(description: str) -> Any:
+    """A response field that only some answers carry (`description` says which): not required,
+    and without a default in the schema, which generators would read as "always there"."""
+    return Field(None, description=description, json_schema_extra=_no_default)
 
 
 def _storable(value: Any) -> Any:
@@ -58,7 +66,9 @@ class Strict(BaseModel):
 
 
 class ListMeta(ReadModel):
+    """A list's page: its size, and where the next one starts."""
+
     limit: int
     has_more: bool
-    next_cursor: str | None = None
-    total: int | None = None
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+    total: int = sometimes("With count=true: how many items match, over every page.")

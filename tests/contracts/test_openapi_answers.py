@@ -1,0 +1,120 @@
+"""Answers the server gives, checked against the schema the OpenAPI document declares for them.
+
+Schemathesis (test_schemathesis.py) sends what it generates; this sends what it may never
+happen upon: an article with every kind of body block, quote, attribution and image, the
+list with each `include=`, a search with highlights, drafts and deleted articles read with a
+key. Each answer must match the schema of its operation, status and media type.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from tests.support.factories import (
+    bearer,
+    make_article,
+    make_author,
+    make_category,
+    make_key,
+    make_person,
+    make_source,
+    make_tag,
+)
+
+DOCUMENT = "urn:gazette:openapi"
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    from app.main import create_app
+
+    return create_app().openapi()
+
+
+def _schema(path: str, method: str, status: int, media_type: str) -> dict[str, Any]:
+    responses = _document()["paths"][path][method]["responses"]
+    response = responses.get(str(status)) or responses["default"]
+    return response["content"][media_type]["schema"]
+
+
+def check(response, path: str, method: str = "get") -> Any:
+    """The response's JSON body, once it matches its schema in the document."""
+    media_type = response.headers["content-type"].split(";")[0].strip()
+    schema = _schema(path, method, response.status_code, media_type)
+    registry = Registry().with_resource(DOCUMENT, Resource.from_contents(_document(), DRAFT202012))
+    body = response.json()
+    errors = sorted(Draft202012Validator(_rebased(schema), registry=registry).iter_errors(body), key=str)
+    assert not errors, f"{method.upper()} {path} {response.status_code}: " + "; ".join(
+        f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]
+    )
+    return body
+
+
+def _rebased(node: Any) -> Any:
+    """`node` with its references into the document (#/components/…) made absolute."""
+    if isinstance(node, dict):
+        return {k: (DOCUMENT + v if k == "$ref" and v.startswith("#") else _rebased(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rebased(item) for item in node]
+    return node
+
+
+@pytest.fixture
+def rich(session):
+    """A published article with every kind of block, a quote, attributions and a credited image."""
+    make_category(session, "monde", name="Monde")
+    make_tag(session, "syrie", name="Syrie")
+    make_author(session, "jeanne-martin", name="Jeanne Martin")
+    make_source(session, "le-figaro", name="Le Figaro")
+    make_source(session, "reuters", name="Reuters", kind="photo_agency")
+    make_person(session, "john-kerry", name="John Kerry")
+    return make_article(
+        session,
+        slug="moscou-et-washington",
+        title="Moscou et Washington engagent des discussions militaires",
+        kicker="Un pas en avant",
+        standfirst="Selon John Kerry, un terrain d'entente.",
+        category="monde",
+        tags=["syrie"],
+        authors=["jeanne-martin"],
+        image={"url": "https://images.example.org/a.jpg", "caption": "Le ministre", "credit_source": "reuters"},
+        attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro", "url": "https://x.fr/a"}],
+        quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "speaker_role": "secrétaire d'État"}],
+        body=[
+            {"type": "paragraph", "text": "Les discussions militaires ont commencé."},
+            {"type": "heading", "text": "Un terrain d'entente", "level": 3},
+            {"type": "quote", "quote": 0},
+            {"type": "list", "items": ["un", "deux"], "ordered": True},
+            {"type": "image", "url": "https://images.example.org/b.jpg", "alt": "Une carte"},
+            {"type": "image", "url": "https://images.example.org/c.jpg"},
+            {"type": "embed", "url": "https://video.example.org/v/1", "provider": "video"},
+            {"type": "html", "html": "<p>Un <b>encadré</b></p>"},
+        ],
+    )
+
+
+def test_an_article_in_every_shape_matches_its_schema(client, session, rich):
+    one = check(client.get(f"/v1/articles/{rich.id}"), "/v1/articles/{article_id}")
+    assert {b["type"] for b in one["body"]} == {"paragraph", "heading", "quote", "list", "image", "embed", "html"}
+    check(client.get("/v1/articles/slug/moscou-et-washington"), "/v1/articles/slug/{slug}")
+    for shape in ("ninjs", "jsonld"):
+        check(client.get(f"/v1/articles/{rich.id}", params={"format": shape}), "/v1/articles/{article_id}")
+    for params in ({}, {"include": "body,quotes,attributions", "count": "true"}, {"q": "militaires", "highlight": 1}):
+        listed = check(client.get("/v1/articles", params=params), "/v1/articles")
+        assert listed["data"], params
+
+
+def test_what_a_key_sees_matches_the_schema(client, session, rich):
+    reader = make_key(session, "content:read")
+    make_article(session, status="draft", title="Brouillon")
+    deleted = make_article(session, title="Effacé")
+    admin = make_key(session, "admin", name="admin")
+    assert client.delete(f"/v1/articles/{deleted.id}", headers={**bearer(admin), "If-Match": '"1"'}).status_code == 204
+    for status in ("all", "deleted", "draft"):
+        listed = check(client.get("/v1/articles", params={"status": status}, headers=bearer(reader)), "/v1/articles")
+        assert listed["data"], status
+    check(client.get(f"/v1/articles/{deleted.id}", headers=bearer(reader)), "/v1/articles/{article_id}")

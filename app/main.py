@@ -16,12 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from app import wiring
-from app.articles import fast_path, refill
+from app.articles import fast_path, formats, refill
 from app.articles import routes as article_routes
 from app.articles import write_routes as article_write_routes
+from app.articles.schemas import NewsArticle
 from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
 from app.changes import routes as change_routes
 from app.feeds import routes
+from app.feeds.schemas import JsonFeed
 from app.http import openapi
 from app.http import problems as errors
 from app.http.middleware.access_log import AccessLogMiddleware
@@ -231,7 +233,8 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(_v1())
     app.include_router(routes.router)
-    openapi.install(app)
+    # Shapes the routes name by reference: the article's other formats and the JSON Feed.
+    openapi.install(app, models=(NewsArticle, JsonFeed), schemas=formats.ninjs_components())
     return app
 
 

@@ -4,40 +4,80 @@ Both are built from the one representation (article_view.build), never from the 
 so they can never show something the JSON shape would not.
 """
 
-from typing import Any, Literal
+import json
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
 from app.articles import reads, view
+from app.http.openapi import ref
 from app.http.problems import InvalidParameter
 from app.kit.text import body_text
 from app.settings import get_settings
 from app.store.models import Article
 
-Format = Literal["json", "ninjs", "jsonld"]
+
+class ArticleFormat(StrEnum):
+    """The shapes of one article: Gazette's own JSON, IPTC ninjs 3.1, schema.org NewsArticle."""
+
+    json = "json"
+    ninjs = "ninjs"
+    jsonld = "jsonld"
+
+
 MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
     "ninjs": "application/json",
     "jsonld": "application/ld+json",
 }
 NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
+# IPTC's JSON Schema of ninjs 3.1, as published (CC BY 4.0: ninjs-schema_3.1.md beside it).
+NINJS_FILE = Path(__file__).with_name("ninjs-schema_3.1.json")
+_DEFS = "#/$defs/"
 
 
-def openapi_content(json_schema: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI `content` of a response that may be any format: JSON, ninjs or JSON-LD."""
-    ninjs = {
-        "type": "object",
-        "required": ["uri"],
-        "title": "ninjs",
-        "description": f"IPTC ninjs 3.1 (format=ninjs), valid against {NINJS_SCHEMA}",
+def openapi_content() -> dict[str, Any]:
+    """OpenAPI `content` of an answer in any format. ninjs comes as application/json, and so
+    may JSON-LD to a client that reads every JSON answer with the application/json schema."""
+    any_format = {"anyOf": [ref("ArticleRead"), ref("Ninjs"), ref("NewsArticle")]}
+    return {"application/json": {"schema": any_format}, "application/ld+json": {"schema": ref("NewsArticle")}}
+
+
+@lru_cache(maxsize=1)
+def ninjs_components() -> dict[str, dict[str, Any]]:
+    """IPTC's ninjs 3.1 schema as OpenAPI components: the root as `Ninjs`, each of its $defs as
+    `Ninjs<Name>` (a title it had becomes that name: generators name classes after titles),
+    references rewritten to match. The one reference out of the file, a place's GeoJSON, becomes "an object": a reader
+    of the document may not reach the web."""
+    source = json.loads(NINJS_FILE.read_text(encoding="utf-8"))
+
+    def name(definition: str) -> str:
+        return "Ninjs" + definition[:1].upper() + definition[1:]
+
+    def rewritten(node: Any) -> Any:
+        if isinstance(node, list):
+            return [rewritten(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        target = node.get("$ref")
+        if target is not None and not target.startswith(_DEFS):
+            return {"type": "object", "description": f"A GeoJSON object ({target.rstrip('#')})."}
+        out = {key: rewritten(value) for key, value in node.items()}
+        if target is not None:
+            out["$ref"] = ref(name(target.removeprefix(_DEFS)))["$ref"]
+        return out
+
+    components = {
+        name(key): rewritten(definition) | ({"title": name(key)} if "title" in definition else {})
+        for key, definition in source["$defs"].items()
+        if isinstance(definition, dict)
     }
-    jsonld = {
-        "type": "object",
-        "required": ["@context", "@type"],
-        "title": "NewsArticle",
-        "description": "schema.org NewsArticle as JSON-LD (format=jsonld).",
-    }
-    return {"application/json": {"schema": {"anyOf": [json_schema, ninjs]}}, "application/ld+json": {"schema": jsonld}}
+    root = {key: value for key, value in source.items() if key not in ("$schema", "$id", "$defs")}
+    components["Ninjs"] = {**rewritten(root), "title": "Ninjs"}
+    return components
 
 
 def _plain_text(item: dict[str, Any]) -> str:
@@ -260,7 +300,7 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def represent(
-    session: Session, article: Article, *, format: Format, api_base: str, fields: str | None = None
+    session: Session, article: Article, *, format: ArticleFormat, api_base: str, fields: str | None = None
 ) -> dict[str, Any]:
     """The article in `format`; `fields` trims only the plain JSON shape."""
     if format == "json":

@@ -17,14 +17,12 @@ router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 
 Fields = Annotated[str | None, Query(max_length=1000, description=queries.FIELDS_DESCRIPTION)]
 FormatParam = Annotated[
-    formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")
+    formats.ArticleFormat,
+    Query(description="json (default: ArticleRead), ninjs (IPTC ninjs 3.1) or jsonld (schema.org NewsArticle)."),
 ]
-# One article in any of its formats; the plain JSON is ArticleRead (in the components through ArticleList).
+# One article in any of its formats (the components are added by app.main).
 ONE_ARTICLE = {
-    200: {
-        "description": "The article, in the shape `format` asks for.",
-        "content": formats.openapi_content({"$ref": "#/components/schemas/ArticleRead"}),
-    },
+    200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content()},
     **OPTIONAL_KEY_RESPONSES,
 }
 Preview = Annotated[
@@ -73,7 +71,7 @@ def get_article_by_slug(
     session: ReadSessionDep,
     reader: Reader,
     fields: Fields = None,
-    format: FormatParam = "json",
+    format: FormatParam = formats.ArticleFormat.json,
 ):
     found = reads.get_by_slug(session, slug, private=reader is not None)
     if isinstance(found, str):
@@ -98,7 +96,7 @@ def get_article(
     session: ReadSessionDep,
     reader: Reader,
     fields: Fields = None,
-    format: FormatParam = "json",
+    format: FormatParam = formats.ArticleFormat.json,
     preview: Preview = None,
 ):
     if preview is not None and reader is None:

@@ -216,6 +216,73 @@ class ArticleList(ReadModel):
     meta: ListMeta
 
 
+# schema.org NewsArticle, as format=jsonld shows it: what is empty is left out -----------------
+
+
+class JsonLdOrganization(ReadModel):
+    type: Literal["Organization"] = Field(alias="@type")
+    name: str
+    url: str = sometimes("The site's, for the publisher.")
+
+
+class JsonLdPerson(ReadModel):
+    type: Literal["Person"] = Field(alias="@type")
+    name: str
+
+
+class JsonLdWebPage(ReadModel):
+    type: Literal["WebPage"] = Field(alias="@type")
+    id: str = Field(alias="@id")
+
+
+class JsonLdImageObject(ReadModel):
+    type: Literal["ImageObject"] = Field(alias="@type")
+    url: str
+    contentUrl: str
+    caption: str = sometimes("The image's caption.")
+    description: str = sometimes("Its alternative text.")
+    creditText: str = sometimes("Its credit.")
+    copyrightHolder: JsonLdOrganization = sometimes("The source it is credited to.")
+
+
+class JsonLdCreativeWork(ReadModel):
+    """The piece an article was read on ("Lu sur Le Figaro")."""
+
+    type: Literal["CreativeWork"] = Field(alias="@type")
+    url: str = sometimes("The original's URL.")
+    name: str = sometimes("Its label.")
+    publisher: JsonLdOrganization
+
+
+class NewsArticle(ReadModel):
+    """An article as schema.org NewsArticle in JSON-LD (format=jsonld)."""
+
+    context: Literal["https://schema.org"] = Field(alias="@context")
+    type: Literal["NewsArticle"] = Field(alias="@type")
+    id: str = Field(alias="@id")
+    url: str
+    mainEntityOfPage: JsonLdWebPage
+    identifier: str
+    headline: str
+    alternativeHeadline: str = sometimes("The kicker.")
+    description: str = sometimes("The standfirst.")
+    articleBody: str = sometimes("The body as plain text.")
+    articleSection: str | list[str] = sometimes("The category, or the categories when there are several.")
+    keywords: list[str] = sometimes("The tags' names.")
+    inLanguage: str
+    datePublished: datetime = sometimes("When it was published.")
+    dateModified: datetime
+    dateCreated: datetime
+    version: str
+    wordCount: int
+    author: list[JsonLdPerson] = sometimes("Its authors.")
+    publisher: JsonLdOrganization
+    image: JsonLdImageObject = sometimes("Its image.")
+    isBasedOn: JsonLdCreativeWork | list[JsonLdCreativeWork] = sometimes("What it was read on.")
+    mentions: list[JsonLdPerson] = sometimes("The people it quotes.")
+    isAccessibleForFree: bool
+
+
 # Write shapes ----------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from app.feeds import render
 from app.feeds.render import FeedParams
+from app.http.openapi import ref
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route
 
@@ -14,8 +15,11 @@ router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
 
 
-def _ok(kind: str, schema_type: str) -> dict:
-    return {200: {"description": "The feed.", "content": {render.MEDIA_TYPES[kind]: {"schema": {"type": schema_type}}}}}
+def _ok(kind: str, schema: dict) -> dict:
+    return {200: {"description": "The feed.", "content": {render.MEDIA_TYPES[kind]: {"schema": schema}}}}
+
+
+XML = {"type": "string", "description": "The feed's XML."}
 
 
 def _headers(params: FeedParams) -> dict[str, str]:
@@ -32,7 +36,7 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
     operation_id="get_rss_feed",
     summary="RSS 2.0 feed of the latest articles",
     response_class=Response,
-    responses=_ok("rss", "string"),
+    responses=_ok("rss", XML),
 )
 def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.rss(_latest(request, session, params))
@@ -44,7 +48,7 @@ def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     operation_id="get_atom_feed",
     summary="Atom feed of the latest articles",
     response_class=Response,
-    responses=_ok("atom", "string"),
+    responses=_ok("atom", XML),
 )
 def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.atom(_latest(request, session, params))
@@ -56,7 +60,7 @@ def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     operation_id="get_json_feed",
     summary="JSON Feed 1.1 of the latest articles",
     response_class=Response,
-    responses=_ok("json", "object"),
+    responses=_ok("json", ref("JsonFeed")),
 )
 def json_feed(request: Request, params: Params, session: ReadSessionDep):
     body = render.json_feed(_latest(request, session, params))

@@ -44,14 +44,16 @@ def _schema(path: str, method: str, status: int, media_type: str) -> dict[str, A
 def check(response, path: str, method: str = "get") -> Any:
     """The response's JSON body, once it matches its schema in the document."""
     media_type = response.headers["content-type"].split(";")[0].strip()
-    schema = _schema(path, method, response.status_code, media_type)
-    registry = Registry().with_resource(DOCUMENT, Resource.from_contents(_document(), DRAFT202012))
     body = response.json()
-    errors = sorted(Draft202012Validator(_rebased(schema), registry=registry).iter_errors(body), key=str)
-    assert not errors, f"{method.upper()} {path} {response.status_code}: " + "; ".join(
-        f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]
-    )
+    valid(body, _schema(path, method, response.status_code, media_type), f"{method.upper()} {path}")
     return body
+
+
+def valid(body: Any, schema: dict[str, Any], what: str) -> None:
+    """`body` matches `schema`, whose references point into the document."""
+    registry = Registry().with_resource(DOCUMENT, Resource.from_contents(_document(), DRAFT202012))
+    errors = sorted(Draft202012Validator(_rebased(schema), registry=registry).iter_errors(body), key=str)
+    assert not errors, f"{what}: " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
 
 
 def _rebased(node: Any) -> Any:
@@ -101,8 +103,12 @@ def test_an_article_in_every_shape_matches_its_schema(client, session, rich):
     one = check(client.get(f"/v1/articles/{rich.id}"), "/v1/articles/{article_id}")
     assert {b["type"] for b in one["body"]} == {"paragraph", "heading", "quote", "list", "image", "embed", "html"}
     check(client.get("/v1/articles/slug/moscou-et-washington"), "/v1/articles/slug/{slug}")
-    for shape in ("ninjs", "jsonld"):
-        check(client.get(f"/v1/articles/{rich.id}", params={"format": shape}), "/v1/articles/{article_id}")
+    for shape, component in (("ninjs", "Ninjs"), ("jsonld", "NewsArticle")):
+        answer = check(client.get(f"/v1/articles/{rich.id}", params={"format": shape}), "/v1/articles/{article_id}")
+        valid(answer, {"$ref": f"#/components/schemas/{component}"}, component)
+        for other in {"ArticleRead", "Ninjs", "NewsArticle"} - {component}:  # a typed client tells them apart
+            with pytest.raises(AssertionError):
+                valid(answer, {"$ref": f"#/components/schemas/{other}"}, other)
     for params in ({}, {"include": "body,quotes,attributions", "count": "true"}, {"q": "militaires", "highlight": 1}):
         listed = check(client.get("/v1/articles", params=params), "/v1/articles")
         assert listed["data"], params
@@ -118,3 +124,10 @@ def test_what_a_key_sees_matches_the_schema(client, session, rich):
         listed = check(client.get("/v1/articles", params={"status": status}, headers=bearer(reader)), "/v1/articles")
         assert listed["data"], status
     check(client.get(f"/v1/articles/{deleted.id}", headers=bearer(reader)), "/v1/articles/{article_id}")
+
+
+def test_the_json_feed_matches_its_schema(client, session, rich):
+    make_article(session, title="Sans rien", body=[])
+    feed = check(client.get("/feeds/feed.json"), "/feeds/feed.json")
+    assert len(feed["items"]) == 2
+    check(client.get("/feeds/feed.json", params={"category": "monde"}), "/feeds/feed.json")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+import app.articles
 from tests.support.factories import (
     make_article,
     make_author,
@@ -14,7 +15,7 @@ from tests.support.factories import (
     make_tag,
 )
 
-NINJS_SCHEMA = Path(__file__).parents[2] / "schemas/ninjs-schema_3.1.json"  # IPTC's, CC BY 4.0
+NINJS_SCHEMA = Path(app.articles.__file__).with_name("ninjs-schema_3.1.json")  # IPTC's, CC BY 4.0
 
 
 def _rich_article(session):

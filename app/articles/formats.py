@@ -41,8 +41,9 @@ _DEFS = "#/$defs/"
 
 def openapi_content() -> dict[str, Any]:
     """OpenAPI `content` of an answer in any format. ninjs comes as application/json, and so
-    may JSON-LD to a client that reads every JSON answer with the application/json schema."""
-    any_format = {"anyOf": [ref("ArticleRead"), ref("Ninjs"), ref("NewsArticle")]}
+    may JSON-LD to a client that reads every JSON answer with the application/json schema.
+    Such a client tries the shapes in order: Ninjs, which requires only `uri`, comes last."""
+    any_format = {"anyOf": [ref("ArticleRead"), ref("NewsArticle"), ref("Ninjs")]}
     return {"application/json": {"schema": any_format}, "application/ld+json": {"schema": ref("NewsArticle")}}
 
 

@@ -2,8 +2,8 @@
 public, the columns reads take, one row by id (held for a write)."""
 
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, bindparam, exists, select
@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.http.pagination import LangParam, ListParams, parse_time
 from app.http.problems import InvalidParameter
+from app.http.schemas import NamedMembers
 from app.store.engine import is_postgres, rows
 from app.store.models import (
     Article,
@@ -29,12 +30,31 @@ from app.store.models import (
 from app.store.sql import Prepared
 from app.taxonomy import categories
 
-ArticleStatusFilter = Literal["draft", "scheduled", "published", "unpublished", "deleted", "all"]
 FIELDS_DESCRIPTION = (
     "Comma-separated fields of the article to return. The answer is then only those fields of "
     "ArticleRead: fields its schema requires may be absent."
 )
-ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at", "relevance"]
+
+
+class ArticleStatusFilter(StrEnum):
+    """Which articles a keyed list shows: one status, or `all` (every one but deleted)."""
+
+    draft = "draft"
+    scheduled = "scheduled"
+    published = "published"
+    unpublished = "unpublished"
+    deleted = "deleted"
+    all = "all"
+
+
+class ArticleSort(NamedMembers, StrEnum):
+    """A list's order: by a time, newest first with a leading `-`, or by relevance (with q)."""
+
+    published_at_desc = "-published_at"
+    published_at = "published_at"
+    updated_at_desc = "-updated_at"
+    updated_at = "updated_at"
+    relevance = "relevance"
 
 
 class ArticleListParams(ListParams, LangParam):

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from app.articles import formats, previews, queries, reads
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
-from app.http.openapi import OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
+from app.http.openapi import MOVED_RESPONSES, OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route
 from app.keys.dependencies import Reader
@@ -63,7 +63,7 @@ def list_articles(
     response_model=None,
     summary="Get an article by slug",
     description=OPTIONAL_KEY,
-    responses={**ONE_ARTICLE, 301: {"description": "An old slug: Location names the current one."}},
+    responses={**ONE_ARTICLE, **MOVED_RESPONSES},
 )
 def get_article_by_slug(
     slug: str,

@@ -1,4 +1,5 @@
-"""Shapes the API reads and writes: body blocks, the article family, refs and list envelopes."""
+"""Shapes the API reads and writes: body blocks, the article family, refs and list envelopes,
+the article as schema.org NewsArticle, revisions and preview tokens."""
 
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -344,3 +345,34 @@ class ArticleCreate(Strict):
     quotes: list[QuoteIn] = Field(default_factory=list, max_length=200)
     comments: CommentsIn = Field(default_factory=CommentsIn)
     share: ShareIn | None = None
+
+
+# Revisions and preview tokens --------------------------------------------------------------
+
+
+class Revision(ReadModel):
+    """One version of an article as a write left it, and who wrote it."""
+
+    number: int
+    version: int
+    created_at: datetime
+    key_id: str | None
+    key_name: str | None
+    title: str
+    slug: str
+    status: ArticleStatus | Literal["deleted"]
+
+
+class RevisionDetail(Revision):
+    snapshot: ArticleCreate = Field(description="The article then, as POST /v1/articles would take it.")
+
+
+class RevisionList(ReadModel):
+    data: list[Revision]
+    meta: ListMeta
+
+
+class PreviewToken(ReadModel):
+    token: str
+    expires_at: datetime
+    url: str = Field(description="The article's path with the token: it opens the article, whatever its status.")

@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from app.articles import lifecycle, previews, reads, revisions, writes
 from app.articles.actions import PreviewIn, PublishIn
-from app.articles.schemas import ArticleCreate, ArticleRead
-from app.http.conditional import IfMatch, written
+from app.articles.schemas import ArticleCreate, ArticleRead, PreviewToken, RevisionDetail, RevisionList
+from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.http.openapi import problem
 from app.http.problems import UnsupportedMediaType
 from app.http.responses import JSONBytes
 from app.http.routing import ArticleRoute, SessionDep
@@ -26,6 +27,11 @@ MergePatch = Annotated[
         description="JSON Merge Patch (RFC 7396) of the create body: members replace, null removes.",
     ),
 ]
+# If-Match: required to patch and delete (428 without), optional elsewhere; stale, a 412.
+_STATE = problem("The article's state forbids it (deleted, already published…), or a slug or external_id is taken.")
+OPTIONAL_IF_MATCH = {409: _STATE, 412: CONDITIONAL_RESPONSES[412]}
+REQUIRED_IF_MATCH = {**OPTIONAL_IF_MATCH, 428: CONDITIONAL_RESPONSES[428]}
+PATCH_RESPONSES = {**REQUIRED_IF_MATCH, 415: problem("The patch is not JSON Merge Patch (or JSON).")}
 RevisionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The revision's number (its version).")]
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
@@ -48,6 +54,7 @@ def _written(session: SessionDep, article: Article, *, status_code: int = 200) -
     status_code=201,
     response_model=ArticleRead,
     summary="Create an article (a draft unless published)",
+    responses=CREATE_RESPONSES,
 )
 def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     return _written(session, writes.create(session, data, key=key), status_code=201)
@@ -59,13 +66,18 @@ def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     response_model=ArticleRead,
     summary="Change an article (JSON Merge Patch, If-Match)",
     dependencies=[Depends(_patch_media_type)],
+    responses=PATCH_RESPONSES,
 )
 def update_article(article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None):
     return _written(session, writes.update(session, article_id, patch, if_match=if_match, key=key))
 
 
 @router.delete(
-    "/{article_id}", operation_id="delete_article", status_code=204, summary="Delete an article (soft; If-Match)"
+    "/{article_id}",
+    operation_id="delete_article",
+    status_code=204,
+    summary="Delete an article (soft; If-Match)",
+    responses=REQUIRED_IF_MATCH,
 )
 def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
@@ -73,7 +85,11 @@ def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: 
 
 
 @router.post(
-    "/{article_id}/restore", operation_id="restore_article", response_model=ArticleRead, summary="Undo a delete"
+    "/{article_id}/restore",
+    operation_id="restore_article",
+    response_model=ArticleRead,
+    summary="Undo a delete",
+    responses=OPTIONAL_IF_MATCH,
 )
 def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     return _written(session, lifecycle.restore(session, article_id, if_match=if_match, key=key))
@@ -84,6 +100,7 @@ def restore_article(article_id: str, session: SessionDep, key: Writer, if_match:
     operation_id="publish_article",
     response_model=ArticleRead,
     summary='Publish now, or schedule with {"at"}',
+    responses=OPTIONAL_IF_MATCH,
 )
 def publish_article(
     article_id: str,
@@ -101,13 +118,17 @@ def publish_article(
     operation_id="unpublish_article",
     response_model=ArticleRead,
     summary="Take down a published article, or unschedule one",
+    responses=OPTIONAL_IF_MATCH,
 )
 def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None):
     return _written(session, lifecycle.unpublish(session, article_id, if_match=if_match, key=key))
 
 
 @router.get(
-    "/{article_id}/revisions", operation_id="list_article_revisions", summary="An article's revisions, newest first"
+    "/{article_id}/revisions",
+    operation_id="list_article_revisions",
+    response_model=RevisionList,
+    summary="An article's revisions, newest first",
 )
 def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
@@ -120,6 +141,7 @@ def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
 @router.get(
     "/{article_id}/revisions/{number}",
     operation_id="get_article_revision",
+    response_model=RevisionDetail,
     summary="One revision, with the article as it was",
 )
 def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _: ContentReader):
@@ -132,6 +154,7 @@ def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _
     operation_id="restore_article_revision",
     response_model=ArticleRead,
     summary="Bring back a revision's content as a new version",
+    responses=OPTIONAL_IF_MATCH,
 )
 def restore_revision(
     article_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None
@@ -143,6 +166,7 @@ def restore_revision(
 @router.post(
     "/{article_id}/preview-token",
     operation_id="create_preview_token",
+    response_model=PreviewToken,
     summary="A signed, expiring link that opens this article without a key",
 )
 def create_preview_token(

@@ -6,13 +6,19 @@ from fastapi import APIRouter, Query, Request
 
 from app.changes import feed
 from app.changes.feed import ChangeParams
+from app.changes.schemas import ChangeList
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route
 
 router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 
 
-@router.get("", operation_id="list_changes", summary="Every change to public content, in commit order, exactly once")
+@router.get(
+    "",
+    operation_id="list_changes",
+    response_model=ChangeList,
+    summary="Every change to public content, in commit order, exactly once",
+)
 def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep):
     items, meta, settled = feed.list_changes(session, params)
     headers = {"Surrogate-Key": feed.FEED_KEY}

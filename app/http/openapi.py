@@ -57,6 +57,15 @@ OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Reads by slug: a slug a resource had answers with a redirect to the current one.
+MOVED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    301: {
+        "description": "An old slug: Location names the current one.",
+        "headers": {"Location": {"description": "The same path with the current slug.", "schema": {"type": "string"}}},
+    }
+}
+
+
 def ref(name: str) -> dict[str, str]:
     """A reference to the component schema `name`."""
     return {"$ref": f"#/components/schemas/{name}"}

@@ -4,7 +4,7 @@ refused, no NUL in text), the read base, the slug and language patterns, the lis
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, field_validator
 
 # A slug, for every resource: lowercase ASCII words of letters and digits joined by single
 # hyphens, at most SLUG_MAX_LENGTH characters (every slug column holds that many).
@@ -44,6 +44,17 @@ def sometimes(description: str) -> Any:
     """A response field that only some answers carry (`description` says which): not required,
     and without a default in the schema, which generators would read as "always there"."""
     return Field(None, description=description, json_schema_extra=_no_default)
+
+
+class NamedMembers:
+    """Mixed into a StrEnum whose values are no identifiers ("-published_at"): its schema names
+    the members (`x-enum-varnames`), and generated clients name theirs after them."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        schema = handler(core_schema)
+        handler.resolve_ref_schema(schema)["x-enum-varnames"] = [member.name for member in cls]
+        return schema
 
 
 def _storable(value: Any) -> Any:

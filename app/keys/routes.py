@@ -6,12 +6,19 @@ from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep
 from app.keys import service
 from app.keys.dependencies import Admin
+from app.keys.schemas import KeyCreated, KeyList
 from app.store.models.key import KeyCreate
 
 router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 
 
-@router.post("", operation_id="create_key", status_code=201, summary="Create a key (its secret is shown once)")
+@router.post(
+    "",
+    operation_id="create_key",
+    status_code=201,
+    response_model=KeyCreated,
+    summary="Create a key (its secret is shown once)",
+)
 def create_key(data: KeyCreate, session: SessionDep, _: Admin):
     key, secret = service.create_key(session, name=data.name, scopes=[str(s) for s in data.scopes])
     return JSONBytes(
@@ -21,7 +28,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
     )
 
 
-@router.get("", operation_id="list_keys", summary="List keys, without secrets")
+@router.get("", operation_id="list_keys", response_model=KeyList, summary="List keys, without secrets")
 def list_keys(session: SessionDep, _: Admin):
     items = [service.represent(k) for k in service.list_keys(session)]
     return JSONBytes(

@@ -127,7 +127,15 @@ def process_ended() -> None:
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", operation_id="get_metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    operation_id="get_metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {"description": "The Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
+)
 def metrics() -> Response:
     """The whole server's metrics, whichever worker answers."""
     from app.observability.database import DATABASE

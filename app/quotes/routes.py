@@ -11,18 +11,23 @@ from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
 from app.quotes import queries, writes
 from app.quotes.queries import QuoteListParams
-from app.quotes.schemas import QuoteCreate, QuoteUpdate
+from app.quotes.schemas import QuoteCreate, QuoteList, QuoteRead, QuoteUpdate
 
 router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 
 
-@router.get("", operation_id="list_quotes", summary="List quotes")
+@router.get("", operation_id="list_quotes", response_model=QuoteList, summary="List quotes")
 def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep):
     page = queries.list_public(session, params)
     return page_response(page.items, page, request.url)
 
 
-@router.get("/{quote_id}", operation_id="get_quote", summary="Get a quote with its speaker, role, article and source")
+@router.get(
+    "/{quote_id}",
+    operation_id="get_quote",
+    response_model=QuoteRead,
+    summary="Get a quote with its speaker, role, article and source",
+)
 def get_quote(quote_id: str, session: ReadSessionDep):
     return JSONBytes(queries.get_public(session, quote_id))
 
@@ -30,6 +35,7 @@ def get_quote(quote_id: str, session: ReadSessionDep):
 @router.post(
     "",
     operation_id="create_quote",
+    response_model=QuoteRead,
     status_code=201,
     summary="Create a quote, standalone or on an article",
     responses=CREATE_RESPONSES,
@@ -42,6 +48,7 @@ def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
 @router.patch(
     "/{quote_id}",
     operation_id="update_quote",
+    response_model=QuoteRead,
     summary="Change a quote (JSON Merge Patch; If-Match required)",
     responses=CONDITIONAL_RESPONSES,
 )

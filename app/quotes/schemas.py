@@ -1,10 +1,12 @@
-"""Write shapes of standalone quotes: POST /v1/quotes (QuoteCreate) and PATCH (QuoteUpdate)."""
+"""Standalone quotes: their write shapes, POST /v1/quotes (QuoteCreate) and PATCH
+(QuoteUpdate), and what reads and writes answer (QuoteRead, QuoteList)."""
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.http.schemas import Language
+from app.articles.schemas import Ref
+from app.http.schemas import Language, ListMeta, ReadModel
 from app.taxonomy.schemas import RefIn
 
 
@@ -37,3 +39,42 @@ class QuoteUpdate(BaseModel):
     language: Language | None = None
     said_at: date | None = None
     external_id: str | None = Field(None, min_length=1, max_length=200)
+
+
+# Read shapes ------------------------------------------------------------------------------
+
+
+class Speaker(ReadModel):
+    slug: str
+    name: str
+    current_role: str | None
+    organization: str | None
+
+
+class QuotedIn(ReadModel):
+    """The article a quote belongs to."""
+
+    id: str
+    slug: str
+    title: str
+
+
+class QuoteRead(ReadModel):
+    """A quote, public when it stands alone or its article is."""
+
+    id: str
+    text: str
+    speaker: Speaker
+    speaker_role: str | None
+    language: str
+    said_at: date | None
+    source: Ref | None
+    article: QuotedIn | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class QuoteList(ReadModel):
+    data: list[QuoteRead]
+    meta: ListMeta

@@ -6,12 +6,17 @@ from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep
 from app.keys.dependencies import Admin
 from app.site import comments, writes
-from app.site.schemas import CommentsSettingIn
+from app.site.schemas import CommentsSetting, CommentsSettingIn
 
 router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 
 
-@router.get("/comments", operation_id="get_comments_setting", summary="The site-wide comments switch")
+@router.get(
+    "/comments",
+    operation_id="get_comments_setting",
+    response_model=CommentsSetting,
+    summary="The site-wide comments switch",
+)
 def get_comments(session: SessionDep, _: Admin):
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
 
@@ -19,6 +24,7 @@ def get_comments(session: SessionDep, _: Admin):
 @router.put(
     "/comments",
     operation_id="update_comments_setting",
+    response_model=CommentsSetting,
     summary="Turn comments off (or on) for every article, with a reason",
 )
 def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):

@@ -6,20 +6,20 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
-from app.http.openapi import problem
+from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
 from app.store.models import Category
 from app.taxonomy import categories, writes
-from app.taxonomy.schemas import CategoryCreate, CategoryUpdate
+from app.taxonomy.schemas import CategoryCreate, CategoryList, CategoryRead, CategoryUpdate
 
 router = APIRouter(prefix="/categories", tags=["categories"], route_class=Route)
 KIND = writes.kind_of(Category)
 ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
 
 
-@router.get("", operation_id="list_categories", summary="List categories in menu order")
+@router.get("", operation_id="list_categories", response_model=CategoryList, summary="List categories in menu order")
 def list_categories(
     session: ReadSessionDep,
     tree: Annotated[bool, Query(description="Nest subcategories under `children`.")] = False,
@@ -28,7 +28,13 @@ def list_categories(
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}})
 
 
-@router.get("/{slug}", operation_id="get_category", summary="Get a category")
+@router.get(
+    "/{slug}",
+    operation_id="get_category",
+    response_model=CategoryRead,
+    summary="Get a category",
+    responses=MOVED_RESPONSES,
+)
 def get_category(slug: str, request: Request, session: ReadSessionDep):
     found = categories.get_by_slug(session, slug)
     if isinstance(found, str):
@@ -37,7 +43,12 @@ def get_category(slug: str, request: Request, session: ReadSessionDep):
 
 
 @router.post(
-    "", operation_id="create_category", status_code=201, summary="Create a category", responses=CREATE_RESPONSES
+    "",
+    operation_id="create_category",
+    status_code=201,
+    response_model=CategoryRead,
+    summary="Create a category",
+    responses=CREATE_RESPONSES,
 )
 def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
     body = writes.create(session, KIND, data)
@@ -47,6 +58,7 @@ def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
 @router.patch(
     "/{slug}",
     operation_id="update_category",
+    response_model=CategoryRead,
     summary="Change a category (JSON Merge Patch; If-Match required)",
     responses=CONDITIONAL_RESPONSES,
 )

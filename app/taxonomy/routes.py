@@ -6,24 +6,39 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
+from app.http.openapi import MOVED_RESPONSES
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.http.schemas import ReadModel
 from app.keys.dependencies import Writer
 from app.store.models import Author, Person, Source, Tag
 from app.taxonomy import directory, writes
 from app.taxonomy.directory import DirectoryParams
+from app.taxonomy.schemas import (
+    AuthorList,
+    AuthorRead,
+    PersonList,
+    PersonRead,
+    SourceList,
+    SourceRead,
+    TagList,
+    TagRead,
+)
 
 
-def directory_router(model: type, path: str, noun: str) -> APIRouter:
+def directory_router(model: type, path: str, noun: str, *, read: type[ReadModel], listed: type[ReadModel]) -> APIRouter:
+    """The routes of one resource; `read` and `listed` are the shapes of one and of a page."""
     router = APIRouter(prefix=f"/{path}", tags=[path], route_class=Route)
     kind = writes.kind_of(model)
 
-    @router.get("", summary=f"List {path}", operation_id=f"list_{path}")
+    @router.get("", summary=f"List {path}", operation_id=f"list_{path}", response_model=listed)
     def list_items(request: Request, params: Annotated[DirectoryParams, Query()], session: ReadSessionDep):
         page = directory.list_items(session, model, params)
         return page_response(page.items, page, request.url)
 
-    @router.get("/{slug}", summary=f"Get a {noun}", operation_id=f"get_{noun}")
+    @router.get(
+        "/{slug}", summary=f"Get a {noun}", operation_id=f"get_{noun}", response_model=read, responses=MOVED_RESPONSES
+    )
     def get_item(slug: str, request: Request, session: ReadSessionDep):
         found = directory.get_by_slug(session, model, slug)
         if isinstance(found, str):
@@ -31,7 +46,12 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
         return JSONBytes(directory.represent(found))
 
     @router.post(
-        "", status_code=201, summary=f"Create a {noun}", operation_id=f"create_{noun}", responses=CREATE_RESPONSES
+        "",
+        status_code=201,
+        summary=f"Create a {noun}",
+        operation_id=f"create_{noun}",
+        response_model=read,
+        responses=CREATE_RESPONSES,
     )
     def create_item(data: kind.create, session: SessionDep, _: Writer):  # type: ignore[valid-type]
         body = writes.create(session, kind, data)
@@ -41,6 +61,7 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
         "/{slug}",
         summary=f"Change a {noun} (JSON Merge Patch; If-Match required)",
         operation_id=f"update_{noun}",
+        response_model=read,
         responses=CONDITIONAL_RESPONSES,
     )
     def update_item(
@@ -67,7 +88,7 @@ def directory_router(model: type, path: str, noun: str) -> APIRouter:
     return router
 
 
-people = directory_router(Person, "people", "person")
-sources = directory_router(Source, "sources", "source")
-tags = directory_router(Tag, "tags", "tag")
-authors = directory_router(Author, "authors", "author")
+people = directory_router(Person, "people", "person", read=PersonRead, listed=PersonList)
+sources = directory_router(Source, "sources", "source", read=SourceRead, listed=SourceList)
+tags = directory_router(Tag, "tags", "tag", read=TagRead, listed=TagList)
+authors = directory_router(Author, "authors", "author", read=AuthorRead, listed=AuthorList)

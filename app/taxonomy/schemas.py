@@ -1,12 +1,15 @@
 """The bodies of writes to categories, tags, authors, people and sources (POST: …Create;
-PATCH: …Update, a JSON Merge Patch, all optional), and references to people and sources as
-article and quote writes give them: a slug, or a name to create one."""
+PATCH: …Update, a JSON Merge Patch, all optional), references to people and sources as
+article and quote writes give them (a slug, or a name to create one), and what reads and
+writes of the five answer (…Read, …List)."""
+
+from datetime import datetime
 
 from pydantic import ConfigDict, Field
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
-from app.http.schemas import Slug, Strict, Url
+from app.http.schemas import ListMeta, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.people import PersonBase, SourceBase, SourceKind
 from app.store.models.taxonomy import AuthorBase, CategoryBase, TagBase
 
@@ -113,3 +116,79 @@ class SourceUpdate(SQLModel):
     slug: Slug | None = None
     kind: SourceKind | None = None
     homepage: Url | None = None
+
+
+# Read shapes: what GET and the writes answer --------------------------------------------
+
+
+class CategoryRead(ReadModel):
+    id: str
+    slug: str
+    name: str
+    description: str | None
+    parent: str | None = Field(description="The parent category's slug; null at the top of the menu.")
+    position: int
+    updated_at: datetime
+    version: int
+
+
+class CategoryNode(CategoryRead):
+    """A category in the menu."""
+
+    children: list["CategoryNode"] = sometimes("With tree=true: its subcategories, in menu order.")
+
+
+class CategoryList(ReadModel):
+    data: list[CategoryNode]
+    meta: ListMeta
+
+
+class _Slugged(ReadModel):
+    id: str
+    slug: str
+    name: str
+
+
+class _Dated(ReadModel):
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PersonRead(_Dated, _Slugged):
+    description: str | None
+    current_role: str | None
+    organization: str | None
+
+
+class SourceRead(_Dated, _Slugged):
+    kind: SourceKind
+    homepage: str | None
+
+
+class TagRead(_Dated, _Slugged):
+    pass
+
+
+class AuthorRead(_Dated, _Slugged):
+    bio: str | None
+
+
+class PersonList(ReadModel):
+    data: list[PersonRead]
+    meta: ListMeta
+
+
+class SourceList(ReadModel):
+    data: list[SourceRead]
+    meta: ListMeta
+
+
+class TagList(ReadModel):
+    data: list[TagRead]
+    meta: ListMeta
+
+
+class AuthorList(ReadModel):
+    data: list[AuthorRead]
+    meta: ListMeta

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import anyio.to_thread
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -55,6 +55,9 @@ class LineError(BaseModel):
 
 class ImportReport(BaseModel):
     """What an import did: counts per outcome, and every bad line with its number."""
+
+    # Every field is in every report: the schema of the answer requires them all.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     created: int = 0
     updated: int = 0

@@ -4,21 +4,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.http.openapi import problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import Route, SessionDep
 from app.keys.dependencies import Admin
 from app.store.models.webhook import WebhookCreate, WebhookUpdate
 from app.webhooks import delivery, outbox
 from app.webhooks.delivery import DeliveryListParams
+from app.webhooks.schemas import DeliveryList, DeliveryRead, WebhookCreated, WebhookList, WebhookRead
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=Route)
 
 NO_STORE = {"Cache-Control": "no-store"}
-CONFLICT = {409: {"description": "The delivery already reached the receiver."}}
+CONFLICT = {409: problem("The delivery already reached the receiver.")}
 
 
 @router.post(
-    "", operation_id="create_webhook", status_code=201, summary="Subscribe to events (the secret is shown once)"
+    "",
+    operation_id="create_webhook",
+    status_code=201,
+    response_model=WebhookCreated,
+    summary="Subscribe to events (the secret is shown once)",
 )
 def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
     webhook = outbox.create_webhook(session, data)
@@ -29,7 +35,7 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
     )
 
 
-@router.get("", operation_id="list_webhooks", summary="List subscriptions, without secrets")
+@router.get("", operation_id="list_webhooks", response_model=WebhookList, summary="List subscriptions, without secrets")
 def list_webhooks(session: SessionDep, _: Admin):
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
     return JSONBytes(
@@ -37,7 +43,7 @@ def list_webhooks(session: SessionDep, _: Admin):
     )
 
 
-@router.get("/{webhook_id}", operation_id="get_webhook", summary="Get a subscription")
+@router.get("/{webhook_id}", operation_id="get_webhook", response_model=WebhookRead, summary="Get a subscription")
 def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
     return JSONBytes(outbox.represent(outbox.get_webhook(session, webhook_id)), headers=NO_STORE)
 
@@ -45,6 +51,7 @@ def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
 @router.patch(
     "/{webhook_id}",
     operation_id="update_webhook",
+    response_model=WebhookRead,
     summary="Change a subscription's URL or events, pause it or enable it again",
 )
 def update_webhook(webhook_id: str, data: WebhookUpdate, session: SessionDep, _: Admin):
@@ -62,6 +69,7 @@ def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
 @router.get(
     "/{webhook_id}/deliveries",
     operation_id="list_webhook_deliveries",
+    response_model=DeliveryList,
     summary="The delivery log: every event, its status and each attempt",
 )
 def list_deliveries(
@@ -76,6 +84,7 @@ def list_deliveries(
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/retry",
     operation_id="retry_webhook_delivery",
+    response_model=DeliveryRead,
     status_code=202,
     responses=CONFLICT,
     summary="Send a failed or dead delivery again, now",

@@ -131,3 +131,131 @@ def test_the_json_feed_matches_its_schema(client, session, rich):
     feed = check(client.get("/feeds/feed.json"), "/feeds/feed.json")
     assert len(feed["items"]) == 2
     check(client.get("/feeds/feed.json", params={"category": "monde"}), "/feeds/feed.json")
+
+
+def test_categories_quotes_and_the_directory_match_their_schemas(client, session, rich):
+    writer = bearer(make_key(session, "content:write", name="writer"))
+    child = client.post("/v1/categories", json={"name": "France", "parent": "monde"}, headers=writer)
+    check(child, "/v1/categories", "post")
+    for tree in ("false", "true"):
+        listed = check(client.get("/v1/categories", params={"tree": tree}), "/v1/categories")
+        assert any(c.get("children") for c in listed["data"]) == (tree == "true")
+    check(client.get("/v1/categories/france"), "/v1/categories/{slug}")
+    renamed = client.patch("/v1/categories/france", json={"slug": "hexagone"}, headers={**writer, "If-Match": '"1"'})
+    check(renamed, "/v1/categories/{slug}", "patch")
+    assert client.get("/v1/categories/france", follow_redirects=False).status_code == 301
+
+    quotes = check(client.get("/v1/quotes", params={"count": "true"}), "/v1/quotes")
+    check(client.get(f"/v1/quotes/{quotes['data'][0]['id']}"), "/v1/quotes/{quote_id}")
+    alone = client.post("/v1/quotes", json={"text": "Seul.", "speaker": {"name": "Maria Zakharova"}}, headers=writer)
+    check(alone, "/v1/quotes", "post")
+    patched = client.patch(
+        f"/v1/quotes/{alone.json()['id']}", json={"said_at": "2015-09-18"}, headers=writer | {"If-Match": '"1"'}
+    )
+    check(patched, "/v1/quotes/{quote_id}", "patch")
+
+    for kind, body in (
+        ("people", {"name": "Peter Cook", "current_role": "porte-parole"}),
+        ("sources", {"name": "AFP", "kind": "news_agency", "homepage": "https://www.afp.com/"}),
+        ("tags", {"name": "Russie"}),
+        ("authors", {"name": "Paul Durand", "bio": "Reporter"}),
+    ):
+        made = check(client.post(f"/v1/{kind}", json=body, headers=writer), f"/v1/{kind}", "post")
+        check(client.get(f"/v1/{kind}", params={"count": "true", "limit": 1}), f"/v1/{kind}")
+        check(client.get(f"/v1/{kind}/{made['slug']}"), f"/v1/{kind}/{{slug}}")
+        changed = client.patch(
+            f"/v1/{kind}/{made['slug']}", json={"name": "Autre"}, headers=writer | {"If-Match": '"1"'}
+        )
+        check(changed, f"/v1/{kind}/{{slug}}", "patch")
+
+
+def test_the_change_feed_revisions_previews_and_settings_match_their_schemas(client, session, rich):
+    admin = bearer(make_key(session, "admin", name="admin"))
+    feed = check(client.get("/v1/changes", params={"limit": 3}), "/v1/changes")
+    assert feed["meta"]["has_more"]
+    check(client.get("/v1/changes", params={"since": feed["meta"]["next_cursor"]}), "/v1/changes")
+    assert (
+        client.patch(
+            f"/v1/articles/{rich.id}",
+            json={"kicker": None},
+            headers=admin | {"If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+        ).status_code
+        == 200
+    )
+    check(client.get(f"/v1/articles/{rich.id}/revisions", headers=admin), "/v1/articles/{article_id}/revisions")
+    for number in (1, 2):
+        check(
+            client.get(f"/v1/articles/{rich.id}/revisions/{number}", headers=admin),
+            "/v1/articles/{article_id}/revisions/{number}",
+        )
+    check(
+        client.post(f"/v1/articles/{rich.id}/preview-token", headers=admin),
+        "/v1/articles/{article_id}/preview-token",
+        "post",
+    )
+    check(client.get("/v1/settings/comments", headers=admin), "/v1/settings/comments")
+    put = client.put("/v1/settings/comments", json={"enabled": False, "reason": "Débordements"}, headers=admin)
+    check(put, "/v1/settings/comments", "put")
+    check(client.get(f"/v1/articles/{rich.id}"), "/v1/articles/{article_id}")
+    check(client.get("/healthz"), "/healthz")
+    check(client.get("/readyz"), "/readyz")
+
+
+def test_keys_webhooks_and_the_import_report_match_their_schemas(client, session, rich):
+    admin = bearer(make_key(session, "admin", name="admin"))
+    created = check(
+        client.post("/v1/keys", json={"name": "cms", "scopes": ["content:write"]}, headers=admin), "/v1/keys", "post"
+    )
+    assert client.delete(f"/v1/keys/{created['id']}", headers=admin).status_code == 204
+    check(client.get("/v1/keys", headers=admin), "/v1/keys")
+
+    hook = check(
+        client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]}, headers=admin),
+        "/v1/webhooks",
+        "post",
+    )
+    make_tag(session, "russie", name="Russie")  # one event, one delivery waiting in the outbox
+    check(client.get("/v1/webhooks", headers=admin), "/v1/webhooks")
+    check(client.get(f"/v1/webhooks/{hook['id']}", headers=admin), "/v1/webhooks/{webhook_id}")
+    paused = client.patch(f"/v1/webhooks/{hook['id']}", json={"enabled": False}, headers=admin)
+    check(paused, "/v1/webhooks/{webhook_id}", "patch")
+    deliveries = check(
+        client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=admin), "/v1/webhooks/{webhook_id}/deliveries"
+    )
+    retried = client.post(f"/v1/webhooks/{hook['id']}/deliveries/{deliveries['data'][0]['id']}/retry", headers=admin)
+    check(retried, "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", "post")
+
+    export = client.get("/v1/export")
+    report = client.post("/v1/import", content=export.content, headers=admin | {"Content-Type": "application/x-ndjson"})
+    assert check(report, "/v1/import", "post")["unchanged"] > 0
+    bad = client.post(
+        "/v1/import", content=b'{"type": "tag"}\n', headers=admin | {"Content-Type": "application/x-ndjson"}
+    )
+    assert check(bad, "/v1/import", "post")["errors"]
+
+
+def test_problems_match_the_problem_schema(client, session, rich):
+    writer = bearer(make_key(session, "content:write", name="writer"))
+    cases = [
+        (client.get("/v1/articles/nope"), "/v1/articles/{article_id}", "get"),
+        (client.get("/v1/articles", params={"limit": 0}), "/v1/articles", "get"),
+        (client.get("/v1/articles", headers=bearer("gz_nope")), "/v1/articles", "get"),
+        (client.post("/v1/tags", json={}, headers=writer), "/v1/tags", "post"),
+        (client.post("/v1/tags", json={"name": "Syrie", "slug": "syrie"}, headers=writer), "/v1/tags", "post"),
+        (client.patch("/v1/tags/syrie", json={"name": "S"}, headers=writer), "/v1/tags/{slug}", "patch"),
+        (
+            client.patch("/v1/tags/syrie", json={"name": "S"}, headers=writer | {"If-Match": '"9"'}),
+            "/v1/tags/{slug}",
+            "patch",
+        ),
+        (client.get("/v1/keys", headers=writer), "/v1/keys", "get"),
+        (
+            client.post("/v1/import", content=b"{}", headers=writer | {"Content-Type": "application/json"}),
+            "/v1/import",
+            "post",
+        ),
+    ]
+    assert sorted(response.status_code for response, _, _ in cases) == [400, 401, 403, 404, 409, 412, 415, 422, 428]
+    for response, path, method in cases:
+        assert response.headers["content-type"] == "application/problem+json"
+        check(response, path, method)

@@ -67,3 +67,41 @@ def test_public_reads_declare_no_security_and_the_rest_a_bearer_key():
         if name in OPTIONAL_KEY:
             assert "content:read" in operation["description"], name
             assert "authorization" not in {p["name"].lower() for p in operation.get("parameters", [])}, name
+
+
+def test_every_answer_has_a_schema_and_every_error_is_a_problem():
+    """A generator types what the document types: an empty schema makes an untyped answer."""
+    for name, operation in _operations():
+        responses = operation["responses"]
+        assert any(code.startswith("2") for code in responses), name
+        for code, response in responses.items():
+            content = response.get("content", {})
+            if code == "default" or code[0] in "45":
+                assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}, (
+                    name,
+                    code,
+                )
+            elif code in ("204", "301"):
+                assert content == {}, (name, code)
+            else:
+                assert content, (name, code)
+                assert all(media["schema"] not in ({}, {"type": "object"}) for media in content.values()), (name, code)
+        assert ("422" in responses) == ("requestBody" in operation), name  # a bad parameter is a 400
+
+
+def test_what_only_some_answers_carry_is_optional_and_has_no_default():
+    """openapi-typescript reads a default as "always there"; a trimmed answer must still pass."""
+    schemas = _document()["components"]["schemas"]
+    article = schemas["ArticleRead"]
+    optional = {"body", "body_html", "quotes", "attributions", "highlight"}
+    assert set(article["properties"]) - set(article["required"]) == optional
+    assert all("default" not in article["properties"][name] for name in optional)
+    assert schemas["ListMeta"]["required"] == ["limit", "has_more", "next_cursor"]
+    assert "default" not in schemas["ListMeta"]["properties"]["total"]
+    assert article["properties"]["body"]["items"]["discriminator"]["propertyName"] == "type"
+    response_schemas = [s for name, s in schemas.items() if name.endswith(("Read", "List")) and "properties" in s]
+    assert [name for name, s in schemas.items() if s in response_schemas and not s.get("required")] == []
+    parameters = {p["name"]: p for p in _document()["paths"]["/v1/articles"]["get"]["parameters"]}
+    assert "ArticleRead" in parameters["fields"]["description"]
+    for enum, name in (("ArticleSort", "sort"), ("ArticleStatusFilter", "status")):
+        assert {"$ref": f"#/components/schemas/{enum}"} in parameters[name]["schema"]["anyOf"]

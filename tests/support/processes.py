@@ -73,9 +73,12 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
 
 
 @contextmanager
-def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tuple[str, Path]]:
+def gazette_serve(
+    database_url: str, *args: str, start_within: float = 30, **settings: str
+) -> Iterator[tuple[str, Path]]:
     """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
-    answers at all (ready or not), and the file its standard error goes to."""
+    answers at all (ready or not, within `start_within` seconds), and the file its standard
+    error goes to."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
@@ -89,7 +92,7 @@ def gazette_serve(database_url: str, *args: str, **settings: str) -> Iterator[tu
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         while True:
             assert process.poll() is None, f"gazette serve exited: {log.read_text()}"
             try:

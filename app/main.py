@@ -19,7 +19,7 @@ from app import wiring
 from app.articles import fast_path, refill
 from app.articles import routes as article_routes
 from app.articles import write_routes as article_write_routes
-from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
+from app.cache.middleware import ResponseCacheMiddleware, answer_hit
 from app.changes import routes as change_routes
 from app.feeds import routes
 from app.http import openapi
@@ -28,6 +28,7 @@ from app.http.middleware.access_log import AccessLogMiddleware
 from app.http.middleware.body_limit import RequestLimits
 from app.http.middleware.rate_limit import RateLimits
 from app.http.middleware.request_id import RequestIdMiddleware
+from app.http.routing import API_PREFIX
 from app.keys import routes as key_routes
 from app.observability import database, metrics
 from app.observability import routes as health
@@ -166,7 +167,7 @@ class Gazette(FastAPI):
 
 def _v1() -> APIRouter:
     """Every domain's /v1 routes."""
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix=API_PREFIX)
     for domain_router in (
         article_write_routes.router,
         article_routes.router,
@@ -208,7 +209,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
-        direct=Direct(fast_path.match, fast_path.route, fast_path.render, first=fast_path.FIRST_TRY),
+        direct=fast_path.DIRECT,
     )
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers

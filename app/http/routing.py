@@ -17,6 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from app.store.engine import get_read_engine
 from app.store.sessions import LOOP_WRITES, write_session
 
+# Where the API is served: every domain router is mounted under it (app.main).
+API_PREFIX = "/v1"
+
 # session.info: on SQLite, take the write lock in a thread and run the rest on the loop
 _LOCK_FIRST = "gazette.lock_first"
 _ON_LOOP = "gazette.on_loop"  # session.info: the AsyncSession whose greenlet runs its work

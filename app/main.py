@@ -50,26 +50,14 @@ sources and attributions as JSON, with a change feed, webhooks, feeds and bulk e
 Every error is `application/problem+json` (RFC 9457)."""
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    """("query", "limit") → "limit"; ("body", "quotes", 0, "text") → "quotes[0].text"."""
-    parts = list(loc[1:]) if loc and loc[0] in ("query", "path", "header", "body", "cookie") else list(loc)
-    return errors.field_path(parts) or (str(loc[0]) if loc else "request")
-
-
 async def _on_validation_error(request: Request, exc: RequestValidationError):
     items = exc.errors()
     in_body = any(e.get("loc", ("",))[0] == "body" for e in items)
     malformed = any(e.get("type") in ("json_invalid", "json_type") for e in items)
-    problems = []
-    for e in items:
-        message = e.get("msg", "invalid")
-        if e.get("type") == "extra_forbidden":
-            message = "unknown parameter" if not in_body else "unknown field"
-        problems.append({"field": _field_name(tuple(e.get("loc", ()))), "message": message})
+    problems = errors.field_errors(items, in_body=in_body)
     status = 422 if in_body and not malformed else 400
     title = "Validation failed" if status == 422 else ("Malformed JSON" if malformed else "Invalid parameter")
-    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-    return errors.problem_response(status, title, detail, errors=problems, instance=request.url.path)
+    return errors.problem_response(status, title, errors.summary(problems), errors=problems, instance=request.url.path)
 
 
 async def _on_app_error(request: Request, exc: errors.AppError):

@@ -116,5 +116,5 @@ def validate(model: type[M], document: dict[str, Any]) -> M:
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        errors = problems.field_errors(exc.errors(), in_body=True)
+        errors = problems.field_errors(exc.errors(), in_body=True, located=False)
         raise ValidationFailed(problems.summary(errors), errors=errors) from None

@@ -8,6 +8,7 @@ from starlette.responses import StreamingResponse
 
 from app.api.routing import Route, SessionDep, get_read_session
 from app.auth import require_scope
+from app.limits import body_limit
 from app.responses import JSONBytes
 from app.store.models.key import ApiKey
 from app.sync import bulk, export
@@ -30,9 +31,10 @@ def export_ndjson(session: StreamSession):
 @router.post(
     "/import", summary="Import NDJSON: an idempotent upsert", response_model=bulk.ImportReport,
     openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string", "description": "NDJSON lines, as GET /v1/export writes them."}}}}},
-    responses={413: {"description": "The body is larger than the import limit (200 MB)."},
+    responses={413: {"description": f"The body is larger than the import limit ({bulk.MAX_IMPORT_BYTES // 1_000_000} MB)."},
                415: {"description": "The body is not application/x-ndjson."}},
 )
+@body_limit(bulk.MAX_IMPORT_BYTES)  # not settings.max_body_bytes: the middleware reads it from here
 async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep):
     # async only to read the body as it arrives; the database work runs in a worker thread,
     # on the request's session (the one the key was checked with), a transaction per batch.

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends, Path, Request
 from starlette.responses import Response
 
 from app.api.conditional import IfMatch, written
-from app.api.routing import ArticleRoute, SessionDep
+from app.api.routing import ArticleRoute, PrimaryReadSessionDep, SessionDep
 from app.articles import article_lifecycle, article_writes, articles, previews, revisions
 from app.auth import Publisher, Writer, require_scope
 from app.errors import UnsupportedMediaType
@@ -74,14 +74,14 @@ def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_m
 
 
 @router.get("/{article_id}/revisions", summary="An article's revisions, newest first")
-def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
+def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
                      headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/{article_id}/revisions/{number}", summary="One revision, with the article as it was")
-def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _: ContentReader):
+def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader):
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from app.api.routing import Route, SessionDep
+from app.api.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.auth import Admin, keys
 from app.responses import JSONBytes
 from app.store.models.key import KeyCreate
@@ -18,7 +18,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", summary="List keys, without secrets")
-def list_keys(session: SessionDep, _: Admin):
+def list_keys(session: PrimaryReadSessionDep, _: Admin):
     items = [keys.represent(k) for k in keys.list_keys(session)]
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
                      headers={"Cache-Control": "no-store"})

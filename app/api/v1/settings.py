@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routing import Route, SessionDep
+from app.api.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.auth import Admin
 from app.content import site, site_writes
 from app.responses import JSONBytes
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 
 
 @router.get("/comments", summary="The site-wide comments switch")
-def get_comments(session: SessionDep, _: Admin):
+def get_comments(session: PrimaryReadSessionDep, _: Admin):
     return JSONBytes(site.represent_comments(session), headers={"Cache-Control": "no-store"})
 
 

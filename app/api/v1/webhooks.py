@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.routing import Route, SessionDep
+from app.api.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.auth import Admin
 from app.responses import JSONBytes, page_response
 from app.store.models.webhook import WebhookCreate, WebhookUpdate
@@ -25,14 +25,14 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", summary="List subscriptions, without secrets")
-def list_webhooks(session: SessionDep, _: Admin):
+def list_webhooks(session: PrimaryReadSessionDep, _: Admin):
     items = [webhooks.represent(w) for w in webhooks.list_webhooks(session)]
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
                      headers=NO_STORE)
 
 
 @router.get("/{webhook_id}", summary="Get a subscription")
-def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
+def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin):
     return JSONBytes(webhooks.represent(webhooks.get_webhook(session, webhook_id)), headers=NO_STORE)
 
 
@@ -49,7 +49,7 @@ def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
 
 @router.get("/{webhook_id}/deliveries", summary="The delivery log: every event, its status and each attempt")
 def list_deliveries(webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()],
-                    session: SessionDep, _: Admin):
+                    session: PrimaryReadSessionDep, _: Admin):
     items, page = webhook_delivery.list_deliveries(session, webhook_id, params)
     response = page_response(items, page, request.url)
     response.headers.update(NO_STORE)

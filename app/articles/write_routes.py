@@ -12,7 +12,7 @@ from app.articles.schemas import ArticleCreate, ArticleRead
 from app.http.conditional import IfMatch, written
 from app.http.problems import UnsupportedMediaType
 from app.http.responses import JSONBytes
-from app.http.routing import ArticleRoute, SessionDep
+from app.http.routing import ArticleRoute, PrimaryReadSessionDep, SessionDep
 from app.keys.dependencies import Publisher, Writer, require_scope
 from app.store.models import Article
 from app.store.models.key import ApiKey, Scope
@@ -88,7 +88,7 @@ def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_m
 
 
 @router.get("/{article_id}/revisions", summary="An article's revisions, newest first")
-def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
+def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -97,7 +97,7 @@ def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
 
 
 @router.get("/{article_id}/revisions/{number}", summary="One revision, with the article as it was")
-def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _: ContentReader):
+def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader):
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.http.responses import JSONBytes, page_response
-from app.http.routing import Route, SessionDep
+from app.http.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Admin
 from app.store.models.webhook import WebhookCreate, WebhookUpdate
 from app.webhooks import delivery, outbox
@@ -28,7 +28,7 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", summary="List subscriptions, without secrets")
-def list_webhooks(session: SessionDep, _: Admin):
+def list_webhooks(session: PrimaryReadSessionDep, _: Admin):
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}}, headers=NO_STORE
@@ -36,7 +36,7 @@ def list_webhooks(session: SessionDep, _: Admin):
 
 
 @router.get("/{webhook_id}", summary="Get a subscription")
-def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
+def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin):
     return JSONBytes(outbox.represent(outbox.get_webhook(session, webhook_id)), headers=NO_STORE)
 
 
@@ -53,7 +53,11 @@ def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
 
 @router.get("/{webhook_id}/deliveries", summary="The delivery log: every event, its status and each attempt")
 def list_deliveries(
-    webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()], session: SessionDep, _: Admin
+    webhook_id: str,
+    request: Request,
+    params: Annotated[DeliveryListParams, Query()],
+    session: PrimaryReadSessionDep,
+    _: Admin,
 ):
     items, page = delivery.list_deliveries(session, webhook_id, params)
     response = page_response(items, page, request.url)

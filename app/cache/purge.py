@@ -22,7 +22,7 @@ from app.cache.surrogates import LIST_KEY
 from app.kit.hooks import Hook
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
-from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models import ApiKey, Article, Quote, resources
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
 from app.store.sql import Prepared
@@ -45,7 +45,7 @@ _again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
 # What a write to an API key purges: no response, but every process's known keys.
 KEYS = "api_keys"
-SLUGGED = {Category: "category", Tag: "tag", Author: "author", Person: "person", Source: "source"}
+SLUGGED = {r.model: r.name for r in resources.SLUGGED}
 
 
 def keys_of(obj: object) -> set[str]:

@@ -10,10 +10,10 @@ from app.http.pagination import Keyset, Page
 from app.http.params import ListParams
 from app.http.problems import NotFound
 from app.kit import slugs
-from app.store.models import Author, Person, Source, Tag
+from app.store.models import Author, Person, Source, Tag, resources
 from app.store.models.common import iso
 
-RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
+RESOURCE_TYPES = {model: resources.BY_MODEL[model].name for model in (Person, Source, Tag, Author)}
 SHOWN = {
     Person: ("name", "description", "current_role", "organization"),
     Source: ("name", "kind", "homepage"),

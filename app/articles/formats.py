@@ -1,6 +1,6 @@
 """The article in other standard shapes: IPTC ninjs 3 and schema.org NewsArticle (JSON-LD).
 
-Both are built from the one representation (article_view.build), never from the tables,
+Both are built from the one representation (view.build), never from the tables,
 so they can never show something the JSON shape would not.
 """
 

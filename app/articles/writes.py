@@ -298,7 +298,7 @@ def _replace(
     rows are left alone, and the revision takes them as they are. `loaded`: what the
     article showed of other tables, read holding its row (`update`); the parts this write
     leaves alone are its new document's too. `held`: the row is held since `article` was
-    read (`article_query.held`), so its version is the one read, `expected`, until the commit."""
+    read (`queries.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public

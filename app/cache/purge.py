@@ -1,6 +1,6 @@
 """Purging on writes: keys gathered during the transaction, broadcast inside it, applied after it.
 
-Services name what they change in session.info[PURGE_KEYS] (changes.record does it for
+Services name what they change in session.info[PURGE_KEYS] (app.changes.feed.record does it for
 public content); on top of that every ORM write to a resource adds its own keys, so a write
 that bypasses the services (the demo loader, a script) still purges. At commit the keys are
 broadcast in the same transaction (NOTIFY on PostgreSQL, a row in cache_purge on SQLite), so
@@ -62,7 +62,7 @@ def keys_of(obj: object) -> set[str]:
         # Whether lists change depends on whether the public saw it: after_write knows.
         return {f"article:{obj.id}"}
     if isinstance(obj, ApiKey):
-        # No response is cached for a key; every process's known keys are (app/auth/keys.py).
+        # No response is cached for a key; every process's known keys are (app/keys/service.py).
         return {KEYS}
     return set()
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.articles import reads, view
 from app.http.problems import InvalidParameter
-from app.kit.text import body_text
+from app.kit.blocks import body_text
 from app.settings import get_settings
 from app.store.models import Article
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.articles import writes
-from app.kit.text import body_text, reading_stats, render_blocks
+from app.kit.blocks import body_text, reading_stats, render_blocks
 from app.store.models import Article, Person, Quote
 from app.store.models.common import utcnow
 

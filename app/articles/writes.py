@@ -13,7 +13,8 @@ from app.http import etags
 from app.http.problems import Conflict, NotFound, ValidationFailed
 from app.keys import service
 from app.kit import merge_patch, slugs, writes
-from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
+from app.kit.blocks import body_text, reading_stats, render_blocks
+from app.kit.text import clean_html, slugify
 from app.search import index as search_index
 from app.store.models import (
     Article,

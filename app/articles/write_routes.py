@@ -9,6 +9,7 @@ from starlette.responses import Response
 from app.articles import lifecycle, previews, reads, revisions, writes
 from app.articles.actions import PreviewIn, PublishIn
 from app.articles.schemas import ArticleCreate, ArticleRead
+from app.http import etags
 from app.http.conditional import IfMatch, written
 from app.http.problems import UnsupportedMediaType
 from app.http.responses import JSONBytes
@@ -60,7 +61,7 @@ def update_article(article_id: str, patch: MergePatch, session: SessionDep, key:
 @router.delete("/{article_id}", status_code=204, summary="Delete an article (soft; If-Match)")
 def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
-    return Response(status_code=204, headers={"ETag": f'"{article.version}"'})
+    return Response(status_code=204, headers={"ETag": etags.of_version(article.version)})
 
 
 @router.post("/{article_id}/restore", response_model=ArticleRead, summary="Undo a delete")

@@ -29,7 +29,9 @@ from app.store.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
 
-PURGE_KEYS = "gazette.purge_keys"  # the same name as app.changes.feed.PURGE_KEYS
+# Where a session collects the surrogate keys its transaction makes stale (session.info):
+# app.changes.feed adds those of each change it records, and the commit purges them.
+PURGE_KEYS = "gazette.purge_keys"
 # Called with (session, keys) just before a transaction that changed `keys` commits:
 # app.articles.documents brings the stored documents in step (registered by app.wiring).
 BEFORE_COMMIT: Hook[...] = Hook("cache.before_commit")

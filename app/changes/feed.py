@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_, 
 from sqlalchemy import event as orm_event
 from sqlmodel import Session
 
+from app.cache.purge import PURGE_KEYS
 from app.http.pagination import pack, unpack
 from app.http.params import split_csv
 from app.http.problems import InvalidParameter
@@ -42,7 +43,6 @@ from app.store.sql import Prepared
 # change's own transaction (registered by app.wiring).
 EVENT_RAISED: Hook[...] = Hook("changes.event_raised")
 
-PURGE_KEYS = "gazette.purge_keys"
 FEED_KEY = "changes"  # the surrogate key of every change-feed response
 # session.info: {(type, id): (change id, op)} of what this transaction recorded, so that a
 # resource written twice in one transaction (an article write that creates a person the

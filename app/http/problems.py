@@ -155,6 +155,8 @@ def field_errors(errors: Sequence[Any], *, in_body: bool, located: bool = True) 
     for error in errors:
         loc = tuple(error.get("loc", ()))
         parts = loc[1:] if located and loc and loc[0] in _LOCATIONS else loc
+        if error.get("type") == "json_invalid":  # its location holds a character offset, not a field
+            parts = ()
         field = field_path(parts) or (str(loc[0]) if loc else "body" if in_body else "request")
         message = error.get("msg", "invalid")
         if error.get("type") == "extra_forbidden":

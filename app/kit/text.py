@@ -59,10 +59,41 @@ def html_text(markup: str) -> str:
     return html.unescape(nh3.clean(markup, tags=set()))
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, folded as
+# PostgreSQL's unaccent rules fold them (so both engines' search finds "Walesa" in "Wałęsa"),
+# ligatures and the like spelt out.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "Oe",
+        "æ": "ae",
+        "Æ": "Ae",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "TH",
+        "ħ": "h",
+        "Ħ": "H",
+        "ŧ": "t",
+        "Ŧ": "T",
+        "ĸ": "q",
+        "ŀ": "l",
+        "Ŀ": "L",
+    }
+)
+
+
 def fold_accents(text: str) -> str:
     """ "Choïgou" → "Choigou", "État" → "Etat"; ligatures and the like are spelt out."""
-    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    text = text.replace("ß", "ss")
+    text = text.translate(_UNDECOMPOSED)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -70,7 +101,10 @@ def fold_accents(text: str) -> str:
 def slugify(text: str, *, max_length: int = 120) -> str:
     slug = _NON_SLUG.sub("-", fold_accents(text).lower()).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+        # Cut between words: at the limit when a word ends there, else before the word it splits.
+        slug = (
+            slug[:max_length] if slug[max_length] == "-" else slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+        )
     return slug or "untitled"
 
 

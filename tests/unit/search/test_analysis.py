@@ -143,11 +143,6 @@ def test_analysis_keeps_the_order_of_the_words():
     assert analyse("Rome Paris Berlin Paris", "simple") == ["rome", "paris", "berlin", "paris"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fold_accents (app/kit/text.py) leaves letters NFKD does not decompose (ł, ø, đ, ı, þ): PostgreSQL's "
-    "unaccent folds them, so on SQLite 'Walesa' does not find 'Wałęsa' while on PostgreSQL it does",
-)
 def test_letters_postgresql_unaccents_are_folded_as_it_folds_them():
     # contrib/unaccent/unaccent.rules: Ł→L, ł→l, Ø→O, ø→o, Đ→D, đ→d, ı→i, Þ→TH, þ→th.
     typed = {"Wałęsa": "Walesa", "Øresund": "Oresund", "Đoković": "Dokovic", "Diyarbakır": "Diyarbakir"}

@@ -20,7 +20,7 @@ from app.articles import fast_path, formats, refill
 from app.articles import routes as article_routes
 from app.articles import write_routes as article_write_routes
 from app.articles.schemas import NewsArticle
-from app.cache.middleware import Direct, ResponseCacheMiddleware, answer_hit
+from app.cache.middleware import ResponseCacheMiddleware, answer_hit
 from app.changes import routes as change_routes
 from app.feeds import routes
 from app.feeds.schemas import JsonFeed
@@ -30,6 +30,7 @@ from app.http.middleware.access_log import AccessLogMiddleware
 from app.http.middleware.body_limit import RequestLimits
 from app.http.middleware.rate_limit import RateLimits
 from app.http.middleware.request_id import RequestIdMiddleware
+from app.http.routing import API_PREFIX
 from app.keys import routes as key_routes
 from app.observability import database, metrics
 from app.observability import routes as health
@@ -51,26 +52,14 @@ sources and attributions as JSON, with a change feed, webhooks, feeds and bulk e
 Every error is `application/problem+json` (RFC 9457)."""
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    """("query", "limit") → "limit"; ("body", "quotes", 0, "text") → "quotes[0].text"."""
-    parts = list(loc[1:]) if loc and loc[0] in ("query", "path", "header", "body", "cookie") else list(loc)
-    return errors.field_path(parts) or (str(loc[0]) if loc else "request")
-
-
 async def _on_validation_error(request: Request, exc: RequestValidationError):
     items = exc.errors()
     in_body = any(e.get("loc", ("",))[0] == "body" for e in items)
     malformed = any(e.get("type") in ("json_invalid", "json_type") for e in items)
-    problems = []
-    for e in items:
-        message = e.get("msg", "invalid")
-        if e.get("type") == "extra_forbidden":
-            message = "unknown parameter" if not in_body else "unknown field"
-        problems.append({"field": _field_name(tuple(e.get("loc", ()))), "message": message})
+    problems = errors.field_errors(items, in_body=in_body)
     status = 422 if in_body and not malformed else 400
     title = "Validation failed" if status == 422 else ("Malformed JSON" if malformed else "Invalid parameter")
-    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-    return errors.problem_response(status, title, detail, errors=problems, instance=request.url.path)
+    return errors.problem_response(status, title, errors.summary(problems), errors=problems, instance=request.url.path)
 
 
 async def _on_app_error(request: Request, exc: errors.AppError):
@@ -168,7 +157,7 @@ class Gazette(FastAPI):
 
 def _v1() -> APIRouter:
     """Every domain's /v1 routes."""
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix=API_PREFIX)
     for domain_router in (
         article_write_routes.router,
         article_routes.router,
@@ -210,7 +199,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
-        direct=Direct(fast_path.match, fast_path.route, fast_path.render, first=fast_path.FIRST_TRY),
+        direct=fast_path.DIRECT,
     )
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers

@@ -23,7 +23,11 @@ class Settings(BaseSettings):
         "change-me-in-production",
         description="Signs preview tokens. Set a long random value in production.",
     )
-    max_body_bytes: int = Field(2_000_000, description="Largest request body accepted (413 above).")
+    max_body_bytes: int = Field(
+        2_000_000,
+        description="Largest request body accepted (413 above) by routes without a limit of their "
+        "own; POST /v1/import takes up to 200 MB.",
+    )
     cache_max_age: int = Field(60, description="Cache-Control max-age of public responses, seconds.")
     cache_stale_while_revalidate: int = Field(30, description="stale-while-revalidate, seconds.")
     cache_stale_if_error: int = Field(86_400, description="stale-if-error, seconds.")

@@ -25,7 +25,8 @@ from vocabulary import (
     SOURCES,
 )
 
-from app.kit.text import WORDS_PER_MINUTE, count_words, render_blocks, slugify
+from app.kit.blocks import WORDS_PER_MINUTE, render_blocks
+from app.kit.text import count_words, slugify
 
 START = datetime(2015, 1, 1)
 STEP_SECONDS = 300  # one article every five minutes or so, oldest first

@@ -125,10 +125,14 @@ class Server:
 def gazette(name: str, database_url: str, *, cache: bool, root: Path = ROOT, workers: int = 1) -> Server:
     """Gazette as found in `root` (the working tree, or a commit exported by the runner), started
     as users start it: `gazette serve`, with its defaults (README.md). The runner has migrated
-    the database already. Background jobs stay off: nothing but the load runs meanwhile."""
+    the database already. Background jobs stay off: nothing but the load runs meanwhile. The
+    rate limits are off too: the load comes from one address, which the per-address limit
+    would answer with 429 after its first 600 requests a minute, so every uncached scenario
+    would measure the limiter's refusals (docs/rate-limits.md measures the limiter itself)."""
     env = {
         "GAZETTE_DATABASE_URL": database_url,
         "GAZETTE_RUN_BACKGROUND_JOBS": "false",
+        "GAZETTE_RATE_LIMIT_ENABLED": "false",
         "GAZETTE_RESPONSE_CACHE_ENABLED": "true" if cache else "false",
     }
     command = [

@@ -1,6 +1,6 @@
 """Stored documents: each published article's public JSON, built in the transaction that
 changes it, so that the most asked-for read, GET /v1/articles/{id}, costs one primary-key
-lookup instead of building the article (app/api/direct.py).
+lookup instead of building the article (app/articles/fast_path.py).
 
 How a document stays true. Writes name what they change as surrogate keys
 (app/cache/purge.py); at commit, inside the same transaction, `on_commit` reads them:

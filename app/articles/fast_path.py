@@ -18,18 +18,32 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from fastapi.routing import APIRoute
 from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
-from app.articles import documents, reads
-from app.cache.middleware import NOT_TRIED
+from app.articles import documents, reads, routes
+from app.cache.middleware import NOT_TRIED, Direct
 from app.http.problems import NotFound
+from app.http.routing import API_PREFIX
 from app.settings import get_settings
 from app.store.engine import get_read_engine
 from app.store.sqlite import sqlite_reader
 
-ARTICLE = re.compile(r"/v1/articles/(?:(slug)/)?([^/]+)")
-ROUTES = {"id": "/v1/articles/{article_id}", "slug": "/v1/articles/slug/{slug}"}
+
+def _template(endpoint: str) -> str:
+    """The route template of one of app.articles.routes' endpoints, as served (/v1/…)."""
+    found = [r.path for r in routes.router.routes if isinstance(r, APIRoute) and r.name == endpoint]
+    if len(found) != 1:
+        raise LookupError(f"app.articles.routes has no single route for {endpoint!r}")
+    return API_PREFIX + found[0]
+
+
+# The two routes answered here, read from their declarations: a path they serve is a path
+# this serves, whatever they become. ("id" and "slug": the argument `stored` looks up by.)
+ROUTES = {"id": _template("get_article"), "slug": _template("get_article_by_slug")}
+_PARAMETER = re.compile(r"\{[^}]+\}")
+ARTICLE = re.compile("|".join(_PARAMETER.sub(f"(?P<{by}>[^/]+)", template) for by, template in ROUTES.items()))
 
 
 @lru_cache(maxsize=4)
@@ -44,7 +58,8 @@ def match(path: str, query_string: bytes) -> tuple[str, str] | None:
     found = ARTICLE.fullmatch(path)
     if found is None:
         return None
-    return ("slug", found.group(2)) if found.group(1) else ("id", found.group(2))
+    by = found.lastgroup
+    return (by, found.group(by)) if by else None
 
 
 def route(matched: tuple[str, str]) -> str:
@@ -186,3 +201,7 @@ def render(matched: tuple[str, str], look: bool = True) -> documents.Stored | by
         if isinstance(article, str):  # an old slug: the route answers 301
             return None
         return orjson.dumps(reads.represent(session, article))
+
+
+# What the response cache middleware asks before the app (app.main installs it).
+DIRECT = Direct(match, route, render, first=FIRST_TRY)

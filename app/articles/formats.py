@@ -1,6 +1,6 @@
 """The article in other standard shapes: IPTC ninjs 3 and schema.org NewsArticle (JSON-LD).
 
-Both are built from the one representation (article_view.build), never from the tables,
+Both are built from the one representation (view.build), never from the tables,
 so they can never show something the JSON shape would not.
 """
 
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.articles import reads, view
 from app.http.openapi import ref
 from app.http.problems import InvalidParameter
-from app.kit.text import body_text
+from app.kit.blocks import body_text
 from app.settings import get_settings
 from app.store.models import Article
 

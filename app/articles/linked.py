@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.articles import writes
-from app.kit.text import body_text, reading_stats, render_blocks
+from app.kit.blocks import body_text, reading_stats, render_blocks
 from app.store.models import Article, Person, Quote
 from app.store.models.common import utcnow
 
@@ -52,7 +52,7 @@ def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
             for aid, qid, text, role, name in rows
             if aid == article.id
         }
-        # The same derivation as article_writes' body step, so both give the same HTML.
+        # The same derivation as the body step of app/articles/writes.py, so both give the same HTML.
         article.body_html = render_blocks(article.body, quotes)
         text = " ".join(
             filter(None, [article.standfirst or "", body_text(article.body, {k: v["text"] for k, v in quotes.items()})])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session
 
-from app.http.pagination import LangParam, ListParams, parse_time
+from app.http.params import LangParam, ListParams, parse_time
 from app.http.problems import InvalidParameter
 from app.http.schemas import NamedMembers
 from app.store.engine import is_postgres, rows

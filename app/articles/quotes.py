@@ -31,7 +31,7 @@ class Said(NamedTuple):
 
 
 def stored(session: Session, article: Article, rows: list | None = None) -> list[Said]:
-    """The article's quotes as stored: from `rows` (`article_view.quote_rows`) when the caller
+    """The article's quotes as stored: from `rows` (`view.quote_rows`) when the caller
     read them in this transaction, holding the article's row, else read now."""
     if rows is None:
         rows = view.quote_rows(session, [article.id]).get(article.id, [])

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.articles import documents, queries, search, view
-from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor, split_csv
+from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
+from app.http.params import split_csv
 from app.http.problems import InvalidParameter, NotFound
 from app.kit import slugs
 from app.store.engine import rows

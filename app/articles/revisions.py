@@ -32,7 +32,7 @@ def record(
     known: Mapping[str, Any] | None = None,
 ) -> None:
     """Keep the article as it is now as the revision numbered by its (just bumped) version;
-    `known`: related fields the write left as they were (see `article_shape.write_shape`)."""
+    `known`: related fields the write left as they were (see `shape.write_shape`)."""
     rows(
         session,
         _INSERT,

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from app.articles import formats, previews, queries, reads
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
+from app.http import etags
 from app.http.openapi import MOVED_RESPONSES, OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route
@@ -37,7 +38,7 @@ def _private(response: Response, version: int | None = None) -> Response:
     """What a key or a preview token opened is for that caller alone: never cached, never shared."""
     response.headers["Cache-Control"] = "private, no-store"
     if version is not None:
-        response.headers["ETag"] = f'"{version}"'  # what If-Match takes
+        response.headers["ETag"] = etags.of_version(version)  # what If-Match takes
     return response
 
 

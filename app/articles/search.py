@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.articles import queries, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.problems import InvalidParameter
-from app.kit.text import body_text
+from app.kit.blocks import body_text
 from app.search import kinds, query
 from app.search.analysis import analyser_for
 from app.search.highlight import snippet

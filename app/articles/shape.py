@@ -19,7 +19,7 @@ _REFS = frozenset({"category", "categories", "tags", "authors", "image"})  # the
 
 def _related(session: Session, article: Article, names: set[str], loaded: view.Related | None = None) -> dict[str, Any]:
     """ "category" and the RELATED fields in `names`, read with the statements that build the
-    article's public shape (app/articles/article_view.py): three at most; none for what
+    article's public shape (app/articles/view.py): three at most; none for what
     `loaded` holds."""
     out: dict[str, Any] = {}
     ids = [article.id]
@@ -60,7 +60,7 @@ def _related(session: Session, article: Article, names: set[str], loaded: view.R
 
 
 def quotes_of(rows: list) -> list[dict[str, Any]]:
-    """The write shape's quotes, from the article's `article_view.quote_rows`."""
+    """The write shape's quotes, from the article's `view.quote_rows`."""
     return [
         {
             "id": qid,

@@ -9,11 +9,12 @@ from starlette.responses import Response
 from app.articles import lifecycle, previews, reads, revisions, writes
 from app.articles.actions import PreviewIn, PublishIn
 from app.articles.schemas import ArticleCreate, ArticleRead, PreviewToken, RevisionDetail, RevisionList
+from app.http import etags
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.http.openapi import problem
 from app.http.problems import UnsupportedMediaType
 from app.http.responses import JSONBytes
-from app.http.routing import ArticleRoute, SessionDep
+from app.http.routing import ArticleRoute, PrimaryReadSessionDep, SessionDep
 from app.keys.dependencies import Publisher, Writer, require_scope
 from app.store.models import Article
 from app.store.models.key import ApiKey, Scope
@@ -81,7 +82,7 @@ def update_article(article_id: str, patch: MergePatch, session: SessionDep, key:
 )
 def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
-    return Response(status_code=204, headers={"ETag": f'"{article.version}"'})
+    return Response(status_code=204, headers={"ETag": etags.of_version(article.version)})
 
 
 @router.post(
@@ -130,7 +131,7 @@ def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_m
     response_model=RevisionList,
     summary="An article's revisions, newest first",
 )
-def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
+def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader):
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -144,7 +145,7 @@ def list_revisions(article_id: str, session: SessionDep, _: ContentReader):
     response_model=RevisionDetail,
     summary="One revision, with the article as it was",
 )
-def get_revision(article_id: str, number: RevisionNumber, session: SessionDep, _: ContentReader):
+def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader):
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 

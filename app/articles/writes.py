@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
@@ -11,10 +10,11 @@ from app.articles import quotes as article_quotes
 from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
 from app.changes import feed
 from app.http import etags
-from app.http.problems import Conflict, NotFound, ValidationFailed, field_path
+from app.http.problems import Conflict, NotFound, ValidationFailed
 from app.keys import service
 from app.kit import merge_patch, slugs, writes
-from app.kit.text import body_text, clean_html, reading_stats, render_blocks, slugify
+from app.kit.blocks import body_text, reading_stats, render_blocks
+from app.kit.text import clean_html, slugify
 from app.search import index as search_index
 from app.store.models import (
     Article,
@@ -299,7 +299,7 @@ def _replace(
     rows are left alone, and the revision takes them as they are. `loaded`: what the
     article showed of other tables, read holding its row (`update`); the parts this write
     leaves alone are its new document's too. `held`: the row is held since `article` was
-    read (`article_query.held`), so its version is the one read, `expected`, until the commit."""
+    read (`queries.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
@@ -347,13 +347,7 @@ def _replace(
 
 def validated(document: dict[str, Any]) -> ArticleCreate:
     """A merged or restored write shape checked as a create body would be; 422 naming each field."""
-    try:
-        return ArticleCreate.model_validate(document)
-    except ValidationError as exc:
-        problems = [{"field": field_path(e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise ValidationFailed(
-            "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]), errors=problems
-        ) from None
+    return writes.validate(ArticleCreate, document)
 
 
 def change_event(was_public: bool, is_public: bool) -> str | None:

@@ -113,7 +113,7 @@ NOT_TRIED = object()  # what a Direct's `first` says when it could not look
 
 
 class Direct:
-    """Public reads answered without the app (app/api/direct.py): `match` says whether it
+    """Public reads answered without the app (app/articles/fast_path.py): `match` says whether it
     answers a request (and with what argument), `route` names its route template for the
     metrics, `render` makes the JSON body (or a stored answer with its keys: see
     app/articles/documents.py) or says None, in the threadpool; `first`, when given, is

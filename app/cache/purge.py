@@ -1,6 +1,6 @@
 """Purging on writes: keys gathered during the transaction, broadcast inside it, applied after it.
 
-Services name what they change in session.info[PURGE_KEYS] (changes.record does it for
+Services name what they change in session.info[PURGE_KEYS] (app.changes.feed.record does it for
 public content); on top of that every ORM write to a resource adds its own keys, so a write
 that bypasses the services (the demo loader, a script) still purges. At commit the keys are
 broadcast in the same transaction (NOTIFY on PostgreSQL, a row in cache_purge on SQLite), so
@@ -22,14 +22,16 @@ from app.cache.surrogates import LIST_KEY
 from app.kit.hooks import Hook
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
-from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models import ApiKey, Article, Quote, resources
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
 from app.store.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
 
-PURGE_KEYS = "gazette.purge_keys"  # the same name as app.changes.feed.PURGE_KEYS
+# Where a session collects the surrogate keys its transaction makes stale (session.info):
+# app.changes.feed adds those of each change it records, and the commit purges them.
+PURGE_KEYS = "gazette.purge_keys"
 # Called with (session, keys) just before a transaction that changed `keys` commits:
 # app.articles.documents brings the stored documents in step (registered by app.wiring).
 BEFORE_COMMIT: Hook[...] = Hook("cache.before_commit")
@@ -45,7 +47,7 @@ _again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
 # What a write to an API key purges: no response, but every process's known keys.
 KEYS = "api_keys"
-SLUGGED = {Category: "category", Tag: "tag", Author: "author", Person: "person", Source: "source"}
+SLUGGED = {r.model: r.name for r in resources.SLUGGED}
 
 
 def keys_of(obj: object) -> set[str]:
@@ -62,7 +64,7 @@ def keys_of(obj: object) -> set[str]:
         # Whether lists change depends on whether the public saw it: after_write knows.
         return {f"article:{obj.id}"}
     if isinstance(obj, ApiKey):
-        # No response is cached for a key; every process's known keys are (app/auth/keys.py).
+        # No response is cached for a key; every process's known keys are (app/keys/service.py).
         return {KEYS}
     return set()
 

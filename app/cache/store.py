@@ -39,7 +39,7 @@ class ResponseStore:
     `generation` before it asks the app, and `put` compares.
 
     Other in-process caches that must forget what a write changed (the API keys of
-    app/auth/keys.py) add a callable to `followers`: each purge calls it with the
+    app/keys/service.py) add a callable to `followers`: each purge calls it with the
     purged keys, and a clear with {"*"}.
     """
 

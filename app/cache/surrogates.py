@@ -12,19 +12,13 @@ from urllib.parse import quote
 
 import orjson
 
+from app.store.models import resources
+
 # /v1/<collection> → the kind of one item; the collection's name is the key of its lists.
-COLLECTIONS = {
-    "articles": "article",
-    "categories": "category",
-    "quotes": "quote",
-    "people": "person",
-    "sources": "source",
-    "tags": "tag",
-    "authors": "author",
-}
-LIST_KEY = {kind: name for name, kind in COLLECTIONS.items()}
+COLLECTIONS = {r.plural: r.name for r in resources.RESOURCES}
+LIST_KEY = {r.name: r.plural for r in resources.RESOURCES}
 # Kinds whose other resources name them by slug (articles and quotes: by id only).
-SLUGGED = frozenset({"category", "tag", "author", "person", "source"})
+SLUGGED = frozenset(r.name for r in resources.SLUGGED)
 # Fields through which one representation embeds another resource.
 EMBEDDED = {
     "category": "category",

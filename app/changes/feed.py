@@ -20,18 +20,17 @@ txid already recorded for that resource (it is then still >= its own, so still h
 its transaction runs), so a later change never sorts before an earlier one.
 """
 
-import base64
-import binascii
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_, update
 from sqlalchemy import event as orm_event
 from sqlmodel import Session
 
-from app.http.pagination import split_csv
+from app.cache.purge import PURGE_KEYS
+from app.http.pagination import pack, unpack
+from app.http.params import split_csv
 from app.http.problems import InvalidParameter
 from app.kit.hooks import Hook
 from app.store.engine import is_postgres, rows
@@ -44,7 +43,6 @@ from app.store.sql import Prepared
 # change's own transaction (registered by app.wiring).
 EVENT_RAISED: Hook[...] = Hook("changes.event_raised")
 
-PURGE_KEYS = "gazette.purge_keys"
 FEED_KEY = "changes"  # the surrogate key of every change-feed response
 # session.info: {(type, id): (change id, op)} of what this transaction recorded, so that a
 # resource written twice in one transaction (an article write that creates a person the
@@ -187,16 +185,16 @@ def _insert(postgres: bool):
 
 
 def encode_cursor(txid: int, change_id: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([txid, change_id])).rstrip(b"=").decode()
+    return pack([txid, change_id])
 
 
 def decode_cursor(token: str) -> tuple[int, int]:
     """The (txid, id) a cursor points after; 400 naming `since` when it is not ours."""
     try:
-        txid, change_id = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        txid, change_id = unpack(token)
         if not all(type(v) is int and 0 <= v < 2**63 for v in (txid, change_id)):
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+    except (ValueError, TypeError):
         raise InvalidParameter("since", "not a cursor this feed issued") from None
     return txid, change_id
 

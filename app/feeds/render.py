@@ -1,7 +1,7 @@
 """RSS 2.0, Atom and JSON Feed 1.1 of the latest published articles, site-wide or per category.
 
 RSS and Atom are made by feedgen (lxml escapes every text); JSON Feed is a plain dict.
-All three are built from the one article representation (article_view.build).
+All three are built from the one article representation (view.build).
 """
 
 import mimetypes

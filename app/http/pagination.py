@@ -1,59 +1,49 @@
-"""List parameters parsed once into typed objects, and keyset cursors.
+"""Pages of lists: the one cursor codec, the keyset condition, and the one keyset pager.
 
-Every list endpoint declares a Pydantic model of the query parameters it accepts, with
-extra="forbid": an unknown parameter is a 400 that names it, before any SQL is built.
+A cursor is opaque to clients: base64url of a small JSON array (`pack`/`unpack`). List
+cursors carry (sort, value, id) and are refused with a 400 naming `cursor` when they were
+made for another sort or not by this API; the change feed packs its own (txid, id) with the
+same codec.
 """
 
 import base64
 import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import tuple_
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Select, tuple_
+from sqlmodel import Session
 
 from app.http.problems import InvalidParameter
-from app.store.models.common import to_utc
 
 
-class ListParams(BaseModel):
-    """What every list accepts: a page size, a cursor, and whether to count."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(20, ge=1, le=100, description="Page size, 1–100.")
-    cursor: str | None = Field(None, max_length=500, description="`next_cursor` of the previous page.")
-    count: bool = Field(False, description="Add `meta.total`, the number of matching items.")
+def pack(values: list[Any]) -> str:
+    """The cursor codec: values (JSON) as an opaque, URL-safe token."""
+    return base64.urlsafe_b64encode(orjson.dumps(values)).rstrip(b"=").decode()
 
 
-def parse_time(value: datetime | None) -> datetime | None:
-    return None if value is None else to_utc(value)
-
-
-def split_csv(value: str | None, *, field: str, allowed: frozenset[str]) -> list[str] | None:
-    """`a,b,c` → ["a", "b", "c"], each checked against what the endpoint knows."""
-    if value is None:
-        return None
-    items = [item.strip() for item in value.split(",") if item.strip()]
-    unknown = [item for item in items if item not in allowed]
-    if unknown:
-        raise InvalidParameter(field, f"unknown value {unknown[0]!r}; expected some of: {', '.join(sorted(allowed))}")
-    return items
+def unpack(token: str) -> Any:
+    """What `pack` packed; ValueError when `token` is not one of ours."""
+    try:
+        return orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise ValueError("not a cursor") from exc
 
 
 def encode_cursor(sort: str, value: Any, row_id: str) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = orjson.dumps([sort, value, row_id])
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return pack([sort, value, row_id])
 
 
 def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
     """The (sort value, id) a cursor points after; 400 naming `cursor` when it is not ours."""
     try:
-        padded = token + "=" * (-len(token) % 4)
-        cursor_sort, value, row_id = orjson.loads(base64.urlsafe_b64decode(padded))
+        cursor_sort, value, row_id = unpack(token)
         if not isinstance(row_id, str):
             raise ValueError
         if is_time and value is not None:
@@ -97,22 +87,31 @@ class Page(BaseModel):
         return meta
 
 
-def slug_list(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [item.strip() for item in value.split(",") if item.strip()] or None
+@dataclass(frozen=True)
+class Keyset:
+    """Paging by one unique column (an id, a slug): the one pager of the lists that sort by
+    it. `sort` names the order in cursors; `parse` turns a cursor's key back into the
+    column's type (a ValueError makes it a 400 naming `cursor`)."""
 
+    column: Any
+    sort: str
+    descending: bool = False
+    parse: Callable[[str], Any] = str
 
-def lowered(value: str | None) -> str | None:
-    return value.strip().lower() if value else value
-
-
-class LangParam(BaseModel):
-    lang: str | None = Field(
-        None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$", description="Language code, e.g. fr or en."
-    )
-
-    @field_validator("lang")
-    @classmethod
-    def _lower(cls, value: str | None) -> str | None:
-        return lowered(value)
+    def page(
+        self, session: Session, stmt: Select[Any], *, cursor: str | None, limit: int
+    ) -> tuple[list[Any], str | None]:
+        """The rows of one page (`limit` of them at most) after `cursor`, and the next cursor."""
+        if cursor:
+            _, key = decode_cursor(cursor, self.sort, is_time=False)
+            try:
+                after = self.parse(key)
+            except ValueError:
+                raise InvalidParameter("cursor", "not a cursor this API issued") from None
+            stmt = stmt.where(self.column < after if self.descending else self.column > after)
+        order = self.column.desc() if self.descending else self.column
+        rows = list(session.scalars(stmt.order_by(order).limit(limit + 1)))
+        if len(rows) <= limit:
+            return rows, None
+        rows = rows[:limit]
+        return rows, encode_cursor(self.sort, None, str(getattr(rows[-1], self.column.key)))

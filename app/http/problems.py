@@ -142,6 +142,34 @@ def field_path(loc: Sequence[Any]) -> str:
     return out
 
 
+_LOCATIONS = ("query", "path", "header", "body", "cookie")
+
+
+def field_errors(errors: Sequence[Any], *, in_body: bool, located: bool = True) -> list[dict[str, str]]:
+    """Pydantic's errors as the API reports them, `{"field", "message"}` each: the one mapping
+    for query parameters, request bodies and merged PATCH documents alike. A location's
+    leading "query"/"body"… (FastAPI's, when `located`; a document validated on its own has
+    none, and its own `body` field is a field) is dropped ("limit", "quotes[0].text"); an
+    unknown name is an "unknown parameter" (in the query) or an "unknown field" (in a body)."""
+    found = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        parts = loc[1:] if located and loc and loc[0] in _LOCATIONS else loc
+        if error.get("type") == "json_invalid":  # its location holds a character offset, not a field
+            parts = ()
+        field = field_path(parts) or (str(loc[0]) if loc else "body" if in_body else "request")
+        message = error.get("msg", "invalid")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field" if in_body else "unknown parameter"
+        found.append({"field": field, "message": message})
+    return found
+
+
+def summary(errors: Sequence[dict[str, str]]) -> str:
+    """The first few field errors in a sentence, for a problem's `detail`."""
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+
+
 def problem_response(
     status: int,
     title: str,

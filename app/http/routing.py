@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.store.engine import get_read_engine
+from app.store.engine import get_primary_read_engine, get_read_engine
 from app.store.sessions import LOOP_WRITES, write_session
+
+# Where the API is served: every domain router is mounted under it (app.main).
+API_PREFIX = "/v1"
 
 # session.info: on SQLite, take the write lock in a thread and run the rest on the loop
 _LOCK_FIRST = "gazette.lock_first"
@@ -77,8 +80,18 @@ def get_read_session() -> Iterator[Session]:
         yield session
 
 
+def get_primary_read_session() -> Iterator[Session]:
+    """A session for admin and editor reads, which must see the latest commit (a key, a webhook
+    or a revision made a moment ago): on the primary, never a replica, and never the write
+    lock. On SQLite it BEGINs deferred, without the writer gate, so a write that holds the lock
+    does not make it wait (WAL), nor it a write; on PostgreSQL it autocommits."""
+    with Session(get_primary_read_engine()) as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+PrimaryReadSessionDep = Annotated[Session, Depends(get_primary_read_session, scope="function")]
 
 
 class Route(APIRoute):

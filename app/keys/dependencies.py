@@ -48,7 +48,7 @@ def _touched(key: ApiKey) -> ApiKey:
 
 async def _authenticate(request: Request, authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:
     """A key this process knows is checked on the event loop; any other is looked up (and
-    touched) in the threadpool, and remembered when valid (`keys.KNOWN`). Its name goes into
+    touched) in the threadpool, and remembered when valid (`service.KNOWN`). Its name goes into
     the request's state, for the access log."""
     header = _header(authorization)
     digest = service.digest_of(header)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response
 
 from app.http.responses import JSONBytes
-from app.http.routing import Route, SessionDep
+from app.http.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.keys import service
 from app.keys.dependencies import Admin
 from app.keys.schemas import KeyCreated, KeyList
@@ -29,7 +29,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", operation_id="list_keys", response_model=KeyList, summary="List keys, without secrets")
-def list_keys(session: SessionDep, _: Admin):
+def list_keys(session: PrimaryReadSessionDep, _: Admin):
     items = [service.represent(k) for k in service.list_keys(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},

@@ -1,14 +1,11 @@
-"""Text helpers: slugs with accents folded, word counts, body blocks rendered to safe HTML."""
+"""Text helpers: slugs with accents folded, HTML sanitised or stripped, word counts."""
 
 import html
-import math
 import re
 import unicodedata
-from typing import Any
 
 import nh3
 
-WORDS_PER_MINUTE = 230
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*", re.UNICODE)
 
@@ -62,10 +59,41 @@ def html_text(markup: str) -> str:
     return html.unescape(nh3.clean(markup, tags=set()))
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, folded as
+# PostgreSQL's unaccent rules fold them (so both engines' search finds "Walesa" in "Wałęsa"),
+# ligatures and the like spelt out.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "Oe",
+        "æ": "ae",
+        "Æ": "Ae",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "TH",
+        "ħ": "h",
+        "Ħ": "H",
+        "ŧ": "t",
+        "Ŧ": "T",
+        "ĸ": "q",
+        "ŀ": "l",
+        "Ŀ": "L",
+    }
+)
+
+
 def fold_accents(text: str) -> str:
     """ "Choïgou" → "Choigou", "État" → "Etat"; ligatures and the like are spelt out."""
-    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    text = text.replace("ß", "ss")
+    text = text.translate(_UNDECOMPOSED)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -73,72 +101,12 @@ def fold_accents(text: str) -> str:
 def slugify(text: str, *, max_length: int = 120) -> str:
     slug = _NON_SLUG.sub("-", fold_accents(text).lower()).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+        # Cut between words: at the limit when a word ends there, else before the word it splits.
+        slug = (
+            slug[:max_length] if slug[max_length] == "-" else slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+        )
     return slug or "untitled"
 
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
-
-
-def block_text(block: dict[str, Any], quotes: dict[str, str] | None = None) -> str:
-    """The readable text of one body block (what counts as words, what search indexes)."""
-    kind = block.get("type")
-    if kind in ("paragraph", "heading"):
-        return str(block.get("text", ""))
-    if kind == "list":
-        return "\n".join(str(item) for item in block.get("items", []))
-    if kind == "quote":
-        return (quotes or {}).get(str(block.get("quote_id")), "") or str(block.get("text", ""))
-    if kind == "image":
-        return str(block.get("caption") or "")
-    if kind == "html":
-        return html_text(str(block.get("html", "")))
-    return ""
-
-
-def body_text(blocks: list[dict[str, Any]], quotes: dict[str, str] | None = None) -> str:
-    return "\n\n".join(filter(None, (block_text(b, quotes) for b in blocks)))
-
-
-def reading_stats(text: str) -> tuple[int, int]:
-    """(word count, reading time in whole minutes, at least 1 when there is any text)."""
-    words = count_words(text)
-    return words, (math.ceil(words / WORDS_PER_MINUTE) if words else 0)
-
-
-def render_blocks(blocks: list[dict[str, Any]], quotes: dict[str, dict[str, Any]] | None = None) -> str:
-    """Body blocks as HTML. Every piece of text is escaped: no markup from input survives."""
-    esc = html.escape
-    out: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "paragraph":
-            out.append(f"<p>{esc(str(block.get('text', '')))}</p>")
-        elif kind == "heading":
-            level = int(block.get("level", 2))
-            out.append(f"<h{level}>{esc(str(block.get('text', '')))}</h{level}>")
-        elif kind == "list":
-            tag = "ol" if block.get("ordered") else "ul"
-            items = "".join(f"<li>{esc(str(item))}</li>" for item in block.get("items", []))
-            out.append(f"<{tag}>{items}</{tag}>")
-        elif kind == "quote":
-            quote = (quotes or {}).get(str(block.get("quote_id")), {})
-            text = quote.get("text") or block.get("text", "")
-            who = ", ".join(filter(None, [quote.get("speaker_name"), quote.get("speaker_role")]))
-            footer = f"<footer>{esc(who)}</footer>" if who else ""
-            out.append(f"<blockquote><p>{esc(str(text))}</p>{footer}</blockquote>")
-        elif kind == "image":
-            caption = " ".join(filter(None, [block.get("caption"), block.get("credit") and f"©{block['credit']}"]))
-            out.append(
-                f'<figure><img src="{esc(str(block.get("url", "")))}" alt="{esc(str(block.get("alt") or ""))}">'
-                + (f"<figcaption>{esc(caption)}</figcaption>" if caption else "")
-                + "</figure>"
-            )
-        elif kind == "embed":
-            url = esc(str(block.get("url", "")))
-            out.append(f'<figure class="embed"><a href="{url}">{url}</a></figure>')
-        elif kind == "html":
-            # Cleaned on write already; cleaned again so no stored markup is ever trusted.
-            out.append(clean_html(str(block.get("html", ""))))
-    return "\n".join(out)

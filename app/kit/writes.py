@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
+from app.http import problems
 from app.http.problems import Conflict, PreconditionFailed, ValidationFailed
 from app.kit.hooks import Hook
 from app.store.engine import rows
@@ -115,18 +116,5 @@ def validate(model: type[M], document: dict[str, Any]) -> M:
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors) from None
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not str(part).startswith(("function-", "tagged-union", "constrained-")) and part not in (
-            "str",
-            "NamedRef",
-        ):
-            out += ("." if out else "") + str(part)
-    return out or "body"
+        errors = problems.field_errors(exc.errors(), in_body=True, located=False)
+        raise ValidationFailed(problems.summary(errors), errors=errors) from None

@@ -9,7 +9,7 @@ import orjson
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message, request_id (access lines: app/access_log.py, alike)."""
+    """time, level, logger, message, request_id (access lines: app/http/middleware/access_log.py, alike)."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {

@@ -14,7 +14,7 @@ from app.store.migrate import alembic_config
 
 @lru_cache(maxsize=1)
 def script_heads() -> frozenset[str]:
-    """The heads of migrations/ (read once: they change only with the code)."""
+    """The heads of app/store/migrations/ (read once: they change only with the code)."""
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 

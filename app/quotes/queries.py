@@ -6,7 +6,8 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from app.http.pagination import LangParam, ListParams, Page, decode_cursor, encode_cursor
+from app.http.pagination import Keyset, Page
+from app.http.params import LangParam, ListParams
 from app.http.problems import NotFound
 from app.store.models import Article, Person, Quote, Source
 from app.store.models.common import iso
@@ -19,6 +20,9 @@ class QuoteListParams(ListParams, LangParam):
     article: str | None = Field(None, max_length=26, description="Article id.")
     source: str | None = Field(None, max_length=200, description="Source slug.")
     q: str | None = Field(None, max_length=500, description="Full-text query.")
+
+
+_NEWEST_FIRST = Keyset(Quote.id, "-id", descending=True)  # ids are time-ordered (ULID-like)
 
 
 def public() -> ColumnElement[bool]:
@@ -79,18 +83,14 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
         from app.search import query
 
         conds.append(query.quote_condition(session, params.q))
-    stmt = select(Quote).where(*conds)
-    if params.cursor:
-        _, after = decode_cursor(params.cursor, "-id", is_time=False)
-        stmt = stmt.where(Quote.id < after)
-    rows = list(session.scalars(stmt.order_by(Quote.id.desc()).limit(params.limit + 1)))
-    has_more = len(rows) > params.limit
-    rows = rows[: params.limit]
+    rows, next_cursor = _NEWEST_FIRST.page(
+        session, select(Quote).where(*conds), cursor=params.cursor, limit=params.limit
+    )
     total = session.scalar(select(func.count()).select_from(Quote).where(*conds)) if params.count else None
     return Page(
         items=represent_many(session, rows),
         limit=params.limit,
-        next_cursor=encode_cursor("-id", None, rows[-1].id) if has_more else None,
+        next_cursor=next_cursor,
         total=total,
     )
 

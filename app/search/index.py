@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.kit.text import body_text
+from app.kit.blocks import body_text
 from app.search import postgres, sqlite
 from app.search.analysis import analyser_for
 from app.search.kinds import ARTICLE, QUOTE, Doc

@@ -13,7 +13,6 @@ from app.store.sql import Prepared
 COMMENTS_KEY = "comments"
 DEFAULT_COMMENTS = {"enabled": True, "reason": None}
 # The surrogate key that stands for every single-article response (article:<id> for all ids).
-ALL_ARTICLES = "article:*"
 
 
 # Every uncached article read and every article write runs it: prepared (app/store/sql.py).

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from app.http.responses import JSONBytes
-from app.http.routing import Route, SessionDep
+from app.http.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Admin
 from app.site import comments, writes
 from app.site.schemas import CommentsSetting, CommentsSettingIn
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
     response_model=CommentsSetting,
     summary="The site-wide comments switch",
 )
-def get_comments(session: SessionDep, _: Admin):
+def get_comments(session: PrimaryReadSessionDep, _: Admin):
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
 
 

@@ -3,8 +3,9 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.cache.surrogates import ALL_ARTICLES
 from app.changes import feed
-from app.site.comments import ALL_ARTICLES, COMMENTS_KEY, DEFAULT_COMMENTS
+from app.site.comments import COMMENTS_KEY, DEFAULT_COMMENTS
 from app.store.models import Article, SiteSetting
 from app.store.models.common import utcnow
 

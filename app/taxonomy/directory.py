@@ -6,13 +6,14 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
+from app.http.pagination import Keyset, Page
+from app.http.params import ListParams
 from app.http.problems import NotFound
 from app.kit import slugs
-from app.store.models import Author, Person, Source, Tag
+from app.store.models import Author, Person, Source, Tag, resources
 from app.store.models.common import iso
 
-RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
+RESOURCE_TYPES = {model: resources.BY_MODEL[model].name for model in (Person, Source, Tag, Author)}
 SHOWN = {
     Person: ("name", "description", "current_role", "organization"),
     Source: ("name", "kind", "homepage"),
@@ -38,18 +39,14 @@ def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
     conds = []
     if params.q:
         conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
-    stmt = select(model).where(*conds)
-    if params.cursor:
-        _, after = decode_cursor(params.cursor, "slug", is_time=False)
-        stmt = stmt.where(model.slug > after)
-    rows = list(session.scalars(stmt.order_by(model.slug).limit(params.limit + 1)))
-    has_more = len(rows) > params.limit
-    rows = rows[: params.limit]
+    rows, next_cursor = Keyset(model.slug, "slug").page(
+        session, select(model).where(*conds), cursor=params.cursor, limit=params.limit
+    )
     total = session.scalar(select(func.count()).select_from(model).where(*conds)) if params.count else None
     return Page(
         items=[represent(r) for r in rows],
         limit=params.limit,
-        next_cursor=encode_cursor("slug", None, rows[-1].slug) if has_more else None,
+        next_cursor=next_cursor,
         total=total,
     )
 

@@ -8,13 +8,12 @@ from app.changes import feed
 from app.http.problems import ValidationFailed
 from app.kit import slugs
 from app.kit.text import slugify
-from app.store.models import Author, Category, Person, Source, Tag
+from app.store.models import Person, Source, resources
 from app.taxonomy.schemas import NamedRef, RefIn
 
 T = TypeVar("T", bound=SQLModel)
 
-SLUGGED = {"category": Category, "tag": Tag, "author": Author, "person": Person, "source": Source}
-_CREATED_INLINE = {Person: ("person", "people"), Source: ("source", "sources")}
+SLUGGED = {r.name: r.model for r in resources.SLUGGED}
 
 
 def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) -> list[T]:
@@ -53,7 +52,7 @@ def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *,
     row = model(**values)
     session.add(row)
     session.flush()
-    resource_type, plural = _CREATED_INLINE[model]
+    resource_type, plural = resources.BY_MODEL[model].name, resources.BY_MODEL[model].plural
     feed.record(
         session,
         resource_type=resource_type,

@@ -21,6 +21,7 @@ from app.store.models import (
     Quote,
     Source,
     Tag,
+    resources,
 )
 from app.taxonomy import categories, directory, hooks
 from app.taxonomy.schemas import (
@@ -46,8 +47,6 @@ class Kind:
     """One slugged resource as the write services see it."""
 
     model: type[SQLModel]
-    resource_type: str  # "category": change feed type, event prefix, slug_redirect type
-    plural: str  # "categories": path and list purge key
     create: type[SQLModel]
     update: type[SQLModel]
     in_articles: frozenset[str]  # fields whose change alters article representations
@@ -55,6 +54,16 @@ class Kind:
     # (session, row or None, validated values) → column values; may raise 422.
     to_columns: Callable[[Session, Any, dict[str, Any]], dict[str, Any]] = _no_hook
     to_document: Callable[[Session, Any], dict[str, Any]] = field(default=lambda session, row: {})
+
+    @property
+    def resource_type(self) -> str:
+        """ "category": change feed type, event prefix, slug_redirect type (app/store/models/resources.py)."""
+        return resources.BY_MODEL[self.model].name
+
+    @property
+    def plural(self) -> str:
+        """ "categories": path and list purge key."""
+        return resources.BY_MODEL[self.model].plural
 
     def represent(self, session: Session, row: Any) -> dict[str, Any]:
         if self.model is Category:
@@ -191,8 +200,6 @@ def _detacher(link: Any, column: Any) -> Callable[..., set[str]]:
 KINDS: dict[type, Kind] = {
     Category: Kind(
         Category,
-        "category",
-        "categories",
         CategoryCreate,
         CategoryUpdate,
         frozenset({"name", "slug"}),
@@ -201,8 +208,6 @@ KINDS: dict[type, Kind] = {
     ),
     Person: Kind(
         Person,
-        "person",
-        "people",
         PersonCreate,
         PersonUpdate,
         frozenset({"name", "slug"}),
@@ -210,15 +215,13 @@ KINDS: dict[type, Kind] = {
     ),
     Source: Kind(
         Source,
-        "source",
-        "sources",
         SourceCreate,
         SourceUpdate,
         frozenset({"name", "slug", "kind"}),
         frozenset({"name", "slug"}),
     ),
-    Tag: Kind(Tag, "tag", "tags", TagCreate, TagUpdate, frozenset({"name", "slug"})),
-    Author: Kind(Author, "author", "authors", AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
+    Tag: Kind(Tag, TagCreate, TagUpdate, frozenset({"name", "slug"})),
+    Author: Kind(Author, AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
 }
 
 DELETE_RULES: dict[type, Callable[..., set[str]]] = {

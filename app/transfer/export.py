@@ -31,13 +31,16 @@ from app.store.models import (
     Quote,
     Source,
     Tag,
+    resources,
 )
 from app.store.models.common import to_utc
 from app.taxonomy import writes
 
 BATCH = 500
 # Dependencies first: an import reading the file top to bottom always finds what a line names.
-SLUGGED = (("source", Source), ("person", Person), ("tag", Tag), ("author", Author))
+# Categories go first, on their own (parents before children); then the other slugged types,
+# in the order exports have always had (sources before the people whose quotes cite them).
+SLUGGED = tuple((name, resources.BY_NAME[name].model) for name in ("source", "person", "tag", "author"))
 
 
 def line(kind: str, data: dict[str, Any]) -> bytes:

@@ -32,7 +32,7 @@ from app.http.problems import (
     ValidationFailed,
 )
 from app.kit import writes as write_support
-from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models import Article, Quote, resources
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
 from app.transfer import export
@@ -43,7 +43,7 @@ BATCH_LINES = 200
 MAX_IMPORT_BYTES = 200_000_000
 MAX_LINE_BYTES = 16_000_000
 MEDIA_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
-SLUGGED = {"category": Category, "source": Source, "person": Person, "tag": Tag, "author": Author}
+SLUGGED = {r.name: r.model for r in resources.SLUGGED}
 TOP_LEVEL = frozenset({"type", "data"})
 
 

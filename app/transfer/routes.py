@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
+from app.http.middleware.body_limit import body_limit
 from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep, get_read_session
 from app.keys.dependencies import require_scope
@@ -53,10 +54,13 @@ def export_ndjson(session: StreamSession):
         }
     },
     responses={
-        413: {"description": "The body is larger than the import limit (200 MB)."},
+        413: {
+            "description": f"The body is larger than the import limit ({importer.MAX_IMPORT_BYTES // 1_000_000} MB)."
+        },
         415: {"description": "The body is not application/x-ndjson."},
     },
 )
+@body_limit(importer.MAX_IMPORT_BYTES)  # not settings.max_body_bytes: the middleware reads it from here
 async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep):
     # async only to read the body as it arrives; the database work runs in a worker thread,
     # on the request's session (the one the key was checked with), a transaction per batch.

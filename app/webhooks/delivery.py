@@ -24,8 +24,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook as Signer
 
-from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
-from app.http.problems import Conflict, InvalidParameter, NotFound
+from app.http.pagination import Keyset, Page
+from app.http.params import ListParams
+from app.http.problems import Conflict, NotFound
 from app.settings import get_settings
 from app.store.engine import is_postgres
 from app.store.models.common import iso, utcnow
@@ -296,21 +297,22 @@ def _is_id(value: str) -> bool:
     return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
+def _delivery_id(value: str) -> int:
+    if not _is_id(value):
+        raise ValueError(value)
+    return int(value)
+
+
+_NEWEST_FIRST = Keyset(WebhookDelivery.id, "-id", descending=True, parse=_delivery_id)
+
+
 def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParams) -> tuple[list[dict[str, Any]], Page]:
     """A subscription's deliveries, newest first, each with the log of its attempts."""
     get_webhook(session, webhook_id)
     stmt = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
     if params.status:
         stmt = stmt.where(WebhookDelivery.status == params.status)
-    if params.cursor:
-        _, after = decode_cursor(params.cursor, "-id", is_time=False)
-        if not _is_id(after):
-            raise InvalidParameter("cursor", "not a cursor this API issued")
-        stmt = stmt.where(WebhookDelivery.id < int(after))
-    rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(params.limit + 1)))
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    next_cursor = encode_cursor("-id", None, str(rows[-1].id)) if more else None
+    rows, next_cursor = _NEWEST_FIRST.page(session, stmt, cursor=params.cursor, limit=params.limit)
     total = None
     if params.count:
         total = session.scalar(select(func.count()).select_from(stmt.subquery()))

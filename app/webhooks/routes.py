@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.http.openapi import problem
 from app.http.responses import JSONBytes, page_response
-from app.http.routing import Route, SessionDep
+from app.http.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Admin
 from app.store.models.webhook import WebhookCreate, WebhookUpdate
 from app.webhooks import delivery, outbox
@@ -36,7 +36,7 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", operation_id="list_webhooks", response_model=WebhookList, summary="List subscriptions, without secrets")
-def list_webhooks(session: SessionDep, _: Admin):
+def list_webhooks(session: PrimaryReadSessionDep, _: Admin):
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}}, headers=NO_STORE
@@ -44,7 +44,7 @@ def list_webhooks(session: SessionDep, _: Admin):
 
 
 @router.get("/{webhook_id}", operation_id="get_webhook", response_model=WebhookRead, summary="Get a subscription")
-def get_webhook(webhook_id: str, session: SessionDep, _: Admin):
+def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin):
     return JSONBytes(outbox.represent(outbox.get_webhook(session, webhook_id)), headers=NO_STORE)
 
 
@@ -73,7 +73,11 @@ def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
     summary="The delivery log: every event, its status and each attempt",
 )
 def list_deliveries(
-    webhook_id: str, request: Request, params: Annotated[DeliveryListParams, Query()], session: SessionDep, _: Admin
+    webhook_id: str,
+    request: Request,
+    params: Annotated[DeliveryListParams, Query()],
+    session: PrimaryReadSessionDep,
+    _: Admin,
 ):
     items, page = delivery.list_deliveries(session, webhook_id, params)
     response = page_response(items, page, request.url)

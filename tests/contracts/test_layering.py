@@ -145,7 +145,7 @@ def test_no_hand_fired_events_or_private_sqlalchemy_calls():
 
 
 def test_layers_hold():
-    """HTTP → capabilities → store, as the import-linter contracts in pyproject.toml say."""
+    """Domains → shared machinery → store, as the import-linter contracts in pyproject.toml say."""
     done = subprocess.run(
         [str(Path(sys.executable).with_name("lint-imports"))], cwd=APP.parent, capture_output=True, text=True
     )

@@ -46,7 +46,7 @@ SINK = _Sink()
 class AccessLogMiddleware:
     """Inside RequestIdMiddleware (so the id is known), outside everything else. With
     GAZETTE_LOG_FORMAT=json a line also holds time, level, logger and message, as every other
-    log line does (app/logs.py); otherwise it is the request's fields alone."""
+    log line does (app/observability/logs.py); otherwise it is the request's fields alone."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -2,9 +2,13 @@
 much it sends), NUL characters in the path or query (400: no database can look them up) and
 in a JSON body's text (422 naming the field: PostgreSQL cannot store them, SQLite would)."""
 
-from typing import Any
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import orjson
+from fastapi import routing
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
@@ -66,15 +70,53 @@ def _too_large(limit: int, path: str):
 
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
+_LIMIT = "max_body_bytes"  # the endpoint's attribute that `body_limit` sets
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def body_limit(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
+    """Declares, with the route, how large a body its endpoint takes, in place of
+    settings.max_body_bytes: `RequestLimits` reads it from the route, so that the route and its
+    limit cannot diverge. Put it under the route's decorator."""
+
+    def declare(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _LIMIT, max_bytes)
+        return endpoint
+
+    return declare
+
+
+def _declared_limits(routes: Iterable[Any]) -> tuple[tuple[re.Pattern[str], frozenset[str], int], ...]:
+    """(path pattern, methods, limit) of every route whose endpoint declares a body limit."""
+    # FastAPI ≥ 0.130 keeps included routers nested; iter_route_contexts flattens them.
+    flat = routing.iter_route_contexts(routes) if hasattr(routing, "iter_route_contexts") else routes
+    declared = []
+    for route in flat:
+        endpoint = getattr(route, "endpoint", None)
+        limit = getattr(inspect.unwrap(endpoint), _LIMIT, None) if endpoint is not None else None
+        if limit is not None:
+            declared.append((route.path_regex, frozenset(route.methods or ()), limit))
+    return tuple(declared)
 
 
 class RequestLimits:
-    """Refuses bodies over settings.max_body_bytes: at once from Content-Length, and by
-    counting the bytes of a body that streams in without one (or lies about its size);
-    and a path or query with a NUL in it (PostgreSQL refuses NUL in text)."""
+    """Refuses bodies over the route's limit: at once from Content-Length, and by counting the
+    bytes of a body that streams in without one (or lies about its size); and a path or query
+    with a NUL in it (PostgreSQL refuses NUL in text). The limit is the one the route declares
+    (`body_limit`: POST /v1/import's 200 MB), read from the app's routes once, at the first
+    body; any other route's is settings.max_body_bytes."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._declared: tuple[tuple[re.Pattern[str], frozenset[str], int], ...] | None = None
+
+    def _limit(self, scope: Scope) -> int:
+        if self._declared is None:
+            self._declared = _declared_limits(scope["app"].routes)
+        for pattern, methods, limit in self._declared:
+            if scope["method"] in methods and pattern.match(scope["path"]):
+                return limit
+        return get_settings().max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,7 +134,7 @@ class RequestLimits:
         if scope["method"] in _BODILESS and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             await self.app(scope, receive, send)  # no body to count: reads, most requests
             return
-        limit = get_settings().max_body_bytes
+        limit = self._limit(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

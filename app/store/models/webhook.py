@@ -10,9 +10,10 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
 from sqlmodel import AutoString, Field, SQLModel
 
 from app.store.models.common import JSONType, new_id, utcnow
+from app.store.models.resources import NAMES
 
 # Resource types of the change feed; the other resources raise <type>.created/updated/deleted.
-RESOURCE_TYPES = ("article", "quote", "category", "person", "source", "tag", "author")
+RESOURCE_TYPES = NAMES
 EVENTS = (
     "article.published",
     "article.updated",

@@ -43,7 +43,7 @@ def _stored_and_live(client, article_id: str) -> dict:
 
 def _next_second() -> None:
     """Until the second of the last write has passed: Last-Modified names the second before
-    until then (app/cache/http.py), so two answers straddling it would differ."""
+    until then (app/cache/validators.py), so two answers straddling it would differ."""
     time.sleep(math.ceil(time.time()) - time.time() + 0.02)
 
 

@@ -4,6 +4,7 @@ import orjson
 
 from app.settings import get_settings
 from tests.support.editorial import create, desk
+from tests.support.factories import bearer, make_key
 
 
 def _big_article() -> bytes:
@@ -56,6 +57,51 @@ def test_a_patch_over_the_limit_is_413_and_changes_nothing(client, session):
 
     assert response.status_code == 413
     assert client.get(f"/v1/articles/{article['id']}", headers=headers).json()["version"] == 1
+
+
+def _big_import(articles: int = 10) -> bytes:
+    """NDJSON of published articles, 300 KB each (15 paragraphs of 20,000 characters)."""
+    text = ("Le conseil municipal a voté le budget après six heures de débat. " * 400)[:20_000]
+    return b"".join(
+        orjson.dumps(
+            {
+                "type": "article",
+                "data": {
+                    "external_id": f"long-{n}",
+                    "title": f"Compte rendu {n}",
+                    "status": "published",
+                    "body": [{"type": "paragraph", "text": text}] * 15,
+                },
+            }
+        )
+        + b"\n"
+        for n in range(articles)
+    )
+
+
+def test_an_import_over_the_default_body_limit_is_imported_and_other_routes_still_refuse_it(client, session):
+    """POST /v1/import takes up to 200 MB (its own limit); every other route keeps
+    GAZETTE_MAX_BODY_BYTES."""
+    headers = {**bearer(make_key(session, "content:write", "content:publish")), "Content-Type": "application/x-ndjson"}
+    body = _big_import()
+    assert len(body) > get_settings().max_body_bytes + 500_000
+
+    declared = client.post("/v1/import", content=body, headers=headers)
+    streamed = client.post(
+        "/v1/import", content=iter([body[i : i + 64_000] for i in range(0, len(body), 64_000)]), headers=headers
+    )
+    article = client.post(
+        "/v1/articles", content=_big_article(), headers={**headers, "Content-Type": "application/json"}
+    )
+
+    assert declared.status_code == 200, declared.text
+    assert declared.json() == {"created": 10, "updated": 0, "unchanged": 0, "errors": []}
+    assert streamed.json() == {"created": 0, "updated": 0, "unchanged": 10, "errors": []}
+    listed = client.get("/v1/articles", params={"limit": 20}).json()["data"]
+    assert sorted(a["title"] for a in listed) == [f"Compte rendu {n}" for n in range(10)]
+    assert len(client.get(f"/v1/articles/{listed[0]['id']}").json()["body"]) == 15
+    assert article.status_code == 413 and article.headers["content-type"] == "application/problem+json"
+    assert str(get_settings().max_body_bytes) in article.json()["detail"]
 
 
 def test_malformed_json_in_a_patch_is_400(client, session):

@@ -397,6 +397,6 @@ def test_a_rename_runs_on_the_event_loop_on_postgresql_and_in_a_thread_on_sqlite
     threads = {thread for statement, thread in sent if statement.lstrip().upper().startswith("UPDATE CATEGORY ")}
     # A rename marks every document that shows the name stale in one statement: on SQLite
     # that statement runs in a thread, where the event loop goes on serving meanwhile
-    # (app/api/routing.py, Route.sqlite_on_loop); on PostgreSQL it is awaited on the loop.
+    # (app/http/routing.py, Route.sqlite_on_loop); on PostgreSQL it is awaited on the loop.
     assert len(threads) == 1, sent
     assert threads.pop().startswith("AnyIO worker") is not IS_POSTGRES

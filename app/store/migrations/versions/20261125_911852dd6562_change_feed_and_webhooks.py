@@ -28,7 +28,7 @@ def _str(length: int) -> sqlmodel.sql.sqltypes.AutoString:
 
 def upgrade() -> None:
     # The writing transaction's id: the change feed serves a row only once every older
-    # transaction has ended (see app/sync/changes.py). SQLite serialises writers, so
+    # transaction has ended (see app/changes/feed.py). SQLite serialises writers, so
     # id order is already commit order there and the column holds 0.
     if op.get_bind().dialect.name == 'postgresql':
         default = sa.text('(pg_current_xact_id()::text::bigint)')

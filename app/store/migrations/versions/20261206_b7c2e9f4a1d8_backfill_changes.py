@@ -25,7 +25,7 @@ down_revision: str | Sequence[str] | None = 'e2d4b7a91c3f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What each resource type's public list shows (app/content/quotes.py `public` for quotes).
+# What each resource type's public list shows (app/quotes/queries.py `public` for quotes).
 PUBLIC = {
     "article": "SELECT id, version FROM article WHERE status = 'published' AND deleted_at IS NULL",
     "quote": "SELECT id, version FROM quote WHERE article_id IS NULL OR article_id IN "
@@ -36,7 +36,7 @@ PUBLIC = {
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    # Raised to the newest txid recorded, as app/sync/changes.py does for each resource.
+    # Raised to the newest txid recorded, as app/changes/feed.py does for each resource.
     txid = ("greatest(pg_current_xact_id()::text::bigint, (SELECT coalesce(max(txid), 0) FROM change))"
             if postgres else "0")
     now = "now()" if postgres else "strftime('%Y-%m-%d %H:%M:%f', 'now')"

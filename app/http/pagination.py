@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import tuple_
+from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app.http.problems import InvalidParameter
 from app.store.models.common import to_utc
@@ -65,7 +66,9 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
     return value, row_id
 
 
-def after_cursor(column, id_column, value: Any, row_id: str, *, descending: bool):
+def after_cursor(
+    column: SQLCoreOperations[Any], id_column: SQLCoreOperations[str], value: Any, row_id: str, *, descending: bool
+) -> ColumnElement[bool]:
     """The keyset condition "strictly after (value, id)" in the given direction.
 
     Written as a row-value comparison, which both engines turn into an index range; the

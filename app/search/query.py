@@ -5,7 +5,7 @@ A query is analysed once per language and matched against the documents of that 
 """
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.search.analysis import ANALYSERS, analyser_for
 from app.search.index import engine_for
@@ -29,4 +29,4 @@ def union(selects: list[sa.Select]) -> sa.Select | sa.CompoundSelect:
 def quote_condition(session: Session, q: str) -> sa.ColumnElement[bool]:
     """A condition on Quote: its text matches `q`, analysed in the quote's own language."""
     hits = union(engine_for(session).branches(session, QUOTE, plans_for(q), ranked=False)).subquery("quote_hits")
-    return Quote.id.in_(sa.select(hits.c.key))
+    return col(Quote.id).in_(sa.select(hits.c.key))

@@ -1,10 +1,10 @@
 """People, sources, tags and authors: slugged resources listed by slug with a cursor."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session, SQLModel, col
 
 from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
 from app.http.problems import NotFound
@@ -12,8 +12,11 @@ from app.kit import slugs
 from app.store.models import Author, Person, Source, Tag
 from app.store.models.common import iso
 
-RESOURCE_TYPES = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
-SHOWN = {
+# The resources listed here.
+Listed = Person | Source | Tag | Author
+L = TypeVar("L", bound=Listed)
+RESOURCE_TYPES: dict[type[SQLModel], str] = {Person: "person", Source: "source", Tag: "tag", Author: "author"}
+SHOWN: dict[type[SQLModel], tuple[str, ...]] = {
     Person: ("name", "description", "current_role", "organization"),
     Source: ("name", "kind", "homepage"),
     Tag: ("name",),
@@ -34,15 +37,15 @@ def represent(row: Any) -> dict[str, Any]:
     return out
 
 
-def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
-    conds = []
+def list_items(session: Session, model: type[L], params: DirectoryParams) -> Page:
+    conds: list[ColumnElement[bool]] = []
     if params.q:
         conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
     stmt = select(model).where(*conds)
     if params.cursor:
         _, after = decode_cursor(params.cursor, "slug", is_time=False)
-        stmt = stmt.where(model.slug > after)
-    rows = list(session.scalars(stmt.order_by(model.slug).limit(params.limit + 1)))
+        stmt = stmt.where(col(model.slug) > after)
+    rows = list(session.scalars(stmt.order_by(col(model.slug)).limit(params.limit + 1)))
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     total = session.scalar(select(func.count()).select_from(model).where(*conds)) if params.count else None
@@ -54,7 +57,7 @@ def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
     )
 
 
-def get_by_slug(session: Session, model: type, slug: str) -> Any:
+def get_by_slug(session: Session, model: type[Listed], slug: str) -> Any:
     """The row with `slug`, or its current slug (a str) when `slug` is an old one."""
     row, moved = slugs.find(session, model, RESOURCE_TYPES[model], slug)
     if row is not None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import queries
 from app.store.engine import is_postgres
@@ -69,20 +69,20 @@ def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list
 def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
     stmt = (
         select(
-            Quote.article_id,
-            Quote.id,
-            Quote.external_id,
-            Quote.text,
-            Person.slug,
-            Quote.speaker_role,
-            Source.slug,
-            Quote.language,
-            Quote.said_at,
+            col(Quote.article_id),
+            col(Quote.id),
+            col(Quote.external_id),
+            col(Quote.text),
+            col(Person.slug),
+            col(Quote.speaker_role),
+            col(Source.slug),
+            col(Quote.language),
+            col(Quote.said_at),
         )
-        .join(Person, Person.id == Quote.person_id)
-        .outerjoin(Source, Source.id == Quote.source_id)
-        .where(Quote.article_id.in_(ids))
-        .order_by(Quote.article_id, Quote.position, Quote.id)
+        .join(Person, col(Person.id) == Quote.person_id)
+        .outerjoin(Source, col(Source.id) == Quote.source_id)
+        .where(col(Quote.article_id).in_(ids))
+        .order_by(col(Quote.article_id), col(Quote.position), col(Quote.id))
     )
     return _grouped(session, stmt)
 
@@ -111,16 +111,24 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
     attributions = _grouped(
         session,
         (
-            select(Attribution.article_id, Source.slug, Attribution.role, Attribution.label, Attribution.url)
-            .join(Source, Source.id == Attribution.source_id)
-            .where(Attribution.article_id.in_(ids))
-            .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+            select(
+                col(Attribution.article_id),
+                col(Source.slug),
+                col(Attribution.role),
+                col(Attribution.label),
+                col(Attribution.url),
+            )
+            .join(Source, col(Source.id) == Attribution.source_id)
+            .where(col(Attribution.article_id).in_(ids))
+            .order_by(col(Attribution.article_id), col(Attribution.position), col(Attribution.id))
         ),
     )
     quotes = _quotes(session, ids)
     wanted = {a.category_id for a in rows if a.category_id} | {a.image_credit_source_id for a in rows} - {None}
-    slugs = dict(session.execute(select(Category.id, Category.slug).where(Category.id.in_(wanted))).all())
-    slugs |= dict(session.execute(select(Source.id, Source.slug).where(Source.id.in_(wanted))).all())
+    slugs = dict(
+        session.execute(select(col(Category.id), col(Category.slug)).where(col(Category.id).in_(wanted))).all()
+    )
+    slugs |= dict(session.execute(select(col(Source.id), col(Source.slug)).where(col(Source.id).in_(wanted))).all())
     out = []
     for a in rows:
         primary = slugs.get(a.category_id) if a.category_id else None
@@ -204,7 +212,9 @@ def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
 def _articles(session: Session) -> Iterator[bytes]:
     after = ""
     while rows := list(
-        session.scalars(select(Article).where(queries.public(), Article.id > after).order_by(Article.id).limit(BATCH))
+        session.scalars(
+            select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
+        )
     ):
         yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
         after = rows[-1].id

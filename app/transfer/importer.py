@@ -19,7 +19,7 @@ import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import writes
 from app.articles.schemas import ArticleCreate, QuoteIn
@@ -70,7 +70,7 @@ class _Unchanged(Exception):
 
 
 def _find_article(session: Session, external_id: str) -> Article | None:
-    found = session.scalars(select(Article).where(Article.external_id == external_id)).first()
+    found = session.scalars(select(Article).where(col(Article.external_id) == external_id)).first()
     if found is None:
         # An export names an article without external_id by its id: the same article again.
         by_id = session.get(Article, external_id)
@@ -83,7 +83,11 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
     gave it, or the same text at the same place), so a re-import keeps quote ids."""
     if "id" not in QuoteIn.model_fields:
         return data
-    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id).order_by(Quote.position, Quote.id)))
+    rows = list(
+        session.scalars(
+            select(Quote).where(col(Quote.article_id) == article.id).order_by(col(Quote.position), col(Quote.id))
+        )
+    )
     by_key = {q.external_id or q.id: q for q in rows}
     quotes = []
     for position, given in enumerate(data.quotes):

@@ -21,7 +21,7 @@ import httpx
 import orjson
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 from standardwebhooks.webhooks import Webhook as Signer
 
 from app.http.pagination import ListParams, Page, decode_cursor, encode_cursor
@@ -133,8 +133,8 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
     with session_factory() as session:
         due = (
             select(d.id)
-            .join(Webhook, Webhook.id == d.webhook_id)
-            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now, Webhook.enabled.is_(True), ~blocked)
+            .join(Webhook, col(Webhook.id) == d.webhook_id)
+            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now, col(Webhook.enabled).is_(True), ~blocked)
             .order_by(d.id)
             .limit(limit)
         )
@@ -154,8 +154,8 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         )
         rows = (
             session.execute(
-                select(table.id, table.webhook_id, table.payload, Webhook.url, Webhook.secret)
-                .join(Webhook, Webhook.id == table.webhook_id)
+                select(table.id, table.webhook_id, table.payload, col(Webhook.url), col(Webhook.secret))
+                .join(Webhook, col(Webhook.id) == table.webhook_id)
                 .where(table.id.in_(claimed))
                 .order_by(table.id)
             ).all()
@@ -230,7 +230,7 @@ def _apply(
             delivery.status = DeliveryStatus.dead
             # Dead, and nothing succeeded since its first try: the receiver is gone.
             first_try = session.scalar(
-                select(func.min(WebhookAttempt.at)).where(WebhookAttempt.delivery_id == delivery.id)
+                select(func.min(col(WebhookAttempt.at))).where(col(WebhookAttempt.delivery_id) == delivery.id)
             )
             failing_too_long = failing_too_long or webhook.failing_since <= (first_try or result.at)
         else:
@@ -286,7 +286,7 @@ def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[
     log: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
     if ids:
         for attempt in session.scalars(
-            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.id)
+            select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)).order_by(col(WebhookAttempt.id))
         ):
             log[attempt.delivery_id].append(attempt)
     return [represent(d, log[d.id]) for d in deliveries]
@@ -299,15 +299,15 @@ def _is_id(value: str) -> bool:
 def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParams) -> tuple[list[dict[str, Any]], Page]:
     """A subscription's deliveries, newest first, each with the log of its attempts."""
     get_webhook(session, webhook_id)
-    stmt = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    stmt = select(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook_id)
     if params.status:
-        stmt = stmt.where(WebhookDelivery.status == params.status)
+        stmt = stmt.where(col(WebhookDelivery.status) == params.status)
     if params.cursor:
         _, after = decode_cursor(params.cursor, "-id", is_time=False)
         if not _is_id(after):
             raise InvalidParameter("cursor", "not a cursor this API issued")
-        stmt = stmt.where(WebhookDelivery.id < int(after))
-    rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(params.limit + 1)))
+        stmt = stmt.where(col(WebhookDelivery.id) < int(after))
+    rows = list(session.scalars(stmt.order_by(col(WebhookDelivery.id).desc()).limit(params.limit + 1)))
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = encode_cursor("-id", None, str(rows[-1].id)) if more else None

@@ -5,6 +5,7 @@ in a JSON body's text (422 naming the field: PostgreSQL cannot store them, SQLit
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
@@ -42,7 +43,7 @@ def _nul_in_json(body: bytes) -> list[str]:
     return list(dict.fromkeys(problems.field_path(p) or "body" for p in _nul_paths(document)))
 
 
-def _nul_problem(fields: list[str], path: str):
+def _nul_problem(fields: list[str], path: str) -> Response:
     return problems.problem_response(
         422,
         "Validation failed",
@@ -53,7 +54,7 @@ def _nul_problem(fields: list[str], path: str):
     )
 
 
-def _too_large(limit: int, path: str):
+def _too_large(limit: int, path: str) -> Response:
     return problems.problem_response(
         413,
         "Payload too large",

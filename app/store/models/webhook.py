@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, HttpUrl
 from pydantic import Field as PydanticField
@@ -73,7 +73,7 @@ class WebhookDelivery(SQLModel, table=True):
     event_type: str = Field(max_length=60)
     # "article:<id>": deliveries of one resource to one subscription go out in id order.
     resource_key: str = Field(max_length=60)
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     status: str = Field(default=DeliveryStatus.pending, max_length=10)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

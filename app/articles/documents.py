@@ -151,12 +151,12 @@ def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool =
     return len(_refresh(session, article_ids, skip_locked=skip_locked))
 
 
-def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict]:
+def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict[str, Any]]:
     """`refresh`, answering the public shape of each article it built a document for, by id."""
     ids = sorted(set(article_ids))
     if ids:
         _lock(session, shared=True)
-    built: dict[str, dict] = {}
+    built: dict[str, dict[str, Any]] = {}
     table = table_of(ArticleDocument)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]

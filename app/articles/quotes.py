@@ -30,7 +30,7 @@ class Said(NamedTuple):
     speaker_role: str | None
 
 
-def stored(session: Session, article: Article, rows: list | None = None) -> list[Said]:
+def stored(session: Session, article: Article, rows: list[view.Values] | None = None) -> list[Said]:
     """The article's quotes as stored: from `rows` (`article_view.quote_rows`) when the caller
     read them in this transaction, holding the article's row, else read now."""
     if rows is None:

@@ -134,7 +134,7 @@ def _fill(
     article: Article,
     data: ArticleCreate,
     same: frozenset[str] = frozenset(),
-    quote_rows: list | None = None,
+    quote_rows: list[view.Values] | None = None,
 ) -> list[article_quotes.Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left

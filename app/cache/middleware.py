@@ -102,7 +102,10 @@ def _header(headers: Any, name: bytes) -> bytes | None:
     return None
 
 
-def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
+Query = tuple[tuple[str, str], ...]  # a request's parameters, as the cache keys them
+
+
+def _query(raw: bytes) -> Query:
     """Parameters sorted by name (the order of repeated ones kept): one key per meaning."""
     if not raw:
         return ()
@@ -235,7 +238,7 @@ class ResponseCacheMiddleware:
         return self.direct.route(argument)
 
     def _entry(
-        self, path: str, query: tuple, start: Message, body: bytes, route: str, known: Any = None
+        self, path: str, query: Query, start: Message, body: bytes, route: str, known: Any = None
     ) -> Entry | None:
         """The cache entry of a response; `known` (keys, newest, version), when the direct
         answer carries them, spares parsing the body for them."""
@@ -278,7 +281,7 @@ class ResponseCacheMiddleware:
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
         )
 
-    def _stream_headers(self, path: str, query: tuple, start: Message) -> list[tuple[bytes, bytes]]:
+    def _stream_headers(self, path: str, query: Query, start: Message) -> list[tuple[bytes, bytes]]:
         status, inner = start["status"], list(start.get("headers", []))
         if status != 200 or b"no-store" in (_header(inner, b"cache-control") or b""):
             return inner

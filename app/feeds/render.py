@@ -95,13 +95,16 @@ def latest(session: Session, params: FeedParams, *, feed_url: str, api_base: str
     )
 
 
+LxmlElement = Any  # what feedgen hands its extensions: an lxml element (lxml ships no types)
+
+
 class _AtomLinkEntry(BaseEntryExtension):
     """Puts back the rel, type and length that feedgen 1.0 drops from an Atom entry's links."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
 
-    def extend_atom(self, entry):
+    def extend_atom(self, entry: LxmlElement) -> LxmlElement:
         for element, link in zip(entry.findall("link"), self.links, strict=False):
             for name in ("rel", "type", "length"):
                 if link.get(name):
@@ -119,7 +122,7 @@ def _generator(feed: Feed) -> FeedGenerator:
     fg.link(href=feed.home_page_url, rel="alternate")
     fg.link(href=feed.feed_url, rel="self")
     fg.generator("Gazette")
-    updated = [_time(i["updated_at"]) for i in feed.items if i.get("updated_at")]
+    updated = [t for t in (_time(i.get("updated_at")) for i in feed.items) if t is not None]
     if updated:
         fg.updated(max(updated))
         fg.lastBuildDate(max(updated))

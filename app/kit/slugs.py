@@ -35,7 +35,7 @@ def find(session: Session, model: type[T], resource_type: str, slug: str) -> tup
     return moved, moved is not None
 
 
-def holder(session: Session, model: type[Slugged], resource_type: str, slug: str) -> str | None:
+def holder(session: Session, model: type[T], resource_type: str, slug: str) -> str | None:
     """The id of the resource that holds `slug`, now or as an old slug that still redirects."""
     owner = session.scalars(select(col(model.id)).where(col(model.slug) == slug)).first()
     if owner is None:
@@ -47,9 +47,7 @@ def holder(session: Session, model: type[Slugged], resource_type: str, slug: str
     return owner
 
 
-def taken_by_another(
-    session: Session, model: type[Slugged], resource_type: str, slug: str, resource_id: str | None
-) -> bool:
+def taken_by_another(session: Session, model: type[T], resource_type: str, slug: str, resource_id: str | None) -> bool:
     """Whether another resource holds `slug` (now or as an old slug): taking it would break
     the links to that one."""
     owner = holder(session, model, resource_type, slug)
@@ -57,7 +55,7 @@ def taken_by_another(
 
 
 def first_free(
-    session: Session, model: type[Slugged], resource_type: str, wanted: str, resource_id: str | None = None
+    session: Session, model: type[T], resource_type: str, wanted: str, resource_id: str | None = None
 ) -> str:
     """`wanted`, or `wanted-2`, `-3`…: the first that no other resource holds, now or as an old slug."""
     candidate, n = wanted, 1

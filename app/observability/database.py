@@ -40,7 +40,7 @@ class DatabaseCollector:
         now = utcnow()
         try:
             with get_engine().connect() as c:
-                head = c.scalar(select(func.max(Change.id))) or 0
+                head = c.scalar(select(func.max(col(Change.id)))) or 0
                 by_status = dict(
                     c.execute(
                         select(col(WebhookDelivery.status), func.count()).group_by(col(WebhookDelivery.status))

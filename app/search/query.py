@@ -4,6 +4,8 @@ A query is analysed once per language and matched against the documents of that 
 (app.search.index keeps the documents; app.articles.search pages and ranks articles).
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
@@ -12,6 +14,7 @@ from app.search.index import engine_for
 from app.search.kinds import QUOTE
 from app.search.parse import Plan, check_meaningful, parse, plan
 from app.store.models import Quote
+from app.store.sql import AnySelect
 
 
 def plans_for(q: str, lang: str | None = None) -> list[Plan]:
@@ -22,7 +25,7 @@ def plans_for(q: str, lang: str | None = None) -> list[Plan]:
     return [p for a in analysers if (p := plan(query, a)) is not None]
 
 
-def union(selects: list[sa.Select]) -> sa.Select | sa.CompoundSelect:
+def union(selects: list[AnySelect]) -> AnySelect | sa.CompoundSelect[*tuple[Any, ...]]:
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 

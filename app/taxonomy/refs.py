@@ -68,7 +68,7 @@ def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Re
 
 
 def unique_slug(
-    session: Session, model: type[slugs.Slugged], wanted: str, *, resource_type: str, exclude_id: str | None = None
+    session: Session, model: type[T], wanted: str, *, resource_type: str, exclude_id: str | None = None
 ) -> str:
     """`wanted`, or `wanted-2`, `-3`…: free both as a current slug and as an old one."""
     return slugs.first_free(session, model, resource_type, wanted, exclude_id)

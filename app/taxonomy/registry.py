@@ -3,11 +3,11 @@ fields that show inside articles and quotes, a category's parent, and what delet
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.sql.elements import SQLCoreOperations
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from app.http.problems import Conflict, InvalidParameter, ValidationFailed
 from app.store.models import (
@@ -41,6 +41,7 @@ from app.taxonomy.schemas import (
 Model = Category | Person | Source | Tag | Author
 CreateBody = CategoryCreate | PersonCreate | SourceCreate | TagCreate | AuthorCreate
 UpdateBody = CategoryUpdate | PersonUpdate | SourceUpdate | TagUpdate | AuthorUpdate
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 def _no_hook(session: Session, row: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -198,7 +199,7 @@ def _detacher(link: type[ArticleTag | ArticleAuthor], column: SQLCoreOperations[
     return detach
 
 
-KINDS: dict[type[Model], Kind] = {
+KINDS: dict[type[SQLModel], Kind] = {
     Category: Kind(
         Category,
         "category",
@@ -231,7 +232,7 @@ KINDS: dict[type[Model], Kind] = {
     Author: Kind(Author, "author", "authors", AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
 }
 
-DELETE_RULES: dict[type[Model], Callable[..., set[str]]] = {
+DELETE_RULES: dict[type[SQLModel], Callable[..., set[str]]] = {
     Category: delete_category,
     Person: delete_person,
     Source: delete_source,

@@ -13,10 +13,10 @@ from app.kit import merge_patch, slugs, writes
 from app.kit.text import slugify
 from app.store.models import Person, Quote
 from app.taxonomy import hooks, refs
-from app.taxonomy.registry import DELETE_RULES, KINDS, CreateBody, Kind, Model
+from app.taxonomy.registry import DELETE_RULES, KINDS, CreateBody, Kind, ModelT
 
 
-def kind_of(model: type[Model]) -> Kind:
+def kind_of(model: type[ModelT]) -> Kind:
     return KINDS[model]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
 from app.articles import queries
@@ -33,11 +34,20 @@ from app.store.models import (
     Tag,
 )
 from app.store.models.common import to_utc
+from app.store.sql import AnySelect
 from app.taxonomy import writes
+from app.taxonomy.registry import Model, ModelT
 
 BATCH = 500
 # Dependencies first: an import reading the file top to bottom always finds what a line names.
-SLUGGED = (("source", Source), ("person", Person), ("tag", Tag), ("author", Author))
+SLUGGED: tuple[tuple[str, type[Model]], ...] = (
+    ("source", Source),
+    ("person", Person),
+    ("tag", Tag),
+    ("author", Author),
+)
+# A row of a statement, past its first column (what `_grouped` groups by).
+Values = tuple[Any, ...]
 
 
 def line(kind: str, data: dict[str, Any]) -> bytes:
@@ -49,24 +59,30 @@ def _time(value: datetime | None) -> str | None:
     return to_utc(value).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _grouped(session: Session, stmt) -> dict[str, list]:
-    groups: dict[str, list] = defaultdict(list)
+def _grouped(session: Session, stmt: AnySelect) -> dict[str, list[Values]]:
+    groups: dict[str, list[Values]] = defaultdict(list)
     for row in session.execute(stmt):
         groups[row[0]].append(row[1:])
     return groups
 
 
-def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list[str]]:
+def _slugs(
+    session: Session,
+    link: type[ArticleCategory | ArticleTag | ArticleAuthor],
+    target: type[Category | Tag | Author],
+    fk: SQLCoreOperations[str],
+    ids: list[str],
+) -> dict[str, list[str]]:
     stmt = (
-        select(link.article_id, target.slug)
-        .join(target, target.id == fk)
-        .where(link.article_id.in_(ids))
-        .order_by(link.article_id, link.position)
+        select(col(link.article_id), col(target.slug))
+        .join(target, col(target.id) == fk)
+        .where(col(link.article_id).in_(ids))
+        .order_by(col(link.article_id), col(link.position))
     )
     return {a: [slug for (slug,) in rows] for a, rows in _grouped(session, stmt).items()}
 
 
-def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
+def _quotes(session: Session, ids: list[str]) -> dict[str, list[Values]]:
     stmt = (
         select(
             col(Quote.article_id),
@@ -105,9 +121,9 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
     if not rows:
         return []
     ids = [a.id for a in rows]
-    categories = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, ids)
-    tags = _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, ids)
-    authors = _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, ids)
+    categories = _slugs(session, ArticleCategory, Category, col(ArticleCategory.category_id), ids)
+    tags = _slugs(session, ArticleTag, Tag, col(ArticleTag.tag_id), ids)
+    authors = _slugs(session, ArticleAuthor, Author, col(ArticleAuthor.author_id), ids)
     attributions = _grouped(
         session,
         (
@@ -188,7 +204,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
 def _categories(session: Session) -> Iterator[bytes]:
     """Every category, each after its parent; siblings by slug. Menus are small: one query."""
     kind = writes.kind_of(Category)
-    rows = list(session.scalars(select(Category).order_by(Category.slug)))
+    rows = list(session.scalars(select(Category).order_by(col(Category.slug))))
     known = {c.id for c in rows}
     children: dict[str | None, list[Category]] = defaultdict(list)
     for c in rows:
@@ -200,10 +216,12 @@ def _categories(session: Session) -> Iterator[bytes]:
         stack.extend(reversed(children.pop(category.id, [])))
 
 
-def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
+def _slugged(session: Session, kind_name: str, model: type[ModelT]) -> Iterator[bytes]:
     kind = writes.kind_of(model)
     after = ""
-    while rows := list(session.scalars(select(model).where(model.slug > after).order_by(model.slug).limit(BATCH))):
+    while rows := list(
+        session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH))
+    ):
         yield b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows)
         after = rows[-1].slug
         session.expunge_all()  # constant memory: forget the batch before reading the next

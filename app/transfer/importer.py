@@ -35,6 +35,7 @@ from app.kit import writes as write_support
 from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
+from app.taxonomy.registry import Model, ModelT
 from app.transfer import export
 
 log = logging.getLogger("gazette.import")
@@ -43,7 +44,13 @@ BATCH_LINES = 200
 MAX_IMPORT_BYTES = 200_000_000
 MAX_LINE_BYTES = 16_000_000
 MEDIA_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
-SLUGGED = {"category": Category, "source": Source, "person": Person, "tag": Tag, "author": Author}
+SLUGGED: dict[str, type[Model]] = {
+    "category": Category,
+    "source": Source,
+    "person": Person,
+    "tag": Tag,
+    "author": Author,
+}
 TOP_LEVEL = frozenset({"type", "data"})
 
 
@@ -132,7 +139,7 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     return "updated"
 
 
-def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
+def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
     kind = slugged_writes.kind_of(model)
 
     def upsert(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
@@ -142,7 +149,7 @@ def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], 
                 f"A {kind.resource_type} is matched by its slug.",
                 errors=[{"field": "slug", "message": "required for import"}],
             )
-        row = session.scalars(select(model).where(model.slug == parsed.slug)).first()
+        row = session.scalars(select(model).where(col(model.slug) == parsed.slug)).first()
         if row is None:
             slugged_writes.create(session, kind, parsed)
             return "created"

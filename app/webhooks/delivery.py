@@ -125,17 +125,22 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
     d = aliased(WebhookDelivery, name="due")
     earlier = aliased(WebhookDelivery, name="earlier")
     blocked = exists().where(
-        earlier.webhook_id == d.webhook_id,
-        earlier.resource_key == d.resource_key,
-        earlier.id < d.id,
-        earlier.status.in_(OPEN_STATUSES),
+        col(earlier.webhook_id) == d.webhook_id,
+        col(earlier.resource_key) == d.resource_key,
+        col(earlier.id) < col(d.id),
+        col(earlier.status).in_(OPEN_STATUSES),
     )
     with session_factory() as session:
         due = (
-            select(d.id)
+            select(col(d.id))
             .join(Webhook, col(Webhook.id) == d.webhook_id)
-            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now, col(Webhook.enabled).is_(True), ~blocked)
-            .order_by(d.id)
+            .where(
+                col(d.status).in_(OPEN_STATUSES),
+                col(d.next_attempt_at) <= now,
+                col(Webhook.enabled).is_(True),
+                ~blocked,
+            )
+            .order_by(col(d.id))
             .limit(limit)
         )
         if is_postgres(session):
@@ -144,9 +149,9 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         claimed = (
             session.execute(
                 update(table)
-                .where(table.id.in_(due.scalar_subquery()))
+                .where(col(table.id).in_(due.scalar_subquery()))
                 .values(next_attempt_at=now + lease)
-                .returning(table.id)
+                .returning(col(table.id))
                 .execution_options(synchronize_session=False)
             )
             .scalars()
@@ -154,10 +159,10 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         )
         rows = (
             session.execute(
-                select(table.id, table.webhook_id, table.payload, col(Webhook.url), col(Webhook.secret))
+                select(col(table.id), col(table.webhook_id), col(table.payload), col(Webhook.url), col(Webhook.secret))
                 .join(Webhook, col(Webhook.id) == table.webhook_id)
-                .where(table.id.in_(claimed))
-                .order_by(table.id)
+                .where(col(table.id).in_(claimed))
+                .order_by(col(table.id))
             ).all()
             if claimed
             else []
@@ -210,7 +215,7 @@ def _apply(
 ) -> None:
     session.add(
         WebhookAttempt(
-            delivery_id=delivery.id,
+            delivery_id=result.job.delivery_id,  # delivery's own id, as the job holds it (not None)
             at=result.at,
             status_code=result.status_code,
             error=result.error,
@@ -283,7 +288,7 @@ def represent(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> dict
 
 def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
     ids = [d.id for d in deliveries]
-    log: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
+    log: dict[int | None, list[WebhookAttempt]] = {i: [] for i in ids}
     if ids:
         for attempt in session.scalars(
             select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)).order_by(col(WebhookAttempt.id))

@@ -1,6 +1,6 @@
 """Public reads of articles: the list, by id, by slug."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -20,7 +20,7 @@ FormatParam = Annotated[
     formats.Format, Query(description="json (default), ninjs (IPTC ninjs 3) or jsonld (schema.org NewsArticle).")
 ]
 # One article in any of its formats; the plain JSON is ArticleRead (in the components through ArticleList).
-ONE_ARTICLE = {
+ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The article, in the shape `format` asks for.",
         "content": formats.openapi_content({"$ref": "#/components/schemas/ArticleRead"}),
@@ -45,7 +45,7 @@ def _private(response: Response, version: int | None = None) -> Response:
 @router.get("", response_model=ArticleList, summary="List published articles")
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
-):
+) -> Response:
     items, page = reads.list_public(session, params, private=reader is not None)
     response = page_response(items, page, request.url)
     return _private(response) if reader else response
@@ -64,7 +64,7 @@ def get_article_by_slug(
     reader: Reader,
     fields: Fields = None,
     format: FormatParam = "json",
-):
+) -> Response:
     found = reads.get_by_slug(session, slug, private=reader is not None)
     if isinstance(found, str):
         target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
@@ -83,7 +83,7 @@ def get_article(
     fields: Fields = None,
     format: FormatParam = "json",
     preview: Preview = None,
-):
+) -> Response:
     if preview is not None and reader is None:
         article = previews.open_article(session, article_id, preview)
     else:

@@ -44,7 +44,7 @@ def _written(session: SessionDep, article: Article, *, status_code: int = 200) -
 
 
 @router.post("", status_code=201, response_model=ArticleRead, summary="Create an article (a draft unless published)")
-def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
+def create_article(data: ArticleCreate, session: SessionDep, key: Writer) -> Response:
     return _written(session, writes.create(session, data, key=key), status_code=201)
 
 
@@ -54,18 +54,20 @@ def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     summary="Change an article (JSON Merge Patch, If-Match)",
     dependencies=[Depends(_patch_media_type)],
 )
-def update_article(article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def update_article(
+    article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None
+) -> Response:
     return _written(session, writes.update(session, article_id, patch, if_match=if_match, key=key))
 
 
 @router.delete("/{article_id}", status_code=204, summary="Delete an article (soft; If-Match)")
-def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None) -> Response:
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
     return Response(status_code=204, headers={"ETag": etags.of_version(article.version)})
 
 
 @router.post("/{article_id}/restore", response_model=ArticleRead, summary="Undo a delete")
-def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None) -> Response:
     return _written(session, lifecycle.restore(session, article_id, if_match=if_match, key=key))
 
 
@@ -76,7 +78,7 @@ def publish_article(
     key: Publisher,
     if_match: IfMatch = None,
     data: Annotated[PublishIn | None, Body()] = None,
-):
+) -> Response:
     at = data.at if data else None
     return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key))
 
@@ -84,12 +86,12 @@ def publish_article(
 @router.post(
     "/{article_id}/unpublish", response_model=ArticleRead, summary="Take down a published article, or unschedule one"
 )
-def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None):
+def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None) -> Response:
     return _written(session, lifecycle.unpublish(session, article_id, if_match=if_match, key=key))
 
 
 @router.get("/{article_id}/revisions", summary="An article's revisions, newest first")
-def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader):
+def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader) -> JSONBytes:
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -98,7 +100,9 @@ def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentRe
 
 
 @router.get("/{article_id}/revisions/{number}", summary="One revision, with the article as it was")
-def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader):
+def get_revision(
+    article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader
+) -> JSONBytes:
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 
@@ -110,7 +114,7 @@ def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSe
 )
 def restore_revision(
     article_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None
-):
+) -> Response:
     article = lifecycle.restore_revision(session, article_id, number, if_match=if_match, key=key)
     return _written(session, article)
 
@@ -118,6 +122,6 @@ def restore_revision(
 @router.post("/{article_id}/preview-token", summary="A signed, expiring link that opens this article without a key")
 def create_preview_token(
     article_id: str, session: SessionDep, _: Writer, data: Annotated[PreviewIn | None, Body()] = None
-):
+) -> JSONBytes:
     ttl = timedelta(seconds=(data or PreviewIn()).expires_in)
     return JSONBytes(previews.issue(session, article_id, ttl=ttl), headers={"Cache-Control": "no-store"})

@@ -1,6 +1,6 @@
 """Public feeds: RSS 2.0, Atom and JSON Feed 1.1 of the latest published articles."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
 
 
-def _ok(kind: str, schema_type: str) -> dict:
+def _ok(kind: str, schema_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "The feed.", "content": {render.MEDIA_TYPES[kind]: {"schema": {"type": schema_type}}}}}
 
 
@@ -30,7 +30,7 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
 @router.get(
     "/rss.xml", summary="RSS 2.0 feed of the latest articles", response_class=Response, responses=_ok("rss", "string")
 )
-def rss_feed(request: Request, params: Params, session: ReadSessionDep):
+def rss_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
     body = render.rss(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["rss"], headers=_headers(params))
 
@@ -38,7 +38,7 @@ def rss_feed(request: Request, params: Params, session: ReadSessionDep):
 @router.get(
     "/atom.xml", summary="Atom feed of the latest articles", response_class=Response, responses=_ok("atom", "string")
 )
-def atom_feed(request: Request, params: Params, session: ReadSessionDep):
+def atom_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
     body = render.atom(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["atom"], headers=_headers(params))
 
@@ -49,6 +49,6 @@ def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     response_class=Response,
     responses=_ok("json", "object"),
 )
-def json_feed(request: Request, params: Params, session: ReadSessionDep):
+def json_feed(request: Request, params: Params, session: ReadSessionDep) -> JSONBytes:
     body = render.json_feed(_latest(request, session, params))
     return JSONBytes(body, media_type=render.MEDIA_TYPES["json"], headers=_headers(params))

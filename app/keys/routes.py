@@ -12,7 +12,7 @@ router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
 
 
 @router.post("", status_code=201, summary="Create a key (its secret is shown once)")
-def create_key(data: KeyCreate, session: SessionDep, _: Admin):
+def create_key(data: KeyCreate, session: SessionDep, _: Admin) -> JSONBytes:
     key, secret = service.create_key(session, name=data.name, scopes=[str(s) for s in data.scopes])
     return JSONBytes(
         service.represent(key, secret),
@@ -22,7 +22,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", summary="List keys, without secrets")
-def list_keys(session: PrimaryReadSessionDep, _: Admin):
+def list_keys(session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     items = [service.represent(k) for k in service.list_keys(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -31,6 +31,6 @@ def list_keys(session: PrimaryReadSessionDep, _: Admin):
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke a key")
-def delete_key(key_id: str, session: SessionDep, _: Admin):
+def delete_key(key_id: str, session: SessionDep, _: Admin) -> Response:
     service.revoke(session, key_id)
     return Response(status_code=204)

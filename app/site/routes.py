@@ -12,11 +12,11 @@ router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
 
 
 @router.get("/comments", summary="The site-wide comments switch")
-def get_comments(session: PrimaryReadSessionDep, _: Admin):
+def get_comments(session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
 
 
 @router.put("/comments", summary="Turn comments off (or on) for every article, with a reason")
-def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
+def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin) -> JSONBytes:
     writes.set_comments(session, enabled=data.enabled, reason=data.reason)
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})

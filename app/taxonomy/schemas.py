@@ -2,9 +2,10 @@
 PATCH: …Update, a JSON Merge Patch, all optional), and references to people and sources as
 article and quote writes give them: a slug, or a name to create one."""
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from app.http.schemas import Slug, Strict, Url
 from app.store.models.people import PersonBase, SourceBase, SourceKind
@@ -26,7 +27,7 @@ class NamedRef(Strict):
 RefIn = Slug | NamedRef
 
 
-Forbid = ConfigDict(extra="forbid")
+Forbid = SQLModelConfig(extra="forbid")
 
 
 class CategoryCreate(CategoryBase):

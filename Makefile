@@ -1,4 +1,5 @@
 # Two targets a newcomer needs: `make demo` and `make test`. Both install what they need first.
+# `make test` is the whole gate: lint, format and type checks (`make check`), then the suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -6,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Two processes: the whole suite in about 2 minutes on SQLite and 4 on PostgreSQL (2 cores).
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-postgres install clean
+.PHONY: demo check test test-postgres install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +20,16 @@ install: $(BIN)/.installed
 demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000
 	$(BIN)/gazette serve --demo
 
-test: $(BIN)/.installed  ## The whole suite (SQLite; set GAZETTE_TEST_DATABASE_URL for PostgreSQL)
+check: $(BIN)/.installed  ## ruff (lint and format) over app, tests and bench; mypy over app
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy
+
+test: check  ## The checks, then the whole suite (SQLite; set GAZETTE_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(BIN)/.installed
+test-postgres: check
 	GAZETTE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) gazette.db gazette.db-* .pytest_cache
+	rm -rf $(VENV) gazette.db gazette.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -156,6 +156,7 @@ def serve(
         from app.observability import metrics
 
         metrics.share_across_workers(settings.metrics_dir or tempfile.mkdtemp(prefix="gazette-metrics-"))
+    grace = graceful_timeout if graceful_timeout is not None else settings.graceful_timeout_seconds
     uvicorn.run(
         "app.main:create_logged_app" if logged else "app.main:create_unlogged_app",
         factory=True,
@@ -167,9 +168,8 @@ def serve(
         log_level=log_level.lower(),
         log_config=logs.config(settings.log_format, log_level),
         access_log=False,  # uvicorn's own; Gazette's is app/access_log.py
-        timeout_graceful_shutdown=(
-            graceful_timeout if graceful_timeout is not None else settings.graceful_timeout_seconds
-        ),
+        # uvicorn declares whole seconds but hands them to asyncio.timeout, which takes a float.
+        timeout_graceful_shutdown=grace,  # type: ignore[arg-type]
         proxy_headers=True,
         forwarded_allow_ips=trusted,
     )

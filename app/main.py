@@ -3,17 +3,17 @@
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TypeVar
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import wiring
 from app.articles import fast_path, formats, refill
@@ -52,7 +52,7 @@ sources and attributions as JSON, with a change feed, webhooks, feeds and bulk e
 Every error is `application/problem+json` (RFC 9457)."""
 
 
-async def _on_validation_error(request: Request, exc: RequestValidationError):
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
     items = exc.errors()
     in_body = any(e.get("loc", ("",))[0] == "body" for e in items)
     malformed = any(e.get("type") in ("json_invalid", "json_type") for e in items)
@@ -62,11 +62,11 @@ async def _on_validation_error(request: Request, exc: RequestValidationError):
     return errors.problem_response(status, title, errors.summary(problems), errors=problems, instance=request.url.path)
 
 
-async def _on_app_error(request: Request, exc: errors.AppError):
+async def _on_app_error(request: Request, exc: errors.AppError) -> Response:
     return errors.render(exc, instance=request.url.path)
 
 
-async def _on_http_error(request: Request, exc: StarletteHTTPException):
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     titles = {404: "Not found", 405: "Method not allowed"}
     detail = exc.detail if exc.status_code != 404 else f"Nothing at {request.url.path}."
     return errors.problem_response(
@@ -78,14 +78,14 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException):
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception):
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return errors.problem_response(
         500, "Internal error", "Something went wrong on our side.", instance=request.url.path
     )
 
 
-async def _on_database_error(request: Request, exc: DBAPIError):
+async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
     """503 when the database went away under the request: a connection that died (SQLAlchemy
     then replaces the pool's older ones), or SQLite's write lock still held by another process
     after the busy timeout. Its transaction went with it, so nothing was written. Any other
@@ -101,6 +101,15 @@ async def _on_database_error(request: Request, exc: DBAPIError):
         headers={"Retry-After": "1"},
         instance=request.url.path,
     )
+
+
+E = TypeVar("E", bound=Exception)
+
+
+def _handle(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[Response]]) -> None:
+    """`handler` answers `kind` and its subclasses."""
+    # Starlette types every handler as taking any Exception, not the class it is registered for.
+    app.add_exception_handler(kind, handler)  # type: ignore[arg-type]
 
 
 @asynccontextmanager
@@ -140,7 +149,7 @@ class Gazette(FastAPI):
     stack, where the cache middleware serves misses and anything a hit here does not cover."""
 
     answer_hits = False
-    front: Any = None  # request ids and the access log, in front of everything (create_app)
+    front: ASGIApp  # request ids and the access log, in front of everything (set by create_app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.front(scope, receive, send)
@@ -191,11 +200,11 @@ def create_app(access_log: bool | None = None) -> FastAPI:
         # cost of a cache hit, measured); Gazette reports through /metrics instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.add_exception_handler(errors.AppError, _on_app_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(DBAPIError, _on_database_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    _handle(app, errors.AppError, _on_app_error)
+    _handle(app, RequestValidationError, _on_validation_error)
+    _handle(app, StarletteHTTPException, _on_http_error)
+    _handle(app, DBAPIError, _on_database_error)
+    _handle(app, Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
@@ -215,6 +224,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     # fastapi_offline makes the FastAPI instance (and its offline /docs); Gazette only adds
     # a __call__ in front, so the instance takes that class as it is.
     app.__class__ = Gazette
+    assert isinstance(app, Gazette)
     app.answer_hits = settings.response_cache_enabled
     logged = settings.access_log if access_log is None else access_log
     app.front = RequestIdMiddleware(AccessLogMiddleware(app._answer) if logged else app._answer)

@@ -26,16 +26,16 @@ the background job builds them again, article after article; `gazette documents 
 does it at once.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, event, or_, select, text, update
+from sqlalchemy import BindParameter, bindparam, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import view
 from app.cache.surrogates import derive
@@ -56,8 +56,8 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.store.models.common import utcnow
-from app.store.sql import Prepared
+from app.store.models.common import table_of, utcnow
+from app.store.sql import AnySelect, Prepared
 
 # Bump when the article's representation changes shape: every document is then rebuilt.
 REPRESENTATION = 1
@@ -134,12 +134,12 @@ def from_row(row: Any) -> Stored | None:
 
 
 @lru_cache(maxsize=1)
-def _public():
+def _public() -> AnySelect:
     """The rows of the public articles among `ids`."""
     from app.articles.queries import columns, public
 
-    ids = bindparam("ids", expanding=True)
-    return select(*columns(with_body=True)).where(Article.id.in_(ids), public()).order_by(Article.id)
+    ids: BindParameter[list[str]] = bindparam("ids", expanding=True)
+    return select(*columns(with_body=True)).where(col(Article.id).in_(ids), public()).order_by(col(Article.id))
 
 
 def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> int:
@@ -151,21 +151,21 @@ def refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool =
     return len(_refresh(session, article_ids, skip_locked=skip_locked))
 
 
-def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict]:
+def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool = False) -> dict[str, dict[str, Any]]:
     """`refresh`, answering the public shape of each article it built a document for, by id."""
     ids = sorted(set(article_ids))
     if ids:
         _lock(session, shared=True)
-    built: dict[str, dict] = {}
-    table = ArticleDocument.__table__
+    built: dict[str, dict[str, Any]] = {}
+    table = table_of(ArticleDocument)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         if is_postgres(session):
             chunk = list(
                 session.scalars(
-                    select(Article.id)
-                    .where(Article.id.in_(chunk))
-                    .order_by(Article.id)
+                    select(col(Article.id))
+                    .where(col(Article.id).in_(chunk))
+                    .order_by(col(Article.id))
                     .with_for_update(skip_locked=skip_locked)
                 )
             )
@@ -187,8 +187,8 @@ def _refresh(session: Session, article_ids: Iterable[str], *, skip_locked: bool 
 
 
 @lru_cache(maxsize=2)
-def _upsert(dialect: str):
-    table = ArticleDocument.__table__
+def _upsert(dialect: str) -> Prepared:
+    table = table_of(ArticleDocument)
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
         {c.name: bindparam(c.name, type_=c.type) for c in table.c}
     )
@@ -268,40 +268,40 @@ def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
 # -- what a commit makes stale ---------------------------------------------------------------
 
 # Kinds that articles show by reference: which articles show a given one.
-_SHOWN_BY = {
+_SHOWN_BY: dict[str, Callable[[list[str]], list[AnySelect]]] = {
     "person": lambda ids: [
-        select(Quote.article_id)
-        .join(Person, Person.id == Quote.person_id)
-        .where(or_(Person.id.in_(ids), Person.slug.in_(ids)))
+        select(col(Quote.article_id))
+        .join(Person, col(Person.id) == Quote.person_id)
+        .where(or_(col(Person.id).in_(ids), col(Person.slug).in_(ids)))
     ],
     "source": lambda ids: [
-        select(Attribution.article_id)
-        .join(Source, Source.id == Attribution.source_id)
-        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
-        select(Quote.article_id)
-        .join(Source, Source.id == Quote.source_id)
-        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
-        select(Article.id)
-        .join(Source, Source.id == Article.image_credit_source_id)
-        .where(or_(Source.id.in_(ids), Source.slug.in_(ids))),
+        select(col(Attribution.article_id))
+        .join(Source, col(Source.id) == Attribution.source_id)
+        .where(or_(col(Source.id).in_(ids), col(Source.slug).in_(ids))),
+        select(col(Quote.article_id))
+        .join(Source, col(Source.id) == Quote.source_id)
+        .where(or_(col(Source.id).in_(ids), col(Source.slug).in_(ids))),
+        select(col(Article.id))
+        .join(Source, col(Source.id) == Article.image_credit_source_id)
+        .where(or_(col(Source.id).in_(ids), col(Source.slug).in_(ids))),
     ],
     "category": lambda ids: [
-        select(ArticleCategory.article_id)
-        .join(Category, Category.id == ArticleCategory.category_id)
-        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
-        select(Article.id)
-        .join(Category, Category.id == Article.category_id)
-        .where(or_(Category.id.in_(ids), Category.slug.in_(ids))),
+        select(col(ArticleCategory.article_id))
+        .join(Category, col(Category.id) == ArticleCategory.category_id)
+        .where(or_(col(Category.id).in_(ids), col(Category.slug).in_(ids))),
+        select(col(Article.id))
+        .join(Category, col(Category.id) == Article.category_id)
+        .where(or_(col(Category.id).in_(ids), col(Category.slug).in_(ids))),
     ],
     "tag": lambda ids: [
-        select(ArticleTag.article_id)
-        .join(Tag, Tag.id == ArticleTag.tag_id)
-        .where(or_(Tag.id.in_(ids), Tag.slug.in_(ids)))
+        select(col(ArticleTag.article_id))
+        .join(Tag, col(Tag.id) == ArticleTag.tag_id)
+        .where(or_(col(Tag.id).in_(ids), col(Tag.slug).in_(ids)))
     ],
     "author": lambda ids: [
-        select(ArticleAuthor.article_id)
-        .join(Author, Author.id == ArticleAuthor.author_id)
-        .where(or_(Author.id.in_(ids), Author.slug.in_(ids)))
+        select(col(ArticleAuthor.article_id))
+        .join(Author, col(Author.id) == ArticleAuthor.author_id)
+        .where(or_(col(Author.id).in_(ids), col(Author.slug).in_(ids)))
     ],
 }
 
@@ -323,7 +323,7 @@ def on_commit(session: Session, keys: set[str]) -> None:
         _lock(session)  # before any document's row: the order `fill` takes them in
     rebuild = set(by_kind.get("article", ()))
     if quotes := by_kind.get("quote"):
-        rebuild.update(session.scalars(select(Quote.article_id).where(Quote.id.in_(quotes))))
+        rebuild.update(session.scalars(select(col(Quote.article_id)).where(col(Quote.id).in_(quotes))))
     rebuild -= session.info.pop(_BUILT, set())  # built by `written`, nothing flushed since
     if rebuild:
         refresh(session, rebuild)
@@ -331,7 +331,7 @@ def on_commit(session: Session, keys: set[str]) -> None:
         affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
         session.execute(
             update(ArticleDocument)
-            .where(ArticleDocument.article_id.in_(affected))
+            .where(col(ArticleDocument.article_id).in_(affected))
             .values(stale=True)
             .execution_options(synchronize_session=False)
         )

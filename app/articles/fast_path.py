@@ -23,7 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
 
 from app.articles import documents, reads, routes
-from app.cache.middleware import NOT_TRIED, Direct
+from app.cache.middleware import NOT_TRIED, Direct, NotTried
 from app.http.problems import NotFound
 from app.http.routing import API_PREFIX
 from app.settings import get_settings
@@ -124,13 +124,13 @@ class FirstTry:
                 self.sqlite = None
                 connection.close()
 
-    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | object | None:
+    async def __call__(self, matched: tuple[str, str]) -> documents.Stored | NotTried | None:
         """The stored document; None when there is none, NOT_TRIED when it could not look."""
         if self.sqlite is not None:
             return documents.read(self.sqlite, _statement("sqlite", matched[0]), matched[1])
         if self.pool is None:
             return stored(matched) if get_read_engine().dialect.name == "sqlite" else NOT_TRIED
-        if matched[0] == "id":
+        if matched[0] == "id" and self.batches is not None:  # set with the pool
             return await self.batches.read(matched[1])
         async with self.pool.connection() as connection:
             cursor = await connection.execute(_statement("postgresql", matched[0]), (matched[1],))
@@ -147,7 +147,7 @@ class Batches:
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool
-        self.waiting: dict[str, list[asyncio.Future]] = {}
+        self.waiting: dict[str, list[asyncio.Future[documents.Stored | None]]] = {}
         self.out = 0
 
     async def read(self, article_id: str) -> documents.Stored | None:

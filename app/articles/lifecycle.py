@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import revisions, shape, writes
 from app.http import etags
@@ -92,6 +92,7 @@ def unpublish(session: Session, article_id: str, *, if_match: str | None, key: A
     article = _load(session, article_id)
     expected = _expected(article, if_match)
     _not_deleted(article)
+    values: dict[str, Any]
     if article.status == ArticleStatus.published:
         values = {"status": ArticleStatus.unpublished}
         return _change(session, article, expected, values, key=key, event="article.unpublished")
@@ -144,13 +145,13 @@ def restore_revision(
 def due_ids(session: Session, *, now: datetime | None = None, limit: int = 100) -> list[str]:
     """Scheduled articles whose time has come (or passed while no server was running), oldest first."""
     stmt = (
-        select(Article.id)
+        select(col(Article.id))
         .where(
-            Article.status == ArticleStatus.scheduled,
-            Article.publish_at <= (now or utcnow()),
-            Article.deleted_at.is_(None),
+            col(Article.status) == ArticleStatus.scheduled,
+            col(Article.publish_at) <= (now or utcnow()),
+            col(Article.deleted_at).is_(None),
         )
-        .order_by(Article.publish_at, Article.id)
+        .order_by(col(Article.publish_at), col(Article.id))
         .limit(limit)
     )
     return list(session.scalars(stmt))
@@ -160,10 +161,10 @@ def publish_if_due(session: Session, article_id: str, *, now: datetime | None = 
     """Publish one scheduled article if it is still due; another process publishing it at
     the same moment makes this a no-op (the row is locked and skipped on PostgreSQL)."""
     stmt = select(Article).where(
-        Article.id == article_id,
-        Article.status == ArticleStatus.scheduled,
-        Article.publish_at <= (now or utcnow()),
-        Article.deleted_at.is_(None),
+        col(Article.id) == article_id,
+        col(Article.status) == ArticleStatus.scheduled,
+        col(Article.publish_at) <= (now or utcnow()),
+        col(Article.deleted_at).is_(None),
     )
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)

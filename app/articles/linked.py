@@ -7,7 +7,7 @@ authors); a linked thing being renamed purges cached articles but leaves their v
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import writes
 from app.kit.blocks import body_text, reading_stats, render_blocks
@@ -15,7 +15,7 @@ from app.store.models import Article, Person, Quote
 from app.store.models.common import utcnow
 
 
-def touch(session: Session, article_ids: Iterable[str]) -> None:
+def touch(session: Session, article_ids: Iterable[str | None]) -> None:
     """Bump the articles' versions (atomically: concurrent editors see 412) and let each one
     meet the index, the change feed, the webhooks and the purge as any article change does."""
     ids = sorted(set(filter(None, article_ids)))
@@ -24,17 +24,17 @@ def touch(session: Session, article_ids: Iterable[str]) -> None:
     session.flush()
     session.execute(
         update(Article)
-        .where(Article.id.in_(ids))
-        .values(version=Article.version + 1, updated_at=utcnow())
+        .where(col(Article.id).in_(ids))
+        .values(version=col(Article.version) + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     for article in session.scalars(
-        select(Article).where(Article.id.in_(ids)).execution_options(populate_existing=True)
+        select(Article).where(col(Article.id).in_(ids)).execution_options(populate_existing=True)
     ):
         writes.after_write(session, article, was_public=article.is_public, event="article.updated")
 
 
-def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
+def refresh_bodies(session: Session, article_ids: Iterable[str | None]) -> None:
     """Render the stored body_html and word counts again: a quote in the body, or the name of
     its speaker, changed."""
     ids = sorted(set(filter(None, article_ids)))
@@ -42,11 +42,11 @@ def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
         return
     session.flush()
     rows = session.execute(
-        select(Quote.article_id, Quote.id, Quote.text, Quote.speaker_role, Person.name)
-        .join(Person, Person.id == Quote.person_id)
-        .where(Quote.article_id.in_(ids))
+        select(col(Quote.article_id), col(Quote.id), col(Quote.text), col(Quote.speaker_role), col(Person.name))
+        .join(Person, col(Person.id) == Quote.person_id)
+        .where(col(Quote.article_id).in_(ids))
     ).all()
-    for article in session.scalars(select(Article).where(Article.id.in_(ids))):
+    for article in session.scalars(select(Article).where(col(Article.id).in_(ids))):
         quotes = {
             qid: {"text": text, "speaker_name": name, "speaker_role": role}
             for aid, qid, text, role, name in rows
@@ -65,9 +65,11 @@ def refresh_bodies(session: Session, article_ids: Iterable[str]) -> None:
 def quoting(session: Session, quote_ids: Iterable[str]) -> list[tuple[str, int]]:
     """(article id, block index) of every body block that shows one of these quotes."""
     ids = set(quote_ids)
-    article_ids = session.scalars(select(Quote.article_id).where(Quote.id.in_(ids), Quote.article_id.is_not(None)))
+    article_ids = session.scalars(
+        select(col(Quote.article_id)).where(col(Quote.id).in_(ids), col(Quote.article_id).is_not(None))
+    )
     found = []
-    for article in session.scalars(select(Article).where(Article.id.in_(set(article_ids)))):
+    for article in session.scalars(select(Article).where(col(Article.id).in_(set(article_ids)))):
         found += [
             (article.id, i)
             for i, block in enumerate(article.body or [])

@@ -4,12 +4,13 @@ public, the columns reads take, one row by id (held for a write)."""
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, bindparam, exists, select
+from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.http.params import LangParam, ListParams, parse_time
 from app.http.problems import InvalidParameter
@@ -27,7 +28,8 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.store.sql import Prepared
+from app.store.models.common import table_of
+from app.store.sql import AnySelect, Prepared
 from app.taxonomy import categories
 
 FIELDS_DESCRIPTION = (
@@ -47,7 +49,7 @@ class ArticleStatusFilter(StrEnum):
     all = "all"
 
 
-class ArticleSort(NamedMembers, StrEnum):
+class ArticleSort(NamedMembers):
     """A list's order: by a time, newest first with a leading `-`, or by relevance (with q)."""
 
     published_at_desc = "-published_at"
@@ -80,82 +82,94 @@ class ArticleListParams(ListParams, LangParam):
     )
 
 
-def public() -> ColumnElement[bool]:
+def public() -> ColumnExpressionArgument[bool]:
     """Articles the public may see (the rule is `Article.is_public`'s)."""
     return Article.is_public
 
 
-def filters(session: Session, params: ArticleListParams) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
+def filters(session: Session, params: ArticleListParams) -> list[ColumnExpressionArgument[bool]]:
+    conds: list[ColumnExpressionArgument[bool]] = []
     if params.category:
         ids = categories.descendant_ids(session, params.category)
         if not ids:
             raise InvalidParameter("category", f"no category with slug {params.category!r}")
-        conds.append(exists().where(ArticleCategory.article_id == Article.id, ArticleCategory.category_id.in_(ids)))
+        conds.append(
+            exists().where(col(ArticleCategory.article_id) == Article.id, col(ArticleCategory.category_id).in_(ids))
+        )
     if params.tag:
         conds.append(
-            exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == Tag.id, Tag.slug == params.tag)
+            exists().where(
+                col(ArticleTag.article_id) == Article.id, col(ArticleTag.tag_id) == Tag.id, col(Tag.slug) == params.tag
+            )
         )
     if params.author:
         conds.append(
             exists().where(
-                ArticleAuthor.article_id == Article.id,
-                ArticleAuthor.author_id == Author.id,
-                Author.slug == params.author,
+                col(ArticleAuthor.article_id) == Article.id,
+                col(ArticleAuthor.author_id) == Author.id,
+                col(Author.slug) == params.author,
             )
         )
     if params.source:
-        source_id = select(Source.id).where(Source.slug == params.source).scalar_subquery()
+        source_id = select(col(Source.id)).where(col(Source.slug) == params.source).scalar_subquery()
         conds.append(
-            exists().where(Attribution.article_id == Article.id, Attribution.source_id == source_id)
-            | (Article.image_credit_source_id == source_id)
+            exists().where(col(Attribution.article_id) == Article.id, col(Attribution.source_id) == source_id)
+            | (col(Article.image_credit_source_id) == source_id)
         )
     if params.speaker:
         conds.append(
-            exists().where(Quote.article_id == Article.id, Quote.person_id == Person.id, Person.slug == params.speaker)
+            exists().where(
+                col(Quote.article_id) == Article.id,
+                col(Quote.person_id) == Person.id,
+                col(Person.slug) == params.speaker,
+            )
         )
     if params.lang:
-        conds.append(Article.language == params.lang)
+        conds.append(col(Article.language) == params.lang)
     if params.published_after:
-        conds.append(Article.published_at >= parse_time(params.published_after))
+        conds.append(col(Article.published_at) >= parse_time(params.published_after))
     if params.published_before:
-        conds.append(Article.published_at < parse_time(params.published_before))
+        conds.append(col(Article.published_at) < parse_time(params.published_before))
     if params.updated_since:
-        conds.append(Article.updated_at >= parse_time(params.updated_since))
+        conds.append(col(Article.updated_at) >= parse_time(params.updated_since))
     return conds
 
 
-def visible(status: str | None, *, private: bool) -> ColumnElement[bool]:
+def visible(status: str | None, *, private: bool) -> ColumnExpressionArgument[bool]:
     """Which articles a list may show: published ones, or with a key, those of `status`."""
     if status is not None and not private:
         raise InvalidParameter("status", "listing by status needs an API key with content:read")
     if status in (None, "published"):
         return public()
     if status == "deleted":
-        return Article.deleted_at.is_not(None)
+        return col(Article.deleted_at).is_not(None)
     if status == "all":
-        return Article.deleted_at.is_(None)
-    return (Article.status == status) & Article.deleted_at.is_(None)
+        return col(Article.deleted_at).is_(None)
+    return (col(Article.status) == status) & col(Article.deleted_at).is_(None)
 
 
 @lru_cache(maxsize=2)
-def columns(*, with_body: bool) -> tuple:
+def columns(*, with_body: bool) -> tuple[Column[Any], ...]:
     """The article's columns, as plain rows read them (no ORM objects: reads only show them);
     the body's two, the heaviest, only when shown."""
-    return tuple(c for c in Article.__table__.c if with_body or c.key not in ("body", "body_html"))
+    return tuple(c for c in table_of(Article).c if with_body or c.key not in ("body", "body_html"))
+
+
+def _by_id() -> AnySelect:
+    return select(*columns(with_body=True)).where(col(Article.id) == bindparam("id", type_=table_of(Article).c.id.type))
 
 
 @lru_cache(maxsize=1)
 def by_id() -> Prepared:
     """One article's row by id: built once and prepared (app/store/sql.py), run for every uncached
     article read and every write's new document on PostgreSQL."""
-    return Prepared(select(*columns(with_body=True)).where(Article.id == bindparam("id", type_=Article.id.type)))
+    return Prepared(_by_id())
 
 
 @lru_cache(maxsize=1)
 def _held_by_id() -> Prepared:
     """`by_id`, holding the row until the transaction ends (PostgreSQL)."""
-    return Prepared(by_id().statement.with_for_update())
+    return Prepared(_by_id().with_for_update())
 
 
 def held(session: Session, article_id: str) -> Article | None:

@@ -1,10 +1,10 @@
 """An article's quotes, written with it: kept by id or external_id, new ones made, the rest
 deleted; and, while the article is public, their changes in the feed."""
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import view
 from app.articles.schemas import QuoteIn
@@ -30,7 +30,7 @@ class Said(NamedTuple):
     speaker_role: str | None
 
 
-def stored(session: Session, article: Article, rows: list | None = None) -> list[Said]:
+def stored(session: Session, article: Article, rows: list[view.Values] | None = None) -> list[Said]:
     """The article's quotes as stored: from `rows` (`view.quote_rows`) when the caller
     read them in this transaction, holding the article's row, else read now."""
     if rows is None:
@@ -46,7 +46,7 @@ QUOTE_WRITES = "gazette.quote_writes"
 def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
     """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
     returns them in request order."""
-    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id)))
+    rows = list(session.scalars(select(Quote).where(col(Quote.article_id) == article.id)))
     by_id = {q.id: q for q in rows}
     by_external = {q.external_id: q for q in rows if q.external_id}
     keep: list[Quote] = []
@@ -59,7 +59,7 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
         quote = by_id.pop(item.id, None) if item.id else None
         if quote is None and item.external_id and item.external_id in by_external:
             quote = by_id.pop(by_external[item.external_id].id, None)
-        values = {
+        values: dict[str, Any] = {
             "text": item.text,
             "person_id": speaker.id,
             "speaker_role": item.speaker_role,
@@ -85,10 +85,12 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
     session.flush()
     keep_ids = {q.id for q in keep}
     gone = session.execute(
-        select(Quote.id, Quote.version).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids))
+        select(col(Quote.id), col(Quote.version)).where(
+            col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)
+        )
     ).all()
     index.unindex_quotes(session, [qid for qid, _ in gone])
-    session.execute(delete(Quote).where(Quote.article_id == article.id, Quote.id.not_in(keep_ids)))
+    session.execute(delete(Quote).where(col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)))
     session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
         [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
         [(qid, version + 1) for qid, version in gone],
@@ -98,7 +100,7 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
 
 
 def check_external_id(session: Session, external_id: str | None, *, field: str) -> None:
-    if external_id and session.scalars(select(Quote.id).where(Quote.external_id == external_id)).first():
+    if external_id and session.scalars(select(col(Quote.id)).where(col(Quote.external_id) == external_id)).first():
         raise Conflict(
             f"The quote external_id {external_id!r} is taken.",
             errors=[{"field": field, "message": f"{external_id!r} is taken by another quote"}],
@@ -110,7 +112,9 @@ def record(session: Session, article: Article, *, was_public: bool) -> None:
     changed or deleted; all of them when the article comes into view or leaves it."""
     written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
     if article.is_public != was_public:
-        held = session.execute(select(Quote.id, Quote.version).where(Quote.article_id == article.id)).all()
+        held = session.execute(
+            select(col(Quote.id), col(Quote.version)).where(col(Quote.article_id) == article.id)
+        ).all()
         verb = "created" if article.is_public else "deleted"
         written = [(qid, version, verb) for qid, version in held]
     elif not article.is_public:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import documents, queries, search, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
@@ -39,20 +39,20 @@ def list_public(
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
     conds = [visible, *queries.filters(session, params)]
-    column = Article.published_at if sort.endswith("published_at") else Article.updated_at
+    column = col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at)
     descending = sort.startswith("-")
     stmt = select(*queries.columns(with_body="body" in include)).where(*conds)
     if params.cursor:
         value, row_id = decode_cursor(params.cursor, sort, is_time=True)
-        stmt = stmt.where(after_cursor(column, Article.id, value, row_id, descending=descending))
-    order = (column.desc(), Article.id.desc()) if descending else (column.asc(), Article.id.asc())
+        stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
+    order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
     rows = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
     if has_more:
         last = rows[-1]
-        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+        next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id)  # the column's own name
     total = None
     if params.count:
         total = session.scalar(select(func.count()).select_from(Article).where(*conds))

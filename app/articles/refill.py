@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles.documents import BATCH, FILL_PER_ROUND, SETTING_KEY, _lock, fingerprint, refresh
 from app.articles.queries import public
@@ -45,9 +45,9 @@ def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
     _lock(session, shared=True)  # against marking; other builders skip the articles it holds
     stale = list(
         session.scalars(
-            select(ArticleDocument.article_id)
-            .where(ArticleDocument.stale)
-            .order_by(ArticleDocument.article_id)
+            select(col(ArticleDocument.article_id))
+            .where(col(ArticleDocument.stale))
+            .order_by(col(ArticleDocument.article_id))
             .limit(limit)
         )
     )
@@ -58,7 +58,10 @@ def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
         return built
     ids = list(
         session.scalars(
-            select(Article.id).where(public(), Article.id > after).order_by(Article.id).limit(limit - len(stale))
+            select(col(Article.id))
+            .where(public(), col(Article.id) > after)
+            .order_by(col(Article.id))
+            .limit(limit - len(stale))
         )
     )
     built += refresh(session, ids, skip_locked=True)
@@ -71,11 +74,13 @@ def rebuild(session: Session) -> Iterator[int]:
     after each); yields how many each batch built."""
     _save(session, session.get(SiteSetting, SETTING_KEY), walk_after=None)
     session.execute(
-        delete(ArticleDocument).where(ArticleDocument.article_id.not_in(select(Article.id).where(public())))
+        delete(ArticleDocument).where(col(ArticleDocument.article_id).not_in(select(col(Article.id)).where(public())))
     )
     last = ""
     while ids := list(
-        session.scalars(select(Article.id).where(public(), Article.id > last).order_by(Article.id).limit(BATCH))
+        session.scalars(
+            select(col(Article.id)).where(public(), col(Article.id) > last).order_by(col(Article.id)).limit(BATCH)
+        )
     ):
         yield refresh(session, ids)
         last = ids[-1]
@@ -83,7 +88,7 @@ def rebuild(session: Session) -> Iterator[int]:
 
 def to_build(session: Session) -> int:
     """How many documents `rebuild` goes through (for a progress bar)."""
-    return session.scalar(select(func.count()).select_from(Article).where(public()))
+    return session.execute(select(func.count()).select_from(Article).where(public())).scalar_one()
 
 
 STARTED = {"done": False}  # whether this process's start_up has run

@@ -4,13 +4,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import shape
 from app.http.problems import NotFound
 from app.store.engine import rows
 from app.store.models import Article, ArticleRevision
-from app.store.models.common import iso
+from app.store.models.common import iso, table_of
 from app.store.models.key import ApiKey
 from app.store.sql import Prepared
 
@@ -51,8 +51,8 @@ def record(
 
 _COLUMNS = ("article_id", "number", "version", "created_at", "key_id", "key_name", "status", "snapshot")
 _INSERT = Prepared(
-    insert(ArticleRevision.__table__).values(
-        {name: bindparam(name, type_=ArticleRevision.__table__.c[name].type) for name in _COLUMNS}
+    insert(table_of(ArticleRevision)).values(
+        {name: bindparam(name, type_=table_of(ArticleRevision).c[name].type) for name in _COLUMNS}
     )
 )
 
@@ -62,14 +62,18 @@ def list_for(session: Session, article_id: str) -> list[ArticleRevision]:
     if session.get(Article, article_id) is None:
         raise NotFound(f"No article with id {article_id!r}.")
     stmt = (
-        select(ArticleRevision).where(ArticleRevision.article_id == article_id).order_by(ArticleRevision.number.desc())
+        select(ArticleRevision)
+        .where(col(ArticleRevision.article_id) == article_id)
+        .order_by(col(ArticleRevision.number).desc())
     )
     return list(session.scalars(stmt))
 
 
 def get(session: Session, article_id: str, number: int) -> ArticleRevision:
     revision = session.scalars(
-        select(ArticleRevision).where(ArticleRevision.article_id == article_id, ArticleRevision.number == number)
+        select(ArticleRevision).where(
+            col(ArticleRevision.article_id) == article_id, col(ArticleRevision.number) == number
+        )
     ).first()
     if revision is None:
         raise NotFound(f"Article {article_id!r} has no revision {number}.")

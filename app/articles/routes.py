@@ -1,6 +1,6 @@
 """Public reads of articles: the list, by id, by slug."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -22,7 +22,7 @@ FormatParam = Annotated[
     Query(description="json (default: ArticleRead), ninjs (IPTC ninjs 3.1) or jsonld (schema.org NewsArticle)."),
 ]
 # One article in any of its formats (the components are added by app.main).
-ONE_ARTICLE = {
+ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content()},
     **OPTIONAL_KEY_RESPONSES,
 }
@@ -52,7 +52,7 @@ def _private(response: Response, version: int | None = None) -> Response:
 )
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
-):
+) -> Response:
     items, page = reads.list_public(session, params, private=reader is not None)
     response = page_response(items, page, request.url)
     return _private(response) if reader else response
@@ -73,7 +73,7 @@ def get_article_by_slug(
     reader: Reader,
     fields: Fields = None,
     format: FormatParam = formats.ArticleFormat.json,
-):
+) -> Response:
     found = reads.get_by_slug(session, slug, private=reader is not None)
     if isinstance(found, str):
         target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
@@ -99,7 +99,7 @@ def get_article(
     fields: Fields = None,
     format: FormatParam = formats.ArticleFormat.json,
     preview: Preview = None,
-):
+) -> Response:
     if preview is not None and reader is None:
         article = previews.open_article(session, article_id, preview)
     else:

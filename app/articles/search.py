@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import queries, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
@@ -22,6 +22,7 @@ from app.search.kinds import ARTICLE
 from app.search.parse import Plan
 from app.store.models import Article, Quote
 from app.store.models.common import to_utc
+from app.store.sql import AnySelect
 
 
 def _relevance_cursor(token: str) -> tuple[int, datetime, str]:
@@ -38,7 +39,7 @@ def _relevance_cursor(token: str) -> tuple[int, datetime, str]:
 def _highlights(session: Session, rows: list[Article], plans: list[Plan]) -> list[str]:
     quotes: dict[str, dict[str, str]] = {a.id: {} for a in rows}
     for article_id, quote_id, text in session.execute(
-        sa.select(Quote.article_id, Quote.id, Quote.text).where(Quote.article_id.in_(list(quotes)))
+        sa.select(col(Quote.article_id), col(Quote.id), col(Quote.text)).where(col(Quote.article_id).in_(list(quotes)))
     ):
         quotes[article_id][quote_id] = text
     by_analyser = {p.analyser: p for p in plans}
@@ -51,14 +52,14 @@ def _highlights(session: Session, rows: list[Article], plans: list[Plan]) -> lis
     return out
 
 
-def _order(c: sa.ColumnCollection, sort: str) -> list[sa.ColumnElement]:
+def _order(c: sa.ColumnCollection[str, sa.ColumnElement[Any]], sort: str) -> list[sa.ColumnElement[Any]]:
     """The columns (of a hits subquery or select) a sort orders by, id last."""
     if sort == "relevance":
         return [c.rank, c.published_at, c.key]
     return [c.published_at if sort.endswith("published_at") else c.updated_at, c.key]
 
 
-def _after(token: str, sort: str, columns: list[sa.ColumnElement], descending: bool) -> sa.ColumnElement[bool]:
+def _after(token: str, sort: str, columns: list[sa.ColumnElement[Any]], descending: bool) -> sa.ColumnElement[bool]:
     """The keyset condition: strictly after the row the cursor names."""
     if sort == "relevance":
         rank, published, row_id = _relevance_cursor(token)
@@ -91,7 +92,7 @@ def search_articles(
     # The language is on the index row: filtering on it there spares reading each article.
     filters = queries.filters(session, params.model_copy(update={"lang": None}))
 
-    def matching(ranked: bool, limit: int | None) -> list[sa.Select]:
+    def matching(ranked: bool, limit: int | None) -> list[AnySelect]:
         return engine.branches(
             session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters, language=params.lang
         )
@@ -100,7 +101,7 @@ def search_articles(
     descending = ranked or sort.startswith("-")
     direction = sa.desc if descending else sa.asc
 
-    def after_cursor_in(hits: sa.Subquery) -> sa.Select:
+    def after_cursor_in(hits: sa.Subquery) -> AnySelect:
         picked = sa.select(hits)
         if params.cursor:
             picked = picked.where(_after(params.cursor, sort, _order(hits.c, sort), descending))
@@ -111,11 +112,11 @@ def search_articles(
     else:
         # A time sort pages each language on its own first (PostgreSQL walks its (analyser,
         # published_at) index backwards and stops), then merges them.
-        pages = []
+        pages: list[AnySelect] = []
         for branch in matching(False, None):
             one = after_cursor_in(branch.subquery())
-            page = one.order_by(*map(direction, _order(one.selected_columns, sort))).limit(params.limit + 1)
-            pages.append(sa.select(page.subquery()))
+            first = one.order_by(*map(direction, _order(one.selected_columns, sort))).limit(params.limit + 1)
+            pages.append(sa.select(first.subquery()))
         hits = query.union(pages).subquery("hits")
     columns = _order(hits.c, sort)
     picked = after_cursor_in(hits)

@@ -59,7 +59,7 @@ def _related(session: Session, article: Article, names: set[str], loaded: view.R
     return {name: out[name] for name in names}
 
 
-def quotes_of(rows: list) -> list[dict[str, Any]]:
+def quotes_of(rows: list[view.Values]) -> list[dict[str, Any]]:
     """The write shape's quotes, from the article's `view.quote_rows`."""
     return [
         {

@@ -5,12 +5,15 @@ related thing (categories, tags, authors, attributions, quotes), each for the wh
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, literal, select, union_all
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal, select, union_all
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import Session, col
 
 from app.settings import get_settings
 from app.site import comments
@@ -29,7 +32,7 @@ from app.store.models import (
     Tag,
 )
 from app.store.models.common import iso
-from app.store.sql import Prepared
+from app.store.sql import AnySelect, Prepared
 
 # Heavier parts that a list item carries only when asked with include=.
 INCLUDABLE = frozenset({"body", "quotes", "attributions"})
@@ -66,7 +69,76 @@ FIELDS = frozenset(
 )
 
 
-def canonical_url(article: Article, category_slug: str | None) -> str:
+# A row of a statement, past its first column (the article it belongs to): see `_grouped`.
+Values = tuple[Any, ...]
+Statement = AnySelect | CompoundSelect[*tuple[Any, ...]]
+
+
+class ArticleFields(Protocol):
+    """What the public shape reads of an article: an `Article`, a row of its columns
+    (`queries.columns`), or an article as PostgreSQL stores it (`documents.AsStored`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def canonical_url(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def kicker(self) -> str | None: ...
+    @property
+    def standfirst(self) -> str | None: ...
+    @property
+    def body(self) -> list[dict[str, Any]]: ...
+    @property
+    def body_html(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def publish_at(self) -> datetime | None: ...
+    @property
+    def deleted_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def category_id(self) -> str | None: ...
+    @property
+    def image_url(self) -> str | None: ...
+    @property
+    def image_alt(self) -> str | None: ...
+    @property
+    def image_caption(self) -> str | None: ...
+    @property
+    def image_credit(self) -> str | None: ...
+    @property
+    def image_credit_source_id(self) -> str | None: ...
+    @property
+    def share_title(self) -> str | None: ...
+    @property
+    def share_description(self) -> str | None: ...
+    @property
+    def word_count(self) -> int: ...
+    @property
+    def reading_time_minutes(self) -> int: ...
+    @property
+    def comments_enabled(self) -> bool: ...
+    @property
+    def comments_reason(self) -> str | None: ...
+
+
+def canonical_url(article: ArticleFields, category_slug: str | None) -> str:
     if article.canonical_url:
         return article.canonical_url
     base = get_settings().site_url.rstrip("/")
@@ -82,42 +154,47 @@ def _ref(slug: str, name: str) -> dict[str, str]:
 # prepared: app/store/sql.py), the form every write and every uncached single read runs.
 
 
-def _match(column, name: str, one: bool):
+def _match(column: SQLCoreOperations[str | None], name: str, one: bool) -> ColumnElement[bool]:
     return column == bindparam(name) if one else column.in_(bindparam(name, expanding=True))
 
 
-def _form(statement, one: bool):
+def _form(statement: Statement, one: bool) -> Prepared | Statement:
     return Prepared(statement) if one else statement
 
 
 @lru_cache(maxsize=2)
-def _refs_statement(one: bool = False):
+def _refs_statement(one: bool = False) -> Prepared | Statement:
     """Categories, tags and authors of the articles, and the primary categories and photo
     credits they name, in one statement: (kind, owner, slug, name), in display order."""
 
-    def linked(kind: str, link, target, fk):
+    def linked(
+        kind: str,
+        link: type[ArticleCategory | ArticleTag | ArticleAuthor],
+        target: type[Category | Tag | Author],
+        fk: SQLCoreOperations[str],
+    ) -> AnySelect:
         return (
             select(
                 literal(kind).label("kind"),
-                link.article_id.label("owner"),
-                target.slug,
-                target.name,
-                link.position.label("position"),
+                col(link.article_id).label("owner"),
+                col(target.slug),
+                col(target.name),
+                col(link.position).label("position"),
             )
-            .join(target, target.id == fk)
-            .where(_match(link.article_id, "ids", one))
+            .join(target, col(target.id) == fk)
+            .where(_match(col(link.article_id), "ids", one))
         )
 
     return _form(
         union_all(
-            linked("categories", ArticleCategory, Category, ArticleCategory.category_id),
-            linked("tags", ArticleTag, Tag, ArticleTag.tag_id),
-            linked("authors", ArticleAuthor, Author, ArticleAuthor.author_id),
-            select(literal("category"), Category.id, Category.slug, Category.name, literal(0)).where(
-                _match(Category.id, "category_ids", one)
+            linked("categories", ArticleCategory, Category, col(ArticleCategory.category_id)),
+            linked("tags", ArticleTag, Tag, col(ArticleTag.tag_id)),
+            linked("authors", ArticleAuthor, Author, col(ArticleAuthor.author_id)),
+            select(literal("category"), col(Category.id), col(Category.slug), col(Category.name), literal(0)).where(
+                _match(col(Category.id), "category_ids", one)
             ),
-            select(literal("credit"), Source.id, Source.slug, Source.name, literal(0)).where(
-                _match(Source.id, "credit_ids", one)
+            select(literal("credit"), col(Source.id), col(Source.slug), col(Source.name), literal(0)).where(
+                _match(col(Source.id), "credit_ids", one)
             ),
         ).order_by("kind", "owner", "position"),
         one,
@@ -125,49 +202,51 @@ def _refs_statement(one: bool = False):
 
 
 @lru_cache(maxsize=2)
-def _quotes_statement(one: bool = False):
+def _quotes_statement(one: bool = False) -> Prepared | Statement:
     return _form(
         select(
-            Quote.article_id,
-            Quote.id,
-            Quote.text,
-            Person.slug,
-            Person.name,
-            Quote.speaker_role,
-            Source.slug,
-            Source.name,
-            Quote.language,
-            Quote.said_at,
-            Quote.external_id,
+            col(Quote.article_id),
+            col(Quote.id),
+            col(Quote.text),
+            col(Person.slug),
+            col(Person.name),
+            col(Quote.speaker_role),
+            col(Source.slug),
+            col(Source.name),
+            col(Quote.language),
+            col(Quote.said_at),
+            col(Quote.external_id),
         )
-        .join(Person, Person.id == Quote.person_id)
-        .outerjoin(Source, Source.id == Quote.source_id)
-        .where(_match(Quote.article_id, "ids", one))
-        .order_by(Quote.article_id, Quote.position, Quote.id),
+        .join(Person, col(Person.id) == Quote.person_id)
+        .outerjoin(Source, col(Source.id) == Quote.source_id)
+        .where(_match(col(Quote.article_id), "ids", one))
+        .order_by(col(Quote.article_id), col(Quote.position), col(Quote.id)),
         one,
     )
 
 
 @lru_cache(maxsize=2)
-def _attributions_statement(one: bool = False):
+def _attributions_statement(one: bool = False) -> Prepared | Statement:
     return _form(
         select(
-            Attribution.article_id,
-            Attribution.role,
-            Attribution.label,
-            Attribution.url,
-            Source.slug,
-            Source.name,
-            Source.kind,
+            col(Attribution.article_id),
+            col(Attribution.role),
+            col(Attribution.label),
+            col(Attribution.url),
+            col(Source.slug),
+            col(Source.name),
+            col(Source.kind),
         )
-        .join(Source, Source.id == Attribution.source_id)
-        .where(_match(Attribution.article_id, "ids", one))
-        .order_by(Attribution.article_id, Attribution.position, Attribution.id),
+        .join(Source, col(Source.id) == Attribution.source_id)
+        .where(_match(col(Attribution.article_id), "ids", one))
+        .order_by(col(Attribution.article_id), col(Attribution.position), col(Attribution.id)),
         one,
     )
 
 
-def _run(session: Session, statement, params: dict[str, list]):
+def _run(
+    session: Session, statement: Callable[[bool], Prepared | Statement], params: dict[str, list[str]]
+) -> Iterable[Values]:
     """`statement(one)` with `params` (lists of ids): its one-article form when every list
     holds one id at most, its page form otherwise."""
     if all(len(values) <= 1 for values in params.values()):
@@ -175,14 +254,14 @@ def _run(session: Session, statement, params: dict[str, list]):
     return rows(session, statement(False), params)
 
 
-def _grouped(rows) -> dict[str, list]:
-    groups: dict[str, list] = defaultdict(list)
+def _grouped(rows: Iterable[Values]) -> dict[str, list[Values]]:
+    groups: dict[str, list[Values]] = defaultdict(list)
     for row in rows:
         groups[row[0]].append(row[1:])
     return groups
 
 
-def quote_rows(session: Session, ids: list[str]) -> dict[str, list]:
+def quote_rows(session: Session, ids: list[str]) -> dict[str, list[Values]]:
     """The articles' quotes as rows, by article, in order: (id, text, speaker slug, speaker
     name, role, source slug, source name, language, said_at, external_id)."""
     return _grouped(_run(session, _quotes_statement, {"ids": ids}))
@@ -192,7 +271,7 @@ def _load_quotes(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
     return {article_id: _quotes(group) for article_id, group in quote_rows(session, ids).items()}
 
 
-def _quotes(group: list) -> list[dict[str, Any]]:
+def _quotes(group: list[Values]) -> list[dict[str, Any]]:
     return [
         {
             "id": qid,
@@ -218,9 +297,11 @@ def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[s
     }
 
 
-def load_refs(session: Session, articles: list[Article], ids: list[str]) -> dict[str, dict[str, list]]:
+def load_refs(
+    session: Session, articles: Sequence[ArticleFields], ids: list[str]
+) -> dict[str, dict[str, list[dict[str, str]]]]:
     """{kind: {owner: [ref, …]}} for the kinds of `_refs_statement`."""
-    out: dict[str, dict[str, list]] = {
+    out: dict[str, dict[str, list[dict[str, str]]]] = {
         kind: defaultdict(list) for kind in ("categories", "tags", "authors", "category", "credit")
     }
     params = {
@@ -238,9 +319,9 @@ class Related:
     """What one article shows of other tables, as its three statements read it; None for a
     part not known (to be read)."""
 
-    refs: dict[str, dict[str, list]] | None = None  # load_refs
+    refs: dict[str, dict[str, list[dict[str, str]]]] | None = None  # load_refs
     attributions: list[dict[str, Any]] | None = None  # load_attributions, this article's
-    quote_rows: list | None = None  # quote_rows, this article's
+    quote_rows: list[Values] | None = None  # quote_rows, this article's
 
 
 def load_related(session: Session, article: Article) -> Related:
@@ -254,7 +335,7 @@ def load_related(session: Session, article: Article) -> Related:
 
 def build(
     session: Session,
-    articles: list[Article],
+    articles: Sequence[ArticleFields],
     *,
     include: set[str] | frozenset[str] = INCLUDABLE,
     fields: list[str] | None = None,
@@ -281,10 +362,10 @@ def build(
     categories, tags, authors = (refs.get(kind, {}) for kind in ("categories", "tags", "authors"))
     primary = {cid: found[0] for cid, found in refs.get("category", {}).items()}
     credit_sources = {sid: found[0] for sid, found in refs.get("credit", {}).items()}
-    quotes: dict[str, list] = {}
+    quotes: dict[str, list[dict[str, Any]]] = {}
     if "quotes" in include and need("quotes"):
         quotes = {ids[0]: _quotes(known.quote_rows)} if known.quote_rows is not None else _load_quotes(session, ids)
-    attributions: dict[str, list] = {}
+    attributions: dict[str, list[dict[str, Any]]] = {}
     if "attributions" in include and need("attributions"):
         attributions = (
             {ids[0]: known.attributions} if known.attributions is not None else load_attributions(session, ids)

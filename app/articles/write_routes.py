@@ -30,9 +30,12 @@ MergePatch = Annotated[
 ]
 # If-Match: required to patch and delete (428 without), optional elsewhere; stale, a 412.
 _STATE = problem("The article's state forbids it (deleted, already published…), or a slug or external_id is taken.")
-OPTIONAL_IF_MATCH = {409: _STATE, 412: CONDITIONAL_RESPONSES[412]}
-REQUIRED_IF_MATCH = {**OPTIONAL_IF_MATCH, 428: CONDITIONAL_RESPONSES[428]}
-PATCH_RESPONSES = {**REQUIRED_IF_MATCH, 415: problem("The patch is not JSON Merge Patch (or JSON).")}
+OPTIONAL_IF_MATCH: dict[int | str, dict[str, Any]] = {409: _STATE, 412: CONDITIONAL_RESPONSES[412]}
+REQUIRED_IF_MATCH: dict[int | str, dict[str, Any]] = {**OPTIONAL_IF_MATCH, 428: CONDITIONAL_RESPONSES[428]}
+PATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **REQUIRED_IF_MATCH,
+    415: problem("The patch is not JSON Merge Patch (or JSON)."),
+}
 RevisionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The revision's number (its version).")]
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
@@ -57,7 +60,7 @@ def _written(session: SessionDep, article: Article, *, status_code: int = 200) -
     summary="Create an article (a draft unless published)",
     responses=CREATE_RESPONSES,
 )
-def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
+def create_article(data: ArticleCreate, session: SessionDep, key: Writer) -> Response:
     return _written(session, writes.create(session, data, key=key), status_code=201)
 
 
@@ -69,7 +72,9 @@ def create_article(data: ArticleCreate, session: SessionDep, key: Writer):
     dependencies=[Depends(_patch_media_type)],
     responses=PATCH_RESPONSES,
 )
-def update_article(article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def update_article(
+    article_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None
+) -> Response:
     return _written(session, writes.update(session, article_id, patch, if_match=if_match, key=key))
 
 
@@ -80,7 +85,7 @@ def update_article(article_id: str, patch: MergePatch, session: SessionDep, key:
     summary="Delete an article (soft; If-Match)",
     responses=REQUIRED_IF_MATCH,
 )
-def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None) -> Response:
     article = lifecycle.delete(session, article_id, if_match=if_match, key=key)
     return Response(status_code=204, headers={"ETag": etags.of_version(article.version)})
 
@@ -92,7 +97,7 @@ def delete_article(article_id: str, session: SessionDep, key: Writer, if_match: 
     summary="Undo a delete",
     responses=OPTIONAL_IF_MATCH,
 )
-def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None):
+def restore_article(article_id: str, session: SessionDep, key: Writer, if_match: IfMatch = None) -> Response:
     return _written(session, lifecycle.restore(session, article_id, if_match=if_match, key=key))
 
 
@@ -109,7 +114,7 @@ def publish_article(
     key: Publisher,
     if_match: IfMatch = None,
     data: Annotated[PublishIn | None, Body()] = None,
-):
+) -> Response:
     at = data.at if data else None
     return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key))
 
@@ -121,7 +126,7 @@ def publish_article(
     summary="Take down a published article, or unschedule one",
     responses=OPTIONAL_IF_MATCH,
 )
-def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None):
+def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_match: IfMatch = None) -> Response:
     return _written(session, lifecycle.unpublish(session, article_id, if_match=if_match, key=key))
 
 
@@ -131,7 +136,7 @@ def unpublish_article(article_id: str, session: SessionDep, key: Publisher, if_m
     response_model=RevisionList,
     summary="An article's revisions, newest first",
 )
-def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader):
+def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentReader) -> JSONBytes:
     items = [revisions.represent(r) for r in revisions.list_for(session, article_id)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -145,7 +150,9 @@ def list_revisions(article_id: str, session: PrimaryReadSessionDep, _: ContentRe
     response_model=RevisionDetail,
     summary="One revision, with the article as it was",
 )
-def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader):
+def get_revision(
+    article_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader
+) -> JSONBytes:
     revision = revisions.get(session, article_id, number)
     return JSONBytes(revisions.represent(revision, with_snapshot=True), headers={"Cache-Control": "private, no-store"})
 
@@ -159,7 +166,7 @@ def get_revision(article_id: str, number: RevisionNumber, session: PrimaryReadSe
 )
 def restore_revision(
     article_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None
-):
+) -> Response:
     article = lifecycle.restore_revision(session, article_id, number, if_match=if_match, key=key)
     return _written(session, article)
 
@@ -172,6 +179,6 @@ def restore_revision(
 )
 def create_preview_token(
     article_id: str, session: SessionDep, _: Writer, data: Annotated[PreviewIn | None, Body()] = None
-):
+) -> JSONBytes:
     ttl = timedelta(seconds=(data or PreviewIn()).expires_in)
     return JSONBytes(previews.issue(session, article_id, ttl=ttl), headers={"Cache-Control": "no-store"})

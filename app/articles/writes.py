@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import documents, queries, revisions, shape, view
 from app.articles import quotes as article_quotes
@@ -46,7 +46,7 @@ def _set_links(session: Session, article: Article, data: ArticleCreate | Any) ->
     authors = refs.by_slugs(session, Author, list(data.authors), field="authors")
     article.category_id = primary[0].id if primary else None
     for link in (ArticleCategory, ArticleTag, ArticleAuthor):
-        session.execute(delete(link).where(link.article_id == article.id))
+        session.execute(delete(link).where(col(link.article_id) == article.id))
     seen: set[str] = set()
     for position, category in enumerate([*primary, *extra]):
         if category.id not in seen:
@@ -72,7 +72,7 @@ def _set_image(session: Session, article: Article, image: ImageIn | None) -> Non
 
 
 def _set_attributions(session: Session, article: Article, items: list[AttributionIn]) -> None:
-    session.execute(delete(Attribution).where(Attribution.article_id == article.id))
+    session.execute(delete(Attribution).where(col(Attribution.article_id) == article.id))
     for position, item in enumerate(items):
         source = refs.resolve(session, Source, item.source, field=f"attributions[{position}].source")
         session.add(
@@ -103,7 +103,7 @@ def _set_body(
         if data["type"] == "html":
             data["html"] = clean_html(data["html"])
         if data["type"] == "quote":
-            if data.get("quote_id") in (aliases or {}):
+            if aliases and data.get("quote_id") in aliases:
                 data["quote_id"] = aliases[data["quote_id"]]
             if "quote" in data:
                 position = data.pop("quote")
@@ -122,9 +122,7 @@ def _set_body(
     by_id = {q.id: {"text": q.text, "speaker_name": q.speaker_name, "speaker_role": q.speaker_role} for q in quotes}
     article.body = stored
     article.body_html = render_blocks(stored, by_id)
-    text = " ".join(
-        filter(None, [article.standfirst or "", body_text(stored, {k: v["text"] for k, v in by_id.items()})])
-    )
+    text = " ".join(filter(None, [article.standfirst or "", body_text(stored, {q.id: q.text for q in quotes})]))
     article.word_count, article.reading_time_minutes = reading_stats(text)
 
 
@@ -136,7 +134,7 @@ def _fill(
     article: Article,
     data: ArticleCreate,
     same: frozenset[str] = frozenset(),
-    quote_rows: list | None = None,
+    quote_rows: list[view.Values] | None = None,
 ) -> list[article_quotes.Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
@@ -182,7 +180,9 @@ def _check_slug_free(session: Session, slug: str, article_id: str | None) -> Non
 
 def _check_external_id(session: Session, external_id: str | None, article_id: str | None) -> None:
     owner = (
-        session.scalars(select(Article.id).where(Article.external_id == external_id)).first() if external_id else None
+        session.scalars(select(col(Article.id)).where(col(Article.external_id) == external_id)).first()
+        if external_id
+        else None
     )
     if owner is not None and owner != article_id:
         raise Conflict(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import psycopg
 from sqlalchemy import Engine, delete, func, select
+from sqlmodel import col
 
 from app.cache.purge import CHANNEL, apply, apply_again, heard
 from app.cache.store import STORE
@@ -98,13 +99,15 @@ class PurgeListener:
 
     def _poll(self, engine: Engine) -> None:
         with engine.connect() as c:
-            last = c.scalar(select(func.max(CachePurge.id))) or 0
+            last = c.scalar(select(func.max(col(CachePurge.id)))) or 0
         self._hear()
         pruned = polled = time.monotonic()
         while not self._stop.wait(POLL_SECONDS):
             with engine.connect() as c:
                 rows = c.execute(
-                    select(CachePurge.id, CachePurge.keys).where(CachePurge.id > last).order_by(CachePurge.id)
+                    select(col(CachePurge.id), col(CachePurge.keys))
+                    .where(col(CachePurge.id) > last)
+                    .order_by(col(CachePurge.id))
                 ).all()
             if time.monotonic() - polled > KEEP_SECONDS / 2:
                 apply({"*"})  # this thread stood still so long that rows may have been pruned unread
@@ -116,7 +119,7 @@ class PurgeListener:
             if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
                 pruned = time.monotonic()
                 with engine.begin() as c:
-                    c.execute(delete(CachePurge).where(CachePurge.at < utcnow() - timedelta(seconds=KEEP_SECONDS)))
+                    c.execute(delete(CachePurge).where(col(CachePurge.at) < utcnow() - timedelta(seconds=KEEP_SECONDS)))
 
 
 LISTENER = PurgeListener()

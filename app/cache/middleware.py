@@ -9,7 +9,8 @@ copy is current, and keeps the response until a write purges one of its surrogat
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from enum import Enum
+from typing import Any, Final, Literal, Protocol
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
@@ -101,7 +102,10 @@ def _header(headers: Any, name: bytes) -> bytes | None:
     return None
 
 
-def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
+Query = tuple[tuple[str, str], ...]  # a request's parameters, as the cache keys them
+
+
+def _query(raw: bytes) -> Query:
     """Parameters sorted by name (the order of repeated ones kept): one key per meaning."""
     if not raw:
         return ()
@@ -109,7 +113,20 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
 
 
-NOT_TRIED = object()  # what a Direct's `first` says when it could not look
+class _NotTried(Enum):
+    NOT_TRIED = "not tried"
+
+
+NOT_TRIED: Final = _NotTried.NOT_TRIED  # what a Direct's `first` says when it could not look
+NotTried = Literal[_NotTried.NOT_TRIED]
+
+
+class Answer(Protocol):
+    """A direct route's stored answer: its body, and what the cache needs of it besides
+    (app/articles/documents.py: `Stored`)."""
+
+    @property
+    def body(self) -> bytes: ...
 
 
 class Direct:
@@ -125,9 +142,9 @@ class Direct:
         self,
         match: Callable[[str, bytes], Any],
         route: Callable[[Any], str],
-        render: Callable[[Any, bool], Any],
-        first: Callable[[Any], Awaitable[Any]] | None = None,
-    ):
+        render: Callable[[Any, bool], Answer | bytes | None],
+        first: Callable[[Any], Awaitable[Answer | NotTried | None]] | None = None,
+    ) -> None:
         self.match, self.route, self.render, self.first = match, route, render, first
 
 
@@ -202,11 +219,14 @@ class ResponseCacheMiddleware:
         argument = self.direct.match(scope["path"], scope["query_string"])
         if argument is None:
             return None
+        answer: Answer | bytes | None
         try:
-            answer = await self.direct.first(argument) if self.direct.first is not None else NOT_TRIED
-            if answer is None or answer is NOT_TRIED:
+            found = await self.direct.first(argument) if self.direct.first is not None else NOT_TRIED
+            if found is None or found is NOT_TRIED:
                 # `first` found nothing stored: `render` need not look again, only build.
-                answer = await anyio.to_thread.run_sync(self.direct.render, argument, answer is NOT_TRIED)
+                answer = await anyio.to_thread.run_sync(self.direct.render, argument, found is NOT_TRIED)
+            else:
+                answer = found
         except Exception:
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None
@@ -218,7 +238,7 @@ class ResponseCacheMiddleware:
         return self.direct.route(argument)
 
     def _entry(
-        self, path: str, query: tuple, start: Message, body: bytes, route: str, known: Any = None
+        self, path: str, query: Query, start: Message, body: bytes, route: str, known: Any = None
     ) -> Entry | None:
         """The cache entry of a response; `known` (keys, newest, version), when the direct
         answer carries them, spares parsing the body for them."""
@@ -261,7 +281,7 @@ class ResponseCacheMiddleware:
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
         )
 
-    def _stream_headers(self, path: str, query: tuple, start: Message) -> list[tuple[bytes, bytes]]:
+    def _stream_headers(self, path: str, query: Query, start: Message) -> list[tuple[bytes, bytes]]:
         status, inner = start["status"], list(start.get("headers", []))
         if status != 200 or b"no-store" in (_header(inner, b"cache-control") or b""):
             return inner

@@ -13,18 +13,19 @@ import os
 import time
 import uuid
 from collections import deque
+from typing import cast
 
 from sqlalchemy import bindparam, event, insert, inspect, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.cache.store import STORE
 from app.cache.surrogates import LIST_KEY
 from app.kit.hooks import Hook
 from app.settings import get_settings
 from app.store.engine import is_postgres, rows
-from app.store.models import ApiKey, Article, Quote, resources
+from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag, resources
 from app.store.models.cache import CachePurge
-from app.store.models.common import utcnow
+from app.store.models.common import table_of, utcnow
 from app.store.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
@@ -47,7 +48,8 @@ _again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
 # What a write to an API key purges: no response, but every process's known keys.
 KEYS = "api_keys"
-SLUGGED = {r.model: r.name for r in resources.SLUGGED}
+Slugged = Category | Tag | Author | Person | Source
+SLUGGED: dict[type, str] = {r.model: r.name for r in resources.SLUGGED}
 
 
 def keys_of(obj: object) -> set[str]:
@@ -55,8 +57,9 @@ def keys_of(obj: object) -> set[str]:
     kind = SLUGGED.get(type(obj))
     state = inspect(obj)
     if kind is not None:
-        slugs = {obj.slug, *state.attrs.slug.history.deleted}
-        return {LIST_KEY[kind], f"{kind}:{obj.id}", *(f"{kind}:{s}" for s in slugs if s)}
+        row = cast(Slugged, obj)  # one of SLUGGED's (not a write to an article: those are the hot ones)
+        slugs = {row.slug, *state.attrs.slug.history.deleted}
+        return {LIST_KEY[kind], f"{kind}:{row.id}", *(f"{kind}:{s}" for s in slugs if s)}
     if isinstance(obj, Quote):
         articles = {obj.article_id, *state.attrs.article_id.history.deleted}
         return {"quotes", f"quote:{obj.id}", *(f"article:{a}" for a in articles if a)}
@@ -159,8 +162,8 @@ def _before_commit(session: Session) -> None:
 _NOTIFY = Prepared(text("SELECT pg_notify(:channel, :payload)"))
 _BROADCAST = Prepared(
     insert(CachePurge).values(
-        keys=bindparam("keys", type_=CachePurge.__table__.c["keys"].type),
-        at=bindparam("at", type_=CachePurge.__table__.c["at"].type),
+        keys=bindparam("keys", type_=table_of(CachePurge).c["keys"].type),
+        at=bindparam("at", type_=table_of(CachePurge).c["at"].type),
     )
 )
 
@@ -172,14 +175,15 @@ def _after_commit(session: Session) -> None:
     apply(session.info.pop(PENDING, set()) | session.info.pop(PURGE_KEYS, set()))
 
 
-def _after_soft_rollback(session: Session, previous) -> None:
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:
         session.info.pop(PURGE_KEYS, None)
         session.info.pop(PENDING, None)
 
 
 def _chunks(payload: str) -> list[str]:
-    chunks, current = [], ""
+    chunks: list[str] = []
+    current = ""
     for key in payload.split(" "):
         if current and len(current) + len(key) + 1 > NOTIFY_BYTES:
             chunks.append(current)

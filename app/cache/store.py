@@ -1,5 +1,6 @@
 """The in-memory response store: an LRU bounded by bytes, indexed by surrogate key."""
 
+import builtins
 import threading
 import time
 from collections import OrderedDict
@@ -88,7 +89,8 @@ class ResponseStore:
             self._evict()
             return True
 
-    def add_variant(self, key: Any, entry: Entry, encoding: str, body: bytes) -> None:
+    # `builtins.bytes`: in this class `bytes` names the property above.
+    def add_variant(self, key: Any, entry: Entry, encoding: str, body: builtins.bytes) -> None:
         """Remember a compressed body of a stored entry, counting its bytes."""
         with self._lock:
             if self._entries.get(key) is entry and encoding not in entry.variants:

@@ -24,9 +24,11 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import bindparam, func, insert, literal_column, select, tuple_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, insert, literal_column, select, tuple_, update
 from sqlalchemy import event as orm_event
-from sqlmodel import Session
+from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import Session, col
 
 from app.cache.purge import PURGE_KEYS
 from app.http.pagination import pack, unpack
@@ -35,9 +37,9 @@ from app.http.problems import InvalidParameter
 from app.kit.hooks import Hook
 from app.store.engine import is_postgres, rows
 from app.store.models.change import Change
-from app.store.models.common import iso, utcnow
+from app.store.models.common import iso, table_of, utcnow
 from app.store.models.webhook import RESOURCE_TYPES
-from app.store.sql import Prepared
+from app.store.sql import AnySelect, Prepared
 
 # A change that raises a webhook event: app.webhooks queues its deliveries here, in the
 # change's own transaction (registered by app.wiring).
@@ -109,13 +111,13 @@ def record(
         EVENT_RAISED(session, event=event, resource_type=resource_type, resource_id=resource_id, op=op)
 
 
-def record_all(session: Session, resource_type: str, rows_: Any, *, purge: set[str]) -> int:
+def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge: set[str]) -> int:
     """Log an upsert of every (id, version) that `rows_` (a SELECT) gives, in one statement:
     what each of them shows changed, though none of them was written (the site-wide comments
     switch shows in every public article). No webhooks: subscribers hear of the cause."""
-    table = Change.__table__
+    table = table_of(Change)
     source = rows_.subquery()
-    txid = literal_column("0")
+    txid: ColumnElement[Any] = literal_column("0")
     if is_postgres(session):
         latest = select(func.coalesce(func.max(table.c.txid), 0)).scalar_subquery()
         txid = func.greatest(literal_column(_CURRENT_TXID), latest)
@@ -131,7 +133,7 @@ def record_all(session: Session, resource_type: str, rows_: Any, *, purge: set[s
     return result.rowcount
 
 
-def _forget(session: Session, transaction) -> None:
+def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(RECORDED, None)
 
@@ -142,28 +144,28 @@ def install() -> None:
         orm_event.listen(Session, "after_transaction_end", _forget)
 
 
-def _typed(name: str, param: str):
-    return bindparam(param, type_=Change.__table__.c[name].type)
+def _typed(name: str, param: str) -> BindParameter[Any]:
+    return bindparam(param, type_=table_of(Change).c[name].type)
 
 
 # The change a resource already has in this transaction, given its new op and version.
 _UPDATE = Prepared(
-    update(Change.__table__)
+    update(table_of(Change))
     .where(
-        Change.__table__.c.id == _typed("id", "id_"),
-        Change.__table__.c.resource_type == _typed("resource_type", "kind"),
-        Change.__table__.c.resource_id == _typed("resource_id", "key"),
+        table_of(Change).c.id == _typed("id", "id_"),
+        table_of(Change).c.resource_type == _typed("resource_type", "kind"),
+        table_of(Change).c.resource_id == _typed("resource_id", "key"),
     )
     .values(op=_typed("op", "op_"), version=_typed("version", "version_"), at=_typed("at", "at_"))
 )
 
 
 @lru_cache(maxsize=2)
-def _insert(postgres: bool):
+def _insert(postgres: bool) -> Prepared:
     """One row of the log. On PostgreSQL its txid is this transaction's id, raised to the
     largest already recorded for the resource; SQLite's column default (0) fills it there."""
-    table = Change.__table__
-    values = {
+    table = table_of(Change)
+    values: dict[str, ColumnElement[Any]] = {
         name: bindparam(param, type_=table.c[name].type)
         for name, param in (
             ("resource_type", "kind"),
@@ -217,15 +219,23 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
     running. next_cursor is always given: when nothing is new it is `since` again."""
     types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
     after = decode_cursor(params.since) if params.since else (0, 0)
-    columns = [Change.txid, Change.id, Change.resource_type, Change.resource_id, Change.op, Change.version, Change.at]
+    columns: list[SQLCoreOperations[Any]] = [
+        col(Change.txid),
+        col(Change.id),
+        col(Change.resource_type),
+        col(Change.resource_id),
+        col(Change.op),
+        col(Change.version),
+        col(Change.at),
+    ]
     postgres = is_postgres(session)
     if postgres:
         # In the same statement (the same snapshot) as the rows: which of them are ready.
-        columns.append((Change.txid < literal_column(_HORIZON)).label("ready"))
-    stmt = select(*columns).where(tuple_(Change.txid, Change.id) > tuple_(*after))
+        columns.append((col(Change.txid) < literal_column(_HORIZON)).label("ready"))
+    stmt = select(*columns).where(tuple_(col(Change.txid), col(Change.id)) > tuple_(*after))
     if types:
-        stmt = stmt.where(Change.resource_type.in_(types))
-    rows = session.execute(stmt.order_by(Change.txid, Change.id).limit(params.limit + 1)).all()
+        stmt = stmt.where(col(Change.resource_type).in_(types))
+    rows = session.execute(stmt.order_by(col(Change.txid), col(Change.id)).limit(params.limit + 1)).all()
     settled = True
     if postgres:
         ready = [r for r in rows if r.ready]  # a prefix: readiness only falls along (txid, id)

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
     response_model=ChangeList,
     summary="Every change to public content, in commit order, exactly once",
 )
-def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep):
+def list_changes(request: Request, params: Annotated[ChangeParams, Query()], session: ReadSessionDep) -> JSONBytes:
     items, meta, settled = feed.list_changes(session, params)
     headers = {"Surrogate-Key": feed.FEED_KEY}
     if not settled:  # changes wait behind a running transaction: ask again, uncached

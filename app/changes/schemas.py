@@ -9,7 +9,8 @@ from app.http.schemas import ReadModel
 from app.store.models.webhook import RESOURCE_TYPES
 
 # The kinds of resource the feed follows: article, quote, category, person, source, tag, author.
-ResourceType = StrEnum("ResourceType", [(kind, kind) for kind in RESOURCE_TYPES])
+# mypy learns an Enum's members only from literals; these come from RESOURCE_TYPES, the one list of them.
+ResourceType = StrEnum("ResourceType", [(kind, kind) for kind in RESOURCE_TYPES])  # type: ignore[misc]
 
 
 class ChangeOp(StrEnum):

@@ -13,6 +13,7 @@ Syria articles, the people quoted here (and the bookshop and cinema) are fiction
 """
 
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import orjson
 from sqlmodel import Session
@@ -22,7 +23,7 @@ from app.site import writes
 from app.transfer import importer
 
 
-def content_file():
+def content_file() -> Traversable:
     return resources.files("app.demo") / "content.ndjson"
 
 

@@ -13,7 +13,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import queries, view
 from app.http.problems import NotFound
@@ -74,14 +74,19 @@ def latest(session: Session, params: FeedParams, *, feed_url: str, api_base: str
         ids = categories.descendant_ids(session, params.category)
         if not ids:
             raise NotFound(f"No category with slug {params.category!r}.")
-        name = session.scalar(select(Category.name).where(Category.id == ids[0]))
-        conds.append(exists().where(ArticleCategory.article_id == Article.id, ArticleCategory.category_id.in_(ids)))
+        name = session.scalar(select(col(Category.name)).where(col(Category.id) == ids[0]))
+        conds.append(
+            exists().where(col(ArticleCategory.article_id) == Article.id, col(ArticleCategory.category_id).in_(ids))
+        )
         title = f"{settings.site_name}: {name}"
         description = f"The latest in {name} from {settings.site_name}."
         home = f"{site}/{params.category}"
     rows = list(
         session.scalars(
-            select(Article).where(*conds).order_by(Article.published_at.desc(), Article.id.desc()).limit(FEED_SIZE)
+            select(Article)
+            .where(*conds)
+            .order_by(col(Article.published_at).desc(), col(Article.id).desc())
+            .limit(FEED_SIZE)
         )
     )
     items = view.build(session, rows, include={"body"})
@@ -90,13 +95,16 @@ def latest(session: Session, params: FeedParams, *, feed_url: str, api_base: str
     )
 
 
+LxmlElement = Any  # what feedgen hands its extensions: an lxml element (lxml ships no types)
+
+
 class _AtomLinkEntry(BaseEntryExtension):
     """Puts back the rel, type and length that feedgen 1.0 drops from an Atom entry's links."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
 
-    def extend_atom(self, entry):
+    def extend_atom(self, entry: LxmlElement) -> LxmlElement:
         for element, link in zip(entry.findall("link"), self.links, strict=False):
             for name in ("rel", "type", "length"):
                 if link.get(name):
@@ -114,7 +122,7 @@ def _generator(feed: Feed) -> FeedGenerator:
     fg.link(href=feed.home_page_url, rel="alternate")
     fg.link(href=feed.feed_url, rel="self")
     fg.generator("Gazette")
-    updated = [_time(i["updated_at"]) for i in feed.items if i.get("updated_at")]
+    updated = [t for t in (_time(i.get("updated_at")) for i in feed.items) if t is not None]
     if updated:
         fg.updated(max(updated))
         fg.lastBuildDate(max(updated))

@@ -1,6 +1,6 @@
 """Public feeds: RSS 2.0, Atom and JSON Feed 1.1 of the latest published articles."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -15,11 +15,11 @@ router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
 
 
-def _ok(kind: str, schema: dict) -> dict:
+def _ok(kind: str, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "The feed.", "content": {render.MEDIA_TYPES[kind]: {"schema": schema}}}}
 
 
-XML = {"type": "string", "description": "The feed's XML."}
+XML: dict[str, Any] = {"type": "string", "description": "The feed's XML."}
 
 
 def _headers(params: FeedParams) -> dict[str, str]:
@@ -38,7 +38,7 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
     response_class=Response,
     responses=_ok("rss", XML),
 )
-def rss_feed(request: Request, params: Params, session: ReadSessionDep):
+def rss_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
     body = render.rss(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["rss"], headers=_headers(params))
 
@@ -50,7 +50,7 @@ def rss_feed(request: Request, params: Params, session: ReadSessionDep):
     response_class=Response,
     responses=_ok("atom", XML),
 )
-def atom_feed(request: Request, params: Params, session: ReadSessionDep):
+def atom_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
     body = render.atom(_latest(request, session, params))
     return Response(body, media_type=render.MEDIA_TYPES["atom"], headers=_headers(params))
 
@@ -62,6 +62,6 @@ def atom_feed(request: Request, params: Params, session: ReadSessionDep):
     response_class=Response,
     responses=_ok("json", ref("JsonFeed")),
 )
-def json_feed(request: Request, params: Params, session: ReadSessionDep):
+def json_feed(request: Request, params: Params, session: ReadSessionDep) -> JSONBytes:
     body = render.json_feed(_latest(request, session, params))
     return JSONBytes(body, media_type=render.MEDIA_TYPES["json"], headers=_headers(params))

@@ -111,7 +111,7 @@ def install(
         app.openapi_schema = doc
         return doc
 
-    app.openapi = build
+    app.openapi = build  # type: ignore[method-assign]  # FastAPI's documented way to replace the schema
 
 
 def _document_problems(operation: dict[str, Any]) -> None:

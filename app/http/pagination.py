@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session
 
 from app.http.problems import InvalidParameter
@@ -55,7 +56,9 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
     return value, row_id
 
 
-def after_cursor(column, id_column, value: Any, row_id: str, *, descending: bool):
+def after_cursor(
+    column: SQLCoreOperations[Any], id_column: SQLCoreOperations[str], value: Any, row_id: str, *, descending: bool
+) -> ColumnElement[bool]:
     """The keyset condition "strictly after (value, id)" in the given direction.
 
     Written as a row-value comparison, which both engines turn into an index range; the

@@ -4,13 +4,14 @@ endpoint and commits its session, on the event loop (`LoopWrites`) or in a threa
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -38,12 +39,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     on the loop. Ending is shielded from cancellation (a client that went away), so the
     transaction and its connection never outlive the request."""
     route = request.scope.get("route")
-    may_run_on_loop = getattr(route, "on_loop", False)
-    on_loop = LOOP_WRITES.session() if may_run_on_loop else None
-    session = write_session() if on_loop is None else on_loop.sync_session
+    loop_route = route if isinstance(route, Route) and route.on_loop else None  # may run on the loop
+    on_loop = LOOP_WRITES.session() if loop_route is not None else None
+    # LoopWrites.session makes its sync side a sqlmodel Session (`sync_session_class`).
+    session = write_session() if on_loop is None else cast(Session, on_loop.sync_session)
     if on_loop is not None:
         session.info[_ON_LOOP] = on_loop
-    elif may_run_on_loop and route.sqlite_on_loop and LOOP_WRITES.sqlite():
+    elif loop_route is not None and loop_route.sqlite_on_loop and LOOP_WRITES.sqlite():
         session.info[_LOCK_FIRST] = True
     try:
         yield session
@@ -66,7 +68,7 @@ async def _end(session: Session, on_loop: AsyncSession | None, *, commit: bool) 
             await anyio.to_thread.run_sync(_commit_or_rollback, session, commit, limiter=anyio.CapacityLimiter(1))
 
 
-def _commit_or_rollback(session: Session, commit: bool) -> None:
+def _commit_or_rollback(session: OrmSession, commit: bool) -> None:
     with session:  # closing gives the connection (and SQLite's writer gate) back
         if commit:
             session.commit()

@@ -1,6 +1,7 @@
 """What every request and response model is built on: the strict body base (unknown fields
 refused, no NUL in text), the read base, the slug and language patterns, the list envelope."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -46,8 +47,8 @@ def sometimes(description: str) -> Any:
     return Field(None, description=description, json_schema_extra=_no_default)
 
 
-class NamedMembers:
-    """Mixed into a StrEnum whose values are no identifiers ("-published_at"): its schema names
+class NamedMembers(StrEnum):
+    """The base of a StrEnum whose values are no identifiers ("-published_at"): its schema names
     the members (`x-enum-varnames`), and generated clients name theirs after them."""
 
     @classmethod

@@ -26,7 +26,7 @@ def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     return f"{credentials.scheme} {credentials.credentials}" if credentials else None
 
 
-def _looked_up(header: str) -> ApiKey:
+def _looked_up(header: str | None) -> ApiKey:
     """The caller's key, looked up on the primary (a key made a moment ago may not be on a
     replica yet) in a session of its own that is closed before this returns. Were that session
     held until the endpoint ends, a request would hold two connections at once, and as many

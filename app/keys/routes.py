@@ -19,7 +19,7 @@ router = APIRouter(prefix="/keys", tags=["keys"], route_class=Route)
     response_model=KeyCreated,
     summary="Create a key (its secret is shown once)",
 )
-def create_key(data: KeyCreate, session: SessionDep, _: Admin):
+def create_key(data: KeyCreate, session: SessionDep, _: Admin) -> JSONBytes:
     key, secret = service.create_key(session, name=data.name, scopes=[str(s) for s in data.scopes])
     return JSONBytes(
         service.represent(key, secret),
@@ -29,7 +29,7 @@ def create_key(data: KeyCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", operation_id="list_keys", response_model=KeyList, summary="List keys, without secrets")
-def list_keys(session: PrimaryReadSessionDep, _: Admin):
+def list_keys(session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     items = [service.represent(k) for k in service.list_keys(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
@@ -38,6 +38,6 @@ def list_keys(session: PrimaryReadSessionDep, _: Admin):
 
 
 @router.delete("/{key_id}", operation_id="delete_key", status_code=204, summary="Revoke a key")
-def delete_key(key_id: str, session: SessionDep, _: Admin):
+def delete_key(key_id: str, session: SessionDep, _: Admin) -> Response:
     service.revoke(session, key_id)
     return Response(status_code=204)

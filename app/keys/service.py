@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.cache.purge import KEYS
 from app.cache.store import STORE
 from app.http.problems import Forbidden, NotFound, Unauthorized
 from app.store.engine import rows
-from app.store.models.common import iso, utcnow
+from app.store.models.common import iso, table_of, utcnow
 from app.store.models.key import ApiKey, Scope
 
 KEY_PREFIX = "gz_"
@@ -56,7 +56,7 @@ def represent(key: ApiKey, secret: str | None = None) -> dict[str, Any]:
 
 
 def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+    return list(session.scalars(select(ApiKey).order_by(col(ApiKey.created_at), col(ApiKey.id))))
 
 
 def revoke(session: Session, key_id: str) -> None:
@@ -110,7 +110,7 @@ class KnownKeys:
 KNOWN = KnownKeys()
 STORE.followers.append(KNOWN.follow)
 
-_BY_HASH = select(*ApiKey.__table__.c).where(ApiKey.__table__.c.key_hash == bindparam("digest"))
+_BY_HASH = select(*table_of(ApiKey).c).where(table_of(ApiKey).c.key_hash == bindparam("digest"))
 
 
 def digest_of(authorization: str | None) -> str:
@@ -142,7 +142,7 @@ def needs_touch(key: ApiKey) -> bool:
 
 def touch(session: Session, key_id: str) -> None:
     """Record that a key was used, now."""
-    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
+    session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:

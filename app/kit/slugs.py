@@ -7,47 +7,47 @@ no other resource of its type may take that old slug while it does, and the reso
 may take it back.
 """
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, col
 
 from app.http.schemas import SLUG_MAX_LENGTH
-from app.store.models import SlugRedirect
+from app.store.models import Article, Author, Category, Person, SlugRedirect, Source, Tag
 from app.store.models.common import utcnow
 
-T = TypeVar("T", bound=SQLModel)
+# The resources that have a slug.
+Slugged = Article | Category | Tag | Author | Person | Source
+T = TypeVar("T", bound=Slugged)
 
 
 def find(session: Session, model: type[T], resource_type: str, slug: str) -> tuple[T | None, bool]:
     """The resource holding `slug`, and whether it holds it as an old slug (then the answer is
     a redirect to its current one); (None, False) when none does."""
-    row = session.scalars(select(model).where(model.slug == slug)).first()  # type: ignore[attr-defined]
+    row = session.scalars(select(model).where(col(model.slug) == slug)).first()
     if row is not None:
         return row, False
     moved = session.scalars(
         select(model)
-        .join(SlugRedirect, SlugRedirect.resource_id == model.id)  # type: ignore[attr-defined]
-        .where(SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug)
+        .join(SlugRedirect, col(SlugRedirect.resource_id) == model.id)
+        .where(col(SlugRedirect.resource_type) == resource_type, col(SlugRedirect.slug) == slug)
     ).first()
     return moved, moved is not None
 
 
-def holder(session: Session, model: type[SQLModel], resource_type: str, slug: str) -> Any:
+def holder(session: Session, model: type[T], resource_type: str, slug: str) -> str | None:
     """The id of the resource that holds `slug`, now or as an old slug that still redirects."""
-    owner = session.scalars(select(model.id).where(model.slug == slug)).first()  # type: ignore[attr-defined]
+    owner = session.scalars(select(col(model.id)).where(col(model.slug) == slug)).first()
     if owner is None:
         owner = session.scalars(
-            select(SlugRedirect.resource_id).where(
-                SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug
+            select(col(SlugRedirect.resource_id)).where(
+                col(SlugRedirect.resource_type) == resource_type, col(SlugRedirect.slug) == slug
             )
         ).first()
     return owner
 
 
-def taken_by_another(
-    session: Session, model: type[SQLModel], resource_type: str, slug: str, resource_id: str | None
-) -> bool:
+def taken_by_another(session: Session, model: type[T], resource_type: str, slug: str, resource_id: str | None) -> bool:
     """Whether another resource holds `slug` (now or as an old slug): taking it would break
     the links to that one."""
     owner = holder(session, model, resource_type, slug)
@@ -55,7 +55,7 @@ def taken_by_another(
 
 
 def first_free(
-    session: Session, model: type[SQLModel], resource_type: str, wanted: str, resource_id: str | None = None
+    session: Session, model: type[T], resource_type: str, wanted: str, resource_id: str | None = None
 ) -> str:
     """`wanted`, or `wanted-2`, `-3`…: the first that no other resource holds, now or as an old slug."""
     candidate, n = wanted, 1
@@ -67,7 +67,9 @@ def first_free(
 
 def take_back(session: Session, resource_type: str, slug: str) -> None:
     """A resource takes `slug` (free, or an old slug of its own): it no longer redirects."""
-    session.execute(delete(SlugRedirect).where(SlugRedirect.resource_type == resource_type, SlugRedirect.slug == slug))
+    session.execute(
+        delete(SlugRedirect).where(col(SlugRedirect.resource_type) == resource_type, col(SlugRedirect.slug) == slug)
+    )
 
 
 def keep_redirecting(session: Session, resource_type: str, old_slug: str, resource_id: str) -> None:
@@ -78,5 +80,7 @@ def keep_redirecting(session: Session, resource_type: str, old_slug: str, resour
 def forget(session: Session, resource_type: str, resource_id: str) -> None:
     """The resource is deleted: its old slugs redirect nowhere and are free again."""
     session.execute(
-        delete(SlugRedirect).where(SlugRedirect.resource_type == resource_type, SlugRedirect.resource_id == resource_id)
+        delete(SlugRedirect).where(
+            col(SlugRedirect.resource_type) == resource_type, col(SlugRedirect.resource_id) == resource_id
+        )
     )

@@ -1,5 +1,6 @@
 """What every editorial write shares: If-Match, the atomic version bump, merged-body validation."""
 
+from collections.abc import Callable
 from enum import Enum
 from functools import lru_cache, partial
 from typing import Any, TypeVar
@@ -8,13 +9,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from app.http import problems
 from app.http.problems import Conflict, PreconditionFailed, ValidationFailed
 from app.kit.hooks import Hook
 from app.store.engine import rows
-from app.store.models.common import utcnow
+from app.store.models.common import Timestamped, table_of, utcnow
 from app.store.sql import Prepared
 
 # Called with (session, row) after `write_changed` wrote a row without a flush: what listens
@@ -23,6 +24,7 @@ from app.store.sql import Prepared
 WRITTEN_WITHOUT_FLUSH: Hook[...] = Hook("writes.written_without_flush")
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def plain(value: Any) -> Any:
@@ -30,12 +32,12 @@ def plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def bump(session: Session, row: SQLModel, expected: int, values: dict[str, Any]) -> None:
+def bump(session: Session, row: Timestamped, expected: int, values: dict[str, Any]) -> None:
     """Write `values`, version+1 and updated_at to `row` in one UPDATE … WHERE version = expected,
     so two writers holding the same ETag cannot both win: the second gets 412."""
     model = type(row)
     values = {k: plain(v) for k, v in values.items()} | {"version": expected + 1, "updated_at": utcnow()}
-    stmt = _update(model.__table__, tuple(sorted(values)), versioned=True)
+    stmt = _update(table_of(model), tuple(sorted(values)), versioned=True)
     params = {**values, "id_": row.id, "expected_": expected}
     unique = {k: v for k, v in values.items() if k in UNIQUE}
     run = partial(rows, session, stmt, params)
@@ -58,7 +60,7 @@ def _update(table: Table, columns: tuple[str, ...], *, versioned: bool = False) 
     )
 
 
-def write_changed(session: Session, row: SQLModel) -> None:
+def write_changed(session: Session, row: Timestamped) -> None:
     """Write the columns of `row` (an object `session` holds, as loaded) that changed since
     it was loaded, with one prepared UPDATE by id, where a flush would run the unit of work
     around the same statement (a sixth of a one-field PATCH, measured in bench/README.md).
@@ -72,7 +74,7 @@ def write_changed(session: Session, row: SQLModel) -> None:
     if not (dirty or session.new or session.deleted):
         return
     state = inspect(row)
-    table = type(row).__table__
+    table = table_of(type(row))
     if (
         session.new
         or session.deleted
@@ -96,7 +98,7 @@ def write_changed(session: Session, row: SQLModel) -> None:
 UNIQUE = ("slug", "external_id")  # the columns a write may find taken meanwhile
 
 
-def flush_or_conflict(session: Session, action, values: dict[str, Any]):
+def flush_or_conflict(session: Session, action: Callable[[], T], values: dict[str, Any]) -> T:
     """Run `action` in a savepoint; a unique slug or external_id taken meanwhile is a 409, not a 500."""
     try:
         with session.begin_nested():

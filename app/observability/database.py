@@ -10,6 +10,7 @@ from prometheus_client import Counter, Gauge
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 
 from app.store.engine import get_engine
 from app.store.models import Article, ArticleStatus, Change
@@ -39,13 +40,15 @@ class DatabaseCollector:
         now = utcnow()
         try:
             with get_engine().connect() as c:
-                head = c.scalar(select(func.max(Change.id))) or 0
+                head = c.scalar(select(func.max(col(Change.id)))) or 0
                 by_status = dict(
-                    c.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
+                    c.execute(
+                        select(col(WebhookDelivery.status), func.count()).group_by(col(WebhookDelivery.status))
+                    ).all()
                 )
                 oldest = c.scalar(
-                    select(func.min(WebhookDelivery.created_at)).where(
-                        WebhookDelivery.status.in_([s.value for s in OPEN_STATUSES])
+                    select(func.min(col(WebhookDelivery.created_at))).where(
+                        col(WebhookDelivery.status).in_([s.value for s in OPEN_STATUSES])
                     )
                 )
                 failed = (
@@ -53,18 +56,18 @@ class DatabaseCollector:
                         select(func.count())
                         .select_from(WebhookAttempt)
                         .where(
-                            WebhookAttempt.status_code.is_(None)
-                            | (WebhookAttempt.status_code < 200)
-                            | (WebhookAttempt.status_code >= 300)
+                            col(WebhookAttempt.status_code).is_(None)
+                            | (col(WebhookAttempt.status_code) < 200)
+                            | (col(WebhookAttempt.status_code) >= 300)
                         )
                     )
                     or 0
                 )
                 due = c.scalar(
-                    select(func.min(Article.publish_at)).where(
-                        Article.status == ArticleStatus.scheduled,
-                        Article.deleted_at.is_(None),
-                        Article.publish_at <= now,
+                    select(func.min(col(Article.publish_at))).where(
+                        col(Article.status) == ArticleStatus.scheduled,
+                        col(Article.deleted_at).is_(None),
+                        col(Article.publish_at) <= now,
                     )
                 )
         except SQLAlchemyError:

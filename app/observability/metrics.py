@@ -78,7 +78,7 @@ def install() -> None:
 _INSTALLED = False
 
 
-_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+_CHILDREN: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
 def observe(scope: Scope, status: int, seconds: float) -> None:

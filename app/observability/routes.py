@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", operation_id="get_health", response_model=Health, summary="Liveness: the process answers")
-def healthz():
+def healthz() -> JSONBytes:
     return JSONBytes({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
@@ -23,7 +23,7 @@ def healthz():
     summary="Readiness: the database answers, at the migrations' head",
     responses={503: problem("The database does not answer, or its migrations are behind the code's.")},
 )
-def readyz():
+def readyz() -> JSONBytes:
     readiness.check_database()
     refill.ensure_started()
     return JSONBytes({"status": "ready"}, headers={"Cache-Control": "no-store"})

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.http.pagination import Keyset, Page
 from app.http.params import LangParam, ListParams
@@ -27,21 +27,25 @@ _NEWEST_FIRST = Keyset(Quote.id, "-id", descending=True)  # ids are time-ordered
 
 def public() -> ColumnElement[bool]:
     """A quote is public when it stands alone or its article is published and not deleted."""
-    visible = select(Article.id).where(Article.is_public)
-    return Quote.article_id.is_(None) | Quote.article_id.in_(visible)
+    visible = select(col(Article.id)).where(Article.is_public)
+    return col(Quote.article_id).is_(None) | col(Quote.article_id).in_(visible)
 
 
 def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     people = (
-        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({q.person_id for q in quotes})))}
+        {p.id: p for p in session.scalars(select(Person).where(col(Person.id).in_({q.person_id for q in quotes})))}
         if quotes
         else {}
     )
     source_ids = {q.source_id for q in quotes if q.source_id}
-    sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(source_ids)))} if source_ids else {}
+    sources: dict[str | None, Source] = (
+        {s.id: s for s in session.scalars(select(Source).where(col(Source.id).in_(source_ids)))} if source_ids else {}
+    )
     article_ids = {q.article_id for q in quotes if q.article_id}
-    articles = (
-        {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))} if article_ids else {}
+    articles: dict[str | None, Article] = (
+        {a.id: a for a in session.scalars(select(Article).where(col(Article.id).in_(article_ids)))}
+        if article_ids
+        else {}
     )
     out = []
     for q in quotes:
@@ -72,13 +76,17 @@ def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]
 def list_public(session: Session, params: QuoteListParams) -> Page:
     conds: list[ColumnElement[bool]] = [public()]
     if params.speaker:
-        conds.append(Quote.person_id == select(Person.id).where(Person.slug == params.speaker).scalar_subquery())
+        conds.append(
+            col(Quote.person_id) == select(col(Person.id)).where(col(Person.slug) == params.speaker).scalar_subquery()
+        )
     if params.article:
-        conds.append(Quote.article_id == params.article)
+        conds.append(col(Quote.article_id) == params.article)
     if params.source:
-        conds.append(Quote.source_id == select(Source.id).where(Source.slug == params.source).scalar_subquery())
+        conds.append(
+            col(Quote.source_id) == select(col(Source.id)).where(col(Source.slug) == params.source).scalar_subquery()
+        )
     if params.lang:
-        conds.append(Quote.language == params.lang)
+        conds.append(col(Quote.language) == params.lang)
     if params.q is not None:
         from app.search import query
 
@@ -96,7 +104,7 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
 
 
 def get_public(session: Session, quote_id: str) -> dict[str, Any]:
-    quote = session.scalars(select(Quote).where(Quote.id == quote_id, public())).first()
+    quote = session.scalars(select(Quote).where(col(Quote.id) == quote_id, public())).first()
     if quote is None:
         raise NotFound(f"No quote with id {quote_id!r}.")
     return represent_many(session, [quote])[0]

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 
 
 @router.get("", operation_id="list_quotes", response_model=QuoteList, summary="List quotes")
-def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep):
+def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep) -> JSONBytes:
     page = queries.list_public(session, params)
     return page_response(page.items, page, request.url)
 
@@ -28,7 +28,7 @@ def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], s
     response_model=QuoteRead,
     summary="Get a quote with its speaker, role, article and source",
 )
-def get_quote(quote_id: str, session: ReadSessionDep):
+def get_quote(quote_id: str, session: ReadSessionDep) -> JSONBytes:
     return JSONBytes(queries.get_public(session, quote_id))
 
 
@@ -40,7 +40,7 @@ def get_quote(quote_id: str, session: ReadSessionDep):
     summary="Create a quote, standalone or on an article",
     responses=CREATE_RESPONSES,
 )
-def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
+def create_quote(data: QuoteCreate, session: SessionDep, _: Writer) -> JSONBytes:
     body = writes.create_quote(session, data)
     return written(body, status_code=201, location=f"/v1/quotes/{body['id']}")
 
@@ -52,7 +52,9 @@ def create_quote(data: QuoteCreate, session: SessionDep, _: Writer):
     summary="Change a quote (JSON Merge Patch; If-Match required)",
     responses=CONDITIONAL_RESPONSES,
 )
-def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
+def update_quote(
+    quote_id: str, data: QuoteUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None
+) -> JSONBytes:
     patch = data.model_dump(mode="json", exclude_unset=True)
     return written(writes.update_quote(session, quote_id, patch, if_match=if_match))
 
@@ -64,6 +66,6 @@ def update_quote(quote_id: str, data: QuoteUpdate, session: SessionDep, _: Write
     summary="Delete a quote (If-Match required)",
     responses=CONDITIONAL_RESPONSES | {409: problem("Its article's body shows it.")},
 )
-def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None):
+def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None) -> Response:
     writes.delete_quote(session, quote_id, if_match=if_match)
     return Response(status_code=204)

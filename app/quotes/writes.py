@@ -5,11 +5,11 @@ version and raises article.updated. A quote is public only when it stands alone 
 article is published; writes to a quote the public cannot see record nothing public.
 """
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import linked
 from app.changes import feed
@@ -99,7 +99,7 @@ def create_quote(session: Session, data: QuoteCreate) -> dict[str, Any]:
     values = _columns(session, data, article)
     if article is not None:
         values["position"] = 1 + (
-            session.scalar(select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0
+            session.scalar(select(func.max(col(Quote.position))).where(col(Quote.article_id) == article.id)) or 0
         )
     quote = Quote(**values)
     session.add(quote)
@@ -122,7 +122,7 @@ def document(session: Session, quote: Quote) -> dict[str, Any]:
     source = session.get(Source, quote.source_id) if quote.source_id else None
     return {
         "text": quote.text,
-        "speaker": session.get(Person, quote.person_id).slug,
+        "speaker": session.get_one(Person, quote.person_id).slug,
         "speaker_role": quote.speaker_role,
         "article": quote.article_id,
         "source": source.slug if source else None,
@@ -151,7 +151,7 @@ def update_quote(session: Session, quote_id: str, patch: dict[str, Any], *, if_m
                 errors=[{"field": "article", "message": "the quote is shown in its article's body"}],
             )
         changed["position"] = (
-            1 + (session.scalar(select(func.max(Quote.position)).where(Quote.article_id == article.id)) or 0)
+            1 + (session.scalar(select(func.max(col(Quote.position))).where(col(Quote.article_id) == article.id)) or 0)
             if article
             else 0
         )
@@ -176,10 +176,14 @@ def delete_quote(session: Session, quote_id: str, *, if_match: str | None) -> No
     # Recorded while the row can still be read (the webhook's tombstone is rendered now).
     _record(session, quote, was_public=_is_public(article), is_public=False, verb="deleted", version=expected + 1)
     session.expunge(quote)
-    result = session.execute(
-        delete(Quote)
-        .where(Quote.id == quote.id, Quote.version == expected)
-        .execution_options(synchronize_session=False)
+    # A DELETE's result is a CursorResult (Session.execute is typed for any statement).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(Quote)
+            .where(col(Quote.id) == quote.id, col(Quote.version) == expected)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         raise PreconditionFailed("This quote was changed meanwhile; read it again.")

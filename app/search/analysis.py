@@ -9,6 +9,7 @@ uses it on both engines to decide which words count.
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from typing import Protocol
 
 import snowballstemmer
 
@@ -328,8 +329,12 @@ def analyser_for(language: str | None) -> str:
     return base if base in _SNOWBALL else "simple"
 
 
+class _Stemmer(Protocol):  # what snowballstemmer (untyped) gives, as used here
+    def stemWord(self, word: str) -> str: ...
+
+
 @cache
-def _stemmer(analyser: str):
+def _stemmer(analyser: str) -> _Stemmer:
     return snowballstemmer.stemmer(_SNOWBALL[analyser])
 
 

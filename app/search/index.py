@@ -1,18 +1,19 @@
 """Keeping the search index in step with the content, and rebuilding it."""
 
-from collections.abc import Iterable, Iterator
-from types import ModuleType
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.kit.blocks import body_text
 from app.search import postgres, sqlite
 from app.search.analysis import analyser_for
-from app.search.kinds import ARTICLE, QUOTE, Doc
+from app.search.kinds import ARTICLE, QUOTE, Doc, Kind
+from app.search.parse import Plan
 from app.store.engine import is_postgres, rows
 from app.store.models import Article, Quote
+from app.store.sql import AnySelect
 
 # Tables of the index on either engine; tests empty them along with the models' tables.
 INDEX_TABLES = tuple(dict.fromkeys((*sqlite.TABLES, *postgres.TABLES)))
@@ -20,7 +21,29 @@ INDEX_TABLES = tuple(dict.fromkeys((*sqlite.TABLES, *postgres.TABLES)))
 MAX_INDEXED_CHARS = 200_000
 
 
-def engine_for(session: Session) -> ModuleType:
+class SearchEngine(Protocol):
+    """What each engine's module (app/search/postgres.py, app/search/sqlite.py) offers."""
+
+    def write(self, session: Session, kind: Kind, docs: Iterable[Doc]) -> None: ...
+
+    def remove(self, session: Session, kind: Kind, keys: list[str]) -> None: ...
+
+    def prune(self, session: Session) -> None: ...
+
+    def branches(
+        self,
+        session: Session,
+        kind: Kind,
+        plans: list[Plan],
+        *,
+        ranked: bool,
+        limit: int | None = None,
+        filters: Sequence[sa.ColumnExpressionArgument[bool]] = (),
+        language: str | None = None,
+    ) -> list[AnySelect]: ...
+
+
+def engine_for(session: Session) -> SearchEngine:
     return postgres if is_postgres(session) else sqlite
 
 
@@ -57,7 +80,9 @@ def index_article(
         engine.remove(session, ARTICLE, [article.id])
         return
     if quotes is None:
-        quotes = dict(rows(session, sa.select(Quote.id, Quote.text).where(Quote.article_id == article.id)).all())
+        quotes = dict(
+            rows(session, sa.select(col(Quote.id), col(Quote.text)).where(col(Quote.article_id) == article.id)).all()
+        )
     kept = frozenset(c for c, fields in _COLUMN_FIELDS.items() if fields | {"language"} <= same)
     engine.write(session, ARTICLE, [_article_doc(article, quotes, kept)])
 
@@ -72,14 +97,15 @@ def unindex_quotes(session: Session, quote_ids: Iterable[str]) -> None:
     engine_for(session).remove(session, QUOTE, list(quote_ids))
 
 
-def _public_articles() -> tuple[sa.ColumnElement[bool], ...]:
+def _public_articles() -> tuple[sa.ColumnExpressionArgument[bool], ...]:
     return (Article.is_public,)
 
 
 def documents_to_index(session: Session) -> int:
     """How many documents `reindex` goes through (for a progress bar)."""
     count = sa.select(sa.func.count()).select_from(Article).where(*_public_articles())
-    return session.scalar(count) + session.scalar(sa.select(sa.func.count()).select_from(Quote))
+    quotes = sa.select(sa.func.count()).select_from(Quote)
+    return session.execute(count).scalar_one() + session.execute(quotes).scalar_one()
 
 
 def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
@@ -90,22 +116,24 @@ def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
     """
     engine = engine_for(session)
     columns = (
-        Article.id,
-        Article.title,
-        Article.kicker,
-        Article.standfirst,
-        Article.body,
-        Article.language,
-        Article.published_at,
-        Article.updated_at,
+        col(Article.id),
+        col(Article.title),
+        col(Article.kicker),
+        col(Article.standfirst),
+        col(Article.body),
+        col(Article.language),
+        col(Article.published_at),
+        col(Article.updated_at),
     )
     last = ""
     while rows := session.execute(
-        sa.select(*columns).where(*_public_articles(), Article.id > last).order_by(Article.id).limit(batch)
+        sa.select(*columns).where(*_public_articles(), col(Article.id) > last).order_by(col(Article.id)).limit(batch)
     ).all():
         quotes: dict[str, dict[str, str]] = {r.id: {} for r in rows}
         for article_id, quote_id, text in session.execute(
-            sa.select(Quote.article_id, Quote.id, Quote.text).where(Quote.article_id.in_(list(quotes)))
+            sa.select(col(Quote.article_id), col(Quote.id), col(Quote.text)).where(
+                col(Quote.article_id).in_(list(quotes))
+            )
         ):
             quotes[article_id][quote_id] = text
         engine.write(session, ARTICLE, [_article_doc(r, quotes[r.id]) for r in rows])
@@ -113,7 +141,10 @@ def reindex(session: Session, *, batch: int = 500) -> Iterator[int]:
         yield len(rows)
     last = ""
     while rows := session.execute(
-        sa.select(Quote.id, Quote.text, Quote.language).where(Quote.id > last).order_by(Quote.id).limit(batch)
+        sa.select(col(Quote.id), col(Quote.text), col(Quote.language))
+        .where(col(Quote.id) > last)
+        .order_by(col(Quote.id))
+        .limit(batch)
     ).all():
         index_quotes(session, rows)
         last = rows[-1].id

@@ -68,7 +68,7 @@ def parse(q: str) -> Query:
     query = Query()
     pending_or = False
     for kind, term in _tokens(_CONTROL.sub(" ", q)):
-        if kind == "or":
+        if term is None:  # an OR
             pending_or = bool(query.clauses)
             continue
         if not any(True for _ in words(term.text)):  # punctuation alone: nothing to match

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.search.analysis import PG_CONFIGS
 from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
@@ -13,7 +14,7 @@ from app.search.parse import Plan
 from app.store import engine as db
 from app.store.models import Article
 from app.store.models.article import PUBLIC_SQL
-from app.store.sql import Prepared
+from app.store.sql import AnySelect, Prepared
 
 # ts_rank weights for D, C, B, A: body (C) 0.2, kicker + standfirst (B) 0.4, title (A) 1.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -22,7 +23,7 @@ TABLES = (ARTICLE.table, QUOTE.table)
 
 
 def _rows(kind: Kind) -> sa.Table:
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column(kind.key, sa.String, primary_key=True),
         sa.Column("analyser", sa.String),
         sa.Column("document", TSVECTOR),
@@ -39,7 +40,7 @@ def _rows(kind: Kind) -> sa.Table:
 _TABLES = {kind: _rows(kind) for kind in (ARTICLE, QUOTE)}
 
 
-def _document(kind: Kind) -> sa.ColumnElement:
+def _document(kind: Kind) -> sa.ColumnElement[Any]:
     """The weighted tsvector built from the c0, c1… texts in the row's config."""
     config = sa.cast(sa.bindparam("config"), REGCONFIG)
     parts = [
@@ -50,7 +51,7 @@ def _document(kind: Kind) -> sa.ColumnElement:
         )
         for i in range(len(kind.columns))
     ]
-    document = parts[0]
+    document: sa.ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         document = document.op("||", return_type=TSVECTOR)(part)
     return document
@@ -58,9 +59,9 @@ def _document(kind: Kind) -> sa.ColumnElement:
 
 def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     """(Re)index documents in one statement; PostgreSQL analyses the texts itself."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for d in {doc.key: doc for doc in docs}.values():
-        row = {
+        row: dict[str, Any] = {
             "k": d.key,
             "a": d.analyser,
             "config": PG_CONFIGS[d.analyser],
@@ -77,7 +78,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
 def _upsert(kind: Kind) -> Prepared:
     """Built once per kind, and prepared (app/store/sql.py): every public write runs it."""
     table = _TABLES[kind]
-    values = {
+    values: dict[str, sa.ColumnElement[Any]] = {
         kind.key: sa.bindparam("k", type_=sa.String),
         "analyser": sa.bindparam("a", type_=sa.String),
         "document": _document(kind),
@@ -115,21 +116,23 @@ def prune(session: Session) -> None:
     )
 
 
-def _term(config: sa.ColumnElement, text: str) -> sa.ColumnElement:
+def _term(config: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[Any]:
     # PostgreSQL analyses the words itself, exactly as it analysed the documents.
     return sa.func.phraseto_tsquery(config, sa.bindparam(None, text, sa.Text), type_=TSQUERY)
 
 
-def tsquery(plan: Plan) -> sa.ColumnElement:
+def tsquery(plan: Plan) -> sa.ColumnElement[Any]:
     """The plan as one tsquery expression: && between clauses, || inside one, !! for exclusions."""
     config = sa.cast(sa.literal(PG_CONFIGS[plan.analyser]), REGCONFIG)
-    result = None
+    result: sa.ColumnElement[Any] | None = None
     for clause in plan.clauses:
-        group = None
+        group: sa.ColumnElement[Any] | None = None
         for term, _ in clause:
             part = _term(config, term.text)
             group = part if group is None else group.op("||", return_type=TSQUERY)(part)
         result = group if result is None else result.op("&&", return_type=TSQUERY)(group)
+    if result is None:
+        raise ValueError("a search plan has a clause at least (parse makes sure of it)")
     for term, _ in plan.excluded:
         # tsquery_not is the function behind the !! operator.
         excluded = sa.func.tsquery_not(_term(config, term.text), type_=TSQUERY)
@@ -137,7 +140,7 @@ def tsquery(plan: Plan) -> sa.ColumnElement:
     return result
 
 
-def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement]:
+def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement[Any]]:
     """Each plan's tsquery, built by PostgreSQL once, then written into the statement as a
     literal: the planner can then see how many documents it matches, and walk the
     (analyser, published_at) index rather than the GIN one when most of them do."""
@@ -156,9 +159,9 @@ def branches(
     *,
     ranked: bool,
     limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (),
+    filters: Sequence[sa.ColumnExpressionArgument[bool]] = (),
     language: str | None = None,
-) -> list[sa.Select]:
+) -> list[AnySelect]:
     """One select per language of the key, rank (and times) of the documents that match.
 
     `filters` are conditions on Article (joined on the key); `language`, the documents'
@@ -170,7 +173,7 @@ def branches(
     times = [table.c.published_at, table.c.updated_at] if kind.dated else []
     # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
     weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
-    selects = []
+    selects: list[AnySelect] = []
     for plan, query in zip(plans, _constant(session, plans), strict=True):
         # The analyser as a literal, so that the planner uses that analyser's partial index.
         matches = sa.and_(
@@ -179,7 +182,7 @@ def branches(
             *filters,
             *([table.c.language == language] if language else []),
         )
-        source = table.join(Article, Article.id == table.c[kind.key]) if filters else table
+        source = table.join(Article, col(Article.id) == table.c[kind.key]) if filters else table
         if not ranked:
             selects.append(
                 sa.select(table.c[kind.key].label("key"), sa.literal(0, sa.BigInteger).label("rank"), *times)
@@ -196,7 +199,7 @@ def branches(
             recent = sa.select(table.c[kind.key]).select_from(source).where(matches)
             if kind.dated:
                 recent = recent.order_by(table.c.published_at.desc())
-            recent = recent.limit(limit).subquery("recent")
-            select = select.select_from(table.join(recent, recent.c[kind.key] == table.c[kind.key]))
+            latest = recent.limit(limit).subquery("recent")
+            select = select.select_from(table.join(latest, latest.c[kind.key] == table.c[kind.key]))
         selects.append(select)
     return selects

@@ -2,16 +2,17 @@
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.search.analysis import analyse
 from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.search.parse import Plan
 from app.store.models import Article
 from app.store.models.article import PUBLIC_SQL
-from app.store.sql import Prepared
+from app.store.sql import AnySelect, Prepared
 
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
 WEIGHTS = (10.0, 4.0, 1.0)
@@ -20,7 +21,7 @@ TABLES = (ARTICLE.fts, ARTICLE.table, QUOTE.fts, QUOTE.table)
 
 def _rows(kind: Kind) -> sa.Table:
     """The mapping table of a kind: key → the integer rowid of its FTS5 row (and its times)."""
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(kind.key, sa.String),
         sa.Column("analyser", sa.String),
@@ -91,7 +92,7 @@ def _delete(session: Session, kind: Kind, keys: list[str]) -> None:
         conn.exec_driver_sql(f"DELETE FROM {kind.table} WHERE id = ?", [(i,) for i in ids.values()])
 
 
-def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict:
+def _mapping(kind: Kind, rowid: int, doc: Doc) -> dict[str, Any]:
     row = {"id": rowid, kind.key: doc.key, "analyser": doc.analyser}
     if kind.dated:
         row.update(language=doc.language, published_at=doc.published_at, updated_at=doc.updated_at)
@@ -109,7 +110,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
         _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
-        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for rowid, d in rows:  # only the texts that changed are analysed again
             changed = [(c, text) for c, text in zip(kind.columns, d.texts, strict=True) if c not in d.kept]
             columns = tuple(c for c, _ in changed)
@@ -132,7 +133,7 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     )
 
 
-def _changed(kind: Kind, rowid: int, doc: Doc) -> dict:
+def _changed(kind: Kind, rowid: int, doc: Doc) -> dict[str, Any]:
     """The parameters of a mapping row's UPDATE: what may change, and the row it is."""
     row = _mapping(kind, rowid, doc)
     del row["id"], row[kind.key]
@@ -190,9 +191,9 @@ def branches(
     *,
     ranked: bool,
     limit: int | None = None,
-    filters: Sequence[sa.ColumnElement[bool]] = (),
+    filters: Sequence[sa.ColumnExpressionArgument[bool]] = (),
     language: str | None = None,
-) -> list[sa.Select]:
+) -> list[AnySelect]:
     """One select per language of the key, rank (and times) of the documents that match.
 
     `filters` are conditions on Article (joined on the key); `language`, the documents'
@@ -202,10 +203,11 @@ def branches(
     """
     fts = sa.table(kind.fts, sa.column("rowid"))
     rows = _TABLES[kind]
-    fts_name = sa.literal_column(kind.fts)
+    fts_name: sa.ColumnClause[Any] = sa.literal_column(kind.fts)
     times = [rows.c.published_at, rows.c.updated_at] if kind.dated else []
-    selects = []
+    selects: list[AnySelect] = []
     for plan in plans:
+        rank: sa.ColumnElement[int]
         if ranked:
             bm25 = sa.func.bm25(fts_name, *WEIGHTS[: len(kind.columns)])
             rank = sa.cast(sa.func.round(-bm25 * RANK_SCALE), sa.BigInteger)
@@ -213,7 +215,7 @@ def branches(
             rank = sa.literal(0, sa.BigInteger)
         source = fts.join(rows, rows.c.id == fts.c.rowid)
         if filters:
-            source = source.join(Article, Article.id == rows.c[kind.key])
+            source = source.join(Article, col(Article.id) == rows.c[kind.key])
         select = (
             sa.select(rows.c[kind.key].label("key"), rank.label("rank"), *times)
             .select_from(source)

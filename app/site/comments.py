@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.store.engine import rows
 from app.store.models import SiteSetting
@@ -16,7 +16,7 @@ DEFAULT_COMMENTS = {"enabled": True, "reason": None}
 
 
 # Every uncached article read and every article write runs it: prepared (app/store/sql.py).
-_COMMENTS = Prepared(select(SiteSetting.value).where(SiteSetting.key == COMMENTS_KEY))
+_COMMENTS = Prepared(select(col(SiteSetting.value)).where(col(SiteSetting.key) == COMMENTS_KEY))
 
 
 def get_comments(session: Session) -> dict[str, Any]:

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/settings", tags=["settings"], route_class=Route)
     response_model=CommentsSetting,
     summary="The site-wide comments switch",
 )
-def get_comments(session: PrimaryReadSessionDep, _: Admin):
+def get_comments(session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})
 
 
@@ -27,6 +27,6 @@ def get_comments(session: PrimaryReadSessionDep, _: Admin):
     response_model=CommentsSetting,
     summary="Turn comments off (or on) for every article, with a reason",
 )
-def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin):
+def put_comments(data: CommentsSettingIn, session: SessionDep, _: Admin) -> JSONBytes:
     writes.set_comments(session, enabled=data.enabled, reason=data.reason)
     return JSONBytes(comments.represent_comments(session), headers={"Cache-Control": "no-store"})

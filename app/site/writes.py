@@ -1,7 +1,7 @@
 """Writing the site-wide comments switch (`PUT /v1/settings/comments`, the demo loader)."""
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.cache.surrogates import ALL_ARTICLES
 from app.changes import feed
@@ -24,6 +24,6 @@ def set_comments(session: Session, *, enabled: bool, reason: str | None) -> Site
         return row  # while comments are on, the site's reason shows nowhere
     # The policy shows in every article response: each public one changes (the change feed
     # hears of each), and every list and every article is purged.
-    public = select(Article.id, Article.version).where(Article.is_public)
+    public = select(col(Article.id), col(Article.version)).where(Article.is_public)
     feed.record_all(session, "article", public, purge={"articles", "feeds", ALL_ARTICLES})
     return row

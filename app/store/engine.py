@@ -4,18 +4,20 @@ on a session's connection without the ORM's per-statement work."""
 import logging
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVarTuple, overload
 
 import orjson
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
-from sqlmodel import Session, SQLModel
+from sqlalchemy.sql.selectable import TypedReturnsRows
+from sqlmodel import SQLModel
 
 import app.store.models  # noqa: F401 - every table on the metadata (naming convention: models/common.py)
 from app.settings import get_settings
-from app.store.sql import Prepared
+from app.store.sql import Fetched, Params, Prepared
 from app.store.sqlite import (
     SQLITE_POOL_SIZE,
     WriterGate,
@@ -25,6 +27,7 @@ from app.store.sqlite import (
 )
 
 metadata: MetaData = SQLModel.metadata
+Ts = TypeVarTuple("Ts")
 log = logging.getLogger("gazette.db")
 
 
@@ -63,7 +66,8 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        engine.pool.writer_gate = WriterGate()
+        # The writers' queue of this engine, where `_sqlite_begin` finds it (Pool declares no such attribute).
+        engine.pool.writer_gate = WriterGate()  # type: ignore[attr-defined]
         for name in ("checkin", "invalidate", "close"):  # however a connection leaves its user
             event.listen(engine.pool, name, _sqlite_returned)
         return engine
@@ -130,12 +134,26 @@ def get_read_engine() -> Engine:
     return make_engine(url, reads=True) if make_engine(url).dialect.name == "postgresql" else make_engine(url)
 
 
-def is_postgres(engine_or_session) -> bool:
+def is_postgres(engine_or_session: Engine | Session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"
 
 
-def rows(session: Session, statement, params: dict | list | None = None):
+@overload
+def rows(session: Session, statement: Prepared, params: Params = None) -> Fetched: ...
+
+
+@overload
+def rows(session: Session, statement: TypedReturnsRows[*Ts], params: Params = None) -> CursorResult[*Ts]: ...
+
+
+@overload
+def rows(session: Session, statement: Executable, params: Params = None) -> CursorResult[*tuple[Any, ...]]: ...
+
+
+def rows(
+    session: Session, statement: Prepared | Executable, params: Params = None
+) -> Fetched | CursorResult[*tuple[Any, ...]]:
     """Run a statement that loads no ORM objects (columns, inserts, updates) on the session's
     connection, in its transaction, without the ORM's per-statement work: it costs half as
     much as `session.execute`, and a `Prepared` one (app/store/sql.py) half as much again.

@@ -13,15 +13,19 @@ an `IN` takes a different SQL text for each length of its list.
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exc
+from sqlalchemy import Select, exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
+Params = Mapping[str, Any] | list[dict[str, Any]] | None
+# A SELECT of any columns (SQLAlchemy types one by the tuple of its columns' types).
+AnySelect = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +34,17 @@ class _Compiled:
     names: tuple[str, ...]  # the parameters, in the order a positional driver takes them
     positional: bool
     defaults: dict[str, Any]  # values written into the statement (literals)
-    binds: dict[str, Processor]  # parameter name → its type's processor, where it has one
+    binds: dict[str, Callable[[Any], Any]]  # parameter name → its type's processor, where it has one
     results: tuple[Processor, ...]  # per result column; () for a statement returning none
-    row: type | None  # a named tuple per result row
+    row: type[tuple[Any, ...]] | None  # a named tuple per result row
 
 
-class Fetched(list):
+class Fetched(list[Any]):
     """A statement's rows, read to the end (so the cursor holds nothing), and its rowcount."""
 
     rowcount: int = -1
 
-    def all(self) -> list:
+    def all(self) -> list[Any]:
         return list(self)
 
     def first(self) -> Any:
@@ -63,7 +67,8 @@ class Prepared:
         self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
+        # A Core statement compiles to SQL (`ClauseElement.compile` is typed for DDL too).
+        compiled = cast(SQLCompiler, self.statement.compile(dialect=dialect))
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError("a prepared statement takes scalar parameters only (no expanding IN)")
         if getattr(compiled, "escaped_bind_names", None):
@@ -71,7 +76,7 @@ class Prepared:
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             raise ValueError("a prepared statement must name every column that has a Python-side default")
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
-        binds = {}
+        binds: dict[str, Callable[[Any], Any]] = {}
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
@@ -82,7 +87,9 @@ class Prepared:
             if bind.value is not None and bind.callable is None
         }
         # A SELECT's columns, or what an INSERT/UPDATE … RETURNING gives back; other DML: none.
-        columns = list(getattr(self.statement, "selected_columns", None) or getattr(self.statement, "_returning", ()))
+        selected: Iterable[Any] | None = getattr(self.statement, "selected_columns", None)
+        returning: Iterable[Any] = getattr(self.statement, "_returning", ())
+        columns = list(selected or returning)
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         keys = [getattr(c, "key", None) or getattr(c, "name", None) or f"c{i}" for i, c in enumerate(columns)]
         row = namedtuple("Row", keys, rename=True) if columns else None
@@ -94,13 +101,18 @@ class Prepared:
             found = self._compiled[dialect.name] = self._compile(dialect)
         return found
 
-    def run(self, connection: Connection, params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None) -> Fetched:
+    def run(self, connection: Connection, params: Params = None) -> Fetched:
         """Run on `connection` (its transaction, its DB-API connection) and read every row;
         a list of parameter sets runs the statement once for each (executemany)."""
         dialect = connection.dialect
         c = self.compiled_for(dialect)
-        many = isinstance(params, list)
-        arguments: Any = [self._arguments(c, p) for p in params] if many else self._arguments(c, params)
+        arguments: Any
+        if isinstance(params, list):
+            many = True
+            arguments = [self._arguments(c, p) for p in params]
+        else:
+            many = False
+            arguments = self._arguments(c, params)
         cursor = connection.connection.cursor()
         dispatch = connection.dispatch
         try:
@@ -135,10 +147,11 @@ class Prepared:
         return tuple(values[name] for name in c.names) if c.positional else values
 
     @staticmethod
-    def _rows(c: _Compiled, found: list) -> list:
+    def _rows(c: _Compiled, found: Sequence[Any]) -> list[Any]:
         if not found or c.row is None:
             return []
-        make = c.row._make
+        # typeshed types namedtuple() as a plain tuple class, without the `_make` it has.
+        make: Callable[[Iterable[Any]], tuple[Any, ...]] = c.row._make  # type: ignore[attr-defined]
         if not any(c.results):
             return [make(row) for row in found]
         processors = c.results

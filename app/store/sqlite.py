@@ -2,9 +2,13 @@
 loop's reader."""
 
 import logging
+import sqlite3
 import threading
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 log = logging.getLogger("gazette.db")
 
@@ -15,7 +19,7 @@ SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the OS cache
 SQLITE_POOL_SIZE = 48
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; busy_timeout makes writers queue
     # instead of failing with "database is locked" when several workers share the file.
@@ -50,12 +54,12 @@ class WriterGate:
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
-    def enter(self, info: dict) -> None:
+    def enter(self, info: dict[Any, Any]) -> None:
         if _GATED not in info and self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
             info[_GATED] = self
 
     @staticmethod
-    def leave(info: dict) -> None:
+    def leave(info: dict[Any, Any]) -> None:
         gate = info.pop(_GATED, None)
         if gate is not None:
             gate._lock.release()
@@ -120,7 +124,7 @@ CHECKPOINT_THREAD = "gazette-wal-checkpoint"
 CHECKPOINTER = Checkpointer()
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn: Connection) -> None:
     # pysqlite's own transaction handling defers BEGIN; issuing BEGIN ourselves makes
     # SAVEPOINTs work and keeps SQLAlchemy in charge of transactions.
     # Write sessions BEGIN IMMEDIATE: they take the write lock up front and queue behind
@@ -129,7 +133,7 @@ def _sqlite_begin(conn) -> None:
     if not conn.get_execution_options().get("sqlite_begin_immediate", False):
         conn.exec_driver_sql("BEGIN")
         return
-    conn.engine.pool.writer_gate.enter(conn.info)
+    conn.engine.pool.writer_gate.enter(conn.info)  # type: ignore[attr-defined]  # set by make_engine
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -137,7 +141,7 @@ def _sqlite_begin(conn) -> None:
         raise
 
 
-def _sqlite_returned(_dbapi_connection, record, *_args) -> None:
+def _sqlite_returned(_dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry, *_args: Any) -> None:
     WriterGate.leave(record.info)
 
 
@@ -147,7 +151,7 @@ def _sqlite_returned(_dbapi_connection, record, *_args) -> None:
 SQLITE_READER_CACHE_KIB = 16_384
 
 
-def sqlite_reader(connection):
+def sqlite_reader(connection: PoolProxiedConnection) -> DBAPICursor:
     """A cursor of `connection` (SQLite, out of the pool) for the event loop's document reads,
     with a page cache of its own that holds their indexes."""
     cursor = connection.cursor()

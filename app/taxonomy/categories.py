@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.http.problems import NotFound
 from app.kit import slugs
@@ -12,7 +12,7 @@ from app.store.models.common import iso
 
 
 def _all(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.position, Category.slug)))
+    return list(session.scalars(select(Category).order_by(col(Category.position), col(Category.slug))))
 
 
 def represent(category: Category, parent_slug: str | None) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def represent(category: Category, parent_slug: str | None) -> dict[str, Any]:
 def list_categories(session: Session, *, tree: bool) -> list[dict[str, Any]]:
     """All categories in menu order (depth first, by position); nested under `children` if `tree`."""
     rows = _all(session)
-    slugs = {c.id: c.slug for c in rows}
+    slugs: dict[str | None, str] = {c.id: c.slug for c in rows}
     children: dict[str | None, list[Category]] = {}
     for c in rows:
         children.setdefault(c.parent_id if c.parent_id in slugs else None, []).append(c)
@@ -66,7 +66,7 @@ def represent_one(session: Session, category: Category) -> dict[str, Any]:
 
 def descendant_ids(session: Session, slug: str) -> list[str]:
     """The ids of the category with `slug` and of every category below it."""
-    rows = session.execute(select(Category.id, Category.slug, Category.parent_id)).all()
+    rows = session.execute(select(col(Category.id), col(Category.slug), col(Category.parent_id))).all()
     root = next((cid for cid, s, _ in rows if s == slug), None)
     if root is None:
         return []

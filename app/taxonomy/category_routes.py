@@ -23,7 +23,7 @@ ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its a
 def list_categories(
     session: ReadSessionDep,
     tree: Annotated[bool, Query(description="Nest subcategories under `children`.")] = False,
-):
+) -> JSONBytes:
     items = categories.list_categories(session, tree=tree)
     return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}})
 
@@ -35,7 +35,7 @@ def list_categories(
     summary="Get a category",
     responses=MOVED_RESPONSES,
 )
-def get_category(slug: str, request: Request, session: ReadSessionDep):
+def get_category(slug: str, request: Request, session: ReadSessionDep) -> Response:
     found = categories.get_by_slug(session, slug)
     if isinstance(found, str):
         return RedirectResponse(str(request.url.replace(path=f"/v1/categories/{found}")), status_code=301)
@@ -50,7 +50,7 @@ def get_category(slug: str, request: Request, session: ReadSessionDep):
     summary="Create a category",
     responses=CREATE_RESPONSES,
 )
-def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
+def create_category(data: CategoryCreate, session: SessionDep, _: Writer) -> JSONBytes:
     body = writes.create(session, KIND, data)
     return written(body, status_code=201, location=f"/v1/categories/{body['slug']}")
 
@@ -62,7 +62,9 @@ def create_category(data: CategoryCreate, session: SessionDep, _: Writer):
     summary="Change a category (JSON Merge Patch; If-Match required)",
     responses=CONDITIONAL_RESPONSES,
 )
-def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None):
+def update_category(
+    slug: str, data: CategoryUpdate, session: SessionDep, _: Writer, if_match: IfMatch = None
+) -> JSONBytes:
     return written(
         writes.update(session, KIND, slug, data.model_dump(mode="json", exclude_unset=True), if_match=if_match)
     )
@@ -81,6 +83,6 @@ def delete_category(
     _: Writer,
     if_match: IfMatch = None,
     reassign_to: ReassignTo = None,
-):
+) -> Response:
     writes.delete_(session, KIND, slug, if_match=if_match, reassign_to=reassign_to)
     return Response(status_code=204)

@@ -1,10 +1,10 @@
 """People, sources, tags and authors: slugged resources listed by slug with a cursor."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session, SQLModel
 
 from app.http.pagination import Keyset, Page
 from app.http.params import ListParams
@@ -13,8 +13,11 @@ from app.kit import slugs
 from app.store.models import Author, Person, Source, Tag, resources
 from app.store.models.common import iso
 
-RESOURCE_TYPES = {model: resources.BY_MODEL[model].name for model in (Person, Source, Tag, Author)}
-SHOWN = {
+# The resources listed here.
+Listed = Person | Source | Tag | Author
+L = TypeVar("L", bound=Listed)
+RESOURCE_TYPES: dict[type[SQLModel], str] = {m: resources.BY_MODEL[m].name for m in (Person, Source, Tag, Author)}
+SHOWN: dict[type[SQLModel], tuple[str, ...]] = {
     Person: ("name", "description", "current_role", "organization"),
     Source: ("name", "kind", "homepage"),
     Tag: ("name",),
@@ -35,8 +38,8 @@ def represent(row: Any) -> dict[str, Any]:
     return out
 
 
-def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
-    conds = []
+def list_items(session: Session, model: type[L], params: DirectoryParams) -> Page:
+    conds: list[ColumnElement[bool]] = []
     if params.q:
         conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
     rows, next_cursor = Keyset(model.slug, "slug").page(
@@ -51,7 +54,7 @@ def list_items(session: Session, model: type, params: DirectoryParams) -> Page:
     )
 
 
-def get_by_slug(session: Session, model: type, slug: str) -> Any:
+def get_by_slug(session: Session, model: type[Listed], slug: str) -> Any:
     """The row with `slug`, or its current slug (a str) when `slug` is an old one."""
     row, moved = slugs.find(session, model, RESOURCE_TYPES[model], slug)
     if row is not None:

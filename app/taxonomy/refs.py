@@ -1,8 +1,8 @@
 """Resolving related things named by slug, or created on the fly from a name, never twice."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, col, select
 
 from app.changes import feed
 from app.http.problems import ValidationFailed
@@ -11,7 +11,8 @@ from app.kit.text import slugify
 from app.store.models import Person, Source, resources
 from app.taxonomy.schemas import NamedRef, RefIn
 
-T = TypeVar("T", bound=SQLModel)
+T = TypeVar("T", bound=slugs.Slugged)
+Ref = TypeVar("Ref", bound=Person | Source)  # what a reference may create
 
 SLUGGED = {r.name: r.model for r in resources.SLUGGED}
 
@@ -20,7 +21,7 @@ def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) 
     """The rows named by `slugs`, in that order; 422 naming `field` for the first unknown one."""
     if not slugs:
         return []
-    rows = {row.slug: row for row in session.exec(select(model).where(model.slug.in_(slugs)))}
+    rows = {row.slug: row for row in session.exec(select(model).where(col(model.slug).in_(slugs)))}
     for index, slug in enumerate(slugs):
         if slug not in rows:
             raise ValidationFailed(
@@ -35,16 +36,16 @@ def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) 
     return [rows[slug] for slug in slugs]
 
 
-def resolve(session: Session, model: type[Person] | type[Source], ref: RefIn, *, field: str):
+def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Ref:
     """A person or source by slug, or found/created from a name: the same name never makes two."""
     if isinstance(ref, str):
         return by_slugs(session, model, [ref], field=field)[0]
     assert isinstance(ref, NamedRef)
     slug = ref.slug or slugify(ref.name)
-    existing = session.exec(select(model).where(model.slug == slug)).first()
+    existing = session.exec(select(model).where(col(model.slug) == slug)).first()
     if existing is not None:
         return existing
-    values = {"name": ref.name, "slug": slug}
+    values: dict[str, Any] = {"name": ref.name, "slug": slug}
     if model is Person:
         values |= {k: getattr(ref, k) for k in ("description", "current_role", "organization")}
     else:

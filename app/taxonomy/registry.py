@@ -3,10 +3,11 @@ fields that show inside articles and quotes, a category's parent, and what delet
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
-from sqlmodel import Session, SQLModel
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import Session, SQLModel, col
 
 from app.http.problems import Conflict, InvalidParameter, ValidationFailed
 from app.store.models import (
@@ -37,6 +38,12 @@ from app.taxonomy.schemas import (
     TagUpdate,
 )
 
+# The five resources, and the bodies that create and change them.
+Model = Category | Person | Source | Tag | Author
+CreateBody = CategoryCreate | PersonCreate | SourceCreate | TagCreate | AuthorCreate
+UpdateBody = CategoryUpdate | PersonUpdate | SourceUpdate | TagUpdate | AuthorUpdate
+ModelT = TypeVar("ModelT", bound=Model)
+
 
 def _no_hook(session: Session, row: Any, values: dict[str, Any]) -> dict[str, Any]:
     return values
@@ -46,9 +53,9 @@ def _no_hook(session: Session, row: Any, values: dict[str, Any]) -> dict[str, An
 class Kind:
     """One slugged resource as the write services see it."""
 
-    model: type[SQLModel]
-    create: type[SQLModel]
-    update: type[SQLModel]
+    model: type[Model]
+    create: type[CreateBody]
+    update: type[UpdateBody]
     in_articles: frozenset[str]  # fields whose change alters article representations
     in_quotes: frozenset[str] = frozenset()
     # (session, row or None, validated values) → column values; may raise 422.
@@ -79,7 +86,7 @@ def _category_columns(session: Session, row: Category | None, values: dict[str, 
     parent_slug = values.pop("parent", None)
     values["parent_id"] = None
     if parent_slug is not None:
-        parent = session.scalars(select(Category).where(Category.slug == parent_slug)).first()
+        parent = session.scalars(select(Category).where(col(Category.slug) == parent_slug)).first()
         if parent is None:
             raise ValidationFailed(
                 f"No category with slug {parent_slug!r}.",
@@ -96,7 +103,7 @@ def _category_columns(session: Session, row: Category | None, values: dict[str, 
 
 def _ancestors(session: Session, category_id: str) -> set[str]:
     """`category_id` and every category above it."""
-    parents = dict(session.execute(select(Category.id, Category.parent_id)).all())
+    parents = dict(session.execute(select(col(Category.id), col(Category.parent_id))).all())
     found: set[str] = set()
     current: str | None = category_id
     while current is not None and current not in found:
@@ -120,11 +127,13 @@ def _some(ids: list[str]) -> str:
 def delete_category(session: Session, row: Category, *, reassign_to: str | None) -> set[str]:
     """409 while subcategories sit under it, or articles are filed under it and no
     `reassign_to` names where they go; with it, those articles move (and their versions go up)."""
-    children = list(session.scalars(select(Category.slug).where(Category.parent_id == row.id)))
+    children = list(session.scalars(select(col(Category.slug)).where(col(Category.parent_id) == row.id)))
     if children:
         raise Conflict(f"Category {row.slug!r} has subcategories ({_some(children)}): move or delete them first.")
-    article_ids = set(session.scalars(select(ArticleCategory.article_id).where(ArticleCategory.category_id == row.id)))
-    article_ids |= set(session.scalars(select(Article.id).where(Article.category_id == row.id)))
+    article_ids = set(
+        session.scalars(select(col(ArticleCategory.article_id)).where(col(ArticleCategory.category_id) == row.id))
+    )
+    article_ids |= set(session.scalars(select(col(Article.id)).where(col(Article.category_id) == row.id)))
     if not article_ids:
         return set()
     if reassign_to is None:
@@ -133,22 +142,24 @@ def delete_category(session: Session, row: Category, *, reassign_to: str | None)
             "pass ?reassign_to=<slug> to move them to another category first.",
             errors=[{"field": "reassign_to", "message": "required while the category holds articles"}],
         )
-    target = session.scalars(select(Category).where(Category.slug == reassign_to)).first()
+    target = session.scalars(select(Category).where(col(Category.slug) == reassign_to)).first()
     if target is None or target.id == row.id:
         raise InvalidParameter("reassign_to", f"no other category with slug {reassign_to!r}")
-    already = select(ArticleCategory.article_id).where(ArticleCategory.category_id == target.id)
+    already = select(col(ArticleCategory.article_id)).where(col(ArticleCategory.category_id) == target.id)
     session.execute(
-        delete(ArticleCategory).where(ArticleCategory.category_id == row.id, ArticleCategory.article_id.in_(already))
+        delete(ArticleCategory).where(
+            col(ArticleCategory.category_id) == row.id, col(ArticleCategory.article_id).in_(already)
+        )
     )
     session.execute(
         update(ArticleCategory)
-        .where(ArticleCategory.category_id == row.id)
+        .where(col(ArticleCategory.category_id) == row.id)
         .values(category_id=target.id)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Article)
-        .where(Article.category_id == row.id)
+        .where(col(Article.category_id) == row.id)
         .values(category_id=target.id)
         .execution_options(synchronize_session=False)
     )
@@ -156,7 +167,7 @@ def delete_category(session: Session, row: Category, *, reassign_to: str | None)
     return {"articles", "feeds", f"category:{target.slug}"}
 
 
-def _refuse_if_referenced(session: Session, row: Any, what: list[tuple[str, Any]]) -> None:
+def _refuse_if_referenced(session: Session, row: Any, what: list[tuple[str, ColumnElement[bool]]]) -> None:
     found = [f"{session.scalar(select(func.count()).where(cond))} {noun}" for noun, cond in what]
     found = [f for f in found if not f.startswith("0 ")]
     if found:
@@ -168,7 +179,7 @@ def _refuse_if_referenced(session: Session, row: Any, what: list[tuple[str, Any]
 
 def delete_person(session: Session, row: Person, **_: Any) -> set[str]:
     """409 while any quote is theirs: quotes need a speaker."""
-    _refuse_if_referenced(session, row, [("quote(s)", Quote.person_id == row.id)])
+    _refuse_if_referenced(session, row, [("quote(s)", col(Quote.person_id) == row.id)])
     return set()
 
 
@@ -178,18 +189,18 @@ def delete_source(session: Session, row: Source, **_: Any) -> set[str]:
         session,
         row,
         [
-            ("attribution(s)", Attribution.source_id == row.id),
-            ("quote(s)", Quote.source_id == row.id),
-            ("photo credit(s)", Article.image_credit_source_id == row.id),
+            ("attribution(s)", col(Attribution.source_id) == row.id),
+            ("quote(s)", col(Quote.source_id) == row.id),
+            ("photo credit(s)", col(Article.image_credit_source_id) == row.id),
         ],
     )
     return set()
 
 
-def _detacher(link: Any, column: Any) -> Callable[..., set[str]]:
+def _detacher(link: type[ArticleTag | ArticleAuthor], column: SQLCoreOperations[str]) -> Callable[..., set[str]]:
     def detach(session: Session, row: Any, **_: Any) -> set[str]:
         """Tags and authors are labels: deleting one takes it off its articles."""
-        article_ids = set(session.scalars(select(link.article_id).where(column == row.id)))
+        article_ids = set(session.scalars(select(col(link.article_id)).where(column == row.id)))
         session.execute(delete(link).where(column == row.id))
         hooks.ARTICLES_CHANGED(session, article_ids)
         return {"articles", "feeds"} if article_ids else set()
@@ -197,7 +208,7 @@ def _detacher(link: Any, column: Any) -> Callable[..., set[str]]:
     return detach
 
 
-KINDS: dict[type, Kind] = {
+KINDS: dict[type[SQLModel], Kind] = {
     Category: Kind(
         Category,
         CategoryCreate,
@@ -224,10 +235,10 @@ KINDS: dict[type, Kind] = {
     Author: Kind(Author, AuthorCreate, AuthorUpdate, frozenset({"name", "slug"})),
 }
 
-DELETE_RULES: dict[type, Callable[..., set[str]]] = {
+DELETE_RULES: dict[type[SQLModel], Callable[..., set[str]]] = {
     Category: delete_category,
     Person: delete_person,
     Source: delete_source,
-    Tag: _detacher(ArticleTag, ArticleTag.tag_id),
-    Author: _detacher(ArticleAuthor, ArticleAuthor.author_id),
+    Tag: _detacher(ArticleTag, col(ArticleTag.tag_id)),
+    Author: _detacher(ArticleAuthor, col(ArticleAuthor.author_id)),
 }

@@ -5,9 +5,10 @@ writes of the five answer (…Read, …List)."""
 
 from datetime import datetime
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from app.http.schemas import ListMeta, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.people import PersonBase, SourceBase, SourceKind
@@ -29,7 +30,7 @@ class NamedRef(Strict):
 RefIn = Slug | NamedRef
 
 
-Forbid = ConfigDict(extra="forbid")
+Forbid = SQLModelConfig(extra="forbid")
 
 
 class CategoryCreate(CategoryBase):

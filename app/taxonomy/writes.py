@@ -1,11 +1,10 @@
 """Create, patch (JSON Merge Patch) and delete for categories, people, sources, tags and authors:
 one implementation, parameterised by the resource's Kind."""
 
-from typing import Any
+from typing import Any, cast
 
-from pydantic import BaseModel
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import CursorResult, delete, select
+from sqlmodel import Session, col
 
 from app.changes import feed
 from app.http import etags
@@ -14,10 +13,10 @@ from app.kit import merge_patch, slugs, writes
 from app.kit.text import slugify
 from app.store.models import Person, Quote
 from app.taxonomy import hooks, refs
-from app.taxonomy.registry import DELETE_RULES, KINDS, Kind
+from app.taxonomy.registry import DELETE_RULES, KINDS, CreateBody, Kind, ModelT
 
 
-def kind_of(model: type) -> Kind:
+def kind_of(model: type[ModelT]) -> Kind:
     return KINDS[model]
 
 
@@ -45,7 +44,7 @@ def _claim_slug(session: Session, kind: Kind, *, given: str | None, name: str, r
     return slug
 
 
-def create(session: Session, kind: Kind, data: BaseModel) -> dict[str, Any]:
+def create(session: Session, kind: Kind, data: CreateBody) -> dict[str, Any]:
     """A new resource, as the API shows it; its slug from its name (accents folded) unless given."""
     values = kind.to_columns(session, None, data.model_dump(exclude={"slug"}))
     slug = _claim_slug(session, kind, given=data.slug, name=data.name, row_id=None)
@@ -92,7 +91,9 @@ def update(session: Session, kind: Kind, slug: str, patch: dict[str, Any], *, if
         # Article bodies show the speaker's name under each quote.
         hooks.BODIES_STALE(
             session,
-            session.scalars(select(Quote.article_id).where(Quote.person_id == row.id, Quote.article_id.is_not(None))),
+            session.scalars(
+                select(col(Quote.article_id)).where(col(Quote.person_id) == row.id, col(Quote.article_id).is_not(None))
+            ),
         )
     _record(session, kind, row, "updated", purge=purge)
     return kind.represent(session, row)
@@ -107,10 +108,14 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
     # Recorded while the row can still be read, so the webhook's tombstone names its slug.
     _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"}, version=expected + 1)
     session.expunge(row)
-    result = session.execute(
-        delete(kind.model)
-        .where(kind.model.id == row.id, kind.model.version == expected)
-        .execution_options(synchronize_session=False)
+    # A DELETE's result is a CursorResult (Session.execute is typed for any statement).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(kind.model)
+            .where(col(kind.model.id) == row.id, col(kind.model.version) == expected)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         raise PreconditionFailed(f"This {kind.resource_type} was changed meanwhile; read it again.")

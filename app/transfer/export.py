@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import Session, col
 
 from app.articles import queries
 from app.store.engine import is_postgres
@@ -34,13 +35,19 @@ from app.store.models import (
     resources,
 )
 from app.store.models.common import to_utc
+from app.store.sql import AnySelect
 from app.taxonomy import writes
+from app.taxonomy.registry import Model, ModelT
 
 BATCH = 500
 # Dependencies first: an import reading the file top to bottom always finds what a line names.
 # Categories go first, on their own (parents before children); then the other slugged types,
 # in the order exports have always had (sources before the people whose quotes cite them).
-SLUGGED = tuple((name, resources.BY_NAME[name].model) for name in ("source", "person", "tag", "author"))
+SLUGGED: tuple[tuple[str, type[Model]], ...] = tuple(
+    (name, resources.BY_NAME[name].model) for name in ("source", "person", "tag", "author")
+)
+# A row of a statement, past its first column (what `_grouped` groups by).
+Values = tuple[Any, ...]
 
 
 def line(kind: str, data: dict[str, Any]) -> bytes:
@@ -52,40 +59,46 @@ def _time(value: datetime | None) -> str | None:
     return to_utc(value).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _grouped(session: Session, stmt) -> dict[str, list]:
-    groups: dict[str, list] = defaultdict(list)
+def _grouped(session: Session, stmt: AnySelect) -> dict[str, list[Values]]:
+    groups: dict[str, list[Values]] = defaultdict(list)
     for row in session.execute(stmt):
         groups[row[0]].append(row[1:])
     return groups
 
 
-def _slugs(session: Session, link, target, fk, ids: list[str]) -> dict[str, list[str]]:
+def _slugs(
+    session: Session,
+    link: type[ArticleCategory | ArticleTag | ArticleAuthor],
+    target: type[Category | Tag | Author],
+    fk: SQLCoreOperations[str],
+    ids: list[str],
+) -> dict[str, list[str]]:
     stmt = (
-        select(link.article_id, target.slug)
-        .join(target, target.id == fk)
-        .where(link.article_id.in_(ids))
-        .order_by(link.article_id, link.position)
+        select(col(link.article_id), col(target.slug))
+        .join(target, col(target.id) == fk)
+        .where(col(link.article_id).in_(ids))
+        .order_by(col(link.article_id), col(link.position))
     )
     return {a: [slug for (slug,) in rows] for a, rows in _grouped(session, stmt).items()}
 
 
-def _quotes(session: Session, ids: list[str]) -> dict[str, list[tuple]]:
+def _quotes(session: Session, ids: list[str]) -> dict[str, list[Values]]:
     stmt = (
         select(
-            Quote.article_id,
-            Quote.id,
-            Quote.external_id,
-            Quote.text,
-            Person.slug,
-            Quote.speaker_role,
-            Source.slug,
-            Quote.language,
-            Quote.said_at,
+            col(Quote.article_id),
+            col(Quote.id),
+            col(Quote.external_id),
+            col(Quote.text),
+            col(Person.slug),
+            col(Quote.speaker_role),
+            col(Source.slug),
+            col(Quote.language),
+            col(Quote.said_at),
         )
-        .join(Person, Person.id == Quote.person_id)
-        .outerjoin(Source, Source.id == Quote.source_id)
-        .where(Quote.article_id.in_(ids))
-        .order_by(Quote.article_id, Quote.position, Quote.id)
+        .join(Person, col(Person.id) == Quote.person_id)
+        .outerjoin(Source, col(Source.id) == Quote.source_id)
+        .where(col(Quote.article_id).in_(ids))
+        .order_by(col(Quote.article_id), col(Quote.position), col(Quote.id))
     )
     return _grouped(session, stmt)
 
@@ -108,22 +121,30 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
     if not rows:
         return []
     ids = [a.id for a in rows]
-    categories = _slugs(session, ArticleCategory, Category, ArticleCategory.category_id, ids)
-    tags = _slugs(session, ArticleTag, Tag, ArticleTag.tag_id, ids)
-    authors = _slugs(session, ArticleAuthor, Author, ArticleAuthor.author_id, ids)
+    categories = _slugs(session, ArticleCategory, Category, col(ArticleCategory.category_id), ids)
+    tags = _slugs(session, ArticleTag, Tag, col(ArticleTag.tag_id), ids)
+    authors = _slugs(session, ArticleAuthor, Author, col(ArticleAuthor.author_id), ids)
     attributions = _grouped(
         session,
         (
-            select(Attribution.article_id, Source.slug, Attribution.role, Attribution.label, Attribution.url)
-            .join(Source, Source.id == Attribution.source_id)
-            .where(Attribution.article_id.in_(ids))
-            .order_by(Attribution.article_id, Attribution.position, Attribution.id)
+            select(
+                col(Attribution.article_id),
+                col(Source.slug),
+                col(Attribution.role),
+                col(Attribution.label),
+                col(Attribution.url),
+            )
+            .join(Source, col(Source.id) == Attribution.source_id)
+            .where(col(Attribution.article_id).in_(ids))
+            .order_by(col(Attribution.article_id), col(Attribution.position), col(Attribution.id))
         ),
     )
     quotes = _quotes(session, ids)
     wanted = {a.category_id for a in rows if a.category_id} | {a.image_credit_source_id for a in rows} - {None}
-    slugs = dict(session.execute(select(Category.id, Category.slug).where(Category.id.in_(wanted))).all())
-    slugs |= dict(session.execute(select(Source.id, Source.slug).where(Source.id.in_(wanted))).all())
+    slugs = dict(
+        session.execute(select(col(Category.id), col(Category.slug)).where(col(Category.id).in_(wanted))).all()
+    )
+    slugs |= dict(session.execute(select(col(Source.id), col(Source.slug)).where(col(Source.id).in_(wanted))).all())
     out = []
     for a in rows:
         primary = slugs.get(a.category_id) if a.category_id else None
@@ -183,7 +204,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
 def _categories(session: Session) -> Iterator[bytes]:
     """Every category, each after its parent; siblings by slug. Menus are small: one query."""
     kind = writes.kind_of(Category)
-    rows = list(session.scalars(select(Category).order_by(Category.slug)))
+    rows = list(session.scalars(select(Category).order_by(col(Category.slug))))
     known = {c.id for c in rows}
     children: dict[str | None, list[Category]] = defaultdict(list)
     for c in rows:
@@ -195,10 +216,12 @@ def _categories(session: Session) -> Iterator[bytes]:
         stack.extend(reversed(children.pop(category.id, [])))
 
 
-def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
+def _slugged(session: Session, kind_name: str, model: type[ModelT]) -> Iterator[bytes]:
     kind = writes.kind_of(model)
     after = ""
-    while rows := list(session.scalars(select(model).where(model.slug > after).order_by(model.slug).limit(BATCH))):
+    while rows := list(
+        session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH))
+    ):
         yield b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows)
         after = rows[-1].slug
         session.expunge_all()  # constant memory: forget the batch before reading the next
@@ -207,7 +230,9 @@ def _slugged(session: Session, kind_name: str, model: type) -> Iterator[bytes]:
 def _articles(session: Session) -> Iterator[bytes]:
     after = ""
     while rows := list(
-        session.scalars(select(Article).where(queries.public(), Article.id > after).order_by(Article.id).limit(BATCH))
+        session.scalars(
+            select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
+        )
     ):
         yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
         after = rows[-1].id

@@ -19,7 +19,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.articles import writes
 from app.articles.schemas import ArticleCreate, QuoteIn
@@ -35,6 +35,7 @@ from app.kit import writes as write_support
 from app.store.models import Article, Quote, resources
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
+from app.taxonomy.registry import Model, ModelT
 from app.transfer import export
 
 log = logging.getLogger("gazette.import")
@@ -43,7 +44,7 @@ BATCH_LINES = 200
 MAX_IMPORT_BYTES = 200_000_000
 MAX_LINE_BYTES = 16_000_000
 MEDIA_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
-SLUGGED = {r.name: r.model for r in resources.SLUGGED}
+SLUGGED: dict[str, type[Model]] = {r.name: r.model for r in resources.SLUGGED}
 TOP_LEVEL = frozenset({"type", "data"})
 
 
@@ -73,7 +74,7 @@ class _Unchanged(Exception):
 
 
 def _find_article(session: Session, external_id: str) -> Article | None:
-    found = session.scalars(select(Article).where(Article.external_id == external_id)).first()
+    found = session.scalars(select(Article).where(col(Article.external_id) == external_id)).first()
     if found is None:
         # An export names an article without external_id by its id: the same article again.
         by_id = session.get(Article, external_id)
@@ -86,7 +87,11 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
     gave it, or the same text at the same place), so a re-import keeps quote ids."""
     if "id" not in QuoteIn.model_fields:
         return data
-    rows = list(session.scalars(select(Quote).where(Quote.article_id == article.id).order_by(Quote.position, Quote.id)))
+    rows = list(
+        session.scalars(
+            select(Quote).where(col(Quote.article_id) == article.id).order_by(col(Quote.position), col(Quote.id))
+        )
+    )
     by_key = {q.external_id or q.id: q for q in rows}
     quotes = []
     for position, given in enumerate(data.quotes):
@@ -131,7 +136,7 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     return "updated"
 
 
-def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
+def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
     kind = slugged_writes.kind_of(model)
 
     def upsert(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
@@ -141,7 +146,7 @@ def _slugged(model: type) -> Callable[[Session, dict[str, Any], ApiKey | None], 
                 f"A {kind.resource_type} is matched by its slug.",
                 errors=[{"field": "slug", "message": "required for import"}],
             )
-        row = session.scalars(select(model).where(model.slug == parsed.slug)).first()
+        row = session.scalars(select(model).where(col(model.slug) == parsed.slug)).first()
         if row is None:
             slugged_writes.create(session, kind, parsed)
             return "created"

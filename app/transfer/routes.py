@@ -32,7 +32,7 @@ ContentWriter = Annotated[ApiKey, Depends(require_scope("content:write"))]
         }
     },
 )
-def export_ndjson(session: StreamSession):
+def export_ndjson(session: StreamSession) -> StreamingResponse:
     return StreamingResponse(
         export.stream(session),
         media_type=NDJSON,
@@ -61,7 +61,7 @@ def export_ndjson(session: StreamSession):
     },
 )
 @body_limit(importer.MAX_IMPORT_BYTES)  # not settings.max_body_bytes: the middleware reads it from here
-async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep):
+async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep) -> JSONBytes:
     # async only to read the body as it arrives; the database work runs in a worker thread,
     # on the request's session (the one the key was checked with), a transaction per batch.
     importer.check_request(request.headers.get("content-type"), request.headers.get("content-length"))

@@ -21,7 +21,7 @@ import httpx
 import orjson
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 from standardwebhooks.webhooks import Webhook as Signer
 
 from app.http.pagination import Keyset, Page
@@ -126,17 +126,22 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
     d = aliased(WebhookDelivery, name="due")
     earlier = aliased(WebhookDelivery, name="earlier")
     blocked = exists().where(
-        earlier.webhook_id == d.webhook_id,
-        earlier.resource_key == d.resource_key,
-        earlier.id < d.id,
-        earlier.status.in_(OPEN_STATUSES),
+        col(earlier.webhook_id) == d.webhook_id,
+        col(earlier.resource_key) == d.resource_key,
+        col(earlier.id) < col(d.id),
+        col(earlier.status).in_(OPEN_STATUSES),
     )
     with session_factory() as session:
         due = (
-            select(d.id)
-            .join(Webhook, Webhook.id == d.webhook_id)
-            .where(d.status.in_(OPEN_STATUSES), d.next_attempt_at <= now, Webhook.enabled.is_(True), ~blocked)
-            .order_by(d.id)
+            select(col(d.id))
+            .join(Webhook, col(Webhook.id) == d.webhook_id)
+            .where(
+                col(d.status).in_(OPEN_STATUSES),
+                col(d.next_attempt_at) <= now,
+                col(Webhook.enabled).is_(True),
+                ~blocked,
+            )
+            .order_by(col(d.id))
             .limit(limit)
         )
         if is_postgres(session):
@@ -145,9 +150,9 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         claimed = (
             session.execute(
                 update(table)
-                .where(table.id.in_(due.scalar_subquery()))
+                .where(col(table.id).in_(due.scalar_subquery()))
                 .values(next_attempt_at=now + lease)
-                .returning(table.id)
+                .returning(col(table.id))
                 .execution_options(synchronize_session=False)
             )
             .scalars()
@@ -155,10 +160,10 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         )
         rows = (
             session.execute(
-                select(table.id, table.webhook_id, table.payload, Webhook.url, Webhook.secret)
-                .join(Webhook, Webhook.id == table.webhook_id)
-                .where(table.id.in_(claimed))
-                .order_by(table.id)
+                select(col(table.id), col(table.webhook_id), col(table.payload), col(Webhook.url), col(Webhook.secret))
+                .join(Webhook, col(Webhook.id) == table.webhook_id)
+                .where(col(table.id).in_(claimed))
+                .order_by(col(table.id))
             ).all()
             if claimed
             else []
@@ -211,7 +216,7 @@ def _apply(
 ) -> None:
     session.add(
         WebhookAttempt(
-            delivery_id=delivery.id,
+            delivery_id=result.job.delivery_id,  # delivery's own id, as the job holds it (not None)
             at=result.at,
             status_code=result.status_code,
             error=result.error,
@@ -231,7 +236,7 @@ def _apply(
             delivery.status = DeliveryStatus.dead
             # Dead, and nothing succeeded since its first try: the receiver is gone.
             first_try = session.scalar(
-                select(func.min(WebhookAttempt.at)).where(WebhookAttempt.delivery_id == delivery.id)
+                select(func.min(col(WebhookAttempt.at))).where(col(WebhookAttempt.delivery_id) == delivery.id)
             )
             failing_too_long = failing_too_long or webhook.failing_since <= (first_try or result.at)
         else:
@@ -284,10 +289,10 @@ def represent(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> dict
 
 def _with_log(session: Session, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
     ids = [d.id for d in deliveries]
-    log: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
+    log: dict[int | None, list[WebhookAttempt]] = {i: [] for i in ids}
     if ids:
         for attempt in session.scalars(
-            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.id)
+            select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)).order_by(col(WebhookAttempt.id))
         ):
             log[attempt.delivery_id].append(attempt)
     return [represent(d, log[d.id]) for d in deliveries]
@@ -309,9 +314,9 @@ _NEWEST_FIRST = Keyset(WebhookDelivery.id, "-id", descending=True, parse=_delive
 def list_deliveries(session: Session, webhook_id: str, params: DeliveryListParams) -> tuple[list[dict[str, Any]], Page]:
     """A subscription's deliveries, newest first, each with the log of its attempts."""
     get_webhook(session, webhook_id)
-    stmt = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    stmt = select(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook_id)
     if params.status:
-        stmt = stmt.where(WebhookDelivery.status == params.status)
+        stmt = stmt.where(col(WebhookDelivery.status) == params.status)
     rows, next_cursor = _NEWEST_FIRST.page(session, stmt, cursor=params.cursor, limit=params.limit)
     total = None
     if params.count:

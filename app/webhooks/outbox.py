@@ -5,7 +5,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.http.problems import NotFound
 from app.store.engine import rows
@@ -48,7 +48,7 @@ def create_webhook(session: Session, data: WebhookCreate) -> Webhook:
 
 
 def list_webhooks(session: Session) -> list[Webhook]:
-    return list(session.scalars(select(Webhook).order_by(Webhook.created_at, Webhook.id)))
+    return list(session.scalars(select(Webhook).order_by(col(Webhook.created_at), col(Webhook.id))))
 
 
 def get_webhook(session: Session, webhook_id: str) -> Webhook:
@@ -90,7 +90,7 @@ def _events(events: list[Any]) -> list[str]:
 
 
 # Built once and prepared (app/store/sql.py): every public write runs it.
-_ENABLED = Prepared(select(Webhook.id, Webhook.events).where(Webhook.enabled.is_(True)))
+_ENABLED = Prepared(select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.enabled).is_(True)))
 
 
 def enqueue(session: Session, *, event: str, resource_type: str, resource_id: str, op: str) -> int:

@@ -1,6 +1,6 @@
 """Webhook subscriptions, their delivery log and manual retry (admin key)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -16,7 +16,7 @@ from app.webhooks.schemas import DeliveryList, DeliveryRead, WebhookCreated, Web
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=Route)
 
 NO_STORE = {"Cache-Control": "no-store"}
-CONFLICT = {409: problem("The delivery already reached the receiver.")}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: problem("The delivery already reached the receiver.")}
 
 
 @router.post(
@@ -26,7 +26,7 @@ CONFLICT = {409: problem("The delivery already reached the receiver.")}
     response_model=WebhookCreated,
     summary="Subscribe to events (the secret is shown once)",
 )
-def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
+def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin) -> JSONBytes:
     webhook = outbox.create_webhook(session, data)
     return JSONBytes(
         outbox.represent(webhook, with_secret=True),
@@ -36,7 +36,7 @@ def create_webhook(data: WebhookCreate, session: SessionDep, _: Admin):
 
 
 @router.get("", operation_id="list_webhooks", response_model=WebhookList, summary="List subscriptions, without secrets")
-def list_webhooks(session: PrimaryReadSessionDep, _: Admin):
+def list_webhooks(session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     items = [outbox.represent(w) for w in outbox.list_webhooks(session)]
     return JSONBytes(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}}, headers=NO_STORE
@@ -44,7 +44,7 @@ def list_webhooks(session: PrimaryReadSessionDep, _: Admin):
 
 
 @router.get("/{webhook_id}", operation_id="get_webhook", response_model=WebhookRead, summary="Get a subscription")
-def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin):
+def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(outbox.represent(outbox.get_webhook(session, webhook_id)), headers=NO_STORE)
 
 
@@ -54,14 +54,14 @@ def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin):
     response_model=WebhookRead,
     summary="Change a subscription's URL or events, pause it or enable it again",
 )
-def update_webhook(webhook_id: str, data: WebhookUpdate, session: SessionDep, _: Admin):
+def update_webhook(webhook_id: str, data: WebhookUpdate, session: SessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(outbox.represent(outbox.update_webhook(session, webhook_id, data)), headers=NO_STORE)
 
 
 @router.delete(
     "/{webhook_id}", operation_id="delete_webhook", status_code=204, summary="Delete a subscription and its deliveries"
 )
-def delete_webhook(webhook_id: str, session: SessionDep, _: Admin):
+def delete_webhook(webhook_id: str, session: SessionDep, _: Admin) -> Response:
     outbox.delete_webhook(session, webhook_id)
     return Response(status_code=204)
 
@@ -78,7 +78,7 @@ def list_deliveries(
     params: Annotated[DeliveryListParams, Query()],
     session: PrimaryReadSessionDep,
     _: Admin,
-):
+) -> JSONBytes:
     items, page = delivery.list_deliveries(session, webhook_id, params)
     response = page_response(items, page, request.url)
     response.headers.update(NO_STORE)
@@ -93,5 +93,5 @@ def list_deliveries(
     responses=CONFLICT,
     summary="Send a failed or dead delivery again, now",
 )
-def retry_delivery(webhook_id: str, delivery_id: str, session: SessionDep, _: Admin):
+def retry_delivery(webhook_id: str, delivery_id: str, session: SessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(delivery.retry(session, webhook_id, delivery_id), status_code=202, headers=NO_STORE)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import orjson
 from fastapi import routing
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
@@ -46,7 +47,7 @@ def _nul_in_json(body: bytes) -> list[str]:
     return list(dict.fromkeys(problems.field_path(p) or "body" for p in _nul_paths(document)))
 
 
-def _nul_problem(fields: list[str], path: str):
+def _nul_problem(fields: list[str], path: str) -> Response:
     return problems.problem_response(
         422,
         "Validation failed",
@@ -57,7 +58,7 @@ def _nul_problem(fields: list[str], path: str):
     )
 
 
-def _too_large(limit: int, path: str):
+def _too_large(limit: int, path: str) -> Response:
     return problems.problem_response(
         413,
         "Payload too large",
@@ -89,7 +90,7 @@ def body_limit(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
 def _declared_limits(routes: Iterable[Any]) -> tuple[tuple[re.Pattern[str], frozenset[str], int], ...]:
     """(path pattern, methods, limit) of every route whose endpoint declares a body limit."""
     # FastAPI ≥ 0.130 keeps included routers nested; iter_route_contexts flattens them.
-    flat = routing.iter_route_contexts(routes) if hasattr(routing, "iter_route_contexts") else routes
+    flat = routing.iter_route_contexts(list(routes)) if hasattr(routing, "iter_route_contexts") else routes
     declared = []
     for route in flat:
         endpoint = getattr(route, "endpoint", None)

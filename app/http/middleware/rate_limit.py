@@ -15,6 +15,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
@@ -55,13 +56,17 @@ class Count:
 
 def _storage(settings: Settings) -> Storage:
     if settings.redis_url:
-        return storage_from_string(
+        storage = storage_from_string(
             "async+" + settings.redis_url,
             implementation="redispy",
             key_prefix=settings.rate_limit_prefix,
             wrap_exceptions=True,
         )
-    return storage_from_string("async+memory://", wrap_exceptions=True)
+    else:
+        storage = storage_from_string("async+memory://", wrap_exceptions=True)
+    if not isinstance(storage, Storage):  # an "async+" URL makes an asyncio storage; typed as either
+        raise TypeError(f"not an asyncio storage: {storage!r}")
+    return storage
 
 
 class Limiter:
@@ -95,7 +100,7 @@ def key_identity(authorization: bytes) -> str | None:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _too_many(count: Count, path: str, detail: str):
+def _too_many(count: Count, path: str, detail: str) -> Response:
     response = problems.problem_response(
         429,
         "Too many requests",

@@ -1,6 +1,7 @@
 """Alembic environment: the database URL comes from Gazette's settings unless given."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 import app.store.models  # noqa: F401 - every table on the metadata
 from app.settings import get_settings
@@ -31,7 +32,7 @@ def run_migrations_online() -> None:
         connection.commit()
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -2,11 +2,12 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import ConfigDict
-from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from app.store.models.common import JSONType, Timestamped
 
@@ -27,7 +28,7 @@ class AttributionRole(StrEnum):
 
 
 class Article(Timestamped, table=True):
-    model_config = ConfigDict(ignored_types=(hybrid_property,))  # type: ignore[assignment]
+    model_config = SQLModelConfig(ignored_types=(hybrid_property,))
     __table_args__ = (
         # Keyset pagination of the public lists: status first, then the sort key and the id.
         Index("ix_article_status_published_at_id", "status", "published_at", "id"),
@@ -41,7 +42,7 @@ class Article(Timestamped, table=True):
     title: str = Field(max_length=300)
     kicker: str | None = Field(default=None, max_length=200)
     standfirst: str | None = Field(default=None, sa_type=Text)
-    body: list[dict] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    body: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     body_html: str = Field(default="", sa_type=Text)
     language: str = Field(default="fr", max_length=8)
     status: ArticleStatus = Field(default=ArticleStatus.draft, sa_type=String(16))
@@ -62,7 +63,7 @@ class Article(Timestamped, table=True):
     comments_reason: str | None = Field(default=None, max_length=1000)
 
     @hybrid_property
-    def is_public(self) -> bool | ColumnElement[bool]:
+    def is_public(self) -> bool:
         """What the public may see: published and not deleted. The one definition of it, for
         a loaded article (a bool) and in SQL (`WHERE article.is_public`: a condition), that
         every public path uses: lists, search on both engines, quotes, feeds, export, the
@@ -151,10 +152,10 @@ class SiteSetting(SQLModel, table=True):
     __tablename__ = "site_setting"
 
     key: str = Field(primary_key=True, max_length=60)
-    value: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     updated_at: datetime
     version: int = Field(default=1)
 
 
 # `Article.is_public` as SQL text, for statements written as text (the search index's prune).
-PUBLIC_SQL = str(Article.is_public.compile(compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+PUBLIC_SQL = str(Article.is_public.compile(compile_kwargs={"literal_binds": True}))

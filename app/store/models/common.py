@@ -4,7 +4,7 @@ import os
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -52,6 +52,13 @@ def iso(value: datetime | None) -> str | None:
     value = to_utc(value)
     # Not strftime: its %Y leaves years before 1000 unpadded ("331-06-08"), which is no RFC 3339.
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, which SQLAlchemy's declarative mapping sets as its
+    `__table__` (SQLModel does not declare it to type checkers)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class Timestamped(SQLModel):

@@ -8,6 +8,7 @@ article names its tags by slug); articles and quotes are named by id.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import SQLModel
 
@@ -20,7 +21,7 @@ from app.store.models.taxonomy import Author, Category, Tag
 class ResourceType:
     name: str
     plural: str
-    model: type[SQLModel]
+    model: type[Any]  # the table model (its own type, for callers that narrow it)
     slugged: bool
 
 

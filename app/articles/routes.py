@@ -9,7 +9,7 @@ from app.articles import formats, previews, queries, reads
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
 from app.http import etags
-from app.http.openapi import MOVED_RESPONSES, OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES, problem
+from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route
 from app.keys.dependencies import Reader
@@ -21,6 +21,16 @@ FormatParam = Annotated[
     formats.ArticleFormat,
     Query(description="json (default: ArticleRead), ninjs (IPTC ninjs 3.1) or jsonld (schema.org NewsArticle)."),
 ]
+# These reads take a key when one is sent (app/keys/dependencies.py `optional_reader`): they
+# declare no security requirement, since none is needed, but the errors a key sent may draw.
+OPTIONAL_KEY = (
+    "No key is needed. A key with `content:read` (`Authorization: Bearer …`) also sees drafts, "
+    "scheduled, unpublished and deleted articles; a key that is sent must be valid."
+)
+OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem("A key was sent and is not valid."),
+    403: problem("The key sent lacks `content:read`."),
+}
 # One article in any of its formats (the components are added by app.main).
 ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content()},

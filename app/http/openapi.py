@@ -1,4 +1,5 @@
-"""The OpenAPI document, with every error documented as the problem+json it really is."""
+"""The OpenAPI document, with every error documented as the problem+json it really is, and the
+components that routes name only by reference."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -43,18 +44,6 @@ _WHY = {
 def problem(description: str) -> dict[str, Any]:
     """A documented error response: `description`, as a problem+json body."""
     return {"description": description, "content": {PROBLEM: {"schema": _REF}}}
-
-
-# The public reads that take a key when one is sent (app/keys/dependencies.py `optional_reader`):
-# no security requirement, since none is needed, but the errors a key that is sent may draw.
-OPTIONAL_KEY = (
-    "No key is needed. A key with `content:read` (`Authorization: Bearer …`) also sees drafts, "
-    "scheduled, unpublished and deleted articles; a key that is sent must be valid."
-)
-OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: problem("A key was sent and is not valid."),
-    403: problem("The key sent lacks `content:read`."),
-}
 
 
 # Reads by slug: a slug a resource had answers with a redirect to the current one.

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
-# Two processes: the whole suite in about 2 minutes on SQLite and 4 on PostgreSQL (2 cores).
+# Two processes: the whole suite in about 5 minutes on SQLite and 7 on PostgreSQL (2 cores, checks included).
 PYTEST_ARGS ?= -n 2
 
 .PHONY: demo check test test-postgres install clean

@@ -152,7 +152,7 @@ def serve(
     logged = settings.access_log if access_log is None else access_log
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
-    if workers > 1:  # /metrics answers for every worker (app/metrics.py)
+    if workers > 1:  # /metrics answers for every worker (app/observability/metrics.py)
         from app.observability import metrics
 
         metrics.share_across_workers(settings.metrics_dir or tempfile.mkdtemp(prefix="gazette-metrics-"))
@@ -167,7 +167,7 @@ def serve(
         http=_fastest("httptools", "httptools"),
         log_level=log_level.lower(),
         log_config=logs.config(settings.log_format, log_level),
-        access_log=False,  # uvicorn's own; Gazette's is app/access_log.py
+        access_log=False,  # uvicorn's own; Gazette's is app/http/middleware/access_log.py
         # uvicorn declares whole seconds but hands them to asyncio.timeout, which takes a float.
         timeout_graceful_shutdown=grace,  # type: ignore[arg-type]
         proxy_headers=True,

@@ -23,7 +23,7 @@ class Entry:
     headers_304: list[tuple[bytes, bytes]]
     body: bytes
     etag: str
-    modified: float  # when what it shows last changed, at the latest (app/cache/http.py)
+    modified: float  # when what it shows last changed, at the latest (app/cache/validators.py)
     last_modified: tuple[float, bytes, bytes]  # (from when, the header then, the header before)
     keys: frozenset[str]
     route: str

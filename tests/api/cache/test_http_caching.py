@@ -207,7 +207,7 @@ def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte
     # Last-Modified names the second before the last write until that second has passed.
     time.sleep(math.ceil(time.time()) - time.time() + 0.02)
     for url in (f"/v1/articles/{article.id}", f"/v1/articles/slug/{article.slug}"):
-        direct = client.get(url)  # no key, no query: the direct route (app/api/direct.py)
+        direct = client.get(url)  # no key, no query: the direct route (app/articles/fast_path.py)
         routed = client.get(url, params={"format": "json"})  # a query: FastAPI's route
         head = client.head(url)
 

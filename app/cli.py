@@ -264,11 +264,10 @@ def export_ndjson(
     """Export all published content as NDJSON (what GET /v1/export streams)."""
     import sys
 
-    from app.store.engine import get_read_engine
     from app.transfer import export
 
-    with Session(get_read_engine()) as session, file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
-        for chunk in export.stream(session):
+    with file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
+        for chunk in export.begin().chunks:
             out.write(chunk)
     if file:
         console.print(f"[green]Exported to {file}.[/]")

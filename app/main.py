@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -94,12 +95,19 @@ async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
     if not (exc.connection_invalidated or busy):
         raise exc
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _unavailable(request, "The database connection was lost or the database is busy; nothing was written.")
+
+
+async def _on_pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+    """503 when every pooled connection stayed busy for GAZETTE_DATABASE_POOL_TIMEOUT_SECONDS:
+    the request is answered within that bounded wait, not after SQLAlchemy's 30 s with a 500."""
+    log.warning("no database connection free on %s %s: %s", request.method, request.url.path, exc)
+    return _unavailable(request, "Every database connection is busy; nothing was written.")
+
+
+def _unavailable(request: Request, detail: str) -> Response:
     return errors.problem_response(
-        503,
-        "Service unavailable",
-        "The database connection was lost or the database is busy; nothing was written. Try again.",
-        headers={"Retry-After": "1"},
-        instance=request.url.path,
+        503, "Service unavailable", f"{detail} Try again.", headers={"Retry-After": "1"}, instance=request.url.path
     )
 
 
@@ -204,6 +212,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     _handle(app, RequestValidationError, _on_validation_error)
     _handle(app, StarletteHTTPException, _on_http_error)
     _handle(app, DBAPIError, _on_database_error)
+    _handle(app, PoolTimeout, _on_pool_timeout)
     _handle(app, Exception, _on_unexpected)
     # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         True, description="Whether `gazette serve` publishes scheduled articles and delivers webhooks."
     )
     pool_size: int = Field(10, description="Database connections per process (PostgreSQL).")
+    database_pool_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long a request waits for a free database connection before it is answered "
+        "503 with Retry-After (SQLAlchemy's pool_timeout).",
+    )
     threads: int = Field(
         4,
         ge=1,
@@ -104,6 +110,27 @@ class Settings(BaseSettings):
     )
     graceful_timeout_seconds: float = Field(
         20.0, ge=0, description="On SIGTERM, how long `gazette serve` lets in-flight requests finish."
+    )
+    max_url_bytes: int = Field(
+        16_384, ge=256, description="Longest request target (path and query) `gazette serve` reads; 414 above."
+    )
+    max_header_bytes: int = Field(
+        65_536,
+        ge=1_024,
+        description="Largest request head (request line and headers) `gazette serve` reads; 431 above.",
+    )
+    max_header_count: int = Field(100, ge=8, description="Most header fields in a request; 431 above.")
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time a client has to send a request's whole head once it starts; 408 after."
+    )
+    keep_alive_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long an idle keep-alive connection stays open between requests."
+    )
+    body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Longest silence while a request body is being read (the server waiting for bytes); "
+        "408 or a closed connection after.",
     )
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated, or *)."

@@ -108,8 +108,14 @@ class FirstTry:
             self.sqlite = sqlite_reader(connection)
         elif engine.dialect.name == "postgresql":
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            settings = get_settings()
             self.pool = AsyncConnectionPool(
-                conninfo, min_size=1, max_size=get_settings().pool_size, kwargs={"autocommit": True}, open=False
+                conninfo,
+                min_size=1,
+                max_size=settings.pool_size,
+                timeout=settings.database_pool_timeout_seconds,  # then the route answers (503 if it waits too)
+                kwargs={"autocommit": True},
+                open=False,
             )
             await self.pool.open()
             self.batches = Batches(self.pool)

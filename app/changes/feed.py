@@ -244,3 +244,15 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
     items = [represent(c) for c in rows[: params.limit]]
     next_cursor = items[-1]["cursor"] if items else encode_cursor(*after)
     return items, {"next_cursor": next_cursor, "has_more": has_more}, settled or has_more
+
+
+def settled_end(session: Session) -> str:
+    """The cursor after every change the feed serves now (`since` with it gives only what comes
+    after). On PostgreSQL only changes older than every running transaction count: one still
+    in flight sorts after this cursor, so a reader that starts from it misses nothing and may
+    see again what it already has, which replaying makes harmless."""
+    stmt = select(col(Change.txid), col(Change.id))
+    if is_postgres(session):
+        stmt = stmt.where(col(Change.txid) < literal_column(_HORIZON))
+    last = session.execute(stmt.order_by(col(Change.txid).desc(), col(Change.id).desc()).limit(1)).first()
+    return encode_cursor(*last) if last is not None else encode_cursor(0, 0)

@@ -60,6 +60,7 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "isolation_level": None},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=16,
+            pool_timeout=get_settings().database_pool_timeout_seconds,
             pool_use_lifo=True,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
@@ -78,8 +79,17 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
 
 
 def _postgres_args() -> dict[str, Any]:
-    size = get_settings().pool_size
-    return {"pool_size": size, "max_overflow": size, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    settings = get_settings()
+    size = settings.pool_size
+    return {
+        "pool_size": size,
+        "max_overflow": size,
+        # A request waits this long for a connection, then gets a 503 with Retry-After
+        # (app.main), rather than holding its thread for SQLAlchemy's 30 s and failing with a 500.
+        "pool_timeout": settings.database_pool_timeout_seconds,
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
+    }
 
 
 # A PostgreSQL connection that sat in the pool this long is checked (one round trip) before

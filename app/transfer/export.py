@@ -6,20 +6,32 @@ attributions. `data` is the write shape (what POST takes), in its portable form:
 related things by slug, an article and each quote keyed by `external_id` (its id when it has
 none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
+
+A slow reader costs bytes, not a connection: each batch is read in a short transaction of its
+own (one snapshot for a batch's several queries), on a session closed before its bytes are
+handed to the client, so a client reading at 20 KB/s holds no pooled connection and no open
+snapshot (PostgreSQL's `idle in transaction`, which also holds vacuum back) while it reads.
+The price is that batches are read at different moments: every line is a committed state, and
+something written during the export may show in its new state, or (a slug or id that moved
+behind the batch being read) not at all. `begin` therefore takes the change feed's cursor
+first: replaying the feed from it brings every change the export may have missed.
 """
 
+import functools
+import itertools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
 from app.articles import queries
-from app.store.engine import is_postgres
+from app.changes import feed
+from app.store.engine import get_read_engine, is_postgres
 from app.store.models import (
     Article,
     ArticleAuthor,
@@ -201,7 +213,21 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
     return out
 
 
-def _categories(session: Session) -> Iterator[bytes]:
+T = TypeVar("T")
+
+
+def _read(engine: Engine, read: Callable[[Session], T]) -> T:
+    """`read` in a short read-only transaction of its own, on a session closed (its connection
+    back in the pool, its snapshot let go) before the caller yields what it read."""
+    with Session(engine) as session:
+        if is_postgres(session):
+            # One snapshot for the batch's queries: its articles' quotes and links are theirs.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        # (SQLite: the session's transaction reads one snapshot in WAL mode, until it closes.)
+        return read(session)
+
+
+def _categories(session: Session) -> bytes:
     """Every category, each after its parent; siblings by slug. Menus are small: one query."""
     kind = writes.kind_of(Category)
     rows = list(session.scalars(select(Category).order_by(col(Category.slug))))
@@ -210,42 +236,64 @@ def _categories(session: Session) -> Iterator[bytes]:
     for c in rows:
         children[c.parent_id if c.parent_id in known else None].append(c)
     stack = list(reversed(children[None]))
+    out = []
     while stack:
         category = stack.pop()
-        yield line("category", writes.document(session, kind, category))
+        out.append(line("category", writes.document(session, kind, category)))
         stack.extend(reversed(children.pop(category.id, [])))
+    return b"".join(out)
 
 
-def _slugged(session: Session, kind_name: str, model: type[ModelT]) -> Iterator[bytes]:
+# A batch's lines and the key to read the next batch after; None when the batch was empty.
+Batch = tuple[bytes, str | None]
+
+
+def _slugged(session: Session, *, after: str, kind_name: str, model: type[ModelT]) -> Batch:
     kind = writes.kind_of(model)
-    after = ""
-    while rows := list(
-        session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH))
-    ):
-        yield b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows)
-        after = rows[-1].slug
-        session.expunge_all()  # constant memory: forget the batch before reading the next
+    rows = list(session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH)))
+    if not rows:
+        return b"", None
+    return b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows), rows[-1].slug
 
 
-def _articles(session: Session) -> Iterator[bytes]:
-    after = ""
-    while rows := list(
+def _articles(session: Session, *, after: str) -> Batch:
+    rows = list(
         session.scalars(
             select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
         )
-    ):
-        yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
-        after = rows[-1].id
-        session.expunge_all()
+    )
+    if not rows:
+        return b"", None
+    return b"".join(line("article", shape) for shape in article_shapes(session, rows)), rows[-1].id
 
 
-def stream(session: Session) -> Iterator[bytes]:
-    """The whole export as chunks of NDJSON lines, read from one consistent snapshot."""
-    if is_postgres(session):
-        # One snapshot for every batch: an article never names a tag created after tags were read.
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
-    # (SQLite: the session's one transaction already reads one snapshot in WAL mode.)
-    yield b"".join(_categories(session))
+def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
+    """Keyset batches of one kind, each read on its own session (`_read`), until one is empty."""
+    after: str | None = ""
+    while after is not None:
+        chunk, after = _read(engine, functools.partial(read, after=after))
+        if chunk:
+            yield chunk
+
+
+def _chunks(engine: Engine) -> Iterator[bytes]:
+    yield _read(engine, _categories)
     for kind_name, model in SLUGGED:
-        yield from _slugged(session, kind_name, model)
-    yield from _articles(session)
+        yield from _batches(engine, functools.partial(_slugged, kind_name=kind_name, model=model))
+    yield from _batches(engine, _articles)
+
+
+class Export(NamedTuple):
+    cursor: str  # the change feed's cursor taken before anything was read
+    chunks: Iterator[bytes]  # NDJSON lines, a batch a chunk
+
+
+def begin(engine: Engine | None = None) -> Export:
+    """The export of what `engine` (the read engine by default) holds: the feed's cursor, then
+    the chunks, the first of them already read, so that a database that does not answer (no
+    free connection within the pool's timeout) fails the request before its first byte."""
+    engine = engine or get_read_engine()
+    cursor = _read(engine, feed.settled_end)
+    chunks = _chunks(engine)
+    first = next(chunks)
+    return Export(cursor, itertools.chain([first], chunks))

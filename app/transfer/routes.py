@@ -3,21 +3,21 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
 from app.http.middleware.body_limit import body_limit
+from app.http.openapi import problem
 from app.http.responses import JSONBytes
-from app.http.routing import Route, SessionDep, get_read_session
+from app.http.routing import Route, SessionDep
 from app.keys.dependencies import require_scope
 from app.store.models.key import ApiKey
 from app.transfer import export, importer
 
 router = APIRouter(tags=["sync"], route_class=Route)
 NDJSON = "application/x-ndjson"
-# The export outlives the endpoint function: its session must stay open until the last byte.
-StreamSession = Annotated[Session, Depends(get_read_session, scope="request")]
 ContentWriter = Annotated[ApiKey, Depends(require_scope("content:write"))]
+# The response header that carries the change feed's cursor taken as the export began.
+CHANGES_CURSOR = "Gazette-Changes-Cursor"
 
 
 @router.get(
@@ -29,14 +29,29 @@ ContentWriter = Annotated[ApiKey, Depends(require_scope("content:write"))]
         200: {
             "description": 'One {"type", "data"} object per line, dependencies first.',
             "content": {NDJSON: {"schema": {"type": "string"}}},
-        }
+            "headers": {
+                CHANGES_CURSOR: {
+                    "description": "The change feed's cursor taken before the export read anything: "
+                    "GET /v1/changes?since= it brings every change the export may not show.",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        503: problem("No database connection came free in time; try again after Retry-After."),
     },
 )
-def export_ndjson(session: StreamSession) -> StreamingResponse:
+def export_ndjson() -> StreamingResponse:
+    # The export reads each batch on a session of its own, closed before the batch's bytes go
+    # out (app/transfer/export.py): a slow reader holds no connection while it reads.
+    started = export.begin()
     return StreamingResponse(
-        export.stream(session),
+        started.chunks,
         media_type=NDJSON,
-        headers={"Content-Disposition": 'attachment; filename="gazette-export.ndjson"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": 'attachment; filename="gazette-export.ndjson"',
+            "Cache-Control": "no-store",
+            CHANGES_CURSOR: started.cursor,
+        },
     )
 
 

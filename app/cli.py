@@ -164,7 +164,8 @@ def serve(
         port=port,
         workers=workers,
         loop=_fastest("uvloop", "uvloop"),
-        http=_fastest("httptools", "httptools"),
+        # uvicorn's httptools protocol with the request limits (GAZETTE_MAX_HEADER_BYTES, …)
+        http="app.http.protocol:BoundedHttpToolsProtocol",
         log_level=log_level.lower(),
         log_config=logs.config(settings.log_format, log_level),
         access_log=False,  # uvicorn's own; Gazette's is app/http/middleware/access_log.py

@@ -170,16 +170,16 @@ def summary(errors: Sequence[dict[str, str]]) -> str:
     return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
 
 
-def problem_response(
+def problem_bytes(
     status: int,
     title: str,
     detail: str,
     *,
     slug: str | None = None,
     errors: list[dict[str, str]] | None = None,
-    headers: dict[str, str] | None = None,
     instance: str | None = None,
-) -> Response:
+) -> bytes:
+    """A problem document's bytes (also for answers sent below the app: app/http/protocol.py)."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or title.lower().replace(" ", "-")),
         "title": title,
@@ -190,8 +190,21 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    return orjson.dumps(body)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> Response:
     return Response(
-        orjson.dumps(body),
+        problem_bytes(status, title, detail, slug=slug, errors=errors, instance=instance),
         status_code=status,
         media_type="application/problem+json",
         headers={"Cache-Control": "no-store", **(headers or {})},

@@ -296,4 +296,16 @@ def begin(engine: Engine | None = None) -> Export:
     cursor = _read(engine, feed.settled_end)
     chunks = _chunks(engine)
     first = next(chunks)
-    return Export(cursor, itertools.chain([first], chunks))
+    return Export(cursor, _pieces(itertools.chain([first], chunks)))
+
+
+PIECE = 65_536
+
+
+def _pieces(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Each batch in pieces: the server waits for a slow client to take one before it hands
+    over the next, so such a client holds one batch's bytes (and the piece being sent), not the
+    next batch read ahead as well."""
+    for chunk in chunks:
+        for start in range(0, len(chunk), PIECE):
+            yield chunk[start : start + PIECE]

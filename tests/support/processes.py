@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -72,13 +73,17 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
             process.kill()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str  # its base URL
+    log: Path  # the file its standard error goes to
+    pid: int  # the server's process (`gazette serve` with one worker serves in its own process)
+
+
 @contextmanager
-def gazette_serve(
-    database_url: str, *args: str, start_within: float = 30, **settings: str
-) -> Iterator[tuple[str, Path]]:
-    """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
-    answers at all (ready or not, within `start_within` seconds), and the file its standard
-    error goes to."""
+def served(database_url: str, *args: str, start_within: float = 30, **settings: str) -> Iterator[Served]:
+    """`gazette serve ARGS` in a process of its own on `database_url`, once it answers at all
+    (ready or not, within `start_within` seconds). Stopped when the block ends."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
@@ -102,13 +107,23 @@ def gazette_serve(
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{url} did not start") from None
                 time.sleep(0.1)
-        yield url, log
+        yield Served(url, log, process.pid)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+@contextmanager
+def gazette_serve(
+    database_url: str, *args: str, start_within: float = 30, **settings: str
+) -> Iterator[tuple[str, Path]]:
+    """`gazette serve ARGS` (`served`): its base URL and the file its standard error goes to."""
+    with served(database_url, *args, start_within=start_within, **settings) as server:
+        yield server.url, server.log
 
 
 def gazette(database_url: str, *args: str) -> str:

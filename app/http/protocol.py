@@ -65,6 +65,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.body_timeout = settings.body_timeout_seconds
         self.timeout_keep_alive = settings.keep_alive_timeout_seconds  # type: ignore[assignment]  # a float is fine
         self.in_head = True  # the bytes arriving belong to a request's head
+        self.heads = 0  # heads completed on this connection
         self.head_received = 0  # bytes received for the unfinished head
         self.head_size = 0  # the head's request target and complete header fields
         self.header_count = 0
@@ -87,9 +88,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.refused:
             return  # dropped: the answer is sent, the connection closes after LINGER_SECONDS
         self._unset_keepalive_if_required()
-        if self.in_head and self.head_timer is None:
-            self._start_head_timer()
-        was_in_head = self.in_head
+        was_in_head, heads = self.in_head, self.heads
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -103,10 +102,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 log.info("invalid HTTP request from %s: %s", self.client, error)
                 self._refuse(400, "Bad request", "The request is not valid HTTP/1.1.")
             return
-        if was_in_head and self.in_head:  # the whole chunk belongs to an unfinished head
-            self.head_received += len(data)
-            if self.head_received > self.max_header_bytes:
-                self._refuse_head()
+        # Timers are armed only for what a chunk left unfinished: a request that arrives whole
+        # (most) costs none.
+        if self.in_head and self.heads == heads:  # a head began or went on, and is not complete
+            if self.head_timer is None:
+                self._start_head_timer()
+            if was_in_head:  # the whole chunk belongs to it
+                self.head_received += len(data)
+                if self.head_received > self.max_header_bytes:
+                    self._refuse_head()
+        elif not self.in_head and self.body_timer is None:  # a body is still to come
+            self.body_heard = self.loop.time()
+            self.body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
 
     # Parser callbacks (httptools calls them from feed_data)
 
@@ -138,11 +145,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.in_head = False
+        self.heads += 1
         self.head_received = 0
         self._cancel(self.head_timer)
         self.head_timer = None
-        self.body_heard = self.loop.time()
-        self.body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -199,12 +205,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.flow.resume_reading()  # drop what is sent, rather than leave it unread
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
-            cycle.keep_alive = False
-            if cycle.response_started:
+            cycle.keep_alive = False  # the connection ends with the answer under way
+            if cycle.response_started or not cycle.more_body:
+                # Already answering, or answering a request before this one (this one was sent
+                # behind it): that answer goes out whole, then the connection closes.
                 if stop:
                     raise _Refused(title)
                 return
-            cycle.disconnected = True  # the app's receive() says so; what it sends is dropped
+            cycle.disconnected = True  # its body is what failed: the app's receive() says so
             cycle.message_event.set()
         body = problems.problem_bytes(status, title, detail)
         head = [STATUS_LINE[status]]

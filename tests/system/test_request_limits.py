@@ -91,6 +91,22 @@ def test_too_many_header_fields_are_refused_431(server):
     assert "100 header fields" in problem["detail"]
 
 
+def test_heads_within_the_limits_are_served_even_many_in_one_packet(server):
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: gazette\r\nCookie: " + b"c" * 40_000 + b"\r\n\r\n")
+        data = b""
+        while b'"ok"}' not in data:
+            data += sock.recv(65_536)
+        assert data.startswith(b"HTTP/1.1 200")
+        # 2,000 requests pipelined in one go, 100 KB in all: each head is small, so none is refused.
+        one = b"GET /healthz HTTP/1.1\r\nHost: gazette\r\nX-Padding: " + b"p" * 10 + b"\r\n\r\n"
+        sock.sendall(one * 1_999 + one.replace(b"Host: gazette", b"Host: gazette\r\nConnection: close"))
+        data = b""
+        while chunk := sock.recv(65_536):
+            data += chunk
+    assert data.count(b"HTTP/1.1 200 OK") == 2_000 and b"HTTP/1.1 4" not in data
+
+
 def test_a_long_url_is_refused_414_as_a_problem(server):
     response = httpx.get(f"{server.url}/v1/articles", params={"q": "a" * 20_000}, timeout=30)
     assert response.status_code == 414

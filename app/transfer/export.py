@@ -36,7 +36,7 @@ from app.store.models import (
 )
 from app.store.models.common import to_utc
 from app.store.sql import AnySelect
-from app.taxonomy import writes
+from app.taxonomy import directory, writes
 from app.taxonomy.registry import Model, ModelT
 
 BATCH = 500
@@ -220,7 +220,12 @@ def _slugged(session: Session, kind_name: str, model: type[ModelT]) -> Iterator[
     kind = writes.kind_of(model)
     after = ""
     while rows := list(
-        session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH))
+        session.scalars(
+            select(model)
+            .where(col(model.slug) > after, *directory.public(model))
+            .order_by(col(model.slug))
+            .limit(BATCH)
+        )
     ):
         yield b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows)
         after = rows[-1].slug

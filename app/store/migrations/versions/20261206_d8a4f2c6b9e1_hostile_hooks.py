@@ -24,19 +24,17 @@ depends_on: str | Sequence[str] | None = None
 LISTED = ("person", "source")
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops a column in place): a batch would copy and drop
+# person and source, which the foreign keys of quotes and attributions refuse.
 def upgrade() -> None:
     for table in LISTED:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("listed", sa.Boolean(), server_default=sa.true(), nullable=False))
-    with op.batch_alter_table("webhook") as batch:
-        batch.add_column(sa.Column("previous_secret", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
-        batch.add_column(sa.Column("previous_secret_expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        op.add_column(table, sa.Column("listed", sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.add_column("webhook", sa.Column("previous_secret", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+    op.add_column("webhook", sa.Column("previous_secret_expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("webhook") as batch:
-        batch.drop_column("previous_secret_expires_at")
-        batch.drop_column("previous_secret")
+    op.drop_column("webhook", "previous_secret_expires_at")
+    op.drop_column("webhook", "previous_secret")
     for table in reversed(LISTED):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("listed")
+        op.drop_column(table, "listed")

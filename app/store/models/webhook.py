@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -132,6 +132,16 @@ def _a_secret(value: str) -> str:
 
 
 Secret = Annotated[str, AfterValidator(_a_secret)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once in UTC") from None
+
+
+ExpiresAt = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 _SECRET_FIELD = PydanticField(
     None,
     description="A new signing secret, `whsec_` and the base64 of 24 to 64 random bytes; the one it "
@@ -166,7 +176,7 @@ class WebhookUpdate(BaseModel):
         None, description="true re-enables a subscription that was disabled, and clears its failures."
     )
     secret: Secret | None = _SECRET_FIELD
-    previous_secret_expires_at: AwareDatetime | None = _EXPIRES_FIELD
+    previous_secret_expires_at: ExpiresAt | None = _EXPIRES_FIELD
 
 
 class SecretRotation(BaseModel):
@@ -175,4 +185,4 @@ class SecretRotation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     secret: Secret | None = _SECRET_FIELD
-    previous_secret_expires_at: AwareDatetime | None = _EXPIRES_FIELD
+    previous_secret_expires_at: ExpiresAt | None = _EXPIRES_FIELD

@@ -125,6 +125,8 @@ def test_bad_rotations_are_422_naming_the_field(client, admin):
             "previous_secret_expires_at",
         ),
         ("post", {"previous_secret_expires_at": far}, "previous_secret_expires_at"),
+        ("post", {"previous_secret_expires_at": "9999-12-31T23:59:59-14:00"}, "previous_secret_expires_at"),
+        ("post", {"previous_secret_expires_at": "0001-01-01T00:00:00+01:00"}, "previous_secret_expires_at"),
         ("post", {"secret": 42}, "secret"),
     ]
     for method, body, field in cases:

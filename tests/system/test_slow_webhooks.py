@@ -51,6 +51,7 @@ def test_a_scheduled_article_is_published_on_time_while_a_slow_receiver_takes_it
                     status = server.get(f"/v1/articles/{draft['id']}", headers=headers).json()["status"]
                 seen = utcnow()
         late = (seen - due).total_seconds()
+        print(f"published {late:.2f} s after its time")  # pytest -s shows it
 
         assert receiver.requests, "no delivery was under way"
         assert status == "published" and late <= LATE_AT_MOST, f"published {late:.1f} s after its time"

@@ -17,8 +17,9 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The demo's webhooks may reach receivers on this machine (docs/webhooks.md#destinations).
 demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000
-	$(BIN)/gazette serve --demo
+	GAZETTE_WEBHOOK_ALLOWED_NETWORKS="$${GAZETTE_WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}" $(BIN)/gazette serve --demo
 
 check: $(BIN)/.installed  ## ruff (lint and format) over app, tests and bench; mypy over app
 	$(BIN)/ruff check app tests bench

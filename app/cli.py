@@ -182,20 +182,19 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
 
     With several `gazette serve` processes, set GAZETTE_RUN_BACKGROUND_JOBS=false on them and
     run one or more workers; on PostgreSQL, workers never send the same delivery twice."""
-    import time
+    import asyncio
 
     from app.articles import refill
     from app.kit import jobs
 
     refill.start_up()
     interval = get_settings().scheduler_interval_seconds
-    console.print(f"Gazette worker: {len(jobs.ROUNDS)} jobs every {interval:g} s (Ctrl-C stops).")
+    if once:
+        jobs.run_once()
+        return
+    console.print(f"Gazette worker: {len(jobs.JOBS)} jobs, each every {interval:g} s at most (Ctrl-C stops).")
     try:
-        while True:
-            jobs.run_once()
-            if once:
-                break
-            time.sleep(interval)
+        asyncio.run(jobs.run_forever(interval))
     except KeyboardInterrupt:
         console.print("[yellow]Worker stopped.[/]")
 

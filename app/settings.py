@@ -1,5 +1,6 @@
 """Settings, read from the environment (prefix GAZETTE_) through get_settings() only."""
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -74,7 +75,25 @@ class Settings(BaseSettings):
         description="Where `gazette serve --workers N` keeps the workers' metrics, so that /metrics "
         "adds them up (emptied at start); a fresh temporary directory when unset.",
     )
-    webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver has to answer.")
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a receiver has to connect, take the message and answer, each step."
+    )
+    webhook_concurrency: int = Field(
+        16, ge=1, le=256, description="Deliveries sent side by side by one process (to different receivers or not)."
+    )
+    webhook_allowed_networks: str = Field(
+        "",
+        description="Comma-separated CIDRs (such as 127.0.0.0/8,10.1.0.0/16) that webhook destinations may "
+        "reach though they are loopback, private, link-local or otherwise not public; empty: public "
+        "addresses only.",
+    )
+    webhook_secret_overlap_hours: float = Field(
+        24.0,
+        ge=0,
+        le=720,
+        description="After a webhook's secret is rotated, the old one keeps signing (beside the new) this long, "
+        "unless the rotation names its own end.",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis (redis://host:6379/0): rate-limit counters shared by every process; "
@@ -92,6 +111,22 @@ class Settings(BaseSettings):
         "from that address that carries a key gets 429.",
     )
     rate_limit_prefix: str = Field("gazette", description="Prefix of the counters' keys in Redis.")
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network: write CIDRs such as '127.0.0.0/8,::1/128'") from None
+        return value
+
+    @property
+    def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`webhook_allowed_networks`, parsed."""
+        parts = (p.strip() for p in self.webhook_allowed_networks.split(","))
+        return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
 
     @field_validator("rate_limit_per_key", "rate_limit_per_address", "rate_limit_failed_auth")
     @classmethod

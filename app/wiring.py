@@ -38,8 +38,8 @@ def install() -> None:
     taxonomy.BODIES_STALE.register(linked.refresh_bodies)
     # Validation errors name body-block fields without the block's type tag.
     problems.UNION_TAGS.update(BLOCK_TYPES)
-    # Background jobs, in the order each round runs them.
-    jobs.register(schedule.publish_scheduled)
+    # Background jobs, each in a lane of its own (run_once runs them in this order).
+    jobs.register(schedule.publish_scheduled, due_in=schedule.due_in)
     jobs.register(refill.fill_documents)
     jobs.register(delivery.deliver_webhooks)
     metrics.install()

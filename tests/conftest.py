@@ -52,6 +52,9 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     # turns the limits back on for the servers it starts.
     os.environ["GAZETTE_RATE_LIMIT_ENABLED"] = "false"
     os.environ["GAZETTE_SITE_URL"] = "https://www.example.org"
+    # Webhook tests deliver to receivers on loopback, which is refused unless opened:
+    # tests/api/webhooks/test_destinations.py closes it again to see the refusals.
+    os.environ["GAZETTE_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
     from app.settings import get_settings
 
     get_settings.cache_clear()

@@ -8,7 +8,7 @@ an article public or takes it down needs content:publish; other steps need conte
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.articles import revisions, shape, writes
@@ -155,6 +155,14 @@ def due_ids(session: Session, *, now: datetime | None = None, limit: int = 100) 
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next scheduled article is due (None: none is scheduled)."""
+    stmt = select(func.min(col(Article.publish_at))).where(
+        col(Article.status) == ArticleStatus.scheduled, col(Article.deleted_at).is_(None)
+    )
+    return session.scalar(stmt)
 
 
 def publish_if_due(session: Session, article_id: str, *, now: datetime | None = None) -> bool:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.articles import lifecycle
 from app.store.engine import get_engine
-from app.store.models.common import utcnow
+from app.store.models.common import to_utc, utcnow
 from app.store.sessions import write_session
 
 log = logging.getLogger("gazette.scheduler")
@@ -33,3 +33,10 @@ def publish_scheduled() -> int:
                 session.rollback()
                 log.exception("could not publish scheduled article %s", article_id)
     return published
+
+
+def due_in() -> float | None:
+    """Seconds until the next scheduled article is due, so that its lane wakes on time."""
+    with Session(get_engine()) as session:
+        at = lifecycle.next_due(session)
+    return None if at is None else (to_utc(at) - utcnow()).total_seconds()

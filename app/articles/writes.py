@@ -25,6 +25,7 @@ from app.store.models import (
     Attribution,
     Author,
     Category,
+    Quote,
     Source,
     Tag,
 )
@@ -374,6 +375,8 @@ def after_write(
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
     )
+    if article.is_public and (not was_public or refs.named_unlisted(session)):
+        _list_what_it_names(session, article)
     if article.is_public or was_public:
         feed.record(
             session,
@@ -388,3 +391,17 @@ def after_write(
 
 
 DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})
+
+
+def _list_what_it_names(session: Session, article: Article) -> None:
+    """The article is public: so are the speakers and sources it names (made inline by a
+    draft, they were unlisted), recorded before the article so a mirror has them first."""
+    said = session.execute(
+        select(col(Quote.person_id), col(Quote.source_id)).where(col(Quote.article_id) == article.id)
+    ).all()
+    attributed = session.scalars(select(col(Attribution.source_id)).where(col(Attribution.article_id) == article.id))
+    refs.made_public(
+        session,
+        people=[person for person, _ in said],
+        sources=[article.image_credit_source_id, *(source for _, source in said), *attributed],
+    )

@@ -74,7 +74,10 @@ def _index(session: Session, quote: Quote | None, gone: str | None = None) -> No
 def _record(
     session: Session, quote: Quote, *, was_public: bool, is_public: bool, verb: str, version: int | None = None
 ) -> None:
-    """The change feed, webhook and purge, for what the public could see before or can now."""
+    """The change feed, webhook and purge, for what the public could see before or can now;
+    a quote the public sees makes public the speaker and source it names."""
+    if is_public and (not was_public or refs.named_unlisted(session)):
+        refs.made_public(session, people=[quote.person_id], sources=[quote.source_id])
     if not (was_public or is_public):
         return
     if not is_public:

@@ -4,7 +4,7 @@ from typing import Any, TypeVar
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.http.pagination import Keyset, Page
 from app.http.params import ListParams
@@ -38,8 +38,21 @@ def represent(row: Any) -> dict[str, Any]:
     return out
 
 
-def list_items(session: Session, model: type[L], params: DirectoryParams) -> Page:
-    conds: list[ColumnElement[bool]] = []
+def public(model: type[SQLModel]) -> list[ColumnElement[bool]]:
+    """What of `model` the public sees: people and sources once listed (refs.py), the rest all."""
+    if model is Person or model is Source:
+        return [col(model.listed).is_(True)]
+    return []
+
+
+def is_public(row: Any) -> bool:
+    """`public`, on a loaded row."""
+    return bool(getattr(row, "listed", True))
+
+
+def list_items(session: Session, model: type[L], params: DirectoryParams, *, keyed: bool = False) -> Page:
+    """A page by slug; a keyed reader sees people and sources still unlisted too."""
+    conds: list[ColumnElement[bool]] = [] if keyed else public(model)
     if params.q:
         conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
     rows, next_cursor = Keyset(model.slug, "slug").page(
@@ -54,9 +67,10 @@ def list_items(session: Session, model: type[L], params: DirectoryParams) -> Pag
     )
 
 
-def get_by_slug(session: Session, model: type[Listed], slug: str) -> Any:
-    """The row with `slug`, or its current slug (a str) when `slug` is an old one."""
+def get_by_slug(session: Session, model: type[Listed], slug: str, *, keyed: bool = False) -> Any:
+    """The row with `slug`, or its current slug (a str) when `slug` is an old one; an unlisted
+    person or source only for a keyed reader."""
     row, moved = slugs.find(session, model, RESOURCE_TYPES[model], slug)
-    if row is not None:
+    if row is not None and (keyed or is_public(row)):
         return row.slug if moved else row
     raise NotFound(f"No {RESOURCE_TYPES[model]} with slug {slug!r}.")

@@ -1,7 +1,15 @@
-"""Resolving related things named by slug, or created on the fly from a name, never twice."""
+"""Resolving related things named by slug, or created on the fly from a name, never twice.
 
+A person or source created on the fly is unlisted: off every public path (the lists, their
+pages, `q`, the export), with no change in the feed and no webhook, for as long as only
+unpublished content names it. `made_public` lists it, and records its creation then, in the
+transaction that makes public what names it (an article published, a standalone quote).
+"""
+
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.changes import feed
@@ -44,26 +52,55 @@ def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Re
     slug = ref.slug or slugify(ref.name)
     existing = session.exec(select(model).where(col(model.slug) == slug)).first()
     if existing is not None:
+        if not existing.listed:
+            session.info[UNLISTED_NAMED] = True
         return existing
     values: dict[str, Any] = {"name": ref.name, "slug": slug}
     if model is Person:
         values |= {k: getattr(ref, k) for k in ("description", "current_role", "organization")}
     else:
         values |= {"kind": ref.kind or "publication", "homepage": ref.homepage}
-    row = model(**values)
+    row = model(**values, listed=False)
     session.add(row)
     session.flush()
-    resource_type, plural = resources.BY_MODEL[model].name, resources.BY_MODEL[model].plural
-    feed.record(
-        session,
-        resource_type=resource_type,
-        resource_id=row.id,
-        op="upsert",
-        version=row.version,
-        event=f"{resource_type}.created",
-        purge={plural, f"{resource_type}:{row.slug}"},
-    )
+    session.info[UNLISTED_NAMED] = True
     return row
+
+
+# session.info: this session named an unlisted person or source (made_public has work).
+UNLISTED_NAMED = "taxonomy.unlisted_named"
+
+
+def named_unlisted(session: Session) -> bool:
+    """Whether the session resolved an unlisted person or source since it last listed any."""
+    return bool(session.info.get(UNLISTED_NAMED))
+
+
+def made_public(session: Session, *, people: Iterable[str | None], sources: Iterable[str | None]) -> None:
+    """Something public now names these people and sources: list those that were not, each
+    recorded as created (the change, `<type>.created`, the purge)."""
+    session.info.pop(UNLISTED_NAMED, None)
+    for model, named in ((Person, people), (Source, sources)):
+        ids = {i for i in named if i is not None}
+        if not ids:
+            continue
+        listed = session.execute(
+            update(model)
+            .where(col(model.id).in_(ids), col(model.listed).is_(False))
+            .values(listed=True)
+            .returning(col(model.id), col(model.version), col(model.slug))
+        ).all()
+        resource_type, plural = resources.BY_MODEL[model].name, resources.BY_MODEL[model].plural
+        for row_id, version, slug in listed:
+            feed.record(
+                session,
+                resource_type=resource_type,
+                resource_id=row_id,
+                op="upsert",
+                version=version,
+                event=f"{resource_type}.created",
+                purge={plural, f"{resource_type}:{slug}"},
+            )
 
 
 def unique_slug(

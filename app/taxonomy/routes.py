@@ -10,7 +10,7 @@ from app.http.openapi import MOVED_RESPONSES
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.http.schemas import ReadModel
-from app.keys.dependencies import Writer
+from app.keys.dependencies import Reader, Writer
 from app.store.models import Author, Person, Source, Tag
 from app.taxonomy import directory, writes
 from app.taxonomy.directory import DirectoryParams
@@ -32,15 +32,17 @@ def directory_router(model: type, path: str, noun: str, *, read: type[ReadModel]
     kind = writes.kind_of(model)
 
     @router.get("", summary=f"List {path}", operation_id=f"list_{path}", response_model=listed)
-    def list_items(request: Request, params: Annotated[DirectoryParams, Query()], session: ReadSessionDep) -> JSONBytes:
-        page = directory.list_items(session, model, params)
+    def list_items(
+        request: Request, params: Annotated[DirectoryParams, Query()], session: ReadSessionDep, reader: Reader
+    ) -> JSONBytes:
+        page = directory.list_items(session, model, params, keyed=reader is not None)
         return page_response(page.items, page, request.url)
 
     @router.get(
         "/{slug}", summary=f"Get a {noun}", operation_id=f"get_{noun}", response_model=read, responses=MOVED_RESPONSES
     )
-    def get_item(slug: str, request: Request, session: ReadSessionDep) -> Response:
-        found = directory.get_by_slug(session, model, slug)
+    def get_item(slug: str, request: Request, session: ReadSessionDep, reader: Reader) -> Response:
+        found = directory.get_by_slug(session, model, slug, keyed=reader is not None)
         if isinstance(found, str):
             return RedirectResponse(str(request.url.replace(path=f"/v1/{path}/{found}")), status_code=301)
         return JSONBytes(directory.represent(found))

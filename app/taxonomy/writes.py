@@ -12,7 +12,7 @@ from app.http.problems import Conflict, NotFound, PreconditionFailed
 from app.kit import merge_patch, slugs, writes
 from app.kit.text import slugify
 from app.store.models import Person, Quote
-from app.taxonomy import hooks, refs
+from app.taxonomy import directory, hooks, refs
 from app.taxonomy.registry import DELETE_RULES, KINDS, CreateBody, Kind, ModelT
 
 
@@ -122,6 +122,8 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
 
 
 def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:
+    if not directory.is_public(row):
+        return  # unlisted (refs.py): the public never saw it, so no change, webhook or purge
     feed.record(
         session,
         resource_type=kind.resource_type,

@@ -48,7 +48,7 @@ from app.store.models import (
 )
 from app.store.models.common import to_utc
 from app.store.sql import AnySelect
-from app.taxonomy import writes
+from app.taxonomy import directory, writes
 from app.taxonomy.registry import Model, ModelT
 
 BATCH = 500
@@ -250,7 +250,14 @@ Batch = tuple[bytes, str | None]
 
 def _slugged(session: Session, *, after: str, kind_name: str, model: type[ModelT]) -> Batch:
     kind = writes.kind_of(model)
-    rows = list(session.scalars(select(model).where(col(model.slug) > after).order_by(col(model.slug)).limit(BATCH)))
+    rows = list(
+        session.scalars(
+            select(model)
+            .where(col(model.slug) > after, *directory.public(model))
+            .order_by(col(model.slug))
+            .limit(BATCH)
+        )
+    )
     if not rows:
         return b"", None
     return b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows), rows[-1].slug

@@ -5,8 +5,15 @@ LOCKED, so several workers never take the same one), sends them with no transact
 (a slow receiver must not hold the change feed back), then records what each receiver said.
 A claimed delivery is leased: if its worker dies mid-send it becomes due again after the
 lease, so delivery is at least once; receivers deduplicate by the `webhook-id` header.
+
+Every request goes to an address `destinations` checked and pinned, waits at most the
+timeout for each step (connect, send, the answer's headers; the answer's body is never read),
+and redirects are not followed. The log records outcomes a receiver's owner needs (the
+status code, or that nothing answered, or that the policy refused the destination), never
+connection details: an open port must not be told from a closed one through the API.
 """
 
+import logging
 import math
 import random
 import re
@@ -29,7 +36,7 @@ from app.http.params import ListParams
 from app.http.problems import Conflict, NotFound
 from app.settings import get_settings
 from app.store.engine import is_postgres
-from app.store.models.common import iso, utcnow
+from app.store.models.common import iso, to_utc, utcnow
 from app.store.models.webhook import (
     OPEN_STATUSES,
     DeliveryStatus,
@@ -38,10 +45,13 @@ from app.store.models.webhook import (
     WebhookDelivery,
 )
 from app.store.sessions import write_session
+from app.webhooks import destinations
 from app.webhooks.outbox import get_webhook
 
-BATCH = 16  # deliveries claimed, and sent side by side, at a time
 USER_AGENT = "Gazette-Webhooks/1.0"
+NO_ANSWER = "no HTTP answer (the receiver could not be reached, or did not answer in time)"
+
+log = logging.getLogger("gazette.webhooks")
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,16 @@ class _Job:
     url: str
     secret: str
     payload: dict[str, Any]
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+
+    def signature(self, msg_id: str, at: datetime, body: str) -> str:
+        """`v1,<sig>`, and during a rotation's overlap the old secret's beside it, space-separated."""
+        signatures = [Signer(self.secret).sign(msg_id, at, body)]
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and at < to_utc(expires):
+            signatures.append(Signer(self.previous_secret).sign(msg_id, at, body))
+        return " ".join(signatures)
 
 
 @dataclass(frozen=True)
@@ -105,14 +125,16 @@ def deliver_due(
     """Send up to `limit` due deliveries, batch after batch (a success lets the next event
     of the same resource go in the following batch); returns how many were tried."""
     policy = policy or Policy.from_settings()
+    side_by_side = get_settings().webhook_concurrency
     tried = 0
+    # trust_env=False: no proxy from the environment, so the checked address is the one reached.
     with (
-        httpx.Client(timeout=policy.timeout_seconds, follow_redirects=False) as client,
-        ThreadPoolExecutor(max_workers=BATCH) as pool,
+        httpx.Client(timeout=policy.timeout_seconds, follow_redirects=False, trust_env=False) as client,
+        ThreadPoolExecutor(max_workers=side_by_side, thread_name_prefix="webhook") as pool,
     ):
         while tried < limit:
             moment = now or utcnow()
-            jobs_ = _claim(session_factory, now=moment, limit=min(BATCH, limit - tried), lease=policy.lease)
+            jobs_ = _claim(session_factory, now=moment, limit=min(side_by_side, limit - tried), lease=policy.lease)
             if not jobs_:
                 break
             results = list(pool.map(lambda job: _send(client, job), jobs_))
@@ -160,7 +182,15 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
         )
         rows = (
             session.execute(
-                select(col(table.id), col(table.webhook_id), col(table.payload), col(Webhook.url), col(Webhook.secret))
+                select(
+                    col(table.id),
+                    col(table.webhook_id),
+                    col(table.payload),
+                    col(Webhook.url),
+                    col(Webhook.secret),
+                    col(Webhook.previous_secret),
+                    col(Webhook.previous_secret_expires_at),
+                )
                 .join(Webhook, col(Webhook.id) == table.webhook_id)
                 .where(col(table.id).in_(claimed))
                 .order_by(col(table.id))
@@ -169,7 +199,10 @@ def _claim(session_factory: Callable[[], Session], *, now: datetime, limit: int,
             else []
         )
         session.commit()
-    return [_Job(r.id, r.webhook_id, r.url, r.secret, r.payload) for r in rows]
+    return [
+        _Job(r.id, r.webhook_id, r.url, r.secret, r.payload, r.previous_secret, r.previous_secret_expires_at)
+        for r in rows
+    ]
 
 
 def _send(client: httpx.Client, job: _Job) -> _Result:
@@ -177,21 +210,29 @@ def _send(client: httpx.Client, job: _Job) -> _Result:
     body = orjson.dumps(job.payload).decode()
     at = utcnow()
     msg_id = str(job.delivery_id)
+    started = time.perf_counter()
+    try:
+        target = destinations.pin(job.url)
+    except destinations.Refused as refused:
+        log.warning("webhook delivery %s to %s refused by policy: %s", msg_id, job.url, refused)
+        return _Result(job, at, None, destinations.REFUSED, 0)
     headers = {
+        "host": target.host,
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": msg_id,
         "webhook-timestamp": str(math.floor(at.timestamp())),
-        "webhook-signature": Signer(job.secret).sign(msg_id, at, body),
+        "webhook-signature": job.signature(msg_id, at, body),
     }
-    started = time.perf_counter()
+    extensions = {"sni_hostname": target.sni} if target.sni else None
     try:
-        response = client.post(job.url, content=body.encode(), headers=headers)
-        code, error = response.status_code, None
-        if not 200 <= code < 300:
-            error = f"HTTP {code}"
+        # Streamed and closed unread: only the status line and headers are waited for.
+        with client.stream("POST", target.url, content=body.encode(), headers=headers, extensions=extensions) as answer:
+            code = answer.status_code
     except httpx.HTTPError as exc:
-        code, error = None, f"{type(exc).__name__}: {exc}"[:500]
+        log.info("webhook delivery %s to %s got no answer: %s: %s", msg_id, job.url, type(exc).__name__, exc)
+        return _Result(job, at, None, NO_ANSWER, 0)
+    error = None if 200 <= code < 300 else f"HTTP {code}"
     return _Result(job, at, code, error, round((time.perf_counter() - started) * 1000))
 
 

@@ -2,16 +2,21 @@
 
 import base64
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.http.problems import NotFound
+from app.http.problems import NotFound, ValidationFailed
+from app.settings import get_settings
 from app.store.engine import rows
-from app.store.models.common import iso, utcnow
-from app.store.models.webhook import Webhook, WebhookCreate, WebhookDelivery, WebhookUpdate
+from app.store.models.common import iso, to_utc, utcnow
+from app.store.models.webhook import SecretRotation, Webhook, WebhookCreate, WebhookDelivery, WebhookUpdate
 from app.store.sql import Prepared
+from app.webhooks import destinations
+
+MAX_OVERLAP = timedelta(days=30)  # the longest an old secret may keep signing after a rotation
 
 SECRET_PREFIX = "whsec_"
 EVERY_EVENT = "*"
@@ -32,6 +37,7 @@ def represent(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
         "disabled_reason": webhook.disabled_reason,
         "consecutive_failures": webhook.consecutive_failures,
         "failing_since": iso(webhook.failing_since),
+        "previous_secret_expires_at": iso(_overlap_end(webhook)),
         "created_at": iso(webhook.created_at),
         "updated_at": iso(webhook.updated_at),
     }
@@ -40,8 +46,27 @@ def represent(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
     return out
 
 
+def _overlap_end(webhook: Webhook) -> datetime | None:
+    """While the secret before the last rotation still signs: when it stops."""
+    end = webhook.previous_secret_expires_at
+    if webhook.previous_secret is None or end is None or to_utc(end) <= utcnow():
+        return None
+    return to_utc(end)
+
+
+def _destination(url: str) -> str:
+    """`url`, if deliveries may go there (destinations.py); a 422 naming `url` otherwise."""
+    try:
+        destinations.check_subscription(url)
+    except destinations.Refused as refused:
+        raise ValidationFailed(
+            f"Deliveries may not go to {url!r}.", errors=[{"field": "url", "message": str(refused)}]
+        ) from None
+    return url
+
+
 def create_webhook(session: Session, data: WebhookCreate) -> Webhook:
-    webhook = Webhook(url=str(data.url), events=_events(data.events), secret=_new_secret())
+    webhook = Webhook(url=_destination(str(data.url)), events=_events(data.events), secret=_new_secret())
     session.add(webhook)
     session.flush()
     return webhook
@@ -64,7 +89,11 @@ def update_webhook(session: Session, webhook_id: str, data: WebhookUpdate) -> We
     already queued wait until it is enabled again."""
     webhook = get_webhook(session, webhook_id)
     if data.url is not None:
-        webhook.url = str(data.url)
+        webhook.url = _destination(str(data.url))
+    if data.secret is not None:
+        _rotate(webhook, data.secret, data.previous_secret_expires_at)
+    elif data.previous_secret_expires_at is not None:
+        _expiry_without_secret()
     if data.events is not None:
         webhook.events = _events(data.events)
     if data.enabled is True and not webhook.enabled:
@@ -76,6 +105,45 @@ def update_webhook(session: Session, webhook_id: str, data: WebhookUpdate) -> We
     session.add(webhook)
     session.flush()
     return webhook
+
+
+def rotate_secret(session: Session, webhook_id: str, data: SecretRotation) -> Webhook:
+    """A new secret (the one given, or a new random one); the one it replaces keeps signing
+    beside it until the end given, or for GAZETTE_WEBHOOK_SECRET_OVERLAP_HOURS."""
+    webhook = get_webhook(session, webhook_id)
+    _rotate(webhook, data.secret or _new_secret(), data.previous_secret_expires_at)
+    webhook.updated_at = utcnow()
+    session.add(webhook)
+    session.flush()
+    return webhook
+
+
+def _rotate(webhook: Webhook, secret: str, previous_expires_at: datetime | None) -> None:
+    now = utcnow()
+    if previous_expires_at is None:
+        end = now + timedelta(hours=get_settings().webhook_secret_overlap_hours)
+    else:
+        end = max(to_utc(previous_expires_at), now)
+        if end > now + MAX_OVERLAP:
+            raise ValidationFailed(
+                "The old secret may keep signing for at most 30 days.",
+                errors=[{"field": "previous_secret_expires_at", "message": "must be within 30 days from now"}],
+            )
+    if secret == webhook.secret:
+        raise ValidationFailed(
+            "The new secret is the current one.",
+            errors=[{"field": "secret", "message": "must differ from the current one"}],
+        )
+    # One old secret at a time: rotating during an overlap drops the oldest.
+    webhook.previous_secret, webhook.previous_secret_expires_at = webhook.secret, end
+    webhook.secret = secret
+
+
+def _expiry_without_secret() -> None:
+    raise ValidationFailed(
+        "previous_secret_expires_at goes with a new secret.",
+        errors=[{"field": "previous_secret_expires_at", "message": "only with secret"}],
+    )
 
 
 def delete_webhook(session: Session, webhook_id: str) -> None:

@@ -8,10 +8,10 @@ from app.http.openapi import problem
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import PrimaryReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Admin
-from app.store.models.webhook import WebhookCreate, WebhookUpdate
+from app.store.models.webhook import SecretRotation, WebhookCreate, WebhookUpdate
 from app.webhooks import delivery, outbox
 from app.webhooks.delivery import DeliveryListParams
-from app.webhooks.schemas import DeliveryList, DeliveryRead, WebhookCreated, WebhookList, WebhookRead
+from app.webhooks.schemas import DeliveryList, DeliveryRead, WebhookCreated, WebhookList, WebhookRead, WebhookRotated
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=Route)
 
@@ -52,10 +52,21 @@ def get_webhook(webhook_id: str, session: PrimaryReadSessionDep, _: Admin) -> JS
     "/{webhook_id}",
     operation_id="update_webhook",
     response_model=WebhookRead,
-    summary="Change a subscription's URL or events, pause it or enable it again",
+    summary="Change a subscription's URL, events or secret, pause it or enable it again",
 )
 def update_webhook(webhook_id: str, data: WebhookUpdate, session: SessionDep, _: Admin) -> JSONBytes:
     return JSONBytes(outbox.represent(outbox.update_webhook(session, webhook_id, data)), headers=NO_STORE)
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret",
+    operation_id="rotate_webhook_secret",
+    response_model=WebhookRotated,
+    summary="Sign with a new secret (shown once); the old one signs beside it for an overlap",
+)
+def rotate_secret(webhook_id: str, session: SessionDep, _: Admin, data: SecretRotation | None = None) -> JSONBytes:
+    webhook = outbox.rotate_secret(session, webhook_id, data or SecretRotation())
+    return JSONBytes(outbox.represent(webhook, with_secret=True), headers=NO_STORE)
 
 
 @router.delete(

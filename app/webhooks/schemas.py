@@ -18,12 +18,19 @@ class WebhookRead(ReadModel):
     disabled_reason: str | None
     consecutive_failures: int
     failing_since: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="After a secret rotation, while the old secret still signs beside the new one: when it stops."
+    )
     created_at: datetime
     updated_at: datetime
 
 
 class WebhookCreated(WebhookRead):
     secret: str = Field(description="Signs every delivery (Standard Webhooks): shown this once.")
+
+
+class WebhookRotated(WebhookRead):
+    secret: str = Field(description="The new secret (Standard Webhooks): shown this once.")
 
 
 class WebhookList(ReadModel):

@@ -165,6 +165,10 @@ def test_after_mixed_api_writes_every_type_replays_to_its_list(client, session):
         },
     ).json()
     alone = client.post("/v1/quotes", headers=h, json={"text": "Seul.", "speaker": {"name": "Yves Ka"}}).json()
+    # A draft's inline speaker and source are in neither the feed nor the lists.
+    draft = {"title": "Pas encore", "quotes": [{"text": "Bientôt.", "speaker": {"name": "Zoé Brouillon"}}]}
+    draft["attributions"] = [{"source": {"name": "Gazette du Soir"}, "role": "read_on"}]
+    assert client.post("/v1/articles", headers=h, json=draft).status_code == 201
 
     # Rename a source, delete a tag an article shows, unpublish one article, drop a quote of
     # the other, delete a lone quote, turn the site's comments off.
@@ -193,7 +197,7 @@ def test_after_mixed_api_writes_every_type_replays_to_its_list(client, session):
 
     listed = _assert_mirror_matches(client)
     assert listed["article"] == {first["id"]} and len(listed["quote"]) == 1
-    assert len(listed["person"]) == 3 and len(listed["tag"]) == 1
+    assert len(listed["person"]) == 3 and len(listed["tag"]) == 1 and len(listed["source"]) == 1
 
 
 def _reset_to_the_old_feed(session) -> None:

@@ -1,6 +1,7 @@
-"""Nothing leaks: drafts, scheduled, unpublished and deleted articles, and their quotes, are
-found through no public path. One line per public path: a path that lands later (or a
-filter) is added here and is enforced from the moment its route exists."""
+"""Nothing leaks: drafts, scheduled, unpublished and deleted articles, their quotes, and the
+people and sources a draft or scheduled article creates inline, are found through no public
+path. One line per public path: a path that lands later (or a filter) is added here and is
+enforced from the moment its route exists."""
 
 import re
 from dataclasses import dataclass
@@ -53,9 +54,14 @@ PATHS = [
     Public("/v1/quotes?q={word}"),
     Public("/v1/quotes/{quote_id}"),
     Public("/v1/people?limit=100"),
+    Public("/v1/people?count=true&q={word}"),
     Public("/v1/people/john-kerry"),
+    Public("/v1/people/{person_slug}"),
     Public("/v1/sources?limit=100"),
+    Public("/v1/sources?count=true&q={word}"),
     Public("/v1/sources/le-figaro"),
+    Public("/v1/sources/{source_slug}"),
+    Public("/v1/sources/{credit_slug}"),
     Public("/v1/categories"),
     Public("/v1/categories/monde"),
     Public("/v1/tags"),
@@ -67,7 +73,12 @@ PATHS = [
     Public("/v1/changes?limit=1000", tombstones=True),
     Public("/v1/changes?types=article,quote", tombstones=True),
     Public("/v1/export"),
+    Public("/v1/changes?types=person,source", tombstones=True),
 ]
+
+# Made inline by an article that was never public: they must stay as hidden as it is. (Those
+# of an article published once are public from then on, as anything it named.)
+NEVER_PUBLIC = ("draft", "scheduled")
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +108,10 @@ def _hide(client, headers, kind: str) -> dict:
     """An article of `kind` with a word of its own everywhere, quoted, filed, renamed once.
     Unpublished and deleted ones were public first, and read by the public then."""
     word = f"quokka{kind}"
+    inline = kind in NEVER_PUBLIC
+    extra: dict = {}
+    if inline:
+        extra["image"] = {"url": "https://img.example.org/a.jpg", "credit_source": {"name": f"Agence {word}"}}
     article = create(
         client,
         headers,
@@ -106,8 +121,19 @@ def _hide(client, headers, kind: str) -> dict:
         tags=["secret-tag"],
         authors=["auteur-x"],
         language="fr",
-        attributions=[{"source": "le-figaro", "role": "read_on", "label": f"Lu {word}"}],
-        quotes=[{"text": f"Citation {word}", "speaker": "john-kerry", "source": "le-figaro"}],
+        attributions=[
+            {"source": "le-figaro", "role": "read_on", "label": f"Lu {word}"},
+            *([{"source": {"name": f"Journal {word}"}, "role": "read_on"}] if inline else []),
+        ],
+        quotes=[
+            {"text": f"Citation {word}", "speaker": "john-kerry", "source": "le-figaro"},
+            *(
+                [{"text": "Dit en ligne", "speaker": {"name": f"Orateur {word}"}, "source": {"name": f"Radio {word}"}}]
+                if inline
+                else []
+            ),
+        ],
+        **extra,
         body=[
             {"type": "paragraph", "text": f"Texte {word}"},
             {"type": "quote", "quote": 0},
@@ -129,12 +155,26 @@ def _hide(client, headers, kind: str) -> dict:
     # A keyed reader sees it; nothing it was shown may be served to anyone else.
     for path in (f"/v1/articles/{article['id']}", f"/v1/articles/slug/{article['slug']}", "/v1/articles?status=all"):
         assert client.get(path, headers=headers).status_code == 200
+    # The people and sources it made inline: a keyed reader sees them, by name and by slug.
+    made = {
+        kind: client.get(f"/v1/{kind}", params={"q": word}, headers=headers).json()["data"]
+        for kind in ("people", "sources")
+    }
+    assert len(made["people"]) == (1 if inline else 0) and len(made["sources"]) == (3 if inline else 0)
+    for kind, rows in made.items():
+        for row in rows:
+            assert client.get(f"/v1/{kind}/{row['slug']}", headers=headers).status_code == 200
+    sources = {row["name"].split()[0]: row["slug"] for row in made["sources"]}
     return {
         "id": article["id"],
         "slug": article["slug"],
         "old_slug": old_slug,
         "quote_id": article["quotes"][0]["id"],
         "word": word,
+        "person_slug": made["people"][0]["slug"] if inline else f"nobody-{kind}",
+        "source_slug": sources.get("Journal", f"nothing-{kind}"),
+        "credit_slug": sources.get("Agence", f"nothing-{kind}"),
+        "made_ids": [row["id"] for rows in made.values() for row in rows],
     }
 
 
@@ -172,6 +212,7 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
                 f"the {kind} article answers {response.status_code} at {public.path}"
             )
         assert secret["word"] not in text, f"the {kind} article's word shows at {public.path}"
+        assert not any(made in text for made in secret["made_ids"]), f"what the {kind} article made shows"
         if public.tombstones:
             ops = [c["op"] for c in response.json()["data"] if c["id"] in (secret["id"], secret["quote_id"])]
             assert not ops or ops[-1] == "delete", f"the {kind} article is still upserted in the feed"
@@ -180,7 +221,7 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
                 f"the {kind} article shows at {public.path}"
             )
         if "count=true" in public.path:
-            assert response.json()["meta"]["total"] == 1
+            assert response.json()["meta"]["total"] == (0 if "q={word}" in public.path else 1)
 
 
 def test_the_public_article_is_found_where_the_hidden_ones_are_not(client, hidden):

@@ -50,6 +50,7 @@ REQUIRED = {
     "POST /v1/webhooks": ADMIN,
     "PATCH /v1/webhooks/{}": ADMIN,
     "DELETE /v1/webhooks/{}": ADMIN,
+    "POST /v1/webhooks/{}/rotate-secret": ADMIN,
     "POST /v1/webhooks/{}/deliveries/{}/retry": ADMIN,
 }
 

@@ -30,6 +30,8 @@ class Receiver:
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/gazette"
         self.status = 200
+        self.delay = 0.0  # seconds each answer takes
+        self.answer_headers: dict[str, str] = {}  # sent with every answer (a Location, say)
         self.requests: list[dict] = []  # {"status", "body", "headers"} in arrival order
         self._server: _Server | None = None
 
@@ -41,7 +43,10 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
                 status = receiver.status
                 receiver.requests.append({"status": status, "body": body, "headers": dict(self.headers)})
+                time.sleep(receiver.delay)
                 self.send_response(status)
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
                 self.send_header("content-length", "0")
                 self.end_headers()
 

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlmodel import Field, SQLModel
 
 from app.store.models.common import Timestamped
@@ -26,6 +26,9 @@ class PersonBase(SQLModel):
 
 class Person(PersonBase, Timestamped, table=True):
     slug: str = Field(max_length=200, unique=True)
+    # Public: made through its own endpoint, the import or the demo, or named by something
+    # public. One a draft creates inline stays off every public path until then (taxonomy/refs.py).
+    listed: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class SourceBase(SQLModel):
@@ -36,3 +39,4 @@ class SourceBase(SQLModel):
 
 class Source(SourceBase, Timestamped, table=True):
     slug: str = Field(max_length=200, unique=True)
+    listed: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # as Person.listed

@@ -1,10 +1,12 @@
 """Webhook subscriptions, their outbox of deliveries, and the log of every attempt."""
 
-from datetime import datetime
+import base64
+import binascii
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, HttpUrl
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, HttpUrl
 from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
 from sqlmodel import AutoString, Field, SQLModel
@@ -48,6 +50,9 @@ class Webhook(SQLModel, table=True):
     url: str = Field(max_length=URL_MAX)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     secret: str = Field(max_length=100)
+    # After a rotation, the secret before it signs too until previous_secret_expires_at.
+    previous_secret: str | None = Field(default=None, max_length=100)
+    previous_secret_expires_at: datetime | None = None
     enabled: bool = True
     disabled_reason: str | None = Field(default=None, max_length=500)
     consecutive_failures: int = 0
@@ -113,6 +118,42 @@ def _fits_column(url: HttpUrl) -> HttpUrl:
 TargetUrl = Annotated[HttpUrl, AfterValidator(_fits_column)]
 
 
+def _a_secret(value: str) -> str:
+    # Standard Webhooks: "whsec_" and the base64 of 24 to 64 random bytes.
+    if not value.startswith("whsec_"):
+        raise ValueError("must start with whsec_ (Standard Webhooks)")
+    try:
+        raw = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except binascii.Error:
+        raise ValueError("must be whsec_ and base64") from None
+    if not 24 <= len(raw) <= 64:
+        raise ValueError("must encode 24 to 64 random bytes")
+    return value
+
+
+Secret = Annotated[str, AfterValidator(_a_secret)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once in UTC") from None
+
+
+ExpiresAt = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+_SECRET_FIELD = PydanticField(
+    None,
+    description="A new signing secret, `whsec_` and the base64 of 24 to 64 random bytes; the one it "
+    "replaces keeps signing beside it until `previous_secret_expires_at`.",
+)
+_EXPIRES_FIELD = PydanticField(
+    None,
+    description="With a new secret: when the old one stops signing (default: after "
+    "GAZETTE_WEBHOOK_SECRET_OVERLAP_HOURS, 24 h); a time already past stops it at once.",
+)
+
+
 class WebhookCreate(BaseModel):
     """Body of POST /v1/webhooks."""
 
@@ -134,3 +175,14 @@ class WebhookUpdate(BaseModel):
     enabled: bool | None = PydanticField(
         None, description="true re-enables a subscription that was disabled, and clears its failures."
     )
+    secret: Secret | None = _SECRET_FIELD
+    previous_secret_expires_at: ExpiresAt | None = _EXPIRES_FIELD
+
+
+class SecretRotation(BaseModel):
+    """Body of POST /v1/webhooks/{id}/rotate-secret (optional): a new secret is made unless given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    secret: Secret | None = _SECRET_FIELD
+    previous_secret_expires_at: ExpiresAt | None = _EXPIRES_FIELD

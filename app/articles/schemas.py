@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url, sometimes
+from app.http.schemas import Instant, Language, ListMeta, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
 from app.store.models.people import SourceKind
 from app.taxonomy.schemas import RefIn
@@ -334,7 +334,7 @@ class ArticleCreate(Strict):
     body: list[Block] = Field(default_factory=list, max_length=500)
     language: Language = "fr"
     status: Literal["draft", "published"] = "draft"
-    published_at: datetime | None = None
+    published_at: Instant | None = None
     canonical_url: Url | None = None
     category: Slug | None = None
     categories: list[Slug] = Field(default_factory=list, max_length=20)

@@ -1,11 +1,15 @@
 """What every request and response model is built on: the strict body base (unknown fields
 refused, no NUL in text), the read base, the slug and language patterns, the list envelope."""
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.store.models.common import iso, to_utc
 
 # A slug, for every resource: lowercase ASCII words of letters and digits joined by single
 # hyphens, at most SLUG_MAX_LENGTH characters (every slug column holds that many).
@@ -26,6 +30,31 @@ def _has_host(value: str) -> str:
 
 
 Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_has_host)]
+# Every time the API accepts (query parameters, bodies, cursors), once in UTC, lies in
+# [EARLIEST, LATEST): Python holds years 1 to 9999, PostgreSQL and SQLite more, and a day to
+# spare at each end keeps a time inside Python's range in whatever time zone a database
+# connection reads it back. Outside it, converting to UTC raised OverflowError (a 500).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+TIME_RANGE = f"between {iso(EARLIEST)} and {iso(LATEST.replace(day=30, hour=23, minute=59, second=59))} in UTC"
+
+
+def bounded_time(value: datetime) -> datetime:
+    """`value` in UTC (a naive one is taken to be UTC already) when it lies in the range every
+    part of Gazette holds; ValueError otherwise."""
+    try:
+        utc = to_utc(value)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        # A ValueError that pydantic reports as it is, without its "Value error, " prefix.
+        raise PydanticCustomError("time_range", "must be {range}", {"range": TIME_RANGE})
+    return utc
+
+
+Instant = Annotated[
+    datetime, AfterValidator(bounded_time), Field(description=f"ISO 8601 (UTC when it gives no offset), {TIME_RANGE}.")
+]
 # A BCP 47 tag as the columns hold it: at most 8 characters ("fr", "en-gb", "fr-be").
 Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 

@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,9 +27,11 @@ from app.http import openapi
 from app.http import problems as errors
 from app.http.middleware.access_log import AccessLogMiddleware
 from app.http.middleware.body_limit import RequestLimits
+from app.http.middleware.cors import CORS
+from app.http.middleware.head import HeadAsGet
 from app.http.middleware.rate_limit import RateLimits
 from app.http.middleware.request_id import RequestIdMiddleware
-from app.http.routing import API_PREFIX
+from app.http.routing import API_PREFIX, allowed_methods
 from app.keys import routes as key_routes
 from app.observability import database, metrics
 from app.observability import routes as health
@@ -69,11 +70,18 @@ async def _on_app_error(request: Request, exc: errors.AppError) -> Response:
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     titles = {404: "Not found", 405: "Method not allowed"}
     detail = exc.detail if exc.status_code != 404 else f"Nothing at {request.url.path}."
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # every method the path takes, not only its first route's
+        allowed = allowed_methods(request.app.routes, request.scope["path"])
+        headers = {name: value for name, value in headers.items() if name.lower() != "allow"} | {
+            "Allow": ", ".join(allowed)
+        }
+        detail = f"{request.method} is not allowed here; this path takes {', '.join(allowed)}."
     return errors.problem_response(
         exc.status_code,
         titles.get(exc.status_code, "Error"),
         str(detail),
-        headers=dict(exc.headers or {}),
+        headers=headers,
         instance=request.url.path,
     )
 
@@ -205,7 +213,8 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     _handle(app, StarletteHTTPException, _on_http_error)
     _handle(app, DBAPIError, _on_database_error)
     _handle(app, Exception, _on_unexpected)
-    # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
+    app.add_middleware(HeadAsGet)  # innermost: HEAD wherever GET (the cache answers its own)
+    # Inside every other middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
         direct=fast_path.DIRECT,
@@ -214,7 +223,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            CORS,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],

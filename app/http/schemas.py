@@ -55,6 +55,16 @@ def bounded_time(value: datetime) -> datetime:
 Instant = Annotated[
     datetime, AfterValidator(bounded_time), Field(description=f"ISO 8601 (UTC when it gives no offset), {TIME_RANGE}.")
 ]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    return value
+
+
+# Text that must say something: not empty, and not only spaces (an article's title).
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
 # A BCP 47 tag as the columns hold it: at most 8 characters ("fr", "en-gb", "fr-be").
 Language = Annotated[str, Field(max_length=8, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 

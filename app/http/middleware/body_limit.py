@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import routing
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
+from app.http.routing import flat_routes
 from app.settings import get_settings
 
 _JSON_TYPES = (b"application/json", b"application/merge-patch+json")
@@ -89,10 +89,8 @@ def body_limit(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
 
 def _declared_limits(routes: Iterable[Any]) -> tuple[tuple[re.Pattern[str], frozenset[str], int], ...]:
     """(path pattern, methods, limit) of every route whose endpoint declares a body limit."""
-    # FastAPI ≥ 0.130 keeps included routers nested; iter_route_contexts flattens them.
-    flat = routing.iter_route_contexts(list(routes)) if hasattr(routing, "iter_route_contexts") else routes
     declared = []
-    for route in flat:
+    for route in flat_routes(routes):
         endpoint = getattr(route, "endpoint", None)
         limit = getattr(inspect.unwrap(endpoint), _LIMIT, None) if endpoint is not None else None
         if limit is not None:

@@ -20,11 +20,13 @@ class AppError(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        self.extensions = extensions  # more members of the problem (RFC 9457's extension members)
 
 
 class BadRequest(AppError):
@@ -179,6 +181,7 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or title.lower().replace(" ", "-")),
@@ -190,6 +193,8 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     return Response(
         orjson.dumps(body),
         status_code=status,
@@ -207,4 +212,5 @@ def render(error: AppError, instance: str | None = None) -> Response:
         errors=error.errors,
         headers=error.headers,
         instance=instance,
+        extensions=error.extensions,
     )

@@ -1,6 +1,8 @@
 """What every request and response model is built on: the strict body base (unknown fields
-refused, no NUL in text), the read base, the slug and language patterns, the list envelope."""
+refused, only text every engine stores), the time range, the read base, the slug and language
+patterns, the list envelope."""
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -97,10 +99,45 @@ class NamedMembers(StrEnum):
         return schema
 
 
+# Text every engine stores: PostgreSQL refuses NUL (U+0000) in text and JSON, and no engine can
+# encode a lone surrogate (U+D800-U+DFFF alone) as UTF-8. SQLite would store the first: a copy
+# that PostgreSQL could not take. The one rule, for every way text comes in: request bodies
+# (app/http/middleware/body_limit.py, and the models on `Strict`) and import lines.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why `text` cannot be stored on every engine, or None when it can."""
+    if "\x00" in text:
+        return "must not contain NUL characters (\\u0000)"
+    if _SURROGATE.search(text) is not None:
+        return "must not contain lone surrogates (\\ud800-\\udfff)"
+    return None
+
+
+def unstorable_fields(document: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where in a parsed JSON document text (a string, or an object's key) cannot be stored,
+    and why: (path, message) each, the path as pydantic locates fields."""
+    if isinstance(document, str):
+        why = unstorable(document)
+        return [(path, why)] if why else []
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(document, dict):
+        for key, item in document.items():
+            why = unstorable(key)
+            if why:
+                found.append(((*path, key.replace("\x00", "")), why))
+            else:
+                found += unstorable_fields(item, (*path, key))
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            found += unstorable_fields(item, (*path, index))
+    return found
+
+
 def _storable(value: Any) -> Any:
-    # PostgreSQL refuses NUL in text (lone surrogates, pydantic refuses already).
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    if isinstance(value, str) and (why := unstorable(value)):
+        raise ValueError(why)
     if isinstance(value, list):
         for item in value:
             _storable(item)

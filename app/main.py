@@ -38,6 +38,7 @@ from app.observability import routes as health
 from app.quotes import routes as quote_routes
 from app.settings import get_settings
 from app.site import routes as site_routes
+from app.store import secrets
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
 from app.store.sqlite import CHECKPOINTER
@@ -135,6 +136,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         try:
             await anyio.to_thread.run_sync(refill.start_up)
+            # The first start makes the signing key (unless GAZETTE_SECRET_KEY is set); later
+            # ones read it, here rather than in the first request that needs it.
+            await anyio.to_thread.run_sync(secrets.signing_key)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
             log.warning("start-up check of stored documents failed (%s); /readyz retries it", type(exc).__name__)
         async with jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(), LOOP_WRITES.running():

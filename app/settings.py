@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         True, description="Whether `gazette serve` publishes scheduled articles and delivers webhooks."
     )
     pool_size: int = Field(10, description="Database connections per process (PostgreSQL).")
+    sqlite_wal_limit_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="SQLite: the size the write-ahead log is brought back to after a burst of writes "
+        "(journal_size_limit; past it, the checkpointer truncates the log as soon as no reader holds it).",
+    )
     threads: int = Field(
         4,
         ge=1,

@@ -55,7 +55,9 @@ def export_ndjson(session: StreamSession) -> StreamingResponse:
     },
     responses={
         413: {
-            "description": f"The body is larger than the import limit ({importer.MAX_IMPORT_BYTES // 1_000_000} MB)."
+            "description": f"The body is larger than the import limit ({importer.MAX_IMPORT_BYTES // 1_000_000} MB). "
+            "Refused before anything is read when Content-Length says so; a streamed body is cut at the "
+            "limit, and the problem's `report` (an ImportReport) says which lines were committed."
         },
         415: {"description": "The body is not application/x-ndjson."},
     },

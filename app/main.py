@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -29,15 +28,18 @@ from app.http import openapi
 from app.http import problems as errors
 from app.http.middleware.access_log import AccessLogMiddleware
 from app.http.middleware.body_limit import RequestLimits
+from app.http.middleware.cors import CORS
+from app.http.middleware.head import HeadAsGet
 from app.http.middleware.rate_limit import RateLimits
 from app.http.middleware.request_id import RequestIdMiddleware
-from app.http.routing import API_PREFIX
+from app.http.routing import API_PREFIX, allowed_methods
 from app.keys import routes as key_routes
 from app.observability import database, metrics
 from app.observability import routes as health
 from app.quotes import routes as quote_routes
 from app.settings import get_settings
 from app.site import routes as site_routes
+from app.store import secrets
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
 from app.store.sqlite import CHECKPOINTER
@@ -70,11 +72,18 @@ async def _on_app_error(request: Request, exc: errors.AppError) -> Response:
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     titles = {404: "Not found", 405: "Method not allowed"}
     detail = exc.detail if exc.status_code != 404 else f"Nothing at {request.url.path}."
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # every method the path takes, not only its first route's
+        allowed = allowed_methods(request.app.routes, request.scope["path"])
+        headers = {name: value for name, value in headers.items() if name.lower() != "allow"} | {
+            "Allow": ", ".join(allowed)
+        }
+        detail = f"{request.method} is not allowed here; this path takes {', '.join(allowed)}."
     return errors.problem_response(
         exc.status_code,
         titles.get(exc.status_code, "Error"),
         str(detail),
-        headers=dict(exc.headers or {}),
+        headers=headers,
         instance=request.url.path,
     )
 
@@ -135,6 +144,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         try:
             await anyio.to_thread.run_sync(refill.start_up)
+            # The first start makes the signing key (unless GAZETTE_SECRET_KEY is set); later
+            # ones read it, here rather than in the first request that needs it.
+            await anyio.to_thread.run_sync(secrets.signing_key)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
             log.warning("start-up check of stored documents failed (%s); /readyz retries it", type(exc).__name__)
         async with jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(), LOOP_WRITES.running():
@@ -214,7 +226,8 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     _handle(app, DBAPIError, _on_database_error)
     _handle(app, PoolTimeout, _on_pool_timeout)
     _handle(app, Exception, _on_unexpected)
-    # Innermost of the middleware: a cache hit still gets CORS headers and is still counted.
+    app.add_middleware(HeadAsGet)  # innermost: HEAD wherever GET (the cache answers its own)
+    # Inside every other middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
         direct=fast_path.DIRECT,
@@ -223,7 +236,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            CORS,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],

@@ -8,6 +8,10 @@ from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Published secrets: the default of earlier versions signs nothing any more.
+KNOWN_SECRETS = frozenset({"change-me-in-production"})
+MIN_SECRET_LENGTH = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GAZETTE_", env_file=".env", extra="ignore")
@@ -20,9 +24,11 @@ class Settings(BaseSettings):
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
-    secret_key: str = Field(
-        "change-me-in-production",
-        description="Signs preview tokens. Set a long random value in production.",
+    secret_key: str | None = Field(
+        None,
+        description="Signs preview tokens. Unset, the server makes a random key at its first start and "
+        "keeps it in the database (table server_secret), shared by every process and node; set, this "
+        "value is used instead (at least 32 characters).",
     )
     max_body_bytes: int = Field(
         2_000_000,
@@ -46,6 +52,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a request waits for a free database connection before it is answered "
         "503 with Retry-After (SQLAlchemy's pool_timeout).",
+    )
+    sqlite_wal_limit_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="SQLite: the size the write-ahead log is brought back to after a burst of writes "
+        "(journal_size_limit; past it, the checkpointer truncates the log as soon as no reader holds it).",
     )
     threads: int = Field(
         4,
@@ -127,6 +139,24 @@ class Settings(BaseSettings):
         """`webhook_allowed_networks`, parsed."""
         parts = (p.strip() for p in self.webhook_allowed_networks.split(","))
         return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _a_secret(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None  # unset: the server's own key, kept in the database
+        if value in KNOWN_SECRETS:
+            raise ValueError(
+                "GAZETTE_SECRET_KEY is the default Gazette once shipped, which anyone can sign with: "
+                "unset it (the server then makes its own key and keeps it in the database) or set a "
+                "long random value"
+            )
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"GAZETTE_SECRET_KEY is {len(value)} characters: give at least {MIN_SECRET_LENGTH} random "
+                "ones (python -c 'import secrets; print(secrets.token_urlsafe(48))'), or unset it"
+            )
+        return value
 
     @field_validator("rate_limit_per_key", "rate_limit_per_address", "rate_limit_failed_auth")
     @classmethod

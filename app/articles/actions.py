@@ -1,14 +1,14 @@
 """Bodies of the editorial actions on an article: publishing, preview tokens."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.http.schemas import Instant
 
 
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: datetime | None = Field(None, description="When to publish: a future time schedules the article.")
+    at: Instant | None = Field(None, description="When to publish: a future time schedules the article.")
 
 
 class PreviewIn(BaseModel):

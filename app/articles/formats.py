@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
+from starlette.responses import Response
 
 from app.articles import reads, view
 from app.http.openapi import ref
 from app.http.problems import InvalidParameter
+from app.http.responses import JSONBytes, ScriptSafeJSONBytes
 from app.kit.blocks import body_text
 from app.settings import get_settings
 from app.store.models import Article
@@ -310,3 +312,10 @@ def represent(
         raise InvalidParameter("fields", f"applies to format=json only, not format={format}")
     item = view.build(session, [article])[0]
     return to_ninjs(item, api_base=api_base) if format == "ninjs" else to_jsonld(item)
+
+
+def response(body: dict[str, Any], format: ArticleFormat) -> Response:
+    """The answer of one article in `format`: JSON-LD is made safe to paste into a
+    `<script type="application/ld+json">` element as it is (`<`, `>`, `&` escaped)."""
+    kind = ScriptSafeJSONBytes if format == ArticleFormat.jsonld else JSONBytes
+    return kind(body, media_type=MEDIA_TYPES[format])

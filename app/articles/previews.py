@@ -1,6 +1,7 @@
 """Preview tokens: signed, expiring links that open one unpublished article without a key.
 
-A token names one article id and its expiry, signed with settings.secret_key (itsdangerous).
+A token names one article id and its expiry, signed (itsdangerous) with the server's signing
+key: GAZETTE_SECRET_KEY, or the key the server made and keeps in the database (app/store/secrets.py).
 It opens that article whatever its status, except once deleted; for any other article it
 changes nothing. A token that is tampered with or expired is a 401.
 """
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from app.articles import reads
 from app.http.problems import NotFound, Unauthorized
-from app.settings import get_settings
+from app.store import secrets
 from app.store.models import Article
 from app.store.models.common import iso, utcnow
 
@@ -23,7 +24,7 @@ _SALT = "gazette.article-preview"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt=_SALT)
+    return URLSafeTimedSerializer(secrets.signing_key(), salt=_SALT)
 
 
 def issue(session: Session, article_id: str, *, ttl: timedelta = DEFAULT_TTL) -> dict[str, Any]:

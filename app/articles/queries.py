@@ -1,7 +1,6 @@
 """The article queries every capability shares: the list's parameters and filters, what is
 public, the columns reads take, one row by id (held for a write)."""
 
-from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -12,9 +11,9 @@ from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
 
-from app.http.params import LangParam, ListParams, parse_time
+from app.http.params import LangParam, ListParams
 from app.http.problems import InvalidParameter
-from app.http.schemas import NamedMembers
+from app.http.schemas import Instant, NamedMembers
 from app.store.engine import is_postgres, rows
 from app.store.models import (
     Article,
@@ -68,9 +67,9 @@ class ArticleListParams(ListParams, LangParam):
     source: str | None = Field(None, max_length=200, description="Source slug (attribution or photo credit).")
     speaker: str | None = Field(None, max_length=200, description="Slug of a person quoted.")
     q: str | None = Field(None, max_length=500, description="Full-text query.")
-    published_after: datetime | None = None
-    published_before: datetime | None = None
-    updated_since: datetime | None = None
+    published_after: Instant | None = None
+    published_before: Instant | None = None
+    updated_since: Instant | None = None
     sort: ArticleSort | None = Field(None, description="Default -published_at; relevance with q.")
     fields: str | None = Field(None, max_length=1000, description=FIELDS_DESCRIPTION)
     include: str | None = Field(None, max_length=200, description="quotes,attributions,body")
@@ -127,11 +126,11 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnExpressio
     if params.lang:
         conds.append(col(Article.language) == params.lang)
     if params.published_after:
-        conds.append(col(Article.published_at) >= parse_time(params.published_after))
+        conds.append(col(Article.published_at) >= params.published_after)
     if params.published_before:
-        conds.append(col(Article.published_at) < parse_time(params.published_before))
+        conds.append(col(Article.published_at) < params.published_before)
     if params.updated_since:
-        conds.append(col(Article.updated_at) >= parse_time(params.updated_since))
+        conds.append(col(Article.updated_at) >= params.updated_since)
     return conds
 
 

@@ -10,7 +10,7 @@ from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
 from app.http import etags
 from app.http.openapi import MOVED_RESPONSES, problem
-from app.http.responses import JSONBytes, page_response
+from app.http.responses import page_response
 from app.http.routing import ReadSessionDep, Route
 from app.keys.dependencies import Reader
 
@@ -89,7 +89,7 @@ def get_article_by_slug(
         target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
     body = formats.represent(session, found, format=format, fields=fields, api_base=str(request.base_url))
-    response = JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
+    response = formats.response(body, format)
     return _private(response, found.version) if reader else response
 
 
@@ -115,5 +115,5 @@ def get_article(
     else:
         article = reads.get(session, article_id, private=reader is not None)
     body = formats.represent(session, article, format=format, fields=fields, api_base=str(request.base_url))
-    response = JSONBytes(body, media_type=formats.MEDIA_TYPES[format])
+    response = formats.response(body, format)
     return _private(response, article.version) if reader or preview is not None else response

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.http.schemas import Language, ListMeta, ReadModel, Slug, Strict, Url, sometimes
+from app.http.schemas import Instant, Language, ListMeta, NonBlank, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
 from app.store.models.people import SourceKind
 from app.taxonomy.schemas import RefIn
@@ -326,7 +326,7 @@ class ShareIn(Strict):
 
 
 class ArticleCreate(Strict):
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(min_length=1, max_length=300)
     slug: Slug | None = None
     external_id: str | None = Field(None, min_length=1, max_length=200)
     kicker: str | None = Field(None, max_length=200)
@@ -334,7 +334,7 @@ class ArticleCreate(Strict):
     body: list[Block] = Field(default_factory=list, max_length=500)
     language: Language = "fr"
     status: Literal["draft", "published"] = "draft"
-    published_at: datetime | None = None
+    published_at: Instant | None = None
     canonical_url: Url | None = None
     category: Slug | None = None
     categories: list[Slug] = Field(default_factory=list, max_length=20)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from app.articles import queries, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.problems import InvalidParameter
+from app.http.schemas import bounded_time
 from app.kit.blocks import body_text
 from app.search import kinds, query
 from app.search.analysis import analyser_for
@@ -31,7 +32,7 @@ def _relevance_cursor(token: str) -> tuple[int, datetime, str]:
         rank, published = value
         if not isinstance(rank, int):
             raise ValueError
-        return rank, to_utc(datetime.fromisoformat(published)), row_id
+        return rank, bounded_time(datetime.fromisoformat(published)), row_id
     except (TypeError, ValueError):
         raise InvalidParameter("cursor", "not a cursor this API issued") from None
 

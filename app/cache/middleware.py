@@ -159,6 +159,9 @@ class ResponseCacheMiddleware:
         self.app, self.direct = app, direct
         self.enabled = settings.response_cache_enabled
         STORE.max_bytes = settings.response_cache_max_bytes
+        # With CORS on, an answer depends on Origin (its Access-Control-Allow-Origin), and a hit
+        # answered in front of the CORS middleware must say so as a miss does.
+        self.vary = http.VARY + (b", Origin" if settings.cors_origins else b"")
         self.policy = {
             status: http.cache_control(
                 status,
@@ -262,7 +265,7 @@ class ResponseCacheMiddleware:
         vary = _header(inner, b"vary")
         common = [
             (b"cache-control", self.policy[status]),
-            (b"vary", http.VARY + (b", " + vary if vary else b"")),
+            (b"vary", self.vary + (b", " + vary if vary else b"")),
             (b"surrogate-key", (surrogate or header_value(keys)).encode("latin-1", "replace")),
         ]
         kept = [(name, value) for name, value in inner if name.lower() not in OWN_HEADERS]
@@ -288,7 +291,7 @@ class ResponseCacheMiddleware:
         keys, _ = derive(path, list(query), status, None)
         return [(n, v) for n, v in inner if n.lower() not in OWN_HEADERS - {b"content-length"}] + [
             (b"cache-control", self.policy[200]),
-            (b"vary", http.VARY),
+            (b"vary", self.vary),
             (b"surrogate-key", header_value(keys).encode("latin-1", "replace")),
         ]
 

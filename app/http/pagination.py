@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session
 
 from app.http.problems import InvalidParameter
+from app.http.schemas import bounded_time
 
 
 def pack(values: list[Any]) -> str:
@@ -48,7 +49,7 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
         if not isinstance(row_id, str):
             raise ValueError
         if is_time and value is not None:
-            value = datetime.fromisoformat(value)
+            value = bounded_time(datetime.fromisoformat(value))
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise InvalidParameter("cursor", "not a cursor this API issued") from None
     if cursor_sort != sort:

@@ -4,12 +4,9 @@ Every list endpoint declares a Pydantic model of the query parameters it accepts
 extra="forbid": an unknown parameter is a 400 that names it, before any SQL is built.
 """
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.http.problems import InvalidParameter
-from app.store.models.common import to_utc
 
 
 class ListParams(BaseModel):
@@ -20,10 +17,6 @@ class ListParams(BaseModel):
     limit: int = Field(20, ge=1, le=100, description="Page size, 1–100.")
     cursor: str | None = Field(None, max_length=500, description="`next_cursor` of the previous page.")
     count: bool = Field(False, description="Add `meta.total`, the number of matching items.")
-
-
-def parse_time(value: datetime | None) -> datetime | None:
-    return None if value is None else to_utc(value)
 
 
 def split_csv(value: str | None, *, field: str, allowed: frozenset[str]) -> list[str] | None:

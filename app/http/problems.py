@@ -20,11 +20,13 @@ class AppError(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        self.extensions = extensions  # more members of the problem (RFC 9457's extension members)
 
 
 class BadRequest(AppError):
@@ -178,6 +180,7 @@ def problem_bytes(
     slug: str | None = None,
     errors: list[dict[str, str]] | None = None,
     instance: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> bytes:
     """A problem document's bytes (also for answers sent below the app: app/http/protocol.py)."""
     body: dict[str, Any] = {
@@ -190,6 +193,8 @@ def problem_bytes(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     return orjson.dumps(body)
 
 
@@ -202,9 +207,10 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     return Response(
-        problem_bytes(status, title, detail, slug=slug, errors=errors, instance=instance),
+        problem_bytes(status, title, detail, slug=slug, errors=errors, instance=instance, extensions=extensions),
         status_code=status,
         media_type="application/problem+json",
         headers={"Cache-Control": "no-store", **(headers or {})},
@@ -220,4 +226,5 @@ def render(error: AppError, instance: str | None = None) -> Response:
         errors=error.errors,
         headers=error.headers,
         instance=instance,
+        extensions=error.extensions,
     )

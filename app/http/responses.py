@@ -15,6 +15,35 @@ class JSONBytes(Response):
         return orjson.dumps(content)
 
 
+# What a JSON document may not hold raw to stand inside an HTML <script> element: "</script>"
+# would end it, "<!--" opens a comment, "&" starts an entity in XHTML; U+2028 and U+2029 end a line in
+# older JavaScript. Each is written as its \u escape, which every JSON reader reads back to
+# the same character. orjson writes them only inside strings (never between tokens), so
+# replacing the bytes cannot change the document's structure.
+SCRIPT_ESCAPES = (
+    (b"&", b"\\u0026"),
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+
+
+def script_safe(body: bytes) -> bytes:
+    """JSON bytes that can be pasted into a <script> element as they are."""
+    for raw, escaped in SCRIPT_ESCAPES:
+        if raw in body:
+            body = body.replace(raw, escaped)
+    return body
+
+
+class ScriptSafeJSONBytes(JSONBytes):
+    """JSONBytes with `<`, `>`, `&`, U+2028 and U+2029 escaped (`script_safe`)."""
+
+    def render(self, content: Any) -> bytes:
+        return script_safe(orjson.dumps(content))
+
+
 def page_response(items: list[Any], page: Page, request_url: Any = None) -> JSONBytes:
     """The list envelope, with a Link header that mirrors next_cursor."""
     headers = {}

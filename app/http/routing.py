@@ -3,12 +3,12 @@ endpoint and commits its session, on the event loop (`LoopWrites`) or in a threa
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Annotated, Any, cast
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Request, routing
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as OrmSession
@@ -149,3 +149,29 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return await run_in_threadpool(call_and_commit, values)
 
     return run
+
+
+def flat_routes(routes: Iterable[Any]) -> list[Any]:
+    """Every route of an app, those of included routers too (FastAPI ≥ 0.130 keeps included
+    routers nested; iter_route_contexts flattens them), each with its `path_regex`, `methods`
+    and `endpoint`."""
+    return list(routing.iter_route_contexts(list(routes)) if hasattr(routing, "iter_route_contexts") else routes)
+
+
+# The order an Allow header names methods in.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Iterable[Any], path: str) -> list[str]:
+    """Every method some route answers at `path`, for the Allow header of a 405 (HEAD wherever
+    GET: app/http/middleware/head.py). Starlette names only the methods of the first route
+    whose path matches, and a path is often served by two (GET /v1/articles in the reads, POST
+    in the writes)."""
+    methods: set[str] = set()
+    for route in flat_routes(routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else len(_METHOD_ORDER), m))

@@ -9,6 +9,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.http.problems import Unauthorized
 from app.keys import service
 from app.store.engine import get_primary_read_engine
 from app.store.models.common import utcnow
@@ -84,10 +85,16 @@ def _bearer_credentials(header: str | None) -> HTTPAuthorizationCredentials | No
 
 async def optional_reader(request: Request, authorization: OptionalAuthHeader = None) -> ApiKey | None:
     """On public reads: None for anonymous callers; a key with content:read sees drafts too.
-    A key sent but not valid is still a 401, so mistakes are not silently public."""
+    A key sent but not valid is still a 401, and so is any Authorization that is not
+    `Bearer <key>` (`Basic …`, `Token …`, an empty `Bearer`): mistakes are never silently public."""
+    if authorization is None:
+        return None
     credentials = _bearer_credentials(authorization)
     if credentials is None:
-        return None
+        raise Unauthorized(
+            "Authorization must be `Bearer <key>`; this request sent another kind, or no key.",
+            headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_request"'},
+        )
     return await _authenticate(request, credentials, Scope.content_read)
 
 

@@ -152,4 +152,4 @@ def has_scope(key: ApiKey, scope: str) -> bool:
 
 def check_scope(key: ApiKey, scope: str) -> None:
     if not has_scope(key, scope):
-        raise Forbidden(f"This key lacks the {scope!r} scope.")
+        raise Forbidden(f"This key lacks the '{scope}' scope.")  # the value, never Scope.x

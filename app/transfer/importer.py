@@ -30,7 +30,9 @@ from app.http.problems import (
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
+    field_path,
 )
+from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
 from app.store.models import Article, Quote, resources
 from app.store.models.key import ApiKey
@@ -55,11 +57,15 @@ class LineError(BaseModel):
 
 
 class ImportReport(BaseModel):
-    """What an import did: counts per outcome, and every bad line with its number."""
+    """What an import did: counts per outcome, and every bad line with its number. Lines 1 to
+    `lines` were read and each was committed unless `errors` names it; nothing after was."""
 
     # Every field is in every report: the schema of the answer requires them all.
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
+    lines: int = Field(
+        0, description="Lines read (blank ones too): each was committed unless `errors` names it; none after it was."
+    )
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -174,6 +180,10 @@ def _parse(number: int, raw: bytes | None) -> tuple[str, dict[str, Any]] | LineE
         return LineError(line=number, field="line", message=f"not JSON: {exc}")
     if not isinstance(doc, dict):
         return LineError(line=number, field="line", message='not a JSON object {"type": …, "data": {…}}')
+    unstorable = unstorable_fields(doc)  # text no engine stores (PostgreSQL would fail the line)
+    if unstorable:
+        path, why = unstorable[0]
+        return LineError(line=number, field=field_path(path) or "line", message=why)
     extra = sorted(set(doc) - TOP_LEVEL)
     if extra:
         return LineError(line=number, field=extra[0], message="unknown field")
@@ -227,6 +237,7 @@ class Importer:
 
     def add(self, number: int, raw: bytes | None) -> bool:
         """Queue a line; True when a batch is ready to flush."""
+        self.report.lines = number  # its outcome is in the report by the time anyone reads it
         if raw is not None and not raw.strip():
             return False  # blank lines are allowed and skipped
         self.pending.append((number, raw))
@@ -314,14 +325,21 @@ async def import_stream(
     importer, state, total = Importer(session, key), _new_state(), 0
     max_bytes = max_bytes or MAX_IMPORT_BYTES
     async for chunk in chunks:
-        total += len(chunk)
+        room, total = max_bytes - total, total + len(chunk)
         if total > max_bytes:
+            # The lines whole within the first max_bytes bytes are imported, whatever the
+            # chunks the body came in, and the problem says exactly what was (`report`).
+            for number, raw in _split(chunk[:room], state):
+                if importer.add(number, raw):
+                    await anyio.to_thread.run_sync(importer.flush)
             await anyio.to_thread.run_sync(importer.flush)
             r = importer.report
             raise PayloadTooLarge(
-                f"An import may be up to {max_bytes} bytes. Lines 1-{state['number']} were imported "
-                f"({r.created} created, {r.updated} updated, {r.unchanged} unchanged, {len(r.errors)} errors); "
-                "send the rest separately."
+                f"An import may be up to {max_bytes} bytes. Lines 1-{r.lines} were read and committed, "
+                f"but for the {len(r.errors)} that report.errors names ({r.created} created, {r.updated} updated, "
+                f"{r.unchanged} unchanged); nothing after line {r.lines} was. Send the rest separately.",
+                headers={"Connection": "close"},
+                extensions={"report": r.model_dump()},
             )
         for number, raw in _split(chunk, state):
             if importer.add(number, raw):

@@ -70,12 +70,16 @@ def export_ndjson() -> StreamingResponse:
     },
     responses={
         413: {
-            "description": f"The body is larger than the import limit ({importer.MAX_IMPORT_BYTES // 1_000_000} MB)."
+            "description": f"The body is larger than the import limit ({importer.MAX_IMPORT_BYTES // 1_000_000} MB). "
+            "Refused before anything is read when Content-Length says so; a streamed body is cut at the "
+            "limit, and the problem's `report` (an ImportReport) says which lines were committed."
         },
         415: {"description": "The body is not application/x-ndjson."},
     },
 )
-@body_limit(importer.MAX_IMPORT_BYTES)  # not settings.max_body_bytes: the middleware reads it from here
+# Not settings.max_body_bytes: the middleware reads it from here. A streamed body the importer
+# counts itself, so that its 413 says which lines it committed before.
+@body_limit(importer.MAX_IMPORT_BYTES, counted_by_endpoint=True)
 async def import_ndjson(request: Request, key: ContentWriter, session: SessionDep) -> JSONBytes:
     # async only to read the body as it arrives; the database work runs in a worker thread,
     # on the request's session (the one the key was checked with), a transaction per batch.

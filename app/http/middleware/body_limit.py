@@ -1,60 +1,53 @@
 """Request limits, checked before any route: body size (413, whether or not the client says how
 much it sends), NUL characters in the path or query (400: no database can look them up) and
-in a JSON body's text (422 naming the field: PostgreSQL cannot store them, SQLite would)."""
+text no engine can store in a JSON body (NUL, lone surrogates: 422 naming the field;
+app/http/schemas.py `unstorable`)."""
 
 import inspect
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-import orjson
-from fastapi import routing
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import problems
+from app.http.routing import flat_routes
+from app.http.schemas import unstorable_fields
 from app.settings import get_settings
 
 _JSON_TYPES = (b"application/json", b"application/merge-patch+json")
 
 
-def _nul_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    """Where in a parsed JSON document strings (or objects' keys) hold NUL."""
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    found: list[tuple[str | int, ...]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                found.append((*path, key.replace("\x00", "")))
-            else:
-                found += _nul_paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _nul_paths(item, (*path, index))
-    return found
+# How NUL or a surrogate is written in JSON (a raw NUL is no valid JSON): the escapes that might
+# be one. Only a body holding one is parsed here a second time.
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
 
 
-def _nul_in_json(body: bytes) -> list[str]:
-    """The fields (as the API names fields) whose text holds NUL in a JSON body; none when the
-    body is not JSON (the route's own parsing reports that)."""
-    if b"\\u0000" not in body and b"\x00" not in body:
+def _unstorable_in_json(body: bytes) -> list[dict[str, str]]:
+    """The fields (as the API names fields) whose text no engine can store in a JSON body
+    (`unstorable_fields`: NUL, lone surrogates); none when the body is not JSON (the route's
+    own parsing reports that)."""
+    if b"\x00" not in body and _SUSPECT.search(body) is None:
         return []
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        # The standard library's parser, as the routes': it reads a lone surrogate, orjson refuses it.
+        document = json.loads(body)
+    except (ValueError, RecursionError):
         return []
-    return list(dict.fromkeys(problems.field_path(p) or "body" for p in _nul_paths(document)))
+    found = {problems.field_path(path) or "body": why for path, why in unstorable_fields(document)}
+    return [{"field": field, "message": why} for field, why in found.items()]
 
 
-def _nul_problem(fields: list[str], path: str) -> Response:
+def _unstorable_problem(errors: list[dict[str, str]], path: str) -> Response:
     return problems.problem_response(
         422,
         "Validation failed",
-        f"{', '.join(fields)}: must not contain NUL characters (\\u0000).",
+        problems.summary(errors),
         slug="validation-failed",
         instance=path,
-        errors=[{"field": field, "message": "must not contain NUL characters"} for field in fields],
+        errors=errors,
     )
 
 
@@ -75,24 +68,26 @@ _LIMIT = "max_body_bytes"  # the endpoint's attribute that `body_limit` sets
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def body_limit(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
+def body_limit(max_bytes: int, *, counted_by_endpoint: bool = False) -> Callable[[Endpoint], Endpoint]:
     """Declares, with the route, how large a body its endpoint takes, in place of
     settings.max_body_bytes: `RequestLimits` reads it from the route, so that the route and its
-    limit cannot diverge. Put it under the route's decorator."""
+    limit cannot diverge. Put it under the route's decorator. `counted_by_endpoint`: a body
+    that says its size up front is still refused here, but one that streams in is counted by
+    the endpoint, which answers its own 413 (the import, which commits as it reads and then
+    says which lines it committed)."""
 
     def declare(endpoint: Endpoint) -> Endpoint:
-        setattr(endpoint, _LIMIT, max_bytes)
+        setattr(endpoint, _LIMIT, (max_bytes, counted_by_endpoint))
         return endpoint
 
     return declare
 
 
-def _declared_limits(routes: Iterable[Any]) -> tuple[tuple[re.Pattern[str], frozenset[str], int], ...]:
-    """(path pattern, methods, limit) of every route whose endpoint declares a body limit."""
-    # FastAPI ≥ 0.130 keeps included routers nested; iter_route_contexts flattens them.
-    flat = routing.iter_route_contexts(list(routes)) if hasattr(routing, "iter_route_contexts") else routes
+def _declared_limits(routes: Iterable[Any]) -> tuple[tuple[re.Pattern[str], frozenset[str], tuple[int, bool]], ...]:
+    """(path pattern, methods, (limit, counted by the endpoint)) of every route whose endpoint
+    declares a body limit."""
     declared = []
-    for route in flat:
+    for route in flat_routes(routes):
         endpoint = getattr(route, "endpoint", None)
         limit = getattr(inspect.unwrap(endpoint), _LIMIT, None) if endpoint is not None else None
         if limit is not None:
@@ -109,15 +104,16 @@ class RequestLimits:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._declared: tuple[tuple[re.Pattern[str], frozenset[str], int], ...] | None = None
+        self._declared: tuple[tuple[re.Pattern[str], frozenset[str], tuple[int, bool]], ...] | None = None
 
-    def _limit(self, scope: Scope) -> int:
+    def _limit(self, scope: Scope) -> tuple[int, bool]:
+        """The route's limit, and whether its endpoint counts a streamed body itself."""
         if self._declared is None:
             self._declared = _declared_limits(scope["app"].routes)
         for pattern, methods, limit in self._declared:
             if scope["method"] in methods and pattern.match(scope["path"]):
                 return limit
-        return get_settings().max_body_bytes
+        return get_settings().max_body_bytes, False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,7 +131,7 @@ class RequestLimits:
         if scope["method"] in _BODILESS and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             await self.app(scope, receive, send)  # no body to count: reads, most requests
             return
-        limit = self._limit(scope)
+        limit, counted_by_endpoint = self._limit(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -145,6 +141,10 @@ class RequestLimits:
                 await problems.problem_response(
                     400, "Bad request", "Content-Length is not a number.", instance=scope["path"]
                 )(scope, receive, send)
+            return
+
+        if counted_by_endpoint:
+            await self.app(scope, receive, send)
             return
 
         received = 0
@@ -169,11 +169,11 @@ class RequestLimits:
                     return {"type": "http.disconnect"}
                 if chunks is not None:
                     chunks.append(chunk)
-                    fields = [] if message.get("more_body") else _nul_in_json(b"".join(chunks))
-                    if fields:
+                    errors = [] if message.get("more_body") else _unstorable_in_json(b"".join(chunks))
+                    if errors:
                         rejected = True
                         if not started:
-                            await _nul_problem(fields, scope["path"])(scope, receive, send)
+                            await _unstorable_problem(errors, scope["path"])(scope, receive, send)
                         return {"type": "http.disconnect"}
             return message
 

@@ -161,3 +161,29 @@ def test_drafts_have_no_ninjs_or_jsonld(client, session):
 
     assert client.get(f"/v1/articles/{draft.id}", params={"format": "ninjs"}).status_code == 404
     assert client.get(f"/v1/articles/{draft.id}", params={"format": "jsonld"}).status_code == 404
+
+
+def test_jsonld_can_be_pasted_into_a_script_element(client, session):
+    hostile = "</script><script>alert(1)</script>"
+    article = make_article(
+        session,
+        title=hostile,
+        standfirst="Tom & Jerry <!-- a line\u2028and a paragraph\u2029end",
+        body=[{"type": "paragraph", "text": hostile}],
+        status="published",
+    )
+
+    response = client.get(f"/v1/articles/{article.id}", params={"format": "jsonld"})
+
+    assert response.status_code == 200
+    raw = response.content
+    for unsafe in (b"<", b">", b"&", "\u2028".encode(), "\u2029".encode()):
+        assert unsafe not in raw
+    assert b"\\u003c/script\\u003e" in raw
+    page = f'<script type="application/ld+json">{raw.decode()}</script>'
+    assert page.lower().count("</script") == 1  # only the element's own end
+    # Escaped, not changed: a JSON reader gets the very text back.
+    document = response.json()
+    assert document["headline"] == hostile
+    assert document["description"] == "Tom & Jerry <!-- a line\u2028and a paragraph\u2029end"
+    assert hostile in document["articleBody"]

@@ -83,3 +83,23 @@ def test_without_a_token_or_key_a_draft_stays_hidden(client, session):
 
     assert client.get(f"/v1/articles/{article['id']}").status_code == 404
     assert client.get(f"/v1/articles/slug/{article['slug']}").status_code == 404
+
+
+def _forged(article_id: str, secret: str) -> str:
+    """A token made outside the server, as itsdangerous makes the server's own."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    expires = int((utcnow() + timedelta(hours=1)).timestamp())
+    return URLSafeTimedSerializer(secret, salt="gazette.article-preview").dumps({"article": article_id, "exp": expires})
+
+
+def test_a_token_forged_with_the_old_default_secret_opens_nothing(client, session):
+    headers = desk(session)
+    article = create(client, headers, title="Brouillon")
+
+    forged = client.get(
+        f"/v1/articles/{article['id']}", params={"preview": _forged(article["id"], "change-me-in-production")}
+    )
+
+    assert forged.status_code == 401, forged.text
+    assert "Brouillon" not in forged.text

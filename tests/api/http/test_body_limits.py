@@ -95,8 +95,8 @@ def test_an_import_over_the_default_body_limit_is_imported_and_other_routes_stil
     )
 
     assert declared.status_code == 200, declared.text
-    assert declared.json() == {"created": 10, "updated": 0, "unchanged": 0, "errors": []}
-    assert streamed.json() == {"created": 0, "updated": 0, "unchanged": 10, "errors": []}
+    assert declared.json() == {"lines": 10, "created": 10, "updated": 0, "unchanged": 0, "errors": []}
+    assert streamed.json() == {"lines": 10, "created": 0, "updated": 0, "unchanged": 10, "errors": []}
     listed = client.get("/v1/articles", params={"limit": 20}).json()["data"]
     assert sorted(a["title"] for a in listed) == [f"Compte rendu {n}" for n in range(10)]
     assert len(client.get(f"/v1/articles/{listed[0]['id']}").json()["body"]) == 15

@@ -38,7 +38,8 @@ def test_missing_or_wrong_key_is_401_and_missing_scope_403(client, session):
 
 def test_public_article_reads_take_a_key_only_when_one_is_sent(client, session):
     """No key needed; a valid content:read key sees drafts; a bad one is 401, one without the
-    scope 403; a header that sends no bearer key (another scheme, none at all) is anonymous."""
+    scope 403; a header that sends no bearer key (another scheme, none at all) is a 401 too: a
+    mistaken header is never served as anonymous."""
     make_article(session, slug="public-one")
     draft = make_article(session, slug="draft-one", status="draft")
     reader, writer = make_key(session, "content:read", name="reader"), make_key(session, "content:write", name="w")
@@ -50,10 +51,10 @@ def test_public_article_reads_take_a_key_only_when_one_is_sent(client, session):
         assert client.get(path, headers=bearer("gz_not-a-key")).status_code == 401
         assert client.get(path, headers=bearer(writer)).status_code == 403
         for header in ("Basic abc", "Bearer", ""):
-            assert client.get(path, headers={"Authorization": header}).status_code == 404, header
+            assert client.get(path, headers={"Authorization": header}).status_code == 401, header
     listed = client.get("/v1/articles", params={"status": "all"}, headers={"authorization": f"bearer {reader}"})
     assert {a["slug"] for a in listed.json()["data"]} == {"public-one", "draft-one"}
-    assert client.get("/v1/articles", headers={"Authorization": "Basic abc"}).status_code == 200
+    assert client.get("/v1/articles", headers={"Authorization": "Basic abc"}).status_code == 401
 
 
 def test_keys_are_stored_only_as_hashes(client, session):

@@ -1,5 +1,7 @@
 """NDJSON export and import, as an integrator mirroring Gazette would use them."""
 
+import json
+
 import orjson
 import pytest
 from typer.testing import CliRunner
@@ -144,7 +146,8 @@ def test_reimport_into_the_same_database_changes_nothing(client, session):
 
     report = _import(client, session, body).json()
 
-    assert report == {"created": 0, "updated": 0, "unchanged": len(body.splitlines()), "errors": []}
+    n = len(body.splitlines())
+    assert report == {"lines": n, "created": 0, "updated": 0, "unchanged": n, "errors": []}
     assert client.get(f"/v1/articles/{rich.id}").json()["version"] == 1
     assert client.get("/v1/changes").json()["data"] == changes_before
     assert _export(client) == body
@@ -159,7 +162,8 @@ def test_importing_twice_is_idempotent(client, session):
     second = _import(client, session, body).json()
 
     assert first["created"] == len(body.splitlines())
-    assert second == {"created": 0, "updated": 0, "unchanged": len(body.splitlines()), "errors": []}
+    n = len(body.splitlines())
+    assert second == {"lines": n, "created": 0, "updated": 0, "unchanged": n, "errors": []}
 
 
 def test_a_changed_line_updates_its_article_in_place(client, session):
@@ -313,3 +317,97 @@ def test_publishing_through_import_needs_content_publish(client, session, scopes
     report = _import(client, session, line + b"\n" + draft + b"\n", *scopes).json()
 
     assert report["created"] == 1 and [e["line"] for e in report["errors"]] == [1]
+
+
+def test_a_streamed_import_cut_by_the_size_limit_says_exactly_which_lines_it_committed(client, session, monkeypatch):
+    from app.transfer import importer
+
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 20_000)
+    monkeypatch.setattr(importer, "BATCH_LINES", 50)
+    secret = make_key(session, "content:write")
+    lines = [orjson.dumps({"type": "tag", "data": {"slug": f"t-{n}", "name": f"Tag {n}"}}) + b"\n" for n in range(2000)]
+    lines[4] = b'{"type": "tag", "data": {"slug": "Not A Slug", "name": "x"}}\n'  # line 5 fails
+
+    def chunks():
+        for start in range(0, len(lines), 10):
+            yield b"".join(lines[start : start + 10])
+
+    response = client.post("/v1/import", content=chunks(), headers={**NDJSON, **bearer(secret)})
+
+    assert response.status_code == 413, response.text
+    problem = response.json()
+    report = problem["report"]
+    assert 0 < report["lines"] < 2000 and [e["line"] for e in report["errors"]] == [5]
+    stored = {t["slug"] for t in _all(client, "/v1/tags")}
+    committed = {f"t-{n}" for n in range(report["lines"]) if n != 4}
+    assert stored == committed  # every line it names as committed, and none after
+    assert report["created"] == len(committed)
+    assert f"Lines 1-{report['lines']}" in problem["detail"]
+    # Exactly the lines whole within the first 20,000 bytes, however the body was cut in chunks.
+    assert sum(len(line) for line in lines[: report["lines"]]) <= 20_000 < sum(map(len, lines[: report["lines"] + 1]))
+
+
+def _all(client, path: str) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = client.get(path, params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["data"]
+        if not (cursor := page["meta"]["next_cursor"]):
+            return items
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"slug": "nul", "name": "a\u0000b"}, "data.name"),
+        ({"slug": "nul", "name": "ab", "description": "x\u0000"}, "data.description"),
+    ],
+)
+def test_an_import_line_with_text_no_engine_stores_is_refused_naming_line_and_field(client, session, data, field):
+    kind = "tag" if "description" not in data else "person"
+    good = orjson.dumps({"type": "tag", "data": {"slug": "good", "name": "Good"}})
+    bad = orjson.dumps({"type": kind, "data": data})
+
+    report = _import(client, session, good + b"\n" + bad + b"\n", "content:write").json()
+
+    assert report["created"] == 1 and report["lines"] == 2
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(2, field)]
+    assert "NUL" in report["errors"][0]["message"]
+    assert client.get("/v1/tags/nul").status_code == 404 and client.get("/v1/people/nul").status_code == 404
+    assert b"\\u0000" not in client.get("/v1/export").content
+
+
+def test_an_import_line_with_a_lone_surrogate_is_refused_naming_the_line(client, session):
+    bad = b'{"type": "tag", "data": {"slug": "lone", "name": "a\\ud800b"}}'
+
+    report = _import(client, session, bad + b"\n", "content:write").json()
+
+    assert report["created"] == 0 and [e["line"] for e in report["errors"]] == [1]
+    assert client.get("/v1/tags/lone").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/tags", {"name": "a\u0000b"}, "name"),
+        ("/v1/tags", {"name": "a\ud800b"}, "name"),
+        ("/v1/people", {"name": "P", "description": "\ud800"}, "description"),
+        ("/v1/articles", {"title": "T", "body": [{"type": "paragraph", "text": "x\u0000"}]}, "body[0].text"),
+    ],
+)
+def test_a_json_body_with_text_no_engine_stores_is_a_422_naming_the_field(client, session, path, body, field):
+    secret = make_key(session, "content:write")
+    raw = json.dumps(body).encode()  # ensure_ascii: a lone surrogate goes as its escape, as a client's would
+
+    response = client.post(path, content=raw, headers={"Content-Type": "application/json", **bearer(secret)})
+
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_missing_scope_is_named_by_its_value(client, session):
+    line = orjson.dumps({"type": "article", "data": {"external_id": "p", "title": "P", "status": "published"}})
+
+    report = _import(client, session, line + b"\n", "content:write").json()
+
+    assert report["errors"][0]["message"] == "This key lacks the 'content:publish' scope."

@@ -72,13 +72,9 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
             process.kill()
 
 
-@contextmanager
-def gazette_serve(
-    database_url: str, *args: str, start_within: float = 30, **settings: str
-) -> Iterator[tuple[str, Path]]:
-    """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
-    answers at all (ready or not, within `start_within` seconds), and the file its standard
-    error goes to."""
+def start_serve(database_url: str, *args: str, **settings: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start `gazette serve ARGS` on a free port and return at once: the process, its base
+    URL and the file its standard error goes to. The caller stops it."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
@@ -90,7 +86,25 @@ def gazette_serve(
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def gazette_serve(
+    database_url: str, *args: str, start_within: float = 30, **settings: str
+) -> Iterator[tuple[str, Path]]:
+    """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
+    answers at all (ready or not, within `start_within` seconds), and the file its standard
+    error goes to."""
+    process, url, log = start_serve(database_url, *args, **settings)
     try:
         deadline = time.monotonic() + start_within
         while True:
@@ -104,11 +118,7 @@ def gazette_serve(
                 time.sleep(0.1)
         yield url, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def gazette(database_url: str, *args: str) -> str:

@@ -160,6 +160,8 @@ def serve(
     elif migrate_first:
         _migrate()
     else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from app.store import migrate
 
         try:
@@ -167,6 +169,8 @@ def serve(
         except migrate.SchemaAhead as ahead:
             console.print(f"[red]{ahead}[/]")
             raise typer.Exit(3) from None
+        except SQLAlchemyError as error:  # it starts anyway, and is ready once the database is back
+            console.print(f"[yellow]The database does not answer ({type(error).__name__}); starting anyway.[/]")
     settings = get_settings()
     logged = settings.access_log if access_log is None else access_log
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips

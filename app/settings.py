@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     )
     database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The API's public base URL, as clients reach it (behind a CDN, the CDN's): the start of "
+        "every absolute URL Gazette writes (feed ids and links, ninjs uri, Link, a redirect's Location).",
+    )
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
     secret_key: str = Field(

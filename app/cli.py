@@ -1,7 +1,7 @@
 """The `gazette` command."""
 
 import tempfile
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import typer
@@ -220,6 +220,47 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
             time.sleep(interval)
     except KeyboardInterrupt:
         console.print("[yellow]Worker stopped.[/]")
+
+
+@app.command()
+def purger(
+    metrics_port: int | None = typer.Option(
+        None, help="Serve /metrics on this port (0: none; default GAZETTE_PURGER_METRICS_PORT)."
+    ),
+) -> None:
+    """Send every purge on to a CDN (GAZETTE_PURGER_TARGET) until Ctrl-C, resuming where it stopped.
+
+    Run one per CDN. It follows the purge log on SQLite and PostgreSQL alike (docs/caching.md)."""
+    import logging
+    import signal
+
+    from prometheus_client import start_http_server
+
+    from app.cdn import purger as cdn
+    from app.cdn.targets import TargetError, from_settings
+    from app.store.engine import get_engine
+
+    settings = get_settings()
+    try:
+        target = from_settings(settings)
+    except TargetError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    port = settings.purger_metrics_port if metrics_port is None else metrics_port
+    if port:
+        start_http_server(port, registry=cdn.REGISTRY)
+    state = cdn.State(Path(settings.purger_state_file))
+    running = cdn.Purger(get_engine(), target, state, retry_max_seconds=settings.purger_retry_max_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: running.stop.set())
+    console.print(
+        f"Gazette purger: to {target.name}, position in {state.path}"
+        + (f", metrics on :{port}/metrics" if port else "")
+        + " (Ctrl-C stops)."
+    )
+    with suppress(KeyboardInterrupt):
+        running.run()
+    console.print("[yellow]Purger stopped.[/]")
 
 
 @search_app.command("reindex")

@@ -5,8 +5,10 @@
 # - Caches what Gazette says may be cached (its Cache-Control), for as long as it says.
 # - Passes requests with Authorization or ?preview= (they are never cached), and everything
 #   but GET and HEAD of /v1/ and /feeds/.
-# - stale-while-revalidate is Varnish's grace (it reads it from Cache-Control itself);
-#   stale-if-error becomes the grace when Gazette's /readyz fails (the probe below).
+# - Grace is stale-if-error (read from Cache-Control). While Gazette's /readyz answers (the
+#   probe below), a stale object is served for at most req.grace = 30 s, refreshed in the
+#   background: stale-while-revalidate (keep it equal to GAZETTE_CACHE_STALE_WHILE_REVALIDATE).
+#   While it fails, stale objects are served for the whole stale-if-error.
 # - Purges by surrogate key: Gazette's Surrogate-Key header is indexed by xkey, and
 #   `PURGE /` with `xkey-purge: key key …` (what `gazette purger` sends) drops every object
 #   holding one of the keys; `xkey-purge: *` bans everything.

@@ -1,7 +1,7 @@
 """The `gazette` command."""
 
 import tempfile
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import typer
@@ -28,21 +28,30 @@ def _wired() -> None:
     wiring.install()
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("heads")) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+def _migrate(revision: str = "heads", *, down: bool = False) -> None:
+    """Migrate under the migration lock (app/store/migrate.py); a database ahead of this code
+    stops the command with the reason, exit status 3."""
     from app.store import migrate
 
-    migrate.upgrade(revision)
+    try:
+        (migrate.downgrade if down else migrate.upgrade)(revision)
+    except migrate.SchemaAhead as ahead:
+        console.print(f"[red]{ahead}[/]")
+        raise typer.Exit(3) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
+    """Apply migrations up to REVISION (default: the newest). The rollout step before new
+    nodes start; several processes running it at once migrate once."""
+    _migrate(revision)
     console.print(f"[green]Database at {revision}.[/]")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument("base")) -> None:
     """Undo migrations down to REVISION (default: an empty database)."""
-    from app.store import migrate
-
-    migrate.downgrade(revision)
+    _migrate(revision, down=True)
     console.print(f"[yellow]Database at {revision}.[/]")
 
 
@@ -100,10 +109,9 @@ def keys_list() -> None:
 def demo() -> None:
     """Load the demo content (migrating first). Safe to run again."""
     from app.demo.load import load
-    from app.store import migrate
     from app.store.sessions import write_session
 
-    migrate.upgrade("heads")
+    _migrate()
     with write_session() as session:
         report = load(session)
         session.commit()
@@ -125,7 +133,12 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     demo_content: bool = typer.Option(False, "--demo", help="Migrate and load the demo content first."),
-    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations first."),
+    migrate_first: bool = typer.Option(
+        True,
+        "--migrate/--no-migrate",
+        help="Apply migrations first, under a lock (several nodes may start at once); with "
+        "--no-migrate, run `gazette db upgrade` before starting nodes.",
+    ),
     access_log: bool | None = typer.Option(
         None, "--access-log/--no-access-log", help="One JSON line per request (default: GAZETTE_ACCESS_LOG)."
     ),
@@ -145,9 +158,19 @@ def serve(
     if demo_content:
         demo()
     elif migrate_first:
+        _migrate()
+    else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from app.store import migrate
 
-        migrate.upgrade("heads")
+        try:
+            migrate.check()
+        except migrate.SchemaAhead as ahead:
+            console.print(f"[red]{ahead}[/]")
+            raise typer.Exit(3) from None
+        except SQLAlchemyError as error:  # it starts anyway, and is ready once the database is back
+            console.print(f"[yellow]The database does not answer ({type(error).__name__}); starting anyway.[/]")
     settings = get_settings()
     logged = settings.access_log if access_log is None else access_log
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
@@ -197,6 +220,47 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
         asyncio.run(jobs.run_forever(interval))
     except KeyboardInterrupt:
         console.print("[yellow]Worker stopped.[/]")
+
+
+@app.command()
+def purger(
+    metrics_port: int | None = typer.Option(
+        None, help="Serve /metrics on this port (0: none; default GAZETTE_PURGER_METRICS_PORT)."
+    ),
+) -> None:
+    """Send every purge on to a CDN (GAZETTE_PURGER_TARGET) until Ctrl-C, resuming where it stopped.
+
+    Run one per CDN. It follows the purge log on SQLite and PostgreSQL alike (docs/caching.md)."""
+    import logging
+    import signal
+
+    from prometheus_client import start_http_server
+
+    from app.cdn import purger as cdn
+    from app.cdn.targets import TargetError, from_settings
+    from app.store.engine import get_engine
+
+    settings = get_settings()
+    try:
+        target = from_settings(settings)
+    except TargetError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    port = settings.purger_metrics_port if metrics_port is None else metrics_port
+    if port:
+        start_http_server(port, registry=cdn.REGISTRY)
+    state = cdn.State(Path(settings.purger_state_file))
+    running = cdn.Purger(get_engine(), target, state, retry_max_seconds=settings.purger_retry_max_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: running.stop.set())
+    console.print(
+        f"Gazette purger: to {target.name}, position in {state.path}"
+        + (f", metrics on :{port}/metrics" if port else "")
+        + " (Ctrl-C stops)."
+    )
+    with suppress(KeyboardInterrupt):
+        running.run()
+    console.print("[yellow]Purger stopped.[/]")
 
 
 @search_app.command("reindex")

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     )
     database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The API's public base URL, as clients reach it (behind a CDN, the CDN's): the start of "
+        "every absolute URL Gazette writes (feed ids and links, ninjs uri, Link, a redirect's Location).",
+    )
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
     secret_key: str | None = Field(
@@ -166,6 +171,34 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate limit: write e.g. '600/minute' or '5/2second'") from None
         return value
+
+    purger_target: Literal["varnish", "fastly", "cloudflare", "akamai", "http"] | None = Field(
+        None, description="`gazette purger`: the CDN its purges go to."
+    )
+    purger_url: str | None = Field(
+        None,
+        description="`gazette purger`: where they go (Varnish: its address, default http://127.0.0.1:6081; "
+        "Fastly and Cloudflare: their API, by default; Akamai: https://{host} of your API client; http: the URL).",
+    )
+    purger_service: str | None = Field(
+        None, description="Fastly: the service id; Cloudflare: the zone id; Akamai: the network (production)."
+    )
+    purger_token: str | None = Field(
+        None, description="Fastly: the API token (Fastly-Key); Cloudflare: an API token; http: a bearer token."
+    )
+    akamai_client_token: str | None = Field(None, description="Akamai EdgeGrid client_token (`gazette purger`).")
+    akamai_client_secret: str | None = Field(None, description="Akamai EdgeGrid client_secret.")
+    akamai_access_token: str | None = Field(None, description="Akamai EdgeGrid access_token.")
+    purger_batch: int | None = Field(
+        None, ge=1, description="At most this many keys a request (below the target's own limit)."
+    )
+    purger_state_file: str = Field(
+        "gazette-purger.json", description="Where `gazette purger` keeps its position in the purge log."
+    )
+    purger_metrics_port: int = Field(
+        9464, ge=0, le=65535, description="Port of `gazette purger`'s own /metrics (0: none)."
+    )
+    purger_retry_max_seconds: float = Field(30.0, gt=0, description="Longest wait between two tries of a purge.")
 
     access_log: bool = Field(
         False, description="Write one JSON line per request to the logger gazette.access (`serve --access-log`)."

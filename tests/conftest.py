@@ -76,6 +76,11 @@ def server(database_url) -> Iterator[str]:
     from app.main import create_app
 
     port = free_port()
+    # The absolute URLs it writes (Link, a redirect's Location) lead back to it.
+    os.environ["GAZETTE_API_URL"] = f"http://127.0.0.1:{port}"
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -12,6 +12,7 @@ from app.http import etags
 from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import page_response
 from app.http.routing import ReadSessionDep, Route
+from app.http.urls import api_base, public
 from app.keys.dependencies import Reader
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
@@ -86,9 +87,9 @@ def get_article_by_slug(
 ) -> Response:
     found = reads.get_by_slug(session, slug, private=reader is not None)
     if isinstance(found, str):
-        target = request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + found)
+        target = public(request.url, request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
-    body = formats.represent(session, found, format=format, fields=fields, api_base=str(request.base_url))
+    body = formats.represent(session, found, format=format, fields=fields, api_base=api_base())
     response = formats.response(body, format)
     return _private(response, found.version) if reader else response
 
@@ -114,6 +115,6 @@ def get_article(
         article = previews.open_article(session, article_id, preview)
     else:
         article = reads.get(session, article_id, private=reader is not None)
-    body = formats.represent(session, article, format=format, fields=fields, api_base=str(request.base_url))
+    body = formats.represent(session, article, format=format, fields=fields, api_base=api_base())
     response = formats.response(body, format)
     return _private(response, article.version) if reader or preview is not None else response

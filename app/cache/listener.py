@@ -88,7 +88,7 @@ class PurgeListener:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self._hear()
-            pinged = time.monotonic()
+            pinged = pruned = time.monotonic()
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):
                     heard(note.payload)
@@ -96,6 +96,9 @@ class PurgeListener:
                 if time.monotonic() - pinged > PING_EVERY_SECONDS:
                     conn.execute("SELECT 1")
                     pinged = time.monotonic()
+                if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
+                    pruned = time.monotonic()
+                    _prune(engine)
 
     def _poll(self, engine: Engine) -> None:
         with engine.connect() as c:
@@ -118,8 +121,13 @@ class PurgeListener:
             apply_again()
             if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
                 pruned = time.monotonic()
-                with engine.begin() as c:
-                    c.execute(delete(CachePurge).where(col(CachePurge.at) < utcnow() - timedelta(seconds=KEEP_SECONDS)))
+                _prune(engine)
+
+
+def _prune(engine: Engine) -> None:
+    """Drop cache_purge rows older than KEEP_SECONDS (every process does it, now and then)."""
+    with engine.begin() as c:
+        c.execute(delete(CachePurge).where(col(CachePurge.at) < utcnow() - timedelta(seconds=KEEP_SECONDS)))
 
 
 LISTENER = PurgeListener()

@@ -341,7 +341,7 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
                 {
                     "type": "http.response.start",
                     "status": 304,
-                    "headers": [*entry.headers_304, *validators, _x_cache(hit)],
+                    "headers": [*entry.headers_304, *validators, _cache_status(hit)],
                 }
             )
             await send({"type": "http.response.body", "body": b""})
@@ -352,14 +352,19 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
         if key is not None:
             STORE.add_variant(key, entry, encoding, body)
         validators.append((b"content-encoding", encoding.encode()))
-    headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _x_cache(hit)]
+    headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _cache_status(hit)]
     await send({"type": "http.response.start", "status": entry.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
     return entry.status
 
 
-def _x_cache(hit: bool) -> tuple[bytes, bytes]:
-    return (b"x-cache", b"HIT" if hit else b"MISS")
+# Whether this process's response cache answered. Not `X-Cache`, which CDNs set themselves: a
+# CDN stores the origin's headers and would replay an origin's MISS on each of its own hits.
+CACHE_STATUS = b"gazette-cache"
+
+
+def _cache_status(hit: bool) -> tuple[bytes, bytes]:
+    return (CACHE_STATUS, b"HIT" if hit else b"MISS")
 
 
 def _private(send: Send) -> Send:

@@ -154,8 +154,9 @@ def _before_commit(session: Session) -> None:
         # NOTIFY is transactional: listeners hear it only if, and when, this commits.
         for chunk in _chunks(payload):
             rows(session, _NOTIFY, {"channel": CHANNEL, "payload": f"{origin()} {chunk}"})
-    else:
-        rows(session, _BROADCAST, {"keys": f"{origin()} {payload}", "at": utcnow()})
+    # The log of purges, on both engines: SQLite's processes poll it; on PostgreSQL it is what
+    # `gazette purger` resumes from after a restart (app/cdn/), NOTIFY being gone once sent.
+    rows(session, _BROADCAST, {"keys": f"{origin()} {payload}", "at": utcnow()})
 
 
 # Every write that purges runs one of them: prepared (app/store/sql.py).

@@ -98,11 +98,16 @@ def plain_header(text: str) -> bool:
     return len(text) <= HEADER_BUDGET and _PLAIN_HEADER.match(text) is not None
 
 
+def encode_key(key: str) -> str:
+    """A key as the Surrogate-Key header writes it: a slug or id taken from a URL may hold
+    anything, so the rare odd one is percent-encoded (a CDN purger names keys the same way)."""
+    return key if _PLAIN.match(key) else quote(key, safe=":-_.~*@")
+
+
 def header_value(keys: set[str] | frozenset[str]) -> str:
     """The Surrogate-Key header: every key (percent-encoded), or, when that is too long, list
     keys for kinds other than the response's own items (a write purges its kind's lists too)."""
-    # A slug or id taken from a URL may hold anything: percent-encode the rare odd one.
-    keys = {k if _PLAIN.match(k) else quote(k, safe=":-_.~*@") for k in keys}
+    keys = {encode_key(k) for k in keys}
     value = " ".join(sorted(keys))
     if len(value) <= HEADER_BUDGET:
         return value

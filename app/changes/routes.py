@@ -9,6 +9,7 @@ from app.changes.feed import ChangeParams
 from app.changes.schemas import ChangeList
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route
+from app.http.urls import public
 
 router = APIRouter(prefix="/changes", tags=["changes"], route_class=Route)
 
@@ -25,5 +26,5 @@ def list_changes(request: Request, params: Annotated[ChangeParams, Query()], ses
     if not settled:  # changes wait behind a running transaction: ask again, uncached
         headers["Cache-Control"] = "no-store"
     if meta["has_more"]:
-        headers["Link"] = f'<{request.url.include_query_params(since=meta["next_cursor"])}>; rel="next"'
+        headers["Link"] = f'<{public(request.url).include_query_params(since=meta["next_cursor"])}>; rel="next"'
     return JSONBytes({"data": items, "meta": meta}, headers=headers)

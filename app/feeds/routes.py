@@ -10,6 +10,7 @@ from app.feeds.render import FeedParams
 from app.http.openapi import ref
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route
+from app.http.urls import api_base, public
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=Route)
 Params = Annotated[FeedParams, Query()]
@@ -28,7 +29,7 @@ def _headers(params: FeedParams) -> dict[str, str]:
 
 
 def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> render.Feed:
-    return render.latest(session, params, feed_url=str(request.url), api_base=str(request.base_url))
+    return render.latest(session, params, feed_url=str(public(request.url)), api_base=api_base())
 
 
 @router.get(

@@ -6,6 +6,7 @@ import orjson
 from starlette.responses import Response
 
 from app.http.pagination import Page
+from app.http.urls import public
 
 
 class JSONBytes(Response):
@@ -48,5 +49,5 @@ def page_response(items: list[Any], page: Page, request_url: Any = None) -> JSON
     """The list envelope, with a Link header that mirrors next_cursor."""
     headers = {}
     if page.next_cursor and request_url is not None:
-        headers["Link"] = f'<{request_url.include_query_params(cursor=page.next_cursor)}>; rel="next"'
+        headers["Link"] = f'<{public(request_url).include_query_params(cursor=page.next_cursor)}>; rel="next"'
     return JSONBytes({"data": items, "meta": page.meta()}, headers=headers)

@@ -9,6 +9,7 @@ from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatc
 from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import JSONBytes
 from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.http.urls import public
 from app.keys.dependencies import Writer
 from app.store.models import Category
 from app.taxonomy import categories, writes
@@ -38,7 +39,7 @@ def list_categories(
 def get_category(slug: str, request: Request, session: ReadSessionDep) -> Response:
     found = categories.get_by_slug(session, slug)
     if isinstance(found, str):
-        return RedirectResponse(str(request.url.replace(path=f"/v1/categories/{found}")), status_code=301)
+        return RedirectResponse(str(public(request.url, f"/v1/categories/{found}")), status_code=301)
     return JSONBytes(categories.represent_one(session, found))
 
 

@@ -10,6 +10,7 @@ from app.http.openapi import MOVED_RESPONSES
 from app.http.responses import JSONBytes, page_response
 from app.http.routing import ReadSessionDep, Route, SessionDep
 from app.http.schemas import ReadModel
+from app.http.urls import public
 from app.keys.dependencies import Reader, Writer
 from app.store.models import Author, Person, Source, Tag
 from app.taxonomy import directory, writes
@@ -44,7 +45,7 @@ def directory_router(model: type, path: str, noun: str, *, read: type[ReadModel]
     def get_item(slug: str, request: Request, session: ReadSessionDep, reader: Reader) -> Response:
         found = directory.get_by_slug(session, model, slug, keyed=reader is not None)
         if isinstance(found, str):
-            return RedirectResponse(str(request.url.replace(path=f"/v1/{path}/{found}")), status_code=301)
+            return RedirectResponse(str(public(request.url, f"/v1/{path}/{found}")), status_code=301)
         return JSONBytes(directory.represent(found))
 
     @router.post(

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a cold start on a loaded 2-core machine
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server process exited"
         try:
@@ -73,17 +73,9 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
             process.kill()
 
 
-@dataclass(frozen=True)
-class Served:
-    url: str  # its base URL
-    log: Path  # the file its standard error goes to
-    pid: int  # the server's process (`gazette serve` with one worker serves in its own process)
-
-
-@contextmanager
-def served(database_url: str, *args: str, start_within: float = 30, **settings: str) -> Iterator[Served]:
-    """`gazette serve ARGS` in a process of its own on `database_url`, once it answers at all
-    (ready or not, within `start_within` seconds). Stopped when the block ends."""
+def start_serve(database_url: str, *args: str, **settings: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start `gazette serve ARGS` on a free port and return at once: the process, its base
+    URL and the file its standard error goes to. The caller stops it."""
     port = free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
@@ -95,7 +87,30 @@ def served(database_url: str, *args: str, start_within: float = 30, **settings: 
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str  # its base URL
+    log: Path  # the file its standard error goes to
+    pid: int  # the server's process (`gazette serve` with one worker serves in its own process)
+
+
+@contextmanager
+def served(database_url: str, *args: str, start_within: float = 30, **settings: str) -> Iterator[Served]:
+    """`gazette serve ARGS` in a process of its own on `database_url`, once it answers at all
+    (ready or not, within `start_within` seconds). Stopped when the block ends."""
+    process, url, log = start_serve(database_url, *args, **settings)
     try:
         deadline = time.monotonic() + start_within
         while True:
@@ -109,12 +124,7 @@ def served(database_url: str, *args: str, start_within: float = 30, **settings: 
                 time.sleep(0.1)
         yield Served(url, log, process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager

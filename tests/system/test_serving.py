@@ -33,7 +33,7 @@ def test_request_id_on_a_cached_hit(client, session):
     article = make_article(session)
     first = client.get(f"/v1/articles/{article.id}", headers={"X-Request-ID": "first"})
     second = client.get(f"/v1/articles/{article.id}", headers={"X-Request-ID": "second"})
-    assert second.headers["x-cache"] == "HIT"
+    assert second.headers["gazette-cache"] == "HIT"
     assert (first.headers["x-request-id"], second.headers["x-request-id"]) == ("first", "second")
     assert HEX32.fullmatch(client.get(f"/v1/articles/{article.id}").headers["x-request-id"])
 

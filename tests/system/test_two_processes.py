@@ -48,7 +48,7 @@ def _warm(client: httpx.Client, *paths: str) -> list[httpx.Response]:
         responses = []
         for path in paths:
             deadline = time.monotonic() + 2 * WITHIN
-            while (response := client.get(path)).headers["x-cache"] != "HIT":
+            while (response := client.get(path)).headers["gazette-cache"] != "HIT":
                 assert time.monotonic() < deadline, f"{path} is not kept"
                 time.sleep(0.05)
             responses.append(response)
@@ -68,7 +68,7 @@ def test_a_write_through_one_process_is_never_served_stale_by_the_other(two_serv
 
     _settles(lambda: b.get(f"/v1/articles/{article['id']}").json()["title"], lambda title: title == "Après")
     _settles(lambda: [x["title"] for x in b.get("/v1/articles").json()["data"]], lambda titles: "Après" in titles)
-    assert b.get(f"/v1/articles/{other.id}").headers["x-cache"] == "HIT"  # precisely: not everything
+    assert b.get(f"/v1/articles/{other.id}").headers["gazette-cache"] == "HIT"  # precisely: not everything
 
 
 def test_an_article_published_through_one_process_appears_on_the_other(two_servers, session):

@@ -168,7 +168,7 @@ def test_a_reader_with_a_key_gets_a_private_answer(client, session):
     response = client.get(f"/v1/articles/{article.id}", headers=headers)
 
     assert response.headers["cache-control"] == "private, no-store"
-    assert "x-cache" not in response.headers and "surrogate-key" not in response.headers
+    assert "gazette-cache" not in response.headers and "surrogate-key" not in response.headers
 
 
 def test_a_missing_article_is_kept_only_briefly(client, session):
@@ -191,7 +191,7 @@ def test_metrics_and_health_are_not_cached(client, session):
         client.get(path)
         response = client.get(path)
 
-        assert response.headers["cache-control"] == "no-store" and "x-cache" not in response.headers
+        assert response.headers["cache-control"] == "no-store" and "gazette-cache" not in response.headers
 
 
 def test_an_article_answered_below_the_router_is_the_routes_answer_byte_for_byte(client, session):

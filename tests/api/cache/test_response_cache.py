@@ -9,7 +9,7 @@ from tests.support.processes import gazette_process
 
 def _warm(client, path: str, **params) -> None:
     client.get(path, params=params)
-    assert client.get(path, params=params).headers["x-cache"] == "HIT"
+    assert client.get(path, params=params).headers["gazette-cache"] == "HIT"
 
 
 def test_a_second_get_is_answered_from_memory(client, session):
@@ -18,7 +18,7 @@ def test_a_second_get_is_answered_from_memory(client, session):
     first = client.get(f"/v1/articles/{article.id}")
     second = client.get(f"/v1/articles/{article.id}")
 
-    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert (first.headers["gazette-cache"], second.headers["gazette-cache"]) == ("MISS", "HIT")
     assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
 
 
@@ -28,7 +28,7 @@ def test_the_order_of_query_parameters_does_not_matter(client, session):
     client.get("/v1/articles?limit=5&fields=id,title")
     response = client.get("/v1/articles?fields=id,title&limit=5")
 
-    assert response.headers["x-cache"] == "HIT"
+    assert response.headers["gazette-cache"] == "HIT"
 
 
 def test_a_write_purges_the_article_and_the_lists_but_not_another_article(client, session):
@@ -42,9 +42,9 @@ def test_a_write_purges_the_article_and_the_lists_but_not_another_article(client
 
     article = client.get(f"/v1/articles/{changed['id']}")
     listed = client.get("/v1/articles")
-    assert article.headers["x-cache"] == "MISS" and article.json()["title"] == "Après"
-    assert listed.headers["x-cache"] == "MISS" and "Après" in [a["title"] for a in listed.json()["data"]]
-    assert client.get(f"/v1/articles/{other.id}").headers["x-cache"] == "HIT"
+    assert article.headers["gazette-cache"] == "MISS" and article.json()["title"] == "Après"
+    assert listed.headers["gazette-cache"] == "MISS" and "Après" in [a["title"] for a in listed.json()["data"]]
+    assert client.get(f"/v1/articles/{other.id}").headers["gazette-cache"] == "HIT"
 
 
 def test_a_write_to_a_draft_leaves_the_lists_alone(client, session):
@@ -55,7 +55,7 @@ def test_a_write_to_a_draft_leaves_the_lists_alone(client, session):
 
     assert patch(client, headers, draft, {"title": "Toujours brouillon"}).status_code == 200
 
-    assert client.get("/v1/articles").headers["x-cache"] == "HIT"
+    assert client.get("/v1/articles").headers["gazette-cache"] == "HIT"
 
 
 def test_a_cached_404_goes_when_the_article_is_published(client, session):
@@ -105,7 +105,7 @@ def test_a_preview_token_is_never_answered_from_memory(client, session):
     second = client.get(f"/v1/articles/{draft['id']}", params={"preview": token})
 
     assert first.status_code == second.status_code == 200
-    assert "x-cache" not in second.headers and second.headers["cache-control"] == "private, no-store"
+    assert "gazette-cache" not in second.headers and second.headers["cache-control"] == "private, no-store"
 
 
 def test_metrics_count_requests_by_route_template_and_cache_hits(client, session):
@@ -135,7 +135,7 @@ def test_hits_are_counted_in_the_request_metrics_like_any_answer(client, session
     )
 
     for _ in range(3):
-        assert client.get(f"/v1/articles/{article.id}").headers["x-cache"] == "HIT"
+        assert client.get(f"/v1/articles/{article.id}").headers["gazette-cache"] == "HIT"
     assert client.get(f"/v1/articles/{article.id}", headers={"If-None-Match": etag}).status_code == 304
 
     after = (
@@ -156,7 +156,7 @@ def test_a_hit_asked_for_by_a_browser_on_another_origin_carries_cors_headers(dat
         plain = front.get(path)
         browser = front.get(path, headers={"Origin": "https://front.example.org"})
 
-    assert plain.headers["x-cache"] == "HIT" and "access-control-allow-origin" not in plain.headers
+    assert plain.headers["gazette-cache"] == "HIT" and "access-control-allow-origin" not in plain.headers
     assert browser.status_code == 200
     assert browser.headers["access-control-allow-origin"] == "https://front.example.org"
     assert "Surrogate-Key" in browser.headers["access-control-expose-headers"]

@@ -82,7 +82,7 @@ def test_reads_the_response_cache_answers_are_not_counted(limited):
         hot = _uncached()
         answers = [c.get(hot) for _ in range(12)]  # one miss, then hits
         assert [r.status_code for r in answers] == [200] * 12
-        assert answers[-1].headers["X-Cache"] == "HIT" and "RateLimit" not in answers[-1].headers
+        assert answers[-1].headers["Gazette-Cache"] == "HIT" and "RateLimit" not in answers[-1].headers
         # Only the miss was counted.
         assert c.get(_uncached()).headers["RateLimit"].startswith('"per-address";r=3;')
 

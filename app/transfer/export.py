@@ -234,7 +234,10 @@ def _articles(session: Session) -> Iterator[bytes]:
             select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
         )
     ):
-        yield b"".join(line("article", shape) for shape in article_shapes(session, rows))
+        yield b"".join(
+            line("article", shape | {"created_at": _time(a.created_at), "updated_at": _time(a.updated_at)})
+            for a, shape in zip(rows, article_shapes(session, rows), strict=True)
+        )
         after = rows[-1].id
         session.expunge_all()
 

@@ -9,17 +9,23 @@ PYTEST_ARGS ?= -n 2
 
 .PHONY: demo check test test-postgres install clean
 
+# Quiet: pip says nothing but errors (-qq), and make does not echo the commands.
+PIP = $(BIN)/pip install -qq --disable-pip-version-check
+
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $@
+	@echo "Installing Gazette and what it needs into $(VENV) (a minute or two, the first time)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip
+	@$(PIP) -e ".[test]"
+	@touch $@
 
 install: $(BIN)/.installed
 
 # The demo's webhooks may reach receivers on this machine (docs/webhooks.md#destinations).
-demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000
-	GAZETTE_WEBHOOK_ALLOWED_NETWORKS="$${GAZETTE_WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}" $(BIN)/gazette serve --demo
+demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000 (the command: .venv/bin/gazette)
+	@test -e .env || printf '%s\n' "# Written by make demo: the gazette command finds this database from anywhere below here." \
+		"GAZETTE_DATABASE_URL=sqlite:///gazette.db" > .env
+	@GAZETTE_WEBHOOK_ALLOWED_NETWORKS="$${GAZETTE_WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}" $(BIN)/gazette serve --demo
 
 check: $(BIN)/.installed  ## ruff (lint and format) over app, tests and bench; mypy over app
 	$(BIN)/ruff check app tests bench

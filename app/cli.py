@@ -18,6 +18,60 @@ app.add_typer(keys_app, name="keys")
 search_app = typer.Typer(help="The full-text search index.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
 console = Console(stderr=True)
+console.soft_wrap = not console.is_terminal  # whole lines into a log file, for grep
+
+
+def _stdout() -> Console:
+    """Rich on standard output: the terminal's width there, whole lines into a pipe or a file
+    (rich would cut a table at 80 columns)."""
+    out = Console()
+    return out if out.is_terminal else Console(width=10_000)
+
+
+def _needs_database(*, may_be_down: bool = False) -> bool:
+    """Stop, saying where it looked, unless the database is there and migrated: a command that
+    reads or writes never makes a new empty SQLite file (SQLite would, on connecting). With
+    `may_be_down` (the server), a database server that does not answer yet is no reason to
+    stop: it starts anyway, and is ready once the database is back. Whether it answered."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.settings import database_source, find_env_file
+    from app.store.engine import get_engine
+
+    url = get_settings().database_url
+    source = database_source(find_env_file())
+    parsed = make_url(url)
+    looked = f"Looked for {parsed.render_as_string()}: {source}."
+    hint = "Set GAZETTE_DATABASE_URL, in the environment or in a .env file here or in a directory above"
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database or "").resolve()
+        if not path.is_file():
+            console.print(
+                f"[red]No database at {path}.[/]",
+                looked,
+                f"{hint}; or make a new database with `gazette db upgrade`.",
+                sep="\n",
+            )
+            raise typer.Exit(1)
+    try:
+        migrated = inspect(get_engine()).has_table("alembic_version")
+    except SQLAlchemyError as exc:
+        if may_be_down:
+            console.print(f"[yellow]The database does not answer ({type(exc).__name__}); starting anyway.[/]")
+            return False
+        console.print(f"[red]Cannot open the database: {exc}[/]", looked, sep="\n")
+        raise typer.Exit(1) from None
+    if not migrated:
+        console.print(
+            "[red]The database has no Gazette tables.[/]",
+            looked,
+            f"{hint}; or migrate this one with `gazette db upgrade`.",
+            sep="\n",
+        )
+        raise typer.Exit(1)
+    return True
 
 
 @app.callback()
@@ -75,6 +129,7 @@ def keys_create(
             f"[red]Unknown scope {bad[0] if bad else '(none given)'}; choose from {', '.join(sorted(known))}.[/]"
         )
         raise typer.Exit(2)
+    _needs_database()
     with write_session() as session:
         key, secret = service.create_key(session, name=name, scopes=wanted)
         session.commit()
@@ -83,26 +138,35 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(
+    as_json: bool = typer.Option(False, "--json", help="A JSON array of keys, as GET /v1/keys gives them."),
+) -> None:
     """List keys (never their secrets)."""
     from rich.table import Table
 
     from app.keys import service
     from app.store.engine import get_engine
 
-    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    _needs_database()
     with Session(get_engine()) as session:
-        for key in service.list_keys(session):
-            r = service.represent(key)
-            table.add_row(
-                r["id"],
-                r["name"],
-                ",".join(r["scopes"]),
-                r["created_at"],
-                r["last_used_at"] or "-",
-                r["revoked_at"] or "-",
-            )
-    Console().print(table)
+        keys = [service.represent(key) for key in service.list_keys(session)]
+    if as_json:
+        _print_json(keys)
+        return
+    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    for r in keys:
+        table.add_row(
+            r["id"], r["name"], ",".join(r["scopes"]), r["created_at"], r["last_used_at"] or "-", r["revoked_at"] or "-"
+        )
+    _stdout().print(table)
+
+
+def _print_json(value: object) -> None:
+    import sys
+
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 @app.command()
@@ -119,6 +183,19 @@ def demo() -> None:
         f"[green]Demo content loaded: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged.[/]"
     )
+
+
+def _invoked_as() -> str:
+    """How this command was started (`.venv/bin/gazette`), for a line the user can paste."""
+    import sys
+
+    path = Path(sys.argv[0])
+    if path.name != "gazette":
+        return "gazette"  # python -m app.cli, or a test runner
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path) if path.is_absolute() or "/" in sys.argv[0] else "gazette"
 
 
 def _fastest(module: str, name: str) -> str:
@@ -160,21 +237,22 @@ def serve(
     elif migrate_first:
         _migrate()
     else:
-        from sqlalchemy.exc import SQLAlchemyError
-
         from app.store import migrate
 
-        try:
-            migrate.check()
-        except migrate.SchemaAhead as ahead:
-            console.print(f"[red]{ahead}[/]")
-            raise typer.Exit(3) from None
-        except SQLAlchemyError as error:  # it starts anyway, and is ready once the database is back
-            console.print(f"[yellow]The database does not answer ({type(error).__name__}); starting anyway.[/]")
+        if _needs_database(may_be_down=True):
+            try:
+                migrate.check()
+            except migrate.SchemaAhead as ahead:
+                console.print(f"[red]{ahead}[/]")
+                raise typer.Exit(3) from None
     settings = get_settings()
     logged = settings.access_log if access_log is None else access_log
     trusted = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
-    console.print(f"Gazette on http://{host}:{port} (database {settings.database_url.split('@')[-1]})")
+    base = f"http://{host}:{port}"
+    console.print(f"Gazette on [bold]{base}[/] (database {settings.database_url.split('@')[-1]})")
+    console.print(f"  the browsable API: {base}/docs; Ctrl-C stops the server.")
+    if demo_content:
+        console.print(f"  the gazette command (keys, import, export…), from another terminal: {_invoked_as()} --help")
     if workers > 1:  # /metrics answers for every worker (app/observability/metrics.py)
         from app.observability import metrics
 
@@ -210,6 +288,7 @@ def worker(once: bool = typer.Option(False, "--once", help="Run one round, then 
     from app.articles import refill
     from app.kit import jobs
 
+    _needs_database()
     refill.start_up()
     interval = get_settings().scheduler_interval_seconds
     if once:
@@ -277,6 +356,7 @@ def search_reindex(batch: int = typer.Option(500, min=1, help="Documents per tra
     from app.search import index
     from app.store.sessions import write_session
 
+    _needs_database()
     with write_session() as session:  # on SQLite it holds the write lock from the start
         total = index.documents_to_index(session)
         columns = (TextColumn("[bold]reindex"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -309,6 +389,7 @@ def documents_rebuild() -> None:
     from app.articles import refill
     from app.store.sessions import write_session
 
+    _needs_database()
     with write_session() as session:
         total = refill.to_build(session)
         columns = (TextColumn("[bold]documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -330,6 +411,7 @@ def export_ndjson(
 
     from app.transfer import export
 
+    _needs_database()
     with file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
         for chunk in export.begin().chunks:
             out.write(chunk)
@@ -347,6 +429,7 @@ def import_ndjson(
     from app.store.sessions import write_session
     from app.transfer import importer
 
+    _needs_database()
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress, file.open("rb") as handle, write_session() as session:
         task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)

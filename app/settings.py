@@ -1,7 +1,15 @@
-"""Settings, read from the environment (prefix GAZETTE_) through get_settings() only."""
+"""Settings, read from the environment (prefix GAZETTE_) through get_settings() only.
+
+Where the environment leaves a setting out, the nearest `.env` file does: the one in the
+directory Gazette runs from or the closest above it, as git finds its repository. So the
+`gazette` command finds the same database from anywhere inside a checkout. A relative SQLite
+path written in that file is relative to the file's own directory.
+"""
 
 import ipaddress
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from limits import parse
@@ -14,7 +22,7 @@ MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GAZETTE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GAZETTE_", extra="ignore")
 
     database_url: str = Field(
         "sqlite:///gazette.db",
@@ -235,6 +243,47 @@ class Settings(BaseSettings):
     )
 
 
+SQLITE_RELATIVE = "sqlite:///"
+
+
+def find_env_file(start: Path | None = None) -> Path | None:
+    """The nearest `.env` from `start` (the working directory) upwards, if any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / ".env"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def database_source(env_file: Path | None) -> str:
+    """Where the database URL came from, in words (for a command that finds no database)."""
+    if any(name.upper() == "GAZETTE_DATABASE_URL" for name in os.environ):
+        return "GAZETTE_DATABASE_URL in the environment"
+    if env_file is not None and "GAZETTE_DATABASE_URL" in _env_file_names(env_file):
+        return f"GAZETTE_DATABASE_URL in {env_file}"
+    where = f"{env_file} does not set it" if env_file else f"there is no .env in {Path.cwd()} or above"
+    return f"the default, as GAZETTE_DATABASE_URL is not in the environment and {where}"
+
+
+def _env_file_names(env_file: Path) -> set[str]:
+    from dotenv import dotenv_values  # pydantic-settings' own reader of .env files
+
+    return {name.upper() for name in dotenv_values(env_file)}
+
+
+def _anchored(url: str, folder: Path) -> str:
+    """A relative SQLite path made absolute against `folder`."""
+    path = url[len(SQLITE_RELATIVE) :]
+    if not url.startswith(SQLITE_RELATIVE) or path.startswith("/") or path.split("?")[0] in ("", ":memory:"):
+        return url
+    return f"{SQLITE_RELATIVE}{(folder / path).as_posix()}"
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    env_file = find_env_file()
+    settings = Settings(_env_file=env_file)
+    if env_file is not None and database_source(env_file).endswith(str(env_file)):
+        settings.database_url = _anchored(settings.database_url, env_file.parent)
+    return settings

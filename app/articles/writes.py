@@ -1,5 +1,6 @@
 """Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -218,16 +219,31 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
         article.published_at = to_utc(data.published_at)
 
 
-def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) -> Article:
+def create(
+    session: Session,
+    data: ArticleCreate,
+    *,
+    key: ApiKey | None = None,
+    created_at: datetime | None = None,
+    updated_at: datetime | None = None,
+) -> Article:
     """A new article, a draft unless `status` says published; everything in one transaction.
-    A slug given is kept (409 when taken); one made from the title gets -2, -3… when taken."""
+    A slug given is kept (409 when taken); one made from the title gets -2, -3… when taken.
+    `created_at` and `updated_at` (default: now) are an import's, which keeps an article's history."""
     if data.status == "published":
         _check_publish(key)
     if data.slug:
         _check_slug_free(session, data.slug, None)
     slug = data.slug or refs.unique_slug(session, Article, slugify(data.title), resource_type="article")
     _check_external_id(session, data.external_id, None)
-    article = Article(slug=slug, external_id=data.external_id, title=data.title)
+    now = utcnow()
+    article = Article(
+        slug=slug,
+        external_id=data.external_id,
+        title=data.title,
+        created_at=to_utc(created_at) if created_at else now,
+        updated_at=to_utc(updated_at) if updated_at else now,
+    )
     if data.status == "published":
         article.status = ArticleStatus.published
         article.published_at = to_utc(data.published_at) if data.published_at else utcnow()

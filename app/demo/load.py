@@ -6,6 +6,10 @@ feed, the search index and the webhook outbox exactly as if an editor had writte
 `site.json` holds the site-wide comments switch, set through the same service as
 `PUT /v1/settings/comments`.
 
+Each article says when it was written, published and last changed (`created_at`,
+`published_at`, `updated_at`; the import keeps them): written some hours before publication,
+and unchanged since, but for a few corrected or followed up afterwards.
+
 The first article is shaped like the seed page (a French brief with a kicker, a standfirst,
 three named speakers, a Reuters photo, a "Lu sur Le Figaro" attribution, comments suspended
 site-wide). All the text is Gazette's own writing. Apart from the public figures quoted in the

@@ -271,7 +271,10 @@ def _articles(session: Session, *, after: str) -> Batch:
     )
     if not rows:
         return b"", None
-    return b"".join(line("article", shape) for shape in article_shapes(session, rows)), rows[-1].id
+    return b"".join(
+        line("article", shape | {"created_at": _time(a.created_at), "updated_at": _time(a.updated_at)})
+        for a, shape in zip(rows, article_shapes(session, rows), strict=True)
+    ), rows[-1].id
 
 
 def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:

@@ -12,17 +12,19 @@ This is the one service that commits: at the end of each batch, on the session i
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import anyio.to_thread
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app.articles import writes
 from app.articles.schemas import ArticleCreate, QuoteIn
+from app.http import problems
 from app.http.problems import (
     AppError,
     BadRequest,
@@ -35,6 +37,7 @@ from app.http.problems import (
 from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
 from app.store.models import Article, Quote, resources
+from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
 from app.taxonomy.registry import Model, ModelT
@@ -70,6 +73,37 @@ class ImportReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     errors: list[LineError] = Field(default_factory=list)
+
+
+class ArticleTimes(BaseModel):
+    """When an article was first written and last changed, as an export gives them: kept when
+    the import creates the article (a move from another Gazette or system keeps its history),
+    ignored when it updates one (that change happens now: `updated_at` is now, so that
+    `updated_since` and `Last-Modified` see it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+
+TIMES = frozenset(ArticleTimes.model_fields)
+
+
+def _times(data: dict[str, Any], published_at: datetime | None) -> ArticleTimes:
+    """The line's times, checked: none in the future (a later write must move `updated_at`
+    forward), created ≤ updated, and a published article updated no earlier than published."""
+    times = write_support.validate(ArticleTimes, {k: v for k, v in data.items() if k in TIMES})
+    now = utcnow()
+    wrong = [(name, "in the future") for name in sorted(TIMES) if (getattr(times, name) or now) > now]
+    if times.created_at and times.updated_at and times.updated_at < times.created_at:
+        wrong.append(("updated_at", "before created_at"))
+    if times.updated_at and published_at and times.updated_at < published_at:
+        wrong.append(("updated_at", "before published_at"))
+    if wrong:
+        errors = [{"field": name, "message": message} for name, message in wrong]
+        raise ValidationFailed(problems.summary(errors), errors=errors)
+    return times
 
 
 class _Unchanged(Exception):
@@ -115,14 +149,16 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
 
 
 def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
-    parsed = write_support.validate(ArticleCreate, data)
+    parsed = write_support.validate(ArticleCreate, {k: v for k, v in data.items() if k not in TIMES})
     if not parsed.external_id:
         raise ValidationFailed(
             "Articles are matched by external_id.", errors=[{"field": "external_id", "message": "required for import"}]
         )
+    published = to_utc(parsed.published_at) if parsed.published_at and parsed.status == "published" else None
+    times = _times(data, published)
     existing = _find_article(session, parsed.external_id)
     if existing is None:
-        writes.create(session, parsed, key=key)
+        writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
         return "created"
     if existing.deleted_at is not None:
         raise Conflict(

@@ -9,10 +9,13 @@ by slug, the change feed), type-check the program with the generated package und
 The generator may warn only about bodies in a streaming media type (the NDJSON export and
 import): no generator types those. RSS and Atom are read as the XML text they are, the way an
 integrator configures a generator for a media type it does not know.
+
+The program docs/clients.md shows is type-checked and run the same way.
 """
 
 import datetime
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +26,7 @@ import httpx
 import pytest
 
 from tests.conftest import _create_database
-from tests.support.processes import gazette_serve
+from tests.support.processes import ROOT, gazette_serve
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +40,14 @@ GENERATOR_CONFIG = {
 }
 PAGE = 5
 CHANGES = 10
+DOCS = ROOT / "docs" / "clients.md"
+
+
+def docs_program(language: str, base_url: str) -> str:
+    """The program docs/clients.md shows in `language`, pointed at `base_url`."""
+    (found,) = re.findall(rf"^```{language}\n(.*?)^```$", DOCS.read_text(), re.S | re.M)
+    return found.replace("http://127.0.0.1:8000", base_url)
+
 
 # The integrator's program: the generated package only, no key, the fields as the document
 # types them. assert_type pins what mypy must know about each value it reads: a field the
@@ -205,6 +216,7 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
 
     workdir = tmp_path / "client"
     (workdir / "integrator.py").write_text(PROGRAM)
+    (workdir / "docs_example.py").write_text(docs_program("python", demo_server))
     (workdir / "mypy.ini").write_text("[mypy]\n")
     typed = subprocess.run(
         [
@@ -216,6 +228,7 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
             ".mypy_cache",
             PACKAGE,
             "integrator.py",
+            "docs_example.py",
         ],
         cwd=workdir,
         check=False,
@@ -259,3 +272,13 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
     ]
     assert [_instant(c[5]) for c in printed["changes"]] == [_instant(c["at"]) for c in feed["data"]]
     assert printed["changes_meta"] == feed["meta"]
+
+    # docs/clients.md's program (type-checked above with the rest) prints what is served.
+    shown = subprocess.run(
+        [sys.executable, "docs_example.py"], cwd=workdir, check=False, capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 0, f"the program of docs/clients.md failed:\n{shown.stdout}{shown.stderr}"
+    with httpx.Client(base_url=demo_server, timeout=30) as http:
+        served = http.get("/v1/articles", params={"category": "international", "limit": 5}).json()["data"]
+    assert len(served) == 5
+    assert shown.stdout.splitlines() == [f"{_instant(a['published_at'])} {a['title']}" for a in served]

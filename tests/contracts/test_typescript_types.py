@@ -1,8 +1,9 @@
 """TypeScript types generated from the OpenAPI document by openapi-typescript: no answer is
-`unknown`, and what only some answers carry is optional.
+`unknown`, and what only some answers carry is optional; the program docs/clients.md shows
+compiles against them under `tsc --strict` and prints what the server serves.
 
-openapi-typescript comes from the npm registry through npx; without npx, or when npx cannot
-fetch it (offline), the test is skipped.
+openapi-typescript and TypeScript come from the npm registry through npx; without npx, or when
+npx cannot fetch them (offline), the tests are skipped.
 """
 
 import json
@@ -15,6 +16,17 @@ import pytest
 pytestmark = pytest.mark.slow
 
 GENERATOR = "openapi-typescript@7"
+COMPILER = "typescript@5"
+
+
+def _npx(*args: str, cwd) -> subprocess.CompletedProcess[str]:
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.skip("npx is not installed")
+    try:
+        return subprocess.run([npx, "--yes", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"npx could not run {args[0]} in time (offline?)")
 
 
 @pytest.fixture
@@ -62,3 +74,29 @@ def test_no_answer_is_unknown_and_sometimes_fields_are_optional(types):
         assert re.search(rf"^\s+{re.escape(optional)}", article, re.M), optional
     assert re.search(r"^\s+total\?: number;$", _schema(types, "ListMeta"), re.M)
     assert re.search(r"^\s+next_cursor: string;$", _schema(types, "ChangeMeta"), re.M)
+
+
+def test_the_docs_typescript_example_compiles_strict_and_prints_what_is_served(types, tmp_path, client, session):
+    from tests.contracts.test_generated_client import docs_program
+    from tests.support.factories import make_article, make_category
+
+    international = make_category(session, "international", name="International")
+    make_category(session, "europe", parent=international, name="Europe")
+    titles = [f"Article {n}" for n in range(6)]
+    for n, title in enumerate(titles):
+        make_article(session, title=title, category="europe", published_at=f"2016-01-0{n + 1}T08:00:00Z")
+    (tmp_path / "example.ts").write_text(docs_program("ts", str(client.base_url).rstrip("/")))
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    flags = ["--strict", "--target", "es2022", "--module", "es2022", "--moduleResolution", "bundler"]
+
+    compiled = _npx("-p", COMPILER, "tsc", *flags, "--lib", "es2022,dom", "example.ts", cwd=tmp_path)
+    if "ENOTFOUND" in compiled.stderr or "ETIMEDOUT" in compiled.stderr:
+        pytest.skip(f"npx could not fetch {COMPILER} (offline?)")
+    assert compiled.returncode == 0, f"tsc --strict:\n{compiled.stdout}{compiled.stderr}"
+    ran = subprocess.run(["node", "example.js"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+
+    assert ran.returncode == 0, ran.stderr
+    served = client.get("/v1/articles", params={"category": "international", "limit": 5}).json()["data"]
+    assert [line.split(" ", 1)[1] for line in ran.stdout.splitlines()] == [a["title"] for a in served]
+    assert [line.split(" ", 1)[0] for line in ran.stdout.splitlines()] == [a["published_at"] for a in served]
+    assert len(served) == 5

@@ -411,3 +411,62 @@ def test_a_missing_scope_is_named_by_its_value(client, session):
     report = _import(client, session, line + b"\n", "content:write").json()
 
     assert report["errors"][0]["message"] == "This key lacks the 'content:publish' scope."
+
+
+def _article_line(**data) -> bytes:
+    base = {"external_id": "wire-1", "title": "Dépêche", "status": "published"}
+    return orjson.dumps({"type": "article", "data": base | data}) + b"\n"
+
+
+def test_an_article_created_by_import_keeps_its_times_and_an_update_is_now(client, session):
+    times = {
+        "created_at": "2015-09-19T05:00:00Z",
+        "published_at": "2015-09-19T08:00:00Z",
+        "updated_at": "2015-09-19T10:30:00Z",
+    }
+    report = _import(client, session, _article_line(**times)).json()
+    assert report["created"] == 1 and report["errors"] == []
+
+    (article,) = client.get("/v1/articles").json()["data"]
+    assert {k: article[k] for k in times} == times
+    ld = client.get(f"/v1/articles/{article['id']}", params={"format": "jsonld"}).json()
+    assert (ld["dateCreated"], ld["datePublished"], ld["dateModified"]) == (
+        times["created_at"],
+        times["published_at"],
+        times["updated_at"],
+    )
+    line = next(x["data"] for x in _lines(_export(client)) if x["type"] == "article")
+    assert (line["created_at"], line["updated_at"]) == (times["created_at"], times["updated_at"])
+
+    # The same line again changes nothing; a changed one is a change made now.
+    assert _import(client, session, _article_line(**times)).json()["unchanged"] == 1
+    before = utcnow().replace(microsecond=0)
+    assert _import(client, session, _article_line(**times, title="Dépêche, suite")).json()["updated"] == 1
+    changed = client.get(f"/v1/articles/{article['id']}").json()
+    assert changed["created_at"] == times["created_at"] and changed["published_at"] == times["published_at"]
+    assert changed["updated_at"] >= before.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    ("times", "field", "message"),
+    [
+        ({"created_at": "2999-01-01T00:00:00Z"}, "data.created_at", "in the future"),
+        (
+            {"created_at": "2016-01-02T00:00:00Z", "updated_at": "2016-01-01T00:00:00Z"},
+            "data.updated_at",
+            "before created_at",
+        ),
+        (
+            {"published_at": "2016-01-02T00:00:00Z", "updated_at": "2016-01-01T00:00:00Z"},
+            "data.updated_at",
+            "before published_at",
+        ),
+        ({"updated_at": "yesterday"}, "data.updated_at", ""),
+    ],
+)
+def test_imported_times_out_of_order_are_refused_naming_the_field(client, session, times, field, message):
+    report = _import(client, session, _article_line(**times)).json()
+
+    assert report["created"] == 0
+    assert [e["field"] for e in report["errors"]] == [field]
+    assert message in report["errors"][0]["message"]

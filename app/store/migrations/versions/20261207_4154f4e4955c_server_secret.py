@@ -1,7 +1,7 @@
 """server secret: the key the server makes at its first start and every node shares
 
 Revision ID: 4154f4e4955c
-Revises: c3f1a8d2e5b7
+Revises: d8a4f2c6b9e1
 Create Date: 2026-12-07 00:00:00.000000
 
 Preview tokens were signed with GAZETTE_SECRET_KEY, whose default ("change-me-in-production")
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "4154f4e4955c"
-down_revision: str | Sequence[str] | None = "c3f1a8d2e5b7"
+down_revision: str | Sequence[str] | None = "d8a4f2c6b9e1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -140,7 +140,7 @@ def test_slow_readers_of_the_export_hold_no_thread_connection_or_snapshot(
     with served(database_url, "--no-migrate", start_within=120, GAZETTE_POOL_SIZE="4") as server:
         cached = f"{server.url}/v1/articles?limit=5"
         assert httpx.get(cached).status_code == 200
-        assert httpx.get(cached).headers["x-cache"] == "HIT"
+        assert httpx.get(cached).headers["gazette-cache"] == "HIT"
 
         with ThreadPoolExecutor(8) as pool:
             readers_stalled.extend(pool.map(lambda _: SlowReader(server.url), range(READERS)))
@@ -159,7 +159,7 @@ def test_slow_readers_of_the_export_hold_no_thread_connection_or_snapshot(
                         started = time.perf_counter()
                         answer = probe.get(cached)
                         reads.append(time.perf_counter() - started)
-                        assert answer.status_code == 200 and answer.headers["x-cache"] == "HIT"
+                        assert answer.status_code == 200 and answer.headers["gazette-cache"] == "HIT"
                     time.sleep(0.01)
                 # A write meanwhile (it needs a pooled connection), then what it made: uncached.
                 written = probe.post("/v1/articles", json={"title": "Written meanwhile"}, headers=headers, timeout=60)

@@ -28,7 +28,7 @@ def test_every_kind_of_answer_says_nosniff(client, session):
     etag = answers["fast path"].headers["etag"]
     answers["304"] = client.get(f"/v1/articles/{article.id}", headers={"If-None-Match": etag})
 
-    assert answers["hit"].headers["x-cache"] == "HIT" and answers["304"].status_code == 304
+    assert answers["hit"].headers["gazette-cache"] == "HIT" and answers["304"].status_code == 304
     missing = [name for name, answer in answers.items() if answer.headers.get("x-content-type-options") != "nosniff"]
     assert missing == []
 
@@ -107,7 +107,7 @@ def test_with_cors_a_hit_varies_as_the_miss_does(database_url, session):
             answers.append(client.get("/v1/articles", headers={"If-None-Match": etag}))
             answers.append(client.get("/v1/articles", headers={**origin, "If-None-Match": etag}))
 
-    assert [a.headers["x-cache"] for a in answers[:3]] == ["MISS", "HIT", "HIT"]
+    assert [a.headers["gazette-cache"] for a in answers[:3]] == ["MISS", "HIT", "HIT"]
     assert answers[2].headers["access-control-allow-origin"] == "https://front.example.org"
     assert [a.status_code for a in answers[-2:]] == [304, 304]
     varies = {a.headers["vary"] for a in answers}

@@ -126,9 +126,10 @@ class Settings(BaseSettings):
     )
     rate_limit_enabled: bool = Field(True, description="Answer 429 past the rate limits (docs/rate-limits.md).")
     rate_limit_per_key: str = Field("1200/minute", description="Requests per API key (a `limits` string).")
-    rate_limit_per_address: str = Field(
-        "600/minute",
-        description="Requests without a key per client address; reads the response cache answers are not counted.",
+    rate_limit_per_address: str | None = Field(
+        None,
+        description="Requests without a key per client address (a `limits` string); unset or empty, they are "
+        "not counted: one address may be a CDN or a front end's server speaking for many readers.",
     )
     rate_limit_failed_auth: str = Field(
         "20/minute",
@@ -171,9 +172,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("rate_limit_per_address", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("rate_limit_per_key", "rate_limit_per_address", "rate_limit_failed_auth")
     @classmethod
-    def _a_rate_limit(cls, value: str) -> str:
+    def _a_rate_limit(cls, value: str | None) -> str | None:
+        if value is None:  # only the per-address limit may be unset
+            return None
         try:
             parse(value)
         except ValueError:

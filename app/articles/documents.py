@@ -21,9 +21,10 @@ that comes after waits for the rename's commit. On SQLite every writer holds the
 write lock already.
 
 A document is built from the article's representation for this version of the code and
-this site URL (`fingerprint`). When either changes, the documents are dropped at start-up and
-the background job builds them again, article after article; `gazette documents rebuild`
-does it at once.
+this site URL (`fingerprint`). When either changes, the documents are marked stale at start-up
+and the background job builds them again, article after article; `gazette documents rebuild`
+does it at once (app/articles/refill.py, which also vouches for documents that an import
+built before any server recorded a fingerprint).
 """
 
 from collections.abc import Callable, Iterable
@@ -324,14 +325,19 @@ def on_commit(session: Session, keys: set[str]) -> None:
     rebuild = set(by_kind.get("article", ()))
     if quotes := by_kind.get("quote"):
         rebuild.update(session.scalars(select(col(Quote.article_id)).where(col(Quote.id).in_(quotes))))
-    rebuild -= session.info.pop(_BUILT, set())  # built by `written`, nothing flushed since
+    built = session.info.pop(_BUILT, set())  # built by `written`, nothing flushed since
+    rebuild -= built
     if rebuild:
         refresh(session, rebuild)
     if shown:
         affected = shown[0].union(*shown[1:]) if len(shown) > 1 else shown[0]
+        # Documents built in this transaction, after its last flush, show what it wrote
+        # already: only older ones are stale. (An import writes a batch's articles with the
+        # people and tags they name, and would otherwise leave every document it built stale.)
+        fresh = sorted(rebuild | built)
         session.execute(
             update(ArticleDocument)
-            .where(col(ArticleDocument.article_id).in_(affected))
+            .where(col(ArticleDocument.article_id).in_(affected), col(ArticleDocument.article_id).not_in(fresh))
             .values(stale=True)
             .execution_options(synchronize_session=False)
         )

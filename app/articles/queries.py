@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, select
+from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, false, func, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
@@ -96,19 +96,9 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnExpressio
             exists().where(col(ArticleCategory.article_id) == Article.id, col(ArticleCategory.category_id).in_(ids))
         )
     if params.tag:
-        conds.append(
-            exists().where(
-                col(ArticleTag.article_id) == Article.id, col(ArticleTag.tag_id) == Tag.id, col(Tag.slug) == params.tag
-            )
-        )
+        conds.append(_linked(session, ArticleTag.article_id, ArticleTag.tag_id, Tag, params.tag))
     if params.author:
-        conds.append(
-            exists().where(
-                col(ArticleAuthor.article_id) == Article.id,
-                col(ArticleAuthor.author_id) == Author.id,
-                col(Author.slug) == params.author,
-            )
-        )
+        conds.append(_linked(session, ArticleAuthor.article_id, ArticleAuthor.author_id, Author, params.author))
     if params.source:
         source_id = select(col(Source.id)).where(col(Source.slug) == params.source).scalar_subquery()
         conds.append(
@@ -132,6 +122,30 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnExpressio
     if params.updated_since:
         conds.append(col(Article.updated_at) >= params.updated_since)
     return conds
+
+
+# A tag or author linked to fewer articles than this: the page is read from the link's index
+# (every linked article, then sorted); linked to more: the articles are walked in the page's
+# order and each one's link looked up, which finds a page within about 20 × articles / links
+# rows. Either way a page reads at most a few thousand rows, at any size of archive (a tag on
+# 51 of 100,000 articles: 835 ms walked, 3 ms read from the link on SQLite, bench/README.md).
+DRIVE_FROM_LINK_BELOW = 2_000
+
+
+def _linked(session: Session, article_id: Any, key: Any, model: Any, slug: str) -> ColumnExpressionArgument[bool]:
+    """Articles linked (by the link table's `article_id` and `key` columns) to the `model`
+    row with `slug`: the condition that reads the fewest rows for this one."""
+    target = session.scalar(select(col(model.id)).where(col(model.slug) == slug))
+    if target is None:
+        return false()
+    links = session.scalar(
+        select(func.count()).select_from(
+            select(col(key)).where(col(key) == target).limit(DRIVE_FROM_LINK_BELOW).subquery()
+        )
+    )
+    if links is not None and links < DRIVE_FROM_LINK_BELOW:
+        return col(Article.id).in_(select(col(article_id)).where(col(key) == target))
+    return exists().where(col(article_id) == Article.id, col(key) == target)
 
 
 def visible(status: str | None, *, private: bool) -> ColumnExpressionArgument[bool]:

@@ -1,10 +1,12 @@
-"""Filling in the stored documents (app/articles/documents.py): stale ones, and every one after
-the fingerprint changed (a new representation, another site URL), in the background job, at
-start-up, or all at once with `gazette documents rebuild`."""
+"""Filling in the stored documents (app/articles/documents.py): stale ones (every one after the
+fingerprint changed: a new representation, another site URL) and missing ones, in the
+background job, or all at once with `gazette documents rebuild`; and the start-up check that
+decides which documents may be served."""
 
+import logging
 from collections.abc import Iterator
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -15,18 +17,57 @@ from app.store.models import Article, ArticleDocument, SiteSetting
 from app.store.models.common import utcnow
 from app.store.sessions import write_session
 
+log = logging.getLogger("gazette.documents")
+
+SAMPLE = 20  # documents rebuilt and compared when none of them was vouched for
+
 
 def check(session: Session) -> bool:
-    """At start-up: when the documents were built for another fingerprint (another version of
-    the representation, another site URL, or none yet), drop them all and have the background
-    job build them again. True when it did. The caller commits."""
+    """At start-up: make sure no document built for another fingerprint (another version of
+    the representation, another site URL) is served. True when it marked documents to be
+    built again. The caller commits.
+
+    - Built for this fingerprint: kept.
+    - Built for another: marked stale (never served, rebuilt by the background job first).
+    - Built with no fingerprint recorded (an import, a demo load, the bench generator, a copy
+      of such a database: whatever wrote them never ran this check): the newest `SAMPLE` are
+      built again and compared byte for byte; when every one is the same, the documents are
+      this code's for this site, and kept (vouched for); else marked stale.
+    The background job then also builds the documents of public articles that have none
+    (after a migration that brought the table, say)."""
     setting = session.get(SiteSetting, SETTING_KEY)
-    if setting is not None and setting.value.get("fingerprint") == fingerprint():
+    recorded = setting.value.get("fingerprint") if setting is not None else None
+    if recorded == fingerprint():
         return False
     _lock(session)
-    session.execute(delete(ArticleDocument))
+    if recorded is None and _same_when_built_again(session):
+        _save(session, setting, walk_after="")
+        return False
+    session.execute(update(ArticleDocument).values(stale=True))
     _save(session, setting, walk_after="")
     return True
+
+
+def _same_when_built_again(session: Session) -> bool:
+    """Whether the newest `SAMPLE` current documents come out the same when built now."""
+    bodies = {
+        article_id: bytes(body)
+        for article_id, body in session.execute(
+            select(col(ArticleDocument.article_id), col(ArticleDocument.body))
+            .where(~col(ArticleDocument.stale))
+            .order_by(col(ArticleDocument.article_id).desc())
+            .limit(SAMPLE)
+        )
+    }
+    if not bodies:
+        return True
+    refresh(session, bodies)
+    again = session.execute(
+        select(col(ArticleDocument.article_id), col(ArticleDocument.body)).where(
+            col(ArticleDocument.article_id).in_(list(bodies))
+        )
+    )
+    return {article_id: bytes(body) for article_id, body in again} == bodies
 
 
 def _save(session: Session, setting: SiteSetting | None, *, walk_after: str | None) -> None:
@@ -56,10 +97,11 @@ def fill(session: Session, *, limit: int = FILL_PER_ROUND) -> int:
     after = setting.value.get("walk_after") if setting is not None else None
     if after is None or len(stale) >= limit:
         return built
+    has_one = exists().where(col(ArticleDocument.article_id) == Article.id)
     ids = list(
         session.scalars(
             select(col(Article.id))
-            .where(public(), col(Article.id) > after)
+            .where(public(), col(Article.id) > after, ~has_one)
             .order_by(col(Article.id))
             .limit(limit - len(stale))
         )
@@ -98,8 +140,14 @@ def start_up() -> None:
     """`check`, in a transaction of its own: every process runs it as it starts (and /readyz
     again until it has, when the database was not there at start-up)."""
     with write_session() as session:
-        check(session)
+        marked = check(session)
         session.commit()
+    if marked:
+        log.warning(
+            "stored documents were built for another site URL or representation: none is served until "
+            "built again by the background job (a lone `gazette serve`, or `gazette worker`) or "
+            "`gazette documents rebuild`"
+        )
     STARTED["done"] = True
 
 

@@ -146,6 +146,9 @@ class Direct:
         first: Callable[[Any], Awaitable[Answer | NotTried | None]] | None = None,
     ) -> None:
         self.match, self.route, self.render, self.first = match, route, render, first
+        # What this process answered: from a stored answer, or built from rows (/metrics).
+        self.answered_stored = 0
+        self.answered_built = 0
 
 
 JSON_START = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
@@ -235,6 +238,10 @@ class ResponseCacheMiddleware:
             return None
         if answer is None:
             return None
+        if isinstance(answer, bytes):
+            self.direct.answered_built += 1
+        else:
+            self.direct.answered_stored += 1
         body = answer if isinstance(answer, bytes) else answer.body
         capture.known = None if isinstance(answer, bytes) else answer
         capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True

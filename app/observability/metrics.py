@@ -27,6 +27,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.articles.fast_path import DIRECT
 from app.cache.store import STORE
 from app.http.middleware.outcome import answer_then, route_template
 
@@ -64,6 +65,15 @@ class CacheCollector:
         )
         yield GaugeMetricFamily("gazette_response_cache_entries", "Responses held.", value=len(STORE))
         yield GaugeMetricFamily("gazette_response_cache_bytes", "Bytes held (estimate).", value=STORE.bytes)
+        served = CounterMetricFamily(
+            "gazette_article_direct_reads",
+            "Single-article reads the response cache missed and the fast path answered, by what "
+            "answered: the stored document, or the article built from its rows.",
+            labels=["answer"],
+        )
+        served.add_metric(["document"], DIRECT.answered_stored)
+        served.add_metric(["built"], DIRECT.answered_built)
+        yield served
 
 
 def install() -> None:

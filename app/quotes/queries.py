@@ -26,9 +26,17 @@ _NEWEST_FIRST = Keyset(Quote.id, "-id", descending=True)  # ids are time-ordered
 
 
 def public() -> ColumnElement[bool]:
-    """A quote is public when it stands alone or its article is published and not deleted."""
-    visible = select(col(Article.id)).where(Article.is_public)
-    return col(Quote.article_id).is_(None) | col(Quote.article_id).in_(visible)
+    """A quote is public when it stands alone or its article is published and not deleted.
+
+    Asked of each quote's own article by its primary key, so a page walks the quotes' index
+    in its order and stops at the page: `article_id IN (the public articles)` read every
+    public article first (337 ms for the first quote at 100,000 articles on SQLite,
+    bench/README.md). A scalar subquery rather than EXISTS: PostgreSQL turns an EXISTS under
+    OR into a hashed subplan, which reads every public article again."""
+    own_article = (
+        select(Article.is_public).where(col(Article.id) == col(Quote.article_id)).correlate(Quote).scalar_subquery()
+    )
+    return col(Quote.article_id).is_(None) | own_article
 
 
 def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
@@ -42,8 +50,14 @@ def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]
         {s.id: s for s in session.scalars(select(Source).where(col(Source.id).in_(source_ids)))} if source_ids else {}
     )
     article_ids = {q.article_id for q in quotes if q.article_id}
-    articles: dict[str | None, Article] = (
-        {a.id: a for a in session.scalars(select(Article).where(col(Article.id).in_(article_ids)))}
+    # Only what a quote shows of its article: never its body.
+    articles: dict[str | None, Any] = (
+        {
+            a.id: a
+            for a in session.execute(
+                select(col(Article.id), col(Article.slug), col(Article.title)).where(col(Article.id).in_(article_ids))
+            )
+        }
         if article_ids
         else {}
     )

@@ -75,7 +75,8 @@ class Limiter:
 
     def __init__(self, settings: Settings) -> None:
         self.per_key = Policy("per-key", parse(settings.rate_limit_per_key))
-        self.per_address = Policy("per-address", parse(settings.rate_limit_per_address))
+        per_address = settings.rate_limit_per_address
+        self.per_address = Policy("per-address", parse(per_address)) if per_address else None
         self.failed_auth = Policy("failed-auth", parse(settings.rate_limit_failed_auth))
         self.limiter = FixedWindowRateLimiter(_storage(settings))
 
@@ -138,6 +139,9 @@ class RateLimits:
             self._storage_failed(exc)
             await self.app(scope, receive, send)
             return
+        if count is None:
+            await self.app(scope, receive, self._sending(send, None, authorization is not None, address))
+            return
         if not count.allowed:
             detail = (
                 f"Too many failed authentications from {address}; try again in {count.reset} s."
@@ -148,23 +152,29 @@ class RateLimits:
             return
         await self.app(scope, receive, self._sending(send, count, authorization is not None, address))
 
-    async def _count(self, limiter: Limiter, authorization: bytes | None, address: str) -> Count:
-        if authorization is None:
-            return await limiter.hit(limiter.per_address, address)
-        # A key sent from an address that sent too many bad ones is refused before anything
-        # looks at it: whoever guesses keys learns nothing more for a while.
-        locked = await limiter.stand(limiter.failed_auth, address)
-        if not locked.allowed:
-            return locked
-        identity = key_identity(authorization)
-        if identity is None:
-            return await limiter.hit(limiter.per_address, address)
-        return await limiter.hit(limiter.per_key, identity)
+    async def _count(self, limiter: Limiter, authorization: bytes | None, address: str) -> Count | None:
+        """Where the caller stands; None when nothing counts it (a request without a key, and
+        no per-address limit set)."""
+        if authorization is not None:
+            # A key sent from an address that sent too many bad ones is refused before anything
+            # looks at it: whoever guesses keys learns nothing more for a while.
+            locked = await limiter.stand(limiter.failed_auth, address)
+            if not locked.allowed:
+                return locked
+            if (identity := key_identity(authorization)) is not None:
+                return await limiter.hit(limiter.per_key, identity)
+        if limiter.per_address is None:
+            return None
+        return await limiter.hit(limiter.per_address, address)
 
-    def _sending(self, send: Send, count: Count, carried_key: bool, address: str) -> Send:
+    def _sending(self, send: Send, count: Count | None, carried_key: bool, address: str) -> Send:
+        if count is None and not carried_key:
+            return send  # nothing to add, nothing to count
+
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *count.headers()]}
+                if count is not None:
+                    message = {**message, "headers": [*message.get("headers", []), *count.headers()]}
                 if carried_key and message["status"] == 401:
                     await self._failed_auth(address)
             await send(message)

@@ -120,6 +120,7 @@ class Quote(Timestamped, table=True):
     __table_args__ = (
         Index("ix_quote_person_id_id", "person_id", "id"),
         Index("ix_quote_article_id_position", "article_id", "position"),
+        Index("ix_quote_source_id_id", "source_id", "id"),  # ?source= walks its newest first
     )
 
     external_id: str | None = Field(default=None, max_length=200, unique=True)
@@ -127,7 +128,7 @@ class Quote(Timestamped, table=True):
     person_id: str = Field(foreign_key="person.id")
     speaker_role: str | None = Field(default=None, max_length=300)
     article_id: str | None = Field(default=None, foreign_key="article.id", ondelete="CASCADE")
-    source_id: str | None = Field(default=None, foreign_key="source.id", index=True)
+    source_id: str | None = Field(default=None, foreign_key="source.id")
     language: str = Field(default="fr", max_length=8)
     said_at: date | None = Field(default=None)
     position: int = Field(default=0)

@@ -301,18 +301,48 @@ def test_the_site_wide_comments_switch_is_put_over_the_stored_policy(client, ses
     assert _stored_and_live(client, article.id)["comments"]["scope"] == "article"
 
 
-def test_documents_of_another_site_url_are_dropped_at_start_and_built_again(client, session, article):
+def test_documents_of_another_site_url_are_marked_stale_at_start_and_built_again(client, session, article):
     second = make_article(session)
+    session.execute(text("DELETE FROM site_setting WHERE key = 'documents'"))
     session.execute(
-        text("UPDATE site_setting SET value = :v WHERE key = 'documents'"),
+        text(
+            "INSERT INTO site_setting (key, value, version, updated_at) VALUES ('documents', :v, 1, CURRENT_TIMESTAMP)"
+        ),
         {"v": '{"fingerprint": "1 https://old.example.org", "walk_after": null}'},
     )
     session.commit()
     refill.start_up()
-    assert _document(session, article.id) is None and _document(session, second.id) is None
+    assert _document(session, article.id).stale and _document(session, second.id).stale  # never served
     assert _stored_and_live(client, article.id)["id"] == article.id  # live meanwhile
     _fill(session)
-    assert _document(session, article.id) is not None and _document(session, second.id) is not None
+    assert not _document(session, article.id).stale and not _document(session, second.id).stale
+    _stored_and_live(client, second.id)
+
+
+def test_documents_nobody_vouched_for_are_kept_when_they_are_what_this_code_builds(client, session, article):
+    second = make_article(session)
+    session.execute(text("DELETE FROM site_setting WHERE key = 'documents'"))  # as after an import
+    session.commit()
+    refill.start_up()  # builds the newest few again, compares, and vouches
+    assert not _document(session, article.id).stale and not _document(session, second.id).stale
+    built_at = _document(session, second.id).built_at
+    _stored_and_live(client, article.id)
+    _fill(session)  # nothing to build: the walk skips articles that have their document
+    assert _document(session, second.id).built_at == built_at
+
+
+def test_documents_nobody_vouched_for_are_marked_stale_when_they_differ(client, session, article):
+    second = make_article(session)
+    session.execute(text("DELETE FROM site_setting WHERE key = 'documents'"))
+    session.execute(
+        text("UPDATE article_document SET body = :b WHERE article_id = :id"), {"b": b'{"old":1}', "id": second.id}
+    )
+    session.commit()
+    refill.start_up()
+    assert _document(session, article.id).stale and _document(session, second.id).stale
+    assert _stored_and_live(client, second.id)["id"] == second.id
+    _fill(session)
+    assert not _document(session, second.id).stale
     _stored_and_live(client, second.id)
 
 

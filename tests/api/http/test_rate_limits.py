@@ -7,7 +7,10 @@ import itertools
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -131,6 +134,36 @@ def test_bad_keys_lock_the_address_out_of_keyed_requests(limited, session):
         assert time.monotonic() < deadline, "no log line names the address"
         time.sleep(0.1)
     assert "too many failed authentications from 127.0.0.15" in log.read_text()
+
+
+def test_the_defaults_answer_every_anonymous_read_from_one_address(database_url, tmp_path):
+    """A front end's server, or a CDN's few addresses, sends every reader's misses: with the
+    default settings none of them is refused, however many come in a minute (the lockout of
+    failed keys stays on)."""
+    with _serving(database_url, tmp_path / "server.log") as url, _client(url, "127.0.0.31") as c:
+
+        def read(n: int) -> tuple[int, bool]:
+            # A published_after of its own: each read misses the response cache.
+            after = (datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=n)).isoformat().replace("+00:00", "Z")
+            r = c.get("/v1/articles", params={"limit": 1, "published_after": after})
+            return r.status_code, "RateLimit" in r.headers
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = Counter(pool.map(read, range(3_000)))
+        # The lockout of failed keys is on by default: 20 a minute.
+        assert {c.get("/v1/articles", headers=bearer(f"gz_wrong{n}")).status_code for n in range(20)} == {401}
+        assert c.get("/v1/articles", headers=bearer("gz_wrong20")).status_code == 429
+    # Every one answered, and none counted (no RateLimit header): however fast they came, no
+    # window could have refused them (on a quiet machine the 3,000 take well under a minute).
+    assert answers == {(200, False): 3_000}
+
+
+def test_the_per_address_limit_is_off_unless_set():
+    from app.settings import Settings
+
+    assert Settings().rate_limit_per_address is None
+    assert Settings(rate_limit_per_address="").rate_limit_per_address is None
+    assert Settings(rate_limit_per_address="600/minute").rate_limit_per_address == "600/minute"
 
 
 def test_a_limit_that_does_not_parse_is_refused_at_start_up():

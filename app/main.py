@@ -37,6 +37,7 @@ from app.observability import routes as health
 from app.quotes import routes as quote_routes
 from app.settings import get_settings
 from app.site import routes as site_routes
+from app.sitemaps import routes as sitemap_routes
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
 from app.store.sqlite import CHECKPOINTER
@@ -232,6 +233,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(_v1())
     app.include_router(routes.router)
+    app.include_router(sitemap_routes.router)
     # Shapes the routes name by reference: the article's other formats and the JSON Feed.
     openapi.install(app, models=(NewsArticle, JsonFeed), schemas=formats.ninjs_components())
     return app

@@ -18,6 +18,18 @@ class Settings(BaseSettings):
     database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
+    sitemap_base_url: str | None = Field(
+        None,
+        description="Where the site serves Gazette's /sitemaps/ (its proxy passes them on): the sitemap "
+        "index names its sitemaps under it. Unset, site_url.",
+    )
+    sitemap_max_urls: int = Field(
+        10_000,
+        ge=1,
+        le=50_000,
+        description="URLs per article sitemap; a month with more is split into pages. The protocol "
+        "allows 50,000; 10,000 keeps a page (about 4 MB) in the response cache and its build short.",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
     secret_key: str = Field(
         "change-me-in-production",

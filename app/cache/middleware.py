@@ -26,7 +26,7 @@ from app.settings import get_settings
 
 log = logging.getLogger("gazette.cache")
 
-PUBLIC_PREFIXES = ("/v1/", "/feeds/")
+PUBLIC_PREFIXES = ("/v1/", "/feeds/", "/sitemaps/")
 STORED_STATUSES = frozenset({200, 301, 404})
 # Larger bodies are streamed through as they come, without an ETag (they are not buffered).
 BUFFER_LIMIT = 8_000_000
@@ -152,7 +152,7 @@ JSON_START = {"type": "http.response.start", "status": 200, "headers": [(b"conte
 
 
 class ResponseCacheMiddleware:
-    """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see docs/caching.md)."""
+    """Caches and validates anonymous GET and HEAD of /v1/, /feeds/ and /sitemaps/ (see docs/caching.md)."""
 
     def __init__(self, app: ASGIApp, direct: Direct | None = None) -> None:
         settings = get_settings()

@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         "held): under a mixed load the p99 fell by a third on PostgreSQL and a ninth on SQLite in "
         "bench/, as a write in a thread waits for Python's lock after each statement.",
     )
+    stream_heartbeat_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How often an idle change stream (GET /v1/changes as text/event-stream) sends a "
+        "comment line, so that proxies and load balancers keep it open.",
+    )
+    stream_max_connections: int = Field(
+        1000,
+        ge=0,
+        description="Change streams one process holds open at once; past it, 503 with Retry-After.",
+    )
     webhook_backoff_base_seconds: float = Field(
         10.0, gt=0, description="First retry of a failed webhook delivery after about this long; doubles each time."
     )

@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded 2-core machine a process restarted on PostgreSQL took 16 s to be ready.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server process exited"
         try:

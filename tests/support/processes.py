@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    # Generous: on a loaded 2-core machine a process restarted on PostgreSQL took 16 s to be ready.
+    # Generous: on a loaded 2-core machine a process on PostgreSQL took over 15 s to be ready, and
+    # its first /readyz (a connection, the migration scripts read) more than a second to answer.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server process exited"
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

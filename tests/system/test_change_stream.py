@@ -117,7 +117,7 @@ async def _listen(since: str, opened: list, done: asyncio.Event, client: httpx.A
 
 @pytest.mark.slow
 def test_hundreds_of_streams_on_one_worker_each_get_every_change_once_in_order(database_url, session):
-    with gazette_serve(database_url, "--workers", "1") as (url, _log):
+    with gazette_serve(database_url, "--workers", "1", start_within=120) as (url, _log):
         since = _tail(url)
 
         async def run() -> list[list[dict]]:

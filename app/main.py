@@ -22,6 +22,7 @@ from app.articles import write_routes as article_write_routes
 from app.articles.schemas import NewsArticle
 from app.cache.middleware import ResponseCacheMiddleware, answer_hit
 from app.changes import routes as change_routes
+from app.changes.stream import Hub
 from app.feeds import routes
 from app.feeds.schemas import JsonFeed
 from app.http import openapi
@@ -39,6 +40,7 @@ from app.observability import routes as health
 from app.quotes import routes as quote_routes
 from app.settings import get_settings
 from app.site import routes as site_routes
+from app.sitemaps import routes as sitemap_routes
 from app.store import secrets
 from app.store.engine import get_engine
 from app.store.sessions import LOOP_WRITES
@@ -149,7 +151,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await anyio.to_thread.run_sync(secrets.signing_key)
         except SQLAlchemyError as exc:  # serve anyway: /readyz says 503 and tries again
             log.warning("start-up check of stored documents failed (%s); /readyz retries it", type(exc).__name__)
-        async with jobs.background(app), cache.listening(), fast_path.FIRST_TRY.running(), LOOP_WRITES.running():
+        app.state.change_hub = hub = Hub()  # the change streams of GET /v1/changes
+        async with (
+            jobs.background(app),
+            cache.listening(),
+            fast_path.FIRST_TRY.running(),
+            LOOP_WRITES.running(),
+            hub.running(),
+        ):
             # What start-up made (modules, routes, the ORM's mappers: a few hundred thousand
             # objects) lives as long as the process: out of the collector's sight, a full
             # collection no longer walks it all, which showed as the p99 of cold reads.
@@ -254,6 +263,7 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(_v1())
     app.include_router(routes.router)
+    app.include_router(sitemap_routes.router)
     # Shapes the routes name by reference: the article's other formats and the JSON Feed.
     openapi.install(app, models=(NewsArticle, JsonFeed), schemas=formats.ninjs_components())
     return app

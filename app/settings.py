@@ -36,6 +36,18 @@ class Settings(BaseSettings):
         "every absolute URL Gazette writes (feed ids and links, ninjs uri, Link, a redirect's Location).",
     )
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
+    sitemap_base_url: str | None = Field(
+        None,
+        description="Where the site serves Gazette's /sitemaps/ (its proxy passes them on): the sitemap "
+        "index names its sitemaps under it. Unset, site_url.",
+    )
+    sitemap_max_urls: int = Field(
+        10_000,
+        ge=1,
+        le=50_000,
+        description="URLs per article sitemap; a month with more is split into pages. The protocol "
+        "allows 50,000; 10,000 keeps a page (about 4 MB) in the response cache and its build short.",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; ['*'] allows any.")
     secret_key: str | None = Field(
         None,
@@ -85,6 +97,17 @@ class Settings(BaseSettings):
         "(PostgreSQL through psycopg's async driver; on SQLite article writes, once the write lock is "
         "held): under a mixed load the p99 fell by a third on PostgreSQL and a ninth on SQLite in "
         "bench/, as a write in a thread waits for Python's lock after each statement.",
+    )
+    stream_heartbeat_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How often an idle change stream (GET /v1/changes as text/event-stream) sends a "
+        "comment line, so that proxies and load balancers keep it open.",
+    )
+    stream_max_connections: int = Field(
+        1000,
+        ge=0,
+        description="Change streams one process holds open at once; past it, 503 with Retry-After.",
     )
     webhook_backoff_base_seconds: float = Field(
         10.0, gt=0, description="First retry of a failed webhook delivery after about this long; doubles each time."

@@ -26,7 +26,7 @@ from app.settings import get_settings
 
 log = logging.getLogger("gazette.cache")
 
-PUBLIC_PREFIXES = ("/v1/", "/feeds/")
+PUBLIC_PREFIXES = ("/v1/", "/feeds/", "/sitemaps/")
 STORED_STATUSES = frozenset({200, 301, 404})
 # Larger bodies are streamed through as they come, without an ETag (they are not buffered).
 BUFFER_LIMIT = 8_000_000
@@ -38,10 +38,10 @@ OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-mo
 class _Request:
     """What the cache reads from a request, in one pass over its headers."""
 
-    __slots__ = ("accept_encoding", "authorization", "host", "if_modified_since", "if_none_match", "origin")
+    __slots__ = ("accept", "accept_encoding", "authorization", "host", "if_modified_since", "if_none_match", "origin")
 
     def __init__(self, scope: Scope) -> None:
-        self.host = self.authorization = self.accept_encoding = None
+        self.host = self.authorization = self.accept_encoding = self.accept = None
         self.if_none_match = self.if_modified_since = self.origin = None
         for name, value in scope["headers"]:
             if name == b"host":
@@ -56,6 +56,13 @@ class _Request:
                 self.if_none_match = value
             elif name == b"if-modified-since":
                 self.if_modified_since = value
+            elif name == b"accept":
+                self.accept = value
+
+    @property
+    def wants_events(self) -> bool:
+        """Asked for as server-sent events (the change feed's stream): never cached, never held back."""
+        return self.accept is not None and b"text/event-stream" in self.accept.lower()
 
 
 class _Capture:
@@ -155,7 +162,7 @@ JSON_START = {"type": "http.response.start", "status": 200, "headers": [(b"conte
 
 
 class ResponseCacheMiddleware:
-    """Caches and validates anonymous GET and HEAD of /v1/ and /feeds/ (see docs/caching.md)."""
+    """Caches and validates anonymous GET and HEAD of /v1/, /feeds/ and /sitemaps/ (see docs/caching.md)."""
 
     def __init__(self, app: ASGIApp, direct: Direct | None = None) -> None:
         settings = get_settings()
@@ -185,6 +192,9 @@ class ResponseCacheMiddleware:
             return
         request = _Request(scope)
         query = _query(scope["query_string"])
+        if request.wants_events:
+            await self.app(scope, receive, send)
+            return
         if request.authorization is not None or any(name == "preview" for name, _ in query):
             await self.app(scope, receive, _private(send))
             return
@@ -312,7 +322,7 @@ async def answer_hit(scope: Scope, send: Send) -> int | None:
     if scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
         return None
     request = _Request(scope)
-    if request.authorization is not None or request.origin is not None:
+    if request.authorization is not None or request.origin is not None or request.wants_events:
         return None
     query = _query(scope["query_string"])
     key = (scope["scheme"], request.host, scope["path"], query)

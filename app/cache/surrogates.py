@@ -58,6 +58,10 @@ def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> t
     if parts[0] == "feeds":
         # Feeds show articles with their categories, tags and authors; few URLs, so be broad.
         return {"feeds", "categories", "tags", "authors"}, None
+    if parts[0] == "sitemaps":
+        # Sitemaps list articles by URL (their category's slug in it): every write to an
+        # article purges `articles`, and so does a category's new slug.
+        return {"sitemaps", "articles"}, None
     name = parts[1] if len(parts) > 1 else ""
     if name == "export":
         return {"export", *COLLECTIONS}, None

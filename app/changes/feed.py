@@ -213,12 +213,28 @@ def represent(change: Any) -> dict[str, Any]:
     }
 
 
+def read_params(params: ChangeParams) -> tuple[list[str], tuple[int, int]]:
+    """The types asked for (none: all) and the (txid, id) to read after; 400 naming the
+    parameter when one is not understood."""
+    types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
+    return types or [], decode_cursor(params.since) if params.since else (0, 0)
+
+
+def tail(session: Session) -> tuple[int, int]:
+    """The (txid, id) of the last change the feed serves now: what a reader that wants only
+    what comes next starts after (app/changes/stream.py)."""
+    stmt = select(col(Change.txid), col(Change.id))
+    if is_postgres(session):
+        stmt = stmt.where(col(Change.txid) < literal_column(_HORIZON))
+    row = session.execute(stmt.order_by(col(Change.txid).desc(), col(Change.id).desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else (0, 0)
+
+
 def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
     """One page of the feed after `since`, its meta, and whether the page is settled (may be
     cached until the next change): not when committed changes wait behind a transaction still
     running. next_cursor is always given: when nothing is new it is `since` again."""
-    types = split_csv(params.types, field="types", allowed=frozenset(RESOURCE_TYPES))
-    after = decode_cursor(params.since) if params.since else (0, 0)
+    types, after = read_params(params)
     columns: list[SQLCoreOperations[Any]] = [
         col(Change.txid),
         col(Change.id),

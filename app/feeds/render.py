@@ -5,7 +5,6 @@ All three are built from the one article representation (view.build).
 """
 
 import mimetypes
-import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlmodel import Session, col
 
 from app.articles import queries, view
 from app.http.problems import NotFound
+from app.kit.text import xml_text
 from app.settings import get_settings
 from app.store.models import Article, ArticleCategory, Category
 from app.taxonomy import categories
@@ -24,8 +24,6 @@ from app.taxonomy import categories
 FEED_SIZE = 50
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
-# Characters XML 1.0 cannot hold at all (not even escaped); lxml refuses them, so drop them.
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class FeedParams(BaseModel):
@@ -45,10 +43,6 @@ class Feed(BaseModel):
     feed_url: str
     api_base: str
     items: list[dict[str, Any]]
-
-
-def _xml(text: str | None) -> str:
-    return _NOT_XML.sub("", text or "")
 
 
 def _time(value: str | None) -> datetime | None:
@@ -117,8 +111,8 @@ def _generator(feed: Feed) -> FeedGenerator:
     fg.load_extension("dc", atom=False, rss=True)  # RSS <author> wants an e-mail; dc:creator takes a name
     fg.register_extension("atomlinks", BaseExtension, _AtomLinkEntry, atom=True, rss=False)
     fg.id(feed.feed_url)
-    fg.title(_xml(feed.title))
-    fg.subtitle(_xml(feed.description))
+    fg.title(xml_text(feed.title))
+    fg.subtitle(xml_text(feed.description))
     fg.link(href=feed.home_page_url, rel="alternate")
     fg.link(href=feed.feed_url, rel="self")
     fg.generator("Gazette")
@@ -132,21 +126,21 @@ def _generator(feed: Feed) -> FeedGenerator:
         entry_id = _entry_id(feed, item)
         fe.id(entry_id)
         fe.guid(entry_id, permalink=False)
-        fe.title(_xml(item["title"]))
+        fe.title(xml_text(item["title"]))
         fe.link(href=item["url"], rel="alternate")
         if item.get("standfirst"):
-            fe.summary(_xml(item["standfirst"]))
-        fe.content(_xml(item.get("body_html") or item.get("standfirst") or item["title"]), type="html")
+            fe.summary(xml_text(item["standfirst"]))
+        fe.content(xml_text(item.get("body_html") or item.get("standfirst") or item["title"]), type="html")
         fe.published(_time(item["published_at"]))
         fe.updated(_time(item["updated_at"]))
         for author in item.get("authors") or []:
-            fe.author({"name": _xml(author["name"]), "uri": f"{api}/authors/{author['slug']}"})
+            fe.author({"name": xml_text(author["name"]), "uri": f"{api}/authors/{author['slug']}"})
         if item.get("authors"):
-            fe.dc.dc_creator([_xml(a["name"]) for a in item["authors"]])
+            fe.dc.dc_creator([xml_text(a["name"]) for a in item["authors"]])
         for category in item.get("categories") or []:
-            fe.category(term=category["slug"], label=_xml(category["name"]), scheme=f"{api}/categories")
+            fe.category(term=category["slug"], label=xml_text(category["name"]), scheme=f"{api}/categories")
         for tag in item.get("tags") or []:
-            fe.category(term=tag["slug"], label=_xml(tag["name"]), scheme=f"{api}/tags")
+            fe.category(term=tag["slug"], label=xml_text(tag["name"]), scheme=f"{api}/tags")
         image = item.get("image")
         if image:
             # Size unknown: RSS 2.0 asks for a length, and 0 is the accepted "not known".

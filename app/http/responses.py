@@ -1,9 +1,12 @@
-"""Fast JSON responses: orjson bytes, no re-validation of data built from our own database."""
+"""Fast JSON responses: orjson bytes, no re-validation of data built from our own database;
+and event streams."""
 
+from collections.abc import AsyncIterable, Callable
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from app.http.pagination import Page
 from app.http.urls import public
@@ -51,3 +54,32 @@ def page_response(items: list[Any], page: Page, request_url: Any = None) -> JSON
     if page.next_cursor and request_url is not None:
         headers["Link"] = f'<{public(request_url).include_query_params(cursor=page.next_cursor)}>; rel="next"'
     return JSONBytes({"data": items, "meta": page.meta()}, headers=headers)
+
+
+EVENT_STREAM = "text/event-stream"
+
+
+def wants_events(accept: str | None) -> bool:
+    """Whether an Accept header asks for server-sent events."""
+    return accept is not None and EVENT_STREAM in accept.lower()
+
+
+class EventStream(StreamingResponse):
+    """Server-sent events (text/event-stream), with the headers that keep proxies from
+    buffering or caching them (nginx reads X-Accel-Buffering); `ended` is called once the
+    response is over, however it ended (the client went away, the server stops), even when
+    its body was never iterated."""
+
+    def __init__(self, content: AsyncIterable[bytes], ended: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type=EVENT_STREAM,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self.ended = ended
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ended()

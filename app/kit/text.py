@@ -110,3 +110,12 @@ def slugify(text: str, *, max_length: int = 120) -> str:
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+# Characters XML 1.0 cannot hold at all (not even escaped); lxml refuses them.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str | None) -> str:
+    """`text` without the characters XML 1.0 cannot hold (feeds and sitemaps drop them)."""
+    return _NOT_XML.sub("", text or "")

@@ -74,6 +74,9 @@ PATHS = [
     Public("/v1/changes?types=article,quote", tombstones=True),
     Public("/v1/export"),
     Public("/v1/changes?types=person,source", tombstones=True),
+    Public("/sitemaps/index.xml"),
+    Public("/sitemaps/news.xml"),
+    Public(f"/sitemaps/articles-{iso(utcnow())[:7]}.xml"),  # this month's, where the articles were published
 ]
 
 # Made inline by an article that was never public: they must stay as hidden as it is. (Those
@@ -146,7 +149,15 @@ def _hide(client, headers, kind: str) -> dict:
         article = publish(client, headers, article["id"], at=iso(utcnow() + timedelta(days=1))).json()
     if kind in ("unpublished", "deleted"):
         article = publish(client, headers, article["id"]).json()
-        for path in (f"/v1/articles/{article['id']}", "/v1/articles", "/feeds/rss.xml", "/v1/quotes"):
+        month = iso(utcnow())[:7]
+        for path in (
+            f"/v1/articles/{article['id']}",
+            "/v1/articles",
+            "/feeds/rss.xml",
+            "/v1/quotes",
+            "/sitemaps/news.xml",
+            f"/sitemaps/articles-{month}.xml",
+        ):
             client.get(path)  # let any cache hold what was public
         if kind == "unpublished":
             article = client.post(f"/v1/articles/{article['id']}/unpublish", headers=headers).json()
@@ -220,6 +231,8 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
             assert secret["id"] not in text and secret["quote_id"] not in text, (
                 f"the {kind} article shows at {public.path}"
             )
+        if public.path.startswith("/sitemaps/"):  # sitemaps show articles by URL, so by slug
+            assert f"/{secret['slug']}<" not in text, f"the {kind} article's URL shows at {public.path}"
         if "count=true" in public.path:
             assert response.json()["meta"]["total"] == (0 if "q={word}" in public.path else 1)
 

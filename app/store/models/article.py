@@ -34,6 +34,15 @@ class Article(Timestamped, table=True):
         Index("ix_article_status_published_at_id", "status", "published_at", "id"),
         Index("ix_article_status_updated_at_id", "status", "updated_at", "id"),
         Index("ix_article_language_status_published_at", "language", "status", "published_at"),
+        # The sitemap index (app/sitemaps/): months, counts and latest changes from the index alone.
+        Index(
+            "ix_article_status_published_at_id_deleted_at_updated_at",
+            "status",
+            "published_at",
+            "id",
+            "deleted_at",
+            "updated_at",
+        ),
     )
 
     slug: str = Field(max_length=200, unique=True)

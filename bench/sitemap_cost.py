@@ -1,0 +1,61 @@
+"""What the sitemaps cost to build, in process, on a bench database (the response cache aside).
+
+    python bench/sitemap_cost.py --database-url sqlite:////tmp/bench/s100k.db
+
+Times, over `--rounds` runs each (the median and the slowest), what a cache miss of each
+sitemap does: its queries and its XML. The index walks every month; a month's sitemap reads
+only its own articles, so its time should not grow with the archive (compare a 100,000- and a
+1,000,000-article database). Prints one line per sitemap: URLs, bytes, median and max ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    os.environ["GAZETTE_DATABASE_URL"] = args.database_url
+
+    from sqlmodel import Session
+
+    from app.settings import get_settings
+    from app.sitemaps import queries, render
+    from app.store.engine import get_engine
+
+    max_urls = get_settings().sitemap_max_urls
+
+    def timed(name: str, build) -> bytes:
+        times, body = [], b""
+        for _ in range(args.rounds):
+            with Session(get_engine()) as session:
+                started = time.perf_counter()
+                body = build(session)
+                times.append((time.perf_counter() - started) * 1000)
+        urls = body.count(b"<url>") or body.count(b"<sitemap>")
+        print(
+            f"{name:<28} {urls:>7,} URLs {len(body):>11,} bytes  median {statistics.median(times):8.1f} ms  "
+            f"max {max(times):8.1f} ms"
+        )
+        return body
+
+    with Session(get_engine()) as session:
+        shards = queries.shards(session, max_urls)
+    print(f"{len(shards)} article sitemaps of at most {max_urls:,} URLs")
+    timed("index.xml", lambda s: render.index(queries.shards(s, max_urls)))
+    timed("news.xml", lambda s: render.news(queries.news(s)))
+    for shard in (shards[0], shards[len(shards) // 2], shards[-1]):
+        timed(f"articles-{shard.name}.xml", lambda s, shard=shard: render.articles(queries.page(s, shard, max_urls)))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,7 @@ service's `metadata.google.internal`). `GAZETTE_WEBHOOK_ALLOWED_NETWORKS` opens 
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -140,6 +140,15 @@ def check_subscription(url: str) -> None:
         raise Refused("must not carry credentials (user:password@): authenticate the signature instead")
     target = httpx.URL(url)
     check_host(target.raw_host.decode("ascii"), _port(target), unresolved_ok=True)
+
+
+def shown(url: str) -> str:
+    """`url` as the API shows it: without the credentials a subscription made before they
+    were refused may hold (its deliveries are refused)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def pin(url: str) -> Pinned:

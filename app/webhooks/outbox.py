@@ -31,7 +31,7 @@ def represent(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
     """A subscription as the API shows it; the secret only once, when it is made."""
     out = {
         "id": webhook.id,
-        "url": webhook.url,
+        "url": destinations.shown(webhook.url),
         "events": webhook.events,
         "enabled": webhook.enabled,
         "disabled_reason": webhook.disabled_reason,

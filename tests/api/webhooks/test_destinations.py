@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from app.settings import get_settings
+from app.store.models.webhook import Webhook
 from tests.api.keys.test_keys import bearer, make_key
 from tests.support.factories import make_article
 from tests.support.webhook_receiver import Receiver, drive
@@ -94,6 +95,21 @@ def test_credentials_in_a_url_are_refused_and_never_shown(client, admin):
 
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "url"
     assert client.get("/v1/webhooks", headers=admin).json()["data"] == []
+
+
+def test_credentials_stored_before_they_were_refused_are_never_shown_nor_sent(client, session, admin, receiver):
+    receiver.start()
+    legacy = f"http://user:secret@127.0.0.1:{receiver.port}/hooks/gazette"
+    session.add(Webhook(id="01legacywebhook00000000000", url=legacy, events=["*"], secret="whsec_" + "A" * 43 + "="))
+    session.commit()
+    make_article(session)
+    drive(lambda: _deliveries(client, admin, "01legacywebhook00000000000")[0]["attempts"] >= 1)
+
+    shown = client.get("/v1/webhooks", headers=admin).json()["data"]
+
+    assert [w["url"] for w in shown] == [f"http://127.0.0.1:{receiver.port}/hooks/gazette"]
+    assert _deliveries(client, admin, "01legacywebhook00000000000")[0]["last_error"] == "refused by policy"
+    assert receiver.requests == []
 
 
 def test_the_allow_list_opens_what_the_operator_names(client, admin, closed):

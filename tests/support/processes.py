@@ -99,7 +99,7 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def gazette_serve(
-    database_url: str, *args: str, start_within: float = 30, **settings: str
+    database_url: str, *args: str, start_within: float = 90, **settings: str
 ) -> Iterator[tuple[str, Path]]:
     """`gazette serve ARGS` in a process of its own on `database_url`: its base URL once it
     answers at all (ready or not, within `start_within` seconds), and the file its standard

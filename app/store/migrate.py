@@ -122,7 +122,19 @@ def _run(url: str | None, migrate: Any) -> None:
         migrate(config)
 
 
+def _at_heads(url: str | None) -> bool:
+    """Whether the database is already at the code's heads (then an upgrade to them has
+    nothing to do, and takes no lock: on SQLite the lock is the write lock)."""
+    config = alembic_config(url)
+    with make_engine(config.attributes["url"]).connect() as connection:
+        _refuse_if_ahead(connection, config)
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == set(ScriptDirectory.from_config(config).get_heads())
+
+
 def upgrade(revision: str = "heads", url: str | None = None) -> None:
+    if revision == "heads" and _at_heads(url):
+        return
     _run(url, lambda config: command.upgrade(config, revision))
 
 

@@ -109,7 +109,7 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, *args: str, start_within: float = 30, **settings: str) -> Iterator[Served]:
+def served(database_url: str, *args: str, start_within: float = 90, **settings: str) -> Iterator[Served]:
     """`gazette serve ARGS` in a process of its own on `database_url`, once it answers at all
     (ready or not, within `start_within` seconds). Stopped when the block ends."""
     process, url, log = start_serve(database_url, *args, **settings)
@@ -131,7 +131,7 @@ def served(database_url: str, *args: str, start_within: float = 30, **settings: 
 
 @contextmanager
 def gazette_serve(
-    database_url: str, *args: str, start_within: float = 30, **settings: str
+    database_url: str, *args: str, start_within: float = 90, **settings: str
 ) -> Iterator[tuple[str, Path]]:
     """`gazette serve ARGS` (`served`): its base URL and the file its standard error goes to."""
     with served(database_url, *args, start_within=start_within, **settings) as server:

@@ -39,7 +39,7 @@ def install() -> None:
     # Validation errors name body-block fields without the block's type tag.
     problems.UNION_TAGS.update(BLOCK_TYPES)
     # Background jobs, in the order each round runs them.
-    jobs.register(schedule.publish_scheduled)
+    jobs.register(schedule.apply_due)
     jobs.register(refill.fill_documents)
     jobs.register(delivery.deliver_webhooks)
     metrics.install()

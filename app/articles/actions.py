@@ -9,6 +9,11 @@ class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     at: datetime | None = Field(None, description="When to publish: a future time schedules the article.")
+    expires_at: datetime | None = Field(
+        None,
+        description="A new expiry for the article (null: none); left out, it keeps the one it has. "
+        "Republishing an expired article needs one in the future, or null.",
+    )
 
 
 class PreviewIn(BaseModel):

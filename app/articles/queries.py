@@ -45,6 +45,7 @@ class ArticleStatusFilter(StrEnum):
     scheduled = "scheduled"
     published = "published"
     unpublished = "unpublished"
+    expired = "expired"
     deleted = "deleted"
     all = "all"
 
@@ -77,7 +78,7 @@ class ArticleListParams(ListParams, LangParam):
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
     status: ArticleStatusFilter | None = Field(
         None,
-        description="With a content:read key: draft, scheduled, published, unpublished, deleted, "
+        description="With a content:read key: draft, scheduled, published, unpublished, expired, deleted, "
         "or all (every status but deleted). Without one, only published articles are listed.",
     )
 

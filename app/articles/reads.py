@@ -8,12 +8,13 @@ from sqlmodel import Session, col
 from app.articles import documents, queries, search, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.params import split_csv
-from app.http.problems import InvalidParameter, NotFound
+from app.http.problems import Gone, InvalidParameter, NotFound
 from app.kit import slugs
 from app.store.engine import rows
 from app.store.models import (
     Article,
 )
+from app.store.models.common import iso, utcnow
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -65,8 +66,15 @@ def get(session: Session, article_id: str, *, private: bool = False) -> Any:
     `private` (a key or a preview token)."""
     article = rows(session, queries.by_id(), {"id": article_id}).first()
     if article is None or not (private or Article.is_public.fget(article)):  # a row: the rule applied to it
+        _gone_if_expired(article)
         raise NotFound(f"No article with id {article_id!r}.")
     return article
+
+
+def _gone_if_expired(article: Any) -> None:
+    """410 for an article the public saw until its expiry."""
+    if article is not None and view.lifecycle_status(article, utcnow()) == "expired":
+        raise Gone(f"The article {article.id!r} has expired (at {iso(article.expires_at)}).")
 
 
 def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Article | str:
@@ -74,6 +82,7 @@ def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Articl
     article, moved = slugs.find(session, Article, "article", slug)
     if article is not None and (private or article.is_public):
         return article.slug if moved else article
+    _gone_if_expired(article)
     raise NotFound(f"No article with slug {slug!r}.")
 
 

@@ -35,6 +35,7 @@ OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
 ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content()},
     **OPTIONAL_KEY_RESPONSES,
+    410: problem("The article has expired (its `expires_at` has passed): it is no longer public."),
 }
 Preview = Annotated[
     str | None,

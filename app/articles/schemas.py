@@ -193,6 +193,12 @@ class ArticleRead(ReadModel):
     status: ArticleStatus | Literal["deleted"]
     published_at: datetime | None
     scheduled_at: datetime | None
+    expires_at: datetime | None = Field(
+        description="When the article leaves the public by itself (status `expired` from then on); null: never."
+    )
+    embargoed_until: datetime | None = Field(
+        description="Published under an embargo: withheld from the public until this time. Null: none."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -335,6 +341,12 @@ class ArticleCreate(Strict):
     language: Language = "fr"
     status: Literal["draft", "published"] = "draft"
     published_at: datetime | None = None
+    expires_at: datetime | None = Field(
+        None,
+        description="When the published article leaves the public by itself: every public path stops showing "
+        "it, an anonymous read answers 410, the change feed records a `delete` (reason `expired`) and "
+        "`article.expired` is sent. A time already past expires a published article at once.",
+    )
     canonical_url: Url | None = None
     category: Slug | None = None
     categories: list[Slug] = Field(default_factory=list, max_length=20)

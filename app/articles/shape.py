@@ -100,6 +100,7 @@ def write_shape(
         # their lifecycle moves through the publish, unpublish and restore endpoints.
         "status": "published" if article.status == ArticleStatus.published else "draft",
         "published_at": iso(article.published_at),
+        "expires_at": iso(article.expires_at),
         "canonical_url": article.canonical_url,
         "category": related["category"],
         **{name: related[name] for name in RELATED},

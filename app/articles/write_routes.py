@@ -116,7 +116,8 @@ def publish_article(
     data: Annotated[PublishIn | None, Body()] = None,
 ) -> Response:
     at = data.at if data else None
-    return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key))
+    expiry = {"expires_at": data.expires_at} if data and "expires_at" in data.model_fields_set else None
+    return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key, expiry=expiry))
 
 
 @router.post(

@@ -1,5 +1,6 @@
 """Writing articles: create, replace and merge-patch, related things named by slug or created inline."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -215,6 +216,14 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
         article.status = ArticleStatus.unpublished
     elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
         article.published_at = to_utc(data.published_at)
+    set_expiry(article, data.expires_at)
+
+
+def set_expiry(article: Article, expires_at: datetime | None) -> None:
+    """The article's expiry; a published article whose expiry has passed is expired at once."""
+    article.expires_at = to_utc(expires_at) if expires_at else None
+    if article.status == ArticleStatus.published and article.expires_at and article.expires_at <= utcnow():
+        article.status = ArticleStatus.expired
 
 
 def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) -> Article:
@@ -230,6 +239,7 @@ def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) 
     if data.status == "published":
         article.status = ArticleStatus.published
         article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+    set_expiry(article, data.expires_at)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
     quotes = _fill(session, article, data)
@@ -303,6 +313,7 @@ def _replace(
     unchanged = unchanged or {}
     same = frozenset(unchanged)
     was_public = article.is_public
+    was_expired = article.status == ArticleStatus.expired
     if held:  # no other writer can get in: the new version goes in the one UPDATE of the row, below
         article.version, article.updated_at = expected + 1, utcnow()
     else:  # UPDATE … WHERE version = expected: a concurrent writer holding the same version gets
@@ -338,7 +349,9 @@ def _replace(
         session,
         article,
         was_public=was_public,
-        event=change_event(was_public, article.is_public),
+        event="article.expired"
+        if article.status == ArticleStatus.expired and not was_expired
+        else change_event(was_public, article.is_public),
         quotes=quotes,
         same=same,
     )
@@ -365,11 +378,13 @@ def after_write(
     event: str | None,
     quotes: list[article_quotes.Said] | None = None,
     same: frozenset[str] = frozenset(),
+    due_at: datetime | None = None,
 ) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
     the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
-    `same`: write-shape fields the write left as they were."""
+    `same`: write-shape fields the write left as they were; `due_at`: for a transition the
+    clock applied, the time it was due. A delete says why (`REASONS`, from the event)."""
     session.flush()
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
@@ -381,10 +396,24 @@ def after_write(
             resource_id=article.id,
             op="upsert" if article.is_public else "delete",
             version=article.version,
-            event=event if (article.is_public or event in DELETE_EVENTS) else None,
+            event=event if (article.is_public or event in REASONS) else None,
             purge=article_purge_keys(article),
+            reason=removal_reason(event),
+            due_at=due_at,
         )
-    article_quotes.record(session, article, was_public=was_public)
+    article_quotes.record(session, article, was_public=was_public, reason=removal_reason(event), due_at=due_at)
 
 
-DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})
+# The events of an article leaving the public, and the reason its delete in the change feed
+# (and its quotes' deletes) gives.
+REASONS = {
+    "article.unpublished": "unpublished",
+    "article.deleted": "deleted",
+    "article.expired": "expired",
+    "article.embargoed": "embargoed",
+}
+
+
+def removal_reason(event: str | None) -> str:
+    """Why an article left the public, from the event of the write that took it down."""
+    return REASONS.get(event or "", "unpublished")

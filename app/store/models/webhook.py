@@ -19,6 +19,7 @@ EVENTS = (
     "article.updated",
     "article.unpublished",
     "article.deleted",
+    "article.expired",
     *(f"{kind}.{verb}" for kind in RESOURCE_TYPES[1:] for verb in ("created", "updated", "deleted")),
 )
 

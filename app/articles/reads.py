@@ -74,7 +74,7 @@ def get(session: Session, article_id: str, *, private: bool = False) -> Any:
 def _gone_if_expired(article: Any) -> None:
     """410 for an article the public saw until its expiry."""
     if article is not None and view.lifecycle_status(article, utcnow()) == "expired":
-        raise Gone(f"The article {article.id!r} has expired (at {iso(article.expires_at)}).")
+        raise Gone(f"This article expired at {iso(article.expires_at)}.")
 
 
 def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Article | str:

@@ -24,27 +24,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE … ADD/DROP COLUMN on both engines (SQLite has both since 3.35), never a
+# batch copy: copying `article` on SQLite drops the old table, and its ON DELETE CASCADE
+# would take every quote and link with it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("article") as batch:
-        batch.add_column(sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("embargoed_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.create_index("ix_article_expires_at", ["expires_at"], unique=False)
-        batch.create_index("ix_article_embargoed_until", ["embargoed_until"], unique=False)
-    with op.batch_alter_table("article_document") as batch:
-        batch.add_column(sa.Column("expires", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
-    with op.batch_alter_table("change") as batch:
-        batch.add_column(sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
-        batch.add_column(sa.Column("due_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column("article", sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column("article", sa.Column("embargoed_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.create_index("ix_article_expires_at", "article", ["expires_at"], unique=False)
+    op.create_index("ix_article_embargoed_until", "article", ["embargoed_until"], unique=False)
+    op.add_column("article_document", sa.Column("expires", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
+    op.add_column("change", sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
+    op.add_column("change", sa.Column("due_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("change") as batch:
-        batch.drop_column("due_at")
-        batch.drop_column("reason")
-    with op.batch_alter_table("article_document") as batch:
-        batch.drop_column("expires")
-    with op.batch_alter_table("article") as batch:
-        batch.drop_index("ix_article_embargoed_until")
-        batch.drop_index("ix_article_expires_at")
-        batch.drop_column("embargoed_until")
-        batch.drop_column("expires_at")
+    op.drop_column("change", "due_at")
+    op.drop_column("change", "reason")
+    op.drop_column("article_document", "expires")
+    op.drop_index("ix_article_embargoed_until", table_name="article")
+    op.drop_index("ix_article_expires_at", table_name="article")
+    op.drop_column("article", "embargoed_until")
+    op.drop_column("article", "expires_at")

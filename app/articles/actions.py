@@ -14,6 +14,11 @@ class PublishIn(BaseModel):
         description="A new expiry for the article (null: none); left out, it keeps the one it has. "
         "Republishing an expired article needs one in the future, or null.",
     )
+    embargoed_until: datetime | None = Field(
+        None,
+        description="Publish under an embargo until this time (null: none); left out, the article keeps "
+        "the one it has. Withheld from the public until then; keys with `content:embargoed` read it.",
+    )
 
 
 class PreviewIn(BaseModel):

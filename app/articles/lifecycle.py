@@ -72,6 +72,7 @@ def publish(
     if_match: str | None,
     key: ApiKey | None,
     expiry: dict[str, datetime | None] | None = None,
+    embargo: dict[str, datetime | None] | None = None,
 ) -> Article:
     """Publish now, or schedule for `at` when it is in the future (status scheduled).
     `at` in the past publishes now with that date; a republished article keeps its first date.
@@ -99,16 +100,23 @@ def publish(
             "This article's expiry has passed: publish it with a new expires_at (or null for none).",
             errors=[{"field": "expires_at", "message": "has passed"}],
         )
+    embargoed_until = article.embargoed_until
+    if embargo is not None:
+        embargoed_until = to_utc(embargo["embargoed_until"]) if embargo["embargoed_until"] else None
+    if embargoed_until is not None and to_utc(embargoed_until) <= now:
+        embargoed_until = None  # lifted already
+    times = {"expires_at": expires_at, "embargoed_until": embargoed_until}
     if when is not None and when > now:
-        values = {"status": ArticleStatus.scheduled, "publish_at": when, "expires_at": expires_at}
+        values = {"status": ArticleStatus.scheduled, "publish_at": when, **times}
         return _change(session, article, expected, values, key=key, event=None)
     values = {
         "status": ArticleStatus.published,
         "publish_at": None,
         "published_at": when or article.published_at or now,
-        "expires_at": expires_at,
+        **times,
     }
-    return _change(session, article, expected, values, key=key, event="article.published")
+    event = "article.embargoed" if embargoed_until is not None else "article.published"
+    return _change(session, article, expected, values, key=key, event=event)
 
 
 def unpublish(session: Session, article_id: str, *, if_match: str | None, key: ApiKey | None) -> Article:
@@ -156,14 +164,15 @@ def restore_revision(
     session: Session, article_id: str, number: int, *, if_match: str | None, key: ApiKey | None
 ) -> Article:
     """The content of revision `number` (title, body, quotes, links…) as a new version.
-    The slug and the lifecycle stay as they are now: restoring text never moves a URL or
-    publishes, unpublishes or reschedules anything."""
+    The slug and the lifecycle (its expiry and embargo too) stay as they are now: restoring
+    text never moves a URL or publishes, unpublishes, reschedules or expires anything."""
     article = _load(session, article_id)
     _expected(article, if_match)
     _not_deleted(article)
     snapshot = revisions.get(session, article_id, number).snapshot
     current = shape.write_shape(session, article)
-    document = {**snapshot, **{name: current[name] for name in ("slug", "status", "published_at")}}
+    kept = ("slug", "status", "published_at", "expires_at", "embargoed_until")
+    document = {**snapshot, **{name: current[name] for name in kept}}
     data = writes.validated(document)
     return writes.replace(session, article, data, key=key, if_match=if_match)
 
@@ -250,7 +259,8 @@ def apply_if_due(session: Session, name: str, article_id: str, *, now: datetime)
     was_public = _public_until(article, transition)
     write_support.bump(session, article, article.version, transition.values(article))
     revisions.record(session, article, key=None, key_name=revisions.SCHEDULER)
-    writes.after_write(session, article, was_public=was_public, event=transition.event, due_at=due_at)
+    event = "article.embargoed" if article.is_embargoed else transition.event  # published into an embargo
+    writes.after_write(session, article, was_public=was_public, event=event, due_at=due_at)
     return True
 
 

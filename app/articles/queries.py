@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, select
+from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, or_, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
@@ -136,10 +136,13 @@ def filters(session: Session, params: ArticleListParams) -> list[ColumnExpressio
     return conds
 
 
-def visible(status: str | None, *, private: bool) -> ColumnExpressionArgument[bool]:
-    """Which articles a list may show: published ones, or with a key, those of `status`."""
+def visible(status: str | None, *, private: bool, embargoed: bool = False) -> ColumnExpressionArgument[bool]:
+    """Which articles a list may show: published ones (with `embargoed`, a content:embargoed
+    key's caller: those under embargo too), or with a key, those of `status`."""
     if status is not None and not private:
         raise InvalidParameter("status", "listing by status needs an API key with content:read")
+    if status is None and embargoed:
+        return or_(Article.is_public, Article.is_embargoed)
     if status in (None, "published"):
         return public()
     if status == "deleted":

@@ -347,6 +347,12 @@ class ArticleCreate(Strict):
         "it, an anonymous read answers 410, the change feed records a `delete` (reason `expired`) and "
         "`article.expired` is sent. A time already past expires a published article at once.",
     )
+    embargoed_until: datetime | None = Field(
+        None,
+        description="Published, the article is withheld from the public until this time, read only by keys "
+        "with `content:embargoed` (or `content:read`), and announced by `article.embargoed`; at that "
+        "time it becomes public by itself (`article.published`). A time already past is no embargo.",
+    )
     canonical_url: Url | None = None
     category: Slug | None = None
     categories: list[Slug] = Field(default_factory=list, max_length=20)

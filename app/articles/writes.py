@@ -216,14 +216,26 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
         article.status = ArticleStatus.unpublished
     elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
         article.published_at = to_utc(data.published_at)
-    set_expiry(article, data.expires_at)
+    set_times(article, data.expires_at, data.embargoed_until)
 
 
-def set_expiry(article: Article, expires_at: datetime | None) -> None:
-    """The article's expiry; a published article whose expiry has passed is expired at once."""
+def set_times(article: Article, expires_at: datetime | None, embargoed_until: datetime | None) -> None:
+    """The article's expiry and embargo: a published article whose expiry has passed is expired
+    at once; an embargo already lifted is none."""
+    now = utcnow()
     article.expires_at = to_utc(expires_at) if expires_at else None
-    if article.status == ArticleStatus.published and article.expires_at and article.expires_at <= utcnow():
+    article.embargoed_until = to_utc(embargoed_until) if embargoed_until and to_utc(embargoed_until) > now else None
+    if article.status == ArticleStatus.published and article.expires_at and article.expires_at <= now:
         article.status = ArticleStatus.expired
+
+
+def lifecycle_event(article: Article, was_public: bool, was_embargoed: bool, was_expired: bool) -> str | None:
+    """The webhook event of a write, from what the public (and embargo readers) saw before and see now."""
+    if article.status == ArticleStatus.expired and not was_expired:
+        return "article.expired"
+    if article.is_embargoed and not was_embargoed:
+        return "article.embargoed"
+    return change_event(was_public, article.is_public)
 
 
 def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) -> Article:
@@ -239,12 +251,12 @@ def create(session: Session, data: ArticleCreate, *, key: ApiKey | None = None) 
     if data.status == "published":
         article.status = ArticleStatus.published
         article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
-    set_expiry(article, data.expires_at)
+    set_times(article, data.expires_at, data.embargoed_until)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
     quotes = _fill(session, article, data)
     revisions.record(session, article, key=key)
-    after_write(session, article, was_public=False, event="article.published", quotes=quotes)
+    after_write(session, article, was_public=False, event=lifecycle_event(article, False, False, False), quotes=quotes)
     return article
 
 
@@ -312,7 +324,7 @@ def _replace(
     read (`queries.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
-    was_public = article.is_public
+    was_public, was_embargoed = article.is_public, article.is_embargoed
     was_expired = article.status == ArticleStatus.expired
     if held:  # no other writer can get in: the new version goes in the one UPDATE of the row, below
         article.version, article.updated_at = expected + 1, utcnow()
@@ -349,9 +361,7 @@ def _replace(
         session,
         article,
         was_public=was_public,
-        event="article.expired"
-        if article.status == ArticleStatus.expired and not was_expired
-        else change_event(was_public, article.is_public),
+        event=lifecycle_event(article, was_public, was_embargoed, was_expired),
         quotes=quotes,
         same=same,
     )
@@ -401,6 +411,10 @@ def after_write(
             reason=removal_reason(event),
             due_at=due_at,
         )
+    elif event == "article.embargoed":
+        # Withheld from the public, so nothing in the public change feed: the event alone, for
+        # the subscriptions of embargo partners.
+        feed.announce(session, resource_type="article", resource_id=article.id, event=event)
     article_quotes.record(session, article, was_public=was_public, reason=removal_reason(event), due_at=due_at)
 
 

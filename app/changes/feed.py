@@ -147,6 +147,12 @@ def record(
         )
 
 
+def announce(session: Session, *, resource_type: str, resource_id: str, event: str) -> None:
+    """Raise `event` for a resource the public cannot see (an article under embargo): its webhook
+    deliveries, with nothing in the public change feed and nothing to purge."""
+    EVENT_RAISED(session, event=event, resource_type=resource_type, resource_id=resource_id, op="upsert")
+
+
 def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge: set[str]) -> int:
     """Log an upsert of every (id, version) that `rows_` (a SELECT) gives, in one statement:
     what each of them shows changed, though none of them was written (the site-wide comments

@@ -1,8 +1,9 @@
-"""Nothing leaks: drafts, scheduled, unpublished, deleted and expired articles, and their
-quotes, are found through no public path (an expired one: whether or not the clock's job has
-recorded its expiry yet, and though every cache was shown it while it was public). One line
-per public path: a path that lands later (or a filter) is added here and is enforced from
-the moment its route exists."""
+"""Nothing leaks: drafts, scheduled, unpublished, deleted, expired and embargoed articles, and
+their quotes, are found through no public path (an expired one whether or not the clock's job
+has recorded its expiry yet; expired and embargoed ones though every cache was shown them
+while they were public). After an embargo lifts the article is public on these paths:
+tests/api/articles/test_embargo.py. One line per public path: a path that lands later (or a
+filter) is added here and is enforced from the moment its route exists."""
 
 import re
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from app.store.models.common import iso, utcnow
 from tests.support.editorial import create, desk, patch, publish
 from tests.support.factories import make_author, make_category, make_person, make_source, make_tag
 
-KINDS = ("draft", "scheduled", "unpublished", "deleted", "expired", "expiring")
+KINDS = ("draft", "scheduled", "unpublished", "deleted", "expired", "expiring", "embargoed")
 # Published until a time the clock then passes: `expired` before a round of the background
 # jobs (which records it), `expiring` after it, with no round since.
 EXPIRES_IN = {"expired": timedelta(minutes=1), "expiring": timedelta(minutes=3)}
@@ -128,8 +129,8 @@ def _hide(client, headers, kind: str) -> dict:
         article = publish(client, headers, article["id"], at=iso(utcnow() + timedelta(days=1))).json()
     if kind in EXPIRES_IN:
         article = publish(client, headers, article["id"], expires_at=iso(utcnow() + EXPIRES_IN[kind])).json()
-    if kind in ("unpublished", "deleted", *EXPIRES_IN):
-        if kind in ("unpublished", "deleted"):
+    if kind in ("unpublished", "deleted", "embargoed", *EXPIRES_IN):
+        if kind in ("unpublished", "deleted", "embargoed"):
             article = publish(client, headers, article["id"]).json()
         for path in (
             f"/v1/articles/{article['id']}",
@@ -143,6 +144,8 @@ def _hide(client, headers, kind: str) -> dict:
             assert client.get(path).status_code == 200  # let any cache hold what was public
         if kind == "unpublished":
             article = client.post(f"/v1/articles/{article['id']}/unpublish", headers=headers).json()
+        elif kind == "embargoed":  # public, then under an embargo that lifts tomorrow
+            article = patch(client, headers, article, {"embargoed_until": iso(utcnow() + timedelta(days=1))}).json()
         elif kind == "deleted":
             client.delete(f"/v1/articles/{article['id']}", headers={**headers, "If-Match": f'"{article["version"]}"'})
     # A keyed reader sees it; nothing it was shown may be served to anyone else.

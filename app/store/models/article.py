@@ -94,6 +94,29 @@ class Article(Timestamped, table=True):
             or_(col(cls.embargoed_until).is_(None), col(cls.embargoed_until) <= now),
         )
 
+    @hybrid_property
+    def is_embargoed(self) -> bool:
+        """Published, not deleted or expired, and withheld until `embargoed_until`, as of the
+        clock's now: what a key with content:embargoed reads besides what the public sees."""
+        now = clock.now()
+        return (
+            self.status == ArticleStatus.published
+            and self.deleted_at is None
+            and (self.expires_at is None or to_utc(self.expires_at) > now)
+            and self.embargoed_until is not None
+            and to_utc(self.embargoed_until) > now
+        )
+
+    @is_embargoed.inplace.expression
+    @classmethod
+    def _is_embargoed_sql(cls) -> ColumnElement[bool]:
+        now = clock.now_param()
+        return and_(
+            _published(cls),
+            or_(col(cls.expires_at).is_(None), col(cls.expires_at) > now),
+            col(cls.embargoed_until) > now,
+        )
+
 
 def _published(cls: type[Article]) -> ColumnElement[bool]:
     """The part of `is_public` that needs no clock: published and not deleted."""

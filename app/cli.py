@@ -113,7 +113,7 @@ def db_downgrade(revision: str = typer.Argument("base")) -> None:
 def keys_create(
     name: str = typer.Option(..., "--name", help="Who or what uses the key."),
     scopes: str = typer.Option(
-        ..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,admin"
+        ..., "--scopes", help="Comma-separated: content:read,content:write,content:publish,content:embargoed,admin"
     ),
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""

@@ -39,7 +39,7 @@ def install() -> None:
     # Validation errors name body-block fields without the block's type tag.
     problems.UNION_TAGS.update(BLOCK_TYPES)
     # Background jobs, each in a lane of its own (run_once runs them in this order).
-    jobs.register(schedule.publish_scheduled, due_in=schedule.due_in)
+    jobs.register(schedule.apply_due, due_in=schedule.due_in)
     jobs.register(refill.fill_documents)
     jobs.register(delivery.deliver_webhooks)
     metrics.install()

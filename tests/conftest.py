@@ -134,6 +134,16 @@ def _clear_response_cache() -> None:
 RESET_HOOKS.append(_clear_response_cache)
 
 
+def _reset_clock() -> None:
+    # Tests move the one clock (app/store/clock.py) instead of sleeping; each starts on time.
+    from app.store import clock
+
+    clock.reset()
+
+
+RESET_HOOKS.append(_reset_clock)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(request) -> Iterator[None]:
     if "database_url" in request.fixturenames:

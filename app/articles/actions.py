@@ -9,6 +9,16 @@ class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     at: Instant | None = Field(None, description="When to publish: a future time schedules the article.")
+    expires_at: Instant | None = Field(
+        None,
+        description="A new expiry for the article (null: none); left out, it keeps the one it has. "
+        "Republishing an expired article needs one in the future, or null.",
+    )
+    embargoed_until: Instant | None = Field(
+        None,
+        description="Publish under an embargo until this time (null: none); left out, the article keeps "
+        "the one it has. Withheld from the public until then; keys with `content:embargoed` read it.",
+    )
 
 
 class PreviewIn(BaseModel):

@@ -57,11 +57,11 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.store.models.common import table_of, utcnow
+from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import AnySelect, Prepared
 
 # Bump when the article's representation changes shape: every document is then rebuilt.
-REPRESENTATION = 1
+REPRESENTATION = 2
 SETTING_KEY = "documents"
 BATCH = 500
 FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most
@@ -81,7 +81,7 @@ def fingerprint() -> str:
 
 # -- reading -------------------------------------------------------------------------------
 
-_COLUMNS = "d.body, d.comments, s.value, d.keys, d.newest, d.version"  # what from_row reads
+_COLUMNS = "d.body, d.comments, s.value, d.keys, d.newest, d.version, d.expires"  # what from_row reads
 _FROM = "FROM article_document d {join}LEFT JOIN site_setting s ON s.key = 'comments' "
 _READ = f"SELECT {_COLUMNS} {_FROM}WHERE {{by}} = {{p}} AND NOT d.stale"
 _BY = {"id": ("", "d.article_id"), "slug": ("JOIN article a ON a.id = d.article_id ", "a.slug")}
@@ -104,6 +104,7 @@ class Stored:
     newest: str | None  # the newest updated_at it shows (ISO)
     version: int
     keys_text: str = ""  # the same keys, sorted, space-separated, as stored
+    expires: str | None = None  # the article's expiry (ISO): no cache keeps the answer past it
 
 
 def read(cursor: Any, statement: str, value: str) -> Stored | None:
@@ -117,8 +118,12 @@ def read(cursor: Any, statement: str, value: str) -> Stored | None:
 
 
 def from_row(row: Any) -> Stored | None:
-    """What `read` answers, from the row its statement gave (None: no row)."""
+    """What `read` answers, from the row its statement gave (None: no row, or a document whose
+    article has expired: the route then answers, 410, from the article's own row)."""
     if row is None:
+        return None
+    expires = row[6]
+    if expires is not None and expires <= iso(utcnow()):
         return None
     body, own, setting = bytes(row[0]), bytes(row[1]), row[2]
     if setting is not None:
@@ -128,7 +133,7 @@ def from_row(row: Any) -> Stored | None:
             # The first unescaped `"comments":` is the article's own member: inside a JSON
             # string a quote is escaped, and no embedded object has such a member.
             body = body.replace(_COMMENTS_KEY + own, _COMMENTS_KEY + orjson.dumps(policy), 1)
-    return Stored(body, frozenset(row[3].split()), row[4], row[5], row[3])
+    return Stored(body, frozenset(row[3].split()), row[4], row[5], row[3], expires)
 
 
 # -- building --------------------------------------------------------------------------------
@@ -261,6 +266,7 @@ def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
         "keys": " ".join(sorted(keys)),
         "newest": newest,
         "version": row.version,
+        "expires": iso(row.expires_at),
         "stale": False,
         "built_at": now,
     }

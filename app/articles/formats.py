@@ -20,6 +20,7 @@ from app.http.responses import JSONBytes, ScriptSafeJSONBytes
 from app.kit.blocks import body_text
 from app.settings import get_settings
 from app.store.models import Article
+from app.store.models.common import iso, utcnow
 
 
 class ArticleFormat(StrEnum):
@@ -91,6 +92,12 @@ def _plain_text(item: dict[str, Any]) -> str:
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     # ninjs and schema.org both read a missing property as "unknown": leave out nulls and [].
     return {k: v for k, v in data.items() if v not in (None, [], {}, "")}
+
+
+def _embargoed(item: dict[str, Any]) -> bool:
+    """Whether the article is under an embargo that has not lifted yet (ISO text compares as time)."""
+    until = item.get("embargoed_until")
+    return isinstance(until, str) and until > (iso(utcnow()) or "")
 
 
 def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
@@ -203,7 +210,9 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
             "firstCreated": item.get("created_at"),
             "versionCreated": item.get("updated_at"),
             "contentCreated": item.get("published_at"),
-            "pubStatus": "usable" if item.get("status") == "published" else "withheld",
+            "pubStatus": "usable" if item.get("status") == "published" and not _embargoed(item) else "withheld",
+            "embargoedUntil": item.get("embargoed_until") if _embargoed(item) else None,
+            "expires": item.get("expires_at"),
             "language": item.get("language"),
             "slugline": item["slug"],
             "headlines": headlines,
@@ -290,6 +299,7 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
             "datePublished": item.get("published_at"),
             "dateModified": item.get("updated_at"),
             "dateCreated": item.get("created_at"),
+            "expires": item.get("expires_at"),
             "version": str(item["version"]),
             "wordCount": item.get("word_count"),
             "author": [{"@type": "Person", "name": a["name"]} for a in item.get("authors") or []],

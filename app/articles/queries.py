@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, false, func, select
+from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
@@ -44,6 +44,7 @@ class ArticleStatusFilter(StrEnum):
     scheduled = "scheduled"
     published = "published"
     unpublished = "unpublished"
+    expired = "expired"
     deleted = "deleted"
     all = "all"
 
@@ -76,7 +77,7 @@ class ArticleListParams(ListParams, LangParam):
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
     status: ArticleStatusFilter | None = Field(
         None,
-        description="With a content:read key: draft, scheduled, published, unpublished, deleted, "
+        description="With a content:read key: draft, scheduled, published, unpublished, expired, deleted, "
         "or all (every status but deleted). Without one, only published articles are listed.",
     )
 
@@ -148,10 +149,13 @@ def _linked(session: Session, article_id: Any, key: Any, model: Any, slug: str) 
     return exists().where(col(article_id) == Article.id, col(key) == target)
 
 
-def visible(status: str | None, *, private: bool) -> ColumnExpressionArgument[bool]:
-    """Which articles a list may show: published ones, or with a key, those of `status`."""
+def visible(status: str | None, *, private: bool, embargoed: bool = False) -> ColumnExpressionArgument[bool]:
+    """Which articles a list may show: published ones (with `embargoed`, a content:embargoed
+    key's caller: those under embargo too), or with a key, those of `status`."""
     if status is not None and not private:
         raise InvalidParameter("status", "listing by status needs an API key with content:read")
+    if status is None and embargoed:
+        return or_(Article.is_public, Article.is_embargoed)
     if status in (None, "published"):
         return public()
     if status == "deleted":

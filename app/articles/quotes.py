@@ -1,6 +1,7 @@
 """An article's quotes, written with it: kept by id or external_id, new ones made, the rest
 deleted; and, while the article is public, their changes in the feed."""
 
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
@@ -107,9 +108,12 @@ def check_external_id(session: Session, external_id: str | None, *, field: str) 
         )
 
 
-def record(session: Session, article: Article, *, was_public: bool) -> None:
+def record(
+    session: Session, article: Article, *, was_public: bool, reason: str, due_at: datetime | None = None
+) -> None:
     """The change feed of the article's quotes, public while it is: those this write made,
-    changed or deleted; all of them when the article comes into view or leaves it."""
+    changed or deleted; all of them when the article comes into view or leaves it (their
+    deletes then give the article's `reason`, their changes its `due_at`)."""
     written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
     if article.is_public != was_public:
         held = session.execute(
@@ -120,13 +124,24 @@ def record(session: Session, article: Article, *, was_public: bool) -> None:
     elif not article.is_public:
         return
     for qid, version, verb in written:
-        _record_quote(session, qid, version, verb if article.is_public else "deleted")
+        if article.is_public:
+            _record_quote(session, qid, version, verb, due_at=due_at)
+        else:
+            _record_quote(session, qid, version, "deleted", reason=reason, due_at=due_at)
     if was_public:
         for qid, version in gone:
-            _record_quote(session, qid, version, "deleted")
+            _record_quote(session, qid, version, "deleted", reason="deleted")
 
 
-def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> None:
+def _record_quote(
+    session: Session,
+    quote_id: str,
+    version: int,
+    verb: str,
+    *,
+    reason: str | None = None,
+    due_at: datetime | None = None,
+) -> None:
     feed.record(
         session,
         resource_type="quote",
@@ -135,4 +150,6 @@ def _record_quote(session: Session, quote_id: str, version: int, verb: str) -> N
         version=version,
         event=f"quote.{verb}",
         purge={"quotes", f"quote:{quote_id}"},
+        reason=reason,
+        due_at=due_at,
     )

@@ -8,12 +8,13 @@ from sqlmodel import Session, col
 from app.articles import documents, queries, search, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.params import split_csv
-from app.http.problems import InvalidParameter, NotFound
+from app.http.problems import Gone, InvalidParameter, NotFound
 from app.kit import slugs
 from app.store.engine import rows
 from app.store.models import (
     Article,
 )
+from app.store.models.common import iso, utcnow
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -22,10 +23,11 @@ def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set
 
 
 def list_public(
-    session: Session, params: queries.ArticleListParams, *, private: bool = False
+    session: Session, params: queries.ArticleListParams, *, private: bool = False, embargoed: bool = False
 ) -> tuple[list[dict[str, Any]], Page]:
-    """A page of published articles (with `private`, a key's caller: of `status`) as asked for."""
-    visible = queries.visible(params.status, private=private)
+    """A page of published articles (with `private`, a key's caller: of `status`; with
+    `embargoed`, those under embargo too) as asked for."""
+    visible = queries.visible(params.status, private=private, embargoed=embargoed)
     unpublished = params.status not in (None, "published")
     fields = split_csv(params.fields, field="fields", allowed=view.FIELDS)
     include = _include(params, fields)
@@ -60,20 +62,33 @@ def list_public(
     return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
 
 
-def get(session: Session, article_id: str, *, private: bool = False) -> Any:
+def get(session: Session, article_id: str, *, private: bool = False, embargoed: bool = False) -> Any:
     """An article by id, as a row with the Article's attributes; drafts and the like only when
-    `private` (a key or a preview token)."""
+    `private` (a key or a preview token), one under embargo when `embargoed` too."""
     article = rows(session, queries.by_id(), {"id": article_id}).first()
-    if article is None or not (private or Article.is_public.fget(article)):  # a row: the rule applied to it
+    if article is None or not _visible(article, private, embargoed):
+        _gone_if_expired(article)
         raise NotFound(f"No article with id {article_id!r}.")
     return article
 
 
-def get_by_slug(session: Session, slug: str, *, private: bool = False) -> Article | str:
+def _visible(article: Any, private: bool, embargoed: bool) -> bool:
+    # On a row as on an Article: the model's rules applied to it.
+    return private or Article.is_public.fget(article) or (embargoed and Article.is_embargoed.fget(article))
+
+
+def _gone_if_expired(article: Any) -> None:
+    """410 for an article the public saw until its expiry."""
+    if article is not None and view.lifecycle_status(article, utcnow()) == "expired":
+        raise Gone(f"This article expired at {iso(article.expires_at)}.")
+
+
+def get_by_slug(session: Session, slug: str, *, private: bool = False, embargoed: bool = False) -> Article | str:
     """The article with this slug, or the current slug when `slug` is an old one (a 301)."""
     article, moved = slugs.find(session, Article, "article", slug)
-    if article is not None and (private or article.is_public):
+    if article is not None and _visible(article, private, embargoed):
         return article.slug if moved else article
+    _gone_if_expired(article)
     raise NotFound(f"No article with slug {slug!r}.")
 
 

@@ -13,7 +13,7 @@ from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import page_response
 from app.http.routing import ReadSessionDep, Route
 from app.http.urls import api_base, public
-from app.keys.dependencies import Reader
+from app.keys.dependencies import Reader, sees_embargoed, sees_everything
 
 router = APIRouter(prefix="/articles", tags=["articles"], route_class=Route)
 
@@ -26,16 +26,18 @@ FormatParam = Annotated[
 # declare no security requirement, since none is needed, but the errors a key sent may draw.
 OPTIONAL_KEY = (
     "No key is needed. A key with `content:read` (`Authorization: Bearer …`) also sees drafts, "
-    "scheduled, unpublished and deleted articles; a key that is sent must be valid."
+    "scheduled, unpublished, expired and deleted articles; one with `content:embargoed`, published "
+    "articles still under embargo. A key that is sent must be valid."
 )
 OPTIONAL_KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: problem("A key was sent and is not valid."),
-    403: problem("The key sent lacks `content:read`."),
+    403: problem("The key sent has neither `content:read` nor `content:embargoed`."),
 }
 # One article in any of its formats (the components are added by app.main).
 ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The article, in the shape `format` asks for.", "content": formats.openapi_content()},
     **OPTIONAL_KEY_RESPONSES,
+    410: problem("The article has expired (its `expires_at` has passed): it is no longer public."),
 }
 Preview = Annotated[
     str | None,
@@ -64,7 +66,7 @@ def _private(response: Response, version: int | None = None) -> Response:
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
 ) -> Response:
-    items, page = reads.list_public(session, params, private=reader is not None)
+    items, page = reads.list_public(session, params, private=sees_everything(reader), embargoed=sees_embargoed(reader))
     response = page_response(items, page, request.url)
     return _private(response) if reader else response
 
@@ -85,7 +87,7 @@ def get_article_by_slug(
     fields: Fields = None,
     format: FormatParam = formats.ArticleFormat.json,
 ) -> Response:
-    found = reads.get_by_slug(session, slug, private=reader is not None)
+    found = reads.get_by_slug(session, slug, private=sees_everything(reader), embargoed=sees_embargoed(reader))
     if isinstance(found, str):
         target = public(request.url, request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
@@ -114,7 +116,7 @@ def get_article(
     if preview is not None and reader is None:
         article = previews.open_article(session, article_id, preview)
     else:
-        article = reads.get(session, article_id, private=reader is not None)
+        article = reads.get(session, article_id, private=sees_everything(reader), embargoed=sees_embargoed(reader))
     body = formats.represent(session, article, format=format, fields=fields, api_base=api_base())
     response = formats.response(body, format)
     return _private(response, article.version) if reader or preview is not None else response

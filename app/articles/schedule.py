@@ -1,8 +1,14 @@
-"""The background job that publishes scheduled articles when their time comes.
+"""The background job that applies every time an article carries when the clock passes it:
+publishing at `publish_at`, lifting an embargo at `embargoed_until`, expiring at `expires_at`
+(`lifecycle.TRANSITIONS`). One job, one clock (app/store/clock.py).
 
-It runs in every process that runs jobs (`gazette serve`, `gazette worker`): each article
-is published in its own transaction, so one that fails is retried next round and never
-holds up the others; one missed while no server was running is published at the next start.
+It runs in every process that runs jobs (`gazette serve`, `gazette worker`): each transition
+is applied in its own transaction, so one that fails is retried next round and never holds
+up the others; one missed while no server was running is applied at the next start, its
+change in the feed carrying both the time it was applied (`at`) and the time it was due
+(`due_at`). Visibility does not wait for the job: `Article.is_public` compares expiry and
+embargo with the clock itself, so the job records what the clock already decided (the change,
+the webhook, the purge, the revision, the search index and the stored document).
 """
 
 import logging
@@ -17,22 +23,22 @@ from app.store.sessions import write_session
 log = logging.getLogger("gazette.scheduler")
 
 
-def publish_scheduled() -> int:
-    """One round: publish every scheduled article that is due; returns how many were."""
+def apply_due() -> int:
+    """One round: apply every transition that is due; returns how many were applied."""
     now = utcnow()
     with Session(get_engine()) as session:
-        due = lifecycle.due_ids(session, now=now)
-    published = 0
-    for article_id in due:
+        due = lifecycle.due(session, now=now)
+    applied = 0
+    for name, article_id in due:
         with write_session() as session:
             try:
-                if lifecycle.publish_if_due(session, article_id, now=now):
+                if lifecycle.apply_if_due(session, name, article_id, now=now):
                     session.commit()
-                    published += 1
+                    applied += 1
             except Exception:
                 session.rollback()
-                log.exception("could not publish scheduled article %s", article_id)
-    return published
+                log.exception("could not %s article %s", name, article_id)
+    return applied
 
 
 def due_in() -> float | None:

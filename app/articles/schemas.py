@@ -193,6 +193,12 @@ class ArticleRead(ReadModel):
     status: ArticleStatus | Literal["deleted"]
     published_at: datetime | None
     scheduled_at: datetime | None
+    expires_at: datetime | None = Field(
+        description="When the article leaves the public by itself (status `expired` from then on); null: never."
+    )
+    embargoed_until: datetime | None = Field(
+        description="Published under an embargo: withheld from the public until this time. Null: none."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -335,6 +341,18 @@ class ArticleCreate(Strict):
     language: Language = "fr"
     status: Literal["draft", "published"] = "draft"
     published_at: Instant | None = None
+    expires_at: Instant | None = Field(
+        None,
+        description="When the published article leaves the public by itself: every public path stops showing "
+        "it, an anonymous read answers 410, the change feed records a `delete` (reason `expired`) and "
+        "`article.expired` is sent. A time already past expires a published article at once.",
+    )
+    embargoed_until: Instant | None = Field(
+        None,
+        description="Published, the article is withheld from the public until this time, read only by keys "
+        "with `content:embargoed` (or `content:read`), and announced by `article.embargoed`; at that "
+        "time it becomes public by itself (`article.published`). A time already past is no embargo.",
+    )
     canonical_url: Url | None = None
     category: Slug | None = None
     categories: list[Slug] = Field(default_factory=list, max_length=20)

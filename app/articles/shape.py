@@ -100,6 +100,8 @@ def write_shape(
         # their lifecycle moves through the publish, unpublish and restore endpoints.
         "status": "published" if article.status == ArticleStatus.published else "draft",
         "published_at": iso(article.published_at),
+        "expires_at": iso(article.expires_at),
+        "embargoed_until": iso(article.embargoed_until),
         "canonical_url": article.canonical_url,
         "category": related["category"],
         **{name: related[name] for name in RELATED},

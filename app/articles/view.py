@@ -31,7 +31,7 @@ from app.store.models import (
     Source,
     Tag,
 )
-from app.store.models.common import iso
+from app.store.models.common import iso, to_utc, utcnow
 from app.store.sql import AnySelect, Prepared
 
 # Heavier parts that a list item carries only when asked with include=.
@@ -51,6 +51,8 @@ FIELDS = frozenset(
         "status",
         "published_at",
         "scheduled_at",
+        "expires_at",
+        "embargoed_until",
         "created_at",
         "updated_at",
         "version",
@@ -106,6 +108,10 @@ class ArticleFields(Protocol):
     def publish_at(self) -> datetime | None: ...
     @property
     def deleted_at(self) -> datetime | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def embargoed_until(self) -> datetime | None: ...
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -333,6 +339,17 @@ def load_related(session: Session, article: Article) -> Related:
     )
 
 
+def lifecycle_status(article: ArticleFields, now: datetime) -> str:
+    """The status an article shows: a soft-deleted one (seen only with a key) says so, its
+    status waiting under it; a published one past its expiry is expired from that moment,
+    before the clock's job records it (app/articles/schedule.py)."""
+    if article.deleted_at is not None:
+        return "deleted"
+    if article.status == "published" and article.expires_at is not None and to_utc(article.expires_at) <= now:
+        return "expired"
+    return str(article.status)
+
+
 def build(
     session: Session,
     articles: Sequence[ArticleFields],
@@ -373,6 +390,7 @@ def build(
     site_comments = comments.get_comments(session) if need("comments") else {}
 
     out = []
+    now = utcnow()
     for a in articles:
         category = primary.get(a.category_id) if a.category_id else None
         url = canonical_url(a, category["slug"] if category else None)
@@ -394,10 +412,11 @@ def build(
             "kicker": a.kicker,
             "standfirst": a.standfirst,
             "language": a.language,
-            # Soft-deleted articles (seen only with a key) say so; their status waits under it.
-            "status": "deleted" if a.deleted_at is not None else a.status,
+            "status": lifecycle_status(a, now),
             "published_at": iso(a.published_at),
             "scheduled_at": iso(a.publish_at) if a.status == "scheduled" else None,
+            "expires_at": iso(a.expires_at),
+            "embargoed_until": iso(a.embargoed_until),
             "created_at": iso(a.created_at),
             "updated_at": iso(a.updated_at),
             "version": a.version,

@@ -105,7 +105,7 @@ def restore_article(article_id: str, session: SessionDep, key: Writer, if_match:
     "/{article_id}/publish",
     operation_id="publish_article",
     response_model=ArticleRead,
-    summary='Publish now, or schedule with {"at"}',
+    summary='Publish now, or schedule with {"at"}; with an expiry or under an embargo',
     responses=OPTIONAL_IF_MATCH,
 )
 def publish_article(
@@ -116,7 +116,13 @@ def publish_article(
     data: Annotated[PublishIn | None, Body()] = None,
 ) -> Response:
     at = data.at if data else None
-    return _written(session, lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key))
+    given = data.model_fields_set if data else set()
+    expiry = {"expires_at": data.expires_at} if data and "expires_at" in given else None
+    embargo = {"embargoed_until": data.embargoed_until} if data and "embargoed_until" in given else None
+    return _written(
+        session,
+        lifecycle.publish(session, article_id, at=at, if_match=if_match, key=key, expiry=expiry, embargo=embargo),
+    )
 
 
 @router.post(

@@ -217,6 +217,26 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
         article.status = ArticleStatus.unpublished
     elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
         article.published_at = to_utc(data.published_at)
+    set_times(article, data.expires_at, data.embargoed_until)
+
+
+def set_times(article: Article, expires_at: datetime | None, embargoed_until: datetime | None) -> None:
+    """The article's expiry and embargo: a published article whose expiry has passed is expired
+    at once; an embargo already lifted is none."""
+    now = utcnow()
+    article.expires_at = to_utc(expires_at) if expires_at else None
+    article.embargoed_until = to_utc(embargoed_until) if embargoed_until and to_utc(embargoed_until) > now else None
+    if article.status == ArticleStatus.published and article.expires_at and article.expires_at <= now:
+        article.status = ArticleStatus.expired
+
+
+def lifecycle_event(article: Article, was_public: bool, was_embargoed: bool, was_expired: bool) -> str | None:
+    """The webhook event of a write, from what the public (and embargo readers) saw before and see now."""
+    if article.status == ArticleStatus.expired and not was_expired:
+        return "article.expired"
+    if article.is_embargoed and not was_embargoed:
+        return "article.embargoed"
+    return change_event(was_public, article.is_public)
 
 
 def create(
@@ -247,11 +267,12 @@ def create(
     if data.status == "published":
         article.status = ArticleStatus.published
         article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+    set_times(article, data.expires_at, data.embargoed_until)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
     quotes = _fill(session, article, data)
     revisions.record(session, article, key=key)
-    after_write(session, article, was_public=False, event="article.published", quotes=quotes)
+    after_write(session, article, was_public=False, event=lifecycle_event(article, False, False, False), quotes=quotes)
     return article
 
 
@@ -319,7 +340,8 @@ def _replace(
     read (`queries.held`), so its version is the one read, `expected`, until the commit."""
     unchanged = unchanged or {}
     same = frozenset(unchanged)
-    was_public = article.is_public
+    was_public, was_embargoed = article.is_public, article.is_embargoed
+    was_expired = article.status == ArticleStatus.expired
     if held:  # no other writer can get in: the new version goes in the one UPDATE of the row, below
         article.version, article.updated_at = expected + 1, utcnow()
     else:  # UPDATE … WHERE version = expected: a concurrent writer holding the same version gets
@@ -355,7 +377,7 @@ def _replace(
         session,
         article,
         was_public=was_public,
-        event=change_event(was_public, article.is_public),
+        event=lifecycle_event(article, was_public, was_embargoed, was_expired),
         quotes=quotes,
         same=same,
     )
@@ -382,11 +404,13 @@ def after_write(
     event: str | None,
     quotes: list[article_quotes.Said] | None = None,
     same: frozenset[str] = frozenset(),
+    due_at: datetime | None = None,
 ) -> None:
     """What every change to an article ends with, in the same transaction as the change:
     the search index, and, when the public could see it before or can now, the change feed,
     the webhook outbox and the cache purge. `quotes`: the article's, when the caller has them;
-    `same`: write-shape fields the write left as they were."""
+    `same`: write-shape fields the write left as they were; `due_at`: for a transition the
+    clock applied, the time it was due. A delete says why (`REASONS`, from the event)."""
     session.flush()
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
@@ -400,13 +424,31 @@ def after_write(
             resource_id=article.id,
             op="upsert" if article.is_public else "delete",
             version=article.version,
-            event=event if (article.is_public or event in DELETE_EVENTS) else None,
+            event=event if (article.is_public or event in REASONS) else None,
             purge=article_purge_keys(article),
+            reason=removal_reason(event),
+            due_at=due_at,
         )
-    article_quotes.record(session, article, was_public=was_public)
+    elif event == "article.embargoed":
+        # Withheld from the public, so nothing in the public change feed: the event alone, for
+        # the subscriptions of embargo partners.
+        feed.announce(session, resource_type="article", resource_id=article.id, event=event)
+    article_quotes.record(session, article, was_public=was_public, reason=removal_reason(event), due_at=due_at)
 
 
-DELETE_EVENTS = frozenset({"article.unpublished", "article.deleted"})
+# The events of an article leaving the public, and the reason its delete in the change feed
+# (and its quotes' deletes) gives.
+REASONS = {
+    "article.unpublished": "unpublished",
+    "article.deleted": "deleted",
+    "article.expired": "expired",
+    "article.embargoed": "embargoed",
+}
+
+
+def removal_reason(event: str | None) -> str:
+    """Why an article left the public, from the event of the write that took it down."""
+    return REASONS.get(event or "", "unpublished")
 
 
 def _list_what_it_names(session: Session, article: Article) -> None:

@@ -19,10 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.cache import validators as http
 from app.cache.counters import count_lookup
 from app.cache.store import STORE, Entry
-from app.cache.surrogates import derive, header_value, parse, plain_header
+from app.cache.surrogates import derive, earliest_expiry, header_value, parse, plain_header
 from app.http import etags
 from app.http.middleware.outcome import route_template
 from app.settings import get_settings
+from app.store.clock import timestamp as now_ts
 
 log = logging.getLogger("gazette.cache")
 
@@ -31,8 +32,13 @@ STORED_STATUSES = frozenset({200, 301, 404})
 # Larger bodies are streamed through as they come, without an ETag (they are not buffered).
 BUFFER_LIMIT = 8_000_000
 PRIVATE = b"private, no-store"
+# What a route that is not JSON (the feeds) sends to say the earliest expiry (ISO) of an article
+# it shows; the cache reads it, keeps the answer no longer, and does not send it on.
+EXPIRES_HEADER = b"gazette-expires"
 # Headers the cache sets itself; what the app sent for these is replaced.
-OWN_HEADERS = frozenset({b"content-length", b"cache-control", b"etag", b"last-modified", b"vary", b"surrogate-key"})
+OWN_HEADERS = frozenset(
+    {b"content-length", b"cache-control", b"etag", b"last-modified", b"vary", b"surrogate-key", EXPIRES_HEADER}
+)
 
 
 class _Request:
@@ -267,15 +273,20 @@ class ResponseCacheMiddleware:
         if status not in STORED_STATUSES or (status != 404 and b"no-store" in control):
             return None
         surrogate = None
+        expires: str | None = None
         if known is not None:
             more = derive(path, list(query), status, None)[0] - known.keys
             keys, newest, version = known.keys | more, known.newest, known.version
+            expires = getattr(known, "expires", None)
             if not more and plain_header(known.keys_text):
                 surrogate = known.keys_text  # what header_value(keys) would make of them
         else:
             doc = parse(body) if status == 200 else None
             keys, newest = derive(path, list(query), status, doc)
             version = doc.get("version") if isinstance(doc, dict) else None
+            expires = earliest_expiry(doc) if doc is not None else None
+        if status == 200 and (sent := _header(inner, EXPIRES_HEADER)):
+            expires = min(filter(None, (expires, sent.decode("latin-1"))))
         if extra := _header(inner, b"surrogate-key"):
             keys, surrogate = keys | set(extra.decode("latin-1").split()), None
         keys = frozenset(keys)
@@ -299,6 +310,7 @@ class ResponseCacheMiddleware:
             keys=keys,
             route=route,
             compress=status == 200 and len(body) >= http.COMPRESS_MIN and http.compressible(content_type),
+            expires=http.parse_iso(expires) if expires else None,
         )
 
     def _stream_headers(self, path: str, query: Query, start: Message) -> list[tuple[bytes, bytes]]:
@@ -342,6 +354,7 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
     """Send `entry` as the answer to `request` (304 when its validators match); the status sent."""
     encoding = http.choose_encoding(request.accept_encoding) if entry.compress else None
     validators: list[tuple[bytes, bytes]] = []
+    headers_200, headers_304 = (entry.headers, entry.headers_304) if entry.expires is None else _until_expiry(entry)
     if entry.status == 200:
         since, late, early = entry.last_modified
         validators = [
@@ -358,7 +371,7 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
                 {
                     "type": "http.response.start",
                     "status": 304,
-                    "headers": [*entry.headers_304, *validators, _cache_status(hit)],
+                    "headers": [*headers_304, *validators, _cache_status(hit)],
                 }
             )
             await send({"type": "http.response.body", "body": b""})
@@ -369,7 +382,7 @@ async def respond(entry: Entry, request: _Request, send: Send, *, head: bool, ke
         if key is not None:
             STORE.add_variant(key, entry, encoding, body)
         validators.append((b"content-encoding", encoding.encode()))
-    headers = [*entry.headers, *validators, (b"content-length", str(len(body)).encode()), _cache_status(hit)]
+    headers = [*headers_200, *validators, (b"content-length", str(len(body)).encode()), _cache_status(hit)]
     await send({"type": "http.response.start", "status": entry.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
     return entry.status
@@ -382,6 +395,21 @@ CACHE_STATUS = b"gazette-cache"
 
 def _cache_status(hit: bool) -> tuple[bytes, bytes]:
     return (CACHE_STATUS, b"HIT" if hit else b"MISS")
+
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def _until_expiry(entry: Entry) -> tuple[Headers, Headers]:
+    """`entry`'s headers (of a 200, of a 304) with a Cache-Control that lets no cache keep it
+    past the expiry of an article it shows: max-age and s-maxage no longer than the seconds left."""
+    left = (entry.expires or 0.0) - now_ts()
+    control = (b"cache-control", http.cache_control_until(get_settings().cache_max_age, left))
+    return (
+        [control if name == b"cache-control" else (name, value) for name, value in entry.headers],
+        [control if name == b"cache-control" else (name, value) for name, value in entry.headers_304],
+    )
+
 
 
 def _private(send: Send) -> Send:

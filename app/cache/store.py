@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.store import clock
+
 # What an entry costs beyond its bodies: headers, key, bookkeeping (an estimate).
 ENTRY_OVERHEAD = 600
 # How many keys' last purges are remembered; forgetting older ones raises the floor.
@@ -30,6 +32,8 @@ class Entry:
     compress: bool
     variants: dict[str, bytes] = field(default_factory=dict)
     size: int = 0
+    # When an article it shows expires (a timestamp of app/store/clock.py): never served from then.
+    expires: float | None = None
 
 
 class ResponseStore:
@@ -71,6 +75,9 @@ class ResponseStore:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
+                if entry.expires is not None and clock.timestamp() >= entry.expires:
+                    self._drop(key)  # it shows an article past its expiry
+                    return None
                 self._entries.move_to_end(key)
             return entry
 

@@ -157,3 +157,26 @@ def _walk(node: Any, kind: str | None, keys: set[str], newest: list[str]) -> Non
     for field, value in node.items():
         if isinstance(value, (dict, list)) and field not in OPAQUE:
             _walk(value, EMBEDDED.get(field), keys, newest)
+
+
+# Members that hold an article's expiry: ours, and ninjs' and schema.org's (`format=`).
+EXPIRY_MEMBERS = ("expires_at", "expires")
+
+
+def earliest_expiry(doc: Any) -> str | None:
+    """The earliest expiry (ISO text) of an article a parsed JSON body shows, if any."""
+    found: list[str] = []
+    _expiries(doc, found)
+    return min(found) if found else None
+
+
+def _expiries(node: Any, found: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _expiries(item, found)
+    elif isinstance(node, dict):
+        for field, value in node.items():
+            if field in EXPIRY_MEMBERS and isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, (dict, list)) and field not in OPAQUE:
+                _expiries(value, found)

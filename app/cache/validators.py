@@ -91,6 +91,13 @@ def compress(body: bytes, encoding: str) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
+def cache_control_until(max_age: int, seconds_left: float) -> bytes:
+    """Cache-Control of a response showing an article that expires in `seconds_left`: no cache
+    may keep it past then (so no stale-while-revalidate or stale-if-error either)."""
+    age = max(0, min(max_age, int(seconds_left)))
+    return f"public, max-age={age}, s-maxage={age}".encode()
+
+
 def cache_control(status: int, *, max_age: int, stale_while_revalidate: int, stale_if_error: int) -> bytes:
     if status == 404:
         return f"public, max-age={min(max_age, NOT_FOUND_MAX_AGE)}".encode()

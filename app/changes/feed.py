@@ -20,6 +20,7 @@ txid already recorded for that resource (it is then still >= its own, so still h
 its transaction runs), so a later change never sorts before an earlier one.
 """
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +45,15 @@ from app.store.sql import AnySelect, Prepared
 # A change that raises a webhook event: app.webhooks queues its deliveries here, in the
 # change's own transaction (registered by app.wiring).
 EVENT_RAISED: Hook[...] = Hook("changes.event_raised")
+
+# Why a `delete` happened: every delete in the feed and its webhook names one.
+REASONS = {
+    "deleted": "the resource was deleted",
+    "unpublished": "the article was taken down by hand (unpublished, or put back to draft)",
+    "expired": "the article's expiry time passed",
+    "embargoed": "the article was put under an embargo that has not lifted yet",
+    "moved": "the quote moved onto an article the public cannot see",
+}
 
 FEED_KEY = "changes"  # the surrogate key of every change-feed response
 # session.info: {(type, id): (change id, op)} of what this transaction recorded, so that a
@@ -89,13 +99,31 @@ def record(
     version: int,
     event: str | None = None,
     purge: set[str] | None = None,
+    reason: str | None = None,
+    due_at: datetime | None = None,
 ) -> None:
     """Log `op` ("upsert" or "delete") of a resource, once per transaction: recorded again in
     the same transaction, its one change takes the new op and version. `event` (such as
     "article.published") names the webhook event it raises, queued unless the same op of the
-    resource already queued one in this transaction; `purge` adds surrogate keys to purge."""
+    resource already queued one in this transaction; `purge` adds surrogate keys to purge.
+    `reason`: why a delete happened (`REASONS`; "deleted" when not given); `due_at`: the time
+    a transition the clock applies was due (app/articles/schedule.py), when it is one."""
+    if op == "delete":
+        reason = reason or "deleted"
+        if reason not in REASONS:
+            raise ValueError(f"unknown removal reason {reason!r}")
+    else:
+        reason = None
     recorded = session.info.setdefault(RECORDED, {})
-    params = {"kind": resource_type, "key": resource_id, "op_": op, "version_": version, "at_": utcnow()}
+    params = {
+        "kind": resource_type,
+        "key": resource_id,
+        "op_": op,
+        "version_": version,
+        "at_": utcnow(),
+        "reason_": reason,
+        "due_": due_at,
+    }
     prior = recorded.get((resource_type, resource_id))
     # A savepoint rolled back may have taken the prior row with it: then it is written anew.
     again = prior is not None and rows(session, _UPDATE, {**params, "id_": prior[0]}).rowcount == 1
@@ -108,7 +136,21 @@ def record(
     keys.add(FEED_KEY)
     keys.update(purge or ())
     if event and not (again and prior[1] == op):
-        EVENT_RAISED(session, event=event, resource_type=resource_type, resource_id=resource_id, op=op)
+        EVENT_RAISED(
+            session,
+            event=event,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            op=op,
+            reason=reason,
+            due_at=due_at,
+        )
+
+
+def announce(session: Session, *, resource_type: str, resource_id: str, event: str) -> None:
+    """Raise `event` for a resource the public cannot see (an article under embargo): its webhook
+    deliveries, with nothing in the public change feed and nothing to purge."""
+    EVENT_RAISED(session, event=event, resource_type=resource_type, resource_id=resource_id, op="upsert")
 
 
 def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge: set[str]) -> int:
@@ -156,7 +198,13 @@ _UPDATE = Prepared(
         table_of(Change).c.resource_type == _typed("resource_type", "kind"),
         table_of(Change).c.resource_id == _typed("resource_id", "key"),
     )
-    .values(op=_typed("op", "op_"), version=_typed("version", "version_"), at=_typed("at", "at_"))
+    .values(
+        op=_typed("op", "op_"),
+        version=_typed("version", "version_"),
+        at=_typed("at", "at_"),
+        reason=_typed("reason", "reason_"),
+        due_at=_typed("due_at", "due_"),
+    )
 )
 
 
@@ -173,6 +221,8 @@ def _insert(postgres: bool) -> Prepared:
             ("op", "op_"),
             ("version", "version_"),
             ("at", "at_"),
+            ("reason", "reason_"),
+            ("due_at", "due_"),
         )
     }
     if postgres:
@@ -210,6 +260,8 @@ def represent(change: Any) -> dict[str, Any]:
         "op": change.op,
         "version": change.version,
         "at": iso(change.at),
+        "reason": change.reason,
+        "due_at": iso(change.due_at),
     }
 
 
@@ -243,6 +295,8 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
         col(Change.op),
         col(Change.version),
         col(Change.at),
+        col(Change.reason),
+        col(Change.due_at),
     ]
     postgres = is_postgres(session)
     if postgres:

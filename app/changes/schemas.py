@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from app.changes.feed import REASONS
 from app.http.schemas import ReadModel
 from app.store.models.webhook import RESOURCE_TYPES
 
@@ -18,6 +19,10 @@ class ChangeOp(StrEnum):
     delete = "delete"  # gone, or no longer public
 
 
+# Why a delete happened (app/changes/feed.py REASONS, the one list of them).
+RemovalReason = StrEnum("RemovalReason", [(name, name) for name in REASONS])  # type: ignore[misc]
+
+
 class Change(ReadModel):
     """One change to public content, in commit order."""
 
@@ -26,7 +31,16 @@ class Change(ReadModel):
     id: str
     op: ChangeOp
     version: int = Field(description="The resource's version after the change.")
-    at: datetime
+    at: datetime = Field(description="When the change was applied (committed).")
+    reason: RemovalReason | None = Field(
+        description="Why a `delete` happened: "
+        + "; ".join(f"`{name}`: {meaning}" for name, meaning in REASONS.items())
+        + ". Null for an `upsert`."
+    )
+    due_at: datetime | None = Field(
+        description="For a change the clock applied by itself (a scheduled publication, an embargo lifting, "
+        "an expiry): the time it was due, which `at` may follow when no server was running then. Else null."
+    )
 
 
 class ChangeMeta(ReadModel):

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.cache.middleware import EXPIRES_HEADER
 from app.feeds import render
 from app.feeds.render import FeedParams
 from app.http.openapi import ref
@@ -23,9 +24,13 @@ def _ok(kind: str, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
 XML: dict[str, Any] = {"type": "string", "description": "The feed's XML."}
 
 
-def _headers(params: FeedParams) -> dict[str, str]:
+def _headers(params: FeedParams, feed: render.Feed) -> dict[str, str]:
     keys = "feeds articles" + (f" category:{params.category}" if params.category else "")
-    return {"Surrogate-Key": keys}
+    headers = {"Surrogate-Key": keys}
+    if expires := [item["expires_at"] for item in feed.items if item.get("expires_at")]:
+        # The response cache keeps the feed no longer than its first expiry (app/cache/middleware.py).
+        headers[EXPIRES_HEADER.decode()] = min(expires)
+    return headers
 
 
 def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> render.Feed:
@@ -40,8 +45,8 @@ def _latest(request: Request, session: ReadSessionDep, params: FeedParams) -> re
     responses=_ok("rss", XML),
 )
 def rss_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
-    body = render.rss(_latest(request, session, params))
-    return Response(body, media_type=render.MEDIA_TYPES["rss"], headers=_headers(params))
+    feed = _latest(request, session, params)
+    return Response(render.rss(feed), media_type=render.MEDIA_TYPES["rss"], headers=_headers(params, feed))
 
 
 @router.get(
@@ -52,8 +57,8 @@ def rss_feed(request: Request, params: Params, session: ReadSessionDep) -> Respo
     responses=_ok("atom", XML),
 )
 def atom_feed(request: Request, params: Params, session: ReadSessionDep) -> Response:
-    body = render.atom(_latest(request, session, params))
-    return Response(body, media_type=render.MEDIA_TYPES["atom"], headers=_headers(params))
+    feed = _latest(request, session, params)
+    return Response(render.atom(feed), media_type=render.MEDIA_TYPES["atom"], headers=_headers(params, feed))
 
 
 @router.get(
@@ -64,5 +69,5 @@ def atom_feed(request: Request, params: Params, session: ReadSessionDep) -> Resp
     responses=_ok("json", ref("JsonFeed")),
 )
 def json_feed(request: Request, params: Params, session: ReadSessionDep) -> JSONBytes:
-    body = render.json_feed(_latest(request, session, params))
-    return JSONBytes(body, media_type=render.MEDIA_TYPES["json"], headers=_headers(params))
+    feed = _latest(request, session, params)
+    return JSONBytes(render.json_feed(feed), media_type=render.MEDIA_TYPES["json"], headers=_headers(params, feed))

@@ -60,6 +60,13 @@ class NotFound(AppError):
     status, title, slug = 404, "Not found", "not-found"
 
 
+class Gone(NotFound):
+    """The resource was there and is no longer, for good as far as this caller knows (an expired
+    article); caught wherever a NotFound is."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class MethodNotAllowed(AppError):
     """The path exists but not with this method."""
 

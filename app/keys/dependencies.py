@@ -47,10 +47,13 @@ def _touched(key: ApiKey) -> ApiKey:
     return key
 
 
-async def _authenticate(request: Request, authorization: HTTPAuthorizationCredentials | None, scope: str) -> ApiKey:
-    """A key this process knows is checked on the event loop; any other is looked up (and
-    touched) in the threadpool, and remembered when valid (`service.KNOWN`). Its name goes into
-    the request's state, for the access log."""
+async def _authenticate(
+    request: Request, authorization: HTTPAuthorizationCredentials | None, scope: str, *alternatives: str
+) -> ApiKey:
+    """The key, which must hold `scope` or one of `alternatives`. A key this process knows is
+    checked on the event loop; any other is looked up (and touched) in the threadpool, and
+    remembered when valid (`service.KNOWN`). Its name goes into the request's state, for the
+    access log."""
     header = _header(authorization)
     digest = service.digest_of(header)
     key = service.KNOWN.get(digest)
@@ -59,7 +62,8 @@ async def _authenticate(request: Request, authorization: HTTPAuthorizationCreden
         key = await run_in_threadpool(_looked_up, header)
         service.KNOWN.put(digest, key, generation)
     request.scope.setdefault("state", {})["key_name"] = key.name
-    service.check_scope(key, scope)
+    if not any(service.has_scope(key, s) for s in alternatives):
+        service.check_scope(key, scope)
     if service.needs_touch(key):
         await run_in_threadpool(_touched, key)
     return key
@@ -84,9 +88,11 @@ def _bearer_credentials(header: str | None) -> HTTPAuthorizationCredentials | No
 
 
 async def optional_reader(request: Request, authorization: OptionalAuthHeader = None) -> ApiKey | None:
-    """On public reads: None for anonymous callers; a key with content:read sees drafts too.
-    A key sent but not valid is still a 401, and so is any Authorization that is not
-    `Bearer <key>` (`Basic …`, `Token …`, an empty `Bearer`): mistakes are never silently public."""
+    """On public reads: None for anonymous callers; a key with content:read sees drafts too, one
+    with content:embargoed only articles under embargo besides what the public sees
+    (`sees_everything`). A key sent but not valid is still a 401, and so is any Authorization
+    that is not `Bearer <key>` (`Basic …`, `Token …`, an empty `Bearer`): mistakes are never
+    silently public; a key with neither scope is a 403."""
     if authorization is None:
         return None
     credentials = _bearer_credentials(authorization)
@@ -95,7 +101,17 @@ async def optional_reader(request: Request, authorization: OptionalAuthHeader = 
             "Authorization must be `Bearer <key>`; this request sent another kind, or no key.",
             headers={"WWW-Authenticate": 'Bearer realm="gazette", error="invalid_request"'},
         )
-    return await _authenticate(request, credentials, Scope.content_read)
+    return await _authenticate(request, credentials, Scope.content_read, Scope.content_embargoed)
+
+
+def sees_everything(key: ApiKey | None) -> bool:
+    """Whether a reader's key shows every article (content:read), by id and slug and by `status`."""
+    return key is not None and service.has_scope(key, Scope.content_read)
+
+
+def sees_embargoed(key: ApiKey | None) -> bool:
+    """Whether a reader's key shows articles under embargo, in lists too (content:embargoed)."""
+    return key is not None and service.has_scope(key, Scope.content_embargoed)
 
 
 Reader = Annotated[ApiKey | None, Depends(optional_reader)]

@@ -78,7 +78,14 @@ def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]
                 "language": q.language,
                 "said_at": q.said_at.isoformat() if q.said_at else None,
                 "source": {"slug": source.slug, "name": source.name} if source else None,
-                "article": {"id": article.id, "slug": article.slug, "title": article.title} if article else None,
+                "article": {
+                    "id": article.id,
+                    "slug": article.slug,
+                    "title": article.title,
+                    "expires_at": iso(article.expires_at),
+                }
+                if article
+                else None,
                 "created_at": iso(q.created_at),
                 "updated_at": iso(q.updated_at),
                 "version": q.version,

@@ -57,6 +57,9 @@ class QuotedIn(ReadModel):
     id: str
     slug: str
     title: str
+    expires_at: datetime | None = Field(
+        description="When the article expires: the quote leaves the public with it (no cache keeps it longer)."
+    )
 
 
 class QuoteRead(ReadModel):

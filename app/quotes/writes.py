@@ -80,8 +80,11 @@ def _record(
         refs.made_public(session, people=[quote.person_id], sources=[quote.source_id])
     if not (was_public or is_public):
         return
+    reason = None
     if not is_public:
-        verb = "deleted"  # it left the public's view (moved onto a draft, or deleted)
+        # it left the public's view: deleted, or moved onto an article the public cannot see
+        reason = "deleted" if verb == "deleted" else "moved"
+        verb = "deleted"
     elif not was_public:
         verb = "created"  # it came into view
     feed.record(
@@ -92,6 +95,7 @@ def _record(
         version=version or quote.version,
         event=f"quote.{verb}",
         purge={"quotes", f"quote:{quote.id}"},
+        reason=reason,
     )
 
 

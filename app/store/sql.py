@@ -34,6 +34,7 @@ class _Compiled:
     names: tuple[str, ...]  # the parameters, in the order a positional driver takes them
     positional: bool
     defaults: dict[str, Any]  # values written into the statement (literals)
+    callables: dict[str, Callable[[], Any]]  # values computed when it runs (the clock's now)
     binds: dict[str, Callable[[Any], Any]]  # parameter name → its type's processor, where it has one
     results: tuple[Processor, ...]  # per result column; () for a statement returning none
     row: type[tuple[Any, ...]] | None  # a named tuple per result row
@@ -86,6 +87,7 @@ class Prepared:
             for name, bind in compiled.binds.items()
             if bind.value is not None and bind.callable is None
         }
+        callables = {name: bind.callable for name, bind in compiled.binds.items() if bind.callable is not None}
         # A SELECT's columns, or what an INSERT/UPDATE … RETURNING gives back; other DML: none.
         selected: Iterable[Any] | None = getattr(self.statement, "selected_columns", None)
         returning: Iterable[Any] = getattr(self.statement, "_returning", ())
@@ -93,7 +95,7 @@ class Prepared:
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         keys = [getattr(c, "key", None) or getattr(c, "name", None) or f"c{i}" for i, c in enumerate(columns)]
         row = namedtuple("Row", keys, rename=True) if columns else None
-        return _Compiled(compiled.string, names, compiled.positional, defaults, binds, results, row)
+        return _Compiled(compiled.string, names, compiled.positional, defaults, callables, binds, results, row)
 
     def compiled_for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
@@ -141,6 +143,9 @@ class Prepared:
         """What the driver takes: the values in order (positional drivers) or by name,
         each through its type's processor."""
         values = {**c.defaults, **params} if params else dict(c.defaults)
+        for name, compute in c.callables.items():
+            if name not in values:
+                values[name] = compute()
         for name, processor in c.binds.items():
             if name in values:
                 values[name] = processor(values[name])

@@ -184,6 +184,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 "language": a.language,
                 "status": "published" if a.is_public else "draft",
                 "published_at": _time(a.published_at),
+                "expires_at": _time(a.expires_at),
                 "canonical_url": a.canonical_url,
                 "category": primary,
                 "categories": [s for s in categories.get(a.id, []) if s != primary],

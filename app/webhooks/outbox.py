@@ -161,9 +161,20 @@ def _events(events: list[Any]) -> list[str]:
 _ENABLED = Prepared(select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.enabled).is_(True)))
 
 
-def enqueue(session: Session, *, event: str, resource_type: str, resource_id: str, op: str) -> int:
+def enqueue(
+    session: Session,
+    *,
+    event: str,
+    resource_type: str,
+    resource_id: str,
+    op: str,
+    reason: str | None = None,
+    due_at: datetime | None = None,
+) -> int:
     """Write one delivery per enabled subscription to `event`, the payload rendered now, in the
-    caller's transaction: the change and its webhooks commit (or roll back) together."""
+    caller's transaction: the change and its webhooks commit (or roll back) together. The
+    payload carries the change's `reason` (a delete) and `due_at` (a transition the clock
+    applied) when it has them, as the change feed does."""
     enabled = rows(session, _ENABLED)
     subscribers = [webhook_id for webhook_id, events in enabled if event in events or EVERY_EVENT in events]
     if not subscribers:
@@ -176,6 +187,10 @@ def enqueue(session: Session, *, event: str, resource_type: str, resource_id: st
         "timestamp": iso(now),
         "data": payloads.render(session, resource_type, resource_id, deleted=op == "delete"),
     }
+    if reason is not None:
+        payload["reason"] = reason
+    if due_at is not None:
+        payload["due_at"] = iso(due_at)
     for webhook_id in subscribers:
         session.add(
             WebhookDelivery(

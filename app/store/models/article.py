@@ -4,12 +4,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.main import SQLModelConfig
 
-from app.store.models.common import JSONType, Timestamped
+from app.store import clock
+from app.store.models.common import JSONType, Timestamped, to_utc
 
 
 class ArticleStatus(StrEnum):
@@ -17,6 +18,7 @@ class ArticleStatus(StrEnum):
     scheduled = "scheduled"
     published = "published"
     unpublished = "unpublished"
+    expired = "expired"
 
 
 class AttributionRole(StrEnum):
@@ -57,6 +59,10 @@ class Article(Timestamped, table=True):
     status: ArticleStatus = Field(default=ArticleStatus.draft, sa_type=String(16))
     published_at: datetime | None = Field(default=None)
     publish_at: datetime | None = Field(default=None, index=True)
+    # Published, it leaves the public at `expires_at` and joins it at `embargoed_until`: both
+    # are read against the clock by `is_public`, and applied by app/articles/schedule.py.
+    expires_at: datetime | None = Field(default=None, index=True)
+    embargoed_until: datetime | None = Field(default=None, index=True)
     deleted_at: datetime | None = Field(default=None)
     category_id: str | None = Field(default=None, foreign_key="category.id", index=True)
     image_url: str | None = Field(default=None, max_length=2000)
@@ -73,11 +79,57 @@ class Article(Timestamped, table=True):
 
     @hybrid_property
     def is_public(self) -> bool:
-        """What the public may see: published and not deleted. The one definition of it, for
-        a loaded article (a bool) and in SQL (`WHERE article.is_public`: a condition), that
-        every public path uses: lists, search on both engines, quotes, feeds, export, the
-        change feed and the site switch (`PUBLIC_SQL` for the few statements written as text)."""
-        return (self.status == ArticleStatus.published) & (self.deleted_at == None)  # noqa: E711 - IS NULL in SQL
+        """What the public may see: published, not deleted, not past its expiry and not under
+        embargo, as of the clock's now (app/store/clock.py). The one definition of it, for a
+        loaded article (a bool) and in SQL (`WHERE article.is_public`: a condition, the
+        clock's now a parameter read when the statement runs), that every public path uses:
+        lists, search on both engines, quotes, feeds, export, the change feed and the site
+        switch (`PUBLIC_SQL` for the few statements written as text)."""
+        now = clock.now()
+        return (
+            self.status == ArticleStatus.published
+            and self.deleted_at is None
+            and (self.expires_at is None or to_utc(self.expires_at) > now)
+            and (self.embargoed_until is None or to_utc(self.embargoed_until) <= now)
+        )
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_sql(cls) -> ColumnElement[bool]:
+        now = clock.now_param()
+        return and_(
+            _published(cls),
+            or_(col(cls.expires_at).is_(None), col(cls.expires_at) > now),
+            or_(col(cls.embargoed_until).is_(None), col(cls.embargoed_until) <= now),
+        )
+
+    @hybrid_property
+    def is_embargoed(self) -> bool:
+        """Published, not deleted or expired, and withheld until `embargoed_until`, as of the
+        clock's now: what a key with content:embargoed reads besides what the public sees."""
+        now = clock.now()
+        return (
+            self.status == ArticleStatus.published
+            and self.deleted_at is None
+            and (self.expires_at is None or to_utc(self.expires_at) > now)
+            and self.embargoed_until is not None
+            and to_utc(self.embargoed_until) > now
+        )
+
+    @is_embargoed.inplace.expression
+    @classmethod
+    def _is_embargoed_sql(cls) -> ColumnElement[bool]:
+        now = clock.now_param()
+        return and_(
+            _published(cls),
+            or_(col(cls.expires_at).is_(None), col(cls.expires_at) > now),
+            col(cls.embargoed_until) > now,
+        )
+
+
+def _published(cls: type[Article]) -> ColumnElement[bool]:
+    """The part of `is_public` that needs no clock: published and not deleted."""
+    return and_(col(cls.status) == ArticleStatus.published, col(cls.deleted_at).is_(None))
 
 
 class ArticleCategory(SQLModel, table=True):
@@ -167,5 +219,7 @@ class SiteSetting(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-# `Article.is_public` as SQL text, for statements written as text (the search index's prune).
-PUBLIC_SQL = str(Article.is_public.compile(compile_kwargs={"literal_binds": True}))
+# The part of `Article.is_public` that needs no clock, as SQL text, for the search index's
+# prune (statements written as text): an article past its expiry or under embargo is taken
+# out of the index by the write that applies it, and every search is filtered by the whole rule.
+PUBLIC_SQL = str(_published(Article).compile(compile_kwargs={"literal_binds": True}))

@@ -20,6 +20,10 @@ class Change(SQLModel, table=True):
     op: str = Field(max_length=10)
     version: int
     at: datetime
+    # Why a delete happened (app/changes/feed.py REASONS); None for an upsert.
+    reason: str | None = Field(default=None, max_length=20)
+    # When the clock's job applied a transition (app/articles/schedule.py): the time it was due.
+    due_at: datetime | None = None
     # The writing transaction's id, filled in by the database (the migration sets the default:
     # pg_current_xact_id() on PostgreSQL, 0 on SQLite whose writers are serialised).
     txid: int | None = Field(default=None, sa_column=Column("txid", BigInteger(), FetchedValue(), nullable=False))

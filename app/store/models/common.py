@@ -8,6 +8,8 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from app.store import clock
+
 # Set before any table is defined: constraint names are fixed when a table is built.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -36,8 +38,8 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    """Now, aware, in UTC: every time column stores UTC (SQLModel's UTCDateTime)."""
-    return datetime.now(UTC)
+    """Now, aware, in UTC, from the one clock (app/store/clock.py): every time column stores UTC."""
+    return clock.now()
 
 
 def to_utc(value: datetime) -> datetime:

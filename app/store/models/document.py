@@ -29,5 +29,7 @@ class ArticleDocument(SQLModel, table=True):
     keys: str = Field(sa_column=Column(Text, nullable=False))
     newest: str | None = Field(default=None, max_length=20)
     version: int
+    # The article's expiry (ISO, as `newest`): the document is never served from then on.
+    expires: str | None = Field(default=None, max_length=20)
     stale: bool = Field(default=False)
     built_at: datetime

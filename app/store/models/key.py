@@ -13,6 +13,9 @@ class Scope(StrEnum):
     content_read = "content:read"
     content_write = "content:write"
     content_publish = "content:publish"
+    # Reads published articles still under embargo (by id, slug and in lists), and nothing else
+    # the public cannot see: what an embargo partner's key holds.
+    content_embargoed = "content:embargoed"
     admin = "admin"
 
 
@@ -31,4 +34,4 @@ class ApiKey(SQLModel, table=True):
 
 class KeyCreate(SQLModel):
     name: str = Field(min_length=1, max_length=120)
-    scopes: list[Scope] = Field(min_length=1, max_length=4)
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))

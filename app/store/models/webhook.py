@@ -21,6 +21,8 @@ EVENTS = (
     "article.updated",
     "article.unpublished",
     "article.deleted",
+    "article.expired",
+    "article.embargoed",
     *(f"{kind}.{verb}" for kind in RESOURCE_TYPES[1:] for verb in ("created", "updated", "deleted")),
 )
 

@@ -49,7 +49,7 @@ def test_feed_lists_changes_in_order_with_contract_fields(client, session):
         ("article", first.id, "upsert", 1),
         ("article", second.id, "upsert", 1),
     ]
-    assert set(body["data"][0]) == {"cursor", "type", "id", "op", "version", "at"}
+    assert set(body["data"][0]) == {"cursor", "type", "id", "op", "version", "at", "reason", "due_at"}
     assert body["meta"] == {"next_cursor": body["data"][-1]["cursor"], "has_more": False}
 
 

@@ -86,7 +86,7 @@ def test_a_scheduled_article_makes_them_public_when_its_time_comes(client, desk_
     before = _public(client)
     time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 0.2)
 
-    published = schedule.publish_scheduled()
+    published = schedule.apply_due()
 
     assert scheduled.json()["status"] == "scheduled" and published == 1
     assert before == {"people": set(), "sources": set()}

@@ -74,7 +74,7 @@ def _content(session):
         share={"title": "Partager"},
     )
     plain = make_article(session, title="Sans external_id", external_id=None, language="en")
-    keyed = make_article(session, title="Avec external_id", external_id="cms-42")
+    keyed = make_article(session, title="Avec external_id", external_id="cms-42", expires_at="2100-01-01T00:00:00Z")
     return rich, plain, keyed
 
 
@@ -137,6 +137,19 @@ def test_export_import_export_gives_the_same_bytes(client, session):
 
     assert report["errors"] == [] and report["created"] == len(first.splitlines())
     assert second == first
+
+
+def test_an_expiry_goes_out_and_comes_back(client, session):
+    _content(session)
+    exported = _export(client)
+    line = next(x["data"] for x in _lines(exported) if x["type"] == "article" and x["data"]["external_id"] == "cms-42")
+    assert line["expires_at"] == "2100-01-01T00:00:00Z"
+
+    reset_database()
+    _import(client, session, exported)
+
+    found = client.get("/v1/articles").json()["data"]
+    assert [a["expires_at"] for a in found if a["title"] == "Avec external_id"] == ["2100-01-01T00:00:00Z"]
 
 
 def test_reimport_into_the_same_database_changes_nothing(client, session):

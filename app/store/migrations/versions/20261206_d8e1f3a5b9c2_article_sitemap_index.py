@@ -1,7 +1,7 @@
 """article sitemap index: what the sitemap index reads, from the index alone
 
 Revision ID: d8e1f3a5b9c2
-Revises: c3f1a8d2e5b7
+Revises: d8e4f2a6c1b9
 Create Date: 2026-12-06 23:40:00.000000
 
 The sitemap index (app/sitemaps/) counts each month's public articles, takes their latest
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "d8e1f3a5b9c2"
-down_revision: str | Sequence[str] | None = "c3f1a8d2e5b7"
+down_revision: str | Sequence[str] | None = "d8e4f2a6c1b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """list indexes: quotes of a source walked newest first
 
 Revision ID: d8e4f2a6c1b9
-Revises: c3f1a8d2e5b7
+Revises: 4154f4e4955c
 Create Date: 2026-12-07 00:00:00.000000
 
 `GET /v1/quotes?source=` read every quote of the source through `ix_quote_source_id` and
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "d8e4f2a6c1b9"
-down_revision: str | Sequence[str] | None = "c3f1a8d2e5b7"
+down_revision: str | Sequence[str] | None = "4154f4e4955c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

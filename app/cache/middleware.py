@@ -411,7 +411,6 @@ def _until_expiry(entry: Entry) -> tuple[Headers, Headers]:
     )
 
 
-
 def _private(send: Send) -> Send:
     """Answers that depend on who asks must not be kept by any cache."""
 

@@ -55,7 +55,9 @@ def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]
         {
             a.id: a
             for a in session.execute(
-                select(col(Article.id), col(Article.slug), col(Article.title)).where(col(Article.id).in_(article_ids))
+                select(col(Article.id), col(Article.slug), col(Article.title), col(Article.expires_at)).where(
+                    col(Article.id).in_(article_ids)
+                )
             )
         }
         if article_ids

@@ -49,7 +49,8 @@ def decode_cursor(token: str, sort: str, *, is_time: bool) -> tuple[Any, str]:
         if not isinstance(row_id, str):
             raise ValueError
         if is_time and value is not None:
-            value = bounded_time(datetime.fromisoformat(value))
+            value = datetime.fromisoformat(value)
+            bounded_time(value)  # in the range every time the API takes lies in, or a 400
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise InvalidParameter("cursor", "not a cursor this API issued") from None
     if cursor_sort != sort:

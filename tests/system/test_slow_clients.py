@@ -197,8 +197,8 @@ def test_slow_readers_of_the_export_hold_no_thread_connection_or_snapshot(
         # a pool drained (the readers' own connections, then those of the requests below).
         assert held == [], f"backends idle in transaction while clients read: {held}"
         # The primary pool (on SQLite, the one pool; on PostgreSQL reads have their own, which
-        # `held` covers): not a connection a reader, only the probe's own, now and then.
-        assert max(in_use) <= 2, f"connections in use while {READERS} clients read: {in_use}"
+        # `held` covers): no reader's connection, only a request's now and then (1 when measured).
+        assert max(in_use) <= 4, f"connections in use while {READERS} clients read: {in_use}"
         assert [r.status for r in readers_stalled] == [200] * READERS  # no 500, no 503
         # Every uncached list answered, none after waiting on the pool (generous: a loaded machine).
         assert [status for status, _ in uncached] == [200] * len(uncached), uncached

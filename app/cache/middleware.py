@@ -73,7 +73,8 @@ class _Request:
 
 class _Capture:
     """A `send` that holds the response back until it is whole, or streams it on once it
-    grows past BUFFER_LIMIT (then only headers known without the body are added)."""
+    grows past BUFFER_LIMIT (then only headers known without the body are added); a 200 that
+    says no-store it streams on at once, as the app sent it."""
 
     def __init__(self, send: Send, head: bool, stream_headers: Any) -> None:
         self.send, self.head, self.stream_headers = send, head, stream_headers
@@ -87,6 +88,14 @@ class _Capture:
         if message["type"] != "http.response.body":
             if message["type"] == "http.response.start":
                 self.start = message
+                if message["status"] == 200 and b"no-store" in (
+                    _header(message.get("headers", []), b"cache-control") or b""
+                ):
+                    # Never stored (`_entry`), so nothing to wait for: streamed on as it comes. The
+                    # export says no-store; held back, each of its readers would cost the server
+                    # BUFFER_LIMIT of memory read ahead before its first byte.
+                    self.streaming = True
+                    await self.send(message)
             else:
                 await self.send(message)
             return

@@ -28,9 +28,10 @@ from tests.support.processes import served
 READERS = 48
 ARTICLES = 600  # two export batches of 500: the export is read in several transactions
 # About 18 KB an article: the export is 11 MB, its first batch 9 MB. The response cache holds a
-# GET answer back until it has BUFFER_LIMIT (8 MB) of it; a smaller export would be read whole
-# into the server's memory before its first byte went out, and an export that held its
-# connection until the last byte would hold it no longer than it took to read.
+# cacheable GET answer back until it has BUFFER_LIMIT (8 MB) of it (the export says no-store and
+# is streamed on at once, but older code held it too): a smaller export would be read whole into
+# the server's memory before its first byte went out, and an export that held its connection
+# until the last byte would hold it no longer than it took to read, so the test would miss it.
 PARAGRAPH = " ".join(f"mot{n}" for n in range(1_400))  # about 9 KB, two an article
 
 

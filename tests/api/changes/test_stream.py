@@ -48,7 +48,7 @@ def test_a_stream_gives_the_feed_then_each_change_as_it_commits_once_and_in_orde
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-cache"
         assert response.headers["x-accel-buffering"] == "no"
-        assert "x-cache" not in response.headers
+        assert "gazette-cache" not in response.headers
         stream = events(response)
         first = _take(stream, 2)
         later = [make_article(session) for _ in range(3)]
@@ -144,7 +144,7 @@ def test_the_json_pages_vary_on_accept_and_stay_cached(client, session):
     client.get("/v1/changes")
     page = client.get("/v1/changes")
 
-    assert page.headers["x-cache"] == "HIT"
+    assert page.headers["gazette-cache"] == "HIT"
     assert "accept" in page.headers["vary"].lower()
 
 

@@ -166,7 +166,7 @@ def test_a_publication_purges_the_cached_sitemaps(client, session, schemas):
     for path in paths:
         client.get(path)
         again = client.get(path)
-        assert again.headers["x-cache"] == "HIT"
+        assert again.headers["gazette-cache"] == "HIT"
         assert set(again.headers["surrogate-key"].split()) >= {"sitemaps", "articles"}
     draft = create(client, headers, slug="nouvelle", title="Nouvelle")
 

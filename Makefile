@@ -13,11 +13,11 @@ PYTEST_ARGS ?= -n 2
 # Quiet: pip says nothing but errors (-qq), and make does not echo the commands.
 PIP = $(BIN)/pip install -qq --disable-pip-version-check
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml examples/frontend/pyproject.toml
 	@echo "Installing Gazette and what it needs into $(VENV) (a minute or two, the first time)..."
 	@$(PYTHON) -m venv $(VENV)
 	@$(PIP) --upgrade pip
-	@$(PIP) -e ".[test]"
+	@$(PIP) -e ".[test]" -e examples/frontend
 	@touch $@
 
 install: $(BIN)/.installed
@@ -28,9 +28,9 @@ demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000 (t
 		"GAZETTE_DATABASE_URL=sqlite:///gazette.db" > .env
 	@GAZETTE_WEBHOOK_ALLOWED_NETWORKS="$${GAZETTE_WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}" $(BIN)/gazette serve --demo
 
-check: $(BIN)/.installed  ## ruff (lint and format) over app, tests and bench; mypy over app
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+check: $(BIN)/.installed  ## ruff (lint and format) over app, tests, bench and examples; mypy over app
+	$(BIN)/ruff check app tests bench examples
+	$(BIN)/ruff format --check app tests bench examples
 	$(BIN)/mypy
 
 test: check  ## The checks, then the whole suite (SQLite; set GAZETTE_TEST_DATABASE_URL for PostgreSQL)

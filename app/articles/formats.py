@@ -193,7 +193,16 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
                     ]
                     if credit_source
                     else [],
-                    "renditions": [{"name": "original", "href": image["url"]}],
+                    "renditions": [
+                        _drop_empty(
+                            {
+                                "name": "original",
+                                "href": image["url"],
+                                "width": image.get("width"),
+                                "height": image.get("height"),
+                            }
+                        )
+                    ],
                 }
             ),
         )
@@ -260,6 +269,8 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
                 "caption": image.get("caption"),
                 "description": image.get("alt"),
                 "creditText": image.get("credit"),
+                "width": image.get("width"),
+                "height": image.get("height"),
                 "copyrightHolder": {"@type": "Organization", "name": credit_source["name"]} if credit_source else None,
             }
         )

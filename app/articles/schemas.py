@@ -4,7 +4,7 @@ the article as schema.org NewsArticle, revisions and preview tokens."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.http.schemas import Instant, Language, ListMeta, NonBlank, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
@@ -143,6 +143,8 @@ class ImageRead(ReadModel):
     url: str
     alt: str | None
     caption: str | None
+    width: int | None = Field(description="The picture's width in pixels, as written; null when not given.")
+    height: int | None = Field(description="The picture's height in pixels, as written; null when not given.")
     credit: str | None
     credit_source: Ref | None
 
@@ -249,6 +251,8 @@ class JsonLdImageObject(ReadModel):
     caption: str = sometimes("The image's caption.")
     description: str = sometimes("Its alternative text.")
     creditText: str = sometimes("Its credit.")
+    width: int = sometimes("Its width in pixels, when the article gives it.")
+    height: int = sometimes("Its height in pixels, when the article gives it.")
     copyrightHolder: JsonLdOrganization = sometimes("The source it is credited to.")
 
 
@@ -297,6 +301,18 @@ class ImageIn(Strict):
     url: Url
     alt: str | None = Field(None, max_length=1000)
     caption: str | None = Field(None, max_length=2000)
+    # Its size in pixels, both or neither (a front end reserves the picture's place with them).
+    width: int | None = Field(None, ge=1, le=100_000)
+    height: int | None = Field(None, ge=1, le=100_000, validate_default=True)
+
+    @field_validator("height")
+    @classmethod
+    def _with_width(cls, height: int | None, info: ValidationInfo) -> int | None:
+        if "width" not in info.data:  # the width was refused already: that error says it
+            return height
+        if (height is None) != (info.data["width"] is None):
+            raise ValueError("width and height go together: give both, or neither")
+        return height
     credit: str | None = Field(None, max_length=300)
     credit_source: RefIn | None = None
 

@@ -37,6 +37,8 @@ def _related(session: Session, article: Article, names: set[str], loaded: view.R
                 "url": article.image_url,
                 "alt": article.image_alt,
                 "caption": article.image_caption,
+                "width": article.image_width,
+                "height": article.image_height,
                 "credit": article.image_credit,
                 "credit_source": credit[0]["slug"] if credit else None,
             }

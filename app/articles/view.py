@@ -127,6 +127,10 @@ class ArticleFields(Protocol):
     @property
     def image_caption(self) -> str | None: ...
     @property
+    def image_width(self) -> int | None: ...
+    @property
+    def image_height(self) -> int | None: ...
+    @property
     def image_credit(self) -> str | None: ...
     @property
     def image_credit_source_id(self) -> str | None: ...
@@ -400,6 +404,8 @@ def build(
                 "url": a.image_url,
                 "alt": a.image_alt,
                 "caption": a.image_caption,
+                "width": a.image_width,
+                "height": a.image_height,
                 "credit": a.image_credit,
                 "credit_source": credit_sources.get(a.image_credit_source_id) if a.image_credit_source_id else None,
             }

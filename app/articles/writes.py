@@ -64,6 +64,8 @@ def _set_image(session: Session, article: Article, image: ImageIn | None) -> Non
     article.image_url = image.url if image else None
     article.image_alt = image.alt if image else None
     article.image_caption = image.caption if image else None
+    article.image_width = image.width if image else None
+    article.image_height = image.height if image else None
     credit_source = (
         refs.resolve(session, Source, image.credit_source, field="image.credit_source")
         if image and image.credit_source

@@ -167,6 +167,8 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 "url": a.image_url,
                 "alt": a.image_alt,
                 "caption": a.image_caption,
+                "width": a.image_width,
+                "height": a.image_height,
                 "credit": a.image_credit,
                 "credit_source": slugs.get(a.image_credit_source_id) if a.image_credit_source_id else None,
             }

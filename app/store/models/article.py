@@ -68,6 +68,10 @@ class Article(Timestamped, table=True):
     image_url: str | None = Field(default=None, max_length=2000)
     image_alt: str | None = Field(default=None, max_length=1000)
     image_caption: str | None = Field(default=None, max_length=2000)
+    # The picture's size in pixels, as the writer gave it (both or neither): what lets a page
+    # hold the picture's place before it loads.
+    image_width: int | None = Field(default=None)
+    image_height: int | None = Field(default=None)
     image_credit: str | None = Field(default=None, max_length=300)
     image_credit_source_id: str | None = Field(default=None, foreign_key="source.id", index=True)
     share_title: str | None = Field(default=None, max_length=300)

@@ -48,6 +48,8 @@ def _content(session):
             "url": "https://images.example.org/a.jpg",
             "alt": "Carter",
             "caption": "Le ministre",
+            "width": 1200,
+            "height": 675,
             "credit_source": "reuters",
         },
         attributions=[
@@ -150,6 +152,19 @@ def test_an_expiry_goes_out_and_comes_back(client, session):
 
     found = client.get("/v1/articles").json()["data"]
     assert [a["expires_at"] for a in found if a["title"] == "Avec external_id"] == ["2100-01-01T00:00:00Z"]
+
+
+def test_a_pictures_size_goes_out_and_comes_back(client, session):
+    _content(session)
+    exported = _export(client)
+    line = next(x["data"] for x in _lines(exported) if x["type"] == "article" and x["data"]["image"])
+    assert (line["image"]["width"], line["image"]["height"]) == (1200, 675)
+
+    reset_database()
+    _import(client, session, exported)
+
+    found = client.get("/v1/articles").json()["data"]
+    assert [(a["image"]["width"], a["image"]["height"]) for a in found if a["image"]] == [(1200, 675)]
 
 
 def test_reimport_into_the_same_database_changes_nothing(client, session):

@@ -28,10 +28,11 @@ demo: $(BIN)/.installed  ## Serve the demo on SQLite at http://127.0.0.1:8000 (t
 		"GAZETTE_DATABASE_URL=sqlite:///gazette.db" > .env
 	@GAZETTE_WEBHOOK_ALLOWED_NETWORKS="$${GAZETTE_WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}" $(BIN)/gazette serve --demo
 
-check: $(BIN)/.installed  ## ruff (lint and format) over app, tests, bench and examples; mypy over app
+check: $(BIN)/.installed  ## ruff (lint and format) over app, tests, bench and examples; mypy over app and the example front end
 	$(BIN)/ruff check app tests bench examples
 	$(BIN)/ruff format --check app tests bench examples
 	$(BIN)/mypy
+	$(BIN)/mypy --strict examples/frontend/gazette_frontend
 
 test: check  ## The checks, then the whole suite (SQLite; set GAZETTE_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)

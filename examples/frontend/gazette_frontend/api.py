@@ -34,7 +34,7 @@ class Reader:
     client: httpx.AsyncClient
     requests: list[str] = field(default_factory=list)
 
-    async def get(self, path: str, **params: Any) -> Any:
+    async def get(self, path: str, **params: Any) -> dict[str, Any]:
         params = {name: value for name, value in params.items() if value is not None}
         self.requests.append(path)
         answer = await self.client.get(path, params=params)
@@ -47,11 +47,13 @@ class Reader:
             errors = problem.get("errors") or [{}]
             raise Refused(problem.get("detail") or problem.get("title", "bad request"), errors[0].get("field"))
         answer.raise_for_status()
-        return answer.json()
+        found: dict[str, Any] = answer.json()
+        return found
 
     async def menu(self) -> list[dict[str, Any]]:
         """The category tree, in menu order: one request for the whole menu."""
-        return (await self.get("/v1/categories", tree="true"))["data"]
+        tree: list[dict[str, Any]] = (await self.get("/v1/categories", tree="true"))["data"]
+        return tree
 
     async def article(self, slug: str) -> dict[str, Any]:
         """One article, whole: body, quotes (speaker and role), attributions, image, comments."""

@@ -304,6 +304,8 @@ class ImageIn(Strict):
     # Its size in pixels, both or neither (a front end reserves the picture's place with them).
     width: int | None = Field(None, ge=1, le=100_000)
     height: int | None = Field(None, ge=1, le=100_000, validate_default=True)
+    credit: str | None = Field(None, max_length=300)
+    credit_source: RefIn | None = None
 
     @field_validator("height")
     @classmethod
@@ -313,8 +315,6 @@ class ImageIn(Strict):
         if (height is None) != (info.data["width"] is None):
             raise ValueError("width and height go together: give both, or neither")
         return height
-    credit: str | None = Field(None, max_length=300)
-    credit_source: RefIn | None = None
 
 
 class AttributionIn(Strict):

@@ -147,6 +147,9 @@ def test_the_article_page_shows_every_part_of_the_seed_page(page, site, api):
     image = page.locator("figure.lead img")
     assert image.get_attribute("src") == article["image"]["url"]
     assert image.get_attribute("alt") == article["image"]["alt"]
+    # Its place is held before it loads: the size the API serves is on the element.
+    assert (image.get_attribute("width"), image.get_attribute("height")) == ("1200", "675")
+    assert (article["image"]["width"], article["image"]["height"]) == (1200, 675)
     assert image.evaluate("img => img.naturalWidth") > 0  # the picture loaded (the placeholder)
     assert "©Reuters" in page.locator("figure.lead figcaption").inner_text()
 

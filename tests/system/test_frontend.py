@@ -177,6 +177,52 @@ def test_the_article_page_shows_every_part_of_the_seed_page(page, site, api):
         page.screenshot(path=str(Path(shot).resolve()), full_page=True)
 
 
+# The page's cumulative layout shift, as Chromium reports it (the Web Vitals CLS, 0.1 being
+# "good"), summed from the first paint on.
+LAYOUT_SHIFT = """(() => {
+  window.layoutShift = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+  }).observe({type: "layout-shift", buffered: true});
+})();"""
+
+
+def _layout_shift(page, url: str, *, without_size: bool) -> float:
+    """The article page's layout shift when its picture arrives half a second after the text;
+    `without_size`: with the <img>'s width and height taken out of the page first."""
+
+    def late_picture(route) -> None:
+        time.sleep(0.5)
+        route.fulfill(status=200, content_type="image/svg+xml", body=PLACEHOLDER)
+
+    def served(route) -> None:
+        answer = route.fetch()
+        html = answer.text()
+        if without_size:
+            html = re.sub(r'\s(width|height)="\d+"', "", html)
+        route.fulfill(response=answer, body=html)
+
+    page.route(re.compile(r"\.jpg$"), late_picture)
+    page.route(url, served)
+    page.add_init_script(LAYOUT_SHIFT)
+    page.goto(url)
+    page.wait_for_function("document.querySelector('figure.lead img').complete")
+    page.wait_for_timeout(300)
+    return page.evaluate("window.layoutShift")
+
+
+def test_the_pictures_size_holds_its_place_while_it_loads(browser, site):
+    url = f"{site}/article/{SLUG}"
+    shifts = {}
+    for without_size in (False, True):
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        shifts[without_size] = _layout_shift(context.new_page(), url, without_size=without_size)
+        context.close()
+
+    assert shifts[False] == 0
+    assert shifts[True] > 0.1  # what the page did before the API served width and height
+
+
 def test_a_category_pages_by_cursor_forward_and_back(page, site, api):
     listed = httpx.get(f"{api}/v1/articles", params={"category": "international", "limit": 100}).json()["data"]
     titles = [a["title"] for a in listed]

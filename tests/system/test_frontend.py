@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,11 +54,10 @@ def api(tmp_path_factory) -> Iterator[str]:
         drop()
 
 
-@pytest.fixture(scope="module")
-def site(api, tmp_path_factory) -> Iterator[str]:
-    """The front end, `gazette-frontend` as its README runs it, reading `api`."""
+@contextmanager
+def frontend(api: str, log: Path) -> Iterator[str]:
+    """The front end, `gazette-frontend` as its README runs it, reading `api`: its base URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("frontend-log") / "stderr.log"
     env = {**os.environ, "GAZETTE_FRONTEND_API_URL": api, "GAZETTE_FRONTEND_PAGE_SIZE": str(PAGE_SIZE)}
     with log.open("wb") as stderr:
         process = subprocess.Popen(
@@ -81,6 +81,12 @@ def site(api, tmp_path_factory) -> Iterator[str]:
         yield url
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def site(api, tmp_path_factory) -> Iterator[str]:
+    with frontend(api, tmp_path_factory.mktemp("frontend-log") / "stderr.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +270,13 @@ def test_an_unknown_article_is_a_404_page(page, site):
     answer = page.goto(f"{site}/article/no-such-article")
     assert answer.status == 404
     assert page.locator("h1").inner_text() == "Page introuvable"
+
+
+def test_an_api_that_does_not_answer_is_a_502_page(tmp_path):
+    nobody = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+
+    with frontend(nobody, tmp_path / "stderr.log") as url:
+        answer = httpx.get(f"{url}/article/{SLUG}")
+
+    assert answer.status_code == 502
+    assert "Service indisponible" in answer.text

@@ -184,6 +184,12 @@ async def search(request: Request) -> Response:
     )
 
 
+async def api_unreachable(request: Request, exc: Exception) -> Response:
+    """The API is down or answered an error this site does not expect: say so, as a 502."""
+    html = templates.get_template("unavailable.html").render(menu=[])
+    return HTMLResponse(html, status_code=502)
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     # One pooled client for the process; the API answers redirects itself (an old slug), so
@@ -202,4 +208,5 @@ def create_app() -> Starlette:
             Route("/recherche", search, name="search"),
         ],
         lifespan=lifespan,
+        exception_handlers={httpx.HTTPError: api_unreachable},
     )

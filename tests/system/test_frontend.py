@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from tests.conftest import _create_database
-from tests.support.processes import ROOT, free_port, gazette_serve, stop
+from tests.support.processes import ROOT, free_port, gazette, gazette_serve, stop
 
 pytestmark = pytest.mark.slow
 
@@ -45,13 +45,18 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory) -> Iterator[str]:
+def database(tmp_path_factory) -> Iterator[str]:
     url, drop = _create_database(tmp_path_factory.mktemp("frontend"))
     try:
-        with gazette_serve(url, "--demo", start_within=180, GAZETTE_RATE_LIMIT_ENABLED="false") as (base, _):
-            yield base
+        yield url
     finally:
         drop()
+
+
+@pytest.fixture(scope="module")
+def api(database) -> Iterator[str]:
+    with gazette_serve(database, "--demo", start_within=180, GAZETTE_RATE_LIMIT_ENABLED="false") as (base, _):
+        yield base
 
 
 @contextmanager
@@ -270,6 +275,28 @@ def test_an_unknown_article_is_a_404_page(page, site):
     answer = page.goto(f"{site}/article/no-such-article")
     assert answer.status == 404
     assert page.locator("h1").inner_text() == "Page introuvable"
+
+
+def test_an_old_slug_sends_the_reader_to_the_article_where_it_lives_now(page, site, api, database):
+    made = gazette(database, "keys", "create", "--name", "desk", "--scopes", "content:read,content:write")
+    key = made.strip().splitlines()[-1]
+    old = "les-start-up-francaises-ont-leve-des-fonds-record-en-2015"
+    article = httpx.get(f"{api}/v1/articles/slug/{old}").json()
+    renamed = httpx.patch(
+        f"{api}/v1/articles/{article['id']}",
+        json={"slug": "start-up-francaises-levees-record-2015"},
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/merge-patch+json",
+            "If-Match": f'"{article["version"]}"',
+        },
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    page.goto(f"{site}/article/{old}")
+
+    assert page.url == f"{site}/article/start-up-francaises-levees-record-2015"
+    assert page.locator("h1").inner_text() == article["title"]
 
 
 def test_an_api_that_does_not_answer_is_a_502_page(tmp_path):

@@ -28,7 +28,20 @@ class Settings(BaseSettings):
         "sqlite:///gazette.db",
         description="SQLAlchemy URL of the primary database (sqlite:///… or postgresql://…).",
     )
-    database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
+    database_replica_url: str | None = Field(
+        None, description="A read replica (PostgreSQL); public reads go there when set. Kept beside the list below."
+    )
+    database_replica_urls: str | None = Field(
+        None,
+        description="Read replicas (PostgreSQL), comma-separated: each process reads from one in use, purges "
+        "follow their replay, and /readyz and /metrics report their lag (docs/production.md#read-replicas).",
+    )
+    replica_max_lag_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A replica further behind the primary than this (or not answering) is out of use: "
+        "public reads go to another, or to the primary, until it catches up.",
+    )
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
     api_url: str = Field(
         "http://127.0.0.1:8000",

@@ -14,7 +14,7 @@ import psycopg
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import col
 
-from app.cache.purge import CHANNEL, apply, apply_again, heard
+from app.cache.purge import CHANNEL, apply, heard
 from app.cache.store import STORE
 from app.store.engine import get_engine
 from app.store.models.cache import CachePurge
@@ -92,7 +92,6 @@ class PurgeListener:
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):
                     heard(note.payload)
-                apply_again()
                 if time.monotonic() - pinged > PING_EVERY_SECONDS:
                     conn.execute("SELECT 1")
                     pinged = time.monotonic()
@@ -118,7 +117,6 @@ class PurgeListener:
             for row in rows:
                 heard(row.keys)
                 last = row.id
-            apply_again()
             if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
                 pruned = time.monotonic()
                 _prune(engine)

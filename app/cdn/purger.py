@@ -98,6 +98,12 @@ def keys_of(payload: str) -> set[str]:
     return {EVERYTHING} if EVERYTHING in parts else {encode_key(k) for k in parts}
 
 
+# After every replica has replayed a write, the nodes purge their own caches again within their
+# watch's round (50 ms); the CDN is purged again this long after, so that what it fetches
+# anew is not a node's copy of the old version.
+AGAIN_AFTER_SECONDS = 0.5
+
+
 class Purger:
     def __init__(
         self,
@@ -122,9 +128,9 @@ class Purger:
         self.saved = -1
         self.saved_at = self.read_at = time.monotonic()
         self.stop = threading.Event()
-        # Purges to send once more, now that every read replica has replayed their write
-        # (app/store/replicas.py): put here by the replica watch's thread.
-        self.again: list[frozenset[str]] = []
+        # Purges to send once more, once every read replica has replayed their write
+        # (app/store/replicas.py): put here by the replica watch's thread, with when they are due.
+        self.again: list[tuple[float, frozenset[str]]] = []
         self.again_lock = threading.Lock()
 
     # Reading the log
@@ -189,11 +195,13 @@ class Purger:
 
     def _again(self, keys: frozenset[str]) -> None:
         with self.again_lock:
-            self.again.append(keys)
+            self.again.append((time.monotonic() + AGAIN_AFTER_SECONDS, keys))
 
     def _take_again(self) -> None:
+        now = time.monotonic()
         with self.again_lock:
-            again, self.again = self.again, []
+            again = [keys for due, keys in self.again if due <= now]
+            self.again = [(due, keys) for due, keys in self.again if due > now]
         for keys in again:
             if EVERYTHING in keys:
                 if self.everything_waiting is None:

@@ -196,6 +196,6 @@ def install() -> None:
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
-    if STORE.clear not in WATCH.on_back:
-        # A replica back in use after being away: what it missed is not waited for one by one.
-        WATCH.on_back.append(STORE.clear)
+    if STORE.clear not in WATCH.on_switch:
+        # Reads move to another database (a replica out of use or back): start afresh.
+        WATCH.on_switch.append(STORE.clear)

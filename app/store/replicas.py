@@ -73,7 +73,6 @@ class Replica:
     up: bool = False
     replayed: int | None = None
     lag_seconds: float | None = None  # None until measured
-    was_down: bool = False  # reads were kept from it: once back, everything is purged
     connection: psycopg.Connection | None = field(default=None, repr=False)
 
 
@@ -94,7 +93,11 @@ class Watch:
         self.samples: deque[tuple[float, int]] = deque()  # (monotonic time, primary position)
         self.waiting: deque[Waiting] = deque()
         self.measured = threading.Event()
-        self.on_back: list[Callable[[], None]] = []  # called when a replica comes back into use
+        # Called (in the watching thread) when public reads move to another database: a replica
+        # out of use, or back in use. The response cache empties itself then (app.cache.purge):
+        # what it kept was read from the database the reads are leaving.
+        self.on_switch: list[Callable[[], object]] = []
+        self._target: str | None = None
 
     # Configuration and the thread
 
@@ -172,11 +175,12 @@ class Watch:
             behind = min((r.replayed for r in self.replicas if r.replayed is not None), default=position)
             while len(self.samples) > 1 and self.samples[1][1] <= behind:
                 self.samples.popleft()  # only the oldest position not yet replayed everywhere matters
-        back = [r for r in self.replicas if r.was_down and r.up and self.in_bound(r)]
-        for replica in back:
-            replica.was_down = False
-            for callback in self.on_back:
+        target = self.read_url() or ""
+        if self.measured.is_set() and target != self._target:
+            log.warning("public reads move to %s", label(target) if target else "the primary")
+            for callback in self.on_switch:
                 callback()
+        self._target = target
         self.measured.set()
         self._run_due(now)
 
@@ -193,7 +197,7 @@ class Watch:
         except psycopg.Error as error:
             if replica.up or replica.lag_seconds is None:
                 log.warning("replica %s does not answer (%s): reads go elsewhere", replica.name, error)
-            replica.up, replica.was_down, replica.lag_seconds = False, True, None
+            replica.up, replica.lag_seconds = False, None
             if replica.connection is not None:
                 replica.connection.close()
             replica.connection = None

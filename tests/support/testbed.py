@@ -161,16 +161,28 @@ class MultiNode:
         self.replica.configure(recovery_min_apply_delay=f"{int(seconds * 1000)}ms")
         self.replica.reload()
 
-    def start_redis(self) -> None:
-        log = (self.workdir / "redis.log").open("ab")
-        self.processes["redis"] = subprocess.Popen(
-            [
-                *("redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
-            ],
-            stdout=log,
-            stderr=log,
+    def key(self, scopes: str = "content:read,content:write,content:publish") -> dict[str, str]:
+        """Authorization headers of a new API key (made with `gazette keys create`)."""
+        made = subprocess.run(
+            [sys.executable, "-m", "app.cli", "keys", "create", "--name", "testbed", "--scopes", scopes],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
+        return {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+
+    def start_redis(self) -> None:
+        with (self.workdir / "redis.log").open("ab") as log:
+            self.processes["redis"] = subprocess.Popen(
+                [
+                    *("redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+                ],
+                stdout=log,
+                stderr=log,
+            )
         _wait(lambda: _redis_ping(self.redis_port), "Redis", 20)
 
     def stop_redis(self) -> None:
@@ -277,6 +289,7 @@ def multinode(*, replica_delay: float = 0.0, node_count: int = 2, log=None) -> I
             "GAZETTE_RUN_BACKGROUND_JOBS": "false",
             "GAZETTE_POOL_SIZE": "4",
             "GAZETTE_RATE_LIMIT_PER_KEY": "1000000/minute",
+            "GAZETTE_REPLICA_MAX_LAG_SECONDS": "5",
         }
         env.pop("GAZETTE_DATABASE_REPLICA_URL", None)
         bed = MultiNode(workdir, primary, replica, redis_port, [], edge, "", env)
@@ -294,15 +307,15 @@ def multinode(*, replica_delay: float = 0.0, node_count: int = 2, log=None) -> I
         say(f"migrated ({time.monotonic() - started:.1f} s)")
 
         def spawn(name: str, *args: str, **extra: str) -> subprocess.Popen:
-            out = (workdir / f"{name}.log").open("ab")
-            process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", *args],
-                cwd=ROOT,
-                env={**env, **extra},
-                stdout=out,
-                stderr=out,
-                start_new_session=True,  # Ctrl-C of the CLI reaches only the CLI, which stops them in order
-            )
+            with (workdir / f"{name}.log").open("ab") as out:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "app.cli", *args],
+                    cwd=ROOT,
+                    env={**env, **extra},
+                    stdout=out,
+                    stderr=out,
+                    start_new_session=True,  # Ctrl-C of the CLI reaches only the CLI, which stops them in order
+                )
             bed.processes[name] = process
             return process
 
@@ -330,15 +343,15 @@ def multinode(*, replica_delay: float = 0.0, node_count: int = 2, log=None) -> I
         vcl = workdir / "gazette.vcl"
         vcl.write_text(_vcl(ports))
         vcl.chmod(0o644)
-        varnish_log = (workdir / "varnishd.log").open("ab")
-        bed.processes["varnish"] = subprocess.Popen(
-            [
-                *("varnishd", "-F", "-n", str(workdir / "varnish"), "-a", f"127.0.0.1:{edge_port}"),
-                *("-f", str(vcl), "-s", "malloc,64m", "-T", "127.0.0.1:0"),
-            ],
-            stdout=varnish_log,
-            stderr=varnish_log,
-        )
+        with (workdir / "varnish.log").open("ab") as varnish_log:
+            bed.processes["varnish"] = subprocess.Popen(
+                [
+                    *("varnishd", "-F", "-n", str(workdir / "varnish"), "-a", f"127.0.0.1:{edge_port}"),
+                    *("-f", str(vcl), "-s", "malloc,64m", "-T", "127.0.0.1:0"),
+                ],
+                stdout=varnish_log,
+                stderr=varnish_log,
+            )
 
         def up(name: str, url: str) -> bool:
             for process_name, process in bed.processes.items():

@@ -1,0 +1,193 @@
+"""Many nodes behind a CDN (tests/support/testbed.py): two nodes reading from a streaming
+replica whose replay is held back, Varnish in front, `gazette purger` purging it.
+
+- No node, and not Varnish, serves an old version of an article, a list or a feed for longer
+  than the replica's lag, and none keeps one once the replica has replayed the write.
+- A client that writes with its key reads its write at once on every node (by id, by slug,
+  in a list, in the change feed), however far behind the replica is.
+- Past GAZETTE_REPLICA_MAX_LAG_SECONDS a node reads from the primary.
+- A node keeps answering while the replica or Redis is stopped, and uses them again once back.
+"""
+
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support import testbed
+from tests.support.editorial import create, patch
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(testbed.missing() is not None, reason=str(testbed.missing()))]
+
+DELAY = 3.0  # the replica's recovery_min_apply_delay, seconds
+WRITES = 4
+SLACK = 2.5  # past the lag: the watch's round, the purger's 0.5 s, Varnish, a loaded machine
+MAX_LAG = 5.0  # the bed's GAZETTE_REPLICA_MAX_LAG_SECONDS
+
+
+@pytest.fixture(scope="module")
+def bed() -> Iterator[testbed.MultiNode]:
+    with testbed.multinode() as started:
+        yield started
+
+
+def _views(article: dict) -> dict[str, str]:
+    return {"article": f"/v1/articles/{article['id']}", "list": "/v1/articles", "feed": "/feeds/rss.xml"}
+
+
+def _places(bed: testbed.MultiNode) -> dict[str, str]:
+    return {"varnish": bed.edge, **{f"node{i}": url for i, url in enumerate(bed.nodes, start=1)}}
+
+
+def _readiness(node: str) -> dict:
+    return httpx.get(f"{node}/readyz", timeout=5).json()
+
+
+def _until_everywhere(bed: testbed.MultiNode, article: dict, text: str, within: float) -> dict[str, float]:
+    """Read every view at every place, anonymously, until each shows `text`: when each did
+    (seconds from now), and whether any showed something else first (key "old seen")."""
+    start = time.monotonic()
+    waiting = {
+        (place, view): f"{url}{path}" for place, url in _places(bed).items() for view, path in _views(article).items()
+    }
+    seen: dict[str, float] = {"old seen": 0.0}
+    while waiting:
+        for (place, view), url in list(waiting.items()):
+            if text in httpx.get(url, timeout=5).text:
+                seen[f"{place} {view}"] = time.monotonic() - start
+                del waiting[(place, view)]
+            else:
+                seen["old seen"] = 1.0
+        assert time.monotonic() - start < within, f"still old after {within} s: {sorted(waiting)}"
+        time.sleep(0.02)
+    return seen
+
+
+def test_with_a_delayed_replica_nothing_is_stale_longer_than_its_lag_and_keyed_clients_read_their_writes(bed):
+    headers = bed.key()
+    nodes = bed.nodes
+    with httpx.Client(base_url=nodes[0], timeout=10) as first:
+        article = create(first, headers, title=f"Version 0 {uuid.uuid4().hex[:6]}", status="published")
+    _until_everywhere(bed, article, article["title"], 30)
+    bed.delay_replica(DELAY)
+    stale: list[float] = []
+    old_seen = False
+    lags: list[float] = []
+    try:
+        for write in range(1, WRITES + 1):
+            title = f"Version {write} {uuid.uuid4().hex[:6]}"
+            with httpx.Client(base_url=nodes[write % len(nodes)], timeout=10) as writer:
+                current = writer.get(f"/v1/articles/{article['id']}", headers=headers).json()
+                written = patch(writer, headers, current, {"title": title})
+            assert written.status_code == 200, written.text
+            version = written.json()["version"]
+            # Read-your-writes: the writer's key reads it at once on every node.
+            for node in nodes:
+                with httpx.Client(base_url=node, timeout=10, headers=headers) as keyed:
+                    assert keyed.get(f"/v1/articles/{article['id']}").json()["title"] == title
+                    assert keyed.get(f"/v1/articles/slug/{current['slug']}").json()["title"] == title
+                    assert title in keyed.get("/v1/articles").text
+                    changes = keyed.get("/v1/changes", params={"limit": 100}).json()["data"]
+                    assert any(c["id"] == article["id"] and c["version"] == version for c in changes), changes
+            lags.append(max(r["lag_seconds"] or 0 for node in nodes for r in _readiness(node)["replicas"]))
+            seen = _until_everywhere(bed, article, title, DELAY + 20)
+            old_seen = old_seen or bool(seen.pop("old seen"))
+            stale.append(max(seen.values()))
+            # Once the replica has the write, nothing goes back to the old version.
+            for place, url in _places(bed).items():
+                for view, path in _views(article).items():
+                    assert title in httpx.get(f"{url}{path}", timeout=5).text, f"{place} {view} went back"
+    finally:
+        bed.delay_replica(0)
+    print(
+        f"\nstale after a write, replica {DELAY} s behind: max {max(stale):.2f} s, median {statistics.median(stale):.2f} s"
+    )
+    assert old_seen, "the replica was never behind: this test shows nothing"
+    assert max(lags) > 0.5, f"no lag was reported while the replica was held back: {lags}"
+    assert max(stale) < DELAY + SLACK, f"stale for {max(stale):.2f} s, the replica {DELAY} s behind"
+
+
+def test_past_the_lag_bound_a_node_reads_from_the_primary(bed):
+    headers = bed.key()
+    with httpx.Client(base_url=bed.nodes[0], timeout=10) as first:
+        article = create(first, headers, title=f"Lent {uuid.uuid4().hex[:6]}", status="published")
+    _until_everywhere(bed, article, article["title"], 30)
+    delay = MAX_LAG + 8
+    bed.delay_replica(delay)
+    try:
+        title = f"Lent 2 {uuid.uuid4().hex[:6]}"
+        with httpx.Client(base_url=bed.nodes[1], timeout=10) as writer:
+            assert patch(writer, headers, article, {"title": title}).status_code == 200
+        written = time.monotonic()
+        path = f"/v1/articles/{article['id']}"
+        for node in bed.nodes:
+            while title not in httpx.get(f"{node}{path}", timeout=5).text:
+                assert time.monotonic() - written < delay - 1, "the node waited for the replica"
+                time.sleep(0.05)
+        took = time.monotonic() - written
+        assert took > MAX_LAG - 1, f"new after {took:.1f} s: the replica was not behind"
+        state = _readiness(bed.nodes[0])
+        assert state["reads_from"] == "primary", state
+        assert state["replicas"][0]["lag_seconds"] > MAX_LAG, state
+    finally:
+        bed.delay_replica(0)
+    deadline = time.monotonic() + delay + 10
+    while _readiness(bed.nodes[0])["reads_from"] == "primary":  # caught up: back in use
+        assert time.monotonic() < deadline, "the replica never came back into use"
+        time.sleep(0.2)
+
+
+def _hammer(bed: testbed.MultiNode, headers: dict[str, str], seconds: float, article: dict) -> tuple[int, int]:
+    """Anonymous and keyed reads on every node for `seconds`: (answered 200, other answers or errors)."""
+    ok = failed = 0
+    end = time.monotonic() + seconds
+    paths = [f"/v1/articles/{article['id']}?n={{}}", "/v1/articles?limit={}"]
+    n = 0
+    while time.monotonic() < end:
+        for node in bed.nodes:
+            for path in paths:
+                n += 1
+                for extra in ({}, headers):
+                    try:
+                        answer = httpx.get(f"{node}{path.format(n % 50 + 1)}", headers=extra, timeout=5)
+                        ok, failed = (ok + 1, failed) if answer.status_code == 200 else (ok, failed + 1)
+                    except httpx.HTTPError:
+                        failed += 1
+    return ok, failed
+
+
+def test_a_node_answers_while_the_replica_or_redis_is_stopped_and_uses_them_again(bed):
+    headers = bed.key()
+    with httpx.Client(base_url=bed.nodes[0], timeout=10) as first:
+        article = create(first, headers, title=f"Panne {uuid.uuid4().hex[:6]}", status="published")
+    _until_everywhere(bed, article, article["title"], 30)
+
+    bed.replica.stop()
+    stopped = time.monotonic()
+    try:
+        ok, failed = _hammer(bed, headers, 4, article)
+        print(f"\nreplica stopped: {ok} answered, {failed} failed")
+        assert failed == 0 and ok > 0
+        for node in bed.nodes:
+            state = _readiness(node)
+            assert state["reads_from"] == "primary" and not state["replicas"][0]["up"], state
+    finally:
+        bed.replica.start()
+    back = time.monotonic()
+    while any(_readiness(node)["reads_from"] == "primary" for node in bed.nodes):
+        assert time.monotonic() - back < 30, "the replica never came back into use"
+        time.sleep(0.1)
+    print(f"replica back in use {time.monotonic() - back:.2f} s after it started (stopped {back - stopped:.1f} s)")
+
+    bed.stop_redis()
+    try:
+        ok, failed = _hammer(bed, headers, 3, article)
+        print(f"Redis stopped: {ok} answered, {failed} failed")
+        assert failed == 0 and ok > 0  # rate limits are not applied meanwhile; nothing fails
+    finally:
+        bed.start_redis()
+    ok, failed = _hammer(bed, headers, 1, article)
+    assert failed == 0 and ok > 0

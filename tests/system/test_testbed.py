@@ -103,7 +103,8 @@ def test_with_a_delayed_replica_nothing_is_stale_longer_than_its_lag_and_keyed_c
     finally:
         bed.delay_replica(0)
     print(
-        f"\nstale after a write, replica {DELAY} s behind: max {max(stale):.2f} s, median {statistics.median(stale):.2f} s"
+        f"\nstale after a write, replica {DELAY} s behind: "
+        f"max {max(stale):.2f} s, median {statistics.median(stale):.2f} s"
     )
     assert old_seen, "the replica was never behind: this test shows nothing"
     assert max(lags) > 0.5, f"no lag was reported while the replica was held back: {lags}"

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(60, description="Cache-Control max-age of public responses, seconds.")
     cache_stale_while_revalidate: int = Field(30, description="stale-while-revalidate, seconds.")
     cache_stale_if_error: int = Field(86_400, description="stale-if-error, seconds.")
+    edge_cache_tag: bool = Field(
+        False,
+        description="Send Akamai's Edge-Cache-Tag beside Surrogate-Key: the same keys as Akamai cache tags "
+        "(`article.abc` for `article:abc`), comma-separated, with `gazette` on every response.",
+    )
     response_cache_enabled: bool = Field(True, description="Serve public GETs from memory.")
     response_cache_max_bytes: int = Field(64_000_000, description="Bound of the response cache.")
     scheduler_interval_seconds: float = Field(

@@ -12,7 +12,6 @@ replica whose replay is held back, Varnish in front, `gazette purger` purging it
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -28,10 +27,13 @@ SLACK = 2.5  # past the lag: the watch's round, the purger's 0.5 s, Varnish, a l
 MAX_LAG = 5.0  # the bed's GAZETTE_REPLICA_MAX_LAG_SECONDS
 
 
-@pytest.fixture(scope="module")
-def bed() -> Iterator[testbed.MultiNode]:
-    with testbed.multinode() as started:
-        yield started
+def test_many_nodes_behind_varnish_with_a_replica():
+    """One test bed for every scenario (it takes most of a minute to start), in one test so
+    that pytest-xdist never starts two."""
+    with testbed.multinode() as bed:
+        _delayed_replica_stale_no_longer_than_its_lag_and_keyed_clients_read_their_writes(bed)
+        _past_the_lag_bound_a_node_reads_from_the_primary(bed)
+        _a_node_answers_while_the_replica_or_redis_is_stopped_and_uses_them_again(bed)
 
 
 def _views(article: dict) -> dict[str, str]:
@@ -66,7 +68,7 @@ def _until_everywhere(bed: testbed.MultiNode, article: dict, text: str, within: 
     return seen
 
 
-def test_with_a_delayed_replica_nothing_is_stale_longer_than_its_lag_and_keyed_clients_read_their_writes(bed):
+def _delayed_replica_stale_no_longer_than_its_lag_and_keyed_clients_read_their_writes(bed):
     headers = bed.key()
     nodes = bed.nodes
     with httpx.Client(base_url=nodes[0], timeout=10) as first:
@@ -111,7 +113,7 @@ def test_with_a_delayed_replica_nothing_is_stale_longer_than_its_lag_and_keyed_c
     assert max(stale) < DELAY + SLACK, f"stale for {max(stale):.2f} s, the replica {DELAY} s behind"
 
 
-def test_past_the_lag_bound_a_node_reads_from_the_primary(bed):
+def _past_the_lag_bound_a_node_reads_from_the_primary(bed):
     headers = bed.key()
     with httpx.Client(base_url=bed.nodes[0], timeout=10) as first:
         article = create(first, headers, title=f"Lent {uuid.uuid4().hex[:6]}", status="published")
@@ -160,7 +162,7 @@ def _hammer(bed: testbed.MultiNode, headers: dict[str, str], seconds: float, art
     return ok, failed
 
 
-def test_a_node_answers_while_the_replica_or_redis_is_stopped_and_uses_them_again(bed):
+def _a_node_answers_while_the_replica_or_redis_is_stopped_and_uses_them_again(bed):
     headers = bed.key()
     with httpx.Client(base_url=bed.nodes[0], timeout=10) as first:
         article = create(first, headers, title=f"Panne {uuid.uuid4().hex[:6]}", status="published")

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="Read replicas (PostgreSQL), comma-separated: each process reads from one in use, purges "
         "follow their replay, and /readyz and /metrics report their lag (docs/production.md#read-replicas).",
     )
+    database_listen_url: str | None = Field(
+        None,
+        description="PostgreSQL: a direct connection to the primary for LISTEN (purge broadcasts), when "
+        "GAZETTE_DATABASE_URL goes through a pooler in transaction mode such as PgBouncer; unset, that URL.",
+    )
     replica_max_lag_seconds: float = Field(
         10.0,
         gt=0,

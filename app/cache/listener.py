@@ -12,10 +12,12 @@ from datetime import timedelta
 
 import psycopg
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from app.cache.purge import CHANNEL, apply, heard
 from app.cache.store import STORE
+from app.settings import get_settings
 from app.store.engine import get_engine
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
@@ -84,8 +86,9 @@ class PurgeListener:
         STORE.clear()
 
     def _listen(self, engine: Engine) -> None:
-        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
+        # LISTEN holds its session: through a pooler in transaction mode it would hear nothing.
+        url = make_url(get_settings().database_listen_url or engine.url).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self._hear()
             pinged = pruned = time.monotonic()

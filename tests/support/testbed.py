@@ -258,6 +258,29 @@ def multinode(*, replica_delay: float = 0.0, node_count: int = 2, log=None) -> I
         stack.callback(primary.stop, "immediate")
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{primary.port}/postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE gazette")
+        # The schema is migrated (`gazette db upgrade`) while the replica is made: it streams it.
+        edge_port = free_port()
+        edge = f"http://127.0.0.1:{edge_port}"
+        redis_port = free_port()
+        env = {
+            **os.environ,
+            "GAZETTE_DATABASE_URL": primary.url,
+            "GAZETTE_DATABASE_REPLICA_URLS": replica.url,
+            "GAZETTE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "GAZETTE_SECRET_KEY": SECRET,
+            "GAZETTE_API_URL": edge,
+            "GAZETTE_SITE_URL": "https://news.example.org",
+            "GAZETTE_RUN_BACKGROUND_JOBS": "false",
+            "GAZETTE_POOL_SIZE": "4",
+            "GAZETTE_RATE_LIMIT_PER_KEY": "1000000/minute",
+            "GAZETTE_REPLICA_MAX_LAG_SECONDS": "5",
+        }
+        env.pop("GAZETTE_DATABASE_REPLICA_URL", None)
+        with (workdir / "migrate.log").open("ab") as out:
+            migrating = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=ROOT, env=env, stdout=out, stderr=out
+            )
+        stack.callback(_stop, migrating)
         subprocess.run(
             [
                 *_as_postgres(),
@@ -275,35 +298,12 @@ def multinode(*, replica_delay: float = 0.0, node_count: int = 2, log=None) -> I
         stack.callback(replica.stop, "immediate")
         say(f"PostgreSQL primary :{primary.port}, replica :{replica.port} ({time.monotonic() - started:.1f} s)")
 
-        redis_port = free_port()
-        edge_port = free_port()
-        edge = f"http://127.0.0.1:{edge_port}"
-        env = {
-            **os.environ,
-            "GAZETTE_DATABASE_URL": primary.url,
-            "GAZETTE_DATABASE_REPLICA_URLS": replica.url,
-            "GAZETTE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "GAZETTE_SECRET_KEY": SECRET,
-            "GAZETTE_API_URL": edge,
-            "GAZETTE_SITE_URL": "https://news.example.org",
-            "GAZETTE_RUN_BACKGROUND_JOBS": "false",
-            "GAZETTE_POOL_SIZE": "4",
-            "GAZETTE_RATE_LIMIT_PER_KEY": "1000000/minute",
-            "GAZETTE_REPLICA_MAX_LAG_SECONDS": "5",
-        }
-        env.pop("GAZETTE_DATABASE_REPLICA_URL", None)
         bed = MultiNode(workdir, primary, replica, redis_port, [], edge, "", env)
         stack.callback(lambda: [_stop(p) for p in list(bed.processes.values())[::-1]])
         bed.start_redis()
 
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if migrating.wait(timeout=120) != 0:
+            raise RuntimeError(f"gazette db upgrade failed: {(workdir / 'migrate.log').read_text()[-3000:]}")
         say(f"migrated ({time.monotonic() - started:.1f} s)")
 
         def spawn(name: str, *args: str, **extra: str) -> subprocess.Popen:

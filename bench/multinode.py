@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -103,11 +104,18 @@ def lag_under_load(bed: testbed.MultiNode, headers: dict[str, str], seconds: int
     for t in threads:
         t.start()
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        for node in bed.nodes:
-            state = httpx.get(f"{node}/readyz", timeout=5).json()
-            lags.extend(r["lag_seconds"] for r in state["replicas"] if r["lag_seconds"] is not None)
-        time.sleep(0.1)
+    connections = {"primary": 0, "replica": 0}
+    count = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'gazette'"
+    with psycopg.connect(bed.primary.url, autocommit=True) as p, psycopg.connect(bed.replica.url) as r:
+        while time.monotonic() < end:
+            for node in bed.nodes:
+                state = httpx.get(f"{node}/readyz", timeout=5).json()
+                lags.extend(r["lag_seconds"] for r in state["replicas"] if r["lag_seconds"] is not None)
+            for name, c in (("primary", p), ("replica", r)):
+                row = c.execute(count).fetchone()
+                connections[name] = max(connections[name], int(row[0]) - 1 if row else 0)  # less our own
+            r.rollback()
+            time.sleep(0.1)
     stop.set()
     for t in threads:
         t.join()
@@ -118,6 +126,8 @@ def lag_under_load(bed: testbed.MultiNode, headers: dict[str, str], seconds: int
         "lag_p99": _p(lags, 99),
         "lag_max": max(lags),
         "samples": len(lags),
+        "most_connections_primary": connections["primary"],
+        "most_connections_replica": connections["replica"],
     }
 
 

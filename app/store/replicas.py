@@ -98,11 +98,19 @@ class Watch:
         # what it kept was read from the database the reads are leaving.
         self.on_switch: list[Callable[[], object]] = []
         self._target: str | None = None
+        self._settings: object = None
+        self._configured = False
 
     # Configuration and the thread
 
     def configured(self) -> bool:
-        return bool(replica_urls()) and get_settings().database_url.startswith(("postgresql", "postgres"))
+        """Whether replicas are set (on PostgreSQL); worked out once per settings object, as
+        every public read asks."""
+        settings = get_settings()
+        if self._settings is not settings:
+            self._configured = bool(replica_urls()) and settings.database_url.startswith(("postgresql", "postgres"))
+            self._settings = settings
+        return self._configured
 
     def ensure_started(self) -> bool:
         """Start the watching thread in this process if replicas are configured; whether they are."""

@@ -49,11 +49,14 @@ def _readiness(node: str) -> dict:
     return httpx.get(f"{node}/readyz", timeout=5).json()
 
 
-def _until_everywhere(bed: testbed.MultiNode, article: dict, text: str, within: float) -> dict[str, float]:
+def _until_everywhere(
+    bed: testbed.MultiNode, article: dict, text: str, within: float, since: float | None = None
+) -> dict[str, float]:
     """Read every view at every place, anonymously, until each shows `text`. For each, when
     (seconds from now) the last read that still got something else was sent: how long it was
-    served stale, whatever the time a round of reads takes; and "old seen", 1.0 when any was."""
-    start = time.monotonic()
+    served stale, whatever the time a round of reads takes; and "old seen", 1.0 when any was.
+    Times count from `since` (a time.monotonic()), by default now."""
+    start = since if since is not None else time.monotonic()
     waiting = {
         (place, view): f"{url}{path}" for place, url in _places(bed).items() for view, path in _views(article).items()
     }
@@ -88,6 +91,7 @@ def _delayed_replica_stale_no_longer_than_its_lag_and_keyed_clients_read_their_w
             with httpx.Client(base_url=nodes[write % len(nodes)], timeout=10) as writer:
                 current = writer.get(f"/v1/articles/{article['id']}", headers=headers).json()
                 written = patch(writer, headers, current, {"title": title})
+                committed = time.monotonic()
             assert written.status_code == 200, written.text
             version = written.json()["version"]
             # Read-your-writes: the writer's key reads it at once on every node.
@@ -99,7 +103,7 @@ def _delayed_replica_stale_no_longer_than_its_lag_and_keyed_clients_read_their_w
                     changes = keyed.get("/v1/changes", params={"limit": 100}).json()["data"]
                     assert any(c["id"] == article["id"] and c["version"] == version for c in changes), changes
             lags.append(max(r["lag_seconds"] or 0 for node in nodes for r in _readiness(node)["replicas"]))
-            seen = _until_everywhere(bed, article, title, DELAY + 20)
+            seen = _until_everywhere(bed, article, title, DELAY + 20, since=committed)
             old_seen = old_seen or bool(seen.pop("old seen"))
             stale.append(max(seen.values()))
             # Once the replica has the write, nothing goes back to the old version.

@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # on PostgreSQL 19 minutes measured while a SQLite run shared the 2 cores, less alone.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo check test test-postgres install clean
+.PHONY: demo check test test-postgres testbed install clean
 
 # Quiet: pip says nothing but errors (-qq), and make does not echo the commands.
 PIP = $(BIN)/pip install -qq --disable-pip-version-check
@@ -39,6 +39,9 @@ test: check  ## The checks, then the whole suite (SQLite; set GAZETTE_TEST_DATAB
 
 test-postgres: check
 	GAZETTE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+testbed: $(BIN)/.installed  ## Many nodes behind Varnish on this machine (PostgreSQL primary and replica, Redis), until Ctrl-C
+	$(BIN)/python -m tests.support.testbed
 
 clean:
 	rm -rf $(VENV) gazette.db gazette.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,25 @@ class Settings(BaseSettings):
         "sqlite:///gazette.db",
         description="SQLAlchemy URL of the primary database (sqlite:///… or postgresql://…).",
     )
-    database_replica_url: str | None = Field(None, description="Optional read replica; public reads go there when set.")
+    database_replica_url: str | None = Field(
+        None, description="A read replica (PostgreSQL); public reads go there when set. Kept beside the list below."
+    )
+    database_replica_urls: str | None = Field(
+        None,
+        description="Read replicas (PostgreSQL), comma-separated: each process reads from one in use, purges "
+        "follow their replay, and /readyz and /metrics report their lag (docs/production.md#read-replicas).",
+    )
+    database_listen_url: str | None = Field(
+        None,
+        description="PostgreSQL: a direct connection to the primary for LISTEN (purge broadcasts), when "
+        "GAZETTE_DATABASE_URL goes through a pooler in transaction mode such as PgBouncer; unset, that URL.",
+    )
+    replica_max_lag_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A replica further behind the primary than this (or not answering) is out of use: "
+        "public reads go to another, or to the primary, until it catches up.",
+    )
     site_url: str = Field("https://www.example.org", description="Public site base URL, used for canonical links.")
     api_url: str = Field(
         "http://127.0.0.1:8000",
@@ -63,6 +81,11 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(60, description="Cache-Control max-age of public responses, seconds.")
     cache_stale_while_revalidate: int = Field(30, description="stale-while-revalidate, seconds.")
     cache_stale_if_error: int = Field(86_400, description="stale-if-error, seconds.")
+    edge_cache_tag: bool = Field(
+        False,
+        description="Send Akamai's Edge-Cache-Tag beside Surrogate-Key: the same keys as Akamai cache tags "
+        "(`article.abc` for `article:abc`), comma-separated, with `gazette` on every response.",
+    )
     response_cache_enabled: bool = Field(True, description="Serve public GETs from memory.")
     response_cache_max_bytes: int = Field(64_000_000, description="Bound of the response cache.")
     scheduler_interval_seconds: float = Field(

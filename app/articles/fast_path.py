@@ -27,7 +27,8 @@ from app.cache.middleware import NOT_TRIED, Direct, NotTried
 from app.http.problems import NotFound
 from app.http.routing import API_PREFIX
 from app.settings import get_settings
-from app.store.engine import get_read_engine
+from app.store.engine import get_read_engine, make_engine, read_url
+from app.store.replicas import WATCH
 from app.store.sqlite import sqlite_reader
 
 
@@ -95,10 +96,14 @@ class FirstTry:
         self.pool: AsyncConnectionPool | None = None
         self.sqlite: Any = None  # a DB-API cursor, on SQLite, kept for the lifespan
         self.batches: Batches | None = None  # on PostgreSQL, reads by id gathered
+        self.url = ""  # the database the pool reads
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        engine = get_read_engine()
+        # With replicas, the pool is on this process's own (app/store/replicas.py); while it is
+        # out of use, reads go to the threadpool, which reads where get_read_engine says.
+        self.url = WATCH.preferred_url() or get_settings().database_url
+        engine = make_engine(self.url)
         connection = None
         if engine.dialect.name == "sqlite":
             # One connection of the pool, kept out of it for the lifespan and used only on
@@ -136,6 +141,8 @@ class FirstTry:
             return documents.read(self.sqlite, _statement("sqlite", matched[0]), matched[1])
         if self.pool is None:
             return stored(matched) if get_read_engine().dialect.name == "sqlite" else NOT_TRIED
+        if read_url() != self.url:
+            return NOT_TRIED  # the replica the pool is on is out of use
         if matched[0] == "id" and self.batches is not None:  # set with the pool
             return await self.batches.read(matched[1])
         async with self.pool.connection() as connection:

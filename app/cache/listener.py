@@ -12,10 +12,12 @@ from datetime import timedelta
 
 import psycopg
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from app.cache.purge import CHANNEL, apply, apply_again, heard
+from app.cache.purge import CHANNEL, apply, heard
 from app.cache.store import STORE
+from app.settings import get_settings
 from app.store.engine import get_engine
 from app.store.models.cache import CachePurge
 from app.store.models.common import utcnow
@@ -84,15 +86,15 @@ class PurgeListener:
         STORE.clear()
 
     def _listen(self, engine: Engine) -> None:
-        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
+        # LISTEN holds its session: through a pooler in transaction mode it would hear nothing.
+        url = make_url(get_settings().database_listen_url or engine.url).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self._hear()
             pinged = pruned = time.monotonic()
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):
                     heard(note.payload)
-                apply_again()
                 if time.monotonic() - pinged > PING_EVERY_SECONDS:
                     conn.execute("SELECT 1")
                     pinged = time.monotonic()
@@ -118,7 +120,6 @@ class PurgeListener:
             for row in rows:
                 heard(row.keys)
                 last = row.id
-            apply_again()
             if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
                 pruned = time.monotonic()
                 _prune(engine)

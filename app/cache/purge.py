@@ -8,11 +8,10 @@ only committed writes reach other processes, and this process purges its own sto
 after the commit.
 """
 
+import functools
 import logging
 import os
-import time
 import uuid
-from collections import deque
 from typing import cast
 
 from sqlalchemy import bindparam, event, insert, inspect, text
@@ -21,11 +20,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.cache.store import STORE
 from app.cache.surrogates import LIST_KEY
 from app.kit.hooks import Hook
-from app.settings import get_settings
 from app.store.engine import is_postgres, rows
 from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag, resources
 from app.store.models.cache import CachePurge
 from app.store.models.common import table_of, utcnow
+from app.store.replicas import WATCH
 from app.store.sql import Prepared
 
 log = logging.getLogger("gazette.cache")
@@ -41,10 +40,6 @@ CHANNEL = "gazette_purge"
 # Past this many keys one purge of everything is cheaper to say and to apply.
 MAX_KEYS = 500
 NOTIFY_BYTES = 7_000  # PostgreSQL's payload limit is 8,000 bytes (with the origin)
-# With a read replica, a response computed just after a purge may still read the old rows
-# there: each purge is applied once more when the replica has had time to catch up.
-REPLICA_REPURGE_SECONDS = 2.0
-_again: deque[tuple[float, frozenset[str]]] = deque()
 _origin: dict[int, str] = {}
 # What a write to an API key purges: no response, but every process's known keys.
 KEYS = "api_keys"
@@ -82,17 +77,12 @@ def origin() -> str:
 
 
 def apply(keys: set[str] | frozenset[str]) -> None:
+    """Purge `keys` now and, with read replicas, once more when every replica has replayed
+    the write: a response computed on a replica meanwhile may show the old rows."""
     if keys:
         STORE.purge(keys)
-        if get_settings().database_replica_url:
-            _again.append((time.monotonic() + REPLICA_REPURGE_SECONDS, frozenset(keys)))
-
-
-def apply_again() -> None:
-    """Purges whose second round is due (the listener thread calls this as it goes round)."""
-    now = time.monotonic()
-    while _again and _again[0][0] <= now:
-        STORE.purge(_again.popleft()[1])
+        again = frozenset(keys)
+        WATCH.when_replayed(functools.partial(STORE.purge, again))
 
 
 def heard(payload: str) -> None:
@@ -206,3 +196,6 @@ def install() -> None:
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    if STORE.clear not in WATCH.on_switch:
+        # Reads move to another database (a replica out of use or back): start afresh.
+        WATCH.on_switch.append(STORE.clear)

@@ -126,6 +126,37 @@ def header_value(keys: set[str] | frozenset[str]) -> str:
     return " ".join(sorted({LIST_KEY.get(k.split(":", 1)[0], k) for k in keys}))
 
 
+# Akamai's Edge-Cache-Tag (techdocs.akamai.com/purge-cache/docs/assign-cache-tags): one header of
+# at most 128 comma-delimited tags, each at most 128 characters, without `:`, `*` or `@`; header
+# kept under 8 KB. Every response also carries AKAMAI_ALL_TAG: Akamai has no purge of everything.
+AKAMAI_ALL_TAG = "gazette"
+AKAMAI_MAX_TAGS = 128
+AKAMAI_MAX_TAG_CHARS = 128
+
+
+def akamai_tag(key: str) -> str:
+    """A key (as `encode_key` writes it) as an Akamai cache tag: `article:abc` → `article.abc`,
+    `article:*` → `article.all`. `gazette purger` purges the same tags (app/cdn/targets.py)."""
+    return key.replace(":*", ":all").replace(":", ".").replace("*", "all").replace("@", "_")
+
+
+def edge_cache_tag(keys: set[str] | frozenset[str]) -> str:
+    """The Edge-Cache-Tag header: the keys of `header_value` as Akamai tags, with `gazette`,
+    within Akamai's limits (past them, list keys stand for the items, as in Surrogate-Key)."""
+    for level in (header_value(keys).split(" "), {LIST_KEY.get(k.split(":", 1)[0], k) for k in keys}):
+        tags = {akamai_tag(k) if len(k) <= AKAMAI_MAX_TAG_CHARS else _list_of(k) for k in level if k}
+        tags.add(AKAMAI_ALL_TAG)
+        value = ",".join(sorted(tags))
+        if len(tags) <= AKAMAI_MAX_TAGS and len(value) <= HEADER_BUDGET:
+            return value
+    return AKAMAI_ALL_TAG  # only a purge of everything reaches it
+
+
+def _list_of(key: str) -> str:
+    kind = key.split(":", 1)[0]
+    return akamai_tag(LIST_KEY.get(kind, kind)[:AKAMAI_MAX_TAG_CHARS])
+
+
 def parse(body: bytes | None) -> Any:
     """The JSON document of a body, or None when it is not one."""
     if not body or body[:1] not in (b"{", b"["):

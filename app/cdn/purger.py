@@ -17,6 +17,7 @@ both engines) and sends each purge on to a CDN, without gaps across restarts.
   (GAZETTE_PURGER_METRICS_PORT), as `gazette worker` has none and a node's workers share theirs.
 """
 
+import functools
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from app.cache.listener import KEEP_SECONDS
 from app.cache.surrogates import encode_key
 from app.cdn.targets import EVERYTHING, Request, Target, send
 from app.store.models.cache import CachePurge
+from app.store.replicas import WATCH
 
 log = logging.getLogger("gazette.purger")
 
@@ -96,6 +98,12 @@ def keys_of(payload: str) -> set[str]:
     return {EVERYTHING} if EVERYTHING in parts else {encode_key(k) for k in parts}
 
 
+# After every replica has replayed a write, the nodes purge their own caches again within their
+# watch's round (50 ms); the CDN is purged again this long after, so that what it fetches
+# anew is not a node's copy of the old version.
+AGAIN_AFTER_SECONDS = 0.5
+
+
 class Purger:
     def __init__(
         self,
@@ -120,6 +128,10 @@ class Purger:
         self.saved = -1
         self.saved_at = self.read_at = time.monotonic()
         self.stop = threading.Event()
+        # Purges to send once more, once every read replica has replayed their write
+        # (app/store/replicas.py): put here by the replica watch's thread, with when they are due.
+        self.again: list[tuple[float, frozenset[str]]] = []
+        self.again_lock = threading.Lock()
 
     # Reading the log
 
@@ -169,6 +181,9 @@ class Purger:
             self.seen.add(row.id)
             new += 1
             keys = keys_of(row.keys)
+            # A node may have read the old rows from a replica after this purge and the CDN kept
+            # that answer: the purge goes again once every replica has replayed the write.
+            WATCH.when_replayed(functools.partial(self._again, frozenset(keys)))
             if EVERYTHING in keys:
                 self._everything(f"purge {row.id} named every response (*)", self.position)
                 self.seen.add(row.id)
@@ -177,6 +192,24 @@ class Purger:
                 self.waiting_since = self.waiting_since or time.monotonic()
         self._advance()
         return new
+
+    def _again(self, keys: frozenset[str]) -> None:
+        with self.again_lock:
+            self.again.append((time.monotonic() + AGAIN_AFTER_SECONDS, keys))
+
+    def _take_again(self) -> None:
+        now = time.monotonic()
+        with self.again_lock:
+            again = [keys for due, keys in self.again if due <= now]
+            self.again = [(due, keys) for due, keys in self.again if due > now]
+        for keys in again:
+            if EVERYTHING in keys:
+                if self.everything_waiting is None:
+                    self.everything_waiting = "replayed by the replicas"
+                    self.waiting_since = self.waiting_since or time.monotonic()
+            elif self.everything_waiting is None:
+                self.waiting |= keys
+                self.waiting_since = self.waiting_since or time.monotonic()
 
     def _advance(self) -> None:
         now = time.monotonic()
@@ -240,6 +273,7 @@ class Purger:
     def round(self) -> None:
         """One round: read new rows, send, and save the position when nothing waits."""
         self.read()
+        self._take_again()
         done = self.flush()
         LAG.set(time.monotonic() - self.waiting_since if self.waiting_since is not None else 0)
         POSITION.set(self.position)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from app.cache.surrogates import AKAMAI_ALL_TAG, akamai_tag
 from app.settings import Settings
 
 EVERYTHING = "*"
@@ -125,12 +126,6 @@ class Cloudflare(Target):
         return [self._request({"purge_everything": True})]
 
 
-def akamai_tag(key: str) -> str:
-    """A key as an Akamai cache tag, which may not hold `:`, `*` or `@`: `article:abc` →
-    `article.abc`, `article:*` → `article.all`. The origin's Edge-Cache-Tag must use the same."""
-    return key.replace(":*", ":all").replace(":", ".").replace("*", "all").replace("@", "_")
-
-
 class Akamai(Target):
     """Fast Purge v3 by cache tag: `POST /ccu/v3/invalidate/tag/{network}` with
     `{"objects": [...]}`, signed with EdgeGrid (EG1-HMAC-SHA256). Akamai has no purge of
@@ -138,7 +133,7 @@ class Akamai(Target):
 
     name = "akamai"
     batch = 500
-    ALL_TAG = "gazette"
+    ALL_TAG = AKAMAI_ALL_TAG
     MAX_BODY = 131_072  # the signed part of a body, as EdgeGrid clients hash it
 
     def __init__(

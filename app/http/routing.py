@@ -76,9 +76,13 @@ def _commit_or_rollback(session: OrmSession, commit: bool) -> None:
             session.rollback()
 
 
-def get_read_session() -> Iterator[Session]:
-    """A session for public reads; it goes to the replica when one is configured."""
-    with Session(get_read_engine()) as session:
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for reads: on a replica when one is in use (app/store/replicas.py), except for
+    a request with a key (`Authorization`), which reads from the primary: a client that
+    writes with its key sees its write at once on any node (read-your-writes), whatever the
+    replicas' lag. Such answers are never cached, so the primary serves only keyed reads."""
+    engine = get_primary_read_engine() if "authorization" in request.headers else get_read_engine()
+    with Session(engine) as session:
         yield session
 
 

@@ -16,6 +16,7 @@ from app.store.engine import get_engine
 from app.store.models import Article, ArticleStatus, Change
 from app.store.models.common import to_utc, utcnow
 from app.store.models.webhook import OPEN_STATUSES, WebhookAttempt, WebhookDelivery
+from app.store.replicas import WATCH
 
 log = logging.getLogger("gazette.metrics")
 
@@ -37,6 +38,7 @@ class DatabaseCollector:
     registered = False
 
     def collect(self) -> Iterator[Metric]:
+        yield from _replicas()
         now = utcnow()
         try:
             with get_engine().connect() as c:
@@ -97,6 +99,30 @@ class DatabaseCollector:
             "How long the oldest article due to be published has waited; 0 when none.",
             value=_age(now, due),
         )
+
+
+def _replicas() -> Iterator[Metric]:
+    """Each read replica as the answering process sees it (app/store/replicas.py)."""
+    if not WATCH.ensure_started():
+        return
+    WATCH.measured.wait(1.0)
+    lag = GaugeMetricFamily(
+        "gazette_replica_lag_seconds",
+        "How long ago the primary first stood past what the replica has replayed (0: caught up); "
+        "absent while it does not answer.",
+        labels=["replica"],
+    )
+    up = GaugeMetricFamily("gazette_replica_up", "1 when the replica answered the last look.", labels=["replica"])
+    in_use = GaugeMetricFamily(
+        "gazette_replica_in_use", "1 when this process's public reads go to the replica.", labels=["replica"]
+    )
+    for state in WATCH.status():
+        name = str(state["name"])
+        if isinstance(state["lag_seconds"], float):
+            lag.add_metric([name], state["lag_seconds"])
+        up.add_metric([name], 1 if state["up"] else 0)
+        in_use.add_metric([name], 1 if state["in_use"] else 0)
+    yield from (lag, up, in_use)
 
 
 DATABASE = DatabaseCollector()

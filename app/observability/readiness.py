@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.http.problems import ServiceUnavailable
 from app.store.engine import get_engine
 from app.store.migrate import alembic_config
+from app.store.replicas import WATCH
 
 
 @lru_cache(maxsize=1)
@@ -34,3 +35,14 @@ def check_database() -> None:
     heads = script_heads()
     if current != heads:
         raise ServiceUnavailable(f"Database migrations behind: at {_named(current)}, head {_named(heads)}.")
+
+
+def replicas(wait: float = 1.0) -> dict[str, object]:
+    """With read replicas, where reads go and each replica's state (after the first look,
+    waited for up to `wait` seconds); without, nothing."""
+    if not WATCH.ensure_started():
+        return {}
+    WATCH.measured.wait(wait)
+    states = WATCH.status()
+    current = next((s["name"] for s in states if s["in_use"]), "primary")
+    return {"reads_from": current, "replicas": states}

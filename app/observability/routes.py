@@ -28,4 +28,4 @@ async def healthz() -> JSONBytes:
 def readyz() -> JSONBytes:
     readiness.check_database()
     refill.ensure_started()
-    return JSONBytes({"status": "ready"}, headers={"Cache-Control": "no-store"})
+    return JSONBytes({"status": "ready", **readiness.replicas()}, headers={"Cache-Control": "no-store"})

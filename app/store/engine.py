@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 import app.store.models  # noqa: F401 - every table on the metadata (naming convention: models/common.py)
 from app.settings import get_settings
+from app.store.replicas import WATCH
 from app.store.sql import Fetched, Params, Prepared
 from app.store.sqlite import (
     SQLITE_POOL_SIZE,
@@ -43,7 +44,7 @@ def _json_dumps(value: object) -> str:  # JSON columns (bodies, payloads) go thr
     return orjson.dumps(value).decode()
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def make_engine(url: str, *, reads: bool = False) -> Engine:
     """The engine for `url`. With `reads`, on PostgreSQL, one whose connections autocommit:
     a public read then costs its queries and no BEGIN and ROLLBACK round trips. Its
@@ -139,9 +140,14 @@ def get_primary_read_engine() -> Engine:
 
 
 def get_read_engine() -> Engine:
-    settings = get_settings()
-    url = settings.database_replica_url or settings.database_url
+    """For public reads: a replica in use (app/store/replicas.py), else the primary."""
+    url = read_url()
     return make_engine(url, reads=True) if make_engine(url).dialect.name == "postgresql" else make_engine(url)
+
+
+def read_url() -> str:
+    """Where public reads go now: a replica within the lag bound, else the primary."""
+    return WATCH.read_url() or get_settings().database_url
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.cache.surrogates import HEADER_BUDGET, derive, header_value, parse, plain_header
+from app.cache.surrogates import (
+    AKAMAI_MAX_TAGS,
+    HEADER_BUDGET,
+    derive,
+    edge_cache_tag,
+    header_value,
+    parse,
+    plain_header,
+)
 
 # What a CDN takes as one key: no space, nothing to escape in a header.
 CDN_KEY = re.compile(r"[A-Za-z0-9:._~*@%-]+\Z")
@@ -355,3 +363,13 @@ def test_a_document_that_is_bytes_of_json_derives_like_its_parsed_form():
     body = orjson.dumps(ARTICLE)
 
     assert derive("/v1/articles/A1", [], 200, parse(body)) == derive("/v1/articles/A1", [], 200, ARTICLE)
+
+
+def test_edge_cache_tag_stays_within_akamais_limits_with_list_keys_for_the_items():
+    keys = {"articles", *(f"article:{n:026d}" for n in range(300)), *(f"tag:t{n}" for n in range(40)), "article:*"}
+    tags = edge_cache_tag(keys).split(",")
+    assert len(tags) <= AKAMAI_MAX_TAGS
+    assert {"gazette", "articles", "tags"} <= set(tags)
+    assert not any(":" in t or "*" in t or "@" in t for t in tags)
+    few = edge_cache_tag({"article:abc", "article:*", "person:jean@doe", "articles"}).split(",")
+    assert sorted(few) == ["article.abc", "article.all", "articles", "gazette", "person.jean_doe"]

@@ -16,7 +16,7 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
             ],
             attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
         )
-    include = {"include": "quotes,attributions"}
+    include = {"include": "quotes,attributions,corrections"}
 
     with statements() as small:
         page = client.get("/v1/articles", params={"limit": 5, **include})

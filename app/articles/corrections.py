@@ -46,12 +46,12 @@ def add(
             errors=[{"field": "article_id", "message": "never published"}],
         )
     was_public, was_embargoed = article.is_public, article.is_embargoed
-    notice = ArticleCorrection(article_id=article.id, kind=data.kind, text=data.text, created_at=utcnow())
+    # The article's new version, its `updated_at` the notice's time: 412 for a writer that got
+    # in with the same version meanwhile.
+    write_support.bump(session, article, expected, {})
+    notice = ArticleCorrection(article_id=article.id, kind=data.kind, text=data.text, created_at=article.updated_at)
     session.add(notice)
     session.flush()
-    # The article's new version and `updated_at` (the notice's time): 412 for a writer that
-    # got in with the same version meanwhile.
-    write_support.bump(session, article, expected, {})
     revisions.record(session, article, key=key)
     writes.after_write(session, article, was_public=was_public, event=EVENT if was_public else None)
     if was_embargoed and article.is_embargoed:

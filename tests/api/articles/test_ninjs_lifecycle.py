@@ -82,7 +82,9 @@ def test_a_corrected_article_carries_each_notice_as_an_association(client, heade
 
     [association] = [a for a in ninjs["associations"] if a["rel"] == "clarification"]
     assert association["uri"].endswith(f"/v1/articles/{article['id']}/corrections/{notice['id']}")
-    assert association["bodies"] == [{"role": "main", "contentType": "text/plain", "value": "Le chiffre cité est annuel."}]
+    assert association["bodies"] == [
+        {"role": "main", "contentType": "text/plain", "value": "Le chiffre cité est annuel."}
+    ]
     assert association["firstCreated"] == notice["created_at"] == ninjs["versionCreated"]
     assert ninjs["version"] == str(article["version"] + 1)
 

@@ -2,7 +2,7 @@
 expiry, its embargo, its correction notices with their ids and times. The export is public:
 what the public cannot see (an embargoed or expired article, its notices) is not in it."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -19,9 +19,7 @@ OWN = {"id", "external_id", "version"}
 
 def _correct(client, headers, article_id: str, **body) -> dict:
     etag = client.get(f"/v1/articles/{article_id}", headers=headers).headers["etag"]
-    answer = client.post(
-        f"/v1/articles/{article_id}/corrections", json=body, headers={**headers, "If-Match": etag}
-    )
+    answer = client.post(f"/v1/articles/{article_id}/corrections", json=body, headers={**headers, "If-Match": etag})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -69,9 +67,13 @@ def test_expiry_and_notices_go_out_and_come_back_exactly_and_hidden_articles_sta
     assert all(line["embargoed_until"] is None for line in lines.values())
     before = {slug: read for slug, read in _reads(client, headers).items() if slug in lines}
 
-    reset_database()
+    ahead = clock.now() - datetime.now(UTC)
+    reset_database()  # a fresh database, and the clock back at the system's time
+    clock.advance(ahead)  # where it was: the export's times are not in the future
     report = client.post(
-        "/v1/import", content=exported, headers={**NDJSON, **bearer(make_key(session, "content:write", "content:publish"))}
+        "/v1/import",
+        content=exported,
+        headers={**NDJSON, **bearer(make_key(session, "content:write", "content:publish"))},
     ).json()
     reader = bearer(make_key(session, "content:read", name="reader"))
     after = _reads(client, reader)
@@ -95,7 +97,9 @@ def test_an_import_brings_an_embargo_and_notices_to_an_article_it_creates(client
         "published_at": published,
         "embargoed_until": until,
         "updated_at": noted,
-        "corrections": [{"id": "01hzzzzzzzzzzzzzzzzzzzzzzz", "kind": "update", "text": "Complété.", "created_at": noted}],
+        "corrections": [
+            {"id": "01hzzzzzzzzzzzzzzzzzzzzzzz", "kind": "update", "text": "Complété.", "created_at": noted}
+        ],
     }
     writer = bearer(make_key(session, "content:write", "content:publish"))
     body = orjson.dumps({"type": "article", "data": line}) + b"\n"
@@ -122,7 +126,9 @@ def test_imported_notices_out_of_order_are_refused_naming_the_field(client, sess
             "title": "Un article",
             "status": "published",
             "published_at": published,
-            "corrections": [{"id": "01hyyyyyyyyyyyyyyyyyyyyyyy", "kind": "correction", "text": "x", "created_at": created_at}],
+            "corrections": [
+                {"id": "01hyyyyyyyyyyyyyyyyyyyyyyy", "kind": "correction", "text": "x", "created_at": created_at}
+            ],
             **extra,
         }
         return orjson.dumps({"type": "article", "data": data}) + b"\n"

@@ -83,6 +83,7 @@ def test_a_notice_is_a_new_version_shown_by_every_read_of_the_article(client, se
     assert answer.headers["etag"] == f'"{article["version"] + 1}"'
     assert answer.headers["location"] == f"/v1/articles/{article['id']}/corrections/{notice['id']}"
     assert client.get(answer.headers["location"]).json() == notice
+    assert client.get(paths["list"]).json()["data"] == [notice]  # purged from the cache that held []
 
     read = client.get(paths["json"]).json()
     assert read["corrections"] == [notice] and client.get(paths["slug"]).json()["corrections"] == [notice]

@@ -117,6 +117,9 @@ def test_a_notice_is_a_new_version_shown_by_every_read_of_the_article(client, se
     last = client.get("/v1/changes").json()["data"][-1]
     assert (last["id"], last["op"], last["version"]) == (article["id"], "upsert", read["version"])
     assert _events(client, admin, hook) == ["article.published", "article.corrected"]
+    deliveries = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=admin).json()["data"]
+    payload = next(d["payload"] for d in deliveries if d["event_type"] == "article.corrected")
+    assert payload["data"]["corrections"] == [notice] and payload["data"]["updated_at"] == notice["created_at"]
 
 
 def test_notices_are_listed_oldest_first_and_each_needs_the_current_etag(client, session):

@@ -100,6 +100,18 @@ def _embargoed(item: dict[str, Any]) -> bool:
     return isinstance(until, str) and until > (iso(utcnow()) or "")
 
 
+# ninjs pubStatus: withheld is for now (not yet public: a draft, a scheduled article, an
+# embargo), canceled for good (taken down, expired, deleted: it will not come back by itself).
+CANCELED = frozenset({"unpublished", "expired", "deleted"})
+
+
+def pub_status(item: dict[str, Any]) -> str:
+    """The article's ninjs pubStatus: usable, withheld or canceled."""
+    if item.get("status") == "published" and not _embargoed(item):
+        return "usable"
+    return "canceled" if item.get("status") in CANCELED else "withheld"
+
+
 def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
     """IPTC ninjs 3.1 (validates against ninjs-schema_3.1.json)."""
     api = api_base.rstrip("/") + "/v1"
@@ -206,6 +218,20 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
                 }
             ),
         )
+    # Each correction notice: a text associated with the article, `rel` its kind, with its own
+    # URI and time (ninjs 3.1 has no field for notices; an association carries all of one).
+    associations += [
+        {
+            "name": notice["kind"],
+            "rel": notice["kind"],
+            "uri": f"{api}/articles/{item['id']}/corrections/{notice['id']}",
+            "type": "text",
+            "firstCreated": notice["created_at"],
+            "versionCreated": notice["created_at"],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": notice["text"]}],
+        }
+        for notice in item.get("corrections") or []
+    ]
     alt_ids = [{"role": "id", "value": item["id"]}, {"role": "slug", "value": item["slug"]}]
     if item.get("external_id"):
         alt_ids.append({"role": "external_id", "value": item["external_id"]})
@@ -219,7 +245,7 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
             "firstCreated": item.get("created_at"),
             "versionCreated": item.get("updated_at"),
             "contentCreated": item.get("published_at"),
-            "pubStatus": "usable" if item.get("status") == "published" and not _embargoed(item) else "withheld",
+            "pubStatus": pub_status(item),
             "embargoedUntil": item.get("embargoed_until") if _embargoed(item) else None,
             "expires": item.get("expires_at"),
             "language": item.get("language"),
@@ -318,6 +344,16 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
             "image": image_ld,
             "isBasedOn": based_on[0] if len(based_on) == 1 else based_on,
             "mentions": list(speakers.values()),
+            "correction": [
+                {
+                    "@type": "CorrectionComment",
+                    "identifier": notice["id"],
+                    "name": notice["kind"],
+                    "text": notice["text"],
+                    "datePublished": notice["created_at"],
+                }
+                for notice in item.get("corrections") or []
+            ],
             "isAccessibleForFree": True,
         }
     )

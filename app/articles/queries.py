@@ -73,7 +73,7 @@ class ArticleListParams(ListParams, LangParam):
     updated_since: Instant | None = None
     sort: ArticleSort | None = Field(None, description="Default -published_at; relevance with q.")
     fields: str | None = Field(None, max_length=1000, description=FIELDS_DESCRIPTION)
-    include: str | None = Field(None, max_length=200, description="quotes,attributions,body")
+    include: str | None = Field(None, max_length=200, description="quotes,attributions,body,corrections")
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
     status: ArticleStatusFilter | None = Field(
         None,

@@ -8,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.http.schemas import Instant, Language, ListMeta, NonBlank, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
+from app.store.models.correction import CorrectionKind
 from app.store.models.people import SourceKind
 from app.taxonomy.schemas import RefIn
 
@@ -166,6 +167,24 @@ class QuoteInArticle(ReadModel):
     said_at: date | None
 
 
+class CorrectionRead(ReadModel):
+    """A notice appended to an article after publication. Notices are never edited or removed:
+    one is withdrawn only by another."""
+
+    id: str
+    kind: CorrectionKind = Field(
+        description="correction: something it said was wrong; clarification: something it said could be "
+        "misread; update: something has happened since."
+    )
+    text: str
+    created_at: datetime = Field(description="When the notice was added (the article's `updated_at` moved to it).")
+
+
+class CorrectionList(ReadModel):
+    data: list[CorrectionRead] = Field(description="Oldest first.")
+    meta: ListMeta
+
+
 class CommentsPolicy(ReadModel):
     enabled: bool
     scope: Literal["article", "site"]
@@ -211,6 +230,9 @@ class ArticleRead(ReadModel):
     image: ImageRead | None
     attributions: list[AttributionRead] = sometimes("On a single article; in a list, with include=attributions.")
     quotes: list[QuoteInArticle] = sometimes("On a single article; in a list, with include=quotes.")
+    corrections: list[CorrectionRead] = sometimes(
+        "Its correction notices, oldest first: on a single article; in a list, with include=corrections."
+    )
     comments: CommentsPolicy
     share: ShareRead
     word_count: int
@@ -265,6 +287,16 @@ class JsonLdCreativeWork(ReadModel):
     publisher: JsonLdOrganization
 
 
+class JsonLdCorrectionComment(ReadModel):
+    """A correction notice (of any kind: correction, clarification, update)."""
+
+    type: Literal["CorrectionComment"] = Field(alias="@type")
+    identifier: str
+    name: CorrectionKind
+    text: str
+    datePublished: datetime
+
+
 class NewsArticle(ReadModel):
     """An article as schema.org NewsArticle in JSON-LD (format=jsonld)."""
 
@@ -291,6 +323,7 @@ class NewsArticle(ReadModel):
     image: JsonLdImageObject = sometimes("Its image.")
     isBasedOn: JsonLdCreativeWork | list[JsonLdCreativeWork] = sometimes("What it was read on.")
     mentions: list[JsonLdPerson] = sometimes("The people it quotes.")
+    correction: list[JsonLdCorrectionComment] = sometimes("Its correction notices, oldest first.")
     isAccessibleForFree: bool
 
 
@@ -340,6 +373,18 @@ class QuoteIn(Strict):
 class CommentsIn(Strict):
     enabled: bool = True
     reason: str | None = Field(None, max_length=1000)
+
+
+class CorrectionIn(Strict):
+    kind: CorrectionKind
+    text: NonBlank = Field(min_length=1, max_length=5000, description="What the notice says, as readers will see it.")
+
+
+class CorrectionCopy(CorrectionIn):
+    """A notice as an export carries it, and an import takes it: with its id and its time."""
+
+    id: str = Field(min_length=1, max_length=26)
+    created_at: Instant
 
 
 class ShareIn(Strict):

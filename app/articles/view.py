@@ -22,6 +22,7 @@ from app.store.models import (
     Article,
     ArticleAuthor,
     ArticleCategory,
+    ArticleCorrection,
     ArticleTag,
     Attribution,
     Author,
@@ -35,7 +36,7 @@ from app.store.models.common import iso, to_utc, utcnow
 from app.store.sql import AnySelect, Prepared
 
 # Heavier parts that a list item carries only when asked with include=.
-INCLUDABLE = frozenset({"body", "quotes", "attributions"})
+INCLUDABLE = frozenset({"body", "quotes", "attributions", "corrections"})
 FIELDS = frozenset(
     {
         "id",
@@ -63,6 +64,7 @@ FIELDS = frozenset(
         "image",
         "attributions",
         "quotes",
+        "corrections",
         "comments",
         "share",
         "word_count",
@@ -254,6 +256,23 @@ def _attributions_statement(one: bool = False) -> Prepared | Statement:
     )
 
 
+@lru_cache(maxsize=2)
+def _corrections_statement(one: bool = False) -> Prepared | Statement:
+    """The articles' correction notices, oldest first (app/articles/corrections.py writes them)."""
+    return _form(
+        select(
+            col(ArticleCorrection.article_id),
+            col(ArticleCorrection.id),
+            col(ArticleCorrection.kind),
+            col(ArticleCorrection.text),
+            col(ArticleCorrection.created_at),
+        )
+        .where(_match(col(ArticleCorrection.article_id), "ids", one))
+        .order_by(col(ArticleCorrection.article_id), col(ArticleCorrection.created_at), col(ArticleCorrection.id)),
+        one,
+    )
+
+
 def _run(
     session: Session, statement: Callable[[bool], Prepared | Statement], params: dict[str, list[str]]
 ) -> Iterable[Values]:
@@ -305,6 +324,17 @@ def load_attributions(session: Session, ids: list[str]) -> dict[str, list[dict[s
         ]
         for article_id, group in _grouped(found).items()
     }
+
+
+def correction(notice_id: str, kind: str, text: str, created_at: datetime) -> dict[str, Any]:
+    """A correction notice as the API shows it."""
+    return {"id": notice_id, "kind": str(kind), "text": text, "created_at": iso(created_at)}
+
+
+def load_corrections(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The articles' correction notices as the API shows them, by article, oldest first."""
+    found = _run(session, _corrections_statement, {"ids": ids})
+    return {article_id: [correction(*row) for row in group] for article_id, group in _grouped(found).items()}
 
 
 def load_refs(
@@ -391,6 +421,9 @@ def build(
         attributions = (
             {ids[0]: known.attributions} if known.attributions is not None else load_attributions(session, ids)
         )
+    notices: dict[str, list[dict[str, Any]]] = {}
+    if "corrections" in include and need("corrections"):
+        notices = load_corrections(session, ids)
     site_comments = comments.get_comments(session) if need("comments") else {}
 
     out = []
@@ -450,6 +483,8 @@ def build(
             item["quotes"] = quotes.get(a.id, [])
         if "attributions" in include:
             item["attributions"] = attributions.get(a.id, [])
+        if "corrections" in include:
+            item["corrections"] = notices.get(a.id, [])
         if fields:
             item = {k: v for k, v in item.items() if k in wanted}
         out.append(item)

@@ -213,7 +213,10 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
     if data.status == "published" and not published:
         _check_publish(key)
         article.status, article.publish_at = ArticleStatus.published, None
-        article.published_at = to_utc(data.published_at) if data.published_at else (article.published_at or utcnow())
+        # Published at the write's own time (its updated_at), so that never updated_at < published_at.
+        article.published_at = (
+            to_utc(data.published_at) if data.published_at else (article.published_at or article.updated_at)
+        )
     elif data.status == "draft" and published:
         _check_publish(key)
         article.status = ArticleStatus.unpublished
@@ -268,7 +271,7 @@ def create(
     )
     if data.status == "published":
         article.status = ArticleStatus.published
-        article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+        article.published_at = to_utc(data.published_at) if data.published_at else now
     set_times(article, data.expires_at, data.embargoed_until)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})

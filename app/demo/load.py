@@ -8,7 +8,8 @@ feed, the search index and the webhook outbox exactly as if an editor had writte
 
 Each article says when it was written, published and last changed (`created_at`,
 `published_at`, `updated_at`; the import keeps them): written some hours before publication,
-and unchanged since, but for a few corrected or followed up afterwards.
+and unchanged since, but for a few corrected or followed up afterwards; two of those say so
+with a notice (`corrections`: a correction, an update) dated when they were last changed.
 
 The first article is shaped like the seed page (a French brief with a kicker, a standfirst,
 three named speakers, a Reuters photo, a "Lu sur Le Figaro" attribution, comments suspended

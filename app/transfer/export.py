@@ -6,6 +6,9 @@ attributions. `data` is the write shape (what POST takes), in its portable form:
 related things by slug, an article and each quote keyed by `external_id` (its id when it has
 none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
+Beside the write shape an article carries its times (`created_at`, `updated_at`) and its
+correction notices (`corrections`), each with its id and time: no write shape holds them, and
+an import keeps them (appending the notices an article does not hold yet).
 
 A slow reader costs bytes, not a connection: each batch is read in a short transaction of its
 own (one snapshot for a batch's several queries), on a session closed before its bytes are
@@ -29,7 +32,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
-from app.articles import queries
+from app.articles import corrections, queries
 from app.changes import feed
 from app.store.engine import get_read_engine, is_postgres
 from app.store.models import (
@@ -152,6 +155,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
         ),
     )
     quotes = _quotes(session, ids)
+    notices = corrections.exported(session, ids)
     wanted = {a.category_id for a in rows if a.category_id} | {a.image_credit_source_id for a in rows} - {None}
     slugs = dict(
         session.execute(select(col(Category.id), col(Category.slug)).where(col(Category.id).in_(wanted))).all()
@@ -187,6 +191,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 "status": "published" if a.is_public else "draft",
                 "published_at": _time(a.published_at),
                 "expires_at": _time(a.expires_at),
+                "embargoed_until": _time(a.embargoed_until),
                 "canonical_url": a.canonical_url,
                 "category": primary,
                 "categories": [s for s in categories.get(a.id, []) if s != primary],
@@ -211,6 +216,7 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 ],
                 "comments": {"enabled": a.comments_enabled, "reason": a.comments_reason},
                 "share": share,
+                "corrections": notices.get(a.id, []),
             }
         )
     return out

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from app.articles import writes
-from app.articles.schemas import ArticleCreate, QuoteIn
+from app.articles import corrections, writes
+from app.articles.schemas import ArticleCreate, CorrectionCopy, QuoteIn
 from app.http import problems
 from app.http.problems import (
     AppError,
@@ -90,6 +90,18 @@ class ArticleTimes(BaseModel):
 TIMES = frozenset(ArticleTimes.model_fields)
 
 
+class ArticleExtras(BaseModel):
+    """What an article line holds beside its write shape and times: its correction notices,
+    with their ids and times (app/articles/corrections.py `imported` appends those it lacks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    corrections: list[CorrectionCopy] = Field(default_factory=list, max_length=500)
+
+
+EXTRAS = frozenset(ArticleExtras.model_fields)
+
+
 def _times(data: dict[str, Any], published_at: datetime | None) -> ArticleTimes:
     """The line's times, checked: none in the future (a later write must move `updated_at`
     forward), created ≤ updated, and a published article updated no earlier than published."""
@@ -149,7 +161,8 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
 
 
 def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
-    parsed = write_support.validate(ArticleCreate, {k: v for k, v in data.items() if k not in TIMES})
+    parsed = write_support.validate(ArticleCreate, {k: v for k, v in data.items() if k not in TIMES | EXTRAS})
+    extras = write_support.validate(ArticleExtras, {k: v for k, v in data.items() if k in EXTRAS})
     if not parsed.external_id:
         raise ValidationFailed(
             "Articles are matched by external_id.", errors=[{"field": "external_id", "message": "required for import"}]
@@ -158,7 +171,8 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     times = _times(data, published)
     existing = _find_article(session, parsed.external_id)
     if existing is None:
-        writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
+        article = writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
+        corrections.imported(session, article, extras.corrections, updated_at=article.updated_at)
         return "created"
     if existing.deleted_at is not None:
         raise Conflict(
@@ -170,6 +184,7 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     try:
         with session.begin_nested():
             writes.replace(session, existing, parsed, key=key)
+            corrections.imported(session, existing, extras.corrections, updated_at=existing.updated_at)
             if export.article_shapes(session, [existing])[0] == before:
                 raise _Unchanged
     except _Unchanged:

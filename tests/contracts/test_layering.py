@@ -158,6 +158,7 @@ CONTENT = frozenset(
         "Article",
         "ArticleAuthor",
         "ArticleCategory",
+        "ArticleCorrection",
         "ArticleTag",
         "Attribution",
         "Author",
@@ -176,6 +177,7 @@ WRITE_PATH = frozenset(
         "articles/writes.py",
         "articles/quotes.py",
         "articles/linked.py",
+        "articles/corrections.py",
         "articles/queries.py",  # `held`: the row a write loads, attached to its session
         "kit/slugs.py",  # old slugs, taken and given up inside the writes of articles and taxonomy
         "taxonomy/writes.py",

@@ -1,6 +1,6 @@
 """Nothing leaks: drafts, scheduled, unpublished, deleted, expired and embargoed articles,
-their quotes, and the people and sources a draft or scheduled article creates inline, are
-found through no public path (an expired one whether or not the clock's job has recorded its
+their quotes and correction notices, and the people and sources a draft or scheduled article
+creates inline, are found through no public path (an expired one whether or not the clock's job has recorded its
 expiry yet; expired and embargoed ones though every cache was shown them while they were
 public). After an embargo lifts the article is public on these paths:
 tests/api/articles/test_embargo.py. One line per public path: a path that lands later (or a
@@ -27,7 +27,7 @@ PUBLIC_READS = ("/v1/articles", "/feeds/rss.xml", "/feeds/atom.xml", "/feeds/fee
 
 @dataclass(frozen=True)
 class Public:
-    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {word} of the hidden article
+    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {correction_id}, {word} of the hidden article
     tombstones: bool = False  # the change feed may name an id it once published, as a delete
 
     def __str__(self) -> str:
@@ -53,6 +53,9 @@ PATHS = [
     Public("/v1/articles/{id}?format=ninjs"),
     Public("/v1/articles/{id}?format=jsonld"),
     Public("/v1/articles/{id}?preview=not-a-token"),
+    Public("/v1/articles/{id}/corrections"),
+    Public("/v1/articles/{id}/corrections/{correction_id}"),
+    Public("/v1/articles?include=corrections&limit=100"),
     Public("/v1/articles/slug/{slug}"),
     Public("/v1/articles/slug/{old_slug}"),
     Public("/v1/quotes?count=true&limit=100"),
@@ -153,6 +156,7 @@ def _hide(client, headers, kind: str) -> dict:
         ],
     )
     old_slug = article["slug"]
+    correction_id = f"none-{kind}"  # a notice needs an article that was published
     article = patch(client, headers, article, {"slug": f"renomme-{kind}"}).json()
     if kind == "scheduled":
         article = publish(client, headers, article["id"], at=iso(utcnow() + timedelta(days=1))).json()
@@ -161,7 +165,18 @@ def _hide(client, headers, kind: str) -> dict:
     if kind in ("unpublished", "deleted", "embargoed", *EXPIRES_IN):
         if kind in ("unpublished", "deleted", "embargoed"):
             article = publish(client, headers, article["id"]).json()
+        notice = client.post(
+            f"/v1/articles/{article['id']}/corrections",
+            json={"kind": "correction", "text": f"Correction {word}"},
+            headers={**headers, "If-Match": f'"{article["version"]}"'},
+        )
+        assert notice.status_code == 201, notice.text
+        correction_id = notice.json()["id"]
+        article = client.get(f"/v1/articles/{article['id']}", headers=headers).json()
         for path in (
+            f"/v1/articles/{article['id']}/corrections",
+            f"/v1/articles/{article['id']}/corrections/{correction_id}",
+            "/v1/articles?include=corrections&limit=100",
             f"/v1/articles/{article['id']}",
             f"/v1/articles/slug/{article['slug']}",
             f"/v1/articles/{article['id']}?format=ninjs",
@@ -197,6 +212,7 @@ def _hide(client, headers, kind: str) -> dict:
         "slug": article["slug"],
         "old_slug": old_slug,
         "quote_id": article["quotes"][0]["id"],
+        "correction_id": correction_id,
         "word": word,
         "person_slug": made["people"][0]["slug"] if inline else f"nobody-{kind}",
         "source_slug": sources.get("Journal", f"nothing-{kind}"),

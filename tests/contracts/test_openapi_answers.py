@@ -259,3 +259,27 @@ def test_problems_match_the_problem_schema(client, session, rich):
     for response, path, method in cases:
         assert response.headers["content-type"] == "application/problem+json"
         check(response, path, method)
+
+
+def test_correction_notices_and_the_shapes_that_carry_them_match_their_schemas(client, session, rich):
+    writer = bearer(make_key(session, "content:write", name="writer"))
+    path = "/v1/articles/{article_id}/corrections"
+    added = client.post(
+        f"/v1/articles/{rich.id}/corrections",
+        json={"kind": "clarification", "text": "Il s'agit de discussions militaires."},
+        headers=writer | {"If-Match": f'"{rich.version}"'},
+    )
+    assert added.status_code == 201
+    notice = check(added, path, "post")
+    check(client.get(f"/v1/articles/{rich.id}/corrections"), path)
+    check(client.get(f"/v1/articles/{rich.id}/corrections/{notice['id']}"), path + "/{correction_id}")
+    article = check(client.get(f"/v1/articles/{rich.id}"), "/v1/articles/{article_id}")
+    assert article["corrections"] == [notice]
+    ld = client.get(f"/v1/articles/{rich.id}", params={"format": "jsonld"})
+    assert check(ld, "/v1/articles/{article_id}")["correction"][0]["@type"] == "CorrectionComment"
+    listed = check(client.get("/v1/articles", params={"include": "corrections"}), "/v1/articles")
+    assert listed["data"][0]["corrections"] == [notice]
+    for bad in ({"kind": "erratum", "text": "x"}, {"kind": "update"}):
+        refused = client.post(f"/v1/articles/{rich.id}/corrections", json=bad, headers=writer | {"If-Match": '"2"'})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")

@@ -53,7 +53,13 @@ KEYED_READS = {
     "GET /v1/webhooks/{webhook_id}/deliveries",
     "GET /v1/settings/comments",
 }
-OPTIONAL_KEY = {"GET /v1/articles", "GET /v1/articles/{article_id}", "GET /v1/articles/slug/{slug}"}
+OPTIONAL_KEY = {
+    "GET /v1/articles",
+    "GET /v1/articles/{article_id}",
+    "GET /v1/articles/slug/{slug}",
+    "GET /v1/articles/{article_id}/corrections",
+    "GET /v1/articles/{article_id}/corrections/{correction_id}",
+}
 
 
 def test_public_reads_declare_no_security_and_the_rest_a_bearer_key():
@@ -93,7 +99,7 @@ def test_what_only_some_answers_carry_is_optional_and_has_no_default():
     """openapi-typescript reads a default as "always there"; a trimmed answer must still pass."""
     schemas = _document()["components"]["schemas"]
     article = schemas["ArticleRead"]
-    optional = {"body", "body_html", "quotes", "attributions", "highlight"}
+    optional = {"body", "body_html", "quotes", "attributions", "corrections", "highlight"}
     assert set(article["properties"]) - set(article["required"]) == optional
     assert all("default" not in article["properties"][name] for name in optional)
     assert schemas["ListMeta"]["required"] == ["limit", "has_more", "next_cursor"]

@@ -1,14 +1,15 @@
 """The cold path: a page of articles costs a fixed number of SQL statements whatever its size."""
 
-from tests.support.factories import make_article, make_person, make_source
+from tests.support.factories import bearer, make_article, make_key, make_person, make_source
 from tests.support.statements import statements
 
 
 def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
     make_person(session, "john-kerry")
     make_source(session, "le-figaro")
+    writer = bearer(make_key(session, "content:write"))
     for n in range(12):
-        make_article(
+        article = make_article(
             session,
             quotes=[
                 {"text": f"Phrase {n}.", "speaker": "john-kerry"},
@@ -16,7 +17,14 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
             ],
             attributions=[{"source": "le-figaro", "role": "read_on", "label": "Lu sur Le Figaro"}],
         )
-    include = {"include": "quotes,attributions"}
+        for text in ("Correction.", "Mise à jour.")[: n % 3]:  # none, one or two notices
+            added = client.post(
+                f"/v1/articles/{article.id}/corrections",
+                json={"kind": "update", "text": text},
+                headers={**writer, "If-Match": "*"},
+            )
+            assert added.status_code == 201
+    include = {"include": "quotes,attributions,corrections"}
 
     with statements() as small:
         page = client.get("/v1/articles", params={"limit": 5, **include})
@@ -25,4 +33,5 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
 
     assert len(page.json()["data"]) == 5 and len(everything.json()["data"]) == 12
     assert everything.json()["data"][0]["quotes"] and everything.json()["data"][0]["attributions"]
+    assert {len(a["corrections"]) for a in everything.json()["data"]} == {0, 1, 2}
     assert 0 < len(small) == len(large)

@@ -25,6 +25,7 @@ REQUIRED = {
     "POST /v1/articles/{}/restore": WRITE,
     "POST /v1/articles/{}/revisions/{}/restore": WRITE,
     "POST /v1/articles/{}/preview-token": WRITE,
+    "POST /v1/articles/{}/corrections": WRITE,
     "POST /v1/categories": WRITE,
     "PATCH /v1/categories/{}": WRITE,
     "DELETE /v1/categories/{}": WRITE,

@@ -14,6 +14,7 @@ from app.store.models.article import (
 )
 from app.store.models.cache import CachePurge
 from app.store.models.change import Change
+from app.store.models.correction import ArticleCorrection, CorrectionKind
 from app.store.models.document import ArticleDocument
 from app.store.models.key import ApiKey, Scope
 from app.store.models.people import Person, Source, SourceKind
@@ -27,6 +28,7 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "ArticleCategory",
+    "ArticleCorrection",
     "ArticleDocument",
     "ArticleRevision",
     "ArticleStatus",
@@ -37,6 +39,7 @@ __all__ = [
     "CachePurge",
     "Category",
     "Change",
+    "CorrectionKind",
     "Person",
     "Quote",
     "Scope",

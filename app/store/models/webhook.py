@@ -23,6 +23,7 @@ EVENTS = (
     "article.deleted",
     "article.expired",
     "article.embargoed",
+    "article.corrected",
     *(f"{kind}.{verb}" for kind in RESOURCE_TYPES[1:] for verb in ("created", "updated", "deleted")),
 )
 

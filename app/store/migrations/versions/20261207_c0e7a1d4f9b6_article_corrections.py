@@ -1,7 +1,7 @@
 """article corrections: the notices (correction, clarification, update) appended to an article
 
 Revision ID: c0e7a1d4f9b6
-Revises: d8e1f0a2b3c4
+Revises: e5c7a9f1b3d2
 Create Date: 2026-12-07 03:00:00.000000
 
 - article_correction: one row per notice, append-only (app/articles/corrections.py), read
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c0e7a1d4f9b6"
-down_revision: str | Sequence[str] | None = "d8e1f0a2b3c4"
+down_revision: str | Sequence[str] | None = "e5c7a9f1b3d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

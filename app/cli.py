@@ -468,7 +468,7 @@ def mirror(
         raise KeyboardInterrupt  # anywhere: every page is applied in a transaction of its own
 
     signal.signal(signal.SIGTERM, stop)
-    copy = Mirror(api_url, database, key=key, report=lambda line: console.print(line))
+    copy = Mirror(api_url, database, key=key, report=console.print)
     try:
         if follow:
             console.print(f"Mirroring {api_url} into {database}, following its changes (Ctrl-C stops).")

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -111,7 +111,8 @@ class Mirror:
 
     def _set_state(self, name: str, value: str) -> None:
         self.db.execute(
-            "INSERT INTO mirror_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            "INSERT INTO mirror_state (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, value),
         )
 
@@ -172,7 +173,7 @@ class Mirror:
         response = self._get(f"/v1/{COLLECTIONS[kind]}/{row_id}")
         return None if response.status_code in GONE else response.json()
 
-    def _read_slugged(self, kind: str, row_id: str) -> Row | None | bool:
+    def _read_slugged(self, kind: str, row_id: str) -> Row | Literal[False] | None:
         """By the slug the mirror holds for the id: its shape, None when gone, False when the
         mirror does not know the id (or its slug now names another)."""
         held = self.db.execute(f"SELECT slug FROM {COLLECTIONS[kind]} WHERE id = ?", (row_id,)).fetchone()
@@ -259,7 +260,7 @@ class Mirror:
                 if found is False:
                     unknown.setdefault(kind, set()).add(row_id)
                 else:
-                    shapes[(kind, row_id)] = found or None
+                    shapes[(kind, row_id)] = found
             else:
                 shapes[(kind, row_id)] = self._read(kind, row_id)
         listed: dict[str, list[Row]] = {}

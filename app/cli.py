@@ -462,6 +462,8 @@ def mirror(
     point: run again, it resumes where it stopped (docs/sync.md)."""
     import signal
 
+    import httpx
+
     from app.mirror.sync import Mirror, MirrorError
 
     def stop(*_: object) -> None:
@@ -476,9 +478,10 @@ def mirror(
                 copy.follow()
         else:
             with suppress(KeyboardInterrupt):
-                console.print(f"{copy.catch_up()} changes applied.")
-    except (MirrorError, OSError) as error:
-        console.print(f"[red]{error}[/]")
+                applied = copy.catch_up()
+                console.print(f"{copy.progress.listed} listed, {applied} changes applied.")
+    except (MirrorError, httpx.HTTPError, OSError) as error:
+        console.print(f"[red]{api_url}: {error}[/]")
         raise typer.Exit(1) from None
     finally:
         for note in copy.progress.notes[:1]:

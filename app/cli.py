@@ -446,5 +446,50 @@ def import_ndjson(
         raise typer.Exit(1)
 
 
+@app.command()
+def mirror(
+    api_url: str = typer.Option("http://127.0.0.1:8000", "--api-url", help="The Gazette to mirror."),
+    key: str | None = typer.Option(
+        None, "--key", help="An API key (optional); an admin key also mirrors the site settings."
+    ),
+    database: Path = typer.Option(Path("mirror.db"), "--database", help="The SQLite file the copy is kept in."),
+    follow: bool = typer.Option(
+        False, "--follow/--once", help="Keep following the change stream (default: catch up and exit)."
+    ),
+) -> None:
+    """Keep a SQLite copy of every public article, quote, category, person, source, tag and
+    author (their public read shapes), from the export and then the change feed. Stop it at any
+    point: run again, it resumes where it stopped (docs/sync.md)."""
+    import signal
+
+    import httpx
+
+    from app.mirror.sync import Mirror, MirrorError
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt  # anywhere: every page is applied in a transaction of its own
+
+    signal.signal(signal.SIGTERM, stop)
+    copy = Mirror(api_url, database, key=key, report=console.print)
+    try:
+        if follow:
+            console.print(f"Mirroring {api_url} into {database}, following its changes (Ctrl-C stops).")
+            with suppress(KeyboardInterrupt):
+                copy.follow()
+        else:
+            with suppress(KeyboardInterrupt):
+                applied = copy.catch_up()
+                console.print(f"{copy.progress.listed} listed, {applied} changes applied.")
+    except (MirrorError, httpx.HTTPError, OSError) as error:
+        console.print(f"[red]{api_url}: {error}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        for note in copy.progress.notes[:1]:
+            console.print(f"[yellow]Note: {note}.[/]")
+        counts = copy.counts()
+        copy.close()
+    console.print(f"[green]{database}:[/] " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+
+
 if __name__ == "__main__":
     app()

@@ -108,12 +108,24 @@ def check_external_id(session: Session, external_id: str | None, *, field: str) 
         )
 
 
+# The article's write-shape fields that each of its quotes shows (GET /v1/quotes/{id}: `article`).
+SHOWN_IN_QUOTES = frozenset({"slug", "title", "expires_at"})
+
+
 def record(
-    session: Session, article: Article, *, was_public: bool, reason: str, due_at: datetime | None = None
+    session: Session,
+    article: Article,
+    *,
+    was_public: bool,
+    reason: str,
+    due_at: datetime | None = None,
+    shown_same: bool = False,
 ) -> None:
     """The change feed of the article's quotes, public while it is: those this write made,
     changed or deleted; all of them when the article comes into view or leaves it (their
-    deletes then give the article's `reason`, their changes its `due_at`)."""
+    deletes then give the article's `reason`, their changes its `due_at`). Unless `shown_same`
+    (the write left the article's fields its quotes show alone), every other quote of a public
+    article is an upsert too, as it shows the article: no webhook, its version unchanged."""
     written, gone = session.info.get(QUOTE_WRITES, {}).pop(article.id, ((), ()))
     if article.is_public != was_public:
         held = session.execute(
@@ -131,6 +143,9 @@ def record(
     if was_public:
         for qid, version in gone:
             _record_quote(session, qid, version, "deleted", reason="deleted")
+    if was_public and article.is_public and not shown_same:
+        shown = select(col(Quote.id), col(Quote.version)).where(col(Quote.article_id) == article.id)
+        feed.record_all(session, "quote", shown, purge={"quotes"})
 
 
 def _record_quote(

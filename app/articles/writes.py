@@ -438,7 +438,14 @@ def after_write(
         # Withheld from the public, so nothing in the public change feed: the event alone, for
         # the subscriptions of embargo partners.
         feed.announce(session, resource_type="article", resource_id=article.id, event=event)
-    article_quotes.record(session, article, was_public=was_public, reason=removal_reason(event), due_at=due_at)
+    article_quotes.record(
+        session,
+        article,
+        was_public=was_public,
+        reason=removal_reason(event),
+        due_at=due_at,
+        shown_same=same >= article_quotes.SHOWN_IN_QUOTES,
+    )
 
 
 # The events of an article leaving the public, and the reason its delete in the change feed

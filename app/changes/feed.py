@@ -156,9 +156,14 @@ def announce(session: Session, *, resource_type: str, resource_id: str, event: s
 def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge: set[str]) -> int:
     """Log an upsert of every (id, version) that `rows_` (a SELECT) gives, in one statement:
     what each of them shows changed, though none of them was written (the site-wide comments
-    switch shows in every public article). No webhooks: subscribers hear of the cause."""
+    switch shows in every public article; a renamed person in every quote of theirs). No
+    webhooks: subscribers hear of the cause. Those this transaction already recorded are left
+    out: their one change stands, and a mirror reads them again for it anyway."""
     table = table_of(Change)
     source = rows_.subquery()
+    already = [key for kind, key in session.info.get(RECORDED, {}) if kind == resource_type]
+    if already:
+        source = select(source).where(source.c[0].not_in(already)).subquery()
     txid: ColumnElement[Any] = literal_column("0")
     if is_postgres(session):
         latest = select(func.coalesce(func.max(table.c.txid), 0)).scalar_subquery()

@@ -3,7 +3,7 @@ one implementation, parameterised by the resource's Kind."""
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CompoundSelect, CursorResult, delete, select, union
 from sqlmodel import Session, col
 
 from app.changes import feed
@@ -11,7 +11,19 @@ from app.http import etags
 from app.http.problems import Conflict, NotFound, PreconditionFailed
 from app.kit import merge_patch, slugs, writes
 from app.kit.text import slugify
-from app.store.models import Person, Quote
+from app.store.models import (
+    Article,
+    ArticleAuthor,
+    ArticleCategory,
+    ArticleTag,
+    Attribution,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Tag,
+)
+from app.store.sql import AnySelect
 from app.taxonomy import directory, hooks, refs
 from app.taxonomy.registry import DELETE_RULES, KINDS, CreateBody, Kind, ModelT
 
@@ -96,6 +108,7 @@ def update(session: Session, kind: Kind, slug: str, patch: dict[str, Any], *, if
             ),
         )
     _record(session, kind, row, "updated", purge=purge)
+    _record_shown(session, kind, row, set(changed))
     return kind.represent(session, row)
 
 
@@ -119,6 +132,51 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
     )
     if result.rowcount != 1:
         raise PreconditionFailed(f"This {kind.resource_type} was changed meanwhile; read it again.")
+
+
+def _showing(model: type[Any], row_id: str) -> AnySelect | CompoundSelect[Any]:
+    """The ids of the articles that show this category, person, source, tag or author."""
+    if model is Category:
+        return union(
+            select(col(ArticleCategory.article_id)).where(col(ArticleCategory.category_id) == row_id),
+            select(col(Article.id)).where(col(Article.category_id) == row_id),
+        )
+    if model is Tag:
+        return select(col(ArticleTag.article_id)).where(col(ArticleTag.tag_id) == row_id)
+    if model is Author:
+        return select(col(ArticleAuthor.article_id)).where(col(ArticleAuthor.author_id) == row_id)
+    if model is Person:  # under each quote of theirs
+        return select(col(Quote.article_id)).where(col(Quote.person_id) == row_id, col(Quote.article_id).is_not(None))
+    return union(  # a source: attributions, quotes, photo credits
+        select(col(Attribution.article_id)).where(col(Attribution.source_id) == row_id),
+        select(col(Quote.article_id)).where(col(Quote.source_id) == row_id, col(Quote.article_id).is_not(None)),
+        select(col(Article.id)).where(col(Article.image_credit_source_id) == row_id),
+    )
+
+
+def _record_shown(session: Session, kind: Kind, row: Any, changed: set[str]) -> None:
+    """What shows the resource changed with it, though none of it was written: each public
+    article (and quote) that shows a changed field, and a category's subcategories (which name
+    their parent by slug) when its slug changed, are upserts in the change feed, so that a
+    mirror keeping their public shapes reads them again. Their versions stay; no webhooks
+    (subscribers hear of the cause)."""
+    if not directory.is_public(row):
+        return
+    if changed & kind.in_articles:
+        shown = select(col(Article.id), col(Article.version)).where(
+            col(Article.id).in_(_showing(kind.model, row.id)), Article.is_public
+        )
+        feed.record_all(session, "article", shown, purge=set())
+    if changed & kind.in_quotes:
+        speaks = col(Quote.person_id) if kind.model is Person else col(Quote.source_id)
+        own_article = select(Article.is_public).where(col(Article.id) == col(Quote.article_id)).scalar_subquery()
+        public = col(Quote.article_id).is_(None) | own_article
+        feed.record_all(
+            session, "quote", select(col(Quote.id), col(Quote.version)).where(speaks == row.id, public), purge=set()
+        )
+    if kind.model is Category and "slug" in changed:
+        children = select(col(Category.id), col(Category.version)).where(col(Category.parent_id) == row.id)
+        feed.record_all(session, "category", children, purge=set())
 
 
 def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:

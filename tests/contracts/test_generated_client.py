@@ -10,7 +10,7 @@ The generator may warn only about bodies in a streaming media type (the NDJSON e
 import): no generator types those. RSS and Atom are read as the XML text they are, the way an
 integrator configures a generator for a media type it does not know.
 
-The program docs/clients.md shows is type-checked and run the same way.
+The programs docs/clients.md and README.md show are type-checked and run the same way.
 """
 
 import datetime
@@ -46,11 +46,13 @@ GENERATOR_CONFIG = {
 PAGE = 5
 CHANGES = 10
 DOCS = ROOT / "docs" / "clients.md"
+# The pages that show a program using a generated client: docs/clients.md, and README's "Typed clients".
+PAGES = (DOCS, ROOT / "README.md")
 
 
-def docs_program(language: str, base_url: str) -> str:
-    """The program docs/clients.md shows in `language`, pointed at `base_url`."""
-    (found,) = re.findall(rf"^```{language}\n(.*?)^```$", DOCS.read_text(), re.S | re.M)
+def docs_program(language: str, base_url: str, page: Path = DOCS) -> str:
+    """The program `page` (docs/clients.md) shows in `language`, pointed at `base_url`."""
+    (found,) = re.findall(rf"^```{language}\n(.*?)^```$", page.read_text(), re.S | re.M)
     return found.replace("http://127.0.0.1:8000", base_url)
 
 
@@ -221,7 +223,9 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
 
     workdir = tmp_path / "client"
     (workdir / "integrator.py").write_text(PROGRAM)
-    (workdir / "docs_example.py").write_text(docs_program("python", demo_server))
+    examples = [f"example_{n}.py" for n in range(len(PAGES))]
+    for name, page in zip(examples, PAGES, strict=True):
+        (workdir / name).write_text(docs_program("python", demo_server, page))
     (workdir / "mypy.ini").write_text("[mypy]\n")
     typed = subprocess.run(
         [
@@ -233,7 +237,7 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
             ".mypy_cache",
             PACKAGE,
             "integrator.py",
-            "docs_example.py",
+            *examples,
         ],
         cwd=workdir,
         check=False,
@@ -278,12 +282,13 @@ def test_a_generated_typed_client_reads_what_the_server_serves(generator, demo_s
     assert [_instant(c[5]) for c in printed["changes"]] == [_instant(c["at"]) for c in feed["data"]]
     assert printed["changes_meta"] == feed["meta"]
 
-    # docs/clients.md's program (type-checked above with the rest) prints what is served.
-    shown = subprocess.run(
-        [sys.executable, "docs_example.py"], cwd=workdir, check=False, capture_output=True, text=True, timeout=120
-    )
-    assert shown.returncode == 0, f"the program of docs/clients.md failed:\n{shown.stdout}{shown.stderr}"
+    # The programs of docs/clients.md and README.md (type-checked above with the rest) print what is served.
     with httpx.Client(base_url=demo_server, timeout=30) as http:
         served = http.get("/v1/articles", params={"category": "international", "limit": 5}).json()["data"]
     assert len(served) == 5
-    assert shown.stdout.splitlines() == [f"{_instant(a['published_at'])} {a['title']}" for a in served]
+    for name, page in zip(examples, PAGES, strict=True):
+        shown = subprocess.run(
+            [sys.executable, name], cwd=workdir, check=False, capture_output=True, text=True, timeout=120
+        )
+        assert shown.returncode == 0, f"the program of {page.name} failed:\n{shown.stdout}{shown.stderr}"
+        assert shown.stdout.splitlines() == [f"{_instant(a['published_at'])} {a['title']}" for a in served]

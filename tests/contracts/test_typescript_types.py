@@ -76,16 +76,18 @@ def test_no_answer_is_unknown_and_sometimes_fields_are_optional(types):
     assert re.search(r"^\s+next_cursor: string;$", _schema(types, "ChangeMeta"), re.M)
 
 
-def test_the_docs_typescript_example_compiles_strict_and_prints_what_is_served(types, tmp_path, client, session):
+@pytest.mark.parametrize("page", ["docs/clients.md", "README.md"])
+def test_the_docs_typescript_example_compiles_strict_and_prints_what_is_served(page, types, tmp_path, client, session):
     from tests.contracts.test_generated_client import docs_program
     from tests.support.factories import make_article, make_category
+    from tests.support.processes import ROOT
 
     international = make_category(session, "international", name="International")
     make_category(session, "europe", parent=international, name="Europe")
     titles = [f"Article {n}" for n in range(6)]
     for n, title in enumerate(titles):
         make_article(session, title=title, category="europe", published_at=f"2016-01-0{n + 1}T08:00:00Z")
-    (tmp_path / "example.ts").write_text(docs_program("ts", str(client.base_url).rstrip("/")))
+    (tmp_path / "example.ts").write_text(docs_program("ts", str(client.base_url).rstrip("/"), ROOT / page))
     (tmp_path / "package.json").write_text('{"type": "module"}')
     flags = ["--strict", "--target", "es2022", "--module", "es2022", "--moduleResolution", "bundler"]
 

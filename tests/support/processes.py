@@ -75,10 +75,12 @@ def gazette_process(database_url: str, *, log: Path | None = None, **settings: s
             process.kill()
 
 
-def start_serve(database_url: str, *args: str, **settings: str) -> tuple[subprocess.Popen, str, Path]:
-    """Start `gazette serve ARGS` on a free port and return at once: the process, its base
-    URL and the file its standard error goes to. The caller stops it."""
-    port = free_port()
+def start_serve(
+    database_url: str, *args: str, port: int | None = None, **settings: str
+) -> tuple[subprocess.Popen, str, Path]:
+    """Start `gazette serve ARGS` on `port` (a free one unless given) and return at once: the
+    process, its base URL and the file its standard error goes to. The caller stops it."""
+    port = port or free_port()
     env = {**os.environ, "GAZETTE_DATABASE_URL": database_url, "GAZETTE_RUN_BACKGROUND_JOBS": "false", **settings}
     log = Path(tempfile.mkdtemp()) / "stderr.log"
     with log.open("wb") as stderr:
@@ -109,10 +111,12 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, *args: str, start_within: float = 90, **settings: str) -> Iterator[Served]:
+def served(
+    database_url: str, *args: str, start_within: float = 90, port: int | None = None, **settings: str
+) -> Iterator[Served]:
     """`gazette serve ARGS` in a process of its own on `database_url`, once it answers at all
     (ready or not, within `start_within` seconds). Stopped when the block ends."""
-    process, url, log = start_serve(database_url, *args, **settings)
+    process, url, log = start_serve(database_url, *args, port=port, **settings)
     try:
         deadline = time.monotonic() + start_within
         while True:
@@ -131,10 +135,10 @@ def served(database_url: str, *args: str, start_within: float = 90, **settings: 
 
 @contextmanager
 def gazette_serve(
-    database_url: str, *args: str, start_within: float = 90, **settings: str
+    database_url: str, *args: str, start_within: float = 90, port: int | None = None, **settings: str
 ) -> Iterator[tuple[str, Path]]:
     """`gazette serve ARGS` (`served`): its base URL and the file its standard error goes to."""
-    with served(database_url, *args, start_within=start_within, **settings) as server:
+    with served(database_url, *args, start_within=start_within, port=port, **settings) as server:
         yield server.url, server.log
 
 

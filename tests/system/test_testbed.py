@@ -21,7 +21,11 @@ from tests.support import testbed
 from tests.support.editorial import create, patch
 
 # The bed brings its own primary and replica: it runs once, in the PostgreSQL pass.
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.skipif(testbed.missing() is not None, reason=str(testbed.missing()))]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.skipif(testbed.missing() is not None, reason=str(testbed.missing())),
+]
 
 DELAY = 3.0  # the replica's recovery_min_apply_delay, seconds
 WRITES = 4

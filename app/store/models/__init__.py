@@ -16,6 +16,7 @@ from app.store.models.cache import CachePurge
 from app.store.models.change import Change
 from app.store.models.document import ArticleDocument
 from app.store.models.key import ApiKey, Scope
+from app.store.models.pending import ArticlePending
 from app.store.models.people import Person, Source, SourceKind
 from app.store.models.revision import ArticleRevision
 from app.store.models.secret import ServerSecret
@@ -28,6 +29,7 @@ __all__ = [
     "ArticleAuthor",
     "ArticleCategory",
     "ArticleDocument",
+    "ArticlePending",
     "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",

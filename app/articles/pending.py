@@ -362,3 +362,67 @@ def diff(session: Session, article_id: str) -> dict[str, Any]:
         "fields": fields,
         "body": blocks,
     }
+
+
+# Moving between Gazettes (app/transfer/) ----------------------------------------------------
+
+
+def put(
+    session: Session,
+    article: Article,
+    document: dict[str, Any],
+    *,
+    stale: bool,
+    created_at: datetime | None,
+    updated_at: datetime | None,
+    publish_at: datetime | None,
+    correction: dict[str, Any] | None,
+) -> bool:
+    """Make the article's pending version what an export says (an import): `document` in the
+    export's portable form (quotes by external_id, quote blocks by index), based on the live
+    version now unless it was `stale`. Returns whether anything changed."""
+    live = _live_shape(session, article)
+    by_external = {q["external_id"]: q["id"] for q in live["quotes"] if q.get("external_id")}
+    by_external |= {q["id"]: q["id"] for q in live["quotes"]}  # an export names a quote without one by its id
+    quotes = [dict(q) for q in document.get("quotes") or []]
+    for quote in quotes:
+        if quote.get("id") is None and quote.get("external_id") in by_external:
+            quote["id"] = by_external[quote["external_id"]]
+    body = []
+    for given in document.get("body") or []:
+        block = dict(given)
+        position = block.get("quote")
+        known = isinstance(position, int) and position < len(quotes) and quotes[position].get("id")
+        if block.get("type") == "quote" and known:
+            block["quote_id"] = quotes[block.pop("quote")]["id"]
+        body.append(block)
+    local = {**_content(document), "body": body, "quotes": quotes}
+    _check(session, {**local, **{name: live[name] for name in LIFECYCLE}})
+    now = utcnow()
+    at = to_utc(publish_at) if publish_at else None
+    values: dict[str, Any] = {
+        "based_on_version": 0 if stale else article.version,
+        "document": local,
+        "created_at": to_utc(created_at) if created_at else now,
+        "updated_at": to_utc(updated_at) if updated_at else now,
+        "publish_at": at,
+        "correction": correction,
+    }
+    row = _held(session, article.id)
+    if row is None:
+        session.add(ArticlePending(article_id=article.id, **values))
+        session.flush()
+        return True
+    same = (
+        row.document == values["document"]
+        and (row.based_on_version != article.version) == stale
+        and iso(row.publish_at) == iso(at)
+        and row.correction == correction
+    )
+    if same:
+        return False
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.version += 1
+    session.flush()
+    return True

@@ -27,7 +27,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.articles import queries, shape, writes
+from app.articles import queries, revisions, shape, writes
 from app.articles.schemas import ArticleCreate
 from app.http import etags
 from app.http.problems import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -46,8 +46,6 @@ LIFECYCLE = ("status", "published_at", "expires_at", "embargoed_until")
 # Called with (session, article, correction) when a pending version published with a
 # correction notice ({"kind", "text"}) has become the live one. Registered by app.wiring.
 PUBLISHED_WITH_CORRECTION: Hook[...] = Hook("pending.published_with_correction")
-# Who publishes a pending version at its time.
-SCHEDULER = "scheduler"
 
 
 def _article(session: Session, article_id: str) -> Article:
@@ -57,18 +55,18 @@ def _article(session: Session, article_id: str) -> Article:
     return article
 
 
-def _held(session: Session, article_id: str) -> ArticlePending | None:
-    """The pending row, held until the commit on PostgreSQL (SQLite's write transaction holds
-    the whole database already)."""
+def _held(session: Session, article_id: str, *, lock: bool = True) -> ArticlePending | None:
+    """The pending row; to be written (`lock`), held until the commit on PostgreSQL (SQLite's
+    write transaction holds the whole database already)."""
     stmt = select(ArticlePending).where(col(ArticlePending.article_id) == article_id)
-    if is_postgres(session):
+    if lock and is_postgres(session):
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
 
 
-def _pending(session: Session, article_id: str) -> ArticlePending:
+def _pending(session: Session, article_id: str, *, lock: bool = True) -> ArticlePending:
     _article(session, article_id)
-    pending = _held(session, article_id)
+    pending = _held(session, article_id, lock=lock)
     if pending is None:
         raise NotFound(f"Article {article_id!r} has no pending version.")
     return pending
@@ -76,7 +74,7 @@ def _pending(session: Session, article_id: str) -> ArticlePending:
 
 def get(session: Session, article_id: str) -> ArticlePending:
     """The article's pending version; 404 when the article or its pending version is missing."""
-    return _pending(session, article_id)
+    return _pending(session, article_id, lock=False)
 
 
 def _live_shape(session: Session, article: Article) -> dict[str, Any]:
@@ -249,7 +247,7 @@ def _apply(
         article,
         data,
         key=key,
-        key_name=SCHEDULER if key is None else None,
+        key_name=revisions.SCHEDULER if key is None else None,
         due_at=due_at,
     )
     if correction:
@@ -326,7 +324,7 @@ def diff(session: Session, article_id: str) -> dict[str, Any]:
     """How the pending version differs from the live one: each field that differs (the body
     aside), and the body block by block, aligned by content (difflib), so that a block
     inserted in the middle is one block added, not every later block changed."""
-    pending = _pending(session, article_id)
+    pending = _pending(session, article_id, lock=False)
     article = _article(session, article_id)
     live = _live_shape(session, article)
     staged = document_of(pending, live)

@@ -4,6 +4,7 @@ come back exactly; the public export never shows them."""
 from datetime import timedelta
 
 import orjson
+from typer.testing import CliRunner
 
 from app.store.models.common import iso, utcnow
 from tests.api.transfer.test_export_import import NDJSON, _content, _lines
@@ -108,3 +109,19 @@ def test_a_bad_pending_member_is_reported_naming_its_field(client, session):
     report = client.post("/v1/import", content=body, headers={**NDJSON, **importer}).json()
 
     assert [e["field"] for e in report["errors"]] == ["data.pending.title"]
+
+
+def test_the_command_exports_pending_versions_when_asked(client, session, tmp_path):
+    from app.cli import app
+
+    rich, _, _ = _content(session)
+    headers = desk(session)
+    _stage(client, headers, rich.id, {"title": "Titre quokkastaged"})
+    plain, staged = tmp_path / "plain.ndjson", tmp_path / "staged.ndjson"
+    runner = CliRunner()
+
+    runner.invoke(app, ["export", str(plain)])
+    runner.invoke(app, ["export", "--pending", str(staged)])
+
+    assert b"quokkastaged" not in plain.read_bytes()
+    assert staged.read_bytes() == _keyed_export(client, headers)

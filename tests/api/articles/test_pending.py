@@ -314,3 +314,30 @@ def test_a_correction_notice_is_refused_while_no_module_keeps_them(client, sessi
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "correction"
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"].startswith("correction")
     assert client.get(f"/v1/articles/{article['id']}").json()["title"] == "Titre en ligne"
+
+
+def test_publish_checks_the_pending_versions_etag_when_sent_and_a_past_time_is_now(client, session):
+    headers = desk(session)
+    article = _live(client, headers)
+    started = _start(client, headers, article)
+    changed = _patch(client, headers, article["id"], {"title": "Titre corrigé"}, started["etag"])
+    url = f"/v1/articles/{article['id']}/pending/publish"
+
+    stale = client.post(url, headers={**headers, "If-Match": started["etag"]})
+    past = client.post(
+        url, json={"at": "2020-01-01T00:00:00Z"}, headers={**headers, "If-Match": changed.headers["etag"]}
+    )
+
+    assert stale.status_code == 412
+    assert past.status_code == 200 and past.json()["title"] == "Titre corrigé"
+
+
+def test_reading_a_pending_version_needs_content_read(client, session):
+    headers = desk(session)
+    writer = desk(session, "content:write", name="writer")
+    article = _live(client, headers)
+    _start(client, headers, article)
+
+    assert client.get(f"/v1/articles/{article['id']}/pending", headers=writer).status_code == 403
+    assert client.get(f"/v1/articles/{article['id']}/pending/diff", headers=writer).status_code == 403
+    assert client.get(f"/v1/articles/{article['id']}/pending/diff").status_code == 401

@@ -405,6 +405,9 @@ def documents_rebuild() -> None:
 @app.command("export")
 def export_ndjson(
     file: Path | None = typer.Argument(None, dir_okay=False, help="Write here (default: standard output)."),
+    pending: bool = typer.Option(
+        False, "--pending", help="Each article with its pending version, as GET /v1/export gives a content:read key."
+    ),
 ) -> None:
     """Export all published content as NDJSON (what GET /v1/export streams)."""
     import sys
@@ -413,7 +416,7 @@ def export_ndjson(
 
     _needs_database()
     with file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
-        for chunk in export.begin().chunks:
+        for chunk in export.begin(pending=pending).chunks:
             out.write(chunk)
     if file:
         console.print(f"[green]Exported to {file}.[/]")

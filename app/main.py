@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import wiring
 from app.articles import correction_routes as article_correction_routes
 from app.articles import fast_path, formats, refill
+from app.articles import pending_routes as article_pending_routes
 from app.articles import routes as article_routes
 from app.articles import write_routes as article_write_routes
 from app.articles.schemas import NewsArticle
@@ -199,6 +200,7 @@ def _v1() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for domain_router in (
         article_write_routes.router,
+        article_pending_routes.router,
         article_routes.router,
         article_correction_routes.router,
         category_routes.router,

@@ -2,7 +2,8 @@
 
 A token names one article id and its expiry, signed (itsdangerous) with the server's signing
 key: GAZETTE_SECRET_KEY, or the key the server made and keeps in the database (app/store/secrets.py).
-It opens that article whatever its status, except once deleted; for any other article it
+It opens that article whatever its status, except once deleted, and its pending version
+(changes staged on it while it is live, app/articles/pending.py); for any other article it
 changes nothing. A token that is tampered with or expired is a 401.
 """
 
@@ -64,3 +65,10 @@ def open_article(session: Session, article_id: str, token: str) -> Article:
     if article is None or article.deleted_at is not None:
         raise NotFound(f"No article with id {article_id!r}.")
     return article
+
+
+def check_pending(token: str, article_id: str) -> None:
+    """A preview token opening `article_id`'s pending version: 401 when the token is not valid,
+    404 (nothing to see) when it names another article."""
+    if _article_of(token) != article_id:
+        raise NotFound(f"Article {article_id!r} has no pending version.")

@@ -1,6 +1,7 @@
 """The background job that applies every time an article carries when the clock passes it:
 publishing at `publish_at`, lifting an embargo at `embargoed_until`, expiring at `expires_at`
-(`lifecycle.TRANSITIONS`). One job, one clock (app/store/clock.py).
+(`lifecycle.TRANSITIONS`), and publishing a pending version at its `publish_at`
+(app/articles/pending.py). One job, one clock (app/store/clock.py).
 
 It runs in every process that runs jobs (`gazette serve`, `gazette worker`): each transition
 is applied in its own transaction, so one that fails is retried next round and never holds
@@ -15,7 +16,7 @@ import logging
 
 from sqlmodel import Session
 
-from app.articles import lifecycle
+from app.articles import lifecycle, pending
 from app.store.engine import get_engine
 from app.store.models.common import to_utc, utcnow
 from app.store.sessions import write_session
@@ -28,7 +29,18 @@ def apply_due() -> int:
     now = utcnow()
     with Session(get_engine()) as session:
         due = lifecycle.due(session, now=now)
+    with Session(get_engine()) as session:
+        staged = pending.due(session, now=now)
     applied = 0
+    for article_id in staged:
+        with write_session() as session:
+            try:
+                if pending.apply_if_due(session, article_id, now=now):
+                    session.commit()
+                    applied += 1
+            except Exception:
+                session.rollback()
+                log.exception("could not publish the pending version of article %s", article_id)
     for name, article_id in due:
         with write_session() as session:
             try:
@@ -44,5 +56,6 @@ def apply_due() -> int:
 def due_in() -> float | None:
     """Seconds until the next scheduled article is due, so that its lane wakes on time."""
     with Session(get_engine()) as session:
-        at = lifecycle.next_due(session)
-    return None if at is None else (to_utc(at) - utcnow()).total_seconds()
+        times = [lifecycle.next_due(session), pending.next_due(session)]
+    at = min((to_utc(t) for t in times if t is not None), default=None)
+    return None if at is None else (at - utcnow()).total_seconds()

@@ -282,14 +282,22 @@ def create(
 
 
 def replace(
-    session: Session, article: Article, data: ArticleCreate, *, key: ApiKey | None = None, if_match: str | None = None
+    session: Session,
+    article: Article,
+    data: ArticleCreate,
+    *,
+    key: ApiKey | None = None,
+    if_match: str | None = None,
+    key_name: str | None = None,
+    due_at: datetime | None = None,
 ) -> Article:
     """Make `article` what `data` says (content, slug, external_id, draft or published), as one
     new version with its revision; 412 when `if_match` is given and stale. A deleted article
-    stays deleted. `key` (None: an internal caller) must hold content:publish to change
-    whether the article is public."""
+    stays deleted. `key` (None: an internal caller, named by `key_name` in the revision) must
+    hold content:publish to change whether the article is public. `due_at`: for a write the
+    clock's job applied, the time it was due (the change feed records it)."""
     expected = article.version if if_match is None else etags.expected_version(if_match, article.version)
-    return _replace(session, article, data, key=key, expected=expected)
+    return _replace(session, article, data, key=key, expected=expected, key_name=key_name, due_at=due_at)
 
 
 def update(
@@ -337,6 +345,8 @@ def _replace(
     unchanged: dict[str, Any] | None = None,
     loaded: view.Related | None = None,
     held: bool = False,
+    key_name: str | None = None,
+    due_at: datetime | None = None,
 ) -> Article:
     """`unchanged`: write-shape fields equal to what is stored, with their values; their
     rows are left alone, and the revision takes them as they are. `loaded`: what the
@@ -368,7 +378,7 @@ def _replace(
         writes.flush_or_conflict(session, session.flush, unique)
     writes.write_changed(session, article)
     known = {name: unchanged[name] for name, needs in REWRITTEN_FROM.items() if needs <= same}
-    revisions.record(session, article, key=key, known=known)
+    revisions.record(session, article, key=key, key_name=key_name, known=known)
     documents.still_shown(
         session,
         article.id,
@@ -385,6 +395,7 @@ def _replace(
         event=lifecycle_event(article, was_public, was_embargoed, was_expired),
         quotes=quotes,
         same=same,
+        due_at=due_at,
     )
     return article
 

@@ -2,7 +2,8 @@
 
 One JSON object per line, `{"type": …, "data": …}`, dependencies first: categories (parents
 before children), sources, people, tags, authors, then articles with their quotes and
-attributions. `data` is the write shape (what POST takes), in its portable form: no ids,
+attributions (and, in an export for a key with `content:read`, each article's pending version,
+`portable_pending`). `data` is the write shape (what POST takes), in its portable form: no ids,
 related things by slug, an article and each quote keyed by `external_id` (its id when it has
 none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
@@ -39,6 +40,7 @@ from app.store.models import (
     Article,
     ArticleAuthor,
     ArticleCategory,
+    ArticlePending,
     ArticleTag,
     Attribution,
     Author,
@@ -272,7 +274,39 @@ def _slugged(session: Session, *, after: str, kind_name: str, model: type[ModelT
     return b"".join(line(kind_name, writes.document(session, kind, row)) for row in rows), rows[-1].slug
 
 
-def _articles(session: Session, *, after: str) -> Batch:
+def portable_pending(row: ArticlePending, article: Article, external_id: str) -> dict[str, Any]:
+    """A pending version in the export's portable form: its write shape with quotes keyed by
+    external_id (their id when they have none) and quote blocks by index, the article's
+    external_id as the export gives it; whether it is stale (the live article moved on since
+    it was started), its times and its correction notice."""
+    document = dict(row.document)
+    quotes = [dict(q) for q in document.get("quotes") or []]
+    index = {q["id"]: i for i, q in enumerate(quotes) if q.get("id")}
+    body = []
+    for stored in document.get("body") or []:
+        block = dict(stored)
+        if block.get("type") == "quote" and "quote_id" in block:
+            position = index.get(block.pop("quote_id"))
+            if position is None:
+                continue  # as the article's own body: a dangling quote block could not be imported
+            block["quote"] = position
+        body.append(block)
+    for quote in quotes:
+        quote["external_id"] = quote.get("external_id") or quote.pop("id", None)
+        quote.pop("id", None)
+    return {
+        "article": document | {"body": body, "quotes": quotes, "external_id": external_id},
+        "stale": row.based_on_version != article.version,
+        "created_at": _time(row.created_at),
+        "updated_at": _time(row.updated_at),
+        "publish_at": _time(row.publish_at),
+        "correction": row.correction,
+    }
+
+
+def _articles(session: Session, *, after: str, pending: bool = False) -> Batch:
+    """A batch of public articles; `pending`: each with its pending version, if it has one
+    (an export for a key that reads unpublished content)."""
     rows = list(
         session.scalars(
             select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
@@ -280,10 +314,23 @@ def _articles(session: Session, *, after: str) -> Batch:
     )
     if not rows:
         return b"", None
-    return b"".join(
-        line("article", shape | {"created_at": _time(a.created_at), "updated_at": _time(a.updated_at)})
-        for a, shape in zip(rows, article_shapes(session, rows), strict=True)
-    ), rows[-1].id
+    staged = (
+        {
+            p.article_id: p
+            for p in session.scalars(
+                select(ArticlePending).where(col(ArticlePending.article_id).in_([a.id for a in rows]))
+            )
+        }
+        if pending
+        else {}
+    )
+    out = []
+    for a, shape in zip(rows, article_shapes(session, rows), strict=True):
+        data = shape | {"created_at": _time(a.created_at), "updated_at": _time(a.updated_at)}
+        if a.id in staged:
+            data["pending"] = portable_pending(staged[a.id], a, shape["external_id"])
+        out.append(line("article", data))
+    return b"".join(out), rows[-1].id
 
 
 def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
@@ -295,11 +342,11 @@ def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
             yield chunk
 
 
-def _chunks(engine: Engine) -> Iterator[bytes]:
+def _chunks(engine: Engine, pending: bool) -> Iterator[bytes]:
     yield _read(engine, _categories)
     for kind_name, model in SLUGGED:
         yield from _batches(engine, functools.partial(_slugged, kind_name=kind_name, model=model))
-    yield from _batches(engine, _articles)
+    yield from _batches(engine, functools.partial(_articles, pending=pending))
 
 
 class Export(NamedTuple):
@@ -307,13 +354,14 @@ class Export(NamedTuple):
     chunks: Iterator[bytes]  # NDJSON lines, a batch a chunk
 
 
-def begin(engine: Engine | None = None) -> Export:
+def begin(engine: Engine | None = None, *, pending: bool = False) -> Export:
     """The export of what `engine` (the read engine by default) holds: the feed's cursor, then
     the chunks, the first of them already read, so that a database that does not answer (no
-    free connection within the pool's timeout) fails the request before its first byte."""
+    free connection within the pool's timeout) fails the request before its first byte.
+    `pending`: each article with its pending version (never for the public)."""
     engine = engine or get_read_engine()
     cursor = _read(engine, feed.settled_end)
-    chunks = _chunks(engine)
+    chunks = _chunks(engine, pending)
     first = next(chunks)
     return Export(cursor, _pieces(itertools.chain([first], chunks)))
 

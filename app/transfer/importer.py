@@ -1,9 +1,11 @@
 """NDJSON import: an idempotent upsert, line by line, in batches of transactions.
 
 Articles are matched by `external_id` (or, for one that never had one, by the id an export
-gave it), everything else by slug. Each line runs in its own SAVEPOINT, so a bad line leaves
-nothing half-written and the rest go on; every BATCH_LINES lines are one transaction, so a
-big file neither holds one huge transaction nor pays one commit per line. A line whose write
+gave it), everything else by slug; an article line may carry its pending version (`pending`,
+as an export for a key with `content:read` gives it), which becomes the article's.
+Each line runs in its own SAVEPOINT, so a bad line leaves nothing half-written and the rest
+go on; every BATCH_LINES lines are one transaction, so a big file neither holds one huge
+transaction nor pays one commit per line. A line whose write
 would change nothing is counted `unchanged` and leaves no trace (no version, no change feed).
 
 This is the one service that commits: at the end of each batch, on the session it is given
@@ -22,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from app.articles import corrections, writes
+from app.articles import corrections, pending, writes
+from app.articles.pending_schemas import CorrectionIn
 from app.articles.schemas import ArticleCreate, CorrectionCopy, QuoteIn
 from app.http import problems
 from app.http.problems import (
@@ -160,7 +163,54 @@ def _keep_quote_ids(session: Session, article: Article, data: ArticleCreate) -> 
     return data.model_copy(update={"quotes": quotes})
 
 
+class PendingLine(BaseModel):
+    """An article's pending version, as an export for a key with `content:read` gives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article: dict[str, Any]
+    stale: bool = False
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    publish_at: AwareDatetime | None = None
+    correction: CorrectionIn | None = None
+
+
+def _pending(session: Session, article: Article, given: Any) -> bool:
+    """The article's pending version made what the line's `pending` says; errors name
+    `pending.…`. Returns whether anything changed."""
+    try:
+        if not isinstance(given, dict):
+            raise ValidationFailed(
+                "`pending` must be an object.", errors=[{"field": "", "message": "must be an object"}]
+            )
+        line = write_support.validate(PendingLine, given)
+        return pending.put(
+            session,
+            article,
+            line.article,
+            stale=line.stale,
+            created_at=line.created_at,
+            updated_at=line.updated_at,
+            publish_at=line.publish_at,
+            correction=line.correction.model_dump() if line.correction else None,
+        )
+    except ValidationFailed as exc:
+        errors = [{**e, "field": "pending" + (f".{e['field']}" if e["field"] else "")} for e in exc.errors or []] or [
+            {"field": "pending", "message": exc.detail}
+        ]
+        raise ValidationFailed(exc.detail, errors=errors) from None
+
+
 def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
+    staged = data.get("pending")
+    outcome, article = _upsert_article(session, {k: v for k, v in data.items() if k != "pending"}, key)
+    if "pending" in data and staged is not None and _pending(session, article, staged) and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) -> tuple[str, Article]:
     parsed = write_support.validate(ArticleCreate, {k: v for k, v in data.items() if k not in TIMES | EXTRAS})
     extras = write_support.validate(ArticleExtras, {k: v for k, v in data.items() if k in EXTRAS})
     if not parsed.external_id:
@@ -171,9 +221,9 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     times = _times(data, published)
     existing = _find_article(session, parsed.external_id)
     if existing is None:
-        article = writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
-        corrections.imported(session, article, extras.corrections, updated_at=article.updated_at)
-        return "created"
+        made = writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
+        corrections.imported(session, made, extras.corrections, updated_at=made.updated_at)
+        return "created", made
     if existing.deleted_at is not None:
         raise Conflict(
             "This article is deleted: restore it first.",
@@ -189,8 +239,8 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
                 raise _Unchanged
     except _Unchanged:
         session.expire_all()
-        return "unchanged"
-    return "updated"
+        return "unchanged", existing
+    return "updated", existing
 
 
 def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:

@@ -9,7 +9,7 @@ from app.http.middleware.body_limit import body_limit
 from app.http.openapi import problem
 from app.http.responses import JSONBytes
 from app.http.routing import Route, SessionDep
-from app.keys.dependencies import require_scope
+from app.keys.dependencies import Reader, require_scope, sees_everything
 from app.store.models.key import ApiKey
 from app.transfer import export, importer
 
@@ -24,6 +24,9 @@ CHANGES_CURSOR = "Gazette-Changes-Cursor"
     "/export",
     operation_id="export_content",
     summary="Export all published content as NDJSON",
+    description="No key is needed. With a key that has `content:read`, each article line also carries the "
+    "article's pending version (`pending`, changes staged on it and not yet published), so that an "
+    "import into another Gazette keeps them.",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -37,13 +40,15 @@ CHANGES_CURSOR = "Gazette-Changes-Cursor"
                 }
             },
         },
+        401: problem("A key was sent and is not valid."),
+        403: problem("The key sent has neither `content:read` nor `content:embargoed`."),
         503: problem("No database connection came free in time; try again after Retry-After."),
     },
 )
-def export_ndjson() -> StreamingResponse:
+def export_ndjson(reader: Reader) -> StreamingResponse:
     # The export reads each batch on a session of its own, closed before the batch's bytes go
     # out (app/transfer/export.py): a slow reader holds no connection while it reads.
-    started = export.begin()
+    started = export.begin(pending=sees_everything(reader))
     return StreamingResponse(
         started.chunks,
         media_type=NDJSON,

@@ -283,3 +283,63 @@ def test_the_public_article_is_found_where_the_hidden_ones_are_not(client, hidde
 
     assert listed["meta"]["total"] == 1 and listed["data"][0]["title"] == "Un article public"
     assert [q["text"] for q in client.get("/v1/quotes").json()["data"]] == ["Une citation publique"]
+
+
+@pytest.fixture
+def staged(client, session) -> dict:
+    """A public article with changes staged on it (a pending version, scheduled for tomorrow)
+    that carry a word of their own in the title, the body, a quote and a new slug."""
+    make_category(session, "monde")
+    make_person(session, "john-kerry", name="John Kerry")
+    make_source(session, "le-figaro", name="Le Figaro")
+    headers = desk(session)
+    word = "quokkapending"
+    article = create(
+        client,
+        headers,
+        title="Un article en ligne",
+        status="published",
+        category="monde",
+        quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}],
+    )
+    started = client.post(f"/v1/articles/{article['id']}/pending", headers=headers)
+    quotes = [*started.json()["article"]["quotes"], {"text": f"Citation {word}", "speaker": "john-kerry"}]
+    changed = client.patch(
+        f"/v1/articles/{article['id']}/pending",
+        json={
+            "title": f"Titre {word}",
+            "slug": f"nouveau-{word}",
+            "standfirst": f"Chapeau {word}",
+            "body": [{"type": "paragraph", "text": f"Texte {word}"}, {"type": "html", "html": f"<p>{word}</p>"}],
+            "quotes": quotes,
+        },
+        headers={**headers, "Content-Type": "application/merge-patch+json", "If-Match": started.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    at = iso(utcnow() + timedelta(days=1))
+    scheduled = client.post(f"/v1/articles/{article['id']}/pending/publish", json={"at": at}, headers=headers)
+    assert scheduled.status_code == 202, scheduled.text
+    jobs.run_once()  # not due: nothing is published
+    return {
+        "id": article["id"],
+        "slug": f"nouveau-{word}",
+        "old_slug": article["slug"],
+        "quote_id": article["quotes"][0]["id"],
+        "word": word,
+        "person_slug": "john-kerry",
+        "source_slug": "le-figaro",
+        "credit_slug": "le-figaro",
+    }
+
+
+@pytest.mark.parametrize("public", PATHS, ids=str)
+def test_a_pending_version_is_found_through_no_public_path(client, staged, routes, public):
+    if not _served(routes, public.path):
+        pytest.skip(f"{public.path} is not served yet")
+    url = public.path.format(**staged)
+    response = client.get(url, follow_redirects=False)
+
+    assert response.status_code < 500, response.text
+    assert staged["word"] not in _shown(response, url), f"the pending version shows at {public.path}"
+    if public.path == "/v1/articles/slug/{slug}":  # its new slug is not the live article's yet
+        assert response.status_code == 404

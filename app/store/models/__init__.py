@@ -17,6 +17,7 @@ from app.store.models.change import Change
 from app.store.models.correction import ArticleCorrection, CorrectionKind
 from app.store.models.document import ArticleDocument
 from app.store.models.key import ApiKey, Scope
+from app.store.models.pending import ArticlePending
 from app.store.models.people import Person, Source, SourceKind
 from app.store.models.revision import ArticleRevision
 from app.store.models.secret import ServerSecret
@@ -30,6 +31,7 @@ __all__ = [
     "ArticleCategory",
     "ArticleCorrection",
     "ArticleDocument",
+    "ArticlePending",
     "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",

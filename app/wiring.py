@@ -6,7 +6,7 @@ factory, `gazette worker` and every CLI command call `install()` first, so a scr
 imports part of the package and calls it behaves as the server does.
 """
 
-from app.articles import documents, linked, refill, schedule
+from app.articles import corrections, documents, linked, pending, refill, schedule
 from app.articles.schemas import BLOCK_TYPES
 from app.cache import purge
 from app.changes import feed
@@ -35,6 +35,7 @@ def install() -> None:
     writes.WRITTEN_WITHOUT_FLUSH.register(documents.forget_built)
     # A category, person, source, tag or author changed: so did the articles that show it.
     taxonomy.ARTICLES_CHANGED.register(linked.touch)
+    pending.PUBLISHED_WITH_CORRECTION.register(corrections.published_with)
     taxonomy.BODIES_STALE.register(linked.refresh_bodies)
     # Validation errors name body-block fields without the block's type tag.
     problems.UNION_TAGS.update(BLOCK_TYPES)

@@ -60,6 +60,14 @@ def add(
     return article, represent(notice)
 
 
+def published_with(session: Session, article: Article, correction: dict[str, Any]) -> None:
+    """The notice a pending version was published with (app/articles/pending.py), part of that
+    same write: no version, revision, change or webhook of its own; its time is the write's."""
+    data = CorrectionIn.model_validate(correction)
+    session.add(ArticleCorrection(article_id=article.id, kind=data.kind, text=data.text, created_at=article.updated_at))
+    session.flush()
+
+
 def represent(notice: ArticleCorrection) -> dict[str, Any]:
     return view.correction(notice.id, notice.kind, notice.text, notice.created_at)
 

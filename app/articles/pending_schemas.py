@@ -6,17 +6,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.articles.schemas import ArticleCreate
-from app.http.schemas import Instant, NonBlank, ReadModel, Strict
+from app.articles.schemas import ArticleCreate, CorrectionIn
+from app.http.schemas import Instant, ReadModel
+from app.store.models.correction import CorrectionKind
 
-
-class CorrectionIn(Strict):
-    kind: NonBlank = Field(min_length=1, max_length=40, description="What kind of notice (correction, clarification…).")
-    text: NonBlank = Field(min_length=1, max_length=5000, description="The notice as readers will see it.")
+__all__ = ["Correction", "CorrectionIn", "PendingPublishIn"]
 
 
 class Correction(ReadModel):
-    kind: str
+    """The notice a scheduled publish will append (app/articles/corrections.py)."""
+
+    kind: CorrectionKind
     text: str
 
 

@@ -297,23 +297,31 @@ def test_quotes_in_a_pending_version_are_kept_by_id_when_published(client, sessi
     assert published.json()["quotes"][0]["id"] == quote_id and published.json()["category"]["slug"] == "monde"
 
 
-def test_a_correction_notice_is_refused_while_no_module_keeps_them(client, session):
+def test_publishing_with_a_correction_notice_is_one_write_that_carries_it(client, session):
     headers = desk(session)
     article = _live(client, headers)
-    _start(client, headers, article)
+    started = _start(client, headers, article)
+    _patch(client, headers, article["id"], {"title": "Titre corrigé"}, started["etag"])
+    before = len(_changes(client, article["id"]))
 
-    response = client.post(
+    malformed = client.post(
+        f"/v1/articles/{article['id']}/pending/publish", json={"correction": {"kind": "erratum"}}, headers=headers
+    )
+    published = client.post(
         f"/v1/articles/{article['id']}/pending/publish",
         json={"correction": {"kind": "correction", "text": "Une erreur de date a été corrigée."}},
         headers=headers,
     )
-    malformed = client.post(
-        f"/v1/articles/{article['id']}/pending/publish", json={"correction": {"kind": ""}}, headers=headers
-    )
+    read = client.get(f"/v1/articles/{article['id']}").json()
 
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "correction"
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"].startswith("correction")
-    assert client.get(f"/v1/articles/{article['id']}").json()["title"] == "Titre en ligne"
+    assert published.status_code == 200, published.text
+    assert read["title"] == "Titre corrigé" and read["version"] == article["version"] + 1
+    assert [(c["kind"], c["text"]) for c in read["corrections"]] == [
+        ("correction", "Une erreur de date a été corrigée.")
+    ]
+    assert read["corrections"][0]["created_at"] == read["updated_at"]
+    assert len(_changes(client, article["id"])) == before + 1
 
 
 def test_publish_checks_the_pending_versions_etag_when_sent_and_a_past_time_is_now(client, session):

@@ -1,7 +1,7 @@
 """article_pending: changes staged on a published article, its pending version
 
 Revision ID: 5e7a9c1b3d2f
-Revises: d8e1f0a2b3c4
+Revises: c0e7a1d4f9b6
 Create Date: 2026-12-07 03:00:00.000000
 
 One row per article at most: the write shape it will publish (JSON), the live version it was
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "5e7a9c1b3d2f"
-down_revision: str | Sequence[str] | None = "d8e1f0a2b3c4"
+down_revision: str | Sequence[str] | None = "c0e7a1d4f9b6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

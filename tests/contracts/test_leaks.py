@@ -302,6 +302,12 @@ def staged(client, session) -> dict:
         category="monde",
         quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}],
     )
+    public_notice = client.post(
+        f"/v1/articles/{article['id']}/corrections",
+        json={"kind": "clarification", "text": "Une précision publique."},
+        headers={**headers, "If-Match": f'"{article["version"]}"'},
+    )
+    assert public_notice.status_code == 201, public_notice.text
     started = client.post(f"/v1/articles/{article['id']}/pending", headers=headers)
     quotes = [*started.json()["article"]["quotes"], {"text": f"Citation {word}", "speaker": "john-kerry"}]
     changed = client.patch(
@@ -317,7 +323,11 @@ def staged(client, session) -> dict:
     )
     assert changed.status_code == 200, changed.text
     at = iso(utcnow() + timedelta(days=1))
-    scheduled = client.post(f"/v1/articles/{article['id']}/pending/publish", json={"at": at}, headers=headers)
+    scheduled = client.post(
+        f"/v1/articles/{article['id']}/pending/publish",
+        json={"at": at, "correction": {"kind": "correction", "text": f"Rectificatif {word}"}},
+        headers=headers,
+    )
     assert scheduled.status_code == 202, scheduled.text
     jobs.run_once()  # not due: nothing is published
     return {
@@ -325,6 +335,7 @@ def staged(client, session) -> dict:
         "slug": f"nouveau-{word}",
         "old_slug": article["slug"],
         "quote_id": article["quotes"][0]["id"],
+        "correction_id": public_notice.json()["id"],
         "word": word,
         "person_slug": "john-kerry",
         "source_slug": "le-figaro",

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
+from app.articles import translations
 from app.settings import get_settings
 from app.site import comments
 from app.store.engine import rows
@@ -67,6 +68,8 @@ FIELDS = frozenset(
         "share",
         "word_count",
         "reading_time_minutes",
+        "translations",
+        "translation_of",
     }
 )
 
@@ -357,10 +360,12 @@ def build(
     include: set[str] | frozenset[str] = INCLUDABLE,
     fields: list[str] | None = None,
     related: Related | None = None,
+    who: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Public representations of `articles`, in order. `include` names the heavy parts wanted.
     `related`: for a single article, what the caller read of it in this transaction, holding
-    its row and what renames wait for (`documents.share_lock`); those parts are not read again."""
+    its row and what renames wait for (`documents.share_lock`); those parts are not read again.
+    `who`: which of their translations the reader sees (`translations.sight`; default the public's)."""
     if not articles:
         return []
     known = related if related is not None and len(articles) == 1 else Related()
@@ -388,6 +393,7 @@ def build(
             {ids[0]: known.attributions} if known.attributions is not None else load_attributions(session, ids)
         )
     site_comments = comments.get_comments(session) if need("comments") else {}
+    members = translations.load(session, articles, canonical_url, who) if need("translations", "translation_of") else {}
 
     out = []
     now = utcnow()
@@ -436,6 +442,8 @@ def build(
             },
             "word_count": a.word_count,
             "reading_time_minutes": a.reading_time_minutes,
+            "translations": members.get(a.id, []),
+            "translation_of": next((m["id"] for m in members.get(a.id, []) if m["original"]), None),
         }
         if with_body:
             item["body"] = a.body

@@ -28,6 +28,11 @@ def list_public(
     """A page of published articles (with `private`, a key's caller: of `status`; with
     `embargoed`, those under embargo too) as asked for."""
     visible = queries.visible(params.status, private=private, embargoed=embargoed)
+    if params.fallback is not None:
+        if params.lang is None:
+            raise InvalidParameter("fallback", "needs lang: the language it stands in for")
+        if params.q is not None:
+            raise InvalidParameter("fallback", "applies to lists without q (search has lang alone)")
     unpublished = params.status not in (None, "published")
     fields = split_csv(params.fields, field="fields", allowed=view.FIELDS)
     include = _include(params, fields)
@@ -40,7 +45,20 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    conds = [visible, *queries.filters(session, params)]
+    conds = [
+        visible,
+        *queries.filters(session, params.model_copy(update={"lang": None}) if params.fallback else params),
+    ]
+    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
+        conds.append(
+            translations.in_language(
+                params.lang,
+                params.fallback,
+                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
+            )
+        )
+    elif params.fallback is not None:
+        conds.append(col(Article.language) == params.lang)
     column = col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at)
     descending = sort.startswith("-")
     stmt = select(*queries.columns(with_body="body" in include)).where(*conds)

@@ -17,7 +17,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.articles import queries
@@ -129,6 +130,28 @@ def touched(session: Session, article: Article) -> None:
 
 def _touch(session: Session, ids: Iterable[str]) -> None:
     session.info.setdefault(PURGE_KEYS, set()).update(f"article:{i}" for i in ids)
+
+
+# -- lists in one language, with a fallback ----------------------------------------------------
+
+
+def in_language(
+    lang: str, fallback: str, visible: Callable[[Any], ColumnExpressionArgument[bool]]
+) -> ColumnElement[bool]:
+    """The rows of a list in `lang` with `fallback`: an article in `lang`; or one in `fallback`
+    whose group has no member in `lang` that the list may show (`visible(alias)`: the list's
+    own rule, applied to the other member). One condition on each row, so the list's keyset
+    pages it as any other filter."""
+    other = aliased(Article)
+    has_lang = exists().where(
+        col(other.translation_group) == col(Article.translation_group),
+        col(other.language) == lang,
+        visible(other),
+    )
+    return or_(
+        col(Article.language) == lang,
+        and_(col(Article.language) == fallback, or_(col(Article.translation_group).is_(None), ~has_lang)),
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------

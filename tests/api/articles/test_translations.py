@@ -166,3 +166,83 @@ def test_a_renamed_member_shows_its_new_slug_in_the_others(client, session):
     current = client.get(f"/v1/articles/{en['id']}").json()
     assert client.post(f"/v1/articles/{en['id']}/unpublish", headers={**headers, "If-Match": f'"{current["version"]}"'}).status_code == 200
     assert client.get(f"/v1/articles/{fr['id']}").json()["translations"] == []
+
+
+def _ids(client, params, headers=None) -> list[str]:
+    answer = client.get("/v1/articles", params={"limit": 100, **params}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [a["id"] for a in answer.json()["data"]]
+
+
+def test_a_list_in_one_language_with_an_explicit_fallback(client, session):
+    headers = desk(session)
+    reader = desk(session, "content:read", name="reader")
+    g1_fr = _published(client, headers, title="G1 fr", language="fr")
+    g1_en = _published(client, headers, title="G1 en", language="en", translation_of=g1_fr["id"])
+    g2_fr = _published(client, headers, title="G2 fr", language="fr")
+    g2_en = create(client, headers, title="G2 en draft", language="en", translation_of=g2_fr["id"])
+    g3_en = _published(client, headers, title="G3 en", language="en")
+    g3_de = _published(client, headers, title="G3 de", language="de", translation_of=g3_en["id"])
+    solo_fr = _published(client, headers, title="Seul", language="fr")
+    solo_en = _published(client, headers, title="Alone", language="en")
+    solo_de = _published(client, headers, title="Allein", language="de")
+
+    # Without fallback nothing is substituted: English alone.
+    assert set(_ids(client, {"lang": "en"})) == {g1_en["id"], g3_en["id"], solo_en["id"]}
+    with_fallback = {g1_en["id"], g2_fr["id"], g3_en["id"], solo_fr["id"], solo_en["id"]}
+    assert set(_ids(client, {"lang": "en", "fallback": "fr"})) == with_fallback
+    listed = client.get("/v1/articles", params={"lang": "en", "fallback": "fr", "limit": 100}).json()["data"]
+    assert {a["id"]: a["language"] for a in listed}[g2_fr["id"]] == "fr"  # each item says its language
+    assert {a["id"]: a["translation_of"] for a in listed}[g1_en["id"]] == g1_fr["id"]
+    assert set(_ids(client, {"lang": "de", "fallback": "en"})) == {g1_en["id"], g3_de["id"], solo_en["id"], solo_de["id"]}
+    # A key listing every status sees the English draft, which then stands for its group.
+    everything = set(_ids(client, {"lang": "en", "fallback": "fr", "status": "all"}, headers=reader))
+    assert g2_en["id"] in everything and g2_fr["id"] not in everything
+    # Keyset pages, one article a page, give the same list, once each, in either sort.
+    for sort in ("-published_at", "updated_at"):
+        walked, cursor = [], None
+        while True:
+            params = {"lang": "en", "fallback": "fr", "limit": 1, "sort": sort, **({"cursor": cursor} if cursor else {})}
+            page = client.get("/v1/articles", params=params).json()
+            walked += [a["id"] for a in page["data"]]
+            cursor = page["meta"]["next_cursor"]
+            if not cursor:
+                break
+        assert walked == _ids(client, {"lang": "en", "fallback": "fr", "sort": sort})
+        assert len(walked) == len(set(walked)) == len(with_fallback)
+    counted = client.get("/v1/articles", params={"lang": "en", "fallback": "fr", "count": "true"}).json()
+    assert counted["meta"]["total"] == len(with_fallback)
+
+
+def test_fallback_errors_name_the_parameter(client):
+    for params in ({"fallback": "fr"}, {"lang": "en", "fallback": "fr", "q": "x"}, {"lang": "en", "fallback": "f!"}):
+        answer = client.get("/v1/articles", params=params)
+        assert answer.status_code in (400, 422), (params, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in answer.json()["errors"]] == ["fallback"], params
+
+
+def test_each_member_is_found_by_its_own_languages_stemming(client, session):
+    headers = desk(session)
+    fr = _published(
+        client,
+        headers,
+        title="Les cheminots manifestaient",
+        language="fr",
+        body=[{"type": "paragraph", "text": "Les grévistes manifestaient devant les gares."}],
+    )
+    en = _published(
+        client,
+        headers,
+        title="Rail workers were protesting",
+        language="en",
+        translation_of=fr["id"],
+        body=[{"type": "paragraph", "text": "The strikers were protesting outside the stations."}],
+    )
+
+    def found(q: str, lang: str) -> list[str]:
+        return [a["id"] for a in client.get("/v1/articles", params={"q": q, "lang": lang}).json()["data"]]
+
+    assert found("manifester", "fr") == [fr["id"]]  # manifestaient, by the French stemmer
+    assert found("protest", "en") == [en["id"]]  # protesting, by the English one
+    assert found("manifester", "en") == [] and found("protest", "fr") == []

@@ -52,9 +52,17 @@ def main(argv: list[str] | None = None) -> None:
         shards = queries.shards(session, max_urls)
     print(f"{len(shards)} article sitemaps of at most {max_urls:,} URLs")
     timed("index.xml", lambda s: render.index(queries.shards(s, max_urls)))
-    timed("news.xml", lambda s: render.news(queries.news(s)))
+    def news(s: Session) -> bytes:
+        rows = queries.news(s)
+        return render.news(rows, queries.alternates(s, rows))
+
+    def page(s: Session, shard: queries.Shard) -> bytes:
+        rows = queries.page(s, shard, max_urls)
+        return render.articles(rows, queries.alternates(s, rows))
+
+    timed("news.xml", news)
     for shard in (shards[0], shards[len(shards) // 2], shards[-1]):
-        timed(f"articles-{shard.name}.xml", lambda s, shard=shard: render.articles(queries.page(s, shard, max_urls)))
+        timed(f"articles-{shard.name}.xml", lambda s, shard=shard: page(s, shard))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,13 @@ def _group(client, session):
     when = iso(utcnow() - timedelta(hours=2))
     fr = create(client, headers, title="Le sommet", language="fr", status="published", published_at=when)
     en = create(
-        client, headers, title="The summit", language="en", status="published", published_at=when, translation_of=fr["id"]
+        client,
+        headers,
+        title="The summit",
+        language="en",
+        status="published",
+        published_at=when,
+        translation_of=fr["id"],
     )
     draft = create(client, headers, title="Der Gipfel", language="de", translation_of=fr["id"])
     return fr, en, draft

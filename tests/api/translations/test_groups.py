@@ -85,7 +85,9 @@ def test_errors_name_the_field(client, session):
     assert unknown.status_code == 422
     assert unknown.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in unknown.json()["errors"]] == ["translation_of"]
-    same = client.post("/v1/articles", json={"title": "y", "language": "fr", "translation_of": fr["id"]}, headers=headers)
+    same = client.post(
+        "/v1/articles", json={"title": "y", "language": "fr", "translation_of": fr["id"]}, headers=headers
+    )
     assert same.status_code == 409
     assert [e["field"] for e in same.json()["errors"]] == ["translation_of"]
     itself = patch(client, headers, fr, {"translation_of": fr["id"]})
@@ -164,7 +166,12 @@ def test_a_renamed_member_shows_its_new_slug_in_the_others(client, session):
     assert client.get(f"/v1/articles/{fr['id']}").json()["translations"][0]["slug"] == "one-renamed"
     # Unpublished, it disappears from the original's public answer.
     current = client.get(f"/v1/articles/{en['id']}").json()
-    assert client.post(f"/v1/articles/{en['id']}/unpublish", headers={**headers, "If-Match": f'"{current["version"]}"'}).status_code == 200
+    assert (
+        client.post(
+            f"/v1/articles/{en['id']}/unpublish", headers={**headers, "If-Match": f'"{current["version"]}"'}
+        ).status_code
+        == 200
+    )
     assert client.get(f"/v1/articles/{fr['id']}").json()["translations"] == []
 
 
@@ -194,7 +201,12 @@ def test_a_list_in_one_language_with_an_explicit_fallback(client, session):
     listed = client.get("/v1/articles", params={"lang": "en", "fallback": "fr", "limit": 100}).json()["data"]
     assert {a["id"]: a["language"] for a in listed}[g2_fr["id"]] == "fr"  # each item says its language
     assert {a["id"]: a["translation_of"] for a in listed}[g1_en["id"]] == g1_fr["id"]
-    assert set(_ids(client, {"lang": "de", "fallback": "en"})) == {g1_en["id"], g3_de["id"], solo_en["id"], solo_de["id"]}
+    assert set(_ids(client, {"lang": "de", "fallback": "en"})) == {
+        g1_en["id"],
+        g3_de["id"],
+        solo_en["id"],
+        solo_de["id"],
+    }
     # A key listing every status sees the English draft, which then stands for its group.
     everything = set(_ids(client, {"lang": "en", "fallback": "fr", "status": "all"}, headers=reader))
     assert g2_en["id"] in everything and g2_fr["id"] not in everything
@@ -202,7 +214,13 @@ def test_a_list_in_one_language_with_an_explicit_fallback(client, session):
     for sort in ("-published_at", "updated_at"):
         walked, cursor = [], None
         while True:
-            params = {"lang": "en", "fallback": "fr", "limit": 1, "sort": sort, **({"cursor": cursor} if cursor else {})}
+            params = {
+                "lang": "en",
+                "fallback": "fr",
+                "limit": 1,
+                "sort": sort,
+                **({"cursor": cursor} if cursor else {}),
+            }
             page = client.get("/v1/articles", params=params).json()
             walked += [a["id"] for a in page["data"]]
             cursor = page["meta"]["next_cursor"]

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         shards = queries.shards(session, max_urls)
     print(f"{len(shards)} article sitemaps of at most {max_urls:,} URLs")
     timed("index.xml", lambda s: render.index(queries.shards(s, max_urls)))
+
     def news(s: Session) -> bytes:
         rows = queries.news(s)
         return render.news(rows, queries.alternates(s, rows))

@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     engine = get_engine()
     pairs: list[dict[str, str]] = []
     with Session(engine) as session:
-        session.execute(update(Article).values(translation_group=None))
+        session.execute(
+            update(Article).where(col(Article.translation_group).is_not(None)).values(translation_group=None)
+        )
         waiting: str | None = None  # the last French article not yet translated
         for article_id, language in session.execute(
             select(col(Article.id), col(Article.language)).order_by(col(Article.id))

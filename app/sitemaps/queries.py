@@ -143,8 +143,8 @@ def alternates(session: Session, rows: list[Row[Any]]) -> Alternates:
     return out
 
 
-def news(session: Session) -> list[Row[Any]]:
-    """Public articles published in the last 48 hours, newest first (1,000 at most)."""
-    since = utcnow() - timedelta(hours=NEWS_HOURS)
+def news(session: Session, hours: float = NEWS_HOURS) -> list[Row[Any]]:
+    """Public articles published in the last 48 hours (`hours`), newest first (1,000 at most)."""
+    since = utcnow() - timedelta(hours=hours)
     conds = [*_public_between(since), col(Article.published_at) <= utcnow()]
     return _entries(session, conds, limit=NEWS_MAX_URLS, newest_first=True)

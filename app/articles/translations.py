@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from app.articles import queries
 from app.cache.purge import PURGE_KEYS
 from app.http.problems import Conflict, ValidationFailed
+from app.store.engine import is_postgres
 from app.store.models import Article, Category
 from app.store.models.common import iso
 
@@ -70,6 +71,7 @@ def join(session: Session, article: Article, target_id: str | None) -> None:
         _fail(f"no article with id {target_id!r}")
         return
     group = target.translation_group or target.id
+    _hold(session, group)
     same = [m for m in members(session, group) if m.id != article.id and m.language == article.language]
     if target.language == article.language and target not in same:
         same.insert(0, target)
@@ -85,6 +87,14 @@ def join(session: Session, article: Article, target_id: str | None) -> None:
         target.translation_group = target.id
     article.translation_group = group
     _touch(session, [target.id])
+
+
+def _hold(session: Session, group: str) -> None:
+    """Two writers bringing one language into one group at once: the second waits for the
+    first's commit, then sees its member (PostgreSQL: the original's row lock; SQLite has
+    one writer already)."""
+    if is_postgres(session):
+        session.execute(select(col(Article.id)).where(col(Article.id) == group).with_for_update())
 
 
 def leave(session: Session, article: Article) -> None:
@@ -108,6 +118,7 @@ def check_language(session: Session, article: Article) -> None:
     """After a write that may change a member's language: one member per language (409)."""
     if article.translation_group is None:
         return
+    _hold(session, article.translation_group)
     for member in members(session, article.translation_group):
         if member.id != article.id and member.language == article.language:
             _fail(

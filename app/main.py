@@ -101,10 +101,14 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
     """503 when the database went away under the request: a connection that died (SQLAlchemy
-    then replaces the pool's older ones), or SQLite's write lock still held by another process
-    after the busy timeout. Its transaction went with it, so nothing was written. Any other
+    then replaces the pool's older ones), SQLite's write lock still held by another process
+    after the busy timeout, or a deadlock PostgreSQL broke by rolling this transaction back.
+    Its transaction went with it, so nothing was written. Any other
     database error is a 500 (`_on_unexpected`)."""
     busy = isinstance(exc, OperationalError) and str(exc.orig).startswith(("database is locked", "database is busy"))
+    # PostgreSQL broke a deadlock by rolling this transaction back (two writers of members of
+    # one translation group at once, each rebuilding the other's document: docs/translations.md).
+    busy = busy or getattr(exc.orig, "sqlstate", None) == "40P01"
     if not (exc.connection_invalidated or busy):
         raise exc
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
 from app.articles import view
-from app.cache.surrogates import derive
+from app.cache.surrogates import derive, earliest_expiry
 from app.settings import get_settings
 from app.site import comments
 from app.store.engine import is_postgres, rows
@@ -61,7 +61,7 @@ from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import AnySelect, Prepared
 
 # Bump when the article's representation changes shape: every document is then rebuilt.
-REPRESENTATION = 3
+REPRESENTATION = 4  # 3: correction notices; 4: translations
 SETTING_KEY = "documents"
 BATCH = 500
 FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most
@@ -266,7 +266,9 @@ def _document(row: Any, item: dict[str, Any], now: Any) -> dict[str, Any]:
         "keys": " ".join(sorted(keys)),
         "newest": newest,
         "version": row.version,
-        "expires": iso(row.expires_at),
+        # Its own expiry or a translation's it lists, whichever comes first: past it, reads
+        # build the article live (without that translation) until the document is rebuilt.
+        "expires": earliest_expiry(item),
         "stale": False,
         "built_at": now,
     }

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.articles import reads, view
+from app.articles import reads, translations, view
 from app.http.openapi import ref
 from app.http.problems import InvalidParameter
 from app.http.responses import JSONBytes, ScriptSafeJSONBytes
@@ -279,8 +279,17 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
     )
 
 
-def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
-    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">."""
+def _work(ref: dict[str, Any]) -> dict[str, Any]:
+    """A translation as schema.org names another work: by its URL, with its language."""
+    return {"@type": "NewsArticle", "@id": ref["url"], "url": ref["url"], "inLanguage": ref["language"]}
+
+
+def to_jsonld(item: dict[str, Any], *, original: bool = False) -> dict[str, Any]:
+    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">.
+    Translations: the group's original (`original`) lists the others as `workTranslation`; a
+    translation names its original as `translationOfWork` (when the reader may see it)."""
+    members = item.get("translations") or []
+    of_work = [_work(m) for m in members if m["original"]]
     settings = get_settings()
     url = item["url"]
     image = item.get("image")
@@ -354,21 +363,32 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
                 }
                 for notice in item.get("corrections") or []
             ],
+            "workTranslation": [_work(m) for m in members] if original else [],
+            "translationOfWork": of_work[0] if of_work and not original else None,
             "isAccessibleForFree": True,
         }
     )
 
 
 def represent(
-    session: Session, article: Article, *, format: ArticleFormat, api_base: str, fields: str | None = None
+    session: Session,
+    article: Article,
+    *,
+    format: ArticleFormat,
+    api_base: str,
+    fields: str | None = None,
+    who: Any = None,
 ) -> dict[str, Any]:
-    """The article in `format`; `fields` trims only the plain JSON shape."""
+    """The article in `format`; `fields` trims only the plain JSON shape. `who`: which of its
+    translations the reader sees (`translations.sight`; default the public's)."""
     if format == "json":
-        return reads.represent(session, article, fields=fields)
+        return reads.represent(session, article, fields=fields, who=who)
     if fields:
         raise InvalidParameter("fields", f"applies to format=json only, not format={format}")
-    item = view.build(session, [article])[0]
-    return to_ninjs(item, api_base=api_base) if format == "ninjs" else to_jsonld(item)
+    item = view.build(session, [article], who=who)[0]
+    if format == "ninjs":
+        return to_ninjs(item, api_base=api_base)
+    return to_jsonld(item, original=translations.is_original(article))
 
 
 def response(body: dict[str, Any], format: ArticleFormat) -> Response:

@@ -5,13 +5,13 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
 
-from app.http.params import LangParam, ListParams
+from app.http.params import LangParam, ListParams, lowered
 from app.http.problems import InvalidParameter
 from app.http.schemas import Instant, NamedMembers
 from app.store.engine import is_postgres, rows
@@ -75,11 +75,23 @@ class ArticleListParams(ListParams, LangParam):
     fields: str | None = Field(None, max_length=1000, description=FIELDS_DESCRIPTION)
     include: str | None = Field(None, max_length=200, description="quotes,attributions,body,corrections")
     highlight: bool = Field(False, description="With q: add a snippet with the matched words marked.")
+    fallback: str | None = Field(
+        None,
+        pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$",
+        description="With lang: the language to fall back on. Of each translation group the list shows the member "
+        "in `lang` when the reader may see one, else the one in `fallback`; an article outside any group shows "
+        "when it is in either. Without it, `lang` lists that language alone. Not with q.",
+    )
     status: ArticleStatusFilter | None = Field(
         None,
         description="With a content:read key: draft, scheduled, published, unpublished, expired, deleted, "
         "or all (every status but deleted). Without one, only published articles are listed.",
     )
+
+    @field_validator("fallback")
+    @classmethod
+    def _lower_fallback(cls, value: str | None) -> str | None:
+        return lowered(value)
 
 
 def public() -> ColumnExpressionArgument[bool]:
@@ -149,20 +161,23 @@ def _linked(session: Session, article_id: Any, key: Any, model: Any, slug: str) 
     return exists().where(col(article_id) == Article.id, col(key) == target)
 
 
-def visible(status: str | None, *, private: bool, embargoed: bool = False) -> ColumnExpressionArgument[bool]:
+def visible(
+    status: str | None, *, private: bool, embargoed: bool = False, model: Any = Article
+) -> ColumnExpressionArgument[bool]:
     """Which articles a list may show: published ones (with `embargoed`, a content:embargoed
-    key's caller: those under embargo too), or with a key, those of `status`."""
+    key's caller: those under embargo too), or with a key, those of `status`. `model`: the
+    article table or an alias of it (a translation looked for beside the list's own rows)."""
     if status is not None and not private:
         raise InvalidParameter("status", "listing by status needs an API key with content:read")
     if status is None and embargoed:
-        return or_(Article.is_public, Article.is_embargoed)
+        return or_(model.is_public, model.is_embargoed)
     if status in (None, "published"):
-        return public()
+        return model.is_public
     if status == "deleted":
-        return col(Article.deleted_at).is_not(None)
+        return col(model.deleted_at).is_not(None)
     if status == "all":
-        return col(Article.deleted_at).is_(None)
-    return (col(Article.status) == status) & col(Article.deleted_at).is_(None)
+        return col(model.deleted_at).is_(None)
+    return (col(model.status) == status) & col(model.deleted_at).is_(None)
 
 
 @lru_cache(maxsize=2)

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.articles import documents, queries, search, view
+from app.articles import documents, queries, search, translations, view
 from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.params import split_csv
 from app.http.problems import Gone, InvalidParameter, NotFound
@@ -28,6 +28,11 @@ def list_public(
     """A page of published articles (with `private`, a key's caller: of `status`; with
     `embargoed`, those under embargo too) as asked for."""
     visible = queries.visible(params.status, private=private, embargoed=embargoed)
+    if params.fallback is not None:
+        if params.lang is None:
+            raise InvalidParameter("fallback", "needs lang: the language it stands in for")
+        if params.q is not None:
+            raise InvalidParameter("fallback", "applies to lists without q (search has lang alone)")
     unpublished = params.status not in (None, "published")
     fields = split_csv(params.fields, field="fields", allowed=view.FIELDS)
     include = _include(params, fields)
@@ -40,7 +45,20 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    conds = [visible, *queries.filters(session, params)]
+    conds = [
+        visible,
+        *queries.filters(session, params.model_copy(update={"lang": None}) if params.fallback else params),
+    ]
+    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
+        conds.append(
+            translations.in_language(
+                params.lang,
+                params.fallback,
+                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
+            )
+        )
+    elif params.fallback is not None:
+        conds.append(col(Article.language) == params.lang)
     column = col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at)
     descending = sort.startswith("-")
     stmt = select(*queries.columns(with_body="body" in include)).where(*conds)
@@ -58,7 +76,8 @@ def list_public(
     total = None
     if params.count:
         total = session.scalar(select(func.count()).select_from(Article).where(*conds))
-    items = view.build(session, rows, include=include, fields=fields)
+    who = translations.sight(private=private, embargoed=embargoed)
+    items = view.build(session, rows, include=include, fields=fields, who=who)
     return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
 
 
@@ -92,13 +111,14 @@ def get_by_slug(session: Session, slug: str, *, private: bool = False, embargoed
     raise NotFound(f"No article with slug {slug!r}.")
 
 
-def represent(session: Session, article: Article, *, fields: str | None = None) -> dict[str, Any]:
+def represent(session: Session, article: Article, *, fields: str | None = None, who: Any = None) -> dict[str, Any]:
+    """`who`: which translations the reader sees (`translations.sight`; default the public's)."""
     wanted = split_csv(fields, field="fields", allowed=view.FIELDS)
-    return view.build(session, [article], fields=wanted)[0]
+    return view.build(session, [article], fields=wanted, who=who)[0]
 
 
 def represent_written(session: Session, article: Article) -> dict[str, Any]:
     """What a write answers with, just before it commits: a public article as reads will
     answer it, from the stored document built now (app/articles/documents.py); any other
     as `represent` shows it."""
-    return documents.written(session, article) or represent(session, article)
+    return documents.written(session, article) or represent(session, article, who=translations.sight(private=True))

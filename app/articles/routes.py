@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.articles import formats, previews, queries, reads
+from app.articles import formats, previews, queries, reads, translations
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
 from app.http import etags
@@ -91,7 +91,8 @@ def get_article_by_slug(
     if isinstance(found, str):
         target = public(request.url, request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
-    body = formats.represent(session, found, format=format, fields=fields, api_base=api_base())
+    who = translations.sight(private=sees_everything(reader), embargoed=sees_embargoed(reader))
+    body = formats.represent(session, found, format=format, fields=fields, api_base=api_base(), who=who)
     response = formats.response(body, format)
     return _private(response, found.version) if reader else response
 
@@ -117,6 +118,8 @@ def get_article(
         article = previews.open_article(session, article_id, preview)
     else:
         article = reads.get(session, article_id, private=sees_everything(reader), embargoed=sees_embargoed(reader))
-    body = formats.represent(session, article, format=format, fields=fields, api_base=api_base())
+    # A preview token opens its article, not its draft translations.
+    who = translations.sight(private=sees_everything(reader), embargoed=sees_embargoed(reader))
+    body = formats.represent(session, article, format=format, fields=fields, api_base=api_base(), who=who)
     response = formats.response(body, format)
     return _private(response, article.version) if reader or preview is not None else response

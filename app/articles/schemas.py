@@ -198,6 +198,17 @@ class ShareRead(ReadModel):
     image: str | None
 
 
+class TranslationRef(ReadModel):
+    """Another member of the article's translation group, as the reader may see it."""
+
+    language: str
+    id: str
+    slug: str
+    url: str
+    original: bool = Field(description="This member is the group's original, the article the others translate.")
+    expires_at: datetime | None = Field(description="When this translation leaves the public by itself; null: never.")
+
+
 class ArticleRead(ReadModel):
     """An article. `fields=` trims it to the fields named, and then any of them may be absent."""
 
@@ -237,6 +248,14 @@ class ArticleRead(ReadModel):
     share: ShareRead
     word_count: int
     reading_time_minutes: int
+    translations: list[TranslationRef] = Field(
+        description="The other members of its translation group, by language: on public paths the public ones only, "
+        "with a key every one it may read. Empty outside any group."
+    )
+    translation_of: str | None = Field(
+        description="The id of the original this article is a translation of, when the reader may see it; null for "
+        "the original itself and outside any group."
+    )
     highlight: str = sometimes(
         "With q and highlight=true: a short passage, HTML-escaped, with the matched words in <mark>…</mark>."
     )
@@ -297,6 +316,15 @@ class JsonLdCorrectionComment(ReadModel):
     datePublished: datetime
 
 
+class JsonLdTranslation(ReadModel):
+    """Another member of the article's translation group, by URL and language."""
+
+    type: Literal["NewsArticle"] = Field(alias="@type")
+    id: str = Field(alias="@id")
+    url: str
+    inLanguage: str
+
+
 class NewsArticle(ReadModel):
     """An article as schema.org NewsArticle in JSON-LD (format=jsonld)."""
 
@@ -324,6 +352,14 @@ class NewsArticle(ReadModel):
     isBasedOn: JsonLdCreativeWork | list[JsonLdCreativeWork] = sometimes("What it was read on.")
     mentions: list[JsonLdPerson] = sometimes("The people it quotes.")
     correction: list[JsonLdCorrectionComment] = sometimes("Its correction notices, oldest first.")
+
+
+    workTranslation: list[JsonLdTranslation] = sometimes(
+        "On the original of a translation group: its translations the reader may see."
+    )
+    translationOfWork: JsonLdTranslation = sometimes(
+        "On a translation: the original it translates, when the reader may see it."
+    )
     isAccessibleForFree: bool
 
 
@@ -424,6 +460,12 @@ class ArticleCreate(Strict):
     quotes: list[QuoteIn] = Field(default_factory=list, max_length=200)
     comments: CommentsIn = Field(default_factory=CommentsIn)
     share: ShareIn | None = None
+    translation_of: str | None = Field(
+        None,
+        max_length=26,
+        description="The id of an article this one translates: it joins that article's translation group (one "
+        "article per language). On PATCH, null leaves the group; left out, nothing changes.",
+    )
 
 
 # Revisions and preview tokens --------------------------------------------------------------

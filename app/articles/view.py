@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
+from app.articles import translations
 from app.settings import get_settings
 from app.site import comments
 from app.store.engine import rows
@@ -69,6 +70,8 @@ FIELDS = frozenset(
         "share",
         "word_count",
         "reading_time_minutes",
+        "translations",
+        "translation_of",
     }
 )
 
@@ -391,10 +394,12 @@ def build(
     include: set[str] | frozenset[str] = INCLUDABLE,
     fields: list[str] | None = None,
     related: Related | None = None,
+    who: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Public representations of `articles`, in order. `include` names the heavy parts wanted.
     `related`: for a single article, what the caller read of it in this transaction, holding
-    its row and what renames wait for (`documents.share_lock`); those parts are not read again."""
+    its row and what renames wait for (`documents.share_lock`); those parts are not read again.
+    `who`: which of their translations the reader sees (`translations.sight`; default the public's)."""
     if not articles:
         return []
     known = related if related is not None and len(articles) == 1 else Related()
@@ -425,6 +430,7 @@ def build(
     if "corrections" in include and need("corrections"):
         notices = load_corrections(session, ids)
     site_comments = comments.get_comments(session) if need("comments") else {}
+    members = translations.load(session, articles, canonical_url, who) if need("translations", "translation_of") else {}
 
     out = []
     now = utcnow()
@@ -475,6 +481,8 @@ def build(
             },
             "word_count": a.word_count,
             "reading_time_minutes": a.reading_time_minutes,
+            "translations": members.get(a.id, []),
+            "translation_of": next((m["id"] for m in members.get(a.id, []) if m["original"]), None),
         }
         if with_body:
             item["body"] = a.body

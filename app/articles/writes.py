@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from app.articles import documents, queries, revisions, shape, view
+from app.articles import documents, queries, revisions, shape, translations, view
 from app.articles import quotes as article_quotes
 from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
 from app.changes import feed
@@ -276,6 +276,8 @@ def create(
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
     quotes = _fill(session, article, data)
+    if data.translation_of is not None:
+        translations.join(session, article, data.translation_of)
     revisions.record(session, article, key=key)
     after_write(session, article, was_public=False, event=lifecycle_event(article, False, False, False), quotes=quotes)
     return article
@@ -317,8 +319,13 @@ def update(
     documents.share_lock(session)
     loaded = view.load_related(session, article)
     current = shape.write_shape(session, article, loaded=loaded)
+    # Not part of the write shape: present, it joins a group (null: leaves it); absent, nothing.
+    joining = {}
+    if isinstance(patch, dict) and "translation_of" in patch:
+        joining = {"translation_of": patch["translation_of"]}
+        patch = {name: value for name, value in patch.items() if name != "translation_of"}
     merged = merge_patch.apply(current, patch)
-    data = validated(merged)
+    data = validated({**merged, **joining})
     unchanged = {name: value for name, value in current.items() if merged.get(name, None) == value}
     return _replace(session, article, data, key=key, expected=expected, unchanged=unchanged, loaded=loaded, held=True)
 
@@ -374,6 +381,10 @@ def _replace(
     _set_status(article, data, key)
     loaded = loaded or view.Related()
     quotes = _fill(session, article, data, same, loaded.quote_rows)
+    if "translation_of" in data.model_fields_set:
+        translations.join(session, article, data.translation_of)
+    elif "language" not in same:
+        translations.check_language(session, article)
     if unique:  # another writer may have taken the slug or external_id meanwhile: 409, not 500
         writes.flush_or_conflict(session, session.flush, unique)
     writes.write_changed(session, article)
@@ -428,6 +439,7 @@ def after_write(
     `same`: write-shape fields the write left as they were; `due_at`: for a transition the
     clock applied, the time it was due. A delete says why (`REASONS`, from the event)."""
     session.flush()
+    translations.touched(session, article)
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
     )

@@ -31,6 +31,7 @@ EMBEDDED = {
     "credit_source": "source",
     "quotes": "quote",
     "article": "article",
+    "translations": "article",  # an article's other languages (app/articles/translations.py)
 }
 # List filters that name a resource: the list changes when that resource does.
 FILTERS = {"tag": "tag", "author": "author", "source": "source", "speaker": "person", "article": "article"}

@@ -13,8 +13,10 @@ with a notice (`corrections`: a correction, an update) dated when they were last
 
 The first article is shaped like the seed page (a French brief with a kicker, a standfirst,
 three named speakers, a Reuters photo, a "Lu sur Le Figaro" attribution, comments suspended
-site-wide). All the text is Gazette's own writing. Apart from the public figures quoted in the
-Syria articles, the people quoted here (and the bookshop and cinema) are fictional.
+site-wide). The bookshop's story (demo-005) has an English translation (demo-017), joined
+to it by the file's last line, a translation group. All the text is Gazette's own writing.
+Apart from the public figures quoted in the Syria articles, the people quoted here (and the
+bookshop and cinema) are fictional.
 """
 
 from importlib import resources

@@ -10,6 +10,7 @@ from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, select
 from sqlmodel import Session, col
@@ -93,16 +94,28 @@ LxmlElement = Any  # what feedgen hands its extensions: an lxml element (lxml sh
 
 
 class _AtomLinkEntry(BaseEntryExtension):
-    """Puts back the rel, type and length that feedgen 1.0 drops from an Atom entry's links."""
+    """Puts back the rel, type, hreflang and length that feedgen 1.0 drops from an Atom entry's
+    links, and adds the entry's translations: `<link rel="alternate" hreflang=…>` each (not
+    given to feedgen, whose RSS item would take the last alternate link as its own)."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
+        self.translations: list[dict[str, str]] = []
 
     def extend_atom(self, entry: LxmlElement) -> LxmlElement:
-        for element, link in zip(entry.findall("link"), self.links, strict=False):
-            for name in ("rel", "type", "length"):
+        links = entry.findall("link")
+        for element, link in zip(links, self.links, strict=False):
+            for name in ("rel", "type", "hreflang", "length"):
                 if link.get(name):
                     element.set(name, link[name])
+        after = links[-1] if links else None
+        for translation in self.translations:
+            element = etree.Element("link", rel="alternate", hreflang=translation["language"], href=translation["url"])
+            if after is not None:
+                after.addnext(element)
+                after = element
+            else:
+                entry.append(element)
         return entry
 
 
@@ -127,7 +140,7 @@ def _generator(feed: Feed) -> FeedGenerator:
         fe.id(entry_id)
         fe.guid(entry_id, permalink=False)
         fe.title(xml_text(item["title"]))
-        fe.link(href=item["url"], rel="alternate")
+        fe.link(href=item["url"], rel="alternate", hreflang=item["language"])
         if item.get("standfirst"):
             fe.summary(xml_text(item["standfirst"]))
         fe.content(xml_text(item.get("body_html") or item.get("standfirst") or item["title"]), type="html")
@@ -146,6 +159,7 @@ def _generator(feed: Feed) -> FeedGenerator:
             # Size unknown: RSS 2.0 asks for a length, and 0 is the accepted "not known".
             fe.enclosure(image["url"], "0", _image_type(image["url"]))
         fe.atomlinks.links = list(fe.link())
+        fe.atomlinks.translations = item.get("translations") or []
     return fg
 
 
@@ -175,6 +189,11 @@ def json_feed(feed: Feed) -> dict[str, Any]:
         }
         if item.get("standfirst"):
             entry["summary"] = item["standfirst"]
+        if item.get("translations"):
+            # JSON Feed has no alternates: an extension of ours (a member named with `_`, as 1.1 asks).
+            entry["_gazette"] = {
+                "translations": [{"language": t["language"], "url": t["url"]} for t in item["translations"]]
+            }
         if image:
             entry["image"] = image["url"]
             entry["attachments"] = [

@@ -2,9 +2,11 @@
 fields are left out of its items."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
-from app.http.schemas import ReadModel, sometimes
+from pydantic import Field
+
+from app.http.schemas import ReadModel, _no_default, sometimes
 
 
 class JsonFeedAuthor(ReadModel):
@@ -15,6 +17,19 @@ class JsonFeedAttachment(ReadModel):
     url: str
     mime_type: str
     title: str = sometimes("The image's caption.")
+
+
+class JsonFeedTranslation(ReadModel):
+    language: str
+    url: str
+
+
+class JsonFeedGazette(ReadModel):
+    """Gazette's extension of a JSON Feed item (JSON Feed 1.1 names extensions with a `_`)."""
+
+    translations: list[JsonFeedTranslation] = Field(
+        description="The article's public translations: each one's language and URL."
+    )
 
 
 class JsonFeedItem(ReadModel):
@@ -30,6 +45,16 @@ class JsonFeedItem(ReadModel):
     summary: str = sometimes("Its standfirst.")
     image: str = sometimes("Its image's URL.")
     attachments: list[JsonFeedAttachment] = sometimes("Its image.")
+    # `sometimes`, under the name `_gazette` (a Python attribute cannot start with `_`).
+    gazette: JsonFeedGazette = cast(
+        Any,
+        Field(
+            None,
+            alias="_gazette",
+            description="When the article has public translations.",
+            json_schema_extra=_no_default,
+        ),
+    )
 
 
 class JsonFeed(ReadModel):

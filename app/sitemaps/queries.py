@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlmodel import Session, col
 
-from app.articles import queries
+from app.articles import queries, translations, view
 from app.http.pagination import after_cursor
 from app.store.models import Article, Category
 from app.store.models.common import to_utc, utcnow
@@ -89,6 +89,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Article.image_alt),
     col(Article.image_caption),
     col(Article.image_credit),
+    col(Article.translation_group),
     col(Category.slug).label("category_slug"),
 )
 
@@ -125,8 +126,25 @@ def page(session: Session, shard: Shard, max_urls: int) -> list[Row[Any]]:
     return _entries(session, conds, limit=max_urls)
 
 
-def news(session: Session) -> list[Row[Any]]:
-    """Public articles published in the last 48 hours, newest first (1,000 at most)."""
-    since = utcnow() - timedelta(hours=NEWS_HOURS)
+# An entry's alternates: (hreflang, URL) of every public member of its translation group, itself
+# included (as search engines ask), by language; none outside any group.
+Alternates = dict[str, list[tuple[str, str]]]
+
+
+def alternates(session: Session, rows: list[Row[Any]]) -> Alternates:
+    """The alternates of a sitemap's entries: one statement, and only when some are in a group."""
+    others = translations.load(session, rows, view.canonical_url)
+    out: Alternates = {}
+    for row in rows:
+        if row.id in others:
+            found = [(m["language"], m["url"]) for m in others[row.id]]
+            found.append((row.language, view.canonical_url(row, row.category_slug)))
+            out[row.id] = sorted(found)
+    return out
+
+
+def news(session: Session, hours: float = NEWS_HOURS) -> list[Row[Any]]:
+    """Public articles published in the last 48 hours (`hours`), newest first (1,000 at most)."""
+    since = utcnow() - timedelta(hours=hours)
     conds = [*_public_between(since), col(Article.published_at) <= utcnow()]
     return _entries(session, conds, limit=NEWS_MAX_URLS, newest_first=True)

@@ -13,13 +13,14 @@ from lxml import etree
 from app.articles import view
 from app.kit.text import xml_text
 from app.settings import get_settings
-from app.sitemaps.queries import Shard
+from app.sitemaps.queries import Alternates, Shard
 from app.store.models.common import iso
 
 MEDIA_TYPE = "application/xml"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 IMAGE = "http://www.google.com/schemas/sitemap-image/1.1"
 NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"  # <xhtml:link rel="alternate" hreflang=…>: a translation
 
 
 def base_url() -> str:
@@ -36,6 +37,7 @@ def _tag(namespace: str, name: str) -> str:
 URLSET, URL, LOC, LASTMOD = (_tag(SITEMAP, n) for n in ("urlset", "url", "loc", "lastmod"))
 INDEX, SITEMAP_ENTRY = _tag(SITEMAP, "sitemapindex"), _tag(SITEMAP, "sitemap")
 IMAGE_ENTRY, IMAGE_LOC, IMAGE_CAPTION, IMAGE_TITLE = (_tag(IMAGE, n) for n in ("image", "loc", "caption", "title"))
+XHTML_LINK = _tag(XHTML, "link")
 NEWS_ENTRY, PUBLICATION, NAME, LANGUAGE, PUBLICATION_DATE, TITLE = (
     _tag(NEWS, n) for n in ("news", "publication", "name", "language", "publication_date", "title")
 )
@@ -65,10 +67,12 @@ def index(shards: Iterable[Shard]) -> bytes:
     return _bytes(root)
 
 
-def _url(root: Any, row: Any) -> Any:
+def _url(root: Any, row: Any, alternates: Alternates) -> Any:
     url = etree.SubElement(root, URL)
     _add(url, LOC, view.canonical_url(row, row.category_slug))
     _add(url, LASTMOD, iso(row.updated_at))
+    for language, href in alternates.get(row.id, ()):
+        etree.SubElement(url, XHTML_LINK, rel="alternate", hreflang=language, href=href)
     return url
 
 
@@ -85,11 +89,12 @@ def _image(url: Any, row: Any) -> None:
         _add(image, IMAGE_TITLE, row.image_alt)
 
 
-def articles(rows: Iterable[Any]) -> bytes:
-    """An article sitemap: each article's URL, its last change, and its photo."""
-    root = etree.Element(URLSET, nsmap={None: SITEMAP, "image": IMAGE})
+def articles(rows: Iterable[Any], alternates: Alternates | None = None) -> bytes:
+    """An article sitemap: each article's URL, its last change, its translations (every
+    language's URL, its own too) and its photo."""
+    root = etree.Element(URLSET, nsmap={None: SITEMAP, "image": IMAGE, "xhtml": XHTML})
     for row in rows:
-        _image(_url(root, row), row)
+        _image(_url(root, row, alternates or {}), row)
     return _bytes(root)
 
 
@@ -101,12 +106,13 @@ def news_language(language: str) -> str:
     return tag.split("-", 1)[0]
 
 
-def news(rows: Iterable[Any]) -> bytes:
-    """The Google News sitemap: the publication, the date first published and the title."""
+def news(rows: Iterable[Any], alternates: Alternates | None = None) -> bytes:
+    """The Google News sitemap: the publication, the date first published and the title (and
+    the translations, as in an article sitemap)."""
     name = get_settings().site_name
-    root = etree.Element(URLSET, nsmap={None: SITEMAP, "news": NEWS, "image": IMAGE})
+    root = etree.Element(URLSET, nsmap={None: SITEMAP, "news": NEWS, "image": IMAGE, "xhtml": XHTML})
     for row in rows:
-        url = _url(root, row)
+        url = _url(root, row, alternates or {})
         entry = etree.SubElement(url, NEWS_ENTRY)
         publication = etree.SubElement(entry, PUBLICATION)
         _add(publication, NAME, name)

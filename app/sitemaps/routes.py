@@ -54,7 +54,8 @@ def sitemap_index(session: ReadSessionDep) -> Response:
     responses=XML,
 )
 def news_sitemap(session: ReadSessionDep) -> Response:
-    return _xml(render.news(queries.news(session)))
+    rows = queries.news(session)
+    return _xml(render.news(rows, queries.alternates(session, rows)))
 
 
 @router.get(
@@ -70,4 +71,4 @@ def article_sitemap(shard: ShardName, session: ReadSessionDep) -> Response:
     rows = queries.page(session, which, get_settings().sitemap_max_urls)
     if not rows:
         raise NotFound(f"No sitemap articles-{shard}.xml: no public article is on it.")
-    return _xml(render.articles(rows))
+    return _xml(render.articles(rows, queries.alternates(session, rows)))

@@ -2,8 +2,9 @@
 
 One JSON object per line, `{"type": …, "data": …}`, dependencies first: categories (parents
 before children), sources, people, tags, authors, then articles with their quotes and
-attributions (and, in an export for a key with `content:read`, each article's pending version,
-`portable_pending`). `data` is the write shape (what POST takes), in its portable form: no ids,
+attributions, then translation groups (each naming its public members, the original first);
+in an export for a key with `content:read`, each article carries its pending version
+(`portable_pending`). `data` is the write shape (what POST takes), in its portable form: no ids,
 related things by slug, an article and each quote keyed by `external_id` (its id when it has
 none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
@@ -333,6 +334,35 @@ def _articles(session: Session, *, after: str, pending: bool = False) -> Batch:
     return b"".join(out), rows[-1].id
 
 
+def _translation_groups(session: Session, *, after: str) -> Batch:
+    """Translation groups, after every article: one line each, `{"articles": [external ids]}`,
+    its public members (two at least), the original first, then the oldest. Keyed by group."""
+    groups: list[str] = list(
+        session.scalars(
+            select(col(Article.translation_group))
+            .where(col(Article.translation_group) > after, queries.public())
+            .group_by(col(Article.translation_group))
+            .order_by(col(Article.translation_group))
+            .limit(BATCH)
+        ).all()  # type: ignore[arg-type]  # no null: `>` keeps them out
+    )
+    if not groups:
+        return b"", None
+    members: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(
+        select(col(Article.translation_group), col(Article.id), col(Article.external_id))
+        .where(col(Article.translation_group).in_(groups), queries.public())
+        .order_by(col(Article.translation_group), col(Article.created_at), col(Article.id))
+    ):
+        members[row[0]].append(row)
+    out = []
+    for group in groups:
+        found = sorted(members[group], key=lambda row: row[1] != group)  # the original first, if public
+        if len(found) >= 2:
+            out.append(line("translation_group", {"articles": [external_id or key for _, key, external_id in found]}))
+    return b"".join(out), groups[-1]
+
+
 def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
     """Keyset batches of one kind, each read on its own session (`_read`), until one is empty."""
     after: str | None = ""
@@ -347,6 +377,7 @@ def _chunks(engine: Engine, pending: bool) -> Iterator[bytes]:
     for kind_name, model in SLUGGED:
         yield from _batches(engine, functools.partial(_slugged, kind_name=kind_name, model=model))
     yield from _batches(engine, functools.partial(_articles, pending=pending))
+    yield from _batches(engine, _translation_groups)
 
 
 class Export(NamedTuple):

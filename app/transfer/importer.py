@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from app.articles import corrections, pending, writes
+from app.articles import corrections, pending, translations, writes
 from app.articles.pending_schemas import CorrectionIn
 from app.articles.schemas import ArticleCreate, CorrectionCopy, QuoteIn
 from app.http import problems
@@ -243,6 +243,38 @@ def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) 
     return "updated", existing
 
 
+class TranslationGroupLine(BaseModel):
+    """A translation group as an export writes it: its articles by external_id, the original first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[str] = Field(min_length=2, max_length=200)
+
+
+def _translation_group(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
+    """Every article named joins the first one's group (app/articles/translations.py); an
+    unknown one is an error naming it. Unchanged when they are that group already."""
+    parsed = write_support.validate(TranslationGroupLine, data)
+    found = []
+    for position, external_id in enumerate(parsed.articles):
+        article = _find_article(session, external_id)
+        if article is None:
+            raise ValidationFailed(
+                "A translation group names an article that is not there.",
+                errors=[{"field": f"articles[{position}]", "message": f"no article {external_id!r}"}],
+            )
+        found.append(article)
+    original, *others = found
+    group = original.translation_group or original.id
+    if original.translation_group is not None and all(a.translation_group == group for a in others):
+        return "unchanged"
+    new = all(a.translation_group is None for a in found)
+    for article in others:
+        translations.join(session, article, original.id)
+    session.flush()
+    return "created" if new else "updated"
+
+
 def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey | None], str]:
     kind = slugged_writes.kind_of(model)
 
@@ -268,6 +300,7 @@ def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey |
 
 HANDLERS: dict[str, Callable[[Session, dict[str, Any], ApiKey | None], str]] = {
     "article": _article,
+    "translation_group": _translation_group,
     **{name: _slugged(model) for name, model in SLUGGED.items()},
 }
 

@@ -2,7 +2,8 @@
 their quotes and correction notices, and the people and sources a draft or scheduled article
 creates inline, are found through no public path (an expired one whether or not the clock's job has recorded its
 expiry yet; expired and embargoed ones though every cache was shown them while they were
-public). After an embargo lifts the article is public on these paths:
+public), nor as a translation of the public article (each hidden one is a member of its
+translation group, in a language of its own). After an embargo lifts the article is public on these paths:
 tests/api/articles/test_embargo.py. One line per public path: a path that lands later (or a
 filter) is added here and is enforced from the moment its route exists."""
 
@@ -22,6 +23,8 @@ KINDS = ("draft", "scheduled", "unpublished", "deleted", "expired", "expiring", 
 # Published until a time the clock then passes: `expired` before a round of the background
 # jobs (which records it), `expiring` after it, with no round since.
 EXPIRES_IN = {"expired": timedelta(minutes=1), "expiring": timedelta(minutes=3)}
+# Each hidden article is a translation of the public one (English), in a language of its own.
+LANGUAGES = dict(zip(KINDS, ("fr", "de", "es", "it", "pt", "nl", "pl"), strict=True))
 PUBLIC_READS = ("/v1/articles", "/feeds/rss.xml", "/feeds/atom.xml", "/feeds/feed.json", "/v1/quotes")
 
 
@@ -58,6 +61,12 @@ PATHS = [
     Public("/v1/articles?include=corrections&limit=100"),
     Public("/v1/articles/slug/{slug}"),
     Public("/v1/articles/slug/{old_slug}"),
+    Public("/v1/articles/{public_id}"),
+    Public("/v1/articles/{public_id}?format=jsonld"),
+    Public("/v1/articles/{public_id}?fields=id,translations,translation_of"),
+    Public("/v1/articles/slug/{public_slug}"),
+    Public("/v1/articles?lang={lang}&fallback=en"),
+    Public("/v1/articles?lang=en&fallback={lang}"),
     Public("/v1/quotes?count=true&limit=100"),
     Public("/v1/quotes?speaker=john-kerry"),
     Public("/v1/quotes?article={id}"),
@@ -119,10 +128,11 @@ def _shown(response, url: str) -> str:
     return text
 
 
-def _hide(client, headers, kind: str) -> dict:
+def _hide(client, headers, kind: str, public: dict) -> dict:
     """An article of `kind` with a word of its own everywhere, quoted, filed, renamed once.
     Unpublished and deleted ones were public first, and read by the public then."""
     word = f"quokka{kind}"
+    language = LANGUAGES[kind]
     inline = kind in NEVER_PUBLIC
     extra: dict = {}
     if inline:
@@ -135,7 +145,8 @@ def _hide(client, headers, kind: str) -> dict:
         category="monde",
         tags=["secret-tag"],
         authors=["auteur-x"],
-        language="fr",
+        language=language,
+        translation_of=public["id"],
         attributions=[
             {"source": "le-figaro", "role": "read_on", "label": f"Lu {word}"},
             *([{"source": {"name": f"Journal {word}"}, "role": "read_on"}] if inline else []),
@@ -183,6 +194,10 @@ def _hide(client, headers, kind: str) -> dict:
             f"/v1/articles/{article['id']}?format=jsonld",
             f"/v1/quotes/{article['quotes'][0]['id']}",
             f"/v1/articles?q={word}",
+            f"/v1/articles/{public['id']}",
+            f"/v1/articles/slug/{public['slug']}",
+            f"/v1/articles/{public['id']}?format=jsonld",
+            f"/v1/articles?lang={language}&fallback=en",
             *PUBLIC_READS,
             "/sitemaps/news.xml",
             f"/sitemaps/articles-{iso(utcnow())[:7]}.xml",
@@ -218,6 +233,9 @@ def _hide(client, headers, kind: str) -> dict:
         "source_slug": sources.get("Journal", f"nothing-{kind}"),
         "credit_slug": sources.get("Agence", f"nothing-{kind}"),
         "made_ids": [row["id"] for rows in made.values() for row in rows],
+        "public_id": public["id"],
+        "public_slug": public["slug"],
+        "lang": language,
     }
 
 
@@ -229,15 +247,19 @@ def hidden(client, session) -> dict[str, dict]:
     make_source(session, "le-figaro", name="Le Figaro")
     make_person(session, "john-kerry", name="John Kerry")
     headers = desk(session)
-    create(
+    public = create(
         client,
         headers,
         title="Un article public",
         status="published",
         category="monde",
+        language="en",
         quotes=[{"text": "Une citation publique", "speaker": "john-kerry"}],
     )
-    hidden = {kind: _hide(client, headers, kind) for kind in KINDS}
+    hidden = {kind: _hide(client, headers, kind, public) for kind in KINDS}
+    # A keyed reader sees every one of them as its translations (the deleted one aside).
+    keyed = client.get(f"/v1/articles/{public['id']}", headers=headers).json()
+    assert {t["language"] for t in keyed["translations"]} == {LANGUAGES[k] for k in KINDS if k != "deleted"}
     clock.advance(timedelta(minutes=2))  # past the expiry of `expired`
     jobs.run_once()  # which the background jobs record
     clock.advance(timedelta(minutes=2))  # past the expiry of `expiring`, with no round since
@@ -257,7 +279,7 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
         text = _shown(response, url)
 
         assert response.status_code < 500, (kind, response.text)
-        if "{" in public.path.split("?")[0]:  # the hidden thing itself, by id or slug, old or new
+        if "{" in public.path.split("?")[0] and "{public_" not in public.path:  # the hidden thing itself
             assert response.status_code in (401, 404, 410), (
                 f"the {kind} article answers {response.status_code} at {public.path}"
             )

@@ -45,6 +45,8 @@ class Article(Timestamped, table=True):
             "deleted_at",
             "updated_at",
         ),
+        # Translations (app/articles/translations.py): a group's members by its id.
+        Index("ix_article_translation_group", "translation_group"),
     )
 
     slug: str = Field(max_length=200, unique=True)
@@ -80,6 +82,10 @@ class Article(Timestamped, table=True):
     reading_time_minutes: int = Field(default=0)
     comments_enabled: bool = Field(default=True)
     comments_reason: str | None = Field(default=None, max_length=1000)
+    # The translation group it belongs to: the id of the group's original (the article the
+    # others translate), which holds its own id here; None outside any group. A group has two
+    # members at least, one per language (app/articles/translations.py keeps both rules).
+    translation_group: str | None = Field(default=None, max_length=26)
 
     @hybrid_property
     def is_public(self) -> bool:

@@ -46,3 +46,13 @@ def test_loading_the_demo_twice_adds_nothing(client, database_url):
     _load_demo()
 
     assert client.get("/v1/articles", params={"count": "true"}).json()["meta"]["total"] == before
+
+
+def test_the_demo_bookshop_story_has_an_english_translation(client, database_url):
+    _load_demo()
+
+    french = client.get("/v1/articles/slug/a-nantes-une-librairie-de-quartier-fete-ses-cent-ans").json()
+    english = client.get("/v1/articles/slug/in-nantes-a-neighbourhood-bookshop-turns-one-hundred").json()
+
+    assert [(t["language"], t["id"], t["original"]) for t in french["translations"]] == [("en", english["id"], False)]
+    assert english["translation_of"] == french["id"] and english["language"] == "en"

@@ -14,10 +14,12 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.articles import reads, view
+from app.articles.live import queries as live
 from app.http.openapi import ref
 from app.http.problems import InvalidParameter
 from app.http.responses import JSONBytes, ScriptSafeJSONBytes
 from app.kit.blocks import body_text
+from app.kit.text import html_text
 from app.settings import get_settings
 from app.store.models import Article
 from app.store.models.common import iso, utcnow
@@ -244,8 +246,27 @@ def to_ninjs(item: dict[str, Any], *, api_base: str) -> dict[str, Any]:
     )
 
 
-def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
-    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">."""
+def _blog_posting(update: dict[str, Any]) -> dict[str, Any]:
+    """One update of a live blog as schema.org BlogPosting: a headline (its own, else the
+    start of its text: Google reads 110 characters), its text, its times and author."""
+    text = html_text(update["body_html"])
+    headline = update.get("headline") or (text if len(text) <= 110 else text[:109].rstrip() + "…")
+    return _drop_empty(
+        {
+            "@type": "BlogPosting",
+            "identifier": update["id"],
+            "headline": headline,
+            "articleBody": text,
+            "datePublished": update["published_at"],
+            "dateModified": update["updated_at"],
+            "author": {"@type": "Person", "name": update["author"]["name"]} if update.get("author") else None,
+        }
+    )
+
+
+def to_jsonld(item: dict[str, Any], *, updates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">;
+    a live blog (`item["live"]`) is a LiveBlogPosting, its newest `updates` in liveBlogUpdate."""
     settings = get_settings()
     url = item["url"]
     image = item.get("image")
@@ -309,7 +330,20 @@ def to_jsonld(item: dict[str, Any]) -> dict[str, Any]:
             "mentions": list(speakers.values()),
             "isAccessibleForFree": True,
         }
+        | _live_blog(item, updates)
     )
+
+
+def _live_blog(item: dict[str, Any], updates: list[dict[str, Any]] | None) -> dict[str, Any]:
+    live_blog = item.get("live")
+    if not live_blog:
+        return {}
+    return {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": live_blog["coverage_started_at"] or item.get("published_at"),
+        "coverageEndTime": live_blog["coverage_ended_at"],
+        "liveBlogUpdate": [_blog_posting(u) for u in updates or []],
+    }
 
 
 def represent(
@@ -321,7 +355,12 @@ def represent(
     if fields:
         raise InvalidParameter("fields", f"applies to format=json only, not format={format}")
     item = view.build(session, [article])[0]
-    return to_ninjs(item, api_base=api_base) if format == "ninjs" else to_jsonld(item)
+    if format == "ninjs":
+        return to_ninjs(item, api_base=api_base)
+    if item.get("live"):
+        latest = live.newest(session, article.id, get_settings().liveblog_embed_updates)
+        return to_jsonld(item, updates=live.represent_many(session, article, latest))
+    return to_jsonld(item)
 
 
 def response(body: dict[str, Any], format: ArticleFormat) -> Response:

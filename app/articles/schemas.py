@@ -177,6 +177,62 @@ class ShareRead(ReadModel):
     image: str | None
 
 
+class LiveRead(ReadModel):
+    """What makes an article a live blog: the event it covers, from when until when."""
+
+    state: Literal["live", "ended"] = Field(description="`ended` once `coverage_ended_at` is set.")
+    coverage_started_at: datetime | None = Field(description="When the coverage began; null: when it was published.")
+    coverage_ended_at: datetime | None = Field(description="When the coverage ended; null while it goes on.")
+
+
+class UpdateOf(ReadModel):
+    """The live blog an update belongs to."""
+
+    id: str
+    slug: str
+    title: str
+    expires_at: datetime | None = Field(
+        description="When the live blog expires: its updates leave the public with it (no cache keeps them longer)."
+    )
+
+
+class UpdateRead(ReadModel):
+    """One update of a live blog, public when its article is."""
+
+    id: str
+    article: UpdateOf
+    headline: str | None
+    body: list[BlockRead]
+    body_html: str = Field(description="The body as sanitised HTML.")
+    author: Ref | None
+    published_at: datetime
+    key_event: bool = Field(description="A turning point, listed in the article's `updates.key_events`.")
+    pinned: bool = Field(description="Kept at the top by front ends; listed in the article's `updates.pinned`.")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class UpdateListMeta(ListMeta):
+    since_cursor: str | None = Field(
+        description="Pass as `since` to ask for only the updates published after the newest one here (null: none here)."
+    )
+
+
+class UpdateList(ReadModel):
+    data: list[UpdateRead]
+    meta: UpdateListMeta
+
+
+class LiveUpdates(ReadModel):
+    """A live blog's updates, as include=updates embeds them in the article."""
+
+    latest: list[UpdateRead] = Field(description="The newest updates (GAZETTE_LIVEBLOG_EMBED_UPDATES of them at most).")
+    next_cursor: str | None = Field(description="`cursor` for …/updates to read on after `latest`; null: no more.")
+    key_events: list[UpdateRead] = Field(description="The key events, newest first (100 at most).")
+    pinned: list[UpdateRead] = Field(description="The pinned updates, newest first (100 at most).")
+
+
 class ArticleRead(ReadModel):
     """An article. `fields=` trims it to the fields named, and then any of them may be absent."""
 
@@ -213,6 +269,8 @@ class ArticleRead(ReadModel):
     share: ShareRead
     word_count: int
     reading_time_minutes: int
+    live: LiveRead | None = Field(description="A live blog's coverage (its updates: …/updates); null for an article.")
+    updates: LiveUpdates = sometimes("With include=updates, on a single article.")
     highlight: str = sometimes(
         "With q and highlight=true: a short passage, HTML-escaped, with the matched words in <mark>…</mark>."
     )
@@ -261,11 +319,23 @@ class JsonLdCreativeWork(ReadModel):
     publisher: JsonLdOrganization
 
 
+class JsonLdBlogPosting(ReadModel):
+    """One update of a live blog."""
+
+    type: Literal["BlogPosting"] = Field(alias="@type")
+    identifier: str
+    headline: str = Field(description="The update's headline, else the start of its text.")
+    articleBody: str = sometimes("Its text.")
+    datePublished: datetime
+    dateModified: datetime
+    author: JsonLdPerson = sometimes("Its author.")
+
+
 class NewsArticle(ReadModel):
-    """An article as schema.org NewsArticle in JSON-LD (format=jsonld)."""
+    """An article as schema.org NewsArticle in JSON-LD (format=jsonld); a live blog as LiveBlogPosting."""
 
     context: Literal["https://schema.org"] = Field(alias="@context")
-    type: Literal["NewsArticle"] = Field(alias="@type")
+    type: Literal["NewsArticle", "LiveBlogPosting"] = Field(alias="@type")
     id: str = Field(alias="@id")
     url: str
     mainEntityOfPage: JsonLdWebPage
@@ -288,6 +358,11 @@ class NewsArticle(ReadModel):
     isBasedOn: JsonLdCreativeWork | list[JsonLdCreativeWork] = sometimes("What it was read on.")
     mentions: list[JsonLdPerson] = sometimes("The people it quotes.")
     isAccessibleForFree: bool
+    coverageStartTime: datetime = sometimes("A live blog's: when its coverage began.")
+    coverageEndTime: datetime = sometimes("A live blog's: when its coverage ended.")
+    liveBlogUpdate: list[JsonLdBlogPosting] = sometimes(
+        "A live blog's newest updates (GAZETTE_LIVEBLOG_EMBED_UPDATES of them at most), newest first."
+    )
 
 
 # Write shapes ----------------------------------------------------------------------------
@@ -331,6 +406,13 @@ class ShareIn(Strict):
     description: str | None = Field(None, max_length=1000)
 
 
+class LiveIn(Strict):
+    """Makes the article a live blog (`{}` will do); null makes it an ordinary article again."""
+
+    coverage_started_at: Instant | None = Field(None, description="When the coverage began; null: when published.")
+    coverage_ended_at: Instant | None = Field(None, description="Set when the coverage ends (`live.state` `ended`).")
+
+
 class ArticleCreate(Strict):
     title: NonBlank = Field(min_length=1, max_length=300)
     slug: Slug | None = None
@@ -363,6 +445,18 @@ class ArticleCreate(Strict):
     quotes: list[QuoteIn] = Field(default_factory=list, max_length=200)
     comments: CommentsIn = Field(default_factory=CommentsIn)
     share: ShareIn | None = None
+    live: LiveIn | None = Field(None, description="A live blog: its updates are written under …/updates.")
+
+
+class UpdateCreate(Strict):
+    """An update of a live blog: POST …/updates takes it; PATCH merges into it."""
+
+    headline: str | None = Field(None, max_length=300)
+    body: list[Block] = Field(min_length=1, max_length=200)
+    author: Slug | None = Field(None, description="An author's slug (GET /v1/authors).")
+    published_at: Instant | None = Field(None, description="When it was published; left out, now.")
+    key_event: bool = False
+    pinned: bool = False
 
 
 # Revisions and preview tokens --------------------------------------------------------------

@@ -159,6 +159,7 @@ CONTENT = frozenset(
         "ArticleAuthor",
         "ArticleCategory",
         "ArticleTag",
+        "ArticleUpdate",
         "Attribution",
         "Author",
         "Category",
@@ -176,6 +177,7 @@ WRITE_PATH = frozenset(
         "articles/writes.py",
         "articles/quotes.py",
         "articles/linked.py",
+        "articles/live/writes.py",  # a live blog's updates
         "articles/queries.py",  # `held`: the row a write loads, attached to its session
         "kit/slugs.py",  # old slugs, taken and given up inside the writes of articles and taxonomy
         "taxonomy/writes.py",

@@ -93,7 +93,7 @@ def test_what_only_some_answers_carry_is_optional_and_has_no_default():
     """openapi-typescript reads a default as "always there"; a trimmed answer must still pass."""
     schemas = _document()["components"]["schemas"]
     article = schemas["ArticleRead"]
-    optional = {"body", "body_html", "quotes", "attributions", "highlight"}
+    optional = {"body", "body_html", "quotes", "attributions", "highlight", "updates"}
     assert set(article["properties"]) - set(article["required"]) == optional
     assert all("default" not in article["properties"][name] for name in optional)
     assert schemas["ListMeta"]["required"] == ["limit", "has_more", "next_cursor"]

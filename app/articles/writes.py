@@ -288,7 +288,7 @@ def create(
     )
     if data.status == "published":
         article.status = ArticleStatus.published
-        article.published_at = to_utc(data.published_at) if data.published_at else utcnow()
+        article.published_at = to_utc(data.published_at) if data.published_at else now
     set_times(article, data.expires_at, data.embargoed_until)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})

@@ -12,7 +12,8 @@ from app.store.models import Article, ArticleUpdate
 
 def purge_keys(article_id: str) -> set[str]:
     """What an update's write makes stale: the blog's own pages (its updates, one update, the
-    article with include=updates or as JSON-LD: app/cache/surrogates.py), no list."""
+    article with include=updates or as JSON-LD: app/cache/surrogates.py), no list. (The
+    export, which holds updates, is never kept: `Cache-Control: no-store`.)"""
     return {f"updates:{article_id}"}
 
 

@@ -459,6 +459,21 @@ class UpdateCreate(Strict):
     pinned: bool = False
 
 
+class UpdateRevision(ReadModel):
+    """One version of a live blog's update, and who wrote it."""
+
+    number: int = Field(description="The update's version it holds.")
+    created_at: datetime
+    key_id: str | None
+    key_name: str | None
+    snapshot: UpdateCreate = Field(description="The update then, as POST …/updates would take it.")
+
+
+class UpdateRevisionList(ReadModel):
+    data: list[UpdateRevision]
+    meta: ListMeta
+
+
 # Revisions and preview tokens --------------------------------------------------------------
 
 

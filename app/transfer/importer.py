@@ -233,6 +233,7 @@ def _update(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
             session,
             article.id,
             parsed,
+            key=key,
             update_id=which.id,
             **{k: v for k, v in times.model_dump().items() if v is not None},
         )
@@ -243,7 +244,7 @@ def _update(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
             errors=[{"field": "id", "message": "an update of another article"}],
         )
     version = existing.version
-    _, row = live_writes.update(session, article.id, existing.id, shape, if_match="*")
+    _, row = live_writes.update(session, article.id, existing.id, shape, if_match="*", key=key)
     return "unchanged" if row.version == version else "updated"
 
 

@@ -47,6 +47,7 @@ def test_every_operation_has_an_explicit_snake_case_id():
 KEYED_READS = {
     "GET /v1/articles/{article_id}/revisions",
     "GET /v1/articles/{article_id}/revisions/{number}",
+    "GET /v1/articles/{article_id}/updates/{update_id}/revisions",
     "GET /v1/keys",
     "GET /v1/webhooks",
     "GET /v1/webhooks/{webhook_id}",

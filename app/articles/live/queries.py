@@ -14,7 +14,7 @@ from app.http.params import ListParams
 from app.http.problems import InvalidParameter, NotFound
 from app.http.schemas import bounded_time
 from app.settings import get_settings
-from app.store.models import Article, ArticleUpdate, Author
+from app.store.models import ArticleUpdate, ArticleUpdateRevision, Author
 from app.store.models.common import iso
 
 SORT = "-published_at"  # the one order of a blog's updates: newest first, ties by id
@@ -170,6 +170,23 @@ def represent_many(session: Session, blog: Any, updates: list[ArticleUpdate]) ->
     ]
 
 
-def is_public(session: Session, article_id: str) -> bool:
-    """Whether the public sees this article now, and so its updates."""
-    return bool(session.scalar(select(Article.is_public).where(col(Article.id) == article_id)))
+def revisions(session: Session, blog: Any, update_id: str) -> list[ArticleUpdateRevision]:
+    """Every revision of one of the blog's updates, newest first."""
+    get_one(session, blog, update_id)
+    return list(
+        session.scalars(
+            select(ArticleUpdateRevision)
+            .where(col(ArticleUpdateRevision.update_id) == update_id)
+            .order_by(col(ArticleUpdateRevision.number).desc())
+        )
+    )
+
+
+def represent_revision(revision: ArticleUpdateRevision) -> dict[str, Any]:
+    return {
+        "number": revision.number,
+        "created_at": iso(revision.created_at),
+        "key_id": revision.key_id,
+        "key_name": revision.key_name,
+        "snapshot": revision.snapshot,
+    }

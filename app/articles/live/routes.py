@@ -9,13 +9,19 @@ from starlette.responses import Response
 from app.articles.live import queries, writes
 from app.articles.live.queries import UpdateListParams
 from app.articles.routes import OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES
-from app.articles.schemas import UpdateCreate, UpdateList, UpdateRead
-from app.articles.write_routes import PATCH_RESPONSES, REQUIRED_IF_MATCH, MergePatch, patch_media_type
+from app.articles.schemas import UpdateCreate, UpdateList, UpdateRead, UpdateRevisionList
+from app.articles.write_routes import (
+    PATCH_RESPONSES,
+    REQUIRED_IF_MATCH,
+    ContentReader,
+    MergePatch,
+    patch_media_type,
+)
 from app.http import etags
 from app.http.conditional import CREATE_RESPONSES, IfMatch, written
 from app.http.openapi import problem
 from app.http.responses import JSONBytes
-from app.http.routing import ArticleRoute, ReadSessionDep, SessionDep
+from app.http.routing import ArticleRoute, PrimaryReadSessionDep, ReadSessionDep, SessionDep
 from app.http.urls import public
 from app.keys.dependencies import Reader, Writer, sees_embargoed, sees_everything
 from app.store.models import Article, ArticleUpdate
@@ -101,8 +107,8 @@ def get_update(article_id: str, update_id: str, session: ReadSessionDep, reader:
     summary="Add an update to a live blog",
     responses={**CREATE_RESPONSES, **NOT_LIVE, 404: problem("No such article.")},
 )
-def create_update(article_id: str, data: UpdateCreate, session: SessionDep, _: Writer) -> Response:
-    blog, update = writes.create(session, article_id, data)
+def create_update(article_id: str, data: UpdateCreate, session: SessionDep, key: Writer) -> Response:
+    blog, update = writes.create(session, article_id, data, key=key)
     return _written(session, blog, update, created=True)
 
 
@@ -115,9 +121,9 @@ def create_update(article_id: str, data: UpdateCreate, session: SessionDep, _: W
     responses={**PATCH_RESPONSES, 404: problem("No such article, or no such update on it.")},
 )
 def update_update(
-    article_id: str, update_id: str, patch: MergePatch, session: SessionDep, _: Writer, if_match: IfMatch = None
+    article_id: str, update_id: str, patch: MergePatch, session: SessionDep, key: Writer, if_match: IfMatch = None
 ) -> Response:
-    blog, update = writes.update(session, article_id, update_id, patch, if_match=if_match)
+    blog, update = writes.update(session, article_id, update_id, patch, if_match=if_match, key=key)
     return _written(session, blog, update)
 
 
@@ -133,3 +139,21 @@ def delete_update(
 ) -> Response:
     writes.remove(session, article_id, update_id, if_match=if_match)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{update_id}/revisions",
+    operation_id="list_article_update_revisions",
+    response_model=UpdateRevisionList,
+    summary="An update's revisions, newest first, each with the key that wrote it",
+    responses={404: problem("No such article, or no such update on it.")},
+)
+def list_update_revisions(
+    article_id: str, update_id: str, session: PrimaryReadSessionDep, _: ContentReader
+) -> JSONBytes:
+    blog = queries.article(session, article_id, private=True)
+    items = [queries.represent_revision(r) for r in queries.revisions(session, blog, update_id)]
+    return JSONBytes(
+        {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
+        headers={"Cache-Control": "private, no-store"},
+    )

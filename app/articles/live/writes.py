@@ -20,8 +20,9 @@ from app.http import etags
 from app.http.problems import Conflict, NotFound, PreconditionFailed
 from app.kit import merge_patch, writes
 from app.store.engine import is_postgres
-from app.store.models import Article, ArticleUpdate, Author
+from app.store.models import Article, ArticleUpdate, ArticleUpdateRevision, Author
 from app.store.models.common import iso, new_id, to_utc, utcnow
+from app.store.models.key import ApiKey
 from app.taxonomy import refs
 
 
@@ -57,17 +58,39 @@ def _columns(session: Session, blog: Article, data: UpdateCreate) -> dict[str, A
     }
 
 
+def _revision(session: Session, update: ArticleUpdate, key: ApiKey | None) -> None:
+    """Keep the update as it is now as the revision numbered by its (just bumped) version."""
+    session.add(
+        ArticleUpdateRevision(
+            update_id=update.id,
+            number=update.version,
+            created_at=update.updated_at,
+            key_id=key.id if key else None,
+            key_name=key.name if key else None,
+            snapshot=document(session, update),
+        )
+    )
+
+
 def create(
-    session: Session, article_id: str, data: UpdateCreate, *, update_id: str | None = None, **times: Any
+    session: Session,
+    article_id: str,
+    data: UpdateCreate,
+    *,
+    key: ApiKey | None = None,
+    update_id: str | None = None,
+    **times: Any,
 ) -> tuple[Article, ArticleUpdate]:
-    """A new update of the blog, published now unless `published_at` says when; `update_id`
-    and `times` (created_at, updated_at) are an import's, which keeps them."""
+    """A new update of the blog, published now unless `published_at` says when, by `key`
+    (None: an internal caller); `update_id` and `times` (created_at, updated_at) are an
+    import's, which keeps them."""
     blog = _blog(session, article_id)
     values = _columns(session, blog, data)
     values["published_at"] = values["published_at"] or utcnow()
     update = ArticleUpdate(id=update_id or new_id(), article_id=blog.id, **values, **times)
     session.add(update)
     session.flush()
+    _revision(session, update, key)
     if blog.is_public:
         feed.record(session, update.id, blog.id, version=update.version, verb="created")
     return blog, update
@@ -87,7 +110,13 @@ def document(session: Session, update: ArticleUpdate) -> dict[str, Any]:
 
 
 def update(
-    session: Session, article_id: str, update_id: str, patch: dict[str, Any], *, if_match: str | None
+    session: Session,
+    article_id: str,
+    update_id: str,
+    patch: dict[str, Any],
+    *,
+    if_match: str | None,
+    key: ApiKey | None = None,
 ) -> tuple[Article, ArticleUpdate]:
     """PATCH: `patch` (JSON Merge Patch) applied to the update's create shape, validated as a
     create, written as a new version; If-Match required. `published_at: null` keeps the time."""
@@ -103,13 +132,14 @@ def update(
     if not changed:
         return blog, row
     writes.bump(session, row, expected, changed)
+    _revision(session, row, key)
     if blog.is_public:
         feed.record(session, row.id, blog.id, version=row.version, verb="updated")
     return blog, row
 
 
 def remove(session: Session, article_id: str, update_id: str, *, if_match: str | None) -> None:
-    """Delete the update (for good); If-Match required."""
+    """Delete the update (for good, its revisions with it); If-Match required."""
     blog = _blog(session, article_id, writing=False)
     row = queries.get_one(session, blog, update_id)
     expected = etags.expected_version(if_match, row.version)
@@ -117,6 +147,7 @@ def remove(session: Session, article_id: str, update_id: str, *, if_match: str |
         # Recorded while the row can still be read (the webhook's tombstone is rendered now).
         feed.record(session, row.id, blog.id, version=expected + 1, verb="deleted", reason="deleted")
     session.expunge(row)
+    session.execute(delete(ArticleUpdateRevision).where(col(ArticleUpdateRevision.update_id) == row.id))
     result = cast(
         CursorResult[Any],
         session.execute(

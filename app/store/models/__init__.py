@@ -18,7 +18,7 @@ from app.store.models.change import Change
 from app.store.models.document import ArticleDocument
 from app.store.models.key import ApiKey, Scope
 from app.store.models.people import Person, Source, SourceKind
-from app.store.models.revision import ArticleRevision
+from app.store.models.revision import ArticleRevision, ArticleUpdateRevision
 from app.store.models.secret import ServerSecret
 from app.store.models.taxonomy import Author, Category, Tag
 from app.store.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
@@ -33,6 +33,7 @@ __all__ = [
     "ArticleStatus",
     "ArticleTag",
     "ArticleUpdate",
+    "ArticleUpdateRevision",
     "Attribution",
     "AttributionRole",
     "Author",

@@ -395,3 +395,23 @@ def test_json_ld_of_a_live_blog_is_a_live_blog_posting_with_its_updates(client, 
     )
     plain = create(client, headers, title="Ordinaire", status="published")
     assert client.get(f"/v1/articles/{plain['id']}", params={"format": "jsonld"}).json()["@type"] == "NewsArticle"
+
+
+def test_every_version_of_an_update_is_a_revision_with_the_key_that_wrote_it(client, headers, session):
+    blog = _blog(client, headers)
+    update = _post(client, headers, blog["id"], "Première version.")
+    path = f"/v1/articles/{blog['id']}/updates/{update['id']}"
+    other = desk(session, name="second-desk")
+    client.patch(path, json={"headline": "Corrigé"}, headers={**other, **MERGE, "If-Match": '"1"'})
+
+    assert client.get(f"{path}/revisions").status_code == 401
+    response = client.get(f"{path}/revisions", headers=headers)
+
+    assert response.status_code == 200 and response.headers["cache-control"] == "private, no-store"
+    revisions = response.json()["data"]
+    assert [(r["number"], r["key_name"], r["snapshot"]["headline"]) for r in revisions] == [
+        (2, "second-desk", "Corrigé"),
+        (1, "desk", None),
+    ]
+    assert revisions[1]["snapshot"]["body"] == [{"type": "paragraph", "text": "Première version."}]
+    assert client.get(f"/v1/articles/{blog['id']}/updates/nope/revisions", headers=headers).status_code == 404

@@ -4,7 +4,8 @@ the article as schema.org NewsArticle, revisions and preview tokens."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.http.schemas import Instant, Language, ListMeta, NonBlank, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
@@ -411,6 +412,14 @@ class LiveIn(Strict):
 
     coverage_started_at: Instant | None = Field(None, description="When the coverage began; null: when published.")
     coverage_ended_at: Instant | None = Field(None, description="Set when the coverage ends (`live.state` `ended`).")
+
+    @field_validator("coverage_ended_at")
+    @classmethod
+    def _after_the_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        started = info.data.get("coverage_started_at")
+        if value is not None and started is not None and value < started:
+            raise PydanticCustomError("coverage_order", "must not be before coverage_started_at")
+        return value
 
 
 class ArticleCreate(Strict):

@@ -415,3 +415,16 @@ def test_every_version_of_an_update_is_a_revision_with_the_key_that_wrote_it(cli
     ]
     assert revisions[1]["snapshot"]["body"] == [{"type": "paragraph", "text": "Première version."}]
     assert client.get(f"/v1/articles/{blog['id']}/updates/nope/revisions", headers=headers).status_code == 404
+
+
+def test_coverage_cannot_end_before_it_began(client, headers):
+    response = client.post(
+        "/v1/articles",
+        json={
+            "title": "En direct",
+            "live": {"coverage_started_at": "2026-03-15T18:00:00Z", "coverage_ended_at": "2026-03-15T17:00:00Z"},
+        },
+        headers=headers,
+    )
+
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "live.coverage_ended_at"

@@ -428,3 +428,25 @@ def test_coverage_cannot_end_before_it_began(client, headers):
     )
 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "live.coverage_ended_at"
+
+
+def test_renaming_a_speaker_shows_in_the_updates_that_quote_them(client, headers):
+    blog = _blog(client, headers, quotes=[{"text": "Nous avons gagné.", "speaker": {"name": "Jeanne Martin"}}])
+    response = client.post(
+        f"/v1/articles/{blog['id']}/updates",
+        json={"body": [{"type": "quote", "quote_id": blog["quotes"][0]["id"]}]},
+        headers=headers,
+    )
+    update = response.json()
+    path = f"/v1/articles/{blog['id']}/updates"
+    _warm(client, path)
+
+    renamed = client.patch(
+        "/v1/people/jeanne-martin", json={"name": "Jeanne Martin-Roux"}, headers={**headers, "If-Match": "*"}
+    )
+
+    assert renamed.status_code == 200, renamed.text
+    listed = client.get(path)
+    assert listed.headers["gazette-cache"] == "MISS"
+    assert "<footer>Jeanne Martin-Roux</footer>" in listed.json()["data"][0]["body_html"]
+    assert client.get(f"{path}/{update['id']}").json()["version"] == 1

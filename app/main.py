@@ -21,6 +21,7 @@ from app.articles import fast_path, formats, refill
 from app.articles import pending_routes as article_pending_routes
 from app.articles import routes as article_routes
 from app.articles import write_routes as article_write_routes
+from app.articles.live import routes as live_routes
 from app.articles.schemas import NewsArticle
 from app.cache.middleware import ResponseCacheMiddleware, answer_hit
 from app.changes import routes as change_routes
@@ -207,6 +208,7 @@ def _v1() -> APIRouter:
         article_pending_routes.router,
         article_routes.router,
         article_correction_routes.router,
+        live_routes.router,
         category_routes.router,
         quote_routes.router,
         taxonomy_routes.people,

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         "every absolute URL Gazette writes (feed ids and links, ninjs uri, Link, a redirect's Location).",
     )
     site_name: str = Field("Gazette", description="Site name, used in feeds and JSON-LD.")
+    liveblog_embed_updates: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="A live blog's newest updates that include=updates embeds in the article, and its "
+        "JSON-LD (`liveBlogUpdate`) shows.",
+    )
     sitemap_base_url: str | None = Field(
         None,
         description="Where the site serves Gazette's /sitemaps/ (its proxy passes them on): the sitemap "

@@ -61,7 +61,7 @@ from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import AnySelect, Prepared
 
 # Bump when the article's representation changes shape: every document is then rebuilt.
-REPRESENTATION = 4  # 3: correction notices; 4: translations
+REPRESENTATION = 5  # 3: correction notices; 4: translations; 5: live blogs
 SETTING_KEY = "documents"
 BATCH = 500
 FILL_PER_ROUND = 2_000  # documents the background job builds per round, at most

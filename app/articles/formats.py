@@ -14,10 +14,12 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.articles import reads, translations, view
+from app.articles.live import queries as live
 from app.http.openapi import ref
 from app.http.problems import InvalidParameter
 from app.http.responses import JSONBytes, ScriptSafeJSONBytes
 from app.kit.blocks import body_text
+from app.kit.text import html_text
 from app.settings import get_settings
 from app.store.models import Article
 from app.store.models.common import iso, utcnow
@@ -284,8 +286,29 @@ def _work(ref: dict[str, Any]) -> dict[str, Any]:
     return {"@type": "NewsArticle", "@id": ref["url"], "url": ref["url"], "inLanguage": ref["language"]}
 
 
-def to_jsonld(item: dict[str, Any], *, original: bool = False) -> dict[str, Any]:
-    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">.
+def _blog_posting(update: dict[str, Any]) -> dict[str, Any]:
+    """One update of a live blog as schema.org BlogPosting: a headline (its own, else the
+    start of its text: Google reads 110 characters), its text, its times and author."""
+    text = html_text(update["body_html"])
+    headline = update.get("headline") or (text if len(text) <= 110 else text[:109].rstrip() + "…")
+    return _drop_empty(
+        {
+            "@type": "BlogPosting",
+            "identifier": update["id"],
+            "headline": headline,
+            "articleBody": text,
+            "datePublished": update["published_at"],
+            "dateModified": update["updated_at"],
+            "author": {"@type": "Person", "name": update["author"]["name"]} if update.get("author") else None,
+        }
+    )
+
+
+def to_jsonld(
+    item: dict[str, Any], *, original: bool = False, updates: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """schema.org NewsArticle, as a page would embed it in <script type="application/ld+json">;
+    a live blog (`item["live"]`) is a LiveBlogPosting, its newest `updates` in liveBlogUpdate.
     Translations: the group's original (`original`) lists the others as `workTranslation`; a
     translation names its original as `translationOfWork` (when the reader may see it)."""
     members = item.get("translations") or []
@@ -367,7 +390,20 @@ def to_jsonld(item: dict[str, Any], *, original: bool = False) -> dict[str, Any]
             "translationOfWork": of_work[0] if of_work and not original else None,
             "isAccessibleForFree": True,
         }
+        | _live_blog(item, updates)
     )
+
+
+def _live_blog(item: dict[str, Any], updates: list[dict[str, Any]] | None) -> dict[str, Any]:
+    live_blog = item.get("live")
+    if not live_blog:
+        return {}
+    return {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": live_blog["coverage_started_at"] or item.get("published_at"),
+        "coverageEndTime": live_blog["coverage_ended_at"],
+        "liveBlogUpdate": [_blog_posting(u) for u in updates or []],
+    }
 
 
 def represent(
@@ -388,7 +424,11 @@ def represent(
     item = view.build(session, [article], who=who)[0]
     if format == "ninjs":
         return to_ninjs(item, api_base=api_base)
-    return to_jsonld(item, original=translations.is_original(article))
+    original = translations.is_original(article)
+    if item.get("live"):
+        latest = live.newest(session, article.id, get_settings().liveblog_embed_updates)
+        return to_jsonld(item, original=original, updates=live.represent_many(session, article, latest))
+    return to_jsonld(item, original=original)
 
 
 def response(body: dict[str, Any], format: ArticleFormat) -> Response:

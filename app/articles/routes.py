@@ -6,10 +6,12 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from app.articles import formats, previews, queries, reads, translations
+from app.articles.live import queries as live
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
 from app.http import etags
 from app.http.openapi import MOVED_RESPONSES, problem
+from app.http.params import split_csv
 from app.http.responses import page_response
 from app.http.routing import ReadSessionDep, Route
 from app.http.urls import api_base, public
@@ -39,6 +41,15 @@ ONE_ARTICLE: dict[int | str, dict[str, Any]] = {
     **OPTIONAL_KEY_RESPONSES,
     410: problem("The article has expired (its `expires_at` has passed): it is no longer public."),
 }
+Include = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="`updates`: a live blog's newest updates, key events and pinned updates, as `updates` "
+        "(format=json).",
+    ),
+]
+INCLUDE = frozenset({"updates"})
 Preview = Annotated[
     str | None,
     Query(
@@ -86,13 +97,20 @@ def get_article_by_slug(
     reader: Reader,
     fields: Fields = None,
     format: FormatParam = formats.ArticleFormat.json,
+    include: Include = None,
 ) -> Response:
     found = reads.get_by_slug(session, slug, private=sees_everything(reader), embargoed=sees_embargoed(reader))
     if isinstance(found, str):
         target = public(request.url, request.url.path.rsplit("/", 1)[0] + "/" + found)
         return RedirectResponse(str(target), status_code=301)
     who = translations.sight(private=sees_everything(reader), embargoed=sees_embargoed(reader))
-    body = formats.represent(session, found, format=format, fields=fields, api_base=api_base(), who=who)
+    body = _with_updates(
+        session,
+        found,
+        formats.represent(session, found, format=format, fields=fields, api_base=api_base(), who=who),
+        include,
+        format,
+    )
     response = formats.response(body, format)
     return _private(response, found.version) if reader else response
 
@@ -112,6 +130,7 @@ def get_article(
     reader: Reader,
     fields: Fields = None,
     format: FormatParam = formats.ArticleFormat.json,
+    include: Include = None,
     preview: Preview = None,
 ) -> Response:
     if preview is not None and reader is None:
@@ -121,5 +140,15 @@ def get_article(
     # A preview token opens its article, not its draft translations.
     who = translations.sight(private=sees_everything(reader), embargoed=sees_embargoed(reader))
     body = formats.represent(session, article, format=format, fields=fields, api_base=api_base(), who=who)
-    response = formats.response(body, format)
+    response = formats.response(_with_updates(session, article, body, include, format), format)
     return _private(response, article.version) if reader or preview is not None else response
+
+
+def _with_updates(
+    session: ReadSessionDep, article: Any, body: dict[str, Any], include: str | None, format: str
+) -> dict[str, Any]:
+    """The article with what `include` asks for: its live blog's updates (format=json only)."""
+    wanted = split_csv(include, field="include", allowed=INCLUDE) or []
+    if "updates" in wanted and format == formats.ArticleFormat.json:
+        body["updates"] = live.embedded(session, article)
+    return body

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.http.schemas import Instant, Language, ListMeta, NonBlank, ReadModel, Slug, Strict, Url, sometimes
 from app.store.models.article import ArticleStatus, AttributionRole
@@ -209,6 +210,62 @@ class TranslationRef(ReadModel):
     expires_at: datetime | None = Field(description="When this translation leaves the public by itself; null: never.")
 
 
+class LiveRead(ReadModel):
+    """What makes an article a live blog: the event it covers, from when until when."""
+
+    state: Literal["live", "ended"] = Field(description="`ended` once `coverage_ended_at` is set.")
+    coverage_started_at: datetime | None = Field(description="When the coverage began; null: when it was published.")
+    coverage_ended_at: datetime | None = Field(description="When the coverage ended; null while it goes on.")
+
+
+class UpdateOf(ReadModel):
+    """The live blog an update belongs to."""
+
+    id: str
+    slug: str
+    title: str
+    expires_at: datetime | None = Field(
+        description="When the live blog expires: its updates leave the public with it (no cache keeps them longer)."
+    )
+
+
+class UpdateRead(ReadModel):
+    """One update of a live blog, public when its article is."""
+
+    id: str
+    article: UpdateOf
+    headline: str | None
+    body: list[BlockRead]
+    body_html: str = Field(description="The body as sanitised HTML.")
+    author: Ref | None
+    published_at: datetime
+    key_event: bool = Field(description="A turning point, listed in the article's `updates.key_events`.")
+    pinned: bool = Field(description="Kept at the top by front ends; listed in the article's `updates.pinned`.")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class UpdateListMeta(ListMeta):
+    since_cursor: str | None = Field(
+        description="Pass as `since` to ask for only the updates published after the newest one here (null: none here)."
+    )
+
+
+class UpdateList(ReadModel):
+    data: list[UpdateRead]
+    meta: UpdateListMeta
+
+
+class LiveUpdates(ReadModel):
+    """A live blog's updates, as include=updates embeds them in the article."""
+
+    latest: list[UpdateRead] = Field(description="The newest updates (GAZETTE_LIVEBLOG_EMBED_UPDATES of them at most).")
+    next_cursor: str | None = Field(description="`cursor` for …/updates to read on after `latest`; null: no more.")
+    key_events: list[UpdateRead] = Field(description="The key events, newest first (100 at most).")
+    pinned: list[UpdateRead] = Field(description="The pinned updates, newest first (100 at most).")
+
+
 class ArticleRead(ReadModel):
     """An article. `fields=` trims it to the fields named, and then any of them may be absent."""
 
@@ -256,6 +313,8 @@ class ArticleRead(ReadModel):
         description="The id of the original this article is a translation of, when the reader may see it; null for "
         "the original itself and outside any group."
     )
+    live: LiveRead | None = Field(description="A live blog's coverage (its updates: …/updates); null for an article.")
+    updates: LiveUpdates = sometimes("With include=updates, on a single article.")
     highlight: str = sometimes(
         "With q and highlight=true: a short passage, HTML-escaped, with the matched words in <mark>…</mark>."
     )
@@ -325,11 +384,23 @@ class JsonLdTranslation(ReadModel):
     inLanguage: str
 
 
+class JsonLdBlogPosting(ReadModel):
+    """One update of a live blog."""
+
+    type: Literal["BlogPosting"] = Field(alias="@type")
+    identifier: str
+    headline: str = Field(description="The update's headline, else the start of its text.")
+    articleBody: str = sometimes("Its text.")
+    datePublished: datetime
+    dateModified: datetime
+    author: JsonLdPerson = sometimes("Its author.")
+
+
 class NewsArticle(ReadModel):
-    """An article as schema.org NewsArticle in JSON-LD (format=jsonld)."""
+    """An article as schema.org NewsArticle in JSON-LD (format=jsonld); a live blog as LiveBlogPosting."""
 
     context: Literal["https://schema.org"] = Field(alias="@context")
-    type: Literal["NewsArticle"] = Field(alias="@type")
+    type: Literal["NewsArticle", "LiveBlogPosting"] = Field(alias="@type")
     id: str = Field(alias="@id")
     url: str
     mainEntityOfPage: JsonLdWebPage
@@ -361,6 +432,11 @@ class NewsArticle(ReadModel):
         "On a translation: the original it translates, when the reader may see it."
     )
     isAccessibleForFree: bool
+    coverageStartTime: datetime = sometimes("A live blog's: when its coverage began.")
+    coverageEndTime: datetime = sometimes("A live blog's: when its coverage ended.")
+    liveBlogUpdate: list[JsonLdBlogPosting] = sometimes(
+        "A live blog's newest updates (GAZETTE_LIVEBLOG_EMBED_UPDATES of them at most), newest first."
+    )
 
 
 # Write shapes ----------------------------------------------------------------------------
@@ -428,6 +504,21 @@ class ShareIn(Strict):
     description: str | None = Field(None, max_length=1000)
 
 
+class LiveIn(Strict):
+    """Makes the article a live blog (`{}` will do); null makes it an ordinary article again."""
+
+    coverage_started_at: Instant | None = Field(None, description="When the coverage began; null: when published.")
+    coverage_ended_at: Instant | None = Field(None, description="Set when the coverage ends (`live.state` `ended`).")
+
+    @field_validator("coverage_ended_at")
+    @classmethod
+    def _after_the_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        started = info.data.get("coverage_started_at")
+        if value is not None and started is not None and value < started:
+            raise PydanticCustomError("coverage_order", "must not be before coverage_started_at")
+        return value
+
+
 class ArticleCreate(Strict):
     title: NonBlank = Field(min_length=1, max_length=300)
     slug: Slug | None = None
@@ -466,6 +557,33 @@ class ArticleCreate(Strict):
         description="The id of an article this one translates: it joins that article's translation group (one "
         "article per language). On PATCH, null leaves the group; left out, nothing changes.",
     )
+    live: LiveIn | None = Field(None, description="A live blog: its updates are written under …/updates.")
+
+
+class UpdateCreate(Strict):
+    """An update of a live blog: POST …/updates takes it; PATCH merges into it."""
+
+    headline: str | None = Field(None, max_length=300)
+    body: list[Block] = Field(min_length=1, max_length=200)
+    author: Slug | None = Field(None, description="An author's slug (GET /v1/authors).")
+    published_at: Instant | None = Field(None, description="When it was published; left out, now.")
+    key_event: bool = False
+    pinned: bool = False
+
+
+class UpdateRevision(ReadModel):
+    """One version of a live blog's update, and who wrote it."""
+
+    number: int = Field(description="The update's version it holds.")
+    created_at: datetime
+    key_id: str | None
+    key_name: str | None
+    snapshot: UpdateCreate = Field(description="The update then, as POST …/updates would take it.")
+
+
+class UpdateRevisionList(ReadModel):
+    data: list[UpdateRevision]
+    meta: ListMeta
 
 
 # Revisions and preview tokens --------------------------------------------------------------

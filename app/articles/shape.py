@@ -109,4 +109,10 @@ def write_shape(
         **{name: related[name] for name in RELATED},
         "comments": {"enabled": article.comments_enabled, "reason": article.comments_reason},
         "share": share,
+        "live": {
+            "coverage_started_at": iso(article.coverage_started_at),
+            "coverage_ended_at": iso(article.coverage_ended_at),
+        }
+        if article.live
+        else None,
     }

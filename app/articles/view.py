@@ -72,6 +72,7 @@ FIELDS = frozenset(
         "reading_time_minutes",
         "translations",
         "translation_of",
+        "live",
     }
 )
 
@@ -151,6 +152,12 @@ class ArticleFields(Protocol):
     def comments_enabled(self) -> bool: ...
     @property
     def comments_reason(self) -> str | None: ...
+    @property
+    def live(self) -> bool: ...
+    @property
+    def coverage_started_at(self) -> datetime | None: ...
+    @property
+    def coverage_ended_at(self) -> datetime | None: ...
 
 
 def canonical_url(article: ArticleFields, category_slug: str | None) -> str:
@@ -376,6 +383,17 @@ def load_related(session: Session, article: Article) -> Related:
     )
 
 
+def live(article: ArticleFields) -> dict[str, Any] | None:
+    """A live blog's coverage as the article shows it; None for an ordinary article."""
+    if not article.live:
+        return None
+    return {
+        "state": "ended" if article.coverage_ended_at is not None else "live",
+        "coverage_started_at": iso(article.coverage_started_at),
+        "coverage_ended_at": iso(article.coverage_ended_at),
+    }
+
+
 def lifecycle_status(article: ArticleFields, now: datetime) -> str:
     """The status an article shows: a soft-deleted one (seen only with a key) says so, its
     status waiting under it; a published one past its expiry is expired from that moment,
@@ -483,6 +501,7 @@ def build(
             "reading_time_minutes": a.reading_time_minutes,
             "translations": members.get(a.id, []),
             "translation_of": next((m["id"] for m in members.get(a.id, []) if m["original"]), None),
+            "live": live(a),
         }
         if with_body:
             item["body"] = a.body

@@ -40,7 +40,7 @@ RevisionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The re
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
 
-async def _patch_media_type(request: Request, _: Writer) -> None:
+async def patch_media_type(request: Request, _: Writer) -> None:
     """415 for a patch in another format (after the key is checked), before its body is looked at."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in PATCH_TYPES:
@@ -69,7 +69,7 @@ def create_article(data: ArticleCreate, session: SessionDep, key: Writer) -> Res
     operation_id="update_article",
     response_model=ArticleRead,
     summary="Change an article (JSON Merge Patch, If-Match)",
-    dependencies=[Depends(_patch_media_type)],
+    dependencies=[Depends(patch_media_type)],
     responses=PATCH_RESPONSES,
 )
 def update_article(

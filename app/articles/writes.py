@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 
 from app.articles import documents, queries, revisions, shape, translations, view
 from app.articles import quotes as article_quotes
+from app.articles.live import feed as live_feed
 from app.articles.schemas import ArticleCreate, AttributionIn, ImageIn
 from app.changes import feed
 from app.http import etags
@@ -92,14 +93,16 @@ def _set_attributions(session: Session, article: Article, items: list[Attributio
         )
 
 
-def _set_body(
-    article: Article,
+def stored_blocks(
     blocks: list[Any],
     quotes: list[article_quotes.Said],
     aliases: dict[str, str] | None = None,
-) -> None:
-    """Store the blocks, turning `quote` indexes (and ids of replaced quotes, `aliases`) into
-    quote ids, sanitising `html` blocks, and derive HTML and counts."""
+    *,
+    field: str = "body",
+) -> list[dict[str, Any]]:
+    """The blocks as stored: `quote` indexes (and ids of replaced quotes, `aliases`) turned
+    into ids of `quotes`, `html` blocks sanitised; 422 naming `field[i]` for a quote block
+    that names no quote of the article. (A live blog's updates are stored the same way.)"""
     stored: list[dict[str, Any]] = []
     ids = {q.id for q in quotes}
     for index, block in enumerate(blocks):
@@ -114,18 +117,34 @@ def _set_body(
                 if position >= len(quotes):
                     raise ValidationFailed(
                         "A quote block points past the article's quotes.",
-                        errors=[{"field": f"body[{index}].quote", "message": f"no quote at index {position}"}],
+                        errors=[{"field": f"{field}[{index}].quote", "message": f"no quote at index {position}"}],
                     )
                 data["quote_id"] = quotes[position].id
             if data.get("quote_id") not in ids:
                 raise ValidationFailed(
                     "A quote block must name one of the article's quotes.",
-                    errors=[{"field": f"body[{index}].quote_id", "message": "not a quote of this article"}],
+                    errors=[{"field": f"{field}[{index}].quote_id", "message": "not a quote of this article"}],
                 )
         stored.append(data)
+    return stored
+
+
+def blocks_html(stored: list[dict[str, Any]], quotes: list[article_quotes.Said]) -> str:
+    """Stored blocks as HTML, a quote block showing its quote and who said it."""
     by_id = {q.id: {"text": q.text, "speaker_name": q.speaker_name, "speaker_role": q.speaker_role} for q in quotes}
+    return render_blocks(stored, by_id)
+
+
+def _set_body(
+    article: Article,
+    blocks: list[Any],
+    quotes: list[article_quotes.Said],
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Store the blocks (`stored_blocks`), and derive HTML and counts."""
+    stored = stored_blocks(blocks, quotes, aliases)
     article.body = stored
-    article.body_html = render_blocks(stored, by_id)
+    article.body_html = blocks_html(stored, quotes)
     text = " ".join(filter(None, [article.standfirst or "", body_text(stored, {q.id: q.text for q in quotes})]))
     article.word_count, article.reading_time_minutes = reading_stats(text)
 
@@ -150,6 +169,9 @@ def _fill(
     article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
     article.share_title = data.share.title if data.share else None
     article.share_description = data.share.description if data.share else None
+    article.live = data.live is not None
+    article.coverage_started_at = data.live.coverage_started_at if data.live else None
+    article.coverage_ended_at = data.live.coverage_ended_at if data.live else None
     if not same >= LINK_FIELDS:
         _set_links(session, article, data)
     if "image" not in same:
@@ -469,6 +491,8 @@ def after_write(
         due_at=due_at,
         shown_same=same >= article_quotes.SHOWN_IN_QUOTES,
     )
+    if article.is_public != was_public:
+        live_feed.record_all(session, article, reason=removal_reason(event), due_at=due_at)
 
 
 # The events of an article leaving the public, and the reason its delete in the change feed

@@ -21,7 +21,7 @@ from app.cache.store import STORE
 from app.cache.surrogates import LIST_KEY
 from app.kit.hooks import Hook
 from app.store.engine import is_postgres, rows
-from app.store.models import ApiKey, Article, Author, Category, Person, Quote, Source, Tag, resources
+from app.store.models import ApiKey, Article, ArticleUpdate, Author, Category, Person, Quote, Source, Tag, resources
 from app.store.models.cache import CachePurge
 from app.store.models.common import table_of, utcnow
 from app.store.replicas import WATCH
@@ -61,6 +61,9 @@ def keys_of(obj: object) -> set[str]:
     if isinstance(obj, Article):
         # Whether lists change depends on whether the public saw it: after_write knows.
         return {f"article:{obj.id}"}
+    if isinstance(obj, ArticleUpdate):
+        # Its blog's own pages (app/articles/live/feed.py): no list shows an update.
+        return {f"updates:{obj.article_id}"}
     if isinstance(obj, ApiKey):
         # No response is cached for a key; every process's known keys are (app/keys/service.py).
         return {KEYS}

@@ -26,6 +26,7 @@ EMBEDDED = {
     "children": "category",
     "tags": "tag",
     "authors": "author",
+    "author": "author",
     "speaker": "person",
     "source": "source",
     "credit_source": "source",
@@ -84,6 +85,17 @@ def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> t
             _walk(doc.get("data"), kind, keys, newest)
         return keys, newest[0] or None
     by_slug = parts[2] == "slug" and len(parts) > 3
+    if kind == "article" and not by_slug and len(parts) > 3 and parts[3] == "updates":
+        return _updates(parts, doc, newest), newest[0] or None
+    if kind == "article" and any(
+        (param == "include" and "updates" in value) or (param == "format" and value == "jsonld")
+        for param, value in query
+    ):
+        # Shows the live blog's updates: purged by their writes (app/articles/live/feed.py),
+        # which name the blog by id (by slug, the body's id: `identifier` in JSON-LD).
+        shown = doc.get("id") or doc.get("identifier") if isinstance(doc, dict) and by_slug else parts[2]
+        if isinstance(shown, str):
+            keys.add(f"updates:{shown}")
     keys.add(f"{kind}:{parts[3] if by_slug else parts[2]}")
     below = len(parts) > (4 if by_slug else 3)  # such as /v1/articles/{id}/revisions
     if status == 200 and not below:
@@ -92,6 +104,24 @@ def _derive(path: str, query: list[tuple[str, str]], status: int, doc: Any) -> t
         keys.update(LIST_KEY.values())  # other shapes embed things under other names
     _walk(doc, kind, keys, newest)
     return keys, newest[0] or None
+
+
+def _updates(parts: list[str], doc: Any, newest: list[str]) -> set[str]:
+    """A live blog's updates (/v1/articles/{id}/updates[/{update_id}]): the blog's keys, which
+    its own writes and its updates' writes purge, and no list: another article's write leaves
+    them be, and an update's write purges nothing else."""
+    keys = {f"article:{parts[2]}", f"updates:{parts[2]}"}
+    if len(parts) > 4:
+        keys.add(f"update:{parts[4]}")
+    if isinstance(doc, dict):
+        data = doc.get("data")
+        for item in data if isinstance(data, list) else [doc]:
+            if isinstance(item, dict):
+                _walk({"author": item.get("author")}, None, keys, newest)
+                updated = item.get("updated_at")
+                if isinstance(updated, str) and updated > newest[0]:
+                    newest[0] = updated
+    return keys
 
 
 _PLAIN_HEADER = re.compile(r"[A-Za-z0-9:._~*@ -]+\Z")

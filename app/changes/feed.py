@@ -101,13 +101,15 @@ def record(
     purge: set[str] | None = None,
     reason: str | None = None,
     due_at: datetime | None = None,
+    article_id: str | None = None,
 ) -> None:
     """Log `op` ("upsert" or "delete") of a resource, once per transaction: recorded again in
     the same transaction, its one change takes the new op and version. `event` (such as
     "article.published") names the webhook event it raises, queued unless the same op of the
     resource already queued one in this transaction; `purge` adds surrogate keys to purge.
     `reason`: why a delete happened (`REASONS`; "deleted" when not given); `due_at`: the time
-    a transition the clock applies was due (app/articles/schedule.py), when it is one."""
+    a transition the clock applies was due (app/articles/schedule.py), when it is one;
+    `article_id`: the article a live blog's update belongs to (where it is read)."""
     if op == "delete":
         reason = reason or "deleted"
         if reason not in REASONS:
@@ -123,6 +125,7 @@ def record(
         "at_": utcnow(),
         "reason_": reason,
         "due_": due_at,
+        "article_": article_id,
     }
     prior = recorded.get((resource_type, resource_id))
     # A savepoint rolled back may have taken the prior row with it: then it is written anew.
@@ -209,6 +212,7 @@ _UPDATE = Prepared(
         at=_typed("at", "at_"),
         reason=_typed("reason", "reason_"),
         due_at=_typed("due_at", "due_"),
+        article_id=_typed("article_id", "article_"),
     )
 )
 
@@ -228,6 +232,7 @@ def _insert(postgres: bool) -> Prepared:
             ("at", "at_"),
             ("reason", "reason_"),
             ("due_at", "due_"),
+            ("article_id", "article_"),
         )
     }
     if postgres:
@@ -257,8 +262,8 @@ def decode_cursor(token: str) -> tuple[int, int]:
 
 
 def represent(change: Any) -> dict[str, Any]:
-    """A feed item, from a Change or a row of its columns."""
-    return {
+    """A feed item, from a Change or a row of its columns; an update's names its article."""
+    item = {
         "cursor": encode_cursor(change.txid, change.id),
         "type": change.resource_type,
         "id": change.resource_id,
@@ -268,6 +273,9 @@ def represent(change: Any) -> dict[str, Any]:
         "reason": change.reason,
         "due_at": iso(change.due_at),
     }
+    if change.article_id is not None:
+        item["article"] = change.article_id
+    return item
 
 
 def read_params(params: ChangeParams) -> tuple[list[str], tuple[int, int]]:
@@ -302,6 +310,7 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
         col(Change.at),
         col(Change.reason),
         col(Change.due_at),
+        col(Change.article_id),
     ]
     postgres = is_postgres(session)
     if postgres:

@@ -6,10 +6,10 @@ from enum import StrEnum
 from pydantic import Field
 
 from app.changes.feed import REASONS
-from app.http.schemas import ReadModel
+from app.http.schemas import ReadModel, sometimes
 from app.store.models.webhook import RESOURCE_TYPES
 
-# The kinds of resource the feed follows: article, quote, category, person, source, tag, author.
+# The kinds of resource the feed follows: article, quote, update, category, person, source, tag, author.
 # mypy learns an Enum's members only from literals; these come from RESOURCE_TYPES, the one list of them.
 ResourceType = StrEnum("ResourceType", [(kind, kind) for kind in RESOURCE_TYPES])  # type: ignore[misc]
 
@@ -40,6 +40,11 @@ class Change(ReadModel):
     due_at: datetime | None = Field(
         description="For a change the clock applied by itself (a scheduled publication, an embargo lifting, "
         "an expiry): the time it was due, which `at` may follow when no server was running then. Else null."
+    )
+
+    article: str = sometimes(
+        "For an `update` (of a live blog): the id of its article, where it is read "
+        "(`/v1/articles/{article}/updates/{id}`)."
     )
 
 

@@ -2,11 +2,12 @@
 
 One JSON object per line, `{"type": …, "data": …}`, dependencies first: categories (parents
 before children), sources, people, tags, authors, then articles with their quotes and
-attributions, then translation groups (each naming its public members, the original first);
-in an export for a key with `content:read`, each article carries its pending version
-(`portable_pending`). `data` is the write shape (what POST takes), in its portable form: no ids,
-related things by slug, an article and each quote keyed by `external_id` (its id when it has
-none), quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
+attributions, then translation groups (each naming its public members, the original first),
+then live blogs' updates; in an export for a key with `content:read`, each article carries its
+pending version (`portable_pending`). `data` is the write shape (what POST takes), in its
+portable form: no ids, related things by slug, an article and each quote keyed by
+`external_id` (its id when it has none), an update by its id (nothing else names it) and its
+article's key, quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
 Beside the write shape an article carries its times (`created_at`, `updated_at`) and its
 correction notices (`corrections`), each with its id and time: no write shape holds them, and
@@ -30,7 +31,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
@@ -43,6 +44,7 @@ from app.store.models import (
     ArticleCategory,
     ArticlePending,
     ArticleTag,
+    ArticleUpdate,
     Attribution,
     Author,
     Category,
@@ -220,9 +222,46 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 "comments": {"enabled": a.comments_enabled, "reason": a.comments_reason},
                 "share": share,
                 "corrections": notices.get(a.id, []),
+                "live": {
+                    "coverage_started_at": _time(a.coverage_started_at),
+                    "coverage_ended_at": _time(a.coverage_ended_at),
+                }
+                if a.live
+                else None,
             }
         )
     return out
+
+
+def update_shapes(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+    """The portable shape of each live blog update, from rows of (update, the key its article
+    is exported under): its id kept, its article by that key, its author by slug, quote blocks
+    by the index of the article's quote; full-precision times."""
+    if not rows:
+        return []
+    updates = [row[0] for row in rows]
+    quotes = _quotes(session, list({u.article_id for u in updates}))
+    author_ids = {u.author_id for u in updates if u.author_id}
+    authors = (
+        dict(session.execute(select(col(Author.id), col(Author.slug)).where(col(Author.id).in_(author_ids))).all())
+        if author_ids
+        else {}
+    )
+    return [
+        {
+            "id": u.id,
+            "article": article_key,
+            "headline": u.headline,
+            "body": _body(u.body or [], {q[0]: i for i, q in enumerate(quotes.get(u.article_id, []))}),
+            "author": authors.get(u.author_id) if u.author_id else None,
+            "published_at": _time(u.published_at),
+            "key_event": u.key_event,
+            "pinned": u.pinned,
+            "created_at": _time(u.created_at),
+            "updated_at": _time(u.updated_at),
+        }
+        for u, article_key in rows
+    ]
 
 
 T = TypeVar("T")
@@ -363,6 +402,20 @@ def _translation_groups(session: Session, *, after: str) -> Batch:
     return b"".join(out), groups[-1]
 
 
+def _updates(session: Session, *, after: str) -> Batch:
+    """Live blog updates of public articles, by id: after every article, which they name."""
+    rows = session.execute(
+        select(ArticleUpdate, func.coalesce(col(Article.external_id), col(Article.id)))
+        .join(Article, col(Article.id) == col(ArticleUpdate.article_id))
+        .where(queries.public(), col(ArticleUpdate.id) > after)
+        .order_by(col(ArticleUpdate.id))
+        .limit(BATCH)
+    ).all()
+    if not rows:
+        return b"", None
+    return b"".join(line("update", shape) for shape in update_shapes(session, list(rows))), rows[-1][0].id
+
+
 def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
     """Keyset batches of one kind, each read on its own session (`_read`), until one is empty."""
     after: str | None = ""
@@ -378,6 +431,7 @@ def _chunks(engine: Engine, pending: bool) -> Iterator[bytes]:
         yield from _batches(engine, functools.partial(_slugged, kind_name=kind_name, model=model))
     yield from _batches(engine, functools.partial(_articles, pending=pending))
     yield from _batches(engine, _translation_groups)
+    yield from _batches(engine, _updates)
 
 
 class Export(NamedTuple):

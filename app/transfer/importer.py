@@ -25,8 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app.articles import corrections, pending, translations, writes
+from app.articles.live import writes as live_writes
 from app.articles.pending_schemas import CorrectionIn
-from app.articles.schemas import ArticleCreate, CorrectionCopy, QuoteIn
+from app.articles.schemas import ArticleCreate, CorrectionCopy, QuoteIn, UpdateCreate
 from app.http import problems
 from app.http.problems import (
     AppError,
@@ -39,7 +40,7 @@ from app.http.problems import (
 )
 from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
-from app.store.models import Article, Quote, resources
+from app.store.models import Article, ArticleUpdate, Quote, resources
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
@@ -298,10 +299,57 @@ def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey |
     return upsert
 
 
+class UpdateLine(BaseModel):
+    """What an update's line carries besides its create shape: which update it is (an export
+    keeps ids) and which article's (the key the article's own line has)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(pattern=r"^[0-9a-z]{26}$")
+    article: str = Field(min_length=1, max_length=200)
+
+
+UPDATE_LINE = frozenset(UpdateLine.model_fields)
+
+
+def _update(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
+    """A live blog's update, matched by id: created (its times kept) or merged into."""
+    which = write_support.validate(UpdateLine, data)
+    shape = {k: v for k, v in data.items() if k not in UPDATE_LINE | TIMES}
+    parsed = write_support.validate(UpdateCreate, shape)
+    article = _find_article(session, which.article)
+    if article is None:
+        raise ValidationFailed(
+            f"No article {which.article!r}.", errors=[{"field": "article", "message": "no article with this key"}]
+        )
+    existing = session.get(ArticleUpdate, which.id)
+    if existing is None:
+        published = to_utc(parsed.published_at) if parsed.published_at else None
+        times = _times(data, published)
+        live_writes.create(
+            session,
+            article.id,
+            parsed,
+            key=key,
+            update_id=which.id,
+            **{k: v for k, v in times.model_dump().items() if v is not None},
+        )
+        return "created"
+    if existing.article_id != article.id:
+        raise Conflict(
+            "This update belongs to another article.",
+            errors=[{"field": "id", "message": "an update of another article"}],
+        )
+    version = existing.version
+    _, row = live_writes.update(session, article.id, existing.id, shape, if_match="*", key=key)
+    return "unchanged" if row.version == version else "updated"
+
+
 HANDLERS: dict[str, Callable[[Session, dict[str, Any], ApiKey | None], str]] = {
     "article": _article,
     "translation_group": _translation_group,
     **{name: _slugged(model) for name, model in SLUGGED.items()},
+    "update": _update,
 }
 
 

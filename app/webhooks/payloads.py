@@ -1,17 +1,20 @@
-"""A delivery's `data`: the resource as the API shows it, or a tombstone when it is gone."""
+"""A delivery's `data`: the resource as the API shows it, or a tombstone when it is gone (a
+live blog's update's names its article)."""
 
 from typing import Any
 
 from sqlmodel import Session
 
 from app.articles import view
+from app.articles.live import queries as live
 from app.quotes import queries
-from app.store.models import Article, Author, Category, Person, Quote, Source, Tag
+from app.store.models import Article, ArticleUpdate, Author, Category, Person, Quote, Source, Tag
 from app.taxonomy import categories, directory
 
 MODELS: dict[str, type] = {
     "article": Article,
     "quote": Quote,
+    "update": ArticleUpdate,
     "category": Category,
     "person": Person,
     "source": Source,
@@ -31,9 +34,13 @@ def render(session: Session, resource_type: str, resource_id: str, *, deleted: b
         tombstone = {"id": resource_id}
         if getattr(row, "slug", None):
             tombstone["slug"] = row.slug
+        if isinstance(row, ArticleUpdate):
+            tombstone["article"] = row.article_id  # where it was read
         return tombstone
     if isinstance(row, Article):
         return view.build(session, [row])[0]
+    if isinstance(row, ArticleUpdate):
+        return live.represent_many(session, session.get_one(Article, row.article_id), [row])[0]
     if isinstance(row, Quote):
         return queries.represent_many(session, [row])[0]
     if isinstance(row, Category):

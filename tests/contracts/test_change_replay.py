@@ -26,6 +26,10 @@ LISTS = {
 }
 
 
+# A live blog's updates have no list of their own: each public article's (`/v1/articles/{id}/updates`).
+KINDS = (*LISTS, "update")
+
+
 def _replayed(client) -> dict[str, set[str]]:
     latest: dict[tuple[str, str], str] = {}
     cursor = None
@@ -38,7 +42,7 @@ def _replayed(client) -> dict[str, set[str]]:
         cursor = body["meta"]["next_cursor"]
         if not body["meta"]["has_more"]:
             break
-    return {kind: {rid for (t, rid), op in latest.items() if t == kind and op == "upsert"} for kind in LISTS}
+    return {kind: {rid for (t, rid), op in latest.items() if t == kind and op == "upsert"} for kind in KINDS}
 
 
 def _listed(client) -> dict[str, set[str]]:
@@ -56,12 +60,24 @@ def _listed(client) -> dict[str, set[str]]:
                 break
             params = {"limit": 100, "cursor": following}
         shown[kind] = ids
+    shown["update"] = set()
+    for article_id in shown["article"]:
+        cursor = None
+        while True:
+            response = client.get(
+                f"/v1/articles/{article_id}/updates", params={"limit": 100, **({"cursor": cursor} if cursor else {})}
+            )
+            assert response.status_code == 200, response.text
+            shown["update"] |= {u["id"] for u in response.json()["data"]}
+            cursor = response.json()["meta"]["next_cursor"]
+            if not cursor:
+                break
     return shown
 
 
 def _assert_mirror_matches(client) -> dict[str, set[str]]:
     replayed, listed = _replayed(client), _listed(client)
-    for kind in LISTS:
+    for kind in KINDS:
         assert replayed[kind] == listed[kind], kind
     return listed
 
@@ -71,7 +87,7 @@ def test_after_the_demo_every_type_replays_to_its_list(client, session):
     session.commit()
 
     listed = _assert_mirror_matches(client)
-    assert all(listed[kind] for kind in LISTS)  # the demo has some of everything
+    assert all(listed[kind] for kind in KINDS)  # the demo has some of everything
 
 
 def _lines(*items: tuple[str, dict]) -> bytes:
@@ -161,9 +177,17 @@ def test_after_mixed_api_writes_every_type_replays_to_its_list(client, session):
         json={
             "title": "Sommet à Berlin",
             "status": "published",
+            "live": {},
             "quotes": [{"text": "Un accord est proche.", "speaker": "marc-dubois"}],
         },
     ).json()
+    blog = client.post("/v1/articles", headers=h, json={"title": "En direct", "status": "published", "live": {}}).json()
+    update = {"body": [{"type": "paragraph", "text": "Du nouveau."}]}
+    for article in (second, blog, blog):
+        assert client.post(f"/v1/articles/{article['id']}/updates", json=update, headers=h).status_code == 201
+    kept, dropped = (u["id"] for u in client.get(f"/v1/articles/{blog['id']}/updates").json()["data"])
+    gone = client.delete(f"/v1/articles/{blog['id']}/updates/{dropped}", headers={**h, "If-Match": "*"})
+    assert gone.status_code == 204
     alone = client.post("/v1/quotes", headers=h, json={"text": "Seul.", "speaker": {"name": "Yves Ka"}}).json()
     # A draft's inline speaker and source are in neither the feed nor the lists.
     draft = {"title": "Pas encore", "quotes": [{"text": "Bientôt.", "speaker": {"name": "Zoé Brouillon"}}]}
@@ -196,7 +220,8 @@ def test_after_mixed_api_writes_every_type_replays_to_its_list(client, session):
     )
 
     listed = _assert_mirror_matches(client)
-    assert listed["article"] == {first["id"]} and len(listed["quote"]) == 1
+    assert listed["article"] == {first["id"], blog["id"]} and len(listed["quote"]) == 1
+    assert listed["update"] == {kept}
     assert len(listed["person"]) == 3 and len(listed["tag"]) == 1 and len(listed["source"]) == 1
 
 

@@ -160,6 +160,7 @@ CONTENT = frozenset(
         "ArticleCategory",
         "ArticleCorrection",
         "ArticleTag",
+        "ArticleUpdate",
         "Attribution",
         "Author",
         "Category",
@@ -178,6 +179,7 @@ WRITE_PATH = frozenset(
         "articles/quotes.py",
         "articles/linked.py",
         "articles/corrections.py",
+        "articles/live/writes.py",  # a live blog's updates
         "articles/queries.py",  # `held`: the row a write loads, attached to its session
         "kit/slugs.py",  # old slugs, taken and given up inside the writes of articles and taxonomy
         "taxonomy/writes.py",

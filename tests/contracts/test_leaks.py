@@ -1,6 +1,6 @@
 """Nothing leaks: drafts, scheduled, unpublished, deleted, expired and embargoed articles,
-their quotes and correction notices, and the people and sources a draft or scheduled article
-creates inline, are found through no public path (an expired one whether or not the clock's job has recorded its
+their quotes, their correction notices and live blog updates, and the people and sources a draft or scheduled
+article creates inline, are found through no public path (an expired one whether or not the clock's job has recorded its
 expiry yet; expired and embargoed ones though every cache was shown them while they were
 public), nor as a translation of the public article (each hidden one is a member of its
 translation group, in a language of its own). After an embargo lifts the article is public on these paths:
@@ -30,7 +30,7 @@ PUBLIC_READS = ("/v1/articles", "/feeds/rss.xml", "/feeds/atom.xml", "/feeds/fee
 
 @dataclass(frozen=True)
 class Public:
-    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {correction_id}, {word} of the hidden article
+    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {correction_id}, {update_id}, {word} of the hidden article
     tombstones: bool = False  # the change feed may name an id it once published, as a delete
 
     def __str__(self) -> str:
@@ -60,6 +60,12 @@ PATHS = [
     Public("/v1/articles/{id}/corrections/{correction_id}"),
     Public("/v1/articles?include=corrections&limit=100"),
     Public("/v1/articles/slug/{slug}"),
+    Public("/v1/articles/{id}?include=updates"),
+    Public("/v1/articles/slug/{slug}?include=updates"),
+    Public("/v1/articles/{id}/updates"),
+    Public("/v1/articles/{id}/updates?since=2000-01-01T00:00:00Z&limit=100"),
+    Public("/v1/articles/{id}/updates?key_event=true"),
+    Public("/v1/articles/{id}/updates/{update_id}"),
     Public("/v1/articles/slug/{old_slug}"),
     Public("/v1/articles/{public_id}"),
     Public("/v1/articles/{public_id}?format=jsonld"),
@@ -93,6 +99,7 @@ PATHS = [
     Public("/feeds/rss.xml?category=monde"),
     Public("/v1/changes?limit=1000", tombstones=True),
     Public("/v1/changes?types=article,quote", tombstones=True),
+    Public("/v1/changes?types=update", tombstones=True),
     Public("/v1/export"),
     Public("/v1/changes?types=person,source", tombstones=True),
     Public("/sitemaps/index.xml"),
@@ -160,12 +167,23 @@ def _hide(client, headers, kind: str, public: dict) -> dict:
             ),
         ],
         **extra,
+        live={},
         body=[
             {"type": "paragraph", "text": f"Texte {word}"},
             {"type": "quote", "quote": 0},
             {"type": "html", "html": f"<p>{word}</p>"},
         ],
     )
+    update = client.post(
+        f"/v1/articles/{article['id']}/updates",
+        json={
+            "body": [{"type": "paragraph", "text": f"Direct {word}"}, {"type": "quote", "quote": 0}],
+            "key_event": True,
+        },
+        headers=headers,
+    )
+    assert update.status_code == 201, update.text
+    update_id = update.json()["id"]
     old_slug = article["slug"]
     correction_id = f"none-{kind}"  # a notice needs an article that was published
     article = patch(client, headers, article, {"slug": f"renomme-{kind}"}).json()
@@ -193,6 +211,9 @@ def _hide(client, headers, kind: str, public: dict) -> dict:
             f"/v1/articles/{article['id']}?format=ninjs",
             f"/v1/articles/{article['id']}?format=jsonld",
             f"/v1/quotes/{article['quotes'][0]['id']}",
+            f"/v1/articles/{article['id']}?include=updates",
+            f"/v1/articles/{article['id']}/updates",
+            f"/v1/articles/{article['id']}/updates/{update_id}",
             f"/v1/articles?q={word}",
             f"/v1/articles/{public['id']}",
             f"/v1/articles/slug/{public['slug']}",
@@ -228,6 +249,7 @@ def _hide(client, headers, kind: str, public: dict) -> dict:
         "old_slug": old_slug,
         "quote_id": article["quotes"][0]["id"],
         "correction_id": correction_id,
+        "update_id": update_id,
         "word": word,
         "person_slug": made["people"][0]["slug"] if inline else f"nobody-{kind}",
         "source_slug": sources.get("Journal", f"nothing-{kind}"),
@@ -288,10 +310,11 @@ def test_nothing_unpublished_is_found_through_a_public_path(client, hidden, rout
         if public.tombstones:
             # The feed records an expiry when the clock's job applies it (`expired`): until that
             # round, an `expiring` article's last change is still its upsert, and nothing more.
-            ops = [c["op"] for c in response.json()["data"] if c["id"] in (secret["id"], secret["quote_id"])]
+            shown = (secret["id"], secret["quote_id"], secret["update_id"])
+            ops = [c["op"] for c in response.json()["data"] if c["id"] in shown]
             assert not ops or ops[-1] == "delete" or kind == "expiring", f"the {kind} article is upserted in the feed"
         else:
-            assert secret["id"] not in text and secret["quote_id"] not in text, (
+            assert all(secret[name] not in text for name in ("id", "quote_id", "update_id")), (
                 f"the {kind} article shows at {public.path}"
             )
         if public.path.startswith("/sitemaps/"):  # sitemaps show articles by URL, so by slug
@@ -358,6 +381,7 @@ def staged(client, session) -> dict:
         "old_slug": article["slug"],
         "quote_id": article["quotes"][0]["id"],
         "correction_id": public_notice.json()["id"],
+        "update_id": "not-a-live-blog",
         "word": word,
         "person_slug": "john-kerry",
         "source_slug": "le-figaro",

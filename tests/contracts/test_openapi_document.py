@@ -47,6 +47,7 @@ def test_every_operation_has_an_explicit_snake_case_id():
 KEYED_READS = {
     "GET /v1/articles/{article_id}/revisions",
     "GET /v1/articles/{article_id}/revisions/{number}",
+    "GET /v1/articles/{article_id}/updates/{update_id}/revisions",
     "GET /v1/keys",
     "GET /v1/webhooks",
     "GET /v1/webhooks/{webhook_id}",
@@ -99,7 +100,7 @@ def test_what_only_some_answers_carry_is_optional_and_has_no_default():
     """openapi-typescript reads a default as "always there"; a trimmed answer must still pass."""
     schemas = _document()["components"]["schemas"]
     article = schemas["ArticleRead"]
-    optional = {"body", "body_html", "quotes", "attributions", "corrections", "highlight"}
+    optional = {"body", "body_html", "quotes", "attributions", "corrections", "highlight", "updates"}
     assert set(article["properties"]) - set(article["required"]) == optional
     assert all("default" not in article["properties"][name] for name in optional)
     assert schemas["ListMeta"]["required"] == ["limit", "has_more", "next_cursor"]

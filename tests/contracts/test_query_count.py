@@ -35,3 +35,30 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
     assert everything.json()["data"][0]["quotes"] and everything.json()["data"][0]["attributions"]
     assert {len(a["corrections"]) for a in everything.json()["data"]} == {0, 1, 2}
     assert 0 < len(small) == len(large)
+
+
+def test_a_page_of_a_live_blogs_updates_costs_the_same_at_any_size(client, session):
+    from app.articles.live import writes as live_writes
+    from app.articles.schemas import UpdateCreate
+    from tests.support.factories import make_author
+
+    authors = [make_author(session, f"auteur-{n}") for n in range(3)]
+    blog = make_article(session, live={})
+    for n in range(12):
+        live_writes.create(
+            session,
+            blog.id,
+            UpdateCreate.model_validate(
+                {"body": [{"type": "paragraph", "text": f"Point {n}."}], "author": authors[n % 3].slug}
+            ),
+        )
+        session.commit()
+
+    with statements() as small:
+        page = client.get(f"/v1/articles/{blog.id}/updates", params={"limit": 5})
+    with statements() as large:
+        everything = client.get(f"/v1/articles/{blog.id}/updates", params={"limit": 100})
+
+    assert len(page.json()["data"]) == 5 and len(everything.json()["data"]) == 12
+    assert {u["author"]["slug"] for u in everything.json()["data"]} == {a.slug for a in authors}
+    assert 0 < len(small) == len(large)

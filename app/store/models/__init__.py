@@ -6,6 +6,7 @@ from app.store.models.article import (
     ArticleCategory,
     ArticleStatus,
     ArticleTag,
+    ArticleUpdate,
     Attribution,
     AttributionRole,
     Quote,
@@ -19,7 +20,7 @@ from app.store.models.document import ArticleDocument
 from app.store.models.key import ApiKey, Scope
 from app.store.models.pending import ArticlePending
 from app.store.models.people import Person, Source, SourceKind
-from app.store.models.revision import ArticleRevision
+from app.store.models.revision import ArticleRevision, ArticleUpdateRevision
 from app.store.models.secret import ServerSecret
 from app.store.models.taxonomy import Author, Category, Tag
 from app.store.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
@@ -35,6 +36,8 @@ __all__ = [
     "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",
+    "ArticleUpdate",
+    "ArticleUpdateRevision",
     "Attribution",
     "AttributionRole",
     "Author",

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint, and_, false, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.main import SQLModelConfig
@@ -86,6 +86,11 @@ class Article(Timestamped, table=True):
     # others translate), which holds its own id here; None outside any group. A group has two
     # members at least, one per language (app/articles/translations.py keeps both rules).
     translation_group: str | None = Field(default=None, max_length=26)
+    # A live blog: its updates (ArticleUpdate) follow an event as it happens, from
+    # `coverage_started_at` (else its publication) until `coverage_ended_at`.
+    live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    coverage_started_at: datetime | None = Field(default=None)
+    coverage_ended_at: datetime | None = Field(default=None)
 
     @hybrid_property
     def is_public(self) -> bool:
@@ -203,6 +208,25 @@ class Quote(Timestamped, table=True):
     language: str = Field(default="fr", max_length=8)
     said_at: date | None = Field(default=None)
     position: int = Field(default=0)
+
+
+class ArticleUpdate(Timestamped, table=True):
+    """One entry of a live blog: its own body blocks, public when its article is."""
+
+    __tablename__ = "article_update"
+    __table_args__ = (
+        # The updates list, newest first, and `since`: one index range per article.
+        Index("ix_article_update_article_id_published_at_id", "article_id", "published_at", "id"),
+    )
+
+    article_id: str = Field(foreign_key="article.id", max_length=26, ondelete="CASCADE")
+    headline: str | None = Field(default=None, max_length=300)
+    body: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    body_html: str = Field(default="", sa_type=Text)
+    author_id: str | None = Field(default=None, foreign_key="author.id", index=True)
+    published_at: datetime
+    key_event: bool = Field(default=False)
+    pinned: bool = Field(default=False)
 
 
 class SlugRedirect(SQLModel, table=True):

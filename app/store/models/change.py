@@ -20,6 +20,8 @@ class Change(SQLModel, table=True):
     op: str = Field(max_length=10)
     version: int
     at: datetime
+    # For a live blog's update: its article (the update is read under /v1/articles/{article_id}).
+    article_id: str | None = Field(default=None, max_length=26)
     # Why a delete happened (app/changes/feed.py REASONS); None for an upsert.
     reason: str | None = Field(default=None, max_length=20)
     # When the clock's job applied a transition (app/articles/schedule.py): the time it was due.

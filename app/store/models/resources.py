@@ -4,7 +4,7 @@ keys, purges, export and import, and inline references all read.
 A type's `name` is its change-feed type, its webhook event prefix, its surrogate-key prefix
 and its slug_redirect type ("category"); its `plural` is its collection's path under /v1 and
 the key of its lists ("categories"). `slugged` types are named by slug by the others (an
-article names its tags by slug); articles and quotes are named by id.
+article names its tags by slug); articles, quotes and a live blog's updates are named by id.
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from app.store.models.article import Article, Quote
+from app.store.models.article import Article, ArticleUpdate, Quote
 from app.store.models.people import Person, Source
 from app.store.models.taxonomy import Author, Category, Tag
 
@@ -29,6 +29,7 @@ class ResourceType:
 RESOURCES = (
     ResourceType("article", "articles", Article, slugged=False),
     ResourceType("quote", "quotes", Quote, slugged=False),
+    ResourceType("update", "updates", ArticleUpdate, slugged=False),  # a live blog's, under its article
     ResourceType("category", "categories", Category, slugged=True),
     ResourceType("person", "people", Person, slugged=True),
     ResourceType("source", "sources", Source, slugged=True),

@@ -27,3 +27,19 @@ class ArticleRevision(SQLModel, table=True):
     # The lifecycle state this version left the article in (draft … published, deleted).
     status: str = Field(max_length=16)
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class ArticleUpdateRevision(SQLModel, table=True):
+    """One version of a live blog's update: its write shape (UpdateCreate's fields) and the key
+    that made it. Gone with the update."""
+
+    __tablename__ = "article_update_revision"
+    __table_args__ = (UniqueConstraint("update_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: str = Field(foreign_key="article_update.id", max_length=26, ondelete="CASCADE")
+    number: int  # the update's version this revision holds
+    created_at: datetime = Field(default_factory=utcnow)
+    key_id: str | None = Field(default=None, max_length=26)
+    key_name: str | None = Field(default=None, max_length=120)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))

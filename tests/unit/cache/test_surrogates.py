@@ -220,6 +220,7 @@ def test_feeds_and_the_export_are_keyed_broadly():
         "articles",
         "categories",
         "quotes",
+        "updates",
         "people",
         "sources",
         "tags",

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from app.articles import pending, previews, reads
 from app.articles.pending_schemas import PendingDiff, PendingPublishIn, PendingRead
 from app.articles.schemas import ArticleRead
-from app.articles.write_routes import MergePatch, _patch_media_type
+from app.articles.write_routes import MergePatch, patch_media_type
 from app.http.conditional import CONDITIONAL_RESPONSES, IfMatch, written
 from app.http.openapi import problem
 from app.http.problems import Forbidden, Unauthorized
@@ -91,7 +91,7 @@ def get_pending(article_id: str, session: PrimaryReadSessionDep, reader: Reader,
     operation_id="update_pending_version",
     response_model=PendingRead,
     summary="Change the pending version (JSON Merge Patch, If-Match)",
-    dependencies=[Depends(_patch_media_type)],
+    dependencies=[Depends(patch_media_type)],
     responses={
         **_CHANGE_RESPONSES,
         415: problem("The patch is not JSON Merge Patch (or JSON)."),

@@ -424,7 +424,6 @@ class NewsArticle(ReadModel):
     mentions: list[JsonLdPerson] = sometimes("The people it quotes.")
     correction: list[JsonLdCorrectionComment] = sometimes("Its correction notices, oldest first.")
 
-
     workTranslation: list[JsonLdTranslation] = sometimes(
         "On the original of a translation group: its translations the reader may see."
     )

@@ -30,7 +30,8 @@ PUBLIC_READS = ("/v1/articles", "/feeds/rss.xml", "/feeds/atom.xml", "/feeds/fee
 
 @dataclass(frozen=True)
 class Public:
-    path: str  # may name {id}, {slug}, {old_slug}, {quote_id}, {correction_id}, {update_id}, {word} of the hidden article
+    # may name {id}, {slug}, {old_slug}, {quote_id}, {correction_id}, {update_id}, {word} of the hidden article
+    path: str
     tombstones: bool = False  # the change feed may name an id it once published, as a delete
 
     def __str__(self) -> str:

@@ -23,12 +23,16 @@ from sqlmodel import Session, col
 
 from app.articles import queries
 from app.cache.purge import PURGE_KEYS
+from app.changes import feed
 from app.http.problems import Conflict, ValidationFailed
 from app.store.engine import is_postgres
 from app.store.models import Article, Category
 from app.store.models.common import iso
 
 FIELD = "translation_of"
+# Members whose `translations` changed in this transaction without a write of their own: each
+# public one gets an `upsert` in the change feed, so a mirror reads it again (record_reshown).
+RESHOWN = "translations.reshown"
 
 
 def _fail(message: str, *, status: type[Conflict] | type[ValidationFailed] = ValidationFailed) -> None:
@@ -86,7 +90,7 @@ def join(session: Session, article: Article, target_id: str | None) -> None:
     if target.translation_group is None:
         target.translation_group = target.id
     article.translation_group = group
-    _touch(session, [target.id])
+    _touch(session, [m.id for m in members(session, group) if m.id != article.id] or [target.id], reshown=True)
 
 
 def _hold(session: Session, group: str) -> None:
@@ -111,7 +115,7 @@ def leave(session: Session, article: Article) -> None:
         living = [m for m in rest if m.deleted_at is None] or rest
         for member in rest:
             member.translation_group = living[0].id
-    _touch(session, [m.id for m in rest])
+    _touch(session, [m.id for m in rest], reshown=True)
 
 
 def check_language(session: Session, article: Article) -> None:
@@ -127,20 +131,40 @@ def check_language(session: Session, article: Article) -> None:
             )
 
 
-def touched(session: Session, article: Article) -> None:
-    """A write to a member changes what the others show of it (slug, URL, whether it is
-    public): their cached answers and stored documents follow."""
+def touched(session: Session, article: Article, *, shown_changed: bool = True) -> None:
+    """A write to a member changes what the others show of it (slug, URL, language, expiry,
+    whether it is public): their cached answers and stored documents follow, and, when
+    `shown_changed`, their `upsert` in the change feed (with the members a join or a leave in
+    this transaction changed)."""
     if article.translation_group is not None:
         others = session.scalars(
             select(col(Article.id)).where(
                 col(Article.translation_group) == article.translation_group, col(Article.id) != article.id
             )
         )
-        _touch(session, list(others))
+        _touch(session, list(others), reshown=shown_changed)
+    record_reshown(session, written=article.id)
 
 
-def _touch(session: Session, ids: Iterable[str]) -> None:
+def record_reshown(session: Session, *, written: str | None = None) -> None:
+    """An `upsert` in the change feed for each public member whose `translations` changed in
+    this transaction (not `written`, whose own write records it): the version unchanged and
+    no webhook, as for anything else a write shows elsewhere (app/changes/feed.record_all)."""
+    ids = session.info.pop(RESHOWN, set()) - {written}
+    if ids:
+        feed.record_all(
+            session,
+            "article",
+            select(col(Article.id), col(Article.version)).where(col(Article.id).in_(sorted(ids)), queries.public()),
+            purge=set(),
+        )
+
+
+def _touch(session: Session, ids: Iterable[str], *, reshown: bool = False) -> None:
+    ids = list(ids)
     session.info.setdefault(PURGE_KEYS, set()).update(f"article:{i}" for i in ids)
+    if reshown:
+        session.info.setdefault(RESHOWN, set()).update(ids)
 
 
 # -- lists in one language, with a fallback ----------------------------------------------------

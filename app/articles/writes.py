@@ -445,6 +445,10 @@ def change_event(was_public: bool, is_public: bool) -> str | None:
     return "article.unpublished" if was_public else None
 
 
+# What the other members of a translation group show of an article (app/articles/translations.py).
+SHOWN_TO_TRANSLATIONS = frozenset({"slug", "language", "expires_at"})
+
+
 def after_write(
     session: Session,
     article: Article,
@@ -461,7 +465,9 @@ def after_write(
     `same`: write-shape fields the write left as they were; `due_at`: for a transition the
     clock applied, the time it was due. A delete says why (`REASONS`, from the event)."""
     session.flush()
-    translations.touched(session, article)
+    translations.touched(
+        session, article, shown_changed=article.is_public != was_public or not SHOWN_TO_TRANSLATIONS <= same
+    )
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same
     )

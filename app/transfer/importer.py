@@ -273,6 +273,7 @@ def _translation_group(session: Session, data: dict[str, Any], key: ApiKey | Non
     for article in others:
         translations.join(session, article, original.id)
     session.flush()
+    translations.record_reshown(session)
     return "created" if new else "updated"
 
 

@@ -264,3 +264,43 @@ def test_each_member_is_found_by_its_own_languages_stemming(client, session):
     assert found("manifester", "fr") == [fr["id"]]  # manifestaient, by the French stemmer
     assert found("protest", "en") == [en["id"]]  # protesting, by the English one
     assert found("manifester", "en") == [] and found("protest", "fr") == []
+
+
+def _feed_tail(client) -> str:
+    meta = client.get("/v1/changes", params={"limit": 1000}).json()["meta"]
+    while meta["has_more"]:
+        meta = client.get("/v1/changes", params={"limit": 1000, "since": meta["next_cursor"]}).json()["meta"]
+    return meta["next_cursor"]
+
+
+def _upserted_since(client, since: str) -> list[str]:
+    body = client.get("/v1/changes", params={"since": since, "limit": 1000, "types": "article"}).json()
+    return [c["id"] for c in body["data"] if c["op"] == "upsert"]
+
+
+def test_the_other_members_are_upserts_in_the_change_feed_when_what_they_show_changes(client, session):
+    """A mirror that keeps read shapes learns that a member's `translations` changed: joining,
+    a new slug, leaving. A draft member is never named; a write that changes nothing the
+    others show records only itself."""
+    headers = desk(session)
+    fr = _published(client, headers, title="La crue", language="fr")
+    since = _feed_tail(client)
+    en = _published(client, headers, title="The flood", language="en", translation_of=fr["id"])
+    assert sorted(_upserted_since(client, since)) == sorted([fr["id"], en["id"]])
+
+    since = _feed_tail(client)
+    assert patch(client, headers, en, {"slug": "the-flood-renamed"}).status_code == 200
+    assert sorted(_upserted_since(client, since)) == sorted([fr["id"], en["id"]])
+
+    since = _feed_tail(client)
+    en = client.get(f"/v1/articles/{en['id']}").json()
+    assert patch(client, headers, en, {"standfirst": "Rien que le chapeau."}).status_code == 200
+    assert _upserted_since(client, since) == [en["id"]]
+
+    draft = create(client, headers, title="Die Flut", language="de", translation_of=fr["id"])
+    since = _feed_tail(client)
+    en = client.get(f"/v1/articles/{en['id']}").json()
+    assert patch(client, headers, en, {"translation_of": None}).status_code == 200
+    upserts = _upserted_since(client, since)
+    assert fr["id"] in upserts and draft["id"] not in upserts
+    assert client.get(f"/v1/articles/{fr['id']}").json()["translations"] == []

@@ -466,7 +466,7 @@ def after_write(
     clock applied, the time it was due. A delete says why (`REASONS`, from the event)."""
     session.flush()
     translations.touched(
-        session, article, shown_changed=article.is_public != was_public or not SHOWN_TO_TRANSLATIONS <= same
+        session, article, shown_changed=article.is_public != was_public or not SHOWN_TO_TRANSLATIONS.issubset(same)
     )
     search_index.index_article(
         session, article, quotes={q.id: q.text for q in quotes} if quotes is not None else None, same=same

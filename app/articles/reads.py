@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -58,7 +59,14 @@ def list_public(
     total = None
     if params.count:
         total = session.scalar(select(func.count()).select_from(Article).where(*conds))
-    items = view.build(session, rows, include=include, fields=fields)
+    items: list[Any] | None = None
+    if not include and not fields:
+        # Stored bytes per item, set into the page as they are (orjson.Fragment): no item is
+        # built, and the page serialises to what building them would give.
+        found = documents.summaries(session, [row.id for row in rows])
+        items = None if found is None else [orjson.Fragment(item) for item in found]
+    if items is None:
+        items = view.build(session, rows, include=include, fields=fields)
     return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
 
 

@@ -75,6 +75,8 @@ class Timing:
     errors: int
     x_cold: float = 0.0
     x_page1: float | None = None
+    cpu_ms: float | None = None  # CPU the server spent per request (with its database's, on PostgreSQL)
+    x_cold_cpu: float | None = None
 
 
 class Samples:
@@ -256,11 +258,50 @@ def time_wrk(base: str, case: Case, *, duration: float, connections: int) -> Tim
     return Timing(case.name, case.path, result.rps, result.p50_ms, result.p99_ms, result.errors)
 
 
-def time_sequential(client: httpx.Client, case: Case, *, requests: int) -> Timing:
+class CPU:
+    """CPU time (user + system) of the server and, on PostgreSQL, of the database's backends
+    serving it: on a machine shared with other work, wall time measures the machine's load as
+    much as the request, and what the request costs is its CPU."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int, database_url: str) -> None:
+        self.pid = pid
+        self.database = database_url.rpartition("/")[2] if database_url.startswith("postgres") else None
+        self.url = database_url
+
+    def _pids(self) -> list[int]:
+        pids = [self.pid]
+        if self.database:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as c:
+                pids += [
+                    row[0]
+                    for row in c.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                        (self.database,),
+                    )
+                ]
+        return pids
+
+    def seconds(self) -> float:
+        total = 0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / self.TICK
+
+
+def time_sequential(client: httpx.Client, case: Case, *, requests: int, cpu: CPU | None = None) -> Timing:
     paths = case.paths or [case.path]
     errors = 0
     client.get(paths[0])
     times = []
+    cpu_start = cpu.seconds() if cpu else 0.0
     for n in range(requests):
         started = time.perf_counter()
         response = client.get(paths[n % len(paths)])
@@ -268,9 +309,12 @@ def time_sequential(client: httpx.Client, case: Case, *, requests: int) -> Timin
         errors += response.status_code != 200
         if response.status_code != 200:
             print(f"  {case.name}: {response.status_code} {response.text[:300]}", file=sys.stderr)
+    cpu_ms = (cpu.seconds() - cpu_start) / requests * 1000 if cpu else None
     times.sort()
     p99 = times[min(len(times) - 1, round(len(times) * 0.99))]
-    return Timing(case.name, case.path, len(times) / sum(times), statistics.median(times) * 1000, p99 * 1000, errors)
+    timing = Timing(case.name, case.path, len(times) / sum(times), statistics.median(times) * 1000, p99 * 1000, errors)
+    timing.cpu_ms = cpu_ms
+    return timing
 
 
 def export(server: servers.Server, into: Path) -> dict:
@@ -335,20 +379,25 @@ def reimport(database_url: str, dump: Path, rows: int, into: Path) -> dict:
         wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"gazette import failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return {"seconds": round(wall, 1), "rows_per_s": round(rows / wall), "report": done.stdout.strip().splitlines()[-1]}
+    said = [line for line in (done.stdout + done.stderr).splitlines() if "created" in line]
+    return {"seconds": round(wall, 1), "rows_per_s": round(rows / wall), "report": said[-1].strip() if said else ""}
 
 
 def table(timings: list[Timing]) -> str:
-    lines = [
-        "| request | req/s | p50 ms | p99 ms | × cold article | × page 1's time |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    cpu = any(t.cpu_ms is not None for t in timings)
+    head = "| request | req/s | p50 ms | p99 ms | × cold article | × page 1's time |"
+    rule = "|---|---:|---:|---:|---:|---:|"
+    if cpu:
+        head += " CPU ms | × cold article, by CPU |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for t in timings:
         page1 = "" if t.x_page1 is None else f"{t.x_page1:.2f}"
         flag = f" **{t.errors} errors**" if t.errors else ""
-        lines.append(
-            f"| `{t.path}`{flag} | {t.rps:,.0f} | {t.p50_ms:.1f} | {t.p99_ms:.1f} | {t.x_cold:.2f} | {page1} |"
-        )
+        line = f"| `{t.path}`{flag} | {t.rps:,.1f} | {t.p50_ms:.1f} | {t.p99_ms:.1f} | {t.x_cold:.2f} | {page1} |"
+        if cpu:
+            line += f" {t.cpu_ms or 0:.2f} | {t.x_cold_cpu or 0:.2f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -359,6 +408,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3, help="Seconds of wrk per case (after 1 s warm-up).")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sequential", type=int, help="N requests one after the other, from Python, instead of wrk.")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="With --sequential: also the server's CPU per request (and its database backends' on PostgreSQL).",
+    )
     parser.add_argument("--deep", type=int, default=5000, help="The deep page: this many cursor steps in.")
     parser.add_argument("--walk-budget", type=float, default=300, help="Seconds the walk to the deep page may take.")
     parser.add_argument("--no-export", action="store_true")
@@ -380,12 +434,17 @@ def main() -> None:
         wanted = [w.strip() for w in args.only.split(",")] if args.only else None
         chosen = [c for c in everything if wanted is None or any(w in c.name for w in wanted)]
 
+        cpu = CPU(server.pid, args.database_url) if args.cpu else None
+
         def measure(case: Case) -> Timing:
             if args.sequential:
-                return time_sequential(client, case, requests=args.sequential)
+                return time_sequential(client, case, requests=args.sequential, cpu=cpu)
             return time_wrk(server.url, case, duration=args.duration, connections=args.connections)
 
-        timings = [measure(cold)]
+        # The yardstick, with five times the requests: its CPU is a few clock ticks otherwise.
+        timings = [
+            time_sequential(client, cold, requests=args.sequential * 5, cpu=cpu) if args.sequential else measure(cold)
+        ]
         for case in chosen:
             timing = measure(case)
             print(
@@ -399,27 +458,29 @@ def main() -> None:
             page1 = by_name.get(case.base)
             if case.kind == "list" and page1 is not None and t.rps:
                 t.x_page1 = page1.rps / t.rps
+            if t.cpu_ms and timings[0].cpu_ms:
+                t.x_cold_cpu = timings[0].cpu_ms / t.cpu_ms
 
+        print(
+            f"{context.engine}, {context.articles:,} articles, cache off, one worker; "
+            + (
+                f"{args.sequential} sequential requests per case"
+                if args.sequential
+                else f"wrk -t1 -c{args.connections} -d{args.duration:g}s per case"
+            )
+        )
+        print()
+        print(table(timings), flush=True)
         transfer: dict = {}
         if not args.no_export:
             with tempfile.TemporaryDirectory(prefix="gazette-sweep-") as tmp:
                 dump = Path(tmp) / "export.ndjson"
                 transfer["export"] = export(server, dump)
+                print("\nexport: " + ", ".join(f"{k} {v}" for k, v in transfer["export"].items()), flush=True)
                 if args.reimport:
                     transfer["import"] = reimport(args.database_url, dump, transfer["export"]["rows"], Path(tmp))
+                    print("import: " + ", ".join(f"{k} {v}" for k, v in transfer["import"].items()), flush=True)
 
-    print(
-        f"{context.engine}, {context.articles:,} articles, cache off, one worker; "
-        + (
-            f"{args.sequential} sequential requests per case"
-            if args.sequential
-            else f"wrk -t1 -c{args.connections} -d{args.duration:g}s per case"
-        )
-    )
-    print()
-    print(table(timings))
-    for what, figures in transfer.items():
-        print(f"\n{what}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     if args.json:
         args.json.write_text(
             json.dumps({"context": context.describe(), "timings": [asdict(t) for t in timings], **transfer}, indent=1)

@@ -296,20 +296,26 @@ class CPU:
         return total / self.TICK
 
 
-def time_sequential(client: httpx.Client, case: Case, *, requests: int, cpu: CPU | None = None) -> Timing:
+def time_sequential(
+    client: httpx.Client, case: Case, *, requests: int, cpu: CPU | None = None, budget: float = float("inf")
+) -> Timing:
+    """`requests` requests one after the other, or as many as `budget` seconds allow (3 at least)."""
     paths = case.paths or [case.path]
     errors = 0
     client.get(paths[0])
-    times = []
+    times: list[float] = []
     cpu_start = cpu.seconds() if cpu else 0.0
+    deadline = time.monotonic() + budget
     for n in range(requests):
+        if n >= 3 and time.monotonic() > deadline:
+            break
         started = time.perf_counter()
         response = client.get(paths[n % len(paths)])
         times.append(time.perf_counter() - started)
         errors += response.status_code != 200
         if response.status_code != 200:
             print(f"  {case.name}: {response.status_code} {response.text[:300]}", file=sys.stderr)
-    cpu_ms = (cpu.seconds() - cpu_start) / requests * 1000 if cpu else None
+    cpu_ms = (cpu.seconds() - cpu_start) / len(times) * 1000 if cpu else None
     times.sort()
     p99 = times[min(len(times) - 1, round(len(times) * 0.99))]
     timing = Timing(case.name, case.path, len(times) / sum(times), statistics.median(times) * 1000, p99 * 1000, errors)
@@ -413,6 +419,12 @@ def main() -> None:
         action="store_true",
         help="With --sequential: also the server's CPU per request (and its database backends' on PostgreSQL).",
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=10,
+        help="With --sequential: at most this many seconds a case (3 requests at least).",
+    )
     parser.add_argument("--deep", type=int, default=5000, help="The deep page: this many cursor steps in.")
     parser.add_argument("--walk-budget", type=float, default=300, help="Seconds the walk to the deep page may take.")
     parser.add_argument("--no-export", action="store_true")
@@ -438,7 +450,7 @@ def main() -> None:
 
         def measure(case: Case) -> Timing:
             if args.sequential:
-                return time_sequential(client, case, requests=args.sequential, cpu=cpu)
+                return time_sequential(client, case, requests=args.sequential, cpu=cpu, budget=args.budget)
             return time_wrk(server.url, case, duration=args.duration, connections=args.connections)
 
         # The yardstick, with five times the requests: its CPU is a few clock ticks otherwise.

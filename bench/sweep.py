@@ -326,7 +326,7 @@ def time_sequential(
 def export(server: servers.Server, into: Path) -> dict:
     """GET /v1/export streamed to `into`: rows, wall time, rows/s, resident memory (MB) at its
     start and end."""
-    rss_start = server.memory()[0]
+    rss_start, _, anon_start = server.memory()
     rows = 0
     started = time.perf_counter()
     peak = rss_start
@@ -341,7 +341,7 @@ def export(server: servers.Server, into: Path) -> dict:
             if rows % 50_000 == 0:
                 peak = max(peak, server.memory()[0])
     wall = time.perf_counter() - started
-    rss_end = server.memory()[0]
+    rss_end, _, anon_end = server.memory()
     return {
         "rows": rows,
         "seconds": round(wall, 1),
@@ -350,6 +350,9 @@ def export(server: servers.Server, into: Path) -> dict:
         "rss_start_mb": round(rss_start, 1),
         "rss_end_mb": round(rss_end, 1),
         "rss_peak_mb": round(max(peak, rss_end), 1),
+        # VmRSS counts the database's pages a SQLite reader maps; RssAnon is the process's own.
+        "anon_start_mb": round(anon_start, 1),
+        "anon_end_mb": round(anon_end, 1),
     }
 
 

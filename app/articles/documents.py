@@ -136,6 +136,39 @@ def from_row(row: Any) -> Stored | None:
     return Stored(body, frozenset(row[3].split()), row[4], row[5], row[3], expires)
 
 
+# A list item (no `include`, every field) is its document up to the heavy parts, which come
+# last in it (view.build puts them after every other field): body, body_html, quotes,
+# attributions. `"body":` cannot occur unescaped inside a string, and no member before it is
+# an object with a member of that name, so its first occurrence after the last light field
+# is where the summary ends.
+_LAST_LIGHT = b',"reading_time_minutes":'
+_FIRST_HEAVY = b',"body":'
+_MANY = text(f"SELECT d.article_id, {_COLUMNS} {_FROM.format(join='')}WHERE d.article_id IN :ids AND NOT d.stale")
+_MANY = _MANY.bindparams(bindparam("ids", expanding=True))
+
+
+def summary(body: bytes) -> bytes:
+    """A document's list item: the article's public JSON without body, body_html, quotes and
+    attributions, byte for byte what `view.build(include=set())` serialises to."""
+    return body[: body.index(_FIRST_HEAVY, body.index(_LAST_LIGHT))] + b"}"
+
+
+def summaries(session: Session, article_ids: list[str]) -> list[bytes] | None:
+    """The list items of these articles, in order, from their stored documents (the site-wide
+    comments switch applied); None when any of them has no current one (a draft a key lists,
+    a stale or not yet built document, an expiry just passed): the caller then builds them."""
+    if not article_ids:
+        return []
+    found = {row[0]: row[1:] for row in session.execute(_MANY, {"ids": article_ids})}
+    out = []
+    for article_id in article_ids:
+        stored = from_row(found.get(article_id))
+        if stored is None:
+            return None
+        out.append(summary(stored.body))
+    return out
+
+
 # -- building --------------------------------------------------------------------------------
 
 

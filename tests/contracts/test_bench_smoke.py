@@ -160,3 +160,35 @@ def test_write_cost_compares_the_working_tree_with_a_revision(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("medians: ") and float(last.rsplit("= ", 1)[1]) > 0
+
+
+def test_sweep_times_every_public_read_of_a_small_archive(tmp_path):
+    """bench/sweep.py on 100 articles, two requests a case: every case it makes from the
+    OpenAPI document answers 200 (it exits non-zero otherwise), the export and its
+    re-import are timed."""
+    url, drop = _create_database(tmp_path)
+    try:
+        subprocess.run(
+            [sys.executable, "bench/generate.py", "--database-url", url, "--articles", "100", "--workers", "0"],
+            cwd=ROOT,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
+        done = subprocess.run(
+            [
+                *(sys.executable, "bench/sweep.py", "--database-url", url),
+                *("--sequential", "2", "--deep", "3", "--reimport"),
+            ],
+            cwd=ROOT,
+            timeout=900,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        drop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout
+    for shown in ("/v1/articles?tag=", "/v1/quotes?speaker=", "format=ninjs", "/feeds/rss.xml?category=", "types="):
+        assert shown in table, shown
+    assert "export: rows " in table and "import: seconds " in table

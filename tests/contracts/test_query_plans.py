@@ -73,6 +73,7 @@ BOUNDED = {
     "article": "one article's quotes: a handful, sorted in memory",
     "tag": "read from the link's index only below DRIVE_FROM_LINK_BELOW links (app/articles/queries.py)",
     "author": "read from the link's index only below DRIVE_FROM_LINK_BELOW links (app/articles/queries.py)",
+    "speaker": "read from the quote's person index only below DRIVE_FROM_LINK_BELOW quotes (app/articles/queries.py)",
 }
 CATALOGUE_LISTS = ["/v1/categories", "/v1/people", "/v1/sources", "/v1/tags", "/v1/authors"]
 CHANGE_LISTS = ["/v1/changes", "/v1/changes?types=article", "/v1/changes?types=quote,person"]

@@ -125,3 +125,27 @@ def test_a_keys_list_with_a_draft_builds_the_page(client, session, archive):
     headers = bearer(make_key(session, "content:read"))
     body = _served_and_built(client, session, {"status": "all", "limit": 100}, headers)
     assert b"Brouillon" in body
+
+
+def test_an_item_with_notices_translations_and_live_coverage_is_the_built_one(client, session):
+    """What lands on an article after the list's cut was designed (correction notices, which a
+    list shows only with include; its translation group; a live blog's coverage) comes out of
+    the stored bytes exactly as built."""
+    from tests.support.editorial import create, desk
+
+    headers = desk(session)
+    original = create(client, headers, title="La crue", language="fr", status="published")
+    create(client, headers, title="The flood", language="en", status="published", translation_of=original["id"])
+    live = create(client, headers, title="En direct", status="published", live={})
+    noticed = client.post(
+        f"/v1/articles/{live['id']}/corrections",
+        json={"kind": "update", "text": "Le fil reprend demain."},
+        headers={**headers, "If-Match": f'"{live["version"]}"'},
+    )
+    assert noticed.status_code == 201, noticed.text
+
+    page = _served_and_built(client, session, {"limit": 100})
+    with_notices = _served_and_built(client, session, {"limit": 100, "include": "corrections"})
+
+    assert b"Le fil reprend demain." not in page and b"Le fil reprend demain." in with_notices
+    assert b'"translations":[{"language":"en"' in page and b'"live":{"state":"live"' in page

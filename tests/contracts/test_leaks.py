@@ -383,6 +383,9 @@ def staged(client, session) -> dict:
         "quote_id": article["quotes"][0]["id"],
         "correction_id": public_notice.json()["id"],
         "update_id": "not-a-live-blog",
+        "public_id": article["id"],  # the article is the public one: its live version shows
+        "public_slug": article["slug"],
+        "lang": article["language"],
         "word": word,
         "person_slug": "john-kerry",
         "source_slug": "le-figaro",

@@ -14,9 +14,9 @@ from app.articles.write_routes import (
     OPTIONAL_IF_MATCH,
     PATCH_RESPONSES,
     REQUIRED_IF_MATCH,
-    RevisionNumber,
     ContentReader,
     MergePatch,
+    RevisionNumber,
     patch_media_type,
 )
 from app.http import etags

@@ -40,7 +40,7 @@ def _update(client, headers, blog: dict, **fields) -> tuple[dict, str]:
 
 def test_one_revision_is_read_with_its_snapshot_and_a_key(client, headers, session):
     blog = _blog(client, headers)
-    update, path = _update(client, headers, blog)
+    _, path = _update(client, headers, blog)
 
     assert client.get(f"{path}/revisions/1").status_code == 401
     reader = desk(session, "content:read", name="reader")
@@ -103,7 +103,7 @@ def test_restoring_a_revision_showing_a_quote_the_blog_no_longer_has_is_422_nami
     ]
     blog = _blog(client, headers, quotes=quotes)
     quote_id = blog["quotes"][0]["id"]
-    update, path = _update(client, headers, blog, body=[{"type": "quote", "quote_id": quote_id}])
+    _, path = _update(client, headers, blog, body=[{"type": "quote", "quote_id": quote_id}])
     assert client.delete(f"/v1/quotes/{quote_id}", headers={**headers, "If-Match": "*"}).status_code == 204
 
     response = client.post(f"{path}/revisions/1/restore", headers=headers)

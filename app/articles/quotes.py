@@ -1,6 +1,7 @@
 """An article's quotes, written with it: kept by id or external_id, new ones made, the rest
 deleted; and, while the article is public, their changes in the feed."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -14,6 +15,7 @@ from app.http.problems import Conflict
 from app.search import index
 from app.store.models import (
     Article,
+    ArticleUpdate,
     Person,
     Quote,
     Source,
@@ -90,6 +92,7 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
             col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)
         )
     ).all()
+    refuse_if_shown_in_updates(session, [qid for qid, _ in gone], field="quotes")
     index.unindex_quotes(session, [qid for qid, _ in gone])
     session.execute(delete(Quote).where(col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)))
     session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
@@ -98,6 +101,44 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
     )
     index.index_quotes(session, keep)
     return [Said(q.id, q.text, names[q.person_id], q.speaker_role) for q in keep]
+
+
+def shown_in_updates(session: Session, quote_ids: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(article id, update id, block index) of every block of a live blog's update that shows
+    one of these quotes, by update id (an update shows only its own blog's quotes)."""
+    ids = set(quote_ids)
+    if not ids:
+        return []
+    blogs = select(col(Quote.article_id)).where(col(Quote.id).in_(ids), col(Quote.article_id).is_not(None))
+    rows = session.execute(
+        select(col(ArticleUpdate.article_id), col(ArticleUpdate.id), col(ArticleUpdate.body))
+        .where(col(ArticleUpdate.article_id).in_(blogs))
+        .order_by(col(ArticleUpdate.id))
+    ).all()
+    return [
+        (article_id, update_id, index)
+        for article_id, update_id, body in rows
+        for index, block in enumerate(body or [])
+        if block.get("type") == "quote" and block.get("quote_id") in ids
+    ]
+
+
+def refuse_if_shown_in_updates(session: Session, quote_ids: Iterable[str], *, field: str) -> None:
+    """409 naming `field` (and, in each error, the update and its block) while an update of a
+    live blog shows one of these quotes: as for the article's own body, the block goes first."""
+    shown = shown_in_updates(session, quote_ids)
+    if not shown:
+        return
+    updates = sorted({update_id for _, update_id, _ in shown})
+    raise Conflict(
+        f"Update{'s' if len(updates) > 1 else ''} {', '.join(updates)} of live blog {shown[0][0]} "
+        "show this quote: take it out of the update first.",
+        errors=[
+            {"field": field, "message": f"shown by update {update_id} in body[{index}]"}
+            for _, update_id, index in shown
+        ],
+        extensions={"updates": updates},
+    )
 
 
 def check_external_id(session: Session, external_id: str | None, *, field: str) -> None:

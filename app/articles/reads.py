@@ -19,6 +19,11 @@ from app.store.models.common import iso, utcnow
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
+    if "updates" in {item.strip() for item in (params.include or "").split(",")}:
+        # A live blog's updates embed in one article only: a list would read every blog's.
+        raise InvalidParameter(
+            "include", "'updates' is for one article (GET /v1/articles/{id}?include=updates), not a list"
+        )
     include = set(split_csv(params.include, field="include", allowed=view.INCLUDABLE) or [])
     return include | (set(fields or []) & view.INCLUDABLE)
 

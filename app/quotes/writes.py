@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.articles import linked
+from app.articles import quotes as article_quotes
 from app.changes import feed
 from app.http import etags
 from app.http.problems import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -157,6 +158,8 @@ def update_quote(session: Session, quote_id: str, patch: dict[str, Any], *, if_m
                 "The article's body shows this quote: take it out of the body first.",
                 errors=[{"field": "article", "message": "the quote is shown in its article's body"}],
             )
+        if old_article is not None:
+            article_quotes.refuse_if_shown_in_updates(session, [quote.id], field="article")
         changed["position"] = (
             1 + (session.scalar(select(func.max(col(Quote.position))).where(col(Quote.article_id) == article.id)) or 0)
             if article
@@ -177,7 +180,11 @@ def delete_quote(session: Session, quote_id: str, *, if_match: str | None) -> No
     shown = linked.quoting(session, [quote.id])
     if shown:
         article_id, index = shown[0]
-        raise Conflict(f"Article {article_id} shows this quote in body[{index}]: take it out of the body first.")
+        raise Conflict(
+            f"Article {article_id} shows this quote in body[{index}]: take it out of the body first.",
+            errors=[{"field": "id", "message": f"shown by article {article_id} in body[{index}]"}],
+        )
+    article_quotes.refuse_if_shown_in_updates(session, [quote.id], field="id")
     article = session.get(Article, quote.article_id) if quote.article_id else None
     _index(session, None, gone=quote.id)
     # Recorded while the row can still be read (the webhook's tombstone is rendered now).

@@ -48,6 +48,7 @@ KEYED_READS = {
     "GET /v1/articles/{article_id}/revisions",
     "GET /v1/articles/{article_id}/revisions/{number}",
     "GET /v1/articles/{article_id}/updates/{update_id}/revisions",
+    "GET /v1/articles/{article_id}/updates/{update_id}/revisions/{number}",
     "GET /v1/keys",
     "GET /v1/webhooks",
     "GET /v1/webhooks/{webhook_id}",

@@ -33,6 +33,7 @@ REQUIRED = {
     "POST /v1/articles/{}/updates": WRITE,
     "PATCH /v1/articles/{}/updates/{}": WRITE,
     "DELETE /v1/articles/{}/updates/{}": WRITE,
+    "POST /v1/articles/{}/updates/{}/revisions/{}/restore": WRITE,
     "POST /v1/categories": WRITE,
     "PATCH /v1/categories/{}": WRITE,
     "DELETE /v1/categories/{}": WRITE,

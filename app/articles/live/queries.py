@@ -182,6 +182,19 @@ def revisions(session: Session, blog: Any, update_id: str) -> list[ArticleUpdate
     )
 
 
+def revision(session: Session, blog: Any, update_id: str, number: int) -> ArticleUpdateRevision:
+    """Revision `number` of one of the blog's updates; 404 for none."""
+    get_one(session, blog, update_id)
+    found = session.scalars(
+        select(ArticleUpdateRevision).where(
+            col(ArticleUpdateRevision.update_id) == update_id, col(ArticleUpdateRevision.number) == number
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"Update {update_id!r} has no revision {number}.")
+    return found
+
+
 def represent_revision(revision: ArticleUpdateRevision) -> dict[str, Any]:
     return {
         "number": revision.number,

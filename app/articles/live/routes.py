@@ -9,12 +9,14 @@ from starlette.responses import Response
 from app.articles.live import queries, writes
 from app.articles.live.queries import UpdateListParams
 from app.articles.routes import OPTIONAL_KEY, OPTIONAL_KEY_RESPONSES
-from app.articles.schemas import UpdateCreate, UpdateList, UpdateRead, UpdateRevisionList
+from app.articles.schemas import UpdateCreate, UpdateList, UpdateRead, UpdateRevision, UpdateRevisionList
 from app.articles.write_routes import (
+    OPTIONAL_IF_MATCH,
     PATCH_RESPONSES,
     REQUIRED_IF_MATCH,
     ContentReader,
     MergePatch,
+    RevisionNumber,
     patch_media_type,
 )
 from app.http import etags
@@ -157,3 +159,37 @@ def list_update_revisions(
         {"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}},
         headers={"Cache-Control": "private, no-store"},
     )
+
+
+@router.get(
+    "/{update_id}/revisions/{number}",
+    operation_id="get_article_update_revision",
+    response_model=UpdateRevision,
+    summary="One revision of an update, with the update as it was",
+    responses={404: problem("No such article, no such update on it, or no such revision of it.")},
+)
+def get_update_revision(
+    article_id: str, update_id: str, number: RevisionNumber, session: PrimaryReadSessionDep, _: ContentReader
+) -> JSONBytes:
+    blog = queries.article(session, article_id, private=True)
+    revision = queries.revision(session, blog, update_id, number)
+    return JSONBytes(queries.represent_revision(revision), headers={"Cache-Control": "private, no-store"})
+
+
+@router.post(
+    "/{update_id}/revisions/{number}/restore",
+    operation_id="restore_article_update_revision",
+    response_model=UpdateRead,
+    summary="Bring back a revision's content as the update's new version",
+    description="Its headline, body, author and flags; its `published_at` stays. If-Match is optional.",
+    responses={
+        **OPTIONAL_IF_MATCH,
+        404: problem("No such article, no such update on it, or no such revision of it."),
+        422: problem("The revision shows a quote (or an author) the blog no longer has; `errors` names it."),
+    },
+)
+def restore_update_revision(
+    article_id: str, update_id: str, number: RevisionNumber, session: SessionDep, key: Writer, if_match: IfMatch = None
+) -> Response:
+    blog, update = writes.restore(session, article_id, update_id, number, if_match=if_match, key=key)
+    return _written(session, blog, update)

@@ -1,4 +1,4 @@
-"""Writing a live blog's updates: create, merge-patch (If-Match) and delete.
+"""Writing a live blog's updates: create, merge-patch (If-Match), restore a revision, and delete.
 
 An update is part of its blog but a resource of its own: writing one leaves the article's
 version alone, records the update's own change (`update.created` …) while the blog is
@@ -124,18 +124,55 @@ def update(
     row = queries.get_one(session, blog, update_id)
     expected = etags.expected_version(if_match, row.version)
     merged = merge_patch.apply(document(session, row), patch)
-    data = writes.validate(UpdateCreate, merged)
+    _write(session, blog, row, merged, expected, key=key)
+    return blog, row
+
+
+def restore(
+    session: Session,
+    article_id: str,
+    update_id: str,
+    number: int,
+    *,
+    if_match: str | None,
+    key: ApiKey | None = None,
+) -> tuple[Article, ArticleUpdate]:
+    """The content of revision `number` (headline, body, author, flags) as a new version, with
+    its own revision, even when it equals the current one; its `published_at` stays, so a
+    restore never moves the update in its blog. If-Match optional (stale: 412); a quote the
+    revision shows that the blog no longer holds is a 422 naming the block."""
+    blog = _blog(session, article_id, writing=False)
+    row = queries.get_one(session, blog, update_id)
+    expected = row.version if if_match is None else etags.expected_version(if_match, row.version)
+    snapshot = queries.revision(session, blog, update_id, number).snapshot
+    _write(session, blog, row, {**snapshot, "published_at": iso(row.published_at)}, expected, key=key, always=True)
+    return blog, row
+
+
+def _write(
+    session: Session,
+    blog: Article,
+    row: ArticleUpdate,
+    shape: dict[str, Any],
+    expected: int,
+    *,
+    key: ApiKey | None,
+    always: bool = False,
+) -> None:
+    """`shape` (the create shape) validated and written over `row` as its next version, with
+    its revision and, while the blog is public, its change; nothing when it changes nothing,
+    unless `always`."""
+    data = writes.validate(UpdateCreate, shape)
     values = _columns(session, blog, data)
     if values["published_at"] is None:
         values["published_at"] = row.published_at
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-    if not changed:
-        return blog, row
+    if not changed and not always:
+        return
     writes.bump(session, row, expected, changed)
     _revision(session, row, key)
     if blog.is_public:
         feed.record(session, row.id, blog.id, version=row.version, verb="updated")
-    return blog, row
 
 
 def remove(session: Session, article_id: str, update_id: str, *, if_match: str | None) -> None:

@@ -450,3 +450,15 @@ def test_renaming_a_speaker_shows_in_the_updates_that_quote_them(client, headers
     assert listed.headers["gazette-cache"] == "MISS"
     assert "<footer>Jeanne Martin-Roux</footer>" in listed.json()["data"][0]["body_html"]
     assert client.get(f"{path}/{update['id']}").json()["version"] == 1
+
+
+def test_include_updates_on_a_list_is_400_naming_include(client, headers):
+    _post(client, headers, _blog(client, headers)["id"])
+
+    for include in ("updates", "quotes,updates"):
+        response = client.get("/v1/articles", params={"include": include})
+
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert error["field"] == "include" and "one article" in error["message"]

@@ -107,7 +107,14 @@ def _delayed_replica_stale_no_longer_than_its_lag_and_keyed_clients_read_their_w
                     assert title in keyed.get("/v1/articles").text
                     changes = keyed.get("/v1/changes", params={"limit": 100}).json()["data"]
                     assert any(c["id"] == article["id"] and c["version"] == version for c in changes), changes
-            lags.append(max(r["lag_seconds"] or 0 for node in nodes for r in _readiness(node)["replicas"]))
+            # The lag each node reports grows from the commit until the replica replays it: read
+            # it until it shows (at most half the hold-back, so the write is still unreplayed).
+            while True:
+                lag = max(r["lag_seconds"] or 0 for node in nodes for r in _readiness(node)["replicas"])
+                if lag > 0.5 or time.monotonic() - committed > DELAY / 2:
+                    break
+                time.sleep(0.05)
+            lags.append(lag)
             seen = _until_everywhere(bed, article, title, DELAY + 20, since=committed)
             old_seen = old_seen or bool(seen.pop("old seen"))
             stale.append(max(seen.values()))

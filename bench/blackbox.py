@@ -28,28 +28,6 @@ import httpx
 import loadgen
 import servers
 
-UVICORN_ADDS = {"date", "server"}
-
-
-def _bare(name: str, tmp: Path, response: httpx.Response) -> servers.Server:
-    body, headers = tmp / f"{name}.body", tmp / f"{name}.headers.json"
-    body.write_bytes(response.content)
-    headers.write_text(
-        json.dumps(
-            [
-                [k.decode("latin-1"), v.decode("latin-1")]
-                for k, v in response.headers.raw
-                if k.decode("latin-1").lower() not in UVICORN_ADDS | {"content-length"}
-            ]
-        )
-    )
-    env = {
-        "BENCH_BARE_BODY": str(body),
-        "BENCH_BARE_HEADERS": str(headers),
-        "BENCH_BARE_STATUS": str(response.status_code),
-    }
-    return servers.Server(name, "bare_app:app", env=env, app_dir=servers.BENCH)
-
 
 def run(args: argparse.Namespace) -> dict:
     loadgen.ensure_wrk()
@@ -72,7 +50,10 @@ def run(args: argparse.Namespace) -> dict:
             not_modified = httpx.get(gazette.url + path, headers={**plain, "If-None-Match": etag})
             if not_modified.status_code != 304:
                 raise SystemExit(f"If-None-Match answered {not_modified.status_code}")
-            with _bare("bare-200", tmp, hot) as bare_200, _bare("bare-304", tmp, not_modified) as bare_304:
+            with (
+                servers.bare_copy("bare-200", tmp, hot) as bare_200,
+                servers.bare_copy("bare-304", tmp, not_modified) as bare_304,
+            ):
                 cases = {
                     "bare 200": (bare_200.url + path, ()),
                     "gazette hot": (gazette.url + path, ()),

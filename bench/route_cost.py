@@ -5,7 +5,7 @@ and with `--profile`, where the time goes (cProfile, the top functions by own ti
     python bench/route_cost.py --database-url sqlite:////tmp/bench.db /v1/categories '/v1/articles?limit=20'
 
 Starts no server: it calls the app object as uvicorn would, one request after the other, on
-one event loop, cache off, background jobs off.
+one event loop, cache off (`--cache`: on, so a repeated path measures a hit), background jobs off.
 """
 
 import argparse
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-async def call(app, path: str) -> tuple[int, int]:
+async def call(app, path: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> tuple[int, int]:
     raw_path, _, query = path.partition("?")
     scope = {
         "type": "http",
@@ -33,7 +33,7 @@ async def call(app, path: str) -> tuple[int, int]:
         "raw_path": raw_path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"accept-encoding", b"identity")],
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"accept-encoding", b"identity"), *headers],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
     }
@@ -76,29 +76,36 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cache", action="store_true", help="response cache on: what a hit costs")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value', sent with each request")
     args = parser.parse_args()
     os.environ.update(
         GAZETTE_DATABASE_URL=args.database_url,
-        GAZETTE_RESPONSE_CACHE_ENABLED="false",
+        GAZETTE_RESPONSE_CACHE_ENABLED="true" if args.cache else "false",
         GAZETTE_RUN_BACKGROUND_JOBS="false",
     )
     from app.main import create_app
 
     app = create_app()
+    headers = tuple(
+        (name.strip().lower().encode(), value.strip().encode())
+        for name, _, value in (header.partition(":") for header in args.header)
+    )
     queue, task = await lifespan(app)
     try:
         for path in args.paths:
             status, size = await call(app, path)
-            if status != 200:
+            status, size = await call(app, path, headers)
+            if status not in (200, 304):
                 raise SystemExit(f"{path}: {status}")
             for _ in range(20):
-                await call(app, path)
+                await call(app, path, headers)
             profiler = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
             if profiler:
                 profiler.enable()
             for _ in range(args.requests):
-                await call(app, path)
+                await call(app, path, headers)
             if profiler:
                 profiler.disable()
             mean = (time.perf_counter() - started) / args.requests * 1e6

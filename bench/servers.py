@@ -1,5 +1,6 @@
 """Starting and stopping uvicorn processes on 127.0.0.1, and reading their memory."""
 
+import json
 import os
 import signal
 import socket
@@ -160,3 +161,26 @@ def bare(body_file: Path, *, workers: int = 1) -> Server:
         app_dir=BENCH,
         workers=workers,
     )
+
+
+UVICORN_ADDS = {"date", "server"}  # headers uvicorn adds to every answer, the bare app's too
+
+
+def bare_copy(name: str, directory: Path, response: httpx.Response) -> Server:
+    """A bare app answering every request as Gazette answered `response`: its status, its
+    bytes and its headers (less those uvicorn adds; a `304` with Gazette's validators). Read
+    `response` without compression, as wrk does."""
+    body, headers = directory / f"{name}.body", directory / f"{name}.headers.json"
+    body.write_bytes(response.content)
+    kept = [
+        [key.decode("latin-1"), value.decode("latin-1")]
+        for key, value in response.headers.raw
+        if key.decode("latin-1").lower() not in UVICORN_ADDS | {"content-length"}
+    ]
+    headers.write_text(json.dumps(kept))
+    env = {
+        "BENCH_BARE_BODY": str(body),
+        "BENCH_BARE_HEADERS": str(headers),
+        "BENCH_BARE_STATUS": str(response.status_code),
+    }
+    return Server(name, "bare_app:app", env=env, app_dir=BENCH)

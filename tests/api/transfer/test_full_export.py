@@ -5,6 +5,7 @@ brings each back exactly; the public export never shows them."""
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from typer.testing import CliRunner
 
 from app.store import clock
 from app.store.models.common import iso, utcnow
@@ -103,3 +104,20 @@ def test_a_state_goes_only_with_a_draft_line(client, session):
     report = client.post("/v1/import", content=wrong + unscheduled + b"\n", headers={**NDJSON, **writer}).json()
 
     assert [(e["line"], e["field"]) for e in report["errors"]] == [(1, "data.state"), (2, "data.state")]
+
+
+def test_gazette_export_all_is_the_keyed_export_and_pending_another_name_of_it(client, session, tmp_path):
+    from app.cli import app
+
+    headers = desk(session)
+    create(client, headers, title="Brouillon quokkadraft")
+    create(client, headers, status="published", title="Public")
+    plain, full, pending = tmp_path / "plain.ndjson", tmp_path / "all.ndjson", tmp_path / "pending.ndjson"
+    runner = CliRunner()
+
+    for args in (["export", str(plain)], ["export", "--all", str(full)], ["export", "--pending", str(pending)]):
+        assert runner.invoke(app, args).exit_code == 0
+
+    assert b"quokkadraft" not in plain.read_bytes() and _slugs(plain.read_bytes()) == ["public"]
+    assert full.read_bytes() == pending.read_bytes() == _keyed_export(client, headers)
+    assert _slugs(full.read_bytes()) == ["brouillon-quokkadraft", "public"]

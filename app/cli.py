@@ -405,18 +405,22 @@ def documents_rebuild() -> None:
 @app.command("export")
 def export_ndjson(
     file: Path | None = typer.Argument(None, dir_okay=False, help="Write here (default: standard output)."),
-    pending: bool = typer.Option(
-        False, "--pending", help="Each article with its pending version, as GET /v1/export gives a content:read key."
+    full: bool = typer.Option(
+        False,
+        "--all",
+        "--pending",
+        help="Every article not deleted (drafts, scheduled, embargoed, expired), each with its pending "
+        "version and state, as GET /v1/export gives a content:read key.",
     ),
 ) -> None:
-    """Export all published content as NDJSON (what GET /v1/export streams)."""
+    """Export all published content as NDJSON (what GET /v1/export streams); --all: all of it."""
     import sys
 
     from app.transfer import export
 
     _needs_database()
     with file.open("wb") if file else nullcontext(sys.stdout.buffer) as out:
-        for chunk in export.begin(pending=pending).chunks:
+        for chunk in export.begin(full=full).chunks:
             out.write(chunk)
     if file:
         console.print(f"[green]Exported to {file}.[/]")

@@ -1,10 +1,12 @@
-"""NDJSON export of all published content, streamed in keyset batches in constant memory.
+"""NDJSON export of all published content, streamed in keyset batches in constant memory; for
+a key with `content:read` (a full export), of every article that is not deleted.
 
 One JSON object per line, `{"type": …, "data": …}`, dependencies first: categories (parents
 before children), sources, people, tags, authors, then articles with their quotes and
-attributions, then translation groups (each naming its public members, the original first),
-then live blogs' updates; in an export for a key with `content:read`, each article carries its
-pending version (`portable_pending`). `data` is the write shape (what POST takes), in its
+attributions, then translation groups (each naming its exported members, the original first),
+then live blogs' updates; in a full export each article carries its pending version
+(`portable_pending`) and, scheduled or unpublished, its `state` (what the write shape's
+`draft` cannot say). `data` is the write shape (what POST takes), in its
 portable form: no ids, related things by slug, an article and each quote keyed by
 `external_id` (its id when it has none), an update by its id (nothing else names it) and its
 article's key, quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
@@ -32,7 +34,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import Engine, func, select
-from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 from sqlmodel import Session, col
 
 from app.articles import corrections, queries
@@ -43,6 +45,7 @@ from app.store.models import (
     ArticleAuthor,
     ArticleCategory,
     ArticlePending,
+    ArticleStatus,
     ArticleTag,
     ArticleUpdate,
     Attribution,
@@ -66,6 +69,10 @@ BATCH = 500
 SLUGGED: tuple[tuple[str, type[Model]], ...] = tuple(
     (name, resources.BY_NAME[name].model) for name in ("source", "person", "tag", "author")
 )
+# The statuses an article line says `published` of: a write of it with its times makes it again.
+PUBLISHED = frozenset({ArticleStatus.published, ArticleStatus.expired})
+# The statuses the write shape cannot say (it says `draft`): a full export's line names them.
+STATES = frozenset({ArticleStatus.scheduled, ArticleStatus.unpublished})
 # A row of a statement, past its first column (what `_grouped` groups by).
 Values = tuple[Any, ...]
 
@@ -193,7 +200,9 @@ def article_shapes(session: Session, rows: list[Article]) -> list[dict[str, Any]
                 "standfirst": a.standfirst,
                 "body": _body(a.body or [], {row[0]: i for i, row in enumerate(article_quotes)}),
                 "language": a.language,
-                "status": "published" if a.is_public else "draft",
+                # Published (embargoed or expired too: the write shape brings both back); anything
+                # else a draft, the state the write shape cannot say going beside it (`_state`).
+                "status": "published" if a.status in PUBLISHED else "draft",
                 "published_at": _time(a.published_at),
                 "expires_at": _time(a.expires_at),
                 "embargoed_until": _time(a.embargoed_until),
@@ -344,12 +353,25 @@ def portable_pending(row: ArticlePending, article: Article, external_id: str) ->
     }
 
 
-def _articles(session: Session, *, after: str, pending: bool = False) -> Batch:
-    """A batch of public articles; `pending`: each with its pending version, if it has one
-    (an export for a key that reads unpublished content)."""
+def _shown(full: bool) -> ColumnElement[bool]:
+    """The articles an export holds: public ones; `full`, every one not deleted."""
+    return col(Article.deleted_at).is_(None) if full else queries.public()  # type: ignore[return-value]
+
+
+def state(article: Article) -> dict[str, Any] | None:
+    """What a line's write shape cannot say of the article's status (scheduled, with the time it
+    goes public; unpublished), for an import to make it again; None when the shape says it all."""
+    if article.status not in STATES:
+        return None
+    return {"status": str(article.status), "publish_at": _time(article.publish_at)}
+
+
+def _articles(session: Session, *, after: str, full: bool = False) -> Batch:
+    """A batch of public articles; `full` (an export for a key that reads unpublished content):
+    every article not deleted, each with its pending version, if it has one, and its `state`."""
     rows = list(
         session.scalars(
-            select(Article).where(queries.public(), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
+            select(Article).where(_shown(full), col(Article.id) > after).order_by(col(Article.id)).limit(BATCH)
         )
     )
     if not rows:
@@ -361,7 +383,7 @@ def _articles(session: Session, *, after: str, pending: bool = False) -> Batch:
                 select(ArticlePending).where(col(ArticlePending.article_id).in_([a.id for a in rows]))
             )
         }
-        if pending
+        if full
         else {}
     )
     out = []
@@ -369,17 +391,19 @@ def _articles(session: Session, *, after: str, pending: bool = False) -> Batch:
         data = shape | {"created_at": _time(a.created_at), "updated_at": _time(a.updated_at)}
         if a.id in staged:
             data["pending"] = portable_pending(staged[a.id], a, shape["external_id"])
+        if full and (lifecycle := state(a)) is not None:
+            data["state"] = lifecycle
         out.append(line("article", data))
     return b"".join(out), rows[-1].id
 
 
-def _translation_groups(session: Session, *, after: str) -> Batch:
+def _translation_groups(session: Session, *, after: str, full: bool = False) -> Batch:
     """Translation groups, after every article: one line each, `{"articles": [external ids]}`,
-    its public members (two at least), the original first, then the oldest. Keyed by group."""
+    its exported members (two at least), the original first, then the oldest. Keyed by group."""
     groups: list[str] = list(
         session.scalars(
             select(col(Article.translation_group))
-            .where(col(Article.translation_group) > after, queries.public())
+            .where(col(Article.translation_group) > after, _shown(full))
             .group_by(col(Article.translation_group))
             .order_by(col(Article.translation_group))
             .limit(BATCH)
@@ -390,24 +414,24 @@ def _translation_groups(session: Session, *, after: str) -> Batch:
     members: dict[str, list[Any]] = defaultdict(list)
     for row in session.execute(
         select(col(Article.translation_group), col(Article.id), col(Article.external_id))
-        .where(col(Article.translation_group).in_(groups), queries.public())
+        .where(col(Article.translation_group).in_(groups), _shown(full))
         .order_by(col(Article.translation_group), col(Article.created_at), col(Article.id))
     ):
         members[row[0]].append(row)
     out = []
     for group in groups:
-        found = sorted(members[group], key=lambda row: row[1] != group)  # the original first, if public
+        found = sorted(members[group], key=lambda row: row[1] != group)  # the original first, if exported
         if len(found) >= 2:
             out.append(line("translation_group", {"articles": [external_id or key for _, key, external_id in found]}))
     return b"".join(out), groups[-1]
 
 
-def _updates(session: Session, *, after: str) -> Batch:
-    """Live blog updates of public articles, by id: after every article, which they name."""
+def _updates(session: Session, *, after: str, full: bool = False) -> Batch:
+    """Live blog updates of exported articles, by id: after every article, which they name."""
     rows = session.execute(
         select(ArticleUpdate, func.coalesce(col(Article.external_id), col(Article.id)))
         .join(Article, col(Article.id) == col(ArticleUpdate.article_id))
-        .where(queries.public(), col(ArticleUpdate.id) > after)
+        .where(_shown(full), col(ArticleUpdate.id) > after)
         .order_by(col(ArticleUpdate.id))
         .limit(BATCH)
     ).all()
@@ -425,13 +449,12 @@ def _batches(engine: Engine, read: Callable[..., Batch]) -> Iterator[bytes]:
             yield chunk
 
 
-def _chunks(engine: Engine, pending: bool) -> Iterator[bytes]:
+def _chunks(engine: Engine, full: bool) -> Iterator[bytes]:
     yield _read(engine, _categories)
     for kind_name, model in SLUGGED:
         yield from _batches(engine, functools.partial(_slugged, kind_name=kind_name, model=model))
-    yield from _batches(engine, functools.partial(_articles, pending=pending))
-    yield from _batches(engine, _translation_groups)
-    yield from _batches(engine, _updates)
+    for read in (_articles, _translation_groups, _updates):
+        yield from _batches(engine, functools.partial(read, full=full))
 
 
 class Export(NamedTuple):
@@ -439,14 +462,15 @@ class Export(NamedTuple):
     chunks: Iterator[bytes]  # NDJSON lines, a batch a chunk
 
 
-def begin(engine: Engine | None = None, *, pending: bool = False) -> Export:
+def begin(engine: Engine | None = None, *, full: bool = False) -> Export:
     """The export of what `engine` (the read engine by default) holds: the feed's cursor, then
     the chunks, the first of them already read, so that a database that does not answer (no
     free connection within the pool's timeout) fails the request before its first byte.
-    `pending`: each article with its pending version (never for the public)."""
+    `full` (never for the public): every article not deleted (drafts, scheduled, embargoed,
+    expired), each with its pending version and its `state`, their updates and groups."""
     engine = engine or get_read_engine()
     cursor = _read(engine, feed.settled_end)
-    chunks = _chunks(engine, pending)
+    chunks = _chunks(engine, full)
     first = next(chunks)
     return Export(cursor, _pieces(itertools.chain([first], chunks)))
 

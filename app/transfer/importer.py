@@ -15,11 +15,11 @@ This is the one service that commits: at the end of each batch, on the session i
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import anyio.to_thread
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
@@ -40,7 +40,7 @@ from app.http.problems import (
 )
 from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
-from app.store.models import Article, ArticleUpdate, Quote, resources
+from app.store.models import Article, ArticleStatus, ArticleUpdate, Quote, resources
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
 from app.taxonomy import writes as slugged_writes
@@ -94,13 +94,31 @@ class ArticleTimes(BaseModel):
 TIMES = frozenset(ArticleTimes.model_fields)
 
 
+class ArticleState(BaseModel):
+    """A status the write shape cannot say (it says `draft`), as a full export gives it:
+    scheduled (to go public at `publish_at`) or unpublished (taken down, `published_at` kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["scheduled", "unpublished"]
+    publish_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> "ArticleState":
+        if (self.status == "scheduled") != (self.publish_at is not None):
+            raise ValueError("`publish_at` is given for a scheduled article, and only for one")
+        return self
+
+
 class ArticleExtras(BaseModel):
     """What an article line holds beside its write shape and times: its correction notices,
-    with their ids and times (app/articles/corrections.py `imported` appends those it lacks)."""
+    with their ids and times (app/articles/corrections.py `imported` appends those it lacks),
+    and its `state` when the write shape cannot say it."""
 
     model_config = ConfigDict(extra="forbid")
 
     corrections: list[CorrectionCopy] = Field(default_factory=list, max_length=500)
+    state: ArticleState | None = None
 
 
 EXTRAS = frozenset(ArticleExtras.model_fields)
@@ -218,30 +236,50 @@ def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) 
         raise ValidationFailed(
             "Articles are matched by external_id.", errors=[{"field": "external_id", "message": "required for import"}]
         )
+    if extras.state is not None and parsed.status != "draft":
+        raise ValidationFailed(
+            "A state is the one of a draft line.",
+            errors=[{"field": "state", "message": "only with status draft"}],
+        )
     published = to_utc(parsed.published_at) if parsed.published_at and parsed.status == "published" else None
     times = _times(data, published)
     existing = _find_article(session, parsed.external_id)
     if existing is None:
         made = writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
         corrections.imported(session, made, extras.corrections, updated_at=made.updated_at)
+        _set_state(made, extras.state, parsed)
         return "created", made
     if existing.deleted_at is not None:
         raise Conflict(
             "This article is deleted: restore it first.",
             errors=[{"field": "external_id", "message": "names a deleted article; restore it first"}],
         )
-    before = export.article_shapes(session, [existing])[0]
+    before = export.article_shapes(session, [existing])[0], export.state(existing)
     parsed = _keep_quote_ids(session, existing, parsed)
     try:
         with session.begin_nested():
             writes.replace(session, existing, parsed, key=key)
             corrections.imported(session, existing, extras.corrections, updated_at=existing.updated_at)
-            if export.article_shapes(session, [existing])[0] == before:
+            _set_state(existing, extras.state, parsed)
+            if (export.article_shapes(session, [existing])[0], export.state(existing)) == before:
                 raise _Unchanged
     except _Unchanged:
         session.expire_all()
         return "unchanged", existing
     return "updated", existing
+
+
+def _set_state(article: Article, state: ArticleState | None, parsed: ArticleCreate) -> None:
+    """A draft line's `state` made the article's: scheduled at `publish_at`, or unpublished with
+    the line's `published_at`. Neither is public, as the draft the write left: nothing the
+    public or the feed saw changes. Without one, the write's own rule stands (a scheduled or
+    unpublished article stays so under `draft`)."""
+    if state is None:
+        return
+    article.status = ArticleStatus(state.status)
+    article.publish_at = to_utc(state.publish_at) if state.publish_at else None
+    if state.status == "unpublished" and parsed.published_at:
+        article.published_at = to_utc(parsed.published_at)
 
 
 class TranslationGroupLine(BaseModel):

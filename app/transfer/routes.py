@@ -24,9 +24,11 @@ CHANGES_CURSOR = "Gazette-Changes-Cursor"
     "/export",
     operation_id="export_content",
     summary="Export all published content as NDJSON",
-    description="No key is needed. With a key that has `content:read`, each article line also carries the "
-    "article's pending version (`pending`, changes staged on it and not yet published), so that an "
-    "import into another Gazette keeps them.",
+    description="No key is needed: published content only. With a key that has `content:read`, every "
+    "article that is not deleted (drafts, scheduled, under embargo, expired, unpublished), each line "
+    "also carrying the article's pending version (`pending`, changes staged on it and not yet published) "
+    "and, scheduled or unpublished, its `state` (`status`, `publish_at`), so that an import into another "
+    "Gazette brings every article back as it was.",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -48,7 +50,7 @@ CHANGES_CURSOR = "Gazette-Changes-Cursor"
 def export_ndjson(reader: Reader) -> StreamingResponse:
     # The export reads each batch on a session of its own, closed before the batch's bytes go
     # out (app/transfer/export.py): a slow reader holds no connection while it reads.
-    started = export.begin(pending=sees_everything(reader))
+    started = export.begin(full=sees_everything(reader))
     return StreamingResponse(
         started.chunks,
         media_type=NDJSON,

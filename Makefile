@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
-# Two processes: the whole suite in about 9 minutes on SQLite (a fresh clone, 2 cores, checks included);
-# on PostgreSQL 19 minutes measured while a SQLite run shared the 2 cores, less alone.
+# Two processes: the whole suite in about 10 minutes on SQLite and 15 on PostgreSQL (the multi-node
+# test bed, the browser test and the mirror included), measured with both running at once on 2 cores.
 PYTEST_ARGS ?= -n 2
 
 .PHONY: demo check test test-postgres testbed install clean

@@ -7,14 +7,8 @@ changes, everything public that shows it is an upsert in the feed (its version u
 webhook), and nothing that does not show it is.
 """
 
+from tests.support.editorial import feed_tail, linked_article
 from tests.support.factories import bearer, make_key
-
-
-def _tail(client) -> str:
-    meta = client.get("/v1/changes", params={"limit": 1000}).json()["meta"]
-    while meta["has_more"]:
-        meta = client.get("/v1/changes", params={"limit": 1000, "since": meta["next_cursor"]}).json()["meta"]
-    return meta["next_cursor"]
 
 
 def _after(client, since: str) -> set[tuple[str, str]]:
@@ -30,27 +24,7 @@ def _patch(client, h, path: str, patch: dict) -> dict:
 
 
 def _setup(client, h) -> tuple[dict, dict, dict, dict]:
-    for path, data in (
-        ("/v1/categories", {"name": "Monde"}),
-        ("/v1/categories", {"name": "Europe", "parent": "monde"}),
-        ("/v1/tags", {"name": "Climat"}),
-        ("/v1/authors", {"name": "Ana Lima"}),
-        ("/v1/sources", {"name": "Le Soir"}),
-    ):
-        assert client.post(path, json=data, headers=h).status_code == 201
-    shown = client.post(
-        "/v1/articles",
-        headers=h,
-        json={
-            "title": "Vote à Bruxelles",
-            "status": "published",
-            "category": "europe",
-            "tags": ["climat"],
-            "authors": ["ana-lima"],
-            "quotes": [{"text": "Un vote serré.", "speaker": {"name": "Marc Dubois"}, "source": "le-soir"}],
-            "body": [{"type": "quote", "quote": 0}],
-        },
-    ).json()
+    shown = linked_article(client, h)
     other = client.post(
         "/v1/articles",
         headers=h,
@@ -69,7 +43,7 @@ def test_renaming_what_articles_and_quotes_show_upserts_them(client, session):
         ("/v1/sources/le-soir", {("source",), ("article", shown["id"]), ("quote", quote["id"])}),
         ("/v1/categories/europe", {("category",), ("article", shown["id"])}),
     ):
-        since = _tail(client)
+        since = feed_tail(client)
         renamed = _patch(client, h, path, {"name": "Renamed " + path})
         changed = _after(client, since)
         kind = next(iter(e for e in expected if len(e) == 1))[0]
@@ -81,7 +55,7 @@ def test_a_category_new_slug_upserts_its_subcategories(client, session):
     h = bearer(make_key(session, "content:write", "content:publish"))
     _shown, *_ = _setup(client, h)
     europe = client.get("/v1/categories/europe").json()
-    since = _tail(client)
+    since = feed_tail(client)
 
     monde = _patch(client, h, "/v1/categories/monde", {"slug": "world"})
 
@@ -93,7 +67,7 @@ def test_an_article_new_title_upserts_its_quotes(client, session):
     h = bearer(make_key(session, "content:write", "content:publish"))
     shown, quote, _other, _other_quote = _setup(client, h)
     version = client.get(f"/v1/quotes/{quote['id']}").json()["version"]
-    since = _tail(client)
+    since = feed_tail(client)
 
     _patch(client, h, f"/v1/articles/{shown['id']}", {"title": "Vote serré à Bruxelles"})
 
@@ -105,7 +79,7 @@ def test_an_article_new_title_upserts_its_quotes(client, session):
 def test_a_write_its_quotes_do_not_show_leaves_them_out(client, session):
     h = bearer(make_key(session, "content:write", "content:publish"))
     shown, _quote, *_ = _setup(client, h)
-    since = _tail(client)
+    since = feed_tail(client)
 
     _patch(client, h, f"/v1/articles/{shown['id']}", {"standfirst": "Le point."})
     _patch(client, h, "/v1/people/marc-dubois", {"description": "Député."})  # shown in neither

@@ -4,35 +4,10 @@ how it follows what the feed names. tests/system/test_mirror.py kills it at rand
 import pytest
 
 from app.mirror.sync import COLLECTIONS, Mirror, MirrorError
+from tests.support.editorial import linked_article
 from tests.support.factories import bearer, make_key
 
 SLUGGED = {"category", "person", "source", "tag", "author"}
-
-
-def _content(client, h) -> dict:
-    for path, data in (
-        ("/v1/categories", {"name": "Monde"}),
-        ("/v1/categories", {"name": "Europe", "parent": "monde"}),
-        ("/v1/tags", {"name": "Climat"}),
-        ("/v1/authors", {"name": "Ana Lima"}),
-        ("/v1/sources", {"name": "Le Soir"}),
-    ):
-        assert client.post(path, json=data, headers=h).status_code == 201
-    article = client.post(
-        "/v1/articles",
-        headers=h,
-        json={
-            "title": "Vote à Bruxelles",
-            "status": "published",
-            "category": "europe",
-            "tags": ["climat"],
-            "authors": ["ana-lima"],
-            "quotes": [{"text": "Un vote serré.", "speaker": {"name": "Marc Dubois"}, "source": "le-soir"}],
-            "body": [{"type": "quote", "quote": 0}],
-        },
-    )
-    assert article.status_code == 201, article.text
-    return article.json()
 
 
 def _public(client, kind: str) -> dict[str, dict]:
@@ -62,7 +37,7 @@ def mirror(server, tmp_path):
 
 def test_it_keeps_every_type_in_its_read_shape_and_a_second_run_changes_nothing(client, session, mirror):
     key = make_key(session, "content:write", "content:publish", "admin")
-    _content(client, bearer(key))
+    linked_article(client, bearer(key))
     copy = mirror(key)
 
     assert copy.catch_up() == 0  # everything came from the lists
@@ -77,7 +52,7 @@ def test_it_keeps_every_type_in_its_read_shape_and_a_second_run_changes_nothing(
 
 def test_it_follows_renames_new_slugs_new_ids_and_deletes(client, session, mirror):
     h = bearer(make_key(session, "content:write", "content:publish"))
-    article = _content(client, h)
+    article = linked_article(client, h)
     copy = mirror()
     copy.catch_up()
     star = {**h, "If-Match": "*"}
@@ -98,7 +73,7 @@ def test_it_follows_renames_new_slugs_new_ids_and_deletes(client, session, mirro
 
 def test_an_unpublished_article_and_its_quotes_leave_the_mirror(client, session, mirror):
     h = bearer(make_key(session, "content:write", "content:publish"))
-    article = _content(client, h)
+    article = linked_article(client, h)
     copy = mirror()
     copy.catch_up()
 
@@ -112,7 +87,7 @@ def test_an_unpublished_article_and_its_quotes_leave_the_mirror(client, session,
 
 def test_without_an_admin_key_the_switch_shows_in_the_articles_only(client, session, mirror):
     h = bearer(make_key(session, "content:write", "content:publish", "admin"))
-    _content(client, h)
+    linked_article(client, h)
     copy = mirror()
     copy.catch_up()
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from app.store import clock
 from app.store.models.common import iso, utcnow
-from tests.support.editorial import create, desk, patch
+from tests.support.editorial import create, desk, feed_tail, patch
 
 
 def _published(client, headers, **fields):
@@ -266,13 +266,6 @@ def test_each_member_is_found_by_its_own_languages_stemming(client, session):
     assert found("manifester", "en") == [] and found("protest", "fr") == []
 
 
-def _feed_tail(client) -> str:
-    meta = client.get("/v1/changes", params={"limit": 1000}).json()["meta"]
-    while meta["has_more"]:
-        meta = client.get("/v1/changes", params={"limit": 1000, "since": meta["next_cursor"]}).json()["meta"]
-    return meta["next_cursor"]
-
-
 def _upserted_since(client, since: str) -> list[str]:
     body = client.get("/v1/changes", params={"since": since, "limit": 1000, "types": "article"}).json()
     return [c["id"] for c in body["data"] if c["op"] == "upsert"]
@@ -284,21 +277,21 @@ def test_the_other_members_are_upserts_in_the_change_feed_when_what_they_show_ch
     others show records only itself."""
     headers = desk(session)
     fr = _published(client, headers, title="La crue", language="fr")
-    since = _feed_tail(client)
+    since = feed_tail(client)
     en = _published(client, headers, title="The flood", language="en", translation_of=fr["id"])
     assert sorted(_upserted_since(client, since)) == sorted([fr["id"], en["id"]])
 
-    since = _feed_tail(client)
+    since = feed_tail(client)
     assert patch(client, headers, en, {"slug": "the-flood-renamed"}).status_code == 200
     assert sorted(_upserted_since(client, since)) == sorted([fr["id"], en["id"]])
 
-    since = _feed_tail(client)
+    since = feed_tail(client)
     en = client.get(f"/v1/articles/{en['id']}").json()
     assert patch(client, headers, en, {"standfirst": "Rien que le chapeau."}).status_code == 200
     assert _upserted_since(client, since) == [en["id"]]
 
     draft = create(client, headers, title="Die Flut", language="de", translation_of=fr["id"])
-    since = _feed_tail(client)
+    since = feed_tail(client)
     en = client.get(f"/v1/articles/{en['id']}").json()
     assert patch(client, headers, en, {"translation_of": None}).status_code == 200
     upserts = _upserted_since(client, since)

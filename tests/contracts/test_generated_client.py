@@ -157,7 +157,7 @@ def demo_server(tmp_path) -> Iterator[str]:
     url, drop = _create_database(tmp_path)
     try:
         # Migrations and the demo content first: on PostgreSQL, beside a busy test, that takes a while.
-        with gazette_serve(url, "--demo", start_within=120, GAZETTE_RATE_LIMIT_ENABLED="false") as (base, _):
+        with gazette_serve(url, "--demo", start_within=120, GAZETTE_RATE_LIMIT_ENABLED="true") as (base, _):
             yield base
     finally:
         drop()

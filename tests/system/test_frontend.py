@@ -55,7 +55,8 @@ def database(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api(database) -> Iterator[str]:
-    with gazette_serve(database, "--demo", start_within=180, GAZETTE_RATE_LIMIT_ENABLED="false") as (base, _):
+    # The defaults users get, rate limits on (the suite turns them off for its own servers).
+    with gazette_serve(database, "--demo", start_within=180, GAZETTE_RATE_LIMIT_ENABLED="true") as (base, _):
         yield base
 
 

@@ -184,6 +184,16 @@ def match_expression(plan: Plan) -> str:
     return expression
 
 
+def _indexed(session: Session, kind: Kind, analysers: set[str]) -> set[str]:
+    """Which of these analysers have a document in the index: a seek each in
+    `ix_{table}_analyser`."""
+    table = _TABLES[kind]
+    probes = [
+        sa.select(sa.literal(a, sa.String)).where(sa.exists().where(table.c.analyser == a)) for a in sorted(analysers)
+    ]
+    return set(session.scalars(probes[0] if len(probes) == 1 else sa.union_all(*probes)))
+
+
 def branches(
     session: Session,
     kind: Kind,
@@ -203,6 +213,10 @@ def branches(
     """
     fts = sa.table(kind.fts, sa.column("rowid"))
     rows = _TABLES[kind]
+    # A branch walks every match of its terms to find those of its analyser, and a name
+    # (Téhéran, Dakar) is the same term in every language: a branch for an analyser the index
+    # holds nothing of would walk them all to find none.
+    plans = [p for p in plans if p.analyser in _indexed(session, kind, {p.analyser for p in plans})] or plans[:1]
     fts_name: sa.ColumnClause[Any] = sa.literal_column(kind.fts)
     times = [rows.c.published_at, rows.c.updated_at] if kind.dated else []
     selects: list[AnySelect] = []

@@ -301,3 +301,40 @@ def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, ses
         article = response.json()
         for word, expected in found.items():
             assert (_slugs(client, q=word) == [article["slug"]]) is expected, (changes, word)
+
+
+def test_a_name_is_found_in_every_language_whichever_languages_the_index_holds(client, session):
+    # A name is the same term in every language's analysis. On SQLite the search skips the
+    # languages the index holds nothing of (app.search.sqlite._indexed): the page is the
+    # same once the index holds one more language, and that language's articles are found.
+    for n, (slug, language, title, text) in enumerate(
+        [
+            ("fr-titre", "fr", "Sommet à Dakar", "Les chefs d'État se retrouvent."),
+            ("fr-corps", "fr", "Un sommet africain", "La réunion se tient à Dakar, au Sénégal."),
+            ("en-title", "en", "Summit in Dakar", "Leaders meet on Monday."),
+            ("en-body", "en", "An African summit", "The meeting takes place in Dakar, Senegal."),
+        ]
+    ):
+        make_article(
+            session,
+            slug=slug,
+            language=language,
+            title=title,
+            body=_paragraphs(text),
+            published_at=f"2016-01-0{n + 1}T08:00:00Z",
+        )
+
+    def page() -> list[tuple[str, str]]:
+        response = client.get("/v1/articles", params={"q": "Dakar", "highlight": "true", "fields": "slug"})
+        assert response.status_code == 200, response.text
+        return [(item["slug"], item["highlight"]) for item in response.json()["data"]]
+
+    before = page()
+    assert {slug for slug, _ in before} == {"fr-titre", "fr-corps", "en-title", "en-body"}
+    assert {slug for slug, _ in before[:2]} == {"fr-titre", "en-title"}  # the title outweighs the body
+    make_article(session, slug="de-ohne", language="de", title="Gipfel in Berlin", body=_paragraphs("Ohne Namen."))
+    assert page() == before
+    make_article(session, slug="de-gipfel", language="de", title="Gipfel", body=_paragraphs("Das Treffen in Dakar."))
+    after = page()
+    assert [slug for slug, _ in after if slug != "de-gipfel"] == [slug for slug, _ in before]
+    assert "de-gipfel" in {slug for slug, _ in after}

@@ -145,8 +145,11 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement[Any]
     literal: the planner can then see how many documents it matches, and walk the
     (analyser, published_at) index rather than the GIN one when most of them do."""
     # A search is short: compiling it with JIT (which its cost estimate would ask for) takes
-    # longer than running it. SET LOCAL ends with the transaction.
-    session.execute(sa.text("SET LOCAL jit = off"))
+    # longer than running it, and parallel workers cost more to start than they save on a
+    # server answering other requests on its other cores. For this transaction only.
+    session.execute(
+        sa.text("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
+    )
     texts = session.execute(sa.select(*(sa.cast(tsquery(p), sa.Text) for p in plans))).one()
     # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
     return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
@@ -192,14 +195,16 @@ def branches(
             continue
         rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE), sa.BigInteger)
         select = sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
-        if limit is None:
-            select = select.select_from(source).where(matches)
-        else:
-            # The candidates first, narrow (no tsvector to sort), then their rows to rank.
-            recent = sa.select(table.c[kind.key]).select_from(source).where(matches)
+        select = select.select_from(source).where(matches)
+        if limit is not None:
+            # Ranked in the scan that finds them, from the row it has read: a common word is
+            # walked newest first on (analyser, published_at) and the walk stops at `limit`;
+            # a rarer one comes from the GIN index, few enough to rank all before the sort
+            # (which sorts ranks, not tsvectors). Reading the candidates' rows a second time to
+            # rank them cost a lookup each, or a scan of the whole table once the planner
+            # knew how many there were.
             if kind.dated:
-                recent = recent.order_by(table.c.published_at.desc())
-            latest = recent.limit(limit).subquery("recent")
-            select = select.select_from(table.join(latest, latest.c[kind.key] == table.c[kind.key]))
+                select = select.order_by(table.c.published_at.desc())
+            select = sa.select(select.limit(limit).subquery())
         selects.append(select)
     return selects

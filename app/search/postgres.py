@@ -155,6 +155,11 @@ def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement[Any]
     return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
 
 
+def _has_phrase(plan: Plan) -> bool:
+    """Whether a term of the plan is several words ("cessez-le-feu", a quoted phrase)."""
+    return any(len(words) > 1 for clause in plan.clauses for _, words in clause)
+
+
 def branches(
     session: Session,
     kind: Kind,
@@ -195,16 +200,27 @@ def branches(
             continue
         rank = sa.cast(sa.func.round(sa.func.ts_rank(weights, table.c.document, query, 1) * RANK_SCALE), sa.BigInteger)
         select = sa.select(table.c[kind.key].label("key"), rank.label("rank"), *times)
-        select = select.select_from(source).where(matches)
-        if limit is not None:
+        if limit is None:
+            select = select.select_from(source).where(matches)
+        elif not _has_phrase(plan):
             # Ranked in the scan that finds them, from the row it has read: a common word is
             # walked newest first on (analyser, published_at) and the walk stops at `limit`;
             # a rarer one comes from the GIN index, few enough to rank all before the sort
-            # (which sorts ranks, not tsvectors). Reading the candidates' rows a second time to
-            # rank them cost a lookup each, or a scan of the whole table once the planner
-            # knew how many there were.
+            # (which sorts ranks, not tsvectors). Reading the candidates' rows a second time
+            # cost a lookup each, or a scan of the whole table once the planner knew how many
+            # there were.
+            select = select.select_from(source).where(matches)
             if kind.dated:
                 select = select.order_by(table.c.published_at.desc())
             select = sa.select(select.limit(limit).subquery())
+        else:
+            # PostgreSQL under-estimates a phrase's matches by about ten times and takes them all
+            # from the GIN index: ranking them all would cost more than picking the `limit`
+            # most recent first, narrow (no tsvector to sort), then reading those rows to rank.
+            recent = sa.select(table.c[kind.key]).select_from(source).where(matches)
+            if kind.dated:
+                recent = recent.order_by(table.c.published_at.desc())
+            latest = recent.limit(limit).subquery("recent")
+            select = select.select_from(table.join(latest, latest.c[kind.key] == table.c[kind.key]))
         selects.append(select)
     return selects

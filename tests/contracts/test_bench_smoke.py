@@ -1,6 +1,7 @@
 """The bench generator does not rot: a small archive loads, and Gazette serves it over HTTP."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -192,3 +193,21 @@ def test_sweep_times_every_public_read_of_a_small_archive(tmp_path):
     for shown in ("/v1/articles?tag=", "/v1/quotes?speaker=", "format=ninjs", "/feeds/rss.xml?category=", "types="):
         assert shown in table, shown
     assert "export: rows " in table and "import: seconds " in table
+
+
+def test_the_sitemap_index_names_the_months_of_the_bulk_load(bench_server):
+    """The bulk load writes no row through Gazette's code: the triggers on `article` still mark
+    its months, and the index names each month of the generated archive's public articles."""
+    months: set[str] = set()
+    params: dict[str, str | int] = {"limit": 100, "fields": "id,published_at"}
+    with httpx.Client(base_url=bench_server) as client:
+        while True:
+            body = client.get("/v1/articles", params=params).json()
+            months |= {a["published_at"][:7] for a in body["data"]}
+            if not body["meta"]["has_more"]:
+                break
+            params["cursor"] = body["meta"]["next_cursor"]
+        index = client.get("/sitemaps/index.xml").text
+
+    named = set(re.findall(r"/sitemaps/articles-(\d{4}-\d{2})\.xml<", index))
+    assert months and named == months

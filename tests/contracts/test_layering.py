@@ -193,6 +193,7 @@ WRITE_PATH = frozenset(
 NOT_CONTENT = {
     "articles/refill.py": "the stored documents' walk state (site_setting 'documents')",
     "articles/pending.py": "pending versions (article_pending), never public; published through articles/writes.py",
+    "sitemaps/months.py": "the sitemap index's months (sitemap_month, sitemap_change), counted from articles",
 }
 
 

@@ -1,4 +1,5 @@
-"""Varnish in front of Gazette, purged by `gazette purger`: the stale time after a write.
+"""Varnish in front of Gazette, purged by `gazette purger`: the stale time after a write, and
+the change stream through it.
 
 varnishd runs deploy/varnish/gazette.vcl (its backend's port changed to the Gazette node's)
 in front of a Gazette process, with `gazette purger` sending xkey purges. After each PATCH of
@@ -22,7 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.editorial import create, desk, patch
+from tests.support.editorial import create, desk, feed_tail, patch
+from tests.support.events import events
+from tests.support.factories import make_article
 from tests.support.processes import ROOT, free_port, gazette_process
 
 pytestmark = [
@@ -150,3 +153,49 @@ def test_through_varnish_a_write_is_stale_for_under_a_second(varnish_in_front, s
         assert p99 < BOUND, f"{name}: p99 stale time {p99:.3f} s"
     sent = httpx.get(metrics, timeout=5).text
     assert re.search(r"^gazette_purger_requests_total\{outcome=\"ok\"\} [1-9]", sent, re.M), sent
+
+
+SSE = {"Accept": "text/event-stream"}
+
+
+def _stream(edge: str, last_event_id: str):
+    # A read timeout far below the heartbeat (15 s): an event Varnish held back fails the read.
+    headers = {**SSE, "Last-Event-ID": last_event_id}
+    return httpx.stream("GET", f"{edge}/v1/changes", headers=headers, timeout=httpx.Timeout(5, read=5))
+
+
+def _next_change(stream_events) -> dict:
+    return next(event for event in stream_events if "data" in event)
+
+
+def test_through_varnish_the_change_stream_comes_as_written_and_resumes_with_last_event_id(varnish_in_front, session):
+    edge, node, _ = varnish_in_front
+    with httpx.Client(base_url=node, timeout=10) as origin:
+        make_article(session)  # a feed to start from
+        start = feed_tail(origin)
+    with httpx.Client(base_url=edge, timeout=10) as cdn:
+        _cached(cdn, "/v1/changes")  # the JSON page of the same URL, kept by Varnish
+    written, received = [], []
+
+    with _stream(edge, start) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-cache"] == "MISS" and response.headers["cache-control"] == "no-cache"
+        stream = events(response)
+        for _ in range(3):  # each change is read while the stream is open, before the next is written
+            written.append(make_article(session).id)
+            received.append(_next_change(stream))
+    written += [make_article(session).id for _ in range(2)]  # while nobody listens
+    with _stream(edge, received[-1]["id"]) as response:
+        assert response.headers["x-cache"] == "MISS"
+        stream = events(response)
+        received += [_next_change(stream) for _ in range(2)]  # what was missed, from Last-Event-ID
+        written.append(make_article(session).id)
+        received.append(_next_change(stream))
+
+    with httpx.Client(base_url=node, timeout=10) as origin:
+        feed = origin.get("/v1/changes", params={"since": start, "limit": 100}).json()["data"]
+    assert [e["data"]["id"] for e in received] == written  # no gap, no repeat, in commit order
+    assert [e["id"] for e in received] == [c["cursor"] for c in feed]
+    with httpx.Client(base_url=edge, timeout=10) as cdn:
+        page = cdn.get("/v1/changes")
+    assert page.headers["content-type"].startswith("application/json")  # the stream was never kept

@@ -22,6 +22,7 @@ from app.store.models.pending import ArticlePending
 from app.store.models.people import Person, Source, SourceKind
 from app.store.models.revision import ArticleRevision, ArticleUpdateRevision
 from app.store.models.secret import ServerSecret
+from app.store.models.sitemap import SitemapChange, SitemapMonth
 from app.store.models.taxonomy import Author, Category, Tag
 from app.store.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -50,6 +51,8 @@ __all__ = [
     "Scope",
     "ServerSecret",
     "SiteSetting",
+    "SitemapChange",
+    "SitemapMonth",
     "SlugRedirect",
     "Source",
     "SourceKind",

@@ -198,13 +198,12 @@ def _record_quote(
     reason: str | None = None,
     due_at: datetime | None = None,
 ) -> None:
-    feed.record(
+    feed.record_verb(
         session,
-        resource_type="quote",
-        resource_id=quote_id,
-        op="delete" if verb == "deleted" else "upsert",
+        "quote",
+        quote_id,
         version=version,
-        event=f"quote.{verb}",
+        verb=verb,
         purge={"quotes", f"quote:{quote_id}"},
         reason=reason,
         due_at=due_at,

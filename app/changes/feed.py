@@ -150,6 +150,34 @@ def record(
         )
 
 
+def record_verb(
+    session: Session,
+    resource_type: str,
+    resource_id: str,
+    *,
+    version: int,
+    verb: str,
+    purge: set[str],
+    reason: str | None = None,
+    due_at: datetime | None = None,
+    article_id: str | None = None,
+) -> None:
+    """`record`, told by the webhook verb (quotes, live blogs' updates, people, sources…):
+    "created" and "updated" are upserts, "deleted" a delete; the event is `<resource_type>.<verb>`."""
+    record(
+        session,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        op="delete" if verb == "deleted" else "upsert",
+        version=version,
+        event=f"{resource_type}.{verb}",
+        purge=purge,
+        reason=reason,
+        due_at=due_at,
+        article_id=article_id,
+    )
+
+
 def announce(session: Session, *, resource_type: str, resource_id: str, event: str) -> None:
     """Raise `event` for a resource the public cannot see (an article under embargo): its webhook
     deliveries, with nothing in the public change feed and nothing to purge."""

@@ -182,12 +182,6 @@ def _record_shown(session: Session, kind: Kind, row: Any, changed: set[str]) -> 
 def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:
     if not directory.is_public(row):
         return  # unlisted (refs.py): the public never saw it, so no change, webhook or purge
-    feed.record(
-        session,
-        resource_type=kind.resource_type,
-        resource_id=row.id,
-        op="delete" if verb == "deleted" else "upsert",
-        version=version or row.version,
-        event=f"{kind.resource_type}.{verb}",
-        purge=purge | {kind.plural},
+    feed.record_verb(
+        session, kind.resource_type, row.id, version=version or row.version, verb=verb, purge=purge | {kind.plural}
     )

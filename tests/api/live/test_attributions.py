@@ -4,7 +4,7 @@ guarding their sources."""
 
 import pytest
 
-from tests.support.editorial import create, desk
+from tests.support.editorial import create, desk, feed_tail
 from tests.support.factories import make_source
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -160,6 +160,8 @@ def test_a_source_an_update_names_cannot_be_deleted_and_its_rename_shows(client,
     client.get(path)
     assert client.get(path).headers["gazette-cache"] == "HIT"
 
+    since = feed_tail(client)
+
     refused = client.delete("/v1/sources/reuters", headers={**headers, "If-Match": "*"})
     renamed = client.patch("/v1/sources/reuters", json={"name": "Reuters France"}, headers={**headers, "If-Match": "*"})
 
@@ -169,6 +171,11 @@ def test_a_source_an_update_names_cannot_be_deleted_and_its_rename_shows(client,
     assert listed.headers["gazette-cache"] == "MISS"
     assert listed.json()["data"][0]["attributions"][0]["source"]["name"] == "Reuters France"
     assert client.get(f"{path}/{update['id']}").json()["version"] == 1
+    # A mirror keeping the update hears of it: an upsert, its version unchanged.
+    changes = client.get("/v1/changes", params={"since": since, "types": "update"}).json()["data"]
+    assert [(c["id"], c["article"], c["op"], c["version"]) for c in changes] == [
+        (update["id"], blog["id"], "upsert", 1)
+    ]
 
 
 def test_a_draft_blogs_update_keeps_the_source_it_made_hidden_until_the_blog_is_published(client, headers):

@@ -286,9 +286,28 @@ def _work(ref: dict[str, Any]) -> dict[str, Any]:
     return {"@type": "NewsArticle", "@id": ref["url"], "url": ref["url"], "inLanguage": ref["language"]}
 
 
+def _based_on(attributions: list[dict[str, Any]] | None) -> Any:
+    """What an article or an update was read on ("Lu sur Le Figaro") as schema.org
+    `isBasedOn`: one CreativeWork, or a list of them (None for none)."""
+    works = [
+        _drop_empty(
+            {
+                "@type": "CreativeWork",
+                "url": a.get("url"),
+                "name": a.get("label"),
+                "publisher": {"@type": "Organization", "name": a["source"]["name"]},
+            }
+        )
+        for a in attributions or []
+        if a["role"] == "read_on"
+    ]
+    return works[0] if len(works) == 1 else works
+
+
 def _blog_posting(update: dict[str, Any]) -> dict[str, Any]:
     """One update of a live blog as schema.org BlogPosting: a headline (its own, else the
-    start of its text: Google reads 110 characters), its text, its times and author."""
+    start of its text: Google reads 110 characters), its text, its times and author, and
+    what it was read on (`isBasedOn`, as for the article)."""
     text = html_text(update["body_html"])
     headline = update.get("headline") or (text if len(text) <= 110 else text[:109].rstrip() + "…")
     return _drop_empty(
@@ -300,6 +319,7 @@ def _blog_posting(update: dict[str, Any]) -> dict[str, Any]:
             "datePublished": update["published_at"],
             "dateModified": update["updated_at"],
             "author": {"@type": "Person", "name": update["author"]["name"]} if update.get("author") else None,
+            "isBasedOn": _based_on(update.get("attributions")),
         }
     )
 
@@ -332,18 +352,7 @@ def to_jsonld(
                 "copyrightHolder": {"@type": "Organization", "name": credit_source["name"]} if credit_source else None,
             }
         )
-    based_on = [
-        _drop_empty(
-            {
-                "@type": "CreativeWork",
-                "url": a.get("url"),
-                "name": a.get("label"),
-                "publisher": {"@type": "Organization", "name": a["source"]["name"]},
-            }
-        )
-        for a in item.get("attributions") or []
-        if a["role"] == "read_on"
-    ]
+    based_on = _based_on(item.get("attributions"))
     speakers: dict[str, dict[str, str]] = {}
     for quote in item.get("quotes") or []:
         speakers.setdefault(quote["speaker"]["slug"], {"@type": "Person", "name": quote["speaker"]["name"]})
@@ -374,7 +383,7 @@ def to_jsonld(
             "author": [{"@type": "Person", "name": a["name"]} for a in item.get("authors") or []],
             "publisher": {"@type": "Organization", "name": settings.site_name, "url": settings.site_url},
             "image": image_ld,
-            "isBasedOn": based_on[0] if len(based_on) == 1 else based_on,
+            "isBasedOn": based_on,
             "mentions": list(speakers.values()),
             "correction": [
                 {

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
-from app.articles import revisions, shape, writes
+from app.articles import queries, revisions, shape, writes
 from app.http import etags
 from app.http.problems import Conflict, NotFound, ValidationFailed
 from app.keys import service
@@ -25,6 +25,9 @@ from app.store.models.key import ApiKey, Scope
 
 
 def _load(session: Session, article_id: str) -> Article:
+    """The article a transition writes, its translation group's original held first (PostgreSQL:
+    `queries.hold_group`, the order every write to a member takes them in)."""
+    queries.hold_group(session, article_id)
     article = session.get(Article, article_id)
     if article is None:
         raise NotFound(f"No article with id {article_id!r}.")
@@ -261,6 +264,7 @@ def apply_if_due(session: Session, name: str, article_id: str, *, now: datetime)
     transition = BY_NAME[name]
     stmt = select(Article).where(col(Article.id) == article_id, *_due(transition, now))
     if is_postgres(session):
+        queries.hold_group(session, article_id)  # as every write to a member: the original first
         stmt = stmt.with_for_update(skip_locked=True)
     article = session.scalars(stmt).first()
     if article is None:

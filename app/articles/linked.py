@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from app.articles import writes
 from app.kit.blocks import body_text, reading_stats, render_blocks
-from app.store.models import Article, ArticleUpdate, Person, Quote
+from app.store.models import Article, ArticleUpdate, Person, Quote, UpdateQuote
 from app.store.models.common import utcnow
 
 
@@ -59,17 +59,20 @@ def refresh_bodies(session: Session, article_ids: Iterable[str | None]) -> None:
         )
         article.word_count, article.reading_time_minutes = reading_stats(text)
         session.add(article)
-    # A live blog's updates show its quotes too: their HTML follows (their versions stay, as
-    # the article's do; the purge names the blog's pages, app/cache/purge.py).
+    # A live blog's updates show its quotes too (those with a quote block: `UpdateQuote`): their
+    # HTML follows (their versions stay, as the article's do; the purge names the blog's pages,
+    # app/cache/purge.py).
     by_article: dict[str, dict[str, dict[str, str | None]]] = {}
     for aid, qid, text, role, name in rows:
         by_article.setdefault(aid, {})[qid] = {"text": text, "speaker_name": name, "speaker_role": role}
-    for update_row in session.scalars(select(ArticleUpdate).where(col(ArticleUpdate.article_id).in_(ids))):
-        if any(block.get("type") == "quote" for block in update_row.body):
-            html = render_blocks(update_row.body, by_article.get(update_row.article_id, {}))
-            if html != update_row.body_html:
-                update_row.body_html = html
-                session.add(update_row)
+    quoting = select(col(UpdateQuote.update_id)).where(col(UpdateQuote.quote_id).in_({qid for _, qid, *_ in rows}))
+    for update_row in session.scalars(
+        select(ArticleUpdate).where(col(ArticleUpdate.article_id).in_(ids), col(ArticleUpdate.id).in_(quoting))
+    ):
+        html = render_blocks(update_row.body, by_article.get(update_row.article_id, {}))
+        if html != update_row.body_html:
+            update_row.body_html = html
+            session.add(update_row)
     session.flush()
 
 

@@ -201,14 +201,35 @@ def _held_by_id() -> Prepared:
     return Prepared(_by_id().with_for_update())
 
 
+def hold_group(session: Session, article_id: str) -> None:
+    """Before a write holds the row of an article in a translation group (PostgreSQL): the row
+    of the group's original, held until the commit. Every write path that holds a member's row
+    or rebuilds the others' documents (app/articles/translations.py) takes it first, so writes
+    to two members queue on one row instead of each holding its member and waiting for the
+    other's (PostgreSQL's deadlock, one of them rolled back: a 503). A member that moved to
+    another group meanwhile is followed there. SQLite's writer holds the database already."""
+    if not is_postgres(session):
+        return
+    group_of = select(col(Article.translation_group)).where(col(Article.id) == article_id)
+    group = session.scalar(group_of)
+    while group is not None:
+        session.execute(select(col(Article.id)).where(col(Article.id) == group).with_for_update())
+        now = session.scalar(group_of)  # READ COMMITTED: as the writer just waited for left it
+        if now == group:
+            return
+        group = now
+
+
 def held(session: Session, article_id: str) -> Article | None:
     """The article to be written, as an object of `session`, its row held until the commit on
-    PostgreSQL (on SQLite, BEGIN IMMEDIATE holds the whole database already).
+    PostgreSQL (on SQLite, BEGIN IMMEDIATE holds the whole database already); its translation
+    group's original held first (`hold_group`).
 
     Read with the prepared statement and made as the ORM's own load makes objects (its
     values put in place, no `__init__`: SQLModel's costs 0.2 ms, ten times the rest), then
     attached as loaded: `session.get` costs a one-field PATCH a sixth of its time, and the
     object behaves the same (its changes are flushed as an UPDATE of the columns that changed)."""
+    hold_group(session, article_id)
     if session.identity_key(Article, article_id) in session.identity_map:
         return session.get(Article, article_id, with_for_update=is_postgres(session))
     found = rows(session, _held_by_id() if is_postgres(session) else by_id(), {"id": article_id}).first()

@@ -19,6 +19,7 @@ from app.store.models import (
     Person,
     Quote,
     Source,
+    UpdateQuote,
 )
 from app.store.models.common import utcnow
 from app.taxonomy import refs
@@ -105,21 +106,18 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
 
 def shown_in_updates(session: Session, quote_ids: Iterable[str]) -> list[tuple[str, str, int]]:
     """(article id, update id, block index) of every block of a live blog's update that shows
-    one of these quotes, by update id (an update shows only its own blog's quotes)."""
+    one of these quotes, by update id: from the links each update's write keeps (`UpdateQuote`)."""
     ids = set(quote_ids)
     if not ids:
         return []
-    blogs = select(col(Quote.article_id)).where(col(Quote.id).in_(ids), col(Quote.article_id).is_not(None))
-    rows = session.execute(
-        select(col(ArticleUpdate.article_id), col(ArticleUpdate.id), col(ArticleUpdate.body))
-        .where(col(ArticleUpdate.article_id).in_(blogs))
-        .order_by(col(ArticleUpdate.id))
-    ).all()
     return [
-        (article_id, update_id, index)
-        for article_id, update_id, body in rows
-        for index, block in enumerate(body or [])
-        if block.get("type") == "quote" and block.get("quote_id") in ids
+        (article_id, update_id, block)
+        for article_id, update_id, block in session.execute(
+            select(col(ArticleUpdate.article_id), col(UpdateQuote.update_id), col(UpdateQuote.block))
+            .join(ArticleUpdate, col(ArticleUpdate.id) == col(UpdateQuote.update_id))
+            .where(col(UpdateQuote.quote_id).in_(ids))
+            .order_by(col(UpdateQuote.update_id), col(UpdateQuote.block))
+        ).all()
     ]
 
 
@@ -198,13 +196,12 @@ def _record_quote(
     reason: str | None = None,
     due_at: datetime | None = None,
 ) -> None:
-    feed.record(
+    feed.record_verb(
         session,
-        resource_type="quote",
-        resource_id=quote_id,
-        op="delete" if verb == "deleted" else "upsert",
+        "quote",
+        quote_id,
         version=version,
-        event=f"quote.{verb}",
+        verb=verb,
         purge={"quotes", f"quote:{quote_id}"},
         reason=reason,
         due_at=due_at,

@@ -233,11 +233,13 @@ class UpdateRead(ReadModel):
     """One update of a live blog, public when its article is."""
 
     id: str
+    external_id: str | None
     article: UpdateOf
     headline: str | None
     body: list[BlockRead]
     body_html: str = Field(description="The body as sanitised HTML.")
     author: Ref | None
+    attributions: list[AttributionRead] = Field(description="Where the update's content comes from.")
     published_at: datetime
     key_event: bool = Field(description="A turning point, listed in the article's `updates.key_events`.")
     pinned: bool = Field(description="Kept at the top by front ends; listed in the article's `updates.pinned`.")
@@ -562,12 +564,24 @@ class ArticleCreate(Strict):
 class UpdateCreate(Strict):
     """An update of a live blog: POST …/updates takes it; PATCH merges into it."""
 
+    external_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The update's id in the system it comes from, unique: an import matches the update by it.",
+    )
     headline: str | None = Field(None, max_length=300)
     body: list[Block] = Field(min_length=1, max_length=200)
     author: Slug | None = Field(None, description="An author's slug (GET /v1/authors).")
     published_at: Instant | None = Field(None, description="When it was published; left out, now.")
     key_event: bool = False
     pinned: bool = False
+    attributions: list[AttributionIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Where the update's content comes from, as an article's: a source by slug, or by name "
+        "(found, or made unlisted until the blog is public).",
+    )
 
 
 class UpdateRevision(ReadModel):

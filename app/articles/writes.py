@@ -24,12 +24,14 @@ from app.store.models import (
     ArticleCategory,
     ArticleStatus,
     ArticleTag,
+    ArticleUpdate,
     Attribution,
     Author,
     Category,
     Quote,
     Source,
     Tag,
+    UpdateAttribution,
 )
 from app.store.models.common import iso, new_id, to_utc, utcnow
 from app.store.models.key import ApiKey, Scope
@@ -523,8 +525,14 @@ def _list_what_it_names(session: Session, article: Article) -> None:
         select(col(Quote.person_id), col(Quote.source_id)).where(col(Quote.article_id) == article.id)
     ).all()
     attributed = session.scalars(select(col(Attribution.source_id)).where(col(Attribution.article_id) == article.id))
+    # A live blog's updates name sources of their own (app/articles/live/writes.py).
+    in_updates = session.scalars(
+        select(col(UpdateAttribution.source_id))
+        .join(ArticleUpdate, col(ArticleUpdate.id) == col(UpdateAttribution.update_id))
+        .where(col(ArticleUpdate.article_id) == article.id)
+    )
     refs.made_public(
         session,
         people=[person for person, _ in said],
-        sources=[article.image_credit_source_id, *(source for _, source in said), *attributed],
+        sources=[article.image_credit_source_id, *(source for _, source in said), *attributed, *in_updates],
     )

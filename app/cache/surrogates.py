@@ -117,7 +117,7 @@ def _updates(parts: list[str], doc: Any, newest: list[str]) -> set[str]:
         data = doc.get("data")
         for item in data if isinstance(data, list) else [doc]:
             if isinstance(item, dict):
-                _walk({"author": item.get("author")}, None, keys, newest)
+                _walk({"author": item.get("author"), "attributions": item.get("attributions")}, None, keys, newest)
                 updated = item.get("updated_at")
                 if isinstance(updated, str) and updated > newest[0]:
                     newest[0] = updated

@@ -150,6 +150,34 @@ def record(
         )
 
 
+def record_verb(
+    session: Session,
+    resource_type: str,
+    resource_id: str,
+    *,
+    version: int,
+    verb: str,
+    purge: set[str],
+    reason: str | None = None,
+    due_at: datetime | None = None,
+    article_id: str | None = None,
+) -> None:
+    """`record`, told by the webhook verb (quotes, live blogs' updates, people, sources…):
+    "created" and "updated" are upserts, "deleted" a delete; the event is `<resource_type>.<verb>`."""
+    record(
+        session,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        op="delete" if verb == "deleted" else "upsert",
+        version=version,
+        event=f"{resource_type}.{verb}",
+        purge=purge,
+        reason=reason,
+        due_at=due_at,
+        article_id=article_id,
+    )
+
+
 def announce(session: Session, *, resource_type: str, resource_id: str, event: str) -> None:
     """Raise `event` for a resource the public cannot see (an article under embargo): its webhook
     deliveries, with nothing in the public change feed and nothing to purge."""
@@ -157,7 +185,8 @@ def announce(session: Session, *, resource_type: str, resource_id: str, event: s
 
 
 def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge: set[str]) -> int:
-    """Log an upsert of every (id, version) that `rows_` (a SELECT) gives, in one statement:
+    """Log an upsert of every (id, version) that `rows_` (a SELECT) gives (a live blog's
+    update: (id, version, article id)), in one statement:
     what each of them shows changed, though none of them was written (the site-wide comments
     switch shows in every public article; a renamed person in every quote of theirs). No
     webhooks: subscribers hear of the cause. Those this transaction already recorded are left
@@ -172,13 +201,13 @@ def record_all(session: Session, resource_type: str, rows_: AnySelect, *, purge:
         latest = select(func.coalesce(func.max(table.c.txid), 0)).scalar_subquery()
         txid = func.greatest(literal_column(_CURRENT_TXID), latest)
     at = bindparam("at", utcnow(), type_=table.c.at.type)
+    article = list(source.c)[2:3]
     chosen = select(
-        literal_column(f"'{resource_type}'"), source.c[0], literal_column("'upsert'"), source.c[1], at, txid
+        literal_column(f"'{resource_type}'"), source.c[0], literal_column("'upsert'"), source.c[1], at, txid, *article
     )
     session.flush()
-    result = session.connection().execute(
-        insert(table).from_select(["resource_type", "resource_id", "op", "version", "at", "txid"], chosen)
-    )
+    names = ["resource_type", "resource_id", "op", "version", "at", "txid", *(["article_id"] if article else [])]
+    result = session.connection().execute(insert(table).from_select(names, chosen))
     session.info.setdefault(PURGE_KEYS, set()).update(purge | {FEED_KEY})
     return result.rowcount
 

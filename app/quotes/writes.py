@@ -88,13 +88,12 @@ def _record(
         verb = "deleted"
     elif not was_public:
         verb = "created"  # it came into view
-    feed.record(
+    feed.record_verb(
         session,
-        resource_type="quote",
-        resource_id=quote.id,
-        op="upsert" if is_public else "delete",
+        "quote",
+        quote.id,
         version=version or quote.version,
-        event=f"quote.{verb}",
+        verb=verb,
         purge={"quotes", f"quote:{quote.id}"},
         reason=reason,
     )

@@ -22,6 +22,7 @@ from app.store.models import (
     Quote,
     Source,
     Tag,
+    UpdateAttribution,
     resources,
 )
 from app.taxonomy import categories, directory, hooks
@@ -190,6 +191,7 @@ def delete_source(session: Session, row: Source, **_: Any) -> set[str]:
         row,
         [
             ("attribution(s)", col(Attribution.source_id) == row.id),
+            ("live blog update attribution(s)", col(UpdateAttribution.source_id) == row.id),
             ("quote(s)", col(Quote.source_id) == row.id),
             ("photo credit(s)", col(Article.image_credit_source_id) == row.id),
         ],

@@ -16,12 +16,16 @@ from app.store.models import (
     ArticleAuthor,
     ArticleCategory,
     ArticleTag,
+    ArticleUpdate,
     Attribution,
     Author,
     Category,
     Person,
     Quote,
+    Source,
     Tag,
+    UpdateAttribution,
+    UpdateQuote,
 )
 from app.store.sql import AnySelect
 from app.taxonomy import directory, hooks, refs
@@ -154,9 +158,25 @@ def _showing(model: type[Any], row_id: str) -> AnySelect | CompoundSelect[Any]:
     )
 
 
+def _updates_showing(model: type[Any], row_id: str) -> AnySelect | None:
+    """The ids of the live blog updates that show this author, source or person (None: no
+    update shows a resource of this kind)."""
+    if model is Author:
+        return select(col(ArticleUpdate.id)).where(col(ArticleUpdate.author_id) == row_id)
+    if model is Source:
+        return select(col(UpdateAttribution.update_id)).where(col(UpdateAttribution.source_id) == row_id)
+    if model is Person:  # in a quote block (the links each update's write keeps)
+        return (
+            select(col(UpdateQuote.update_id))
+            .join(Quote, col(Quote.id) == col(UpdateQuote.quote_id))
+            .where(col(Quote.person_id) == row_id)
+        )
+    return None
+
+
 def _record_shown(session: Session, kind: Kind, row: Any, changed: set[str]) -> None:
     """What shows the resource changed with it, though none of it was written: each public
-    article (and quote) that shows a changed field, and a category's subcategories (which name
+    article (and quote, and live blog update) that shows a changed field, and a category's subcategories (which name
     their parent by slug) when its slug changed, are upserts in the change feed, so that a
     mirror keeping their public shapes reads them again. Their versions stay; no webhooks
     (subscribers hear of the cause)."""
@@ -174,6 +194,13 @@ def _record_shown(session: Session, kind: Kind, row: Any, changed: set[str]) -> 
         feed.record_all(
             session, "quote", select(col(Quote.id), col(Quote.version)).where(speaks == row.id, public), purge=set()
         )
+    if changed & kind.in_articles and (updates := _updates_showing(kind.model, row.id)) is not None:
+        # A live blog's public updates show their authors, sources and the speakers they quote.
+        blog_public = select(Article.is_public).where(col(Article.id) == col(ArticleUpdate.article_id))
+        shown_updates = select(col(ArticleUpdate.id), col(ArticleUpdate.version), col(ArticleUpdate.article_id)).where(
+            col(ArticleUpdate.id).in_(updates), blog_public.scalar_subquery()
+        )
+        feed.record_all(session, "update", shown_updates, purge=set())
     if kind.model is Category and "slug" in changed:
         children = select(col(Category.id), col(Category.version)).where(col(Category.parent_id) == row.id)
         feed.record_all(session, "category", children, purge=set())
@@ -182,12 +209,6 @@ def _record_shown(session: Session, kind: Kind, row: Any, changed: set[str]) -> 
 def _record(session: Session, kind: Kind, row: Any, verb: str, *, purge: set[str], version: int | None = None) -> None:
     if not directory.is_public(row):
         return  # unlisted (refs.py): the public never saw it, so no change, webhook or purge
-    feed.record(
-        session,
-        resource_type=kind.resource_type,
-        resource_id=row.id,
-        op="delete" if verb == "deleted" else "upsert",
-        version=version or row.version,
-        event=f"{kind.resource_type}.{verb}",
-        purge=purge | {kind.plural},
+    feed.record_verb(
+        session, kind.resource_type, row.id, version=version or row.version, verb=verb, purge=purge | {kind.plural}
     )

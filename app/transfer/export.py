@@ -7,8 +7,8 @@ attributions, then translation groups (each naming its exported members, the ori
 then live blogs' updates; in a full export each article carries its pending version
 (`portable_pending`) and, scheduled or unpublished, its `state` (what the write shape's
 `draft` cannot say). `data` is the write shape (what POST takes), in its
-portable form: no ids, related things by slug, an article and each quote keyed by
-`external_id` (its id when it has none), an update by its id (nothing else names it) and its
+portable form: no ids, related things by slug, an article, each quote and each live blog
+update keyed by `external_id` (its id when it has none), an update naming its article by the
 article's key, quote blocks pointing at the article's quotes by index. Order (by slug, by id) and
 serialisation (sorted keys) are fixed, so export → import → export gives the same bytes.
 Beside the write shape an article carries its times (`created_at`, `updated_at`) and its
@@ -55,6 +55,7 @@ from app.store.models import (
     Quote,
     Source,
     Tag,
+    UpdateAttribution,
     resources,
 )
 from app.store.models.common import to_utc
@@ -256,13 +257,32 @@ def update_shapes(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
         if author_ids
         else {}
     )
+    attributions = _grouped(
+        session,
+        (
+            select(
+                col(UpdateAttribution.update_id),
+                col(Source.slug),
+                col(UpdateAttribution.role),
+                col(UpdateAttribution.label),
+                col(UpdateAttribution.url),
+            )
+            .join(Source, col(Source.id) == UpdateAttribution.source_id)
+            .where(col(UpdateAttribution.update_id).in_([u.id for u in updates]))
+            .order_by(col(UpdateAttribution.update_id), col(UpdateAttribution.position), col(UpdateAttribution.id))
+        ),
+    )
     return [
         {
-            "id": u.id,
+            "external_id": u.external_id or u.id,
             "article": article_key,
             "headline": u.headline,
             "body": _body(u.body or [], {q[0]: i for i, q in enumerate(quotes.get(u.article_id, []))}),
             "author": authors.get(u.author_id) if u.author_id else None,
+            "attributions": [
+                {"source": s, "role": str(role), "label": label, "url": url}
+                for s, role, label, url in attributions.get(u.id, [])
+            ],
             "published_at": _time(u.published_at),
             "key_event": u.key_event,
             "pinned": u.pinned,

@@ -339,29 +339,46 @@ def _slugged(model: type[ModelT]) -> Callable[[Session, dict[str, Any], ApiKey |
 
 
 class UpdateLine(BaseModel):
-    """What an update's line carries besides its create shape: which update it is (an export
-    keeps ids) and which article's (the key the article's own line has)."""
+    """What an update's line carries besides its create shape: which article's it is (the key
+    the article's own line has), and, in an export made before updates had an external_id,
+    the update's id (its key then)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(pattern=r"^[0-9a-z]{26}$")
+    id: str | None = Field(None, pattern=r"^[0-9a-z]{26}$")
     article: str = Field(min_length=1, max_length=200)
 
 
 UPDATE_LINE = frozenset(UpdateLine.model_fields)
 
 
+def _find_update(session: Session, key: str) -> ArticleUpdate | None:
+    """The update an import line names, as `_find_article` finds an article: by external_id, or
+    by the id an export gave one that had none."""
+    found = session.scalars(select(ArticleUpdate).where(col(ArticleUpdate.external_id) == key)).first()
+    if found is None:
+        by_id = session.get(ArticleUpdate, key)
+        found = by_id if by_id is not None and by_id.external_id is None else None
+    return found
+
+
 def _update(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
-    """A live blog's update, matched by id: created (its times kept) or merged into."""
+    """A live blog's update, matched by external_id (or the id an export named it by):
+    created (its times kept) or merged into."""
     which = write_support.validate(UpdateLine, data)
     shape = {k: v for k, v in data.items() if k not in UPDATE_LINE | TIMES}
+    shape["external_id"] = shape.get("external_id") or which.id
     parsed = write_support.validate(UpdateCreate, shape)
+    if not parsed.external_id:
+        raise ValidationFailed(
+            "Updates are matched by external_id.", errors=[{"field": "external_id", "message": "required for import"}]
+        )
     article = _find_article(session, which.article)
     if article is None:
         raise ValidationFailed(
             f"No article {which.article!r}.", errors=[{"field": "article", "message": "no article with this key"}]
         )
-    existing = session.get(ArticleUpdate, which.id)
+    existing = _find_update(session, parsed.external_id)
     if existing is None:
         published = to_utc(parsed.published_at) if parsed.published_at else None
         times = _times(data, published)
@@ -370,15 +387,16 @@ def _update(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
             article.id,
             parsed,
             key=key,
-            update_id=which.id,
             **{k: v for k, v in times.model_dump().items() if v is not None},
         )
         return "created"
     if existing.article_id != article.id:
         raise Conflict(
             "This update belongs to another article.",
-            errors=[{"field": "id", "message": "an update of another article"}],
+            errors=[{"field": "external_id", "message": "an update of another article"}],
         )
+    if existing.external_id is None:
+        shape["external_id"] = None  # named by its id, as an export names one without: it stays so
     version = existing.version
     _, row = live_writes.update(session, article.id, existing.id, shape, if_match="*", key=key)
     return "unchanged" if row.version == version else "updated"

@@ -1,11 +1,12 @@
-"""Nothing leaks: drafts, scheduled, unpublished, deleted, expired and embargoed articles,
-their quotes, their correction notices and live blog updates, and the people and sources a draft or scheduled
-article creates inline, are found through no public path (an expired one whether or not the clock's job has recorded its
-expiry yet; expired and embargoed ones though every cache was shown them while they were
-public), nor as a translation of the public article (each hidden one is a member of its
-translation group, in a language of its own). After an embargo lifts the article is public on these paths:
-tests/api/articles/test_embargo.py. One line per public path: a path that lands later (or a
-filter) is added here and is enforced from the moment its route exists."""
+"""Nothing leaks: drafts, scheduled, unpublished, deleted, expired and embargoed articles, their
+quotes, their correction notices and live blog updates, and the people and sources a draft or
+scheduled article (or an update of it) creates inline, are found through no public path (an expired
+one whether or not the clock's job has recorded its expiry yet; expired and embargoed ones though
+every cache was shown them while they were public), nor as a translation of the public article (each
+hidden one is a member of its translation group, in a language of its own). After an embargo lifts
+the article is public on these paths: tests/api/articles/test_embargo.py. One line per public path:
+a path that lands later (or a filter) is added here and is enforced from the moment its route
+exists."""
 
 import re
 from dataclasses import dataclass
@@ -180,6 +181,11 @@ def _hide(client, headers, kind: str, public: dict) -> dict:
         json={
             "body": [{"type": "paragraph", "text": f"Direct {word}"}, {"type": "quote", "quote": 0}],
             "key_event": True,
+            "external_id": f"direct-{word}",
+            "attributions": [
+                {"source": "le-figaro", "role": "read_on", "label": f"Lu en direct {word}"},
+                *([{"source": {"name": f"Fil {word}"}, "role": "wire"}] if inline else []),
+            ],
         },
         headers=headers,
     )
@@ -239,7 +245,7 @@ def _hide(client, headers, kind: str, public: dict) -> dict:
         kind: client.get(f"/v1/{kind}", params={"q": word}, headers=headers).json()["data"]
         for kind in ("people", "sources")
     }
-    assert len(made["people"]) == (1 if inline else 0) and len(made["sources"]) == (3 if inline else 0)
+    assert len(made["people"]) == (1 if inline else 0) and len(made["sources"]) == (4 if inline else 0)
     for kind, rows in made.items():
         for row in rows:
             assert client.get(f"/v1/{kind}/{row['slug']}", headers=headers).status_code == 200

@@ -56,3 +56,38 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
         assert _diffs(url) == []
     finally:
         drop()
+
+
+def test_the_quotes_updates_show_are_linked_from_the_bodies_already_written(tmp_path):
+    """c6d8e0f2a4b7 fills article_update_quote from the updates written before it: the quote
+    guard (app/articles/quotes.py) reads only those links."""
+    from sqlmodel import Session, select
+
+    from app.store.models import Article, ArticleUpdate, UpdateQuote
+    from app.store.models.common import new_id, utcnow
+
+    url, drop = _create_database(tmp_path)
+    engine = sa.create_engine(normalise_url(url))
+    try:
+        migrate.upgrade("heads", url)
+        blog, shows, plain = new_id(), new_id(), new_id()
+        with Session(engine) as session:
+            session.add(Article(id=blog, slug="direct", title="En direct", live=True))
+            session.flush()
+            quote = {"type": "quote", "quote_id": "q" * 26}
+            text = {"type": "paragraph", "text": "Texte."}
+            for update_id, body in ((shows, [text, quote, {**quote, "quote_id": "r" * 26}]), (plain, [text])):
+                session.add(ArticleUpdate(id=update_id, article_id=blog, body=body, published_at=utcnow()))
+            session.commit()
+        migrate.downgrade("b4c7e2f9a1d6", url)  # as the updates were before the links existed
+        migrate.upgrade("heads", url)
+
+        with Session(engine) as session:
+            links = session.exec(select(UpdateQuote).order_by(UpdateQuote.update_id, UpdateQuote.block)).all()
+        assert [(link.update_id, link.block, link.quote_id) for link in links] == [
+            (shows, 1, "q" * 26),
+            (shows, 2, "r" * 26),
+        ]
+    finally:
+        engine.dispose()
+        drop()

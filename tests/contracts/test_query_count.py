@@ -40,16 +40,21 @@ def test_a_page_costs_the_same_number_of_queries_at_any_size(client, session):
 def test_a_page_of_a_live_blogs_updates_costs_the_same_at_any_size(client, session):
     from app.articles.live import writes as live_writes
     from app.articles.schemas import UpdateCreate
-    from tests.support.factories import make_author
+    from tests.support.factories import make_author, make_source
 
     authors = [make_author(session, f"auteur-{n}") for n in range(3)]
+    sources = [make_source(session, f"source-{n}") for n in range(2)]
     blog = make_article(session, live={})
     for n in range(12):
         live_writes.create(
             session,
             blog.id,
             UpdateCreate.model_validate(
-                {"body": [{"type": "paragraph", "text": f"Point {n}."}], "author": authors[n % 3].slug}
+                {
+                    "body": [{"type": "paragraph", "text": f"Point {n}."}],
+                    "author": authors[n % 3].slug,
+                    "attributions": [{"source": s.slug, "role": "wire"} for s in sources[: n % 3]],
+                }
             ),
         )
         session.commit()
@@ -61,4 +66,5 @@ def test_a_page_of_a_live_blogs_updates_costs_the_same_at_any_size(client, sessi
 
     assert len(page.json()["data"]) == 5 and len(everything.json()["data"]) == 12
     assert {u["author"]["slug"] for u in everything.json()["data"]} == {a.slug for a in authors}
+    assert {len(u["attributions"]) for u in everything.json()["data"]} == {0, 1, 2}
     assert 0 < len(small) == len(large)

@@ -28,13 +28,12 @@ def record(
     due_at: datetime | None = None,
 ) -> None:
     """One update's change (`verb`: created, updated or deleted) while its blog is public."""
-    feed.record(
+    feed.record_verb(
         session,
-        resource_type="update",
-        resource_id=update_id,
-        op="delete" if verb == "deleted" else "upsert",
+        "update",
+        update_id,
         version=version,
-        event=f"update.{verb}",
+        verb=verb,
         purge=purge_keys(article_id),
         reason=reason,
         due_at=due_at,

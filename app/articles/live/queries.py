@@ -14,7 +14,7 @@ from app.http.params import ListParams
 from app.http.problems import InvalidParameter, NotFound
 from app.http.schemas import bounded_time
 from app.settings import get_settings
-from app.store.models import ArticleUpdate, ArticleUpdateRevision, Author
+from app.store.models import ArticleUpdate, ArticleUpdateRevision, Author, Source, UpdateAttribution
 from app.store.models.common import iso
 
 SORT = "-published_at"  # the one order of a blog's updates: newest first, ties by id
@@ -150,15 +150,18 @@ def represent_many(session: Session, blog: Any, updates: list[ArticleUpdate]) ->
         if author_ids
         else {}
     )
+    attributions = _attributions(session, [u.id for u in updates])
     of = {"id": blog.id, "slug": blog.slug, "title": blog.title, "expires_at": iso(blog.expires_at)}
     return [
         {
             "id": u.id,
+            "external_id": u.external_id,
             "article": of,
             "headline": u.headline,
             "body": u.body,
             "body_html": u.body_html,
             "author": authors.get(u.author_id) if u.author_id else None,
+            "attributions": attributions.get(u.id, []),
             "published_at": iso(u.published_at),
             "key_event": u.key_event,
             "pinned": u.pinned,
@@ -168,6 +171,33 @@ def represent_many(session: Session, blog: Any, updates: list[ArticleUpdate]) ->
         }
         for u in updates
     ]
+
+
+def _attributions(session: Session, update_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The updates' attributions as an article's show (app/articles/view.py), by update, in
+    order: one statement for all of them."""
+    if not update_ids:
+        return {}
+    found = session.execute(
+        select(
+            col(UpdateAttribution.update_id),
+            col(UpdateAttribution.role),
+            col(UpdateAttribution.label),
+            col(UpdateAttribution.url),
+            col(Source.slug),
+            col(Source.name),
+            col(Source.kind),
+        )
+        .join(Source, col(Source.id) == UpdateAttribution.source_id)
+        .where(col(UpdateAttribution.update_id).in_(set(update_ids)))
+        .order_by(col(UpdateAttribution.update_id), col(UpdateAttribution.position), col(UpdateAttribution.id))
+    ).all()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for update_id, role, label, url, slug, name, kind in found:
+        out.setdefault(update_id, []).append(
+            {"role": str(role), "label": label, "url": url, "source": {"slug": slug, "name": name, "kind": str(kind)}}
+        )
+    return out
 
 
 def revisions(session: Session, blog: Any, update_id: str) -> list[ArticleUpdateRevision]:

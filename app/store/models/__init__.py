@@ -12,6 +12,8 @@ from app.store.models.article import (
     Quote,
     SiteSetting,
     SlugRedirect,
+    UpdateAttribution,
+    UpdateQuote,
 )
 from app.store.models.cache import CachePurge
 from app.store.models.change import Change
@@ -57,6 +59,8 @@ __all__ = [
     "Source",
     "SourceKind",
     "Tag",
+    "UpdateAttribution",
+    "UpdateQuote",
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",

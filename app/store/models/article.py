@@ -217,9 +217,12 @@ class ArticleUpdate(Timestamped, table=True):
     __table_args__ = (
         # The updates list, newest first, and `since`: one index range per article.
         Index("ix_article_update_article_id_published_at_id", "article_id", "published_at", "id"),
+        # An import matches an update by it (app/transfer/importer.py), as it does an article.
+        Index("uq_article_update_external_id", "external_id", unique=True),
     )
 
     article_id: str = Field(foreign_key="article.id", max_length=26, ondelete="CASCADE")
+    external_id: str | None = Field(default=None, max_length=200)
     headline: str | None = Field(default=None, max_length=300)
     body: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     body_html: str = Field(default="", sa_type=Text)
@@ -227,6 +230,34 @@ class ArticleUpdate(Timestamped, table=True):
     published_at: datetime
     key_event: bool = Field(default=False)
     pinned: bool = Field(default=False)
+
+
+class UpdateAttribution(SQLModel, table=True):
+    """Where a live blog update's content comes from, as an article's attributions: "Lu sur
+    Le Figaro", a photo's "©Reuters", agency copy."""
+
+    __tablename__ = "article_update_attribution"
+    __table_args__ = (Index("ix_article_update_attribution_source_id_update_id", "source_id", "update_id"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    update_id: str = Field(foreign_key="article_update.id", max_length=26, index=True, ondelete="CASCADE")
+    source_id: str = Field(foreign_key="source.id")
+    role: AttributionRole = Field(sa_type=String(24))
+    label: str | None = Field(default=None, max_length=300)
+    url: str | None = Field(default=None, max_length=2000)
+    position: int = Field(default=0)
+
+
+class UpdateQuote(SQLModel, table=True):
+    """A quote block of a live blog update's body: which of its blog's quotes it shows. Every
+    write of the update keeps these rows, so "which updates show this quote" (the quote guard,
+    app/articles/quotes.py) is one indexed query, not a read of every update's body."""
+
+    __tablename__ = "article_update_quote"
+
+    update_id: str = Field(foreign_key="article_update.id", max_length=26, primary_key=True, ondelete="CASCADE")
+    block: int = Field(primary_key=True)  # the block's index in the update's body
+    quote_id: str = Field(max_length=26, index=True)
 
 
 class SlugRedirect(SQLModel, table=True):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.store import clock
-from tests.support.editorial import create, desk, patch
+from tests.support.editorial import create, desk, feed_tail, patch
 from tests.support.events import events
 from tests.support.factories import make_article, make_author
 
@@ -440,6 +440,7 @@ def test_renaming_a_speaker_shows_in_the_updates_that_quote_them(client, headers
     update = response.json()
     path = f"/v1/articles/{blog['id']}/updates"
     _warm(client, path)
+    since = feed_tail(client)
 
     renamed = client.patch(
         "/v1/people/jeanne-martin", json={"name": "Jeanne Martin-Roux"}, headers={**headers, "If-Match": "*"}
@@ -450,6 +451,9 @@ def test_renaming_a_speaker_shows_in_the_updates_that_quote_them(client, headers
     assert listed.headers["gazette-cache"] == "MISS"
     assert "<footer>Jeanne Martin-Roux</footer>" in listed.json()["data"][0]["body_html"]
     assert client.get(f"{path}/{update['id']}").json()["version"] == 1
+    changes = client.get("/v1/changes", params={"since": since, "types": "update"}).json()["data"]
+    shown = [(c["id"], c["article"], c["op"], c["version"]) for c in changes]
+    assert shown == [(update["id"], blog["id"], "upsert", 1)]
 
 
 def test_include_updates_on_a_list_is_400_naming_include(client, headers):

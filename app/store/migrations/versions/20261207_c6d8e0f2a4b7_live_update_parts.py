@@ -1,7 +1,7 @@
 """live blog updates: attributions, an external_id, and the quotes their bodies show
 
 Revision ID: c6d8e0f2a4b7
-Revises: a7d3e9c1f5b2
+Revises: a7d3e9c2f5b1
 Create Date: 2026-12-07 06:00:00.000000
 
 - article_update.external_id (unique): what an import matches an update by, as an article;
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c6d8e0f2a4b7"
-down_revision: str | Sequence[str] | None = "a7d3e9c1f5b2"
+down_revision: str | Sequence[str] | None = "a7d3e9c2f5b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

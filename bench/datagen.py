@@ -80,6 +80,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "language",
         "said_at",
         "position",
+        "article_published_at",  # as article_tag's published_at
     ),
     # id left out: the engine numbers the feed in insertion (publication) order.
     "change": ("resource_type", "resource_id", "op", "version", "at"),
@@ -262,6 +263,7 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
                 language,
                 published.date(),
                 position,
+                None if draft else published,
             )
         )
         quotes.append((quote_id, text + ".", words, person_name, role))

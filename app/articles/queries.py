@@ -6,8 +6,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from pydantic import Field, field_validator
-from sqlalchemy import Column, ColumnExpressionArgument, bindparam, exists, false, func, literal, or_, select
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy import Column, ColumnExpressionArgument, Table, bindparam, exists, false, func, literal, or_, select
+from sqlalchemy.orm import aliased, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import Session, col
 
@@ -100,36 +100,62 @@ def public() -> ColumnExpressionArgument[bool]:
 
 
 class Walk(NamedTuple):
-    """A page read by walking one link's index in the list's order: `link`'s rows where `on`
-    holds, joined to their articles, ordered by the link's copy of `published_at` and its
-    `article_id` (the same values as the article's: the same order and keyset pages)."""
+    """A page read by walking one index in the list's order: the rows of `table` where `on`
+    holds, joined to their articles, ordered by the table's copy of the article's
+    `published_at` and its `article_id` (the article's own values: the same order, and the
+    same keyset pages, as the article's columns give)."""
 
-    link: type[ArticleTag] | type[ArticleAuthor]
-    on: ColumnExpressionArgument[bool]
+    table: Table
+    published_at: Any
+    article_id: Any
+    on: list[ColumnExpressionArgument[bool]]
     skip: str  # the filter the walk applies, left out of `filters`
 
 
-# Filters whose link rows carry the article's published_at, with an index on (key,
-# published_at, article_id): migration a3d5f7b9c1e2.
-WALKED: dict[str, tuple[type[ArticleTag] | type[ArticleAuthor], Any, type[Tag] | type[Author]]] = {
-    "tag": (ArticleTag, ArticleTag.tag_id, Tag),
-    "author": (ArticleAuthor, ArticleAuthor.author_id, Author),
+def _speaker_first(quote: Any) -> ColumnExpressionArgument[bool]:
+    """The person's first quote in its article: one row per article (a scalar subquery, one
+    lookup in the walk's own index for each row; PostgreSQL hashes an EXISTS under NOT)."""
+    earlier = aliased(Quote)
+    return (
+        select(literal(1))
+        .where(
+            col(earlier.person_id) == col(quote.person_id),
+            col(earlier.article_published_at) == col(quote.article_published_at),
+            col(earlier.article_id) == col(quote.article_id),
+            col(earlier.id) < col(quote.id),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .is_(None)
+    )
+
+
+# The filters whose rows carry their article's published_at, with an index on (key, that
+# copy, article_id): migration a3d5f7b9c1e2. (filter: table model, key, model the slug names,
+# copy of published_at.)
+WALKED: dict[str, tuple[Any, Any, Any, Any]] = {
+    "tag": (ArticleTag, ArticleTag.tag_id, Tag, ArticleTag.published_at),
+    "author": (ArticleAuthor, ArticleAuthor.author_id, Author, ArticleAuthor.published_at),
+    "speaker": (Quote, Quote.person_id, Person, Quote.article_published_at),
 }
 
 
 def walk(session: Session, params: ArticleListParams, sort: str) -> Walk | None:
-    """The link to walk for this page, if any: with a tag or author filter and a sort by
-    published_at, the page is one range of the link's index, which stops at the page however
-    the tag's articles are spread over the archive (a tag on a few thousand articles read
-    whole and sorted was 2.4–7.8 × the unfiltered page at 1,000,000 articles; walked, see
+    """The index to walk for this page, if any: with a tag, author or speaker filter and a sort
+    by published_at, the page is one range of it, which stops at the page however the tag's
+    articles are spread over the archive (a tag on a few thousand articles read whole and
+    sorted was 2.4–7.8 × the unfiltered page at 1,000,000 articles; walked, see
     bench/README.md). An unknown slug is left to `filters` (an empty list)."""
     if not sort.endswith("published_at"):
         return None
-    for name, (link, key, model) in WALKED.items():
+    for name, (model, key, named, copy) in WALKED.items():
         slug = getattr(params, name)
         if slug:
-            target = session.scalar(select(col(model.id)).where(col(model.slug) == slug))
-            return None if target is None else Walk(link, col(key) == target, name)
+            target = session.scalar(select(col(named.id)).where(col(named.slug) == slug))
+            if target is None:
+                return None
+            on = [col(key) == target, *([_speaker_first(model)] if model is Quote else [])]
+            return Walk(table_of(model), col(copy), col(model.article_id), on, name)
     return None
 
 

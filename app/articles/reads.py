@@ -74,10 +74,10 @@ def list_public(
     id_column = col(Article.id)
     source: Any = table_of(Article)
     if walk is not None:
-        # One row per article (a link's key is unique per article), in the link's index order.
-        conds.append(walk.on)
-        column, id_column = col(walk.link.published_at), col(walk.link.article_id)
-        source = source.join(table_of(walk.link), id_column == col(Article.id))
+        # One row per article (`walk.on` keeps one), in the order of the walk's index.
+        conds += walk.on
+        column, id_column = walk.published_at, walk.article_id
+        source = source.join(walk.table, id_column == col(Article.id))
     descending = sort.startswith("-")
     stmt = select(*queries.columns(with_body="body" in include)).select_from(source).where(*conds)
     if params.cursor:

@@ -54,6 +54,8 @@ ARTICLE_LISTS = [
     "/v1/articles?source=le-figaro",
     "/v1/articles?source=reuters",
     "/v1/articles?speaker=john-kerry",
+    "/v1/articles?speaker=john-kerry&sort=published_at",
+    "/v1/articles?speaker=john-kerry&sort=-updated_at",
     "/v1/articles?lang=fr",
     "/v1/articles?published_after=2000-01-01T00:00:00Z",
     "/v1/articles?published_before=2100-01-01T00:00:00Z",
@@ -73,13 +75,13 @@ QUOTE_LISTS = [
     "/v1/quotes?article={article}",
 ]
 # Filters whose matches are sorted only when few, whatever the archive's size (query
-# parameter: why). By published_at, a tag's and an author's pages walk the link's own index
-# in their order (`queries.WALKED`): no sort is allowed there.
+# parameter: why). By published_at, a tag's, author's and speaker's pages walk an index in
+# their order (`queries.WALKED`): no sort is allowed there.
 BOUNDED = {
     "article": "one article's quotes: a handful, sorted in memory",
     "tag": "by updated_at, read from the link's index only below DRIVE_FROM_LINK_BELOW links",
     "author": "by updated_at, read from the link's index only below DRIVE_FROM_LINK_BELOW links",
-    "speaker": "read from the quote's person index only below DRIVE_FROM_LINK_BELOW quotes (app/articles/queries.py)",
+    "speaker": "by updated_at, read from the quote's person index only below DRIVE_FROM_LINK_BELOW quotes",
 }
 CATALOGUE_LISTS = ["/v1/categories", "/v1/people", "/v1/sources", "/v1/tags", "/v1/authors"]
 CHANGE_LISTS = ["/v1/changes", "/v1/changes?types=article", "/v1/changes?types=quote,person"]

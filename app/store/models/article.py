@@ -208,6 +208,15 @@ class Quote(Timestamped, table=True):
 
     __table_args__ = (
         Index("ix_quote_person_id_id", "person_id", "id"),
+        # `GET /v1/articles?speaker=`: the articles a person is quoted in, walked newest first
+        # (app/articles/queries.py `walk`); `id` finds a person's other quotes in one article.
+        Index(
+            "ix_quote_person_id_article_published_at_article_id_id",
+            "person_id",
+            "article_published_at",
+            "article_id",
+            "id",
+        ),
         Index("ix_quote_article_id_position", "article_id", "position"),
         Index("ix_quote_source_id_id", "source_id", "id"),  # ?source= walks its newest first
     )
@@ -221,6 +230,9 @@ class Quote(Timestamped, table=True):
     language: str = Field(default="fr", max_length=8)
     said_at: date | None = Field(default=None)
     position: int = Field(default=0)
+    # Its article's published_at, copied by the database as ArticleTag's is (migration
+    # a3d5f7b9c1e2); None for a quote of no article.
+    article_published_at: datetime | None = Field(default=None)
 
 
 class ArticleUpdate(Timestamped, table=True):

@@ -178,7 +178,11 @@ def filters(
     if params.author:
         conds.append(_linked(session, ArticleAuthor.article_id, ArticleAuthor.author_id, Author, params.author))
     if params.source:
-        source_id = select(col(Source.id)).where(col(Source.slug) == params.source).scalar_subquery()
+        # Looked up first: as a subquery inside the per-row one, SQLite ran it again for each
+        # row walked (1 ms a page at 100,000 articles against 0.1 for the unfiltered page).
+        source_id = session.scalar(select(col(Source.id)).where(col(Source.slug) == params.source))
+        if source_id is None:
+            return [false()]
         # A scalar subquery, not EXISTS: under OR, PostgreSQL hashes every attribution of the
         # source (tens of thousands for an agency at 1,000,000 articles: 4.6 × the unfiltered
         # page, bench/README.md) before the first row; this looks one up for each row walked.

@@ -57,6 +57,7 @@ ARTICLE_LISTS = [
     "/v1/articles?speaker=john-kerry&sort=published_at",
     "/v1/articles?speaker=john-kerry&sort=-updated_at",
     "/v1/articles?lang=fr",
+    "/v1/articles?lang=en&fallback=fr",
     "/v1/articles?published_after=2000-01-01T00:00:00Z",
     "/v1/articles?published_before=2100-01-01T00:00:00Z",
     "/v1/articles?updated_since=2000-01-01T00:00:00Z",

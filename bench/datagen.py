@@ -65,8 +65,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "comments_enabled",
     ),
     "article_category": ("article_id", "category_id", "position"),
-    "article_tag": ("article_id", "tag_id", "position"),
-    "article_author": ("article_id", "author_id", "position"),
+    # published_at: the article's, as the database's triggers would copy it (migration a3d5f7b9c1e2).
+    "article_tag": ("article_id", "tag_id", "position", "published_at"),
+    "article_author": ("article_id", "author_id", "position", "published_at"),
     "attribution": ("id", "article_id", "source_id", "role", "label", "url", "position"),
     "quote": (
         *STAMPED,
@@ -79,6 +80,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "language",
         "said_at",
         "position",
+        "article_published_at",  # as article_tag's published_at
     ),
     # id left out: the engine numbers the feed in insertion (publication) order.
     "change": ("resource_type", "resource_id", "op", "version", "at"),
@@ -261,6 +263,7 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
                 language,
                 published.date(),
                 position,
+                None if draft else published,
             )
         )
         quotes.append((quote_id, text + ".", words, person_name, role))
@@ -328,9 +331,10 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
     )
     out["article_category"] += [(article_id, c, p) for p, c in enumerate(categories)]
     tags = {_skewed(rand, ent.tags) for _ in range(rand.randint(0, 5))}
-    out["article_tag"] += [(article_id, t, p) for p, t in enumerate(sorted(tags))]
+    listed = None if draft else published
+    out["article_tag"] += [(article_id, t, p, listed) for p, t in enumerate(sorted(tags))]
     authors = {rand.choice(ent.authors) for _ in range(1 if rand.random() < 0.8 else 2)}
-    out["article_author"] += [(article_id, a, p) for p, a in enumerate(sorted(authors))]
+    out["article_author"] += [(article_id, a, p, listed) for p, a in enumerate(sorted(authors))]
 
     position = 0
     if rand.random() < 0.4:

@@ -15,7 +15,7 @@ from app.store.engine import rows
 from app.store.models import (
     Article,
 )
-from app.store.models.common import iso, utcnow
+from app.store.models.common import iso, table_of, utcnow
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -51,9 +51,14 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
+    walk = queries.walk(session, params, sort)
     conds = [
         visible,
-        *queries.filters(session, params.model_copy(update={"lang": None}) if params.fallback else params),
+        *queries.filters(
+            session,
+            params.model_copy(update={"lang": None}) if params.fallback else params,
+            skip=walk.skip if walk else None,
+        ),
     ]
     if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
         conds.append(
@@ -66,12 +71,19 @@ def list_public(
     elif params.fallback is not None:
         conds.append(col(Article.language) == params.lang)
     column = col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at)
+    id_column = col(Article.id)
+    source: Any = table_of(Article)
+    if walk is not None:
+        # One row per article (`walk.on` keeps one), in the order of the walk's index.
+        conds += walk.on
+        column, id_column = walk.published_at, walk.article_id
+        source = source.join(walk.table, id_column == col(Article.id))
     descending = sort.startswith("-")
-    stmt = select(*queries.columns(with_body="body" in include)).where(*conds)
+    stmt = select(*queries.columns(with_body="body" in include)).select_from(source).where(*conds)
     if params.cursor:
         value, row_id = decode_cursor(params.cursor, sort, is_time=True)
-        stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
-    order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
+        stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
+    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     rows = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
@@ -81,7 +93,7 @@ def list_public(
         next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id)  # the column's own name
     total = None
     if params.count:
-        total = session.scalar(select(func.count()).select_from(Article).where(*conds))
+        total = session.scalar(select(func.count()).select_from(source).where(*conds))
     items: list[Any] | None = None
     if not include and not fields and not private and not embargoed:
         # Stored bytes per item, set into the page as they are (orjson.Fragment): no item is

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, exists, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, and_, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -178,14 +178,25 @@ def in_language(
     own rule, applied to the other member). One condition on each row, so the list's keyset
     pages it as any other filter."""
     other = aliased(Article)
-    has_lang = exists().where(
-        col(other.translation_group) == col(Article.translation_group),
-        col(other.language) == lang,
-        visible(other),
+    # A scalar subquery, not EXISTS: PostgreSQL turns an EXISTS under OR into a hash of every
+    # visible article in `lang` (a sequential scan, 0.5 s a page at 100,000 articles), built
+    # before the page's first row; this looks the group up for each row walked instead.
+    has_lang = (
+        select(literal(1))
+        .where(
+            col(other.translation_group) == col(Article.translation_group),
+            col(other.language) == lang,
+            visible(other),
+        )
+        .limit(1)
+        .scalar_subquery()
     )
     return or_(
         col(Article.language) == lang,
-        and_(col(Article.language) == fallback, or_(col(Article.translation_group).is_(None), ~has_lang)),
+        and_(
+            col(Article.language) == fallback,
+            or_(col(Article.translation_group).is_(None), has_lang.is_(None)),
+        ),
     )
 
 

@@ -45,8 +45,10 @@ class Article(Timestamped, table=True):
             "deleted_at",
             "updated_at",
         ),
-        # Translations (app/articles/translations.py): a group's members by its id.
-        Index("ix_article_translation_group", "translation_group"),
+        # Translations (app/articles/translations.py): a group's members by its id, and the one
+        # in a language with a status (`lang` with `fallback`: with the group alone, SQLite
+        # chose the language's index instead and read every article in it for each row).
+        Index("ix_article_translation_group_language_status", "translation_group", "language", "status"),
     )
 
     slug: str = Field(max_length=200, unique=True)
@@ -159,21 +161,32 @@ class ArticleCategory(SQLModel, table=True):
 
 
 class ArticleTag(SQLModel, table=True):
+    """An article's tag. `published_at` is the article's, copied by the database (triggers of
+    migration a3d5f7b9c1e2, on every write of either table): a tag's page is then one range of
+    `ix_article_tag_tag_id_published_at_article_id` walked in the list's order, which stops at
+    the page, instead of every link of the tag read and sorted (bench/README.md)."""
+
     __tablename__ = "article_tag"
-    __table_args__ = (Index("ix_article_tag_tag_id_article_id", "tag_id", "article_id"),)
+    __table_args__ = (Index("ix_article_tag_tag_id_published_at_article_id", "tag_id", "published_at", "article_id"),)
 
     article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     tag_id: str = Field(foreign_key="tag.id", primary_key=True)
     position: int = Field(default=0)
+    published_at: datetime | None = Field(default=None)
 
 
 class ArticleAuthor(SQLModel, table=True):
+    """An article's author; `published_at` is the article's, as on ArticleTag."""
+
     __tablename__ = "article_author"
-    __table_args__ = (Index("ix_article_author_author_id_article_id", "author_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_author_author_id_published_at_article_id", "author_id", "published_at", "article_id"),
+    )
 
     article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     author_id: str = Field(foreign_key="author.id", primary_key=True)
     position: int = Field(default=0)
+    published_at: datetime | None = Field(default=None)
 
 
 class Attribution(SQLModel, table=True):
@@ -195,6 +208,15 @@ class Quote(Timestamped, table=True):
 
     __table_args__ = (
         Index("ix_quote_person_id_id", "person_id", "id"),
+        # `GET /v1/articles?speaker=`: the articles a person is quoted in, walked newest first
+        # (app/articles/queries.py `walk`); `id` finds a person's other quotes in one article.
+        Index(
+            "ix_quote_person_id_article_published_at_article_id_id",
+            "person_id",
+            "article_published_at",
+            "article_id",
+            "id",
+        ),
         Index("ix_quote_article_id_position", "article_id", "position"),
         Index("ix_quote_source_id_id", "source_id", "id"),  # ?source= walks its newest first
     )
@@ -208,6 +230,9 @@ class Quote(Timestamped, table=True):
     language: str = Field(default="fr", max_length=8)
     said_at: date | None = Field(default=None)
     position: int = Field(default=0)
+    # Its article's published_at, copied by the database as ArticleTag's is (migration
+    # a3d5f7b9c1e2); None for a quote of no article.
+    article_published_at: datetime | None = Field(default=None)
 
 
 class ArticleUpdate(Timestamped, table=True):

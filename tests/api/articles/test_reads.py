@@ -177,7 +177,8 @@ def test_unknown_things_are_404_and_wrong_methods_405_as_problems(client):
 
 def test_a_tag_or_author_list_is_the_same_read_from_the_link_or_walked(client, session, monkeypatch):
     """Below DRIVE_FROM_LINK_BELOW links a tag's page is read from the link table, above it
-    the articles are walked in order: the same pages either way, cursors and drafts included."""
+    the articles are walked in order (sorted by updated_at; by published_at the link's own
+    index is walked): the same pages either way, cursors and drafts included."""
     from app import cache
     from app.articles import queries
 
@@ -202,7 +203,13 @@ def test_a_tag_or_author_list_is_the_same_read_from_the_link_or_walked(client, s
     for below in (queries.DRIVE_FROM_LINK_BELOW, 1):  # read from the link, then walked
         monkeypatch.setattr(queries, "DRIVE_FROM_LINK_BELOW", below)
         cache.clear()  # each way answers for itself, not from the response cache
-        for params in ({"tag": "syrie"}, {"author": "jeanne-martin"}, {"tag": "syrie", "sort": "published_at"}):
-            expected = newest_first if "sort" not in params else newest_first[::-1]
+        for params in (
+            {"tag": "syrie"},
+            {"author": "jeanne-martin"},
+            {"tag": "syrie", "sort": "published_at"},
+            {"tag": "syrie", "sort": "-updated_at"},  # by updated_at, never walked from the link
+            {"author": "jeanne-martin", "sort": "updated_at"},
+        ):
+            expected = newest_first if params.get("sort", "-").startswith("-") else newest_first[::-1]
             assert pages(**params) == [expected[0:2], expected[2:4], expected[4:]]
         assert client.get("/v1/articles", params={"tag": "nowhere"}).json()["data"] == []

@@ -79,7 +79,7 @@ def test_the_quotes_updates_show_are_linked_from_the_bodies_already_written(tmp_
             for update_id, body in ((shows, [text, quote, {**quote, "quote_id": "r" * 26}]), (plain, [text])):
                 session.add(ArticleUpdate(id=update_id, article_id=blog, body=body, published_at=utcnow()))
             session.commit()
-        migrate.downgrade("b4c7e2f9a1d6", url)  # as the updates were before the links existed
+        migrate.downgrade("a7d3e9c2f5b1", url)  # as the updates were before the links existed
         migrate.upgrade("heads", url)
 
         with Session(engine) as session:

@@ -1,7 +1,7 @@
 """links and quotes carry their article's published_at: a filtered page is one index range
 
 Revision ID: a3d5f7b9c1e2
-Revises: a7d3e9c1f5b2
+Revises: c6d8e0f2a4b7
 Create Date: 2026-12-07 06:00:00.000000
 
 `GET /v1/articles?tag=` (and `author=`) read every link of the tag, looked up each article
@@ -30,7 +30,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "a3d5f7b9c1e2"
-down_revision: str | Sequence[str] | None = "a7d3e9c1f5b2"
+down_revision: str | Sequence[str] | None = "c6d8e0f2a4b7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

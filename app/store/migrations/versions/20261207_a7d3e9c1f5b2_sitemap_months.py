@@ -1,7 +1,7 @@
 """sitemap months: the sitemap index from a table of months, kept in step by triggers
 
 Revision ID: a7d3e9c1f5b2
-Revises: c6d8e0f2a4b7
+Revises: a3d5f7b9c1e2
 Create Date: 2026-12-07 06:00:00.000000
 
 - sitemap_month: one row per month of public articles (how many, their latest updated_at,
@@ -23,7 +23,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "a7d3e9c1f5b2"
-down_revision: str | Sequence[str] | None = "c6d8e0f2a4b7"
+down_revision: str | Sequence[str] | None = "a3d5f7b9c1e2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

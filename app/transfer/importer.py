@@ -43,6 +43,7 @@ from app.kit import writes as write_support
 from app.store.models import Article, ArticleStatus, ArticleUpdate, Quote, resources
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
+from app.taxonomy import refs
 from app.taxonomy import writes as slugged_writes
 from app.taxonomy.registry import Model, ModelT
 from app.transfer import export
@@ -138,6 +139,14 @@ def _times(data: dict[str, Any], published_at: datetime | None) -> ArticleTimes:
         errors = [{"field": name, "message": message} for name, message in wrong]
         raise ValidationFailed(problems.summary(errors), errors=errors)
     return times
+
+
+def _forget(session: Session) -> None:
+    """After a savepoint rolled back: every loaded row read again when next used, and the rows
+    looked up by slug forgotten (one created under the savepoint is gone)."""
+    session.expire_all()
+    if refs.SLUG_CACHE in session.info:
+        session.info[refs.SLUG_CACHE] = {}
 
 
 class _Unchanged(Exception):
@@ -264,7 +273,7 @@ def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) 
             if (export.article_shapes(session, [existing])[0], export.state(existing)) == before:
                 raise _Unchanged
     except _Unchanged:
-        session.expire_all()
+        _forget(session)
         return "unchanged", existing
     return "updated", existing
 
@@ -428,18 +437,18 @@ def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | No
         with session.begin_nested():
             return HANDLERS[kind](session, data, key)
     except AppError as exc:
-        session.expire_all()
+        _forget(session)
         problems = exc.errors or [{"field": "", "message": exc.detail}]
         return [
             LineError(line=number, field="data" + (f".{p['field']}" if p["field"] else ""), message=p["message"])
             for p in problems
         ]
     except SQLAlchemyError as exc:
-        session.expire_all()
+        _forget(session)
         log.warning("import line %d could not be written: %s", number, exc)
         return [LineError(line=number, field="data", message="could not be written: it clashes with stored data")]
     except Exception:
-        session.expire_all()
+        _forget(session)
         log.exception("import line %d failed", number)
         return [LineError(line=number, field="data", message="could not be imported (the error is logged)")]
 
@@ -470,6 +479,9 @@ class Importer:
         if not batch:
             return
         session = self.session
+        # Rows looked up by slug are kept for the batch (`refs.SLUG_CACHE`): each article line
+        # names a category, tags, authors and speakers that earlier lines named already.
+        session.info[refs.SLUG_CACHE] = {}
         try:
             outcomes = [(number, _run_line(session, number, raw, self.key)) for number, raw in batch]
             session.commit()
@@ -478,6 +490,8 @@ class Importer:
             log.exception("import batch of lines %d-%d failed to commit", batch[0][0], batch[-1][0])
             lost = "not saved: the transaction of its batch failed"
             outcomes = [(n, [LineError(line=n, field="line", message=lost)]) for n, _ in batch]
+        finally:
+            session.info.pop(refs.SLUG_CACHE, None)
         # Constant memory: nothing of a written batch needs to stay in the identity map.
         session.expunge_all()
         for _, outcome in outcomes:

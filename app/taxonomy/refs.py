@@ -61,6 +61,19 @@ def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) 
     return [rows[slug] for slug in slugs]
 
 
+def by_slugs_found(session: Session, model: type[T], slugs: list[str]) -> None:
+    """Read the rows named by `slugs` into `SLUG_CACHE`, in one statement: the lookups after
+    find them there. A slug nothing holds is left for its own lookup to report."""
+    cache = session.info.get(SLUG_CACHE)
+    if cache is None:
+        return
+    known = cache.setdefault(model, {})
+    missing = [slug for slug in slugs if slug not in known]
+    for start in range(0, len(missing), 500):  # within any engine's limit of bound parameters
+        chunk = missing[start : start + 500]
+        known.update((row.slug, row) for row in session.exec(select(model).where(col(model.slug).in_(chunk))))
+
+
 def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Ref:
     """A person or source by slug, or found/created from a name: the same name never makes two."""
     if isinstance(ref, str):

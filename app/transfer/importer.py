@@ -40,7 +40,18 @@ from app.http.problems import (
 )
 from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
-from app.store.models import Article, ArticleStatus, ArticleUpdate, Quote, resources
+from app.store.models import (
+    Article,
+    ArticleStatus,
+    ArticleUpdate,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+    resources,
+)
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
 from app.taxonomy import refs
@@ -428,8 +439,9 @@ def _parse(number: int, raw: bytes | None) -> tuple[str, dict[str, Any]] | LineE
     return doc["type"], doc["data"]
 
 
-def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | None) -> str | list[LineError]:
-    parsed = _parse(number, raw)
+def _run_line(
+    session: Session, number: int, parsed: tuple[str, dict[str, Any]] | LineError, key: ApiKey | None
+) -> str | list[LineError]:
     if isinstance(parsed, LineError):
         return [parsed]
     kind, data = parsed
@@ -454,6 +466,48 @@ def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | No
 
 
 # Batches ------------------------------------------------------------------------------------
+
+
+def _slugs_named(data: dict[str, Any]) -> dict[type[Model], set[str]]:
+    """The slugs an article line names, by model, as written (before validation: a slug that is
+    not one is then merely not found here, and the line's own lookup reports it)."""
+    named: dict[type[Model], set[str]] = {Category: set(), Tag: set(), Author: set(), Person: set(), Source: set()}
+
+    def add(model: type[Model], value: Any) -> None:
+        if isinstance(value, str):
+            named[model].add(value)
+
+    def each(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    add(Category, data.get("category"))
+    for model, field in ((Category, "categories"), (Tag, "tags"), (Author, "authors")):
+        for slug in each(data.get(field)):
+            add(model, slug)
+    for quote in each(data.get("quotes")):
+        if isinstance(quote, dict):
+            add(Person, quote.get("speaker"))
+            add(Source, quote.get("source"))
+    for attribution in each(data.get("attributions")):
+        if isinstance(attribution, dict):
+            add(Source, attribution.get("source"))
+    if isinstance(data.get("image"), dict):
+        add(Source, data["image"].get("credit_source"))
+    return named
+
+
+def _look_up_named(session: Session, lines: list[tuple[str, dict[str, Any]]]) -> None:
+    """Everything the batch's article lines name by slug, read into `refs.SLUG_CACHE` in one
+    statement per kind, where each line looked its own up (on PostgreSQL, most of a line's
+    round trips: measured, bench/README.md)."""
+    wanted: dict[type[Model], set[str]] = {}
+    for kind, data in lines:
+        if kind == "article":
+            for model, slugs in _slugs_named(data).items():
+                wanted.setdefault(model, set()).update(slugs)
+    for model, slugs in wanted.items():
+        if slugs:
+            refs.by_slugs_found(session, model, sorted(slugs))
 
 
 class Importer:
@@ -483,7 +537,9 @@ class Importer:
         # names a category, tags, authors and speakers that earlier lines named already.
         session.info[refs.SLUG_CACHE] = {}
         try:
-            outcomes = [(number, _run_line(session, number, raw, self.key)) for number, raw in batch]
+            parsed = [(number, _parse(number, raw)) for number, raw in batch]
+            _look_up_named(session, [line for _, line in parsed if not isinstance(line, LineError)])
+            outcomes = [(number, _run_line(session, number, line, self.key)) for number, line in parsed]
             session.commit()
         except Exception:
             session.rollback()

@@ -455,6 +455,9 @@ def main() -> None:
     parser.add_argument("--walk-budget", type=float, default=300, help="Seconds the walk to the deep page may take.")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--reimport", action="store_true", help="Import the export into a fresh database, timed.")
+    parser.add_argument(
+        "--export-file", type=Path, help="Write the export here and keep it (default: a temporary file, removed)."
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.sequential is None:
@@ -512,7 +515,7 @@ def main() -> None:
         transfer: dict = {}
         if not args.no_export:
             with tempfile.TemporaryDirectory(prefix="gazette-sweep-") as tmp:
-                dump = Path(tmp) / "export.ndjson"
+                dump = args.export_file or Path(tmp) / "export.ndjson"
                 transfer["export"] = export(server, dump)
                 print("\nexport: " + ", ".join(f"{k} {v}" for k, v in transfer["export"].items()), flush=True)
                 if args.reimport:

@@ -47,10 +47,10 @@ def stored(session: Session, article: Article, rows: list[view.Values] | None = 
 QUOTE_WRITES = "gazette.quote_writes"
 
 
-def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list[Said]:
+def set_quotes(session: Session, article: Article, items: list[QuoteIn], *, new: bool = False) -> list[Said]:
     """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
-    returns them in request order."""
-    rows = list(session.scalars(select(Quote).where(col(Quote.article_id) == article.id)))
+    returns them in request order. `new`: the article was just inserted, and has none yet."""
+    rows = [] if new else list(session.scalars(select(Quote).where(col(Quote.article_id) == article.id)))
     by_id = {q.id: q for q in rows}
     by_external = {q.external_id: q for q in rows if q.external_id}
     keep: list[Quote] = []
@@ -88,14 +88,19 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn]) -> list
         keep.append(quote)
     session.flush()
     keep_ids = {q.id for q in keep}
-    gone = session.execute(
-        select(col(Quote.id), col(Quote.version)).where(
-            col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)
-        )
-    ).all()
-    refuse_if_shown_in_updates(session, [qid for qid, _ in gone], field="quotes")
-    index.unindex_quotes(session, [qid for qid, _ in gone])
-    session.execute(delete(Quote).where(col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)))
+    gone = (
+        []
+        if new
+        else session.execute(
+            select(col(Quote.id), col(Quote.version)).where(
+                col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)
+            )
+        ).all()
+    )
+    if gone:
+        refuse_if_shown_in_updates(session, [qid for qid, _ in gone], field="quotes")
+        index.unindex_quotes(session, [qid for qid, _ in gone])
+        session.execute(delete(Quote).where(col(Quote.article_id) == article.id, col(Quote.id).not_in(keep_ids)))
     session.info.setdefault(QUOTE_WRITES, {})[article.id] = (
         [(q.id, q.version, "created" if q.version == 1 else "updated") for q in written],
         [(qid, version + 1) for qid, version in gone],

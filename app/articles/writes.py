@@ -43,14 +43,15 @@ def article_purge_keys(article: Article) -> set[str]:
     return {"articles", "feeds", "changes", "quotes"}
 
 
-def _set_links(session: Session, article: Article, data: ArticleCreate | Any) -> None:
-    """(Re)write the article's categories, tags and authors from slugs."""
+def _set_links(session: Session, article: Article, data: ArticleCreate | Any, *, new: bool = False) -> None:
+    """(Re)write the article's categories, tags and authors from slugs; `new`: the article was
+    just inserted, so it has none to delete."""
     primary = refs.by_slugs(session, Category, [data.category], field="category") if data.category else []
     extra = refs.by_slugs(session, Category, list(data.categories), field="categories")
     tags = refs.by_slugs(session, Tag, list(data.tags), field="tags")
     authors = refs.by_slugs(session, Author, list(data.authors), field="authors")
     article.category_id = primary[0].id if primary else None
-    for link in (ArticleCategory, ArticleTag, ArticleAuthor):
+    for link in () if new else (ArticleCategory, ArticleTag, ArticleAuthor):
         session.execute(delete(link).where(col(link.article_id) == article.id))
     seen: set[str] = set()
     for position, category in enumerate([*primary, *extra]):
@@ -78,8 +79,9 @@ def _set_image(session: Session, article: Article, image: ImageIn | None) -> Non
     article.image_credit_source_id = credit_source.id if credit_source else None
 
 
-def _set_attributions(session: Session, article: Article, items: list[AttributionIn]) -> None:
-    session.execute(delete(Attribution).where(col(Attribution.article_id) == article.id))
+def _set_attributions(session: Session, article: Article, items: list[AttributionIn], *, new: bool = False) -> None:
+    if not new:
+        session.execute(delete(Attribution).where(col(Attribution.article_id) == article.id))
     for position, item in enumerate(items):
         source = refs.resolve(session, Source, item.source, field=f"attributions[{position}].source")
         session.add(
@@ -160,11 +162,15 @@ def _fill(
     data: ArticleCreate,
     same: frozenset[str] = frozenset(),
     quote_rows: list[view.Values] | None = None,
+    *,
+    new: bool = False,
 ) -> list[article_quotes.Said]:
     """Everything `data` says about the article but its slug, external_id and lifecycle.
     `same` names write-shape fields known to equal what is stored (a merge patch that left
     them alone): their rows are not rewritten, which is what replacing them would leave.
     `quote_rows`: the stored quotes, when the caller read them holding the row.
+    `new`: the article was just inserted, so it has no rows of other tables to replace (at
+    a million imported articles, their DELETEs were a tenth of the statements).
     Returns the article's quotes as the body shows them."""
     article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
     article.language, article.canonical_url = data.language, data.canonical_url
@@ -175,16 +181,16 @@ def _fill(
     article.coverage_started_at = data.live.coverage_started_at if data.live else None
     article.coverage_ended_at = data.live.coverage_ended_at if data.live else None
     if not same >= LINK_FIELDS:
-        _set_links(session, article, data)
+        _set_links(session, article, data, new=new)
     if "image" not in same:
         _set_image(session, article, data.image)
     if "attributions" not in same:
-        _set_attributions(session, article, data.attributions)
+        _set_attributions(session, article, data.attributions, new=new)
     aliases: dict[str, str] = {}
     if {"quotes", "language"} <= same:  # a quote's language defaults to the article's
         quotes = article_quotes.stored(session, article, quote_rows)
     else:
-        quotes = article_quotes.set_quotes(session, article, data.quotes)
+        quotes = article_quotes.set_quotes(session, article, data.quotes, new=new)
         aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
     # Always: body_html shows speakers' names, which may have changed since the last write.
     _set_body(article, data.body, quotes, aliases)
@@ -299,7 +305,7 @@ def create(
     set_times(article, data.expires_at, data.embargoed_until)
     session.add(article)
     writes.flush_or_conflict(session, session.flush, {"slug": slug, "external_id": data.external_id})
-    quotes = _fill(session, article, data)
+    quotes = _fill(session, article, data, new=True)
     if data.translation_of is not None:
         translations.join(session, article, data.translation_of)
     revisions.record(session, article, key=key)

@@ -25,11 +25,28 @@ Ref = TypeVar("Ref", bound=Person | Source)  # what a reference may create
 SLUGGED = {r.name: r.model for r in resources.SLUGGED}
 
 
+# session.info: {model: {slug: row}}, rows already looked up by slug, for a writer of many
+# things in one transaction (the import, app/transfer/importer.py: 30 categories and a few
+# thousand tags, people and authors named again by every article line). That writer sets it
+# and drops it whenever what it holds may no longer be true: at its commit, and when a
+# savepoint it wrote under is rolled back (a row created there is gone). Rows are only ever
+# added: nothing deletes a row of these tables while it is set, and a slug is matched as is.
+SLUG_CACHE = "taxonomy.slug_cache"
+
+
 def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) -> list[T]:
     """The rows named by `slugs`, in that order; 422 naming `field` for the first unknown one."""
     if not slugs:
         return []
-    rows = {row.slug: row for row in session.exec(select(model).where(col(model.slug).in_(slugs)))}
+    cache = session.info.get(SLUG_CACHE)
+    if cache is None:
+        rows = {row.slug: row for row in session.exec(select(model).where(col(model.slug).in_(slugs)))}
+    else:
+        known = cache.setdefault(model, {})
+        missing = [slug for slug in slugs if slug not in known]
+        if missing:
+            known.update((row.slug, row) for row in session.exec(select(model).where(col(model.slug).in_(missing))))
+        rows = {slug: known[slug] for slug in slugs if slug in known}
     for index, slug in enumerate(slugs):
         if slug not in rows:
             raise ValidationFailed(
@@ -44,14 +61,31 @@ def by_slugs(session: Session, model: type[T], slugs: list[str], *, field: str) 
     return [rows[slug] for slug in slugs]
 
 
+def by_slugs_found(session: Session, model: type[T], slugs: list[str]) -> None:
+    """Read the rows named by `slugs` into `SLUG_CACHE`, in one statement: the lookups after
+    find them there. A slug nothing holds is left for its own lookup to report."""
+    cache = session.info.get(SLUG_CACHE)
+    if cache is None:
+        return
+    known = cache.setdefault(model, {})
+    missing = [slug for slug in slugs if slug not in known]
+    for start in range(0, len(missing), 500):  # within any engine's limit of bound parameters
+        chunk = missing[start : start + 500]
+        known.update((row.slug, row) for row in session.exec(select(model).where(col(model.slug).in_(chunk))))
+
+
 def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Ref:
     """A person or source by slug, or found/created from a name: the same name never makes two."""
     if isinstance(ref, str):
         return by_slugs(session, model, [ref], field=field)[0]
     assert isinstance(ref, NamedRef)
     slug = ref.slug or slugify(ref.name)
-    existing = session.exec(select(model).where(col(model.slug) == slug)).first()
+    cache = session.info.get(SLUG_CACHE)
+    known = cache.setdefault(model, {}) if cache is not None else {}
+    existing = known.get(slug) or session.exec(select(model).where(col(model.slug) == slug)).first()
     if existing is not None:
+        if cache is not None:
+            known[slug] = existing
         if not existing.listed:
             session.info[UNLISTED_NAMED] = True
         return existing
@@ -63,6 +97,8 @@ def resolve(session: Session, model: type[Ref], ref: RefIn, *, field: str) -> Re
     row = model(**values, listed=False)
     session.add(row)
     session.flush()
+    if cache is not None:
+        known[slug] = row
     session.info[UNLISTED_NAMED] = True
     return row
 
@@ -81,7 +117,7 @@ def made_public(session: Session, *, people: Iterable[str | None], sources: Iter
     recorded as created (the change, `<type>.created`, the purge)."""
     session.info.pop(UNLISTED_NAMED, None)
     for model, named in ((Person, people), (Source, sources)):
-        ids = {i for i in named if i is not None}
+        ids = {i for i in named if i is not None and not _known_listed(session, model, i)}
         if not ids:
             continue
         listed = session.execute(
@@ -101,6 +137,17 @@ def made_public(session: Session, *, people: Iterable[str | None], sources: Iter
                 event=f"{resource_type}.created",
                 purge={plural, f"{resource_type}:{slug}"},
             )
+
+
+def _known_listed(session: Session, model: type[Person] | type[Source], row_id: str) -> bool:
+    """Whether the session holds the row, loaded and listed, under a writer that keeps
+    `SLUG_CACHE` (and expires every loaded row when a savepoint of its is rolled back): the
+    UPDATE listing it would change nothing. Only `made_public` lists a row, and its statement
+    leaves a loaded object as it was, so a loaded `listed` of False may be stale, never True."""
+    if SLUG_CACHE not in session.info:
+        return False
+    row = session.identity_map.get(session.identity_key(model, row_id))
+    return row is not None and row.__dict__.get("listed") is True
 
 
 def unique_slug(

@@ -40,9 +40,21 @@ from app.http.problems import (
 )
 from app.http.schemas import unstorable_fields
 from app.kit import writes as write_support
-from app.store.models import Article, ArticleStatus, ArticleUpdate, Quote, resources
+from app.store.models import (
+    Article,
+    ArticleStatus,
+    ArticleUpdate,
+    Author,
+    Category,
+    Person,
+    Quote,
+    Source,
+    Tag,
+    resources,
+)
 from app.store.models.common import to_utc, utcnow
 from app.store.models.key import ApiKey
+from app.taxonomy import refs
 from app.taxonomy import writes as slugged_writes
 from app.taxonomy.registry import Model, ModelT
 from app.transfer import export
@@ -138,6 +150,14 @@ def _times(data: dict[str, Any], published_at: datetime | None) -> ArticleTimes:
         errors = [{"field": name, "message": message} for name, message in wrong]
         raise ValidationFailed(problems.summary(errors), errors=errors)
     return times
+
+
+def _forget(session: Session) -> None:
+    """After a savepoint rolled back: every loaded row read again when next used, and the rows
+    looked up by slug forgotten (one created under the savepoint is gone)."""
+    session.expire_all()
+    if refs.SLUG_CACHE in session.info:
+        session.info[refs.SLUG_CACHE] = {}
 
 
 class _Unchanged(Exception):
@@ -264,7 +284,7 @@ def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) 
             if (export.article_shapes(session, [existing])[0], export.state(existing)) == before:
                 raise _Unchanged
     except _Unchanged:
-        session.expire_all()
+        _forget(session)
         return "unchanged", existing
     return "updated", existing
 
@@ -437,8 +457,9 @@ def _parse(number: int, raw: bytes | None) -> tuple[str, dict[str, Any]] | LineE
     return doc["type"], doc["data"]
 
 
-def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | None) -> str | list[LineError]:
-    parsed = _parse(number, raw)
+def _run_line(
+    session: Session, number: int, parsed: tuple[str, dict[str, Any]] | LineError, key: ApiKey | None
+) -> str | list[LineError]:
     if isinstance(parsed, LineError):
         return [parsed]
     kind, data = parsed
@@ -446,23 +467,65 @@ def _run_line(session: Session, number: int, raw: bytes | None, key: ApiKey | No
         with session.begin_nested():
             return HANDLERS[kind](session, data, key)
     except AppError as exc:
-        session.expire_all()
+        _forget(session)
         problems = exc.errors or [{"field": "", "message": exc.detail}]
         return [
             LineError(line=number, field="data" + (f".{p['field']}" if p["field"] else ""), message=p["message"])
             for p in problems
         ]
     except SQLAlchemyError as exc:
-        session.expire_all()
+        _forget(session)
         log.warning("import line %d could not be written: %s", number, exc)
         return [LineError(line=number, field="data", message="could not be written: it clashes with stored data")]
     except Exception:
-        session.expire_all()
+        _forget(session)
         log.exception("import line %d failed", number)
         return [LineError(line=number, field="data", message="could not be imported (the error is logged)")]
 
 
 # Batches ------------------------------------------------------------------------------------
+
+
+def _slugs_named(data: dict[str, Any]) -> dict[type[Model], set[str]]:
+    """The slugs an article line names, by model, as written (before validation: a slug that is
+    not one is then merely not found here, and the line's own lookup reports it)."""
+    named: dict[type[Model], set[str]] = {Category: set(), Tag: set(), Author: set(), Person: set(), Source: set()}
+
+    def add(model: type[Model], value: Any) -> None:
+        if isinstance(value, str):
+            named[model].add(value)
+
+    def each(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    add(Category, data.get("category"))
+    for model, field in ((Category, "categories"), (Tag, "tags"), (Author, "authors")):
+        for slug in each(data.get(field)):
+            add(model, slug)
+    for quote in each(data.get("quotes")):
+        if isinstance(quote, dict):
+            add(Person, quote.get("speaker"))
+            add(Source, quote.get("source"))
+    for attribution in each(data.get("attributions")):
+        if isinstance(attribution, dict):
+            add(Source, attribution.get("source"))
+    if isinstance(data.get("image"), dict):
+        add(Source, data["image"].get("credit_source"))
+    return named
+
+
+def _look_up_named(session: Session, lines: list[tuple[str, dict[str, Any]]]) -> None:
+    """Everything the batch's article lines name by slug, read into `refs.SLUG_CACHE` in one
+    statement per kind, where each line looked its own up (on PostgreSQL, most of a line's
+    round trips: measured, bench/README.md)."""
+    wanted: dict[type[Model], set[str]] = {}
+    for kind, data in lines:
+        if kind == "article":
+            for model, slugs in _slugs_named(data).items():
+                wanted.setdefault(model, set()).update(slugs)
+    for model, slugs in wanted.items():
+        if slugs:
+            refs.by_slugs_found(session, model, sorted(slugs))
 
 
 class Importer:
@@ -488,14 +551,21 @@ class Importer:
         if not batch:
             return
         session = self.session
+        # Rows looked up by slug are kept for the batch (`refs.SLUG_CACHE`): each article line
+        # names a category, tags, authors and speakers that earlier lines named already.
+        session.info[refs.SLUG_CACHE] = {}
         try:
-            outcomes = [(number, _run_line(session, number, raw, self.key)) for number, raw in batch]
+            parsed = [(number, _parse(number, raw)) for number, raw in batch]
+            _look_up_named(session, [line for _, line in parsed if not isinstance(line, LineError)])
+            outcomes = [(number, _run_line(session, number, line, self.key)) for number, line in parsed]
             session.commit()
         except Exception:
             session.rollback()
             log.exception("import batch of lines %d-%d failed to commit", batch[0][0], batch[-1][0])
             lost = "not saved: the transaction of its batch failed"
             outcomes = [(n, [LineError(line=n, field="line", message=lost)]) for n, _ in batch]
+        finally:
+            session.info.pop(refs.SLUG_CACHE, None)
         # Constant memory: nothing of a written batch needs to stay in the identity map.
         session.expunge_all()
         for _, outcome in outcomes:

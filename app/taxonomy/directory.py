@@ -11,7 +11,7 @@ from app.http.params import ListParams
 from app.http.problems import NotFound
 from app.kit import slugs
 from app.store.models import Author, Person, Source, Tag, resources
-from app.store.models.common import iso
+from app.store.models.common import iso, table_of
 
 # The resources listed here.
 Listed = Person | Source | Tag | Author
@@ -31,9 +31,10 @@ class DirectoryParams(ListParams):
     q: str | None = Field(None, max_length=200, description="Names that start with or contain this text.")
 
 
-def represent(row: Any) -> dict[str, Any]:
+def represent(row: Any, model: type[SQLModel] | None = None) -> dict[str, Any]:
+    """One of them as the API shows it: `row` an object, or a plain row of `model`'s columns."""
     out = {"id": row.id, "slug": row.slug}
-    out |= {name: getattr(row, name) for name in SHOWN[type(row)]}
+    out |= {name: getattr(row, name) for name in SHOWN[model or type(row)]}
     out |= {"created_at": iso(row.created_at), "updated_at": iso(row.updated_at), "version": row.version}
     return out
 
@@ -56,11 +57,11 @@ def list_items(session: Session, model: type[L], params: DirectoryParams, *, key
     if params.q:
         conds.append(func.lower(model.name).contains(params.q.strip().lower(), autoescape=True))
     rows, next_cursor = Keyset(model.slug, "slug").page(
-        session, select(model).where(*conds), cursor=params.cursor, limit=params.limit
+        session, select(*table_of(model).c).where(*conds), cursor=params.cursor, limit=params.limit
     )
     total = session.scalar(select(func.count()).select_from(model).where(*conds)) if params.count else None
     return Page(
-        items=[represent(r) for r in rows],
+        items=[represent(r, model) for r in rows],
         limit=params.limit,
         next_cursor=next_cursor,
         total=total,

@@ -42,40 +42,34 @@ def public() -> ColumnElement[bool]:
     return col(Quote.article_id).is_(None) | own_article
 
 
-def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
-    # Plain rows of what a quote shows of its speaker and source, not ORM objects: a third
-    # of the page's cost (bench/route_cost.py --profile /v1/quotes).
-    shown = (col(Person.id), col(Person.slug), col(Person.name), col(Person.current_role), col(Person.organization))
-    people: dict[str, Any] = (
-        {p.id: p for p in session.execute(select(*shown).where(col(Person.id).in_({q.person_id for q in quotes})))}
-        if quotes
-        else {}
-    )
-    source_ids = {q.source_id for q in quotes if q.source_id}
-    sources: dict[str | None, Any] = (
-        {
-            s.id: s
-            for s in session.execute(
-                select(col(Source.id), col(Source.slug), col(Source.name)).where(col(Source.id).in_(source_ids))
-            )
-        }
-        if source_ids
-        else {}
-    )
-    article_ids = {q.article_id for q in quotes if q.article_id}
-    # Only what a quote shows of its article: never its body.
-    articles: dict[str | None, Any] = (
-        {
-            a.id: a
-            for a in session.execute(
-                select(col(Article.id), col(Article.slug), col(Article.title), col(Article.expires_at)).where(
-                    col(Article.id).in_(article_ids)
-                )
-            )
-        }
-        if article_ids
-        else {}
-    )
+# What a quote shows of its speaker, source and article (never the article's body).
+_SHOWN: dict[str, tuple[Any, ...]] = {
+    "person": (col(Person.id), col(Person.slug), col(Person.name), col(Person.current_role), col(Person.organization)),
+    "source": (col(Source.id), col(Source.slug), col(Source.name)),
+    "article": (col(Article.id), col(Article.slug), col(Article.title), col(Article.expires_at)),
+}
+
+
+@lru_cache(maxsize=256)
+def _shown(kind: str, n: int) -> Prepared:
+    """What quotes show of `n` people, sources or articles, by id: prepared once per `n` (an
+    expanding IN costs SQLAlchemy's compilation on every run), plain rows, no ORM objects."""
+    columns = _SHOWN[kind]
+    return Prepared(select(*columns).where(columns[0].in_([bindparam(f"id{k}") for k in range(n)])))
+
+
+def _by_id(session: Session, kind: str, ids: set[str | None]) -> dict[str | None, Any]:
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return {}
+    return {row.id: row for row in run(session, _shown(kind, len(wanted)), {f"id{k}": v for k, v in enumerate(wanted)})}
+
+
+def represent_many(session: Session, quotes: list[Any]) -> list[dict[str, Any]]:
+    """Quotes as the API shows them (`quotes`: objects, or plain rows of the quote's columns)."""
+    people = _by_id(session, "person", {q.person_id for q in quotes})
+    sources = _by_id(session, "source", {q.source_id for q in quotes})
+    articles = _by_id(session, "article", {q.article_id for q in quotes})
     out = []
     for q in quotes:
         person, source, article = people[q.person_id], sources.get(q.source_id), articles.get(q.article_id)

@@ -78,8 +78,9 @@ def list_public(
         rows = list(run(session, _plain_page(sort, after is not None), plain))
         narrow = True
     else:
-        narrow = False
-        stmt = select(*queries.columns(with_body="body" in include)).where(*conds)
+        # With the documents as items, the rows need only what paging reads.
+        narrow = stored
+        stmt = select(*(_PAGING if stored else queries.columns(with_body="body" in include))).where(*conds)
         if after is not None:
             stmt = stmt.where(after_cursor(column, col(Article.id), *after, descending=descending))
         order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
@@ -111,13 +112,16 @@ def _order(sort: str) -> tuple[Any, bool]:
     return col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at), sort.startswith("-")
 
 
+_PAGING = (col(Article.id), col(Article.published_at), col(Article.updated_at))  # what a page's cursor reads
+
+
 @lru_cache(maxsize=8)
 def _plain_page(sort: str, after: bool) -> Prepared:
     """The ids (and sort values) of a page of the public list with no filter, in `sort`'s
     order (after a cursor's `after_value`, `after_id`), `limit` rows: prepared once, as
     SQLAlchemy would build it (app/store/sql.py; the visibility rule's now is read when it runs)."""
     column, descending = _order(sort)
-    stmt = select(col(Article.id), col(Article.published_at), col(Article.updated_at)).where(queries.public())
+    stmt = select(*_PAGING).where(queries.public())
     if after:
         value = bindparam("after_value", type_=column.type)
         row_id: Any = bindparam("after_id")  # after_cursor takes values or parameters

@@ -7,7 +7,7 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlmodel import Session, col
 
-from app.http.pagination import Keyset, Page, decode_cursor, encode_cursor
+from app.http.pagination import Keyset, Page, PreparedPages
 from app.http.params import LangParam, ListParams
 from app.http.problems import NotFound
 from app.store.engine import rows as run
@@ -122,7 +122,7 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
 
         conds.append(query.quote_condition(session, params.q))
     if len(conds) == 1:  # no filter: the most read page, its statement prepared once
-        rows, next_cursor = _plain_page(session, params.cursor, params.limit)
+        rows, next_cursor = _NEWEST_FIRST.run(session, _every_public(), cursor=params.cursor, limit=params.limit)
     else:
         rows, next_cursor = _NEWEST_FIRST.page(
             session, select(Quote).where(*conds), cursor=params.cursor, limit=params.limit
@@ -136,24 +136,10 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
     )
 
 
-@lru_cache(maxsize=2)
-def _plain(after: bool) -> Prepared:
-    """The public quotes' rows, newest first (after the id `after`), `limit` of them: what
-    `_NEWEST_FIRST.page` reads with no filter, prepared once (app/store/sql.py)."""
-    stmt = select(*table_of(Quote).c).where(public())
-    if after:
-        stmt = stmt.where(col(Quote.id) < bindparam("after"))
-    return Prepared(stmt.order_by(col(Quote.id).desc()).limit(bindparam("limit")))
-
-
-def _plain_page(session: Session, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
-    """`_NEWEST_FIRST.page` of every public quote: its rows (plain rows with the Quote's
-    attributes) and the next cursor, the same."""
-    after = decode_cursor(cursor, _NEWEST_FIRST.sort, is_time=False)[1] if cursor else None
-    found = list(run(session, _plain(after is not None), {"limit": limit + 1} | ({"after": after} if after else {})))
-    if len(found) <= limit:
-        return found, None
-    return found[:limit], encode_cursor(_NEWEST_FIRST.sort, None, str(found[limit - 1].id))
+@lru_cache(maxsize=1)
+def _every_public() -> PreparedPages:
+    """Pages of every public quote, newest first: plain rows, prepared once (app/store/sql.py)."""
+    return _NEWEST_FIRST.prepare(select(*table_of(Quote).c).where(public()))
 
 
 def get_public(session: Session, quote_id: str) -> dict[str, Any]:

@@ -249,7 +249,14 @@ def create_app(access_log: bool | None = None) -> FastAPI:
     # Inside every other middleware: a cache hit still gets CORS headers and is still counted.
     app.add_middleware(
         ResponseCacheMiddleware,
-        direct=fast_path.DIRECT,
+        # Answered below the router when it can: the single article, the public lists.
+        direct=(
+            fast_path.DIRECT,
+            fast_path.LIST,
+            quote_routes.LIST,
+            category_routes.LIST,
+            *taxonomy_routes.LISTS,
+        ),
     )
     app.add_middleware(RequestLimits)  # before CORS, so that a 413 carries CORS headers too
     app.add_middleware(RateLimits)  # outside the body limits, inside CORS: a 429 has CORS headers

@@ -437,6 +437,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--only", help="Comma-separated: run the cases whose name contains one of these.")
+    parser.add_argument("--skip", help="Comma-separated: leave out the cases whose name contains one of these.")
     parser.add_argument("--duration", type=float, default=3, help="Seconds of wrk per case (after 1 s warm-up).")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sequential", type=int, help="N requests one after the other, from Python, instead of wrk.")
@@ -473,7 +474,12 @@ def main() -> None:
         cold.paths = [f"/v1/articles/{i}" for i in context.sample_ids]
         everything = cases(_SPEC, samples, deep=args.deep, budget=args.walk_budget)
         wanted = [w.strip() for w in args.only.split(",")] if args.only else None
-        chosen = [c for c in everything if wanted is None or any(w in c.name for w in wanted)]
+        skipped = [w.strip() for w in args.skip.split(",")] if args.skip else []
+        chosen = [
+            c
+            for c in everything
+            if (wanted is None or any(w in c.name for w in wanted)) and not any(w in c.name for w in skipped)
+        ]
 
         cpu = CPU(server.pid, args.database_url) if args.cpu else None
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, bindparam, delete, event, or_, select, text, update
+from sqlalchemy import BindParameter, bindparam, column, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
@@ -143,8 +143,16 @@ def from_row(row: Any) -> Stored | None:
 # is where the summary ends.
 _LAST_LIGHT = b',"reading_time_minutes":'
 _FIRST_HEAVY = b',"body":'
-_MANY = text(f"SELECT d.article_id, {_COLUMNS} {_FROM.format(join='')}WHERE d.article_id IN :ids AND NOT d.stale")
-_MANY = _MANY.bindparams(bindparam("ids", expanding=True))
+_MANY_NAMES = ("article_id", "body", "comments", "setting", "keys", "newest", "version", "expires")
+
+
+@lru_cache(maxsize=128)
+def _many(n: int) -> Prepared:
+    """The documents of `n` articles (a page holds at most 100), prepared once per `n`: an
+    expanding IN costs SQLAlchemy's compilation on every run."""
+    marks = ", ".join(f":id{k}" for k in range(n))
+    sql = f"SELECT d.article_id, {_COLUMNS} {_FROM.format(join='')}WHERE d.article_id IN ({marks}) AND NOT d.stale"
+    return Prepared(text(sql).columns(*(column(name) for name in _MANY_NAMES)))
 
 
 def summary(body: bytes) -> bytes:
@@ -159,7 +167,10 @@ def summaries(session: Session, article_ids: list[str]) -> list[bytes] | None:
     a stale or not yet built document, an expiry just passed): the caller then builds them."""
     if not article_ids:
         return []
-    found = {row[0]: row[1:] for row in session.execute(_MANY, {"ids": article_ids})}
+    found = {
+        row[0]: row[1:]
+        for row in rows(session, _many(len(article_ids)), {f"id{k}": v for k, v in enumerate(article_ids)})
+    }
     out = []
     for article_id in article_ids:
         stored = from_row(found.get(article_id))

@@ -21,8 +21,11 @@ import orjson
 from fastapi.routing import APIRoute
 from psycopg_pool import AsyncConnectionPool
 from sqlmodel import Session
+from starlette.types import Scope
 
 from app.articles import documents, reads, routes
+from app.articles.queries import ArticleListParams
+from app.cache.lists import DirectList
 from app.cache.middleware import NOT_TRIED, Direct, NotTried
 from app.http.problems import NotFound
 from app.http.routing import API_PREFIX
@@ -52,11 +55,11 @@ def _statement(dialect: str, by: str) -> str:
     return documents.read_statement(dialect, by)
 
 
-def match(path: str, query_string: bytes) -> tuple[str, str] | None:
+def match(scope: Scope) -> tuple[str, str] | None:
     """("id", id) or ("slug", slug) when this request is one the direct route answers."""
-    if query_string:
+    if scope["query_string"]:
         return None
-    found = ARTICLE.fullmatch(path)
+    found = ARTICLE.fullmatch(scope["path"])
     if found is None:
         return None
     by = found.lastgroup
@@ -218,3 +221,7 @@ def render(matched: tuple[str, str], look: bool = True) -> documents.Stored | by
 
 # What the response cache middleware asks before the app (app.main installs it).
 DIRECT = Direct(match, route, render, first=FIRST_TRY)
+
+# The public list, GET /v1/articles, anonymous: the route's own answer (`routes.answer_list`),
+# without the router; its items from the stored documents (app/articles/reads.py).
+LIST = DirectList(_template("list_articles"), ArticleListParams, routes.answer_list)

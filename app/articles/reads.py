@@ -1,9 +1,9 @@
 """Articles: the public lists and lookups, and creation. Queries and rules live here."""
 
+from functools import lru_cache
 from typing import Any
 
-import orjson
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
 from app.articles import documents, queries, search, translations, view
@@ -11,11 +11,12 @@ from app.http.pagination import Page, after_cursor, decode_cursor, encode_cursor
 from app.http.params import split_csv
 from app.http.problems import Gone, InvalidParameter, NotFound
 from app.kit import slugs
-from app.store.engine import rows
+from app.store.engine import rows as run
 from app.store.models import (
     Article,
 )
 from app.store.models.common import iso, table_of, utcnow
+from app.store.sql import Prepared
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -30,7 +31,7 @@ def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set
 
 def list_public(
     session: Session, params: queries.ArticleListParams, *, private: bool = False, embargoed: bool = False
-) -> tuple[list[dict[str, Any]], Page]:
+) -> tuple[list[Any], Page]:
     """A page of published articles (with `private`, a key's caller: of `status`; with
     `embargoed`, those under embargo too) as asked for."""
     visible = queries.visible(params.status, private=private, embargoed=embargoed)
@@ -70,7 +71,7 @@ def list_public(
         )
     elif params.fallback is not None:
         conds.append(col(Article.language) == params.lang)
-    column = col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at)
+    column, descending = _order(sort)
     id_column = col(Article.id)
     source: Any = table_of(Article)
     if walk is not None:
@@ -78,13 +79,28 @@ def list_public(
         conds += walk.on
         column, id_column = walk.published_at, walk.article_id
         source = source.join(walk.table, id_column == col(Article.id))
-    descending = sort.startswith("-")
-    stmt = select(*queries.columns(with_body="body" in include)).select_from(source).where(*conds)
-    if params.cursor:
-        value, row_id = decode_cursor(params.cursor, sort, is_time=True)
-        stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
-    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-    rows = session.execute(stmt.order_by(*order).limit(params.limit + 1)).all()
+    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
+    # Items from the stored documents: for public readers, the default fields. (A key may see
+    # more of an article's translation group than its document shows.)
+    stored = not include and not fields and not private and not embargoed
+    if stored and walk is None and len(conds) == 1 and params.status is None and params.fallback is None:
+        # No filter (`visible` is queries.public()): the most read of lists, its statement built
+        # once (`_plain_page`), reading what paging needs; the documents are the items.
+        plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
+        rows = list(run(session, _plain_page(sort, after is not None), plain))
+        narrow = True
+    else:
+        # With the documents as items, the rows need only what paging reads.
+        narrow = stored
+        stmt = (
+            select(*(_PAGING if stored else queries.columns(with_body="body" in include)))
+            .select_from(source)
+            .where(*conds)
+        )
+        if after is not None:
+            stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
+        order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
@@ -95,22 +111,54 @@ def list_public(
     if params.count:
         total = session.scalar(select(func.count()).select_from(source).where(*conds))
     items: list[Any] | None = None
-    if not include and not fields and not private and not embargoed:
-        # Stored bytes per item, set into the page as they are (orjson.Fragment): no item is
-        # built, and the page serialises to what building them would give. Public readers
-        # only: a key may see more of an article's translation group than its document shows.
-        found = documents.summaries(session, [row.id for row in rows])
-        items = None if found is None else [orjson.Fragment(item) for item in found]
+    if stored:
+        # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
+        # is built, and the page serialises to what building them would give.
+        items = documents.summaries(session, [row.id for row in rows])
     if items is None:
+        if narrow:  # a document was missing (stale, not built yet): the whole rows, to build them
+            rows = _whole(session, [row.id for row in rows], with_body="body" in include)
         who = translations.sight(private=private, embargoed=embargoed)
         items = view.build(session, rows, include=include, fields=fields, who=who)
     return items, Page(items=items, limit=params.limit, next_cursor=next_cursor, total=total)
 
 
+def _order(sort: str) -> tuple[Any, bool]:
+    """The column a list sorts by, and whether newest first."""
+    return col(Article.published_at) if sort.endswith("published_at") else col(Article.updated_at), sort.startswith("-")
+
+
+_PAGING = (col(Article.id), col(Article.published_at), col(Article.updated_at))  # what a page's cursor reads
+
+
+@lru_cache(maxsize=8)
+def _plain_page(sort: str, after: bool) -> Prepared:
+    """The ids (and sort values) of a page of the public list with no filter, in `sort`'s
+    order (after a cursor's `after_value`, `after_id`), `limit` rows: prepared once, as
+    SQLAlchemy would build it (app/store/sql.py; the visibility rule's now is read when it runs)."""
+    column, descending = _order(sort)
+    stmt = select(*_PAGING).where(queries.public())
+    if after:
+        value = bindparam("after_value", type_=column.type)
+        row_id: Any = bindparam("after_id")  # after_cursor takes values or parameters
+        stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
+    order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
+    return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+
+
+def _whole(session: Session, ids: list[str], *, with_body: bool) -> list[Any]:
+    """The rows of these articles, in this order."""
+    found = {
+        row.id: row
+        for row in session.execute(select(*queries.columns(with_body=with_body)).where(col(Article.id).in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]  # one may have gone meanwhile
+
+
 def get(session: Session, article_id: str, *, private: bool = False, embargoed: bool = False) -> Any:
     """An article by id, as a row with the Article's attributes; drafts and the like only when
     `private` (a key or a preview token), one under embargo when `embargoed` too."""
-    article = rows(session, queries.by_id(), {"id": article_id}).first()
+    article = run(session, queries.by_id(), {"id": article_id}).first()
     if article is None or not _visible(article, private, embargoed):
         _gone_if_expired(article)
         raise NotFound(f"No article with id {article_id!r}.")

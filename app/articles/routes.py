@@ -3,16 +3,19 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlmodel import Session
+from starlette.datastructures import URL
 from starlette.responses import RedirectResponse, Response
+from starlette.types import Scope
 
 from app.articles import formats, previews, queries, reads, translations
 from app.articles.live import queries as live
 from app.articles.queries import ArticleListParams
 from app.articles.schemas import ArticleList
+from app.cache import lists
 from app.http import etags
 from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.params import split_csv
-from app.http.responses import page_response
 from app.http.routing import ReadSessionDep, Route
 from app.http.urls import api_base, public
 from app.keys.dependencies import Reader, sees_embargoed, sees_everything
@@ -77,9 +80,16 @@ def _private(response: Response, version: int | None = None) -> Response:
 def list_articles(
     request: Request, params: Annotated[ArticleListParams, Query()], session: ReadSessionDep, reader: Reader
 ) -> Response:
+    if reader is None:
+        return answer_list(session, params, request.url, request.scope)
     items, page = reads.list_public(session, params, private=sees_everything(reader), embargoed=sees_embargoed(reader))
-    response = page_response(items, page, request.url)
-    return _private(response) if reader else response
+    return _private(lists.page(None, "article", items, page, request.url))
+
+
+def answer_list(session: Session, params: ArticleListParams, url: URL, scope: Scope) -> Response:
+    """The list as the public sees it (also answered below the router: app/articles/fast_path.py)."""
+    items, page = reads.list_public(session, params)
+    return lists.page(scope, "article", items, page, url)
 
 
 @router.get(

@@ -8,7 +8,7 @@ copy is current, and keeps the response until a write purges one of its surrogat
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import Any, Final, Literal, Protocol
 from urllib.parse import parse_qsl
@@ -161,8 +161,8 @@ class Answer(Protocol):
 
 
 class Direct:
-    """Public reads answered without the app (app/articles/fast_path.py): `match` says whether it
-    answers a request (and with what argument), `route` names its route template for the
+    """Public reads answered without the app (app/articles/fast_path.py, app/cache/lists.py):
+    `match` says whether it answers a request's scope (and with what argument), `route` names its route template for the
     metrics, `render` makes the JSON body (or a stored answer with its keys: see
     app/articles/documents.py) or says None, in the threadpool; `first`, when given, is
     awaited on the event loop before it and may answer instead (None: it looked and found
@@ -171,7 +171,7 @@ class Direct:
 
     def __init__(
         self,
-        match: Callable[[str, bytes], Any],
+        match: Callable[[Scope], Any],
         route: Callable[[Any], str],
         render: Callable[[Any, bool], Answer | bytes | None],
         first: Callable[[Any], Awaitable[Answer | NotTried | None]] | None = None,
@@ -182,15 +182,29 @@ class Direct:
         self.answered_built = 0
 
 
+# scope: where a route hands the cache what it knows of its 200's body (an `Answer` with its
+# keys, newest time and expiry: app/cache/lists.py), so the cache need not parse the body for
+# them. A slot object, so that the copies of the scope made below (HEAD runs as GET) share it.
+HANDED = "gazette.handed"
+
+
+class Handed:
+    __slots__ = ("known",)
+
+    def __init__(self) -> None:
+        self.known: Any = None
+
+
 JSON_START = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
 
 
 class ResponseCacheMiddleware:
     """Caches and validates anonymous GET and HEAD of /v1/, /feeds/ and /sitemaps/ (see docs/caching.md)."""
 
-    def __init__(self, app: ASGIApp, direct: Direct | None = None) -> None:
+    def __init__(self, app: ASGIApp, direct: Direct | Sequence[Direct] = ()) -> None:
         settings = get_settings()
-        self.app, self.direct = app, direct
+        self.app = app
+        self.directs = (direct,) if isinstance(direct, Direct) else tuple(direct)
         self.enabled = settings.response_cache_enabled
         STORE.max_bytes = settings.response_cache_max_bytes
         # With CORS on, an answer depends on Origin (its Access-Control-Allow-Origin), and a hit
@@ -229,11 +243,14 @@ class ResponseCacheMiddleware:
             await _serve_hit(scope, entry, request, send, key)
             return
         generation = STORE.generation
+        handed = scope[HANDED] = Handed()  # what the route knows of its answer (app/cache/lists.py)
         inner = {**scope, "method": "GET"} if head else scope
         capture = _Capture(send, head, lambda start: self._stream_headers(scope["path"], query, start))
         if (route := await self._answer_directly(scope, capture)) is None:
             await self.app(inner, receive, capture)
             route = route_template(inner)
+            if capture.start is not None and capture.start["status"] == 200:
+                capture.known = handed.known
         scope["gazette.route"] = route
         if capture.streaming or capture.start is None:
             return
@@ -255,17 +272,17 @@ class ResponseCacheMiddleware:
     async def _answer_directly(self, scope: Scope, capture: _Capture) -> str | None:
         """The route template when a direct route answered (into `capture`); None when the
         app must answer."""
-        if self.direct is None:
-            return None
-        argument = self.direct.match(scope["path"], scope["query_string"])
-        if argument is None:
+        for direct in self.directs:
+            if (argument := direct.match(scope)) is not None:
+                break
+        else:
             return None
         answer: Answer | bytes | None
         try:
-            found = await self.direct.first(argument) if self.direct.first is not None else NOT_TRIED
+            found = await direct.first(argument) if direct.first is not None else NOT_TRIED
             if found is None or found is NOT_TRIED:
                 # `first` found nothing stored: `render` need not look again, only build.
-                answer = await anyio.to_thread.run_sync(self.direct.render, argument, found is NOT_TRIED)
+                answer = await anyio.to_thread.run_sync(direct.render, argument, found is NOT_TRIED)
             else:
                 answer = found
         except Exception:
@@ -274,13 +291,16 @@ class ResponseCacheMiddleware:
         if answer is None:
             return None
         if isinstance(answer, bytes):
-            self.direct.answered_built += 1
+            direct.answered_built += 1
         else:
-            self.direct.answered_stored += 1
+            direct.answered_stored += 1
         body = answer if isinstance(answer, bytes) else answer.body
         capture.known = None if isinstance(answer, bytes) else answer
-        capture.start, capture.chunks, capture.size, capture.complete = JSON_START, [body], len(body), True
-        return self.direct.route(argument)
+        start = JSON_START
+        if (headers := getattr(answer, "raw_headers", None)) is not None:
+            start = {**JSON_START, "headers": headers}  # the route's own (a list's Link)
+        capture.start, capture.chunks, capture.size, capture.complete = start, [body], len(body), True
+        return direct.route(argument)
 
     def _entry(
         self, path: str, query: Query, start: Message, body: bytes, route: str, known: Any = None

@@ -7,6 +7,8 @@ shows is purged whenever any of them changes, and by nothing else.
 """
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -219,6 +221,41 @@ def _walk(node: Any, kind: str | None, keys: set[str], newest: list[str]) -> Non
     for field, value in node.items():
         if isinstance(value, (dict, list)) and field not in OPAQUE:
             _walk(value, EMBEDDED.get(field), keys, newest)
+
+
+# Distinct items whose facts are remembered: a page of 20 summaries is about 40 KB, so this
+# holds a few hundred pages' items in a few MB (a stored summary is about 2 KB).
+ITEM_FACTS = 4096
+
+
+@lru_cache(maxsize=ITEM_FACTS)
+def item_facts(kind: str, item: bytes) -> tuple[frozenset[str], str, str | None]:
+    """One list item's keys (as `derive` walks a list's `data`), newest `updated_at` and
+    earliest expiry, from its JSON; remembered per distinct bytes, so the same bytes always
+    give the same answer and the walk runs once per item and version."""
+    doc = orjson.loads(item)
+    keys: set[str] = set()
+    newest = [""]
+    _walk(doc, kind, keys, newest)
+    return frozenset(keys), newest[0], earliest_expiry(doc)
+
+
+def page_facts(kind: str, items: Iterable[bytes]) -> tuple[frozenset[str], str | None, str | None]:
+    """What `derive` and `earliest_expiry` find in a list page's items (their keys with
+    `article:*` when they show an article, the newest `updated_at`, the earliest expiry),
+    item by item: the list's own keys, from its path and query, are not among them."""
+    keys: set[str] = set()
+    newest = ""
+    expiries = []
+    for item in items:
+        found, updated, expires = item_facts(kind, item)
+        keys |= found
+        newest = max(newest, updated)
+        if expires is not None:
+            expiries.append(expires)
+    if any(k.startswith("article:") for k in keys):
+        keys.add(ALL_ARTICLES)
+    return frozenset(keys), newest or None, min(expiries) if expiries else None
 
 
 # Members that hold an article's expiry: ours, and ninjs' and schema.org's (`format=`).

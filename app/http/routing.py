@@ -3,7 +3,7 @@ endpoint and commits its session, on the event loop (`LoopWrites`) or in a threa
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Any, cast
 
 import anyio
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
 
 from app.store.engine import get_primary_read_engine, get_read_engine
 from app.store.sessions import LOOP_WRITES, write_session
@@ -76,23 +77,46 @@ def _commit_or_rollback(session: OrmSession, commit: bool) -> None:
             session.rollback()
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A session for reads: on a replica when one is in use (app/store/replicas.py), except for
     a request with a key (`Authorization`), which reads from the primary: a client that
     writes with its key sees its write at once on any node (read-your-writes), whatever the
-    replicas' lag. Such answers are never cached, so the primary serves only keyed reads."""
+    replicas' lag. Such answers are never cached, so the primary serves only keyed reads.
+
+    Made on the event loop (a session connects at its first statement, in the endpoint's
+    thread) and closed by `Route` in the endpoint's thread as it returns: FastAPI would run a
+    sync dependency's two halves in the threadpool, two hops of the three a read made
+    (bench/README.md, "Fixed cost per request")."""
     engine = get_primary_read_engine() if "authorization" in request.headers else get_read_engine()
-    with Session(engine) as session:
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        await _close(session)
 
 
-def get_primary_read_session() -> Iterator[Session]:
+async def get_primary_read_session() -> AsyncIterator[Session]:
     """A session for admin and editor reads, which must see the latest commit (a key, a webhook
     or a revision made a moment ago): on the primary, never a replica, and never the write
     lock. On SQLite it BEGINs deferred, without the writer gate, so a write that holds the lock
-    does not make it wait (WAL), nor it a write; on PostgreSQL it autocommits."""
-    with Session(get_primary_read_engine()) as session:
+    does not make it wait (WAL), nor it a write; on PostgreSQL it autocommits. Made and closed
+    as `get_read_session`'s."""
+    session = Session(get_primary_read_engine())
+    try:
         yield session
+    finally:
+        await _close(session)
+
+
+async def _close(session: Session) -> None:
+    """Close a read session the endpoint's thread did not (it raised, or answered with what is
+    rendered later): one that holds a connection gives it back in a thread, since that is a
+    ROLLBACK on PostgreSQL, a round trip the loop must not wait for."""
+    if session.in_transaction():
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close)
+    else:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -120,7 +144,7 @@ class Route(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         wrapped = _committing(endpoint)
         self.on_loop = wrapped is not endpoint  # its session's work may run on the loop
-        super().__init__(path, wrapped, **kwargs)
+        super().__init__(path, wrapped if self.on_loop else _closing(endpoint), **kwargs)
 
 
 class ArticleRoute(Route):
@@ -151,6 +175,30 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             await run_in_threadpool(session.connection)  # BEGIN IMMEDIATE: waits for the write lock
             return call_and_commit(values)
         return await run_in_threadpool(call_and_commit, values)
+
+    return run
+
+
+def _closing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint that reads (`session: ReadSessionDep` or `PrimaryReadSessionDep`), run
+    in the threadpool and its session closed there as it returns, when what it returns is a
+    Response already rendered (not a stream, nor a model FastAPI serialises later): one hop
+    for the whole read, the dependency then has nothing left to close."""
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+    parameter = inspect.signature(endpoint).parameters.get("session")
+    if parameter is None or parameter.annotation not in (ReadSessionDep, PrimaryReadSessionDep):
+        return endpoint
+
+    def call_and_close(values: dict[str, Any]) -> Any:
+        answer = endpoint(**values)
+        if isinstance(answer, Response) and not isinstance(answer, StreamingResponse):
+            values["session"].close()
+        return answer
+
+    @functools.wraps(endpoint)
+    async def run(**values: Any) -> Any:
+        return await run_in_threadpool(call_and_close, values)
 
     return run
 

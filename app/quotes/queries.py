@@ -1,16 +1,19 @@
 """Quotes: what a named person said, in which role; public when their article is."""
 
+from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlmodel import Session, col
 
-from app.http.pagination import Keyset, Page
+from app.http.pagination import Keyset, Page, PreparedPages
 from app.http.params import LangParam, ListParams
 from app.http.problems import NotFound
+from app.store.engine import rows as run
 from app.store.models import Article, Person, Quote, Source
-from app.store.models.common import iso
+from app.store.models.common import iso, table_of
+from app.store.sql import Prepared
 
 
 class QuoteListParams(ListParams, LangParam):
@@ -39,30 +42,34 @@ def public() -> ColumnElement[bool]:
     return col(Quote.article_id).is_(None) | own_article
 
 
-def represent_many(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
-    people = (
-        {p.id: p for p in session.scalars(select(Person).where(col(Person.id).in_({q.person_id for q in quotes})))}
-        if quotes
-        else {}
-    )
-    source_ids = {q.source_id for q in quotes if q.source_id}
-    sources: dict[str | None, Source] = (
-        {s.id: s for s in session.scalars(select(Source).where(col(Source.id).in_(source_ids)))} if source_ids else {}
-    )
-    article_ids = {q.article_id for q in quotes if q.article_id}
-    # Only what a quote shows of its article: never its body.
-    articles: dict[str | None, Any] = (
-        {
-            a.id: a
-            for a in session.execute(
-                select(col(Article.id), col(Article.slug), col(Article.title), col(Article.expires_at)).where(
-                    col(Article.id).in_(article_ids)
-                )
-            )
-        }
-        if article_ids
-        else {}
-    )
+# What a quote shows of its speaker, source and article (never the article's body).
+_SHOWN: dict[str, tuple[Any, ...]] = {
+    "person": (col(Person.id), col(Person.slug), col(Person.name), col(Person.current_role), col(Person.organization)),
+    "source": (col(Source.id), col(Source.slug), col(Source.name)),
+    "article": (col(Article.id), col(Article.slug), col(Article.title), col(Article.expires_at)),
+}
+
+
+@lru_cache(maxsize=256)
+def _shown(kind: str, n: int) -> Prepared:
+    """What quotes show of `n` people, sources or articles, by id: prepared once per `n` (an
+    expanding IN costs SQLAlchemy's compilation on every run), plain rows, no ORM objects."""
+    columns = _SHOWN[kind]
+    return Prepared(select(*columns).where(columns[0].in_([bindparam(f"id{k}") for k in range(n)])))
+
+
+def _by_id(session: Session, kind: str, ids: set[str | None]) -> dict[str | None, Any]:
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return {}
+    return {row.id: row for row in run(session, _shown(kind, len(wanted)), {f"id{k}": v for k, v in enumerate(wanted)})}
+
+
+def represent_many(session: Session, quotes: list[Any]) -> list[dict[str, Any]]:
+    """Quotes as the API shows them (`quotes`: objects, or plain rows of the quote's columns)."""
+    people = _by_id(session, "person", {q.person_id for q in quotes})
+    sources = _by_id(session, "source", {q.source_id for q in quotes})
+    articles = _by_id(session, "article", {q.article_id for q in quotes})
     out = []
     for q in quotes:
         person, source, article = people[q.person_id], sources.get(q.source_id), articles.get(q.article_id)
@@ -114,9 +121,12 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
         from app.search import query
 
         conds.append(query.quote_condition(session, params.q))
-    rows, next_cursor = _NEWEST_FIRST.page(
-        session, select(Quote).where(*conds), cursor=params.cursor, limit=params.limit
-    )
+    if len(conds) == 1:  # no filter: the most read page, its statement prepared once
+        rows, next_cursor = _NEWEST_FIRST.run(session, _every_public(), cursor=params.cursor, limit=params.limit)
+    else:
+        rows, next_cursor = _NEWEST_FIRST.page(
+            session, select(Quote).where(*conds), cursor=params.cursor, limit=params.limit
+        )
     total = session.scalar(select(func.count()).select_from(Quote).where(*conds)) if params.count else None
     return Page(
         items=represent_many(session, rows),
@@ -124,6 +134,12 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
         next_cursor=next_cursor,
         total=total,
     )
+
+
+@lru_cache(maxsize=1)
+def _every_public() -> PreparedPages:
+    """Pages of every public quote, newest first: plain rows, prepared once (app/store/sql.py)."""
+    return _NEWEST_FIRST.prepare(select(*table_of(Quote).c).where(public()))
 
 
 def get_public(session: Session, quote_id: str) -> dict[str, Any]:

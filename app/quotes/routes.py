@@ -3,11 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+from starlette.datastructures import URL
+from starlette.types import Scope
 
+from app.cache import lists
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.http.openapi import problem
-from app.http.responses import JSONBytes, page_response
-from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.http.responses import JSONBytes
+from app.http.routing import API_PREFIX, ReadSessionDep, Route, SessionDep
 from app.keys.dependencies import Writer
 from app.quotes import queries, writes
 from app.quotes.queries import QuoteListParams
@@ -17,9 +21,14 @@ router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=Route)
 
 
 @router.get("", operation_id="list_quotes", response_model=QuoteList, summary="List quotes")
-def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep) -> JSONBytes:
+def list_quotes(request: Request, params: Annotated[QuoteListParams, Query()], session: ReadSessionDep) -> Response:
+    return answer_list(session, params, request.url, request.scope)
+
+
+def answer_list(session: Session, params: QuoteListParams, url: URL, scope: Scope) -> Response:
+    """The list (also answered below the router: `LIST`)."""
     page = queries.list_public(session, params)
-    return page_response(page.items, page, request.url)
+    return lists.page(scope, "quote", page.items, page, url)
 
 
 @router.get(
@@ -69,3 +78,7 @@ def update_quote(
 def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatch = None) -> Response:
     writes.delete_quote(session, quote_id, if_match=if_match)
     return Response(status_code=204)
+
+
+# GET /v1/quotes answered below the router (app/cache/lists.py), as `list_quotes` answers it.
+LIST = lists.DirectList(API_PREFIX + router.prefix, QuoteListParams, answer_list)

@@ -1,5 +1,6 @@
 """Categories: the menu, flat or as a tree, and subcategory lookups for filters."""
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -7,12 +8,22 @@ from sqlmodel import Session, col
 
 from app.http.problems import NotFound
 from app.kit import slugs
+from app.store.engine import rows
 from app.store.models import Category
-from app.store.models.common import iso
+from app.store.models.common import iso, table_of
+from app.store.sql import Prepared
 
 
-def _all(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(col(Category.position), col(Category.slug))))
+@lru_cache(maxsize=1)
+def _menu() -> Prepared:
+    """Every category's row in menu order, prepared once (app/store/sql.py): plain rows, no ORM
+    objects (a third of the menu's cost at 30 categories, bench/README.md)."""
+    return Prepared(select(*table_of(Category).c).order_by(col(Category.position), col(Category.slug)))
+
+
+def _all(session: Session) -> list[Any]:
+    """The categories' rows (each with the Category's attributes), in menu order."""
+    return list(rows(session, _menu()))
 
 
 def represent(category: Category, parent_slug: str | None) -> dict[str, Any]:

@@ -3,12 +3,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+from starlette.datastructures import URL
 from starlette.responses import RedirectResponse
+from starlette.types import Scope
 
+from app.cache import lists
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.http.openapi import MOVED_RESPONSES, problem
 from app.http.responses import JSONBytes
-from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.http.routing import API_PREFIX, ReadSessionDep, Route, SessionDep
 from app.http.urls import public
 from app.keys.dependencies import Writer
 from app.store.models import Category
@@ -20,13 +25,28 @@ KIND = writes.kind_of(Category)
 ReassignTo = Annotated[str | None, Query(max_length=200, description="Move its articles to this category first.")]
 
 
+class CategoryListParams(BaseModel):
+    tree: bool = Field(False, description="Nest subcategories under `children`.")
+
+
 @router.get("", operation_id="list_categories", response_model=CategoryList, summary="List categories in menu order")
 def list_categories(
+    request: Request,
     session: ReadSessionDep,
-    tree: Annotated[bool, Query(description="Nest subcategories under `children`.")] = False,
-) -> JSONBytes:
-    items = categories.list_categories(session, tree=tree)
-    return JSONBytes({"data": items, "meta": {"limit": len(items), "has_more": False, "next_cursor": None}})
+    tree: Annotated[bool, Query(description=CategoryListParams.model_fields["tree"].description)] = False,
+) -> Response:
+    return answer_list(session, CategoryListParams(tree=tree), request.url, request.scope)
+
+
+def answer_list(session: Session, params: CategoryListParams, url: URL, scope: Scope) -> Response:
+    """The menu (also answered below the router: `LIST`)."""
+    items = categories.list_categories(session, tree=params.tree)
+    meta = {"limit": len(items), "has_more": False, "next_cursor": None}
+    return lists.respond(scope, KIND.resource_type, items, lambda data: JSONBytes({"data": data, "meta": meta}))
+
+
+# GET /v1/categories answered below the router (app/cache/lists.py), as `list_categories` answers it.
+LIST = lists.DirectList(API_PREFIX + router.prefix, CategoryListParams, answer_list)
 
 
 @router.get(

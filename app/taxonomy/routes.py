@@ -3,18 +3,22 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+from starlette.datastructures import URL
 from starlette.responses import RedirectResponse
+from starlette.types import Scope
 
+from app.cache import lists
 from app.http.conditional import CONDITIONAL_RESPONSES, CREATE_RESPONSES, IfMatch, written
 from app.http.openapi import MOVED_RESPONSES
-from app.http.responses import JSONBytes, page_response
-from app.http.routing import ReadSessionDep, Route, SessionDep
+from app.http.responses import JSONBytes
+from app.http.routing import API_PREFIX, ReadSessionDep, Route, SessionDep
 from app.http.schemas import ReadModel
 from app.http.urls import public
 from app.keys.dependencies import Reader, Writer
 from app.store.models import Author, Person, Source, Tag
 from app.taxonomy import directory, writes
-from app.taxonomy.directory import DirectoryParams
+from app.taxonomy.directory import DirectoryParams, Listed
 from app.taxonomy.schemas import (
     AuthorList,
     AuthorRead,
@@ -35,9 +39,11 @@ def directory_router(model: type, path: str, noun: str, *, read: type[ReadModel]
     @router.get("", summary=f"List {path}", operation_id=f"list_{path}", response_model=listed)
     def list_items(
         request: Request, params: Annotated[DirectoryParams, Query()], session: ReadSessionDep, reader: Reader
-    ) -> JSONBytes:
-        page = directory.list_items(session, model, params, keyed=reader is not None)
-        return page_response(page.items, page, request.url)
+    ) -> Response:
+        if reader is None:
+            return answer_list(model)(session, params, request.url, request.scope)
+        page = directory.list_items(session, model, params, keyed=True)
+        return lists.page(None, directory.RESOURCE_TYPES[model], page.items, page, request.url)
 
     @router.get(
         "/{slug}", summary=f"Get a {noun}", operation_id=f"get_{noun}", response_model=read, responses=MOVED_RESPONSES
@@ -92,7 +98,23 @@ def directory_router(model: type, path: str, noun: str, *, read: type[ReadModel]
     return router
 
 
+def answer_list(model: type[Listed]) -> lists.Answer[DirectoryParams]:
+    """What the list of `model` answers the public (also below the router: `LISTS`)."""
+
+    def answer(session: Session, params: DirectoryParams, url: URL, scope: Scope) -> Response:
+        page = directory.list_items(session, model, params)
+        return lists.page(scope, directory.RESOURCE_TYPES[model], page.items, page, url)
+
+    return answer
+
+
 people = directory_router(Person, "people", "person", read=PersonRead, listed=PersonList)
 sources = directory_router(Source, "sources", "source", read=SourceRead, listed=SourceList)
 tags = directory_router(Tag, "tags", "tag", read=TagRead, listed=TagList)
 authors = directory_router(Author, "authors", "author", read=AuthorRead, listed=AuthorList)
+
+# The four lists answered below the router (app/cache/lists.py), as their routes answer them.
+LISTS = tuple(
+    lists.DirectList(API_PREFIX + router.prefix, DirectoryParams, answer_list(model))
+    for router, model in ((people, Person), (sources, Source), (tags, Tag), (authors, Author))
+)

@@ -113,20 +113,16 @@ async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
     if not (exc.connection_invalidated or busy):
         raise exc
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-    return _unavailable(request, "The database connection was lost or the database is busy; nothing was written.")
+    return errors.unavailable(
+        request.url.path, "The database connection was lost or the database is busy; nothing was written."
+    )
 
 
 async def _on_pool_timeout(request: Request, exc: PoolTimeout) -> Response:
     """503 when every pooled connection stayed busy for GAZETTE_DATABASE_POOL_TIMEOUT_SECONDS:
     the request is answered within that bounded wait, not after SQLAlchemy's 30 s with a 500."""
     log.warning("no database connection free on %s %s: %s", request.method, request.url.path, exc)
-    return _unavailable(request, "Every database connection is busy; nothing was written.")
-
-
-def _unavailable(request: Request, detail: str) -> Response:
-    return errors.problem_response(
-        503, "Service unavailable", f"{detail} Try again.", headers={"Retry-After": "1"}, instance=request.url.path
-    )
+    return errors.unavailable(request.url.path, errors.POOL_BUSY)
 
 
 E = TypeVar("E", bound=Exception)

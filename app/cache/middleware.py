@@ -14,13 +14,14 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.cache import validators as http
 from app.cache.counters import count_lookup
 from app.cache.store import STORE, Entry
 from app.cache.surrogates import derive, earliest_expiry, edge_cache_tag, header_value, parse, plain_header
-from app.http import etags
+from app.http import etags, problems
 from app.http.middleware.outcome import route_template
 from app.settings import get_settings
 from app.store.clock import timestamp as now_ts
@@ -285,6 +286,14 @@ class ResponseCacheMiddleware:
                 answer = await anyio.to_thread.run_sync(direct.render, argument, found is NOT_TRIED)
             else:
                 answer = found
+        except PoolTimeout:
+            # Every pooled connection stayed busy for the pool's timeout: the route would wait as
+            # long again on the same pool, doubling an overloaded node's answer time. Its 503 now.
+            log.warning("no database connection free on GET %s", scope["path"])
+            busy = problems.unavailable(scope["path"], problems.POOL_BUSY)
+            capture.start = {"type": "http.response.start", "status": 503, "headers": busy.raw_headers}
+            capture.chunks, capture.size, capture.complete = [bytes(busy.body)], len(busy.body), True
+            return direct.route(argument)
         except Exception:
             log.warning("direct route failed on %s; the app answers", scope["path"], exc_info=True)
             return None

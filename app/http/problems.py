@@ -235,3 +235,14 @@ def render(error: AppError, instance: str | None = None) -> Response:
         instance=instance,
         extensions=error.extensions,
     )
+
+
+POOL_BUSY = "Every database connection is busy; nothing was written."
+
+
+def unavailable(instance: str, detail: str) -> Response:
+    """The 503 of a node that cannot reach its database now (a connection lost, the database
+    busy, every pooled connection taken): retry in a second."""
+    return problem_response(
+        503, "Service unavailable", f"{detail} Try again.", headers={"Retry-After": "1"}, instance=instance
+    )

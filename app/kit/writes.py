@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from enum import Enum
 from functools import lru_cache, partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, bindparam, inspect, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -46,6 +46,25 @@ def bump(session: Session, row: Timestamped, expected: int, values: dict[str, An
         raise PreconditionFailed(f"This {model.__name__.lower()} was changed meanwhile; read it again.")
     for name, value in values.items():
         set_committed_value(row, name, value)
+
+
+def delete_at_version(session: Session, row: Any, expected: int, name: str) -> None:
+    """Delete `row` in one DELETE … WHERE version = expected (the row leaves the session
+    first, so no flush writes it), so a writer holding a stale ETag cannot delete what
+    another changed: 412 naming `name` (quote, update, person…)."""
+    model = type(row)
+    session.expunge(row)
+    # A DELETE's result is a CursorResult (Session.execute is typed for any statement).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(model)
+            .where(model.id == row.id, model.version == expected)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed(f"This {name} was changed meanwhile; read it again.")
 
 
 @lru_cache(maxsize=64)

@@ -5,9 +5,9 @@ version and raises article.updated. A quote is public only when it stands alone 
 article is published; writes to a quote the public cannot see record nothing public.
 """
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -15,7 +15,7 @@ from app.articles import linked
 from app.articles import quotes as article_quotes
 from app.changes import feed
 from app.http import etags
-from app.http.problems import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from app.http.problems import Conflict, NotFound, ValidationFailed
 from app.kit import merge_patch, writes
 from app.quotes import queries
 from app.quotes.schemas import QuoteCreate
@@ -188,16 +188,5 @@ def delete_quote(session: Session, quote_id: str, *, if_match: str | None) -> No
     _index(session, None, gone=quote.id)
     # Recorded while the row can still be read (the webhook's tombstone is rendered now).
     _record(session, quote, was_public=_is_public(article), is_public=False, verb="deleted", version=expected + 1)
-    session.expunge(quote)
-    # A DELETE's result is a CursorResult (Session.execute is typed for any statement).
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            delete(Quote)
-            .where(col(Quote.id) == quote.id, col(Quote.version) == expected)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != 1:
-        raise PreconditionFailed("This quote was changed meanwhile; read it again.")
+    writes.delete_at_version(session, quote, expected, "quote")
     linked.touch(session, [article.id if article else None])

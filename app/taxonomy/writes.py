@@ -1,14 +1,14 @@
 """Create, patch (JSON Merge Patch) and delete for categories, people, sources, tags and authors:
 one implementation, parameterised by the resource's Kind."""
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CompoundSelect, CursorResult, delete, select, union
+from sqlalchemy import CompoundSelect, select, union
 from sqlmodel import Session, col
 
 from app.changes import feed
 from app.http import etags
-from app.http.problems import Conflict, NotFound, PreconditionFailed
+from app.http.problems import Conflict, NotFound
 from app.kit import merge_patch, slugs, writes
 from app.kit.text import slugify
 from app.store.models import (
@@ -124,18 +124,7 @@ def delete_(session: Session, kind: Kind, slug: str, *, if_match: str | None, re
     slugs.forget(session, kind.resource_type, row.id)
     # Recorded while the row can still be read, so the webhook's tombstone names its slug.
     _record(session, kind, row, "deleted", purge=purge | {f"{kind.resource_type}:{row.slug}"}, version=expected + 1)
-    session.expunge(row)
-    # A DELETE's result is a CursorResult (Session.execute is typed for any statement).
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            delete(kind.model)
-            .where(col(kind.model.id) == row.id, col(kind.model.version) == expected)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != 1:
-        raise PreconditionFailed(f"This {kind.resource_type} was changed meanwhile; read it again.")
+    writes.delete_at_version(session, row, expected, kind.resource_type)
 
 
 def _showing(model: type[Any], row_id: str) -> AnySelect | CompoundSelect[Any]:

@@ -7,9 +7,9 @@ Its article's row is held for the write (FOR SHARE on PostgreSQL), so a publish 
 running meanwhile sees it before or after, never half.
 """
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from app.articles import quotes as article_quotes
@@ -17,7 +17,7 @@ from app.articles import writes as article_writes
 from app.articles.live import feed, queries
 from app.articles.schemas import UpdateCreate
 from app.http import etags
-from app.http.problems import Conflict, NotFound, PreconditionFailed
+from app.http.problems import Conflict, NotFound
 from app.kit import merge_patch, writes
 from app.store.engine import is_postgres
 from app.store.models import (
@@ -301,15 +301,5 @@ def remove(session: Session, article_id: str, update_id: str, *, if_match: str |
     if blog.is_public:
         # Recorded while the row can still be read (the webhook's tombstone is rendered now).
         feed.record(session, row.id, blog.id, version=expected + 1, verb="deleted", reason="deleted")
-    session.expunge(row)
     session.execute(delete(ArticleUpdateRevision).where(col(ArticleUpdateRevision.update_id) == row.id))
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            delete(ArticleUpdate)
-            .where(col(ArticleUpdate.id) == row.id, col(ArticleUpdate.version) == expected)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != 1:
-        raise PreconditionFailed("This update was changed meanwhile; read it again.")
+    writes.delete_at_version(session, row, expected, "update")

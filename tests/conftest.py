@@ -109,6 +109,11 @@ def reset_database() -> None:
     from app.store.engine import get_engine
 
     engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        # The write lock first, queued behind a background job's write as app writes are: a
+        # deferred BEGIN that read the schema, then met a job's commit, could not write at all
+        # ("database is locked" at once, whatever the busy timeout).
+        engine = engine.execution_options(sqlite_begin_immediate=True)
     with engine.begin() as c:
         tables = _user_tables(c)
         if engine.dialect.name == "postgresql":

@@ -80,9 +80,10 @@ def list_public(
         column, id_column = walk.published_at, walk.article_id
         source = source.join(walk.table, id_column == col(Article.id))
     after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
-    # Items from the stored documents: for public readers, the default fields. (A key may see
-    # more of an article's translation group than its document shows.)
-    stored = not include and not fields and not private and not embargoed
+    # Items from the stored documents, for public readers: the default fields, or those `fields`
+    # names, trimmed from them (not a heavy part: `fields` naming one puts it in `include`).
+    # (A key may see more of an article's translation group than its document shows.)
+    stored = not include and not private and not embargoed
     if stored and walk is None and len(conds) == 1 and params.status is None and params.fallback is None:
         # No filter (`visible` is queries.public()): the most read of lists, its statement built
         # once (`_plain_page`), reading what paging needs; the documents are the items.
@@ -114,7 +115,7 @@ def list_public(
     if stored:
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
         # is built, and the page serialises to what building them would give.
-        items = documents.summaries(session, [row.id for row in rows])
+        items = documents.summaries(session, [row.id for row in rows], fields)
     if items is None:
         if narrow:  # a document was missing (stale, not built yet): the whole rows, to build them
             rows = _whole(session, [row.id for row in rows], with_body="body" in include)

@@ -82,6 +82,19 @@ def test_the_list_answers_from_the_stored_documents(client, session, archive):
     assert {"id": "stored", "reading_time_minutes": 1} in shown
 
 
+def test_fields_are_trimmed_from_the_stored_documents(client, session, archive):
+    rich, _ = archive
+    session.execute(
+        text("UPDATE article_document SET body = :body WHERE article_id = :id"),
+        {"body": b'{"id":"stored","title":"T","kicker":"K","reading_time_minutes":1,"body":[]}', "id": rich.id},
+    )
+    session.commit()
+
+    shown = client.get("/v1/articles", params={"limit": 100, "fields": "reading_time_minutes,title"}).json()["data"]
+
+    assert {"title": "T", "reading_time_minutes": 1} in shown
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -103,6 +116,9 @@ def test_the_list_answers_from_the_stored_documents(client, session, archive):
         {"fields": "id,title"},
         {"fields": "id,title,quotes"},
         {"fields": "comments,share,image,url"},
+        {"fields": "language,published_at,standfirst,title,slug,id", "category": "syrie-cat"},
+        {"fields": "status,categories,tags,authors,category,translations,translation_of,live", "sort": "published_at"},
+        {"fields": "id,title", "tag": "syrie", "limit": 1},
     ],
 )
 def test_every_variant_is_what_building_the_items_gives(client, session, archive, params):
@@ -119,6 +135,8 @@ def test_the_site_wide_comments_switch_shows_in_stored_items(client, session, ar
     set_site_comments(session, enabled=False, reason="Fermé")
     body = _served_and_built(client, session, {"limit": 100})
     assert b'"scope":"site"' in body
+    trimmed = _served_and_built(client, session, {"limit": 100, "fields": "id,comments"})
+    assert b'"scope":"site"' in trimmed and b'"title"' not in trimmed
 
 
 def test_a_keys_list_with_a_draft_builds_the_page(client, session, archive):
@@ -145,7 +163,9 @@ def test_an_item_with_notices_translations_and_live_coverage_is_the_built_one(cl
     assert noticed.status_code == 201, noticed.text
 
     page = _served_and_built(client, session, {"limit": 100})
+    trimmed = _served_and_built(client, session, {"limit": 100, "fields": "id,translations,translation_of,live"})
     with_notices = _served_and_built(client, session, {"limit": 100, "include": "corrections"})
 
     assert b"Le fil reprend demain." not in page and b"Le fil reprend demain." in with_notices
     assert b'"translations":[{"language":"en"' in page and b'"live":{"state":"live"' in page
+    assert b'"translations":[{"language":"en"' in trimmed and b'"live":{"state":"live"' in trimmed

@@ -64,8 +64,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "reading_time_minutes",
         "comments_enabled",
     ),
-    "article_category": ("article_id", "category_id", "position"),
-    # published_at: the article's, as the database's triggers would copy it (migration a3d5f7b9c1e2).
+    # published_at: the article's, as the database's triggers would copy it (migrations
+    # a3d5f7b9c1e2, b8f2d4a6c1e3).
+    "article_category": ("article_id", "category_id", "position", "published_at"),
     "article_tag": ("article_id", "tag_id", "position", "published_at"),
     "article_author": ("article_id", "author_id", "position", "published_at"),
     "attribution": ("id", "article_id", "source_id", "role", "label", "url", "position"),
@@ -329,9 +330,9 @@ def _article(ent: Entities, rand: random.Random, n: int, out: dict[str, list[tup
             rand.random() < 0.9,
         )
     )
-    out["article_category"] += [(article_id, c, p) for p, c in enumerate(categories)]
-    tags = {_skewed(rand, ent.tags) for _ in range(rand.randint(0, 5))}
     listed = None if draft else published
+    out["article_category"] += [(article_id, c, p, listed) for p, c in enumerate(categories)]
+    tags = {_skewed(rand, ent.tags) for _ in range(rand.randint(0, 5))}
     out["article_tag"] += [(article_id, t, p, listed) for p, t in enumerate(sorted(tags))]
     authors = {rand.choice(ent.authors) for _ in range(1 if rand.random() < 0.8 else 2)}
     out["article_author"] += [(article_id, a, p, listed) for p, a in enumerate(sorted(authors))]

@@ -110,6 +110,7 @@ class Walk(NamedTuple):
     article_id: Any
     on: list[ColumnExpressionArgument[bool]]
     skip: str  # the filter the walk applies, left out of `filters`
+    target: Any  # the id of the row it is the filter's (the tag's …)
 
 
 def _speaker_first(quote: Any) -> ColumnExpressionArgument[bool]:
@@ -141,22 +142,37 @@ WALKED: dict[str, tuple[Any, Any, Any, Any]] = {
 
 
 def walk(session: Session, params: ArticleListParams, sort: str) -> Walk | None:
-    """The index to walk for this page, if any: with a tag, author or speaker filter and a sort
-    by published_at, the page is one range of it, which stops at the page however the tag's
-    articles are spread over the archive (a tag on a few thousand articles read whole and
-    sorted was 2.4–7.8 × the unfiltered page at 1,000,000 articles; walked, see
-    bench/README.md). An unknown slug is left to `filters` (an empty list)."""
+    """The index to walk for this page, if any: with a tag, author, speaker or category (one
+    without subcategories) filter and a sort by published_at, the page is one range of it,
+    which stops at the page however the tag's articles are spread over the archive (a tag on
+    a few thousand articles read whole and sorted was 2.4–7.8 × the unfiltered page at
+    1,000,000 articles; walked, see bench/README.md). An unknown slug is left to `filters`
+    (an empty list)."""
     if not sort.endswith("published_at"):
         return None
-    for name, (model, key, named, copy) in WALKED.items():
+    for name, (_, _, named, _) in WALKED.items():
         slug = getattr(params, name)
         if slug:
             target = session.scalar(select(col(named.id)).where(col(named.slug) == slug))
-            if target is None:
-                return None
-            on = [col(key) == target, *([_speaker_first(model)] if model is Quote else [])]
-            return Walk(table_of(model), col(copy), col(model.article_id), on, name)
+            return None if target is None else walk_of(name, target)
+    if params.category:
+        # A section's articles are in several ranges, one article maybe in two of them: its
+        # page walks articles (`filters`).
+        leaf = categories.leaf_id(session, params.category)
+        return None if leaf is None else walk_of("category", leaf)
     return None
+
+
+def walk_of(name: str, target: Any) -> Walk:
+    """The walk of filter `name` (`WALKED`, or "category") for the row `target` (its id, or a
+    bound parameter standing for it)."""
+    if name == "category":  # migration b8f2d4a6c1e3
+        link = ArticleCategory
+        on = [col(ArticleCategory.category_id) == target]
+        return Walk(table_of(link), col(link.published_at), col(link.article_id), on, name, target)
+    model, key, _, copy = WALKED[name]
+    on = [col(key) == target, *([_speaker_first(model)] if model is Quote else [])]
+    return Walk(table_of(model), col(copy), col(model.article_id), on, name, target)
 
 
 def filters(

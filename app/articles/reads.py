@@ -74,6 +74,7 @@ def list_public(
     column, descending = _order(sort)
     id_column = col(Article.id)
     source: Any = table_of(Article)
+    alone = len(conds) == 1 and params.status is None and params.fallback is None  # `visible` is queries.public()
     if walk is not None:
         # One row per article (`walk.on` keeps one), in the order of the walk's index.
         conds += walk.on
@@ -84,11 +85,14 @@ def list_public(
     # names, trimmed from them (not a heavy part: `fields` naming one puts it in `include`).
     # (A key may see more of an article's translation group than its document shows.)
     stored = not include and not private and not embargoed
-    if stored and walk is None and len(conds) == 1 and params.status is None and params.fallback is None:
-        # No filter (`visible` is queries.public()): the most read of lists, its statement built
-        # once (`_plain_page`), reading what paging needs; the documents are the items.
+    if stored and alone and (walk is None or walk.skip in _PREPARED_WALKS):
+        # No filter, or the walk's alone: the most read of lists, their statements built once
+        # (`_plain_page`, `_walked_page`), reading what paging needs; the documents are the items.
         plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
-        rows = list(run(session, _plain_page(sort, after is not None), plain))
+        if walk is None:
+            rows = list(run(session, _plain_page(sort, after is not None), plain))
+        else:
+            rows = list(run(session, _walked_page(walk.skip, sort, after is not None), plain | {"target": walk.target}))
         narrow = True
     else:
         # With the documents as items, the rows need only what paging reads.
@@ -145,6 +149,28 @@ def _plain_page(sort: str, after: bool) -> Prepared:
         stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
     order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
     return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+
+
+# The walks whose page is prepared (`_walked_page`). The speaker's, with its subquery, is built
+# each time as before (the speaker filter's work is elsewhere).
+_PREPARED_WALKS = frozenset({"category", "tag", "author"})
+
+
+@lru_cache(maxsize=32)
+def _walked_page(name: str, sort: str, after: bool) -> Prepared:
+    """`_plain_page` for a page of one filter walked (`queries.walk`), the row it names as the
+    parameter `target`: the statement the general path builds for it, prepared once."""
+    walk = queries.walk_of(name, bindparam("target"))
+    descending = sort.startswith("-")
+    source = table_of(Article).join(walk.table, walk.article_id == col(Article.id))
+    stmt = select(*_PAGING).select_from(source).where(queries.public(), *walk.on)
+    if after:
+        value = bindparam("after_value", type_=walk.published_at.type)
+        row_id: Any = bindparam("after_id")
+        stmt = stmt.where(after_cursor(walk.published_at, walk.article_id, value, row_id, descending=descending))
+    order = (walk.published_at, walk.article_id)
+    order_by = [c.desc() for c in order] if descending else [c.asc() for c in order]
+    return Prepared(stmt.order_by(*order_by).limit(bindparam("limit")))
 
 
 def _whole(session: Session, ids: list[str], *, with_body: bool) -> list[Any]:

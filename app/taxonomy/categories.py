@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.http.problems import NotFound
@@ -75,14 +76,35 @@ def represent_one(session: Session, category: Category) -> dict[str, Any]:
     return represent(category, parent.slug if parent else None)
 
 
+@lru_cache(maxsize=1)
+def _tree() -> Prepared:
+    """Every category's id, slug and parent, prepared once: what a filter by a section reads
+    on each request (through the ORM, a fifth of the filter's cost)."""
+    return Prepared(select(col(Category.id), col(Category.slug), col(Category.parent_id)))
+
+
+@lru_cache(maxsize=1)
+def _leaf() -> Prepared:
+    below = aliased(Category)
+    has_below = exists().where(col(below.parent_id) == col(Category.id))
+    return Prepared(select(col(Category.id), has_below).where(col(Category.slug) == bindparam("slug")))
+
+
+def leaf_id(session: Session, slug: str) -> str | None:
+    """The id of the category with `slug` when it has no category below it (its articles are
+    then those filed under it alone); None when it has one, or there is none with `slug`."""
+    found = rows(session, _leaf(), {"slug": slug}).first()
+    return found[0] if found is not None and not found[1] else None
+
+
 def descendant_ids(session: Session, slug: str) -> list[str]:
     """The ids of the category with `slug` and of every category below it."""
-    rows = session.execute(select(col(Category.id), col(Category.slug), col(Category.parent_id))).all()
-    root = next((cid for cid, s, _ in rows if s == slug), None)
+    tree = list(rows(session, _tree()))
+    root = next((cid for cid, s, _ in tree if s == slug), None)
     if root is None:
         return []
     below: dict[str | None, list[str]] = {}
-    for cid, _, parent in rows:
+    for cid, _, parent in tree:
         below.setdefault(parent, []).append(cid)
     found, stack = [], [root]
     while stack:

@@ -45,6 +45,10 @@ ARTICLES = 1_000
 ARTICLE_LISTS = [
     "/v1/articles",
     "/v1/articles?category=international",
+    "/v1/articles?category=moyen-orient",
+    "/v1/articles?category=moyen-orient&sort=published_at",
+    "/v1/articles?category=moyen-orient&sort=-updated_at",
+    "/v1/articles?category=moyen-orient&fields=id,title",
     "/v1/articles?tag=syrie",
     "/v1/articles?author=marie-dupont",
     "/v1/articles?tag=syrie&sort=published_at",
@@ -118,7 +122,8 @@ def planner() -> Iterator[sa.Engine]:
 
 
 def _content(session) -> str:
-    make_category(session, "international", name="International")
+    section = make_category(session, "international", name="International")
+    make_category(session, "moyen-orient", name="Moyen-Orient", parent=section)  # a leaf: walked
     make_tag(session, "syrie", name="Syrie")
     make_author(session, "marie-dupont", name="Marie Dupont")
     make_person(session, "john-kerry", name="John Kerry")
@@ -127,7 +132,7 @@ def _content(session) -> str:
     articles = [
         make_article(
             session,
-            category="international",
+            category="moyen-orient",
             tags=["syrie"],
             authors=["marie-dupont"],
             quotes=[{"text": "Un terrain d'entente.", "speaker": "john-kerry", "source": "le-figaro"}],

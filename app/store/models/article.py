@@ -150,14 +150,19 @@ def _published(cls: type[Article]) -> ColumnElement[bool]:
 
 
 class ArticleCategory(SQLModel, table=True):
-    """Every category an article is filed under, its primary one included (position 0)."""
+    """Every category an article is filed under, its primary one included (position 0).
+    `published_at` is the article's, copied by the database as on ArticleTag (triggers of
+    migration b8f2d4a6c1e3): a category's page is one range of its index, walked in order."""
 
     __tablename__ = "article_category"
-    __table_args__ = (Index("ix_article_category_category_id_article_id", "category_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_category_category_id_published_at_article_id", "category_id", "published_at", "article_id"),
+    )
 
     article_id: str = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     category_id: str = Field(foreign_key="category.id", primary_key=True)
     position: int = Field(default=0)
+    published_at: datetime | None = Field(default=None)
 
 
 class ArticleTag(SQLModel, table=True):

@@ -161,9 +161,12 @@ def summary(body: bytes) -> bytes:
     return body[: body.index(_FIRST_HEAVY, body.index(_LAST_LIGHT))] + b"}"
 
 
+@lru_cache(maxsize=2048)
 def project(item: bytes, fields: frozenset[str]) -> bytes:
     """A list item with only `fields` (`?fields=`), in the item's own order: byte for byte what
-    `view.build(fields=…)` serialises to, since the item is what it builds before it trims."""
+    `view.build(fields=…)` serialises to, since the item is what it builds before it trims.
+    Remembered by its bytes: parsing and serialising the item again cost a page of 20 a
+    tenth of its time, and the same items are asked for again and again (the newest)."""
     return orjson.dumps({name: value for name, value in orjson.loads(item).items() if name in fields})
 
 

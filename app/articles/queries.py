@@ -175,20 +175,30 @@ def walk_of(name: str, target: Any) -> Walk:
     return Walk(table_of(model), col(copy), col(model.article_id), on, name, target)
 
 
+def filed(category_ids: list[Any]) -> ColumnExpressionArgument[bool]:
+    """Articles filed under one of these categories (ids, or bound parameters standing for them)."""
+    return exists().where(
+        col(ArticleCategory.article_id) == Article.id, col(ArticleCategory.category_id).in_(category_ids)
+    )
+
+
 def filters(
-    session: Session, params: ArticleListParams, *, skip: str | None = None
+    session: Session,
+    params: ArticleListParams,
+    *,
+    skip: str | None = None,
+    subtree: list[str] | None = None,
 ) -> list[ColumnExpressionArgument[bool]]:
-    """The conditions of the list's filters on the article; `skip`: one a walk applies."""
+    """The conditions of the list's filters on the article; `skip`: one a walk applies;
+    `subtree`: the category's ids (`categories.descendant_ids`) when the caller read them."""
     if skip is not None:
         params = params.model_copy(update={skip: None})
     conds: list[ColumnExpressionArgument[bool]] = []
     if params.category:
-        ids = categories.descendant_ids(session, params.category)
+        ids = subtree if subtree is not None else categories.descendant_ids(session, params.category)
         if not ids:
             raise InvalidParameter("category", f"no category with slug {params.category!r}")
-        conds.append(
-            exists().where(col(ArticleCategory.article_id) == Article.id, col(ArticleCategory.category_id).in_(ids))
-        )
+        conds.append(filed(ids))
     if params.tag:
         conds.append(_linked(session, ArticleTag.article_id, ArticleTag.tag_id, Tag, params.tag))
     if params.author:

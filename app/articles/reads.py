@@ -17,6 +17,7 @@ from app.store.models import (
 )
 from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import Prepared
+from app.taxonomy import categories
 
 
 def _include(params: queries.ArticleListParams, fields: list[str] | None) -> set[str]:
@@ -53,12 +54,16 @@ def list_public(
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
     walk = queries.walk(session, params, sort)
+    # The category's ids, when a filter (not a walk) applies it: a page of it alone is prepared.
+    filed = walk is None or walk.skip != "category"
+    subtree = categories.descendant_ids(session, params.category) if params.category and filed else None
     conds = [
         visible,
         *queries.filters(
             session,
             params.model_copy(update={"lang": None}) if params.fallback else params,
             skip=walk.skip if walk else None,
+            subtree=subtree,
         ),
     ]
     if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
@@ -74,7 +79,8 @@ def list_public(
     column, descending = _order(sort)
     id_column = col(Article.id)
     source: Any = table_of(Article)
-    alone = len(conds) == 1 and params.status is None and params.fallback is None  # `visible` is queries.public()
+    # No filter (`visible` is queries.public()) but the walk's, or with no walk the category's.
+    alone = len(conds) == 1 + (walk is None and bool(subtree)) and params.status is None and params.fallback is None
     if walk is not None:
         # One row per article (`walk.on` keeps one), in the order of the walk's index.
         conds += walk.on
@@ -90,7 +96,8 @@ def list_public(
         # (`_plain_page`, `_walked_page`), reading what paging needs; the documents are the items.
         plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
         if walk is None:
-            rows = list(run(session, _plain_page(sort, after is not None), plain))
+            filed_under = {f"category{k}": category_id for k, category_id in enumerate(subtree or ())}
+            rows = list(run(session, _plain_page(sort, after is not None, len(filed_under)), plain | filed_under))
         else:
             rows = list(run(session, _walked_page(walk.skip, sort, after is not None), plain | {"target": walk.target}))
         narrow = True
@@ -136,13 +143,17 @@ def _order(sort: str) -> tuple[Any, bool]:
 _PAGING = (col(Article.id), col(Article.published_at), col(Article.updated_at))  # what a page's cursor reads
 
 
-@lru_cache(maxsize=8)
-def _plain_page(sort: str, after: bool) -> Prepared:
+@lru_cache(maxsize=64)
+def _plain_page(sort: str, after: bool, in_categories: int = 0) -> Prepared:
     """The ids (and sort values) of a page of the public list with no filter, in `sort`'s
     order (after a cursor's `after_value`, `after_id`), `limit` rows: prepared once, as
-    SQLAlchemy would build it (app/store/sql.py; the visibility rule's now is read when it runs)."""
+    SQLAlchemy would build it (app/store/sql.py; the visibility rule's now is read when it runs).
+    With `in_categories`, of the articles filed under one of that many categories, the
+    parameters `category0`… (a section and its subcategories, or a category by updated_at)."""
     column, descending = _order(sort)
     stmt = select(*_PAGING).where(queries.public())
+    if in_categories:
+        stmt = stmt.where(queries.filed([bindparam(f"category{k}") for k in range(in_categories)]))
     if after:
         value = bindparam("after_value", type_=column.type)
         row_id: Any = bindparam("after_id")  # after_cursor takes values or parameters

@@ -119,6 +119,9 @@ def test_fields_are_trimmed_from_the_stored_documents(client, session, archive):
         {"fields": "language,published_at,standfirst,title,slug,id", "category": "syrie-cat"},
         {"fields": "status,categories,tags,authors,category,translations,translation_of,live", "sort": "published_at"},
         {"fields": "id,title", "tag": "syrie", "limit": 1},
+        {"category": "international", "sort": "-updated_at", "limit": 1},
+        {"category": "syrie-cat", "sort": "updated_at"},
+        {"category": "syrie-cat", "tag": "syrie"},
     ],
 )
 def test_every_variant_is_what_building_the_items_gives(client, session, archive, params):
@@ -126,9 +129,14 @@ def test_every_variant_is_what_building_the_items_gives(client, session, archive
     assert b'"data":[{' in body
 
 
-def test_the_next_page_too(client, session, archive):
-    first = client.get("/v1/articles", params={"limit": 2}).json()
-    _served_and_built(client, session, {"limit": 2, "cursor": first["meta"]["next_cursor"]})
+@pytest.mark.parametrize(
+    "params", [{}, {"category": "international"}, {"category": "international", "sort": "updated_at"}]
+)
+def test_the_next_page_too(client, session, archive, params):
+    make_article(session, title="Dans la section", category="international")
+    first = client.get("/v1/articles", params={**params, "limit": 1}).json()
+    assert first["meta"]["next_cursor"]
+    _served_and_built(client, session, {**params, "limit": 1, "cursor": first["meta"]["next_cursor"]})
 
 
 def test_the_site_wide_comments_switch_shows_in_stored_items(client, session, archive):

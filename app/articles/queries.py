@@ -140,29 +140,56 @@ WALKED: dict[str, tuple[Any, Any, Any, Any]] = {
 }
 
 
-def walk(session: Session, params: ArticleListParams, sort: str) -> Walk | None:
+@lru_cache(maxsize=8)
+def _id_by_slug(model: Any) -> Prepared:
+    """The id of `model`'s row with a slug: prepared once (a lookup before a filtered page)."""
+    return Prepared(select(col(model.id)).where(col(model.slug) == bindparam("slug", type_=col(model.slug).type)))
+
+
+def id_by_slug(session: Session, model: Any, slug: str) -> str | None:
+    found: str | None = rows(session, _id_by_slug(model), {"slug": slug}).scalar()
+    return found
+
+
+def bound(given: dict[str, Any] | None, name: str, value: Any, column: Any) -> Any:
+    """`value` itself; with `given` (a statement prepared once), a parameter named `name`,
+    its value put in `given`."""
+    if given is None:
+        return value
+    given[name] = value
+    return bindparam(name, type_=col(column).type)
+
+
+def walk(session: Session, params: ArticleListParams, sort: str, given: dict[str, Any] | None = None) -> Walk | None:
     """The index to walk for this page, if any: with a tag, author or speaker filter and a sort
     by published_at, the page is one range of it, which stops at the page however the tag's
     articles are spread over the archive (a tag on a few thousand articles read whole and
     sorted was 2.4–7.8 × the unfiltered page at 1,000,000 articles; walked, see
-    bench/README.md). An unknown slug is left to `filters` (an empty list)."""
+    bench/README.md). An unknown slug is left to `filters` (an empty list). With `given`, the
+    walked row's id is a parameter (`bound`)."""
     if not sort.endswith("published_at"):
         return None
     for name, (model, key, named, copy) in WALKED.items():
         slug = getattr(params, name)
         if slug:
-            target = session.scalar(select(col(named.id)).where(col(named.slug) == slug))
+            target = id_by_slug(session, named, slug)
             if target is None:
                 return None
-            on = [col(key) == target, *([_speaker_first(model)] if model is Quote else [])]
+            on = [col(key) == bound(given, "walked", target, key), *([_speaker_first(model)] if model is Quote else [])]
             return Walk(table_of(model), col(copy), col(model.article_id), on, name)
     return None
 
 
+# The filters `filters` can give as parameters of a statement prepared once (its `given`).
+BOUND = ("source", "lang", "published_after", "published_before", "updated_since")
+
+
 def filters(
-    session: Session, params: ArticleListParams, *, skip: str | None = None
+    session: Session, params: ArticleListParams, *, skip: str | None = None, given: dict[str, Any] | None = None
 ) -> list[ColumnExpressionArgument[bool]]:
-    """The conditions of the list's filters on the article; `skip`: one a walk applies."""
+    """The conditions of the list's filters on the article; `skip`: one a walk applies. With
+    `given`, those of BOUND are parameters (`bound`: named as the fields, their values put in
+    `given`) of a statement app/articles/reads.py prepares once for each set of filters."""
     if skip is not None:
         params = params.model_copy(update={skip: None})
     conds: list[ColumnExpressionArgument[bool]] = []
@@ -180,9 +207,10 @@ def filters(
     if params.source:
         # Looked up first: as a subquery inside the per-row one, SQLite ran it again for each
         # row walked (1 ms a page at 100,000 articles against 0.1 for the unfiltered page).
-        source_id = session.scalar(select(col(Source.id)).where(col(Source.slug) == params.source))
+        source_id = id_by_slug(session, Source, params.source)
         if source_id is None:
             return [false()]
+        source_id = bound(given, "source", source_id, Source.id)
         # A scalar subquery, not EXISTS: under OR, PostgreSQL hashes every attribution of the
         # source (tens of thousands for an agency at 1,000,000 articles: 4.6 × the unfiltered
         # page, bench/README.md) before the first row; this looks one up for each row walked.
@@ -199,13 +227,15 @@ def filters(
         # SQLite at 1,000,000 articles, bench/README.md).
         conds.append(_linked(session, Quote.article_id, Quote.person_id, Person, params.speaker))
     if params.lang:
-        conds.append(col(Article.language) == params.lang)
+        conds.append(col(Article.language) == bound(given, "lang", params.lang, Article.language))
     if params.published_after:
-        conds.append(col(Article.published_at) >= params.published_after)
+        after = bound(given, "published_after", params.published_after, Article.published_at)
+        conds.append(col(Article.published_at) >= after)
     if params.published_before:
-        conds.append(col(Article.published_at) < params.published_before)
+        before = bound(given, "published_before", params.published_before, Article.published_at)
+        conds.append(col(Article.published_at) < before)
     if params.updated_since:
-        conds.append(col(Article.updated_at) >= params.updated_since)
+        conds.append(col(Article.updated_at) >= bound(given, "updated_since", params.updated_since, Article.updated_at))
     return conds
 
 
@@ -221,7 +251,7 @@ DRIVE_FROM_LINK_BELOW = 2_000
 def _linked(session: Session, article_id: Any, key: Any, model: Any, slug: str) -> ColumnExpressionArgument[bool]:
     """Articles linked (by the link table's `article_id` and `key` columns) to the `model`
     row with `slug`: the condition that reads the fewest rows for this one."""
-    target = session.scalar(select(col(model.id)).where(col(model.slug) == slug))
+    target = id_by_slug(session, model, slug)
     if target is None:
         return false()
     links = session.scalar(

@@ -52,25 +52,39 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    walk = queries.walk(session, params, sort)
+    # Items from the stored documents: for public readers, the default fields. (A key may see
+    # more of an article's translation group than its document shows.)
+    stored = not include and not fields and not private and not embargoed
+    # Such a page with no filter but those a statement takes as parameters (at most one tag,
+    # author or speaker, walked; a source, a language and its fallback, the dates) runs a
+    # statement prepared once for its set of filters (`_filtered_page`), the values in `given`.
+    linked = [name for name in queries.WALKED if getattr(params, name)]
+    prepare = stored and params.status is None and not params.category
+    prepare = prepare and (not linked or (len(linked) == 1 and sort.endswith("published_at")))
+    given: dict[str, Any] | None = {} if prepare else None
+    walk = queries.walk(session, params, sort, given)
     conds = [
         visible,
         *queries.filters(
             session,
             params.model_copy(update={"lang": None}) if params.fallback else params,
             skip=walk.skip if walk else None,
+            given=given,
         ),
     ]
+    fallback = None
     if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
+        fallback = "other"
         conds.append(
             translations.in_language(
-                params.lang,
-                params.fallback,
+                queries.bound(given, "lang", params.lang, Article.language),
+                queries.bound(given, "fallback", params.fallback, Article.language),
                 lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
             )
         )
     elif params.fallback is not None:
-        conds.append(col(Article.language) == params.lang)
+        fallback = "same"
+        conds.append(col(Article.language) == queries.bound(given, "lang", params.lang, Article.language))
     column, descending = _order(sort)
     id_column = col(Article.id)
     source: Any = table_of(Article)
@@ -80,14 +94,17 @@ def list_public(
         column, id_column = walk.published_at, walk.article_id
         source = source.join(walk.table, id_column == col(Article.id))
     after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
-    # Items from the stored documents: for public readers, the default fields. (A key may see
-    # more of an article's translation group than its document shows.)
-    stored = not include and not fields and not private and not embargoed
+    paging = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
     if stored and walk is None and len(conds) == 1 and params.status is None and params.fallback is None:
         # No filter (`visible` is queries.public()): the most read of lists, its statement built
         # once (`_plain_page`), reading what paging needs; the documents are the items.
-        plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
-        rows = list(run(session, _plain_page(sort, after is not None), plain))
+        rows = list(run(session, _plain_page(sort, after is not None), paging))
+        narrow = True
+    elif given is not None and set(given) == _expected(params, walk, fallback):
+        # Every filter is a parameter (an unknown slug's `false()` is not: that page is built).
+        key = (walk.skip if walk else None, tuple(given), fallback, sort, after is not None)
+        page = _filtered_page(key, source, conds, column, id_column, descending=descending)
+        rows = list(run(session, page, given | paging))
         narrow = True
     else:
         # With the documents as items, the rows need only what paging reads.
@@ -100,7 +117,7 @@ def list_public(
         if after is not None:
             stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
         order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
+        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1), given or {}).all())
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
@@ -109,7 +126,7 @@ def list_public(
         next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id)  # the column's own name
     total = None
     if params.count:
-        total = session.scalar(select(func.count()).select_from(source).where(*conds))
+        total = session.scalar(select(func.count()).select_from(source).where(*conds), given or {})
     items: list[Any] | None = None
     if stored:
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
@@ -144,6 +161,37 @@ def _plain_page(sort: str, after: bool) -> Prepared:
         stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
     order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
     return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+
+
+def _expected(params: queries.ArticleListParams, walk: queries.Walk | None, fallback: str | None) -> set[str]:
+    """The parameters a prepared filtered page takes for these filters."""
+    names = {name for name in queries.BOUND if getattr(params, name)}
+    if fallback is not None:
+        names.add("lang")
+    if fallback == "other":
+        names.add("fallback")
+    return names | ({"walked"} if walk is not None else set())
+
+
+_FILTERED: dict[tuple[Any, ...], Prepared] = {}  # at most one per set of filters, sort and cursor
+
+
+def _filtered_page(
+    key: tuple[Any, ...], source: Any, conds: list[Any], column: Any, id_column: Any, *, descending: bool
+) -> Prepared:
+    """The ids (and sort values) of a filtered page of stored documents, `key` naming its
+    filters, sort and whether after a cursor: built from `conds` (their values parameters)
+    the first time, then prepared (app/store/sql.py), as `_plain_page` is for the unfiltered one."""
+    found = _FILTERED.get(key)
+    if found is None:
+        stmt = select(*_PAGING).select_from(source).where(*conds)
+        if key[-1]:
+            value = bindparam("after_value", type_=column.type)
+            row_id: Any = bindparam("after_id")
+            stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
+        order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+        found = _FILTERED[key] = Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+    return found
 
 
 def _whole(session: Session, ids: list[str], *, with_body: bool) -> list[Any]:

@@ -143,7 +143,8 @@ WALKED: dict[str, tuple[Any, Any, Any, Any]] = {
 @lru_cache(maxsize=8)
 def _id_by_slug(model: Any) -> Prepared:
     """The id of `model`'s row with a slug: prepared once (a lookup before a filtered page)."""
-    return Prepared(select(col(model.id)).where(col(model.slug) == bindparam("slug", type_=col(model.slug).type)))
+    slug = bindparam("slug", type_=table_of(model).c.slug.type)
+    return Prepared(select(col(model.id)).where(col(model.slug) == slug))
 
 
 def id_by_slug(session: Session, model: Any, slug: str) -> str | None:
@@ -157,7 +158,7 @@ def bound(given: dict[str, Any] | None, name: str, value: Any, column: Any) -> A
     if given is None:
         return value
     given[name] = value
-    return bindparam(name, type_=col(column).type)
+    return bindparam(name, type_=column.type)
 
 
 def walk(session: Session, params: ArticleListParams, sort: str, given: dict[str, Any] | None = None) -> Walk | None:
@@ -180,15 +181,11 @@ def walk(session: Session, params: ArticleListParams, sort: str, given: dict[str
     return None
 
 
-# The filters `filters` can give as parameters of a statement prepared once (its `given`).
-BOUND = ("source", "lang", "published_after", "published_before", "updated_since")
-
-
 def filters(
     session: Session, params: ArticleListParams, *, skip: str | None = None, given: dict[str, Any] | None = None
 ) -> list[ColumnExpressionArgument[bool]]:
     """The conditions of the list's filters on the article; `skip`: one a walk applies. With
-    `given`, those of BOUND are parameters (`bound`: named as the fields, their values put in
+    `given`, the source, lang and dates are parameters (`bound`: named as the fields, their values put in
     `given`) of a statement app/articles/reads.py prepares once for each set of filters."""
     if skip is not None:
         params = params.model_copy(update={skip: None})

@@ -1,7 +1,7 @@
 """Articles: the public lists and lookups, and creation. Queries and rules live here."""
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
@@ -12,9 +12,7 @@ from app.http.params import split_csv
 from app.http.problems import Gone, InvalidParameter, NotFound
 from app.kit import slugs
 from app.store.engine import rows as run
-from app.store.models import (
-    Article,
-)
+from app.store.models import Article, Source
 from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import Prepared
 
@@ -55,78 +53,22 @@ def list_public(
     # Items from the stored documents: for public readers, the default fields. (A key may see
     # more of an article's translation group than its document shows.)
     stored = not include and not fields and not private and not embargoed
-    # Such a page with no filter but those a statement takes as parameters (at most one tag,
-    # author or speaker, walked; a source, a language and its fallback, the dates) runs a
-    # statement prepared once for its set of filters (`_filtered_page`), the values in `given`.
-    linked = [name for name in queries.WALKED if getattr(params, name)]
-    prepare = stored and params.status is None and not params.category
-    prepare = prepare and (not linked or (len(linked) == 1 and sort.endswith("published_at")))
-    given: dict[str, Any] | None = {} if prepare else None
-    walk = queries.walk(session, params, sort, given)
-    conds = [
-        visible,
-        *queries.filters(
-            session,
-            params.model_copy(update={"lang": None}) if params.fallback else params,
-            skip=walk.skip if walk else None,
-            given=given,
-        ),
-    ]
-    fallback = None
-    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
-        fallback = "other"
-        conds.append(
-            translations.in_language(
-                queries.bound(given, "lang", params.lang, Article.language),
-                queries.bound(given, "fallback", params.fallback, Article.language),
-                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
-            )
+    rows: list[Any] | None = None
+    if stored and params.status is None and not params.count and not params.category:
+        rows = _prepared_page(session, params, sort)
+    if rows is None:
+        rows, total = _page(
+            session, params, sort, stored=stored, visible=visible, private=private, embargoed=embargoed, include=include
         )
-    elif params.fallback is not None:
-        fallback = "same"
-        conds.append(col(Article.language) == queries.bound(given, "lang", params.lang, Article.language))
-    column, descending = _order(sort)
-    id_column = col(Article.id)
-    source: Any = table_of(Article)
-    if walk is not None:
-        # One row per article (`walk.on` keeps one), in the order of the walk's index.
-        conds += walk.on
-        column, id_column = walk.published_at, walk.article_id
-        source = source.join(walk.table, id_column == col(Article.id))
-    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
-    paging = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
-    if stored and walk is None and len(conds) == 1 and params.status is None and params.fallback is None:
-        # No filter (`visible` is queries.public()): the most read of lists, its statement built
-        # once (`_plain_page`), reading what paging needs; the documents are the items.
-        rows = list(run(session, _plain_page(sort, after is not None), paging))
-        narrow = True
-    elif given is not None and set(given) == _expected(params, walk, fallback):
-        # Every filter is a parameter (an unknown slug's `false()` is not: that page is built).
-        key = (walk.skip if walk else None, tuple(given), fallback, sort, after is not None)
-        page = _filtered_page(key, source, conds, column, id_column, descending=descending)
-        rows = list(run(session, page, given | paging))
-        narrow = True
     else:
-        # With the documents as items, the rows need only what paging reads.
-        narrow = stored
-        stmt = (
-            select(*(_PAGING if stored else queries.columns(with_body="body" in include)))
-            .select_from(source)
-            .where(*conds)
-        )
-        if after is not None:
-            stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
-        order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1), given or {}).all())
+        total = None
+    narrow = stored
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
     if has_more:
         last = rows[-1]
         next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id)  # the column's own name
-    total = None
-    if params.count:
-        total = session.scalar(select(func.count()).select_from(source).where(*conds), given or {})
     items: list[Any] | None = None
     if stored:
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
@@ -163,35 +105,155 @@ def _plain_page(sort: str, after: bool) -> Prepared:
     return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
 
 
-def _expected(params: queries.ArticleListParams, walk: queries.Walk | None, fallback: str | None) -> set[str]:
-    """The parameters a prepared filtered page takes for these filters."""
-    names = {name for name in queries.BOUND if getattr(params, name)}
-    if fallback is not None:
-        names.add("lang")
-    if fallback == "other":
-        names.add("fallback")
-    return names | ({"walked"} if walk is not None else set())
+class _Shape(NamedTuple):
+    """A list's rows: from what (the article table, or it joined to a walked link), where, in
+    which order (`column` then `id_column`)."""
+
+    source: Any
+    conds: list[Any]
+    column: Any
+    id_column: Any
+    descending: bool
 
 
-_FILTERED: dict[tuple[Any, ...], Prepared] = {}  # at most one per set of filters, sort and cursor
+def _shape(
+    session: Session,
+    params: queries.ArticleListParams,
+    sort: str,
+    visible: Any,
+    given: dict[str, Any] | None = None,
+    *,
+    private: bool = False,
+    embargoed: bool = False,
+) -> _Shape:
+    """What the list reads for these parameters; with `given`, its filters' values as
+    parameters (queries.bound), for a statement prepared once."""
+    walk = queries.walk(session, params, sort, given)
+    conds = [
+        visible,
+        *queries.filters(
+            session,
+            params.model_copy(update={"lang": None}) if params.fallback else params,
+            skip=walk.skip if walk else None,
+            given=given,
+        ),
+    ]
+    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
+        conds.append(
+            translations.in_language(
+                queries.bound(given, "lang", params.lang, Article.language),
+                queries.bound(given, "fallback", params.fallback, Article.language),
+                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
+            )
+        )
+    elif params.fallback is not None:
+        conds.append(col(Article.language) == queries.bound(given, "lang", params.lang, Article.language))
+    column, descending = _order(sort)
+    id_column = col(Article.id)
+    source: Any = table_of(Article)
+    if walk is not None:
+        # One row per article (`walk.on` keeps one), in the order of the walk's index.
+        conds += walk.on
+        column, id_column = walk.published_at, walk.article_id
+        source = source.join(walk.table, id_column == col(Article.id))
+    return _Shape(source, conds, column, id_column, descending)
 
 
-def _filtered_page(
-    key: tuple[Any, ...], source: Any, conds: list[Any], column: Any, id_column: Any, *, descending: bool
-) -> Prepared:
-    """The ids (and sort values) of a filtered page of stored documents, `key` naming its
-    filters, sort and whether after a cursor: built from `conds` (their values parameters)
-    the first time, then prepared (app/store/sql.py), as `_plain_page` is for the unfiltered one."""
-    found = _FILTERED.get(key)
-    if found is None:
-        stmt = select(*_PAGING).select_from(source).where(*conds)
-        if key[-1]:
-            value = bindparam("after_value", type_=column.type)
-            row_id: Any = bindparam("after_id")
-            stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
+def _page(
+    session: Session,
+    params: queries.ArticleListParams,
+    sort: str,
+    *,
+    stored: bool,
+    visible: Any,
+    private: bool,
+    embargoed: bool,
+    include: set[str],
+) -> tuple[list[Any], int | None]:
+    """A page's rows (one more than its limit, to tell whether there is a next one), built for
+    its parameters; and its total with `count`."""
+    shape = _shape(session, params, sort, visible, private=private, embargoed=embargoed)
+    source, conds, column, id_column, descending = shape
+    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
+    if stored and len(conds) == 1 and source is table_of(Article) and params.status is None and not params.fallback:
+        # No filter (`visible` is queries.public()): the most read of lists, its statement built
+        # once (`_plain_page`), reading what paging needs; the documents are the items.
+        plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
+        rows = list(run(session, _plain_page(sort, after is not None), plain))
+    else:
+        # With the documents as items, the rows need only what paging reads.
+        stmt = (
+            select(*(_PAGING if stored else queries.columns(with_body="body" in include)))
+            .select_from(source)
+            .where(*conds)
+        )
+        if after is not None:
+            stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
         order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-        found = _FILTERED[key] = Prepared(stmt.order_by(*order).limit(bindparam("limit")))
-    return found
+        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
+    total = session.scalar(select(func.count()).select_from(source).where(*conds)) if params.count else None
+    return rows, total
+
+
+def _bound_values(session: Session, params: queries.ArticleListParams, sort: str) -> dict[str, Any] | None:
+    """The values of a filtered page's parameters, named as `_shape(given=…)` names them,
+    when every filter is one: at most one tag, author or speaker (walked, so by published_at),
+    a source, a language and its fallback, the dates. None otherwise, or for an unknown slug
+    (its page is built: `false()`)."""
+    linked = [name for name in queries.WALKED if getattr(params, name)]
+    if len(linked) > 1 or (linked and not sort.endswith("published_at")):
+        return None
+    values: dict[str, Any] = {}
+    if linked:
+        values["walked"] = queries.id_by_slug(session, queries.WALKED[linked[0]][2], getattr(params, linked[0]))
+    if params.source:
+        values["source"] = queries.id_by_slug(session, Source, params.source)
+    if None in values.values():
+        return None
+    if params.lang and params.fallback is None:
+        values["lang"] = params.lang
+    for name in ("published_after", "published_before", "updated_since"):
+        if (value := getattr(params, name)) is not None:
+            values[name] = value
+    if params.fallback is not None:  # last, as `_shape` adds its condition
+        values["lang"] = params.lang
+        if params.fallback != params.lang:
+            values["fallback"] = params.fallback
+    return values
+
+
+_PREPARED: dict[tuple[Any, ...], Prepared | None] = {}  # at most one per set of filters, sort and cursor
+
+
+def _prepared_page(session: Session, params: queries.ArticleListParams, sort: str) -> list[Any] | None:
+    """The rows of a filtered page of stored documents by a statement prepared once for its set
+    of filters, sort and cursor (app/store/sql.py), as `_plain_page` is for the unfiltered one:
+    building the statement and compiling it cost a filtered page more than its reads
+    (bench/README.md, "Filtered pages prepared"). None when not every filter is a parameter."""
+    values = _bound_values(session, params, sort)
+    if values is None:
+        return None
+    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
+    walked = tuple(name for name in queries.WALKED if getattr(params, name))
+    key = (walked, tuple(values), params.fallback is not None and params.fallback == params.lang, sort, bool(after))
+    if key not in _PREPARED:
+        given: dict[str, Any] = {}
+        source, conds, column, id_column, descending = _shape(session, params, sort, queries.public(), given)
+        statement = None
+        if given == values:  # the shape takes every value as a parameter, and only those
+            stmt = select(*_PAGING).select_from(source).where(*conds)
+            if after is not None:
+                value = bindparam("after_value", type_=column.type)
+                row_id: Any = bindparam("after_id")
+                stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
+            order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+            statement = Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+        _PREPARED[key] = statement
+    statement = _PREPARED[key]
+    if statement is None:
+        return None
+    paging = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
+    return list(run(session, statement, values | paging))
 
 
 def _whole(session: Session, ids: list[str], *, with_body: bool) -> list[Any]:

@@ -115,7 +115,7 @@ def _conditions(params: QuoteListParams, given: dict[str, Any] | None = None) ->
         if given is None:
             return getattr(params, name)
         given[name] = getattr(params, name)
-        return bindparam(name, type_=col(Quote.id).type)
+        return bindparam(name, type_=table_of(Quote).c.id.type)
 
     conds: list[ColumnElement[bool]] = [public()]
     if params.speaker:
@@ -161,7 +161,8 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
 @lru_cache(maxsize=len(FILTERS) ** 2)
 def _pages(filters: tuple[str, ...]) -> PreparedPages:
     """Pages of the public quotes with these filters, newest first: plain rows, prepared once."""
-    params = QuoteListParams.model_construct(**dict.fromkeys(filters, "given"))
+    present: dict[str, Any] = dict.fromkeys(filters, "given")
+    params = QuoteListParams.model_construct(**present)
     return _NEWEST_FIRST.prepare(select(*table_of(Quote).c).where(*_conditions(params, {})))
 
 

@@ -113,6 +113,7 @@ sources = directory_router(Source, "sources", "source", read=SourceRead, listed=
 tags = directory_router(Tag, "tags", "tag", read=TagRead, listed=TagList)
 authors = directory_router(Author, "authors", "author", read=AuthorRead, listed=AuthorList)
 
+
 def bounded(params: DirectoryParams) -> bool:
     """A page of at most `limit` rows read from the slug's index, nothing counted or searched:
     read on the event loop on SQLite (app/cache/lists.py)."""

@@ -8,11 +8,11 @@ counter must move), once with every direct list switched off (the route answers)
 import pytest
 
 from app import cache
-from tests.conftest import IS_POSTGRES
 from app.articles import fast_path
 from app.quotes import routes as quote_routes
 from app.taxonomy import category_routes
 from app.taxonomy import routes as taxonomy_routes
+from tests.conftest import IS_POSTGRES
 from tests.support.factories import (
     bearer,
     make_article,
@@ -173,7 +173,9 @@ def test_a_catalogue_page_is_read_on_the_event_loop_on_sqlite(client, monkeypatc
     takes it on PostgreSQL; a search or a count takes it on both."""
     direct = next(d for d in DIRECTS if d.path == path)
     threaded = []
-    monkeypatch.setattr(direct, "render", lambda argument, look=True: threaded.append(argument) or direct._render(argument))
+    monkeypatch.setattr(
+        direct, "render", lambda argument, look=True: threaded.append(argument) or direct._render(argument)
+    )
     answered = direct.answered_stored
     cache.clear()
     assert client.get(path, params=params).status_code == 200

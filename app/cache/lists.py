@@ -13,9 +13,10 @@ response (`hand`), which then parses nothing.
 `DirectList` answers an anonymous read of a list with the very function its route calls,
 without FastAPI's routing, dependency injection and parameter binding, and with one hop to
 the threadpool instead of three, or none: on SQLite, a page its list calls bounded (`inline`:
-a catalogue page by its key, no text filter, no count) is read right on the event loop, as
-the cold article is (app/articles/fast_path.py), since a hop costs more than the page's
-reads from a local file (bench/README.md, "Catalogue lists on the event loop"). Whatever it
+a catalogue page by its key, or quotes walked from one index, nothing searched or counted)
+is read right on the event loop, as the cold article is (app/articles/fast_path.py), since
+a hop costs more than the page's reads from a local file (bench/README.md, "Lists on the
+event loop, filtered pages prepared"). Whatever it
 is not sure to answer as the route would (a repeated or unknown parameter, a value the
 route's model refuses, an error the service raises) goes on to the route, which answers it
 as usual.

@@ -133,15 +133,24 @@ def _conditions(params: QuoteListParams, given: dict[str, Any] | None = None) ->
     return conds
 
 
+def bounded(params: QuoteListParams) -> bool:
+    """A page read from one index in its order and stopped at the page (the quotes' own key, a
+    speaker's, a source's, an article's), nothing searched or counted: on SQLite, read on
+    the event loop (app/cache/lists.py). A language has no index: a rare one walks far."""
+    return params.q is None and not params.count and params.lang is None
+
+
 def list_public(session: Session, params: QuoteListParams) -> Page:
     given: dict[str, Any] = {}
     if params.q is None:
         # The list with any of its other filters: its statement prepared once per set of
-        # filters (app/store/sql.py), plain rows rather than ORM objects.
-        conds = _conditions(params, given)
+        # filters (app/store/sql.py), plain rows rather than ORM objects; the conditions are
+        # built (for the count) only when asked for.
+        given = {name: value for name in FILTERS if (value := getattr(params, name))}
         rows, next_cursor = _NEWEST_FIRST.run(
             session, _pages(tuple(given)), cursor=params.cursor, limit=params.limit, bound=given
         )
+        conds = _conditions(params, {}) if params.count else []
     else:
         from app.search import query
 

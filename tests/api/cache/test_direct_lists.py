@@ -167,10 +167,19 @@ def test_a_key_reads_through_the_route(client, session, archive):
     assert fast_path.LIST.answered_stored == answered
 
 
-@pytest.mark.parametrize(("path", "params"), [("/v1/tags", {"limit": 2}), ("/v1/categories", {}), ("/v1/people", {})])
-def test_a_catalogue_page_is_read_on_the_event_loop_on_sqlite(client, monkeypatch, archive, path, params):
-    """A bounded catalogue page skips the threadpool on SQLite (its `render` runs there) and
-    takes it on PostgreSQL; a search or a count takes it on both."""
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/tags", {"limit": 2}),
+        ("/v1/categories", {}),
+        ("/v1/people", {}),
+        ("/v1/quotes", {}),
+        ("/v1/quotes", {"speaker": "john-kerry"}),
+    ],
+)
+def test_a_bounded_page_is_read_on_the_event_loop_on_sqlite(client, monkeypatch, archive, path, params):
+    """A bounded page (a catalogue's, quotes from one index) skips the threadpool on SQLite
+    (where its `render` runs) and takes it on PostgreSQL; a count takes it on both."""
     direct = next(d for d in DIRECTS if d.path == path)
     threaded = []
     monkeypatch.setattr(

@@ -1,5 +1,6 @@
 """Articles: the public lists and lookups, and creation. Queries and rules live here."""
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -54,14 +55,15 @@ def list_public(
     # more of an article's translation group than its document shows.)
     stored = not include and not fields and not private and not embargoed
     rows: list[Any] | None = None
+    total = None
     if stored and params.status is None and not params.count and not params.category:
         rows = _prepared_page(session, params, sort)
+    # A prepared page reads the documents with the rows (`documents.beside`): one statement.
+    beside = rows is not None
     if rows is None:
-        rows, total = _page(
+        rows, total, beside = _page(
             session, params, sort, stored=stored, visible=visible, private=private, embargoed=embargoed, include=include
         )
-    else:
-        total = None
     narrow = stored
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
@@ -73,7 +75,10 @@ def list_public(
     if stored:
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
         # is built, and the page serialises to what building them would give.
-        items = documents.summaries(session, [row.id for row in rows])
+        if beside:
+            items = documents.summaries_beside(rows, len(_PAGING))
+        else:
+            items = documents.summaries(session, [row.id for row in rows])
     if items is None:
         if narrow:  # a document was missing (stale, not built yet): the whole rows, to build them
             rows = _whole(session, [row.id for row in rows], with_body="body" in include)
@@ -90,6 +95,17 @@ def _order(sort: str) -> tuple[Any, bool]:
 _PAGING = (col(Article.id), col(Article.published_at), col(Article.updated_at))  # what a page's cursor reads
 
 
+def _outer_order(sort: str) -> Callable[[Any], list[Any]]:
+    """`sort`'s order on a page's rows as a subquery (`documents.beside`)."""
+    name = sort.lstrip("-")
+
+    def order(page: Any) -> list[Any]:
+        columns = (page.c[name], page.c.id)
+        return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
+
+    return order
+
+
 @lru_cache(maxsize=8)
 def _plain_page(sort: str, after: bool) -> Prepared:
     """The ids (and sort values) of a page of the public list with no filter, in `sort`'s
@@ -102,7 +118,7 @@ def _plain_page(sort: str, after: bool) -> Prepared:
         row_id: Any = bindparam("after_id")  # after_cursor takes values or parameters
         stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
     order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
-    return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+    return Prepared(documents.beside(stmt.order_by(*order).limit(bindparam("limit")), _outer_order(sort)))
 
 
 class _Shape(NamedTuple):
@@ -169,9 +185,10 @@ def _page(
     private: bool,
     embargoed: bool,
     include: set[str],
-) -> tuple[list[Any], int | None]:
+) -> tuple[list[Any], int | None, bool]:
     """A page's rows (one more than its limit, to tell whether there is a next one), built for
-    its parameters; and its total with `count`."""
+    its parameters; its total with `count`; whether the rows hold the documents beside
+    (`documents.beside`)."""
     shape = _shape(session, params, sort, visible, private=private, embargoed=embargoed)
     source, conds, column, id_column, descending = shape
     after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
@@ -180,6 +197,7 @@ def _page(
         # once (`_plain_page`), reading what paging needs; the documents are the items.
         plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
         rows = list(run(session, _plain_page(sort, after is not None), plain))
+        beside = True
     else:
         # With the documents as items, the rows need only what paging reads.
         stmt = (
@@ -191,8 +209,9 @@ def _page(
             stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
         order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
         rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
+        beside = False
     total = session.scalar(select(func.count()).select_from(source).where(*conds)) if params.count else None
-    return rows, total
+    return rows, total, beside
 
 
 def _bound_values(session: Session, params: queries.ArticleListParams, sort: str) -> dict[str, Any] | None:
@@ -247,7 +266,8 @@ def _prepared_page(session: Session, params: queries.ArticleListParams, sort: st
                 row_id: Any = bindparam("after_id")
                 stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
             order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-            statement = Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+            page = stmt.order_by(*order).limit(bindparam("limit"))
+            statement = Prepared(documents.beside(page, _outer_order(sort)))
         _PREPARED[key] = statement
     statement = _PREPARED[key]
     if statement is None:

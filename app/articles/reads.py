@@ -248,7 +248,7 @@ def _prepared_page(session: Session, params: queries.ArticleListParams, sort: st
     """The rows of a filtered page of stored documents by a statement prepared once for its set
     of filters, sort and cursor (app/store/sql.py), as `_plain_page` is for the unfiltered one:
     building the statement and compiling it cost a filtered page more than its reads
-    (bench/README.md, "Filtered pages prepared"). None when not every filter is a parameter."""
+    (bench/README.md, "Lists on the event loop, filtered pages prepared"). None when not every filter is a parameter."""
     values = _bound_values(session, params, sort)
     if values is None:
         return None

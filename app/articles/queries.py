@@ -141,37 +141,58 @@ WALKED: dict[str, tuple[Any, Any, Any, Any]] = {
 }
 
 
-def walk(session: Session, params: ArticleListParams, sort: str) -> Walk | None:
+@lru_cache(maxsize=8)
+def _id_by_slug(model: Any) -> Prepared:
+    """The id of `model`'s row with a slug: prepared once (a lookup before a filtered page)."""
+    slug = bindparam("slug", type_=table_of(model).c.slug.type)
+    return Prepared(select(col(model.id)).where(col(model.slug) == slug))
+
+
+def id_by_slug(session: Session, model: Any, slug: str) -> str | None:
+    found: str | None = rows(session, _id_by_slug(model), {"slug": slug}).scalar()
+    return found
+
+
+def bound(given: dict[str, Any] | None, name: str, value: Any, column: Any) -> Any:
+    """`value` itself; with `given` (a statement prepared once), a parameter named `name`,
+    its value put in `given`."""
+    if given is None:
+        return value
+    given[name] = value
+    return bindparam(name, type_=column.type)
+
+
+def walk(session: Session, params: ArticleListParams, sort: str, given: dict[str, Any] | None = None) -> Walk | None:
     """The index to walk for this page, if any: with a tag, author, speaker or category (one
     without subcategories) filter and a sort by published_at, the page is one range of it,
     which stops at the page however the tag's articles are spread over the archive (a tag on
     a few thousand articles read whole and sorted was 2.4–7.8 × the unfiltered page at
     1,000,000 articles; walked, see bench/README.md). An unknown slug is left to `filters`
-    (an empty list)."""
+    (an empty list). With `given`, the walked row's id is a parameter (`bound`)."""
     if not sort.endswith("published_at"):
         return None
     for name, (_, _, named, _) in WALKED.items():
         slug = getattr(params, name)
         if slug:
-            target = session.scalar(select(col(named.id)).where(col(named.slug) == slug))
-            return None if target is None else walk_of(name, target)
+            target = id_by_slug(session, named, slug)
+            return None if target is None else walk_of(name, target, given)
     if params.category:
         # A section's articles are in several ranges, one article maybe in two of them: its
         # page walks articles (`filters`).
         leaf = categories.leaf_id(session, params.category)
-        return None if leaf is None else walk_of("category", leaf)
+        return None if leaf is None else walk_of("category", leaf, given)
     return None
 
 
-def walk_of(name: str, target: Any) -> Walk:
+def walk_of(name: str, target: Any, given: dict[str, Any] | None = None) -> Walk:
     """The walk of filter `name` (`WALKED`, or "category") for the row `target` (its id, or a
-    bound parameter standing for it)."""
+    bound parameter standing for it); with `given`, its id as the parameter `walked` (`bound`)."""
     if name == "category":  # migration b8f2d4a6c1e3
         link = ArticleCategory
-        on = [col(ArticleCategory.category_id) == target]
+        on = [col(ArticleCategory.category_id) == bound(given, "walked", target, ArticleCategory.category_id)]
         return Walk(table_of(link), col(link.published_at), col(link.article_id), on, name, target)
     model, key, _, copy = WALKED[name]
-    on = [col(key) == target, *([_speaker_first(model)] if model is Quote else [])]
+    on = [col(key) == bound(given, "walked", target, key), *([_speaker_first(model)] if model is Quote else [])]
     return Walk(table_of(model), col(copy), col(model.article_id), on, name, target)
 
 
@@ -188,9 +209,13 @@ def filters(
     *,
     skip: str | None = None,
     subtree: list[str] | None = None,
+    given: dict[str, Any] | None = None,
 ) -> list[ColumnExpressionArgument[bool]]:
     """The conditions of the list's filters on the article; `skip`: one a walk applies;
-    `subtree`: the category's ids (`categories.descendant_ids`) when the caller read them."""
+    `subtree`: the category's ids (`categories.descendant_ids`) when the caller read them.
+    With `given`, the source, lang and dates are parameters (`bound`: named as the fields,
+    their values put in `given`) of a statement app/articles/reads.py prepares once for each
+    set of filters."""
     if skip is not None:
         params = params.model_copy(update={skip: None})
     conds: list[ColumnExpressionArgument[bool]] = []
@@ -206,9 +231,10 @@ def filters(
     if params.source:
         # Looked up first: as a subquery inside the per-row one, SQLite ran it again for each
         # row walked (1 ms a page at 100,000 articles against 0.1 for the unfiltered page).
-        source_id = session.scalar(select(col(Source.id)).where(col(Source.slug) == params.source))
+        source_id = id_by_slug(session, Source, params.source)
         if source_id is None:
             return [false()]
+        source_id = bound(given, "source", source_id, Source.id)
         # A scalar subquery, not EXISTS: under OR, PostgreSQL hashes every attribution of the
         # source (tens of thousands for an agency at 1,000,000 articles: 4.6 × the unfiltered
         # page, bench/README.md) before the first row; this looks one up for each row walked.
@@ -225,13 +251,15 @@ def filters(
         # SQLite at 1,000,000 articles, bench/README.md).
         conds.append(_linked(session, Quote.article_id, Quote.person_id, Person, params.speaker))
     if params.lang:
-        conds.append(col(Article.language) == params.lang)
+        conds.append(col(Article.language) == bound(given, "lang", params.lang, Article.language))
     if params.published_after:
-        conds.append(col(Article.published_at) >= params.published_after)
+        after = bound(given, "published_after", params.published_after, Article.published_at)
+        conds.append(col(Article.published_at) >= after)
     if params.published_before:
-        conds.append(col(Article.published_at) < params.published_before)
+        before = bound(given, "published_before", params.published_before, Article.published_at)
+        conds.append(col(Article.published_at) < before)
     if params.updated_since:
-        conds.append(col(Article.updated_at) >= params.updated_since)
+        conds.append(col(Article.updated_at) >= bound(given, "updated_since", params.updated_since, Article.updated_at))
     return conds
 
 
@@ -247,7 +275,7 @@ DRIVE_FROM_LINK_BELOW = 2_000
 def _linked(session: Session, article_id: Any, key: Any, model: Any, slug: str) -> ColumnExpressionArgument[bool]:
     """Articles linked (by the link table's `article_id` and `key` columns) to the `model`
     row with `slug`: the condition that reads the fewest rows for this one."""
-    target = session.scalar(select(col(model.id)).where(col(model.slug) == slug))
+    target = id_by_slug(session, model, slug)
     if target is None:
         return false()
     links = session.scalar(

@@ -1,7 +1,8 @@
 """Articles: the public lists and lookups, and creation. Queries and rules live here."""
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
@@ -12,9 +13,7 @@ from app.http.params import split_csv
 from app.http.problems import Gone, InvalidParameter, NotFound
 from app.kit import slugs
 from app.store.engine import rows as run
-from app.store.models import (
-    Article,
-)
+from app.store.models import Article, Source
 from app.store.models.common import iso, table_of, utcnow
 from app.store.sql import Prepared
 from app.taxonomy import categories
@@ -53,80 +52,35 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    walk = queries.walk(session, params, sort)
-    # The category's ids, when a filter (not a walk) applies it: a page of it alone is prepared.
-    filed = walk is None or walk.skip != "category"
-    subtree = categories.descendant_ids(session, params.category) if params.category and filed else None
-    conds = [
-        visible,
-        *queries.filters(
-            session,
-            params.model_copy(update={"lang": None}) if params.fallback else params,
-            skip=walk.skip if walk else None,
-            subtree=subtree,
-        ),
-    ]
-    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
-        conds.append(
-            translations.in_language(
-                params.lang,
-                params.fallback,
-                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
-            )
-        )
-    elif params.fallback is not None:
-        conds.append(col(Article.language) == params.lang)
-    column, descending = _order(sort)
-    id_column = col(Article.id)
-    source: Any = table_of(Article)
-    # No filter (`visible` is queries.public()) but the walk's, or with no walk the category's.
-    alone = len(conds) == 1 + (walk is None and bool(subtree)) and params.status is None and params.fallback is None
-    if walk is not None:
-        # One row per article (`walk.on` keeps one), in the order of the walk's index.
-        conds += walk.on
-        column, id_column = walk.published_at, walk.article_id
-        source = source.join(walk.table, id_column == col(Article.id))
-    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
     # Items from the stored documents, for public readers: the default fields, or those `fields`
     # names, trimmed from them (not a heavy part: `fields` naming one puts it in `include`).
     # (A key may see more of an article's translation group than its document shows.)
     stored = not include and not private and not embargoed
-    if stored and alone and (walk is None or walk.skip in _PREPARED_WALKS):
-        # No filter, or the walk's alone: the most read of lists, their statements built once
-        # (`_plain_page`, `_walked_page`), reading what paging needs; the documents are the items.
-        plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
-        if walk is None:
-            filed_under = {f"category{k}": category_id for k, category_id in enumerate(subtree or ())}
-            rows = list(run(session, _plain_page(sort, after is not None, len(filed_under)), plain | filed_under))
-        else:
-            rows = list(run(session, _walked_page(walk.skip, sort, after is not None), plain | {"target": walk.target}))
-        narrow = True
-    else:
-        # With the documents as items, the rows need only what paging reads.
-        narrow = stored
-        stmt = (
-            select(*(_PAGING if stored else queries.columns(with_body="body" in include)))
-            .select_from(source)
-            .where(*conds)
+    rows: list[Any] | None = None
+    total = None
+    if stored and params.status is None and not params.count and not params.category:
+        rows = _prepared_page(session, params, sort)
+    # A prepared page reads the documents with the rows (`documents.beside`): one statement.
+    beside = rows is not None
+    if rows is None:
+        rows, total, beside = _page(
+            session, params, sort, stored=stored, visible=visible, private=private, embargoed=embargoed, include=include
         )
-        if after is not None:
-            stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
-        order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
+    narrow = stored
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
     if has_more:
         last = rows[-1]
         next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id)  # the column's own name
-    total = None
-    if params.count:
-        total = session.scalar(select(func.count()).select_from(source).where(*conds))
     items: list[Any] | None = None
     if stored:
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
         # is built, and the page serialises to what building them would give.
-        items = documents.summaries(session, [row.id for row in rows], fields)
+        if beside:
+            items = documents.summaries_beside(rows, len(_PAGING), fields)
+        else:
+            items = documents.summaries(session, [row.id for row in rows], fields)
     if items is None:
         if narrow:  # a document was missing (stale, not built yet): the whole rows, to build them
             rows = _whole(session, [row.id for row in rows], with_body="body" in include)
@@ -141,6 +95,17 @@ def _order(sort: str) -> tuple[Any, bool]:
 
 
 _PAGING = (col(Article.id), col(Article.published_at), col(Article.updated_at))  # what a page's cursor reads
+
+
+def _outer_order(sort: str) -> Callable[[Any], list[Any]]:
+    """`sort`'s order on a page's rows as a subquery (`documents.beside`)."""
+    name = sort.lstrip("-")
+
+    def order(page: Any) -> list[Any]:
+        columns = (page.c[name], page.c.id)
+        return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
+
+    return order
 
 
 @lru_cache(maxsize=64)
@@ -159,11 +124,11 @@ def _plain_page(sort: str, after: bool, in_categories: int = 0) -> Prepared:
         row_id: Any = bindparam("after_id")  # after_cursor takes values or parameters
         stmt = stmt.where(after_cursor(column, col(Article.id), value, row_id, descending=descending))
     order = (column.desc(), col(Article.id).desc()) if descending else (column.asc(), col(Article.id).asc())
-    return Prepared(stmt.order_by(*order).limit(bindparam("limit")))
+    return Prepared(documents.beside(stmt.order_by(*order).limit(bindparam("limit")), _outer_order(sort)))
 
 
-# The walks whose page is prepared (`_walked_page`). The speaker's, with its subquery, is built
-# each time as before (the speaker filter's work is elsewhere).
+# The walks whose page `_page` prepares (`_walked_page`) when it is the only filter; those of a
+# tag, author or speaker are most often `_prepared_page`'s, which takes their values too.
 _PREPARED_WALKS = frozenset({"category", "tag", "author"})
 
 
@@ -182,6 +147,174 @@ def _walked_page(name: str, sort: str, after: bool) -> Prepared:
     order = (walk.published_at, walk.article_id)
     order_by = [c.desc() for c in order] if descending else [c.asc() for c in order]
     return Prepared(stmt.order_by(*order_by).limit(bindparam("limit")))
+
+
+class _Shape(NamedTuple):
+    """A list's rows: from what (the article table, or it joined to a walked link), where, in
+    which order (`column` then `id_column`)."""
+
+    source: Any
+    conds: list[Any]
+    column: Any
+    id_column: Any
+    descending: bool
+    walk: queries.Walk | None
+    subtree: list[str] | None  # the category's ids, when a filter (not a walk) applies it
+    alone: bool  # no filter but the walk's, or with no walk the category's
+
+
+def _shape(
+    session: Session,
+    params: queries.ArticleListParams,
+    sort: str,
+    visible: Any,
+    given: dict[str, Any] | None = None,
+    *,
+    private: bool = False,
+    embargoed: bool = False,
+) -> _Shape:
+    """What the list reads for these parameters; with `given`, its filters' values as
+    parameters (queries.bound), for a statement prepared once."""
+    walk = queries.walk(session, params, sort, given)
+    filed = walk is None or walk.skip != "category"
+    subtree = categories.descendant_ids(session, params.category) if params.category and filed else None
+    conds = [
+        visible,
+        *queries.filters(
+            session,
+            params.model_copy(update={"lang": None}) if params.fallback else params,
+            skip=walk.skip if walk else None,
+            subtree=subtree,
+            given=given,
+        ),
+    ]
+    alone = len(conds) == 1 + (walk is None and bool(subtree)) and params.status is None and params.fallback is None
+    if params.lang is not None and params.fallback is not None and params.fallback != params.lang:
+        conds.append(
+            translations.in_language(
+                queries.bound(given, "lang", params.lang, Article.language),
+                queries.bound(given, "fallback", params.fallback, Article.language),
+                lambda other: queries.visible(params.status, private=private, embargoed=embargoed, model=other),
+            )
+        )
+    elif params.fallback is not None:
+        conds.append(col(Article.language) == queries.bound(given, "lang", params.lang, Article.language))
+    column, descending = _order(sort)
+    id_column = col(Article.id)
+    source: Any = table_of(Article)
+    if walk is not None:
+        # One row per article (`walk.on` keeps one), in the order of the walk's index.
+        conds += walk.on
+        column, id_column = walk.published_at, walk.article_id
+        source = source.join(walk.table, id_column == col(Article.id))
+    return _Shape(source, conds, column, id_column, descending, walk, subtree, alone)
+
+
+def _page(
+    session: Session,
+    params: queries.ArticleListParams,
+    sort: str,
+    *,
+    stored: bool,
+    visible: Any,
+    private: bool,
+    embargoed: bool,
+    include: set[str],
+) -> tuple[list[Any], int | None, bool]:
+    """A page's rows (one more than its limit, to tell whether there is a next one), built for
+    its parameters; its total with `count`; whether the rows hold the documents beside
+    (`documents.beside`)."""
+    shape = _shape(session, params, sort, visible, private=private, embargoed=embargoed)
+    source, conds, column, id_column, descending, walk, subtree, _ = shape
+    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
+    plain = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
+    if stored and shape.alone and walk is None:
+        # No filter (`visible` is queries.public()) but a category's: the most read of lists,
+        # its statement built once (`_plain_page`), reading what paging needs; the documents
+        # are the items.
+        filed_under = {f"category{k}": category_id for k, category_id in enumerate(subtree or ())}
+        rows = list(run(session, _plain_page(sort, after is not None, len(filed_under)), plain | filed_under))
+        beside = True
+    elif stored and shape.alone and walk is not None and walk.skip in _PREPARED_WALKS:
+        # One filter walked (a leaf category, or a tag or author with count=true), built once.
+        rows = list(run(session, _walked_page(walk.skip, sort, after is not None), plain | {"target": walk.target}))
+        beside = False
+    else:
+        # With the documents as items, the rows need only what paging reads.
+        stmt = (
+            select(*(_PAGING if stored else queries.columns(with_body="body" in include)))
+            .select_from(source)
+            .where(*conds)
+        )
+        if after is not None:
+            stmt = stmt.where(after_cursor(column, id_column, *after, descending=descending))
+        order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+        rows = list(session.execute(stmt.order_by(*order).limit(params.limit + 1)).all())
+        beside = False
+    total = session.scalar(select(func.count()).select_from(source).where(*conds)) if params.count else None
+    return rows, total, beside
+
+
+def _bound_values(session: Session, params: queries.ArticleListParams, sort: str) -> dict[str, Any] | None:
+    """The values of a filtered page's parameters, named as `_shape(given=…)` names them,
+    when every filter is one: at most one tag, author or speaker (walked, so by published_at),
+    a source, a language and its fallback, the dates. None otherwise, or for an unknown slug
+    (its page is built: `false()`)."""
+    linked = [name for name in queries.WALKED if getattr(params, name)]
+    if len(linked) > 1 or (linked and not sort.endswith("published_at")):
+        return None
+    values: dict[str, Any] = {}
+    if linked:
+        values["walked"] = queries.id_by_slug(session, queries.WALKED[linked[0]][2], getattr(params, linked[0]))
+    if params.source:
+        values["source"] = queries.id_by_slug(session, Source, params.source)
+    if None in values.values():
+        return None
+    if params.lang and params.fallback is None:
+        values["lang"] = params.lang
+    for name in ("published_after", "published_before", "updated_since"):
+        if (value := getattr(params, name)) is not None:
+            values[name] = value
+    if params.fallback is not None:  # last, as `_shape` adds its condition
+        values["lang"] = params.lang
+        if params.fallback != params.lang:
+            values["fallback"] = params.fallback
+    return values
+
+
+_PREPARED: dict[tuple[Any, ...], Prepared | None] = {}  # at most one per set of filters, sort and cursor
+
+
+def _prepared_page(session: Session, params: queries.ArticleListParams, sort: str) -> list[Any] | None:
+    """The rows of a filtered page of stored documents by a statement prepared once for its set
+    of filters, sort and cursor (app/store/sql.py), as `_plain_page` is for the unfiltered one:
+    building the statement and compiling it cost a filtered page more than its reads
+    (bench/README.md, "Lists on the event loop, filtered pages prepared"). None when not every filter is a parameter."""
+    values = _bound_values(session, params, sort)
+    if values is None:
+        return None
+    after = decode_cursor(params.cursor, sort, is_time=True) if params.cursor else None
+    walked = tuple(name for name in queries.WALKED if getattr(params, name))
+    key = (walked, tuple(values), params.fallback is not None and params.fallback == params.lang, sort, bool(after))
+    if key not in _PREPARED:
+        given: dict[str, Any] = {}
+        source, conds, column, id_column, descending, *_ = _shape(session, params, sort, queries.public(), given)
+        statement = None
+        if given == values:  # the shape takes every value as a parameter, and only those
+            stmt = select(*_PAGING).select_from(source).where(*conds)
+            if after is not None:
+                value = bindparam("after_value", type_=column.type)
+                row_id: Any = bindparam("after_id")
+                stmt = stmt.where(after_cursor(column, id_column, value, row_id, descending=descending))
+            order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+            page = stmt.order_by(*order).limit(bindparam("limit"))
+            statement = Prepared(documents.beside(page, _outer_order(sort)))
+        _PREPARED[key] = statement
+    statement = _PREPARED[key]
+    if statement is None:
+        return None
+    paging = {"limit": params.limit + 1} | ({"after_value": after[0], "after_id": after[1]} if after else {})
+    return list(run(session, statement, values | paging))
 
 
 def _whole(session: Session, ids: list[str], *, with_body: bool) -> list[Any]:

@@ -12,9 +12,14 @@ response (`hand`), which then parses nothing.
 
 `DirectList` answers an anonymous read of a list with the very function its route calls,
 without FastAPI's routing, dependency injection and parameter binding, and with one hop to
-the threadpool instead of three: whatever it is not sure to answer as the route would (a
-repeated or unknown parameter, a value the route's model refuses, an error the service
-raises) goes on to the route, which answers it as usual.
+the threadpool instead of three, or none: on SQLite, a page its list calls bounded (`inline`:
+a catalogue page by its key, or quotes walked from one index, nothing searched or counted)
+is read right on the event loop, as the cold article is (app/articles/fast_path.py), since
+a hop costs more than the page's reads from a local file (bench/README.md, "Lists on the
+event loop, filtered pages prepared"). Whatever it
+is not sure to answer as the route would (a repeated or unknown parameter, a value the
+route's model refuses, an error the service raises) goes on to the route, which answers it
+as usual.
 """
 
 from collections.abc import Callable, Sequence
@@ -29,7 +34,7 @@ from starlette.datastructures import URL
 from starlette.responses import Response
 from starlette.types import Scope
 
-from app.cache.middleware import HANDED, Direct, Handed
+from app.cache.middleware import HANDED, NOT_TRIED, TO_ROUTE, Direct, Handed, NotTried, ToRoute
 from app.cache.surrogates import page_facts
 from app.http.pagination import Page
 from app.http.problems import AppError
@@ -96,9 +101,11 @@ class DirectList(Direct, Generic[P]):
     """The Direct of app/cache/middleware.py for one public list: `path` as served, the
     route's query model, and what the route answers (`Answer`), the same function."""
 
-    def __init__(self, path: str, params: type[P], answer: Answer[P]) -> None:
-        super().__init__(self._match, self._route, self._render)
-        self.path, self.params, self.answer = path, params, answer
+    def __init__(
+        self, path: str, params: type[P], answer: Answer[P], *, inline: Callable[[P], bool] | None = None
+    ) -> None:
+        super().__init__(self._match, self._route, self._render, first=self._first if inline is not None else None)
+        self.path, self.params, self.answer, self.inline = path, params, answer, inline
         # What the route reads of the query: any other name goes to the route (a 400, or ignored).
         self.names = frozenset(info.alias or name for name, info in params.model_fields.items())
 
@@ -118,6 +125,15 @@ class DirectList(Direct, Generic[P]):
 
     def _route(self, _: Any) -> str:
         return self.path
+
+    async def _first(self, argument: tuple[P, URL]) -> Listed | NotTried | ToRoute:
+        """On SQLite, a page `inline` calls bounded, read here on the event loop (no hop to the
+        threadpool); any other, or on PostgreSQL (its reads wait on the network): NOT_TRIED,
+        and `_render` reads it in the threadpool."""
+        if self.inline is None or not self.inline(argument[0]) or get_read_engine().dialect.name != "sqlite":
+            return NOT_TRIED
+        answered = self._render(argument)
+        return TO_ROUTE if answered is None else answered
 
     def _render(self, argument: tuple[P, URL], look: bool = True) -> Listed | None:
         """Blocking: in the threadpool. None when the route must answer (the service refused

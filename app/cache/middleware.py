@@ -147,10 +147,14 @@ def _query(raw: bytes) -> Query:
 
 class _NotTried(Enum):
     NOT_TRIED = "not tried"
+    TO_ROUTE = "to the route"
 
 
 NOT_TRIED: Final = _NotTried.NOT_TRIED  # what a Direct's `first` says when it could not look
 NotTried = Literal[_NotTried.NOT_TRIED]
+# What a Direct's `first` says when it looked and the route must answer (an error of its own).
+TO_ROUTE: Final = _NotTried.TO_ROUTE
+ToRoute = Literal[_NotTried.TO_ROUTE]
 
 
 class Answer(Protocol):
@@ -167,15 +171,15 @@ class Direct:
     metrics, `render` makes the JSON body (or a stored answer with its keys: see
     app/articles/documents.py) or says None, in the threadpool; `first`, when given, is
     awaited on the event loop before it and may answer instead (None: it looked and found
-    nothing, NOT_TRIED: it could not look). `render(argument, look)` looks for a stored
-    answer itself only when `look` is true."""
+    nothing, NOT_TRIED: it could not look, TO_ROUTE: the route must answer). `render(argument,
+    look)` looks for a stored answer itself only when `look` is true."""
 
     def __init__(
         self,
         match: Callable[[Scope], Any],
         route: Callable[[Any], str],
         render: Callable[[Any, bool], Answer | bytes | None],
-        first: Callable[[Any], Awaitable[Answer | NotTried | None]] | None = None,
+        first: Callable[[Any], Awaitable[Answer | NotTried | ToRoute | None]] | None = None,
     ) -> None:
         self.match, self.route, self.render, self.first = match, route, render, first
         # What this process answered: from a stored answer, or built from rows (/metrics).
@@ -281,6 +285,8 @@ class ResponseCacheMiddleware:
         answer: Answer | bytes | None
         try:
             found = await direct.first(argument) if direct.first is not None else NOT_TRIED
+            if found is TO_ROUTE:
+                return None
             if found is None or found is NOT_TRIED:
                 # `first` found nothing stored: `render` need not look again, only build.
                 answer = await anyio.to_thread.run_sync(direct.render, argument, found is NOT_TRIED)

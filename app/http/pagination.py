@@ -8,7 +8,7 @@ same codec.
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,7 +116,8 @@ class Keyset:
 
     def prepare(self, stmt: Select[Any]) -> PreparedPages:
         """`stmt`'s pages, built once and prepared (app/store/sql.py): the first page and the
-        page after a cursor, for `run`. For a statement with no parameter of its own."""
+        page after a cursor, for `run`. Its own parameters, if any, are `bindparam`s whose
+        values `run` is given (`bound`)."""
         order = self.column.desc() if self.descending else self.column
         after = bindparam("keyset_after", type_=self.column.type)
         return PreparedPages(
@@ -129,10 +130,17 @@ class Keyset:
         )
 
     def run(
-        self, session: Session, prepared: PreparedPages, *, cursor: str | None, limit: int
+        self,
+        session: Session,
+        prepared: PreparedPages,
+        *,
+        cursor: str | None,
+        limit: int,
+        bound: Mapping[str, Any] | None = None,
     ) -> tuple[list[Any], str | None]:
-        """`page` of a prepared statement: the same rows (plain rows of its columns) and cursor."""
-        params: dict[str, Any] = {"keyset_limit": limit + 1}
+        """`page` of a prepared statement (its own parameters' values in `bound`): the same
+        rows (plain rows of its columns) and cursor."""
+        params: dict[str, Any] = {**(bound or {}), "keyset_limit": limit + 1}
         statement = prepared.first
         if cursor:
             params["keyset_after"] = self._after(cursor)

@@ -103,31 +103,62 @@ def represent_many(session: Session, quotes: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def list_public(session: Session, params: QuoteListParams) -> Page:
+# The filters a page's prepared statement takes as parameters (all but q), in this order.
+FILTERS = ("speaker", "article", "source", "lang")
+
+
+def _conditions(params: QuoteListParams, given: dict[str, Any] | None = None) -> list[ColumnElement[bool]]:
+    """The page's conditions: with `given`, its filters as parameters (named as the fields, the
+    values put in `given`) for a statement prepared once; without, with their values."""
+
+    def value(name: str) -> Any:
+        if given is None:
+            return getattr(params, name)
+        given[name] = getattr(params, name)
+        return bindparam(name, type_=table_of(Quote).c.id.type)
+
     conds: list[ColumnElement[bool]] = [public()]
     if params.speaker:
         conds.append(
-            col(Quote.person_id) == select(col(Person.id)).where(col(Person.slug) == params.speaker).scalar_subquery()
+            col(Quote.person_id) == select(col(Person.id)).where(col(Person.slug) == value("speaker")).scalar_subquery()
         )
     if params.article:
-        conds.append(col(Quote.article_id) == params.article)
+        conds.append(col(Quote.article_id) == value("article"))
     if params.source:
         conds.append(
-            col(Quote.source_id) == select(col(Source.id)).where(col(Source.slug) == params.source).scalar_subquery()
+            col(Quote.source_id) == select(col(Source.id)).where(col(Source.slug) == value("source")).scalar_subquery()
         )
     if params.lang:
-        conds.append(col(Quote.language) == params.lang)
-    if params.q is not None:
+        conds.append(col(Quote.language) == value("lang"))
+    return conds
+
+
+def bounded(params: QuoteListParams) -> bool:
+    """A page read from one index in its order and stopped at the page (the quotes' own key, a
+    speaker's, a source's, an article's), nothing searched or counted: on SQLite, read on
+    the event loop (app/cache/lists.py). A language has no index: a rare one walks far."""
+    return params.q is None and not params.count and params.lang is None
+
+
+def list_public(session: Session, params: QuoteListParams) -> Page:
+    given: dict[str, Any] = {}
+    if params.q is None:
+        # The list with any of its other filters: its statement prepared once per set of
+        # filters (app/store/sql.py), plain rows rather than ORM objects; the conditions are
+        # built (for the count) only when asked for.
+        given = {name: value for name in FILTERS if (value := getattr(params, name))}
+        rows, next_cursor = _NEWEST_FIRST.run(
+            session, _pages(tuple(given)), cursor=params.cursor, limit=params.limit, bound=given
+        )
+        conds = _conditions(params, {}) if params.count else []
+    else:
         from app.search import query
 
-        conds.append(query.quote_condition(session, params.q))
-    if len(conds) == 1:  # no filter: the most read page, its statement prepared once
-        rows, next_cursor = _NEWEST_FIRST.run(session, _every_public(), cursor=params.cursor, limit=params.limit)
-    else:
+        conds = [*_conditions(params), query.quote_condition(session, params.q)]
         rows, next_cursor = _NEWEST_FIRST.page(
-            session, select(Quote).where(*conds), cursor=params.cursor, limit=params.limit
+            session, select(*table_of(Quote).c).where(*conds), cursor=params.cursor, limit=params.limit
         )
-    total = session.scalar(select(func.count()).select_from(Quote).where(*conds)) if params.count else None
+    total = session.scalar(select(func.count()).select_from(Quote).where(*conds), given) if params.count else None
     return Page(
         items=represent_many(session, rows),
         limit=params.limit,
@@ -136,10 +167,12 @@ def list_public(session: Session, params: QuoteListParams) -> Page:
     )
 
 
-@lru_cache(maxsize=1)
-def _every_public() -> PreparedPages:
-    """Pages of every public quote, newest first: plain rows, prepared once (app/store/sql.py)."""
-    return _NEWEST_FIRST.prepare(select(*table_of(Quote).c).where(public()))
+@lru_cache(maxsize=len(FILTERS) ** 2)
+def _pages(filters: tuple[str, ...]) -> PreparedPages:
+    """Pages of the public quotes with these filters, newest first: plain rows, prepared once."""
+    present: dict[str, Any] = dict.fromkeys(filters, "given")
+    params = QuoteListParams.model_construct(**present)
+    return _NEWEST_FIRST.prepare(select(*table_of(Quote).c).where(*_conditions(params, {})))
 
 
 def get_public(session: Session, quote_id: str) -> dict[str, Any]:

@@ -81,4 +81,4 @@ def delete_quote(quote_id: str, session: SessionDep, _: Writer, if_match: IfMatc
 
 
 # GET /v1/quotes answered below the router (app/cache/lists.py), as `list_quotes` answers it.
-LIST = lists.DirectList(API_PREFIX + router.prefix, QuoteListParams, answer_list)
+LIST = lists.DirectList(API_PREFIX + router.prefix, QuoteListParams, answer_list, inline=queries.bounded)

@@ -46,7 +46,8 @@ def answer_list(session: Session, params: CategoryListParams, url: URL, scope: S
 
 
 # GET /v1/categories answered below the router (app/cache/lists.py), as `list_categories` answers it.
-LIST = lists.DirectList(API_PREFIX + router.prefix, CategoryListParams, answer_list)
+# The menu is a few dozen rows read whole: on SQLite, on the event loop (app/cache/lists.py).
+LIST = lists.DirectList(API_PREFIX + router.prefix, CategoryListParams, answer_list, inline=lambda _: True)
 
 
 @router.get(

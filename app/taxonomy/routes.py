@@ -113,8 +113,15 @@ sources = directory_router(Source, "sources", "source", read=SourceRead, listed=
 tags = directory_router(Tag, "tags", "tag", read=TagRead, listed=TagList)
 authors = directory_router(Author, "authors", "author", read=AuthorRead, listed=AuthorList)
 
+
+def bounded(params: DirectoryParams) -> bool:
+    """A page of at most `limit` rows read from the slug's index, nothing counted or searched:
+    read on the event loop on SQLite (app/cache/lists.py)."""
+    return not params.q and not params.count
+
+
 # The four lists answered below the router (app/cache/lists.py), as their routes answer them.
 LISTS = tuple(
-    lists.DirectList(API_PREFIX + router.prefix, DirectoryParams, answer_list(model))
+    lists.DirectList(API_PREFIX + router.prefix, DirectoryParams, answer_list(model), inline=bounded)
     for router, model in ((people, Person), (sources, Source), (tags, Tag), (authors, Author))
 )

@@ -193,7 +193,7 @@ def _scans(engine: sa.Engine, statement: str, parameters: object) -> tuple[list[
             lines = [f"{'  ' * (row[1] != 0)}{row[3]}" for row in rows]
             # "SCAN quote" reads the table; "SCAN quote USING INDEX …" walks an index in its order.
             found = [m.group(1) for row in rows if (m := re.fullmatch(r"SCAN (\w+)", row[3].strip()))]
-            sorted_page = paged and any(row[1] == 0 and row[3] == "USE TEMP B-TREE FOR ORDER BY" for row in rows)
+            sorted_page = paged and any(_sorts(rows, level) for level in _page_levels(rows))
         cursor.close()
         raw.rollback()
     finally:
@@ -201,6 +201,23 @@ def _scans(engine: sa.Engine, statement: str, parameters: object) -> tuple[list[
     tables = [table for table in found if table in CONTENT]
     touches = any(re.search(rf"\b{table}\b", statement) for table in CONTENT)
     return [*tables, *(["sort"] if sorted_page and touches else [])], "\n".join(lines)
+
+
+def _sorts(rows: list[tuple], level: int) -> bool:
+    return any(row[1] == level and row[3] == "USE TEMP B-TREE FOR ORDER BY" for row in rows)
+
+
+def _page_levels(rows: list[tuple]) -> list[int]:
+    """Where in an SQLite plan a page's sort would be of every match: its top level; or, when
+    the top level reads no content table itself but only a subquery's rows (a page of ids
+    with each one's stored document beside it, app/articles/documents.py `beside`), that
+    subquery's level: the top then sorts the subquery's page, at most its LIMIT of rows."""
+    top = [row for row in rows if row[1] == 0]
+    read = [m.group(1) for row in top if (m := re.match(r"(?:SCAN|SEARCH) (\w+)", row[3]))]
+    subqueries = [row[0] for row in top if row[3].startswith(("CO-ROUTINE", "MATERIALIZE"))]
+    if subqueries and not any(table in CONTENT for table in read):
+        return subqueries
+    return [0]
 
 
 def _bounded(path: str) -> bool:

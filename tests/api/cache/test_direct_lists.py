@@ -12,6 +12,7 @@ from app.articles import fast_path
 from app.quotes import routes as quote_routes
 from app.taxonomy import category_routes
 from app.taxonomy import routes as taxonomy_routes
+from tests.conftest import IS_POSTGRES
 from tests.support.factories import (
     bearer,
     make_article,
@@ -145,6 +146,7 @@ def test_the_page_keys_name_what_it_shows(client, archive):
         ("/v1/articles", {"include": "updates"}, "include"),
         ("/v1/quotes", {"cursor": "not-a-cursor"}, "cursor"),
         ("/v1/people", {"limit": 101}, "limit"),
+        ("/v1/tags", {"cursor": "not-a-cursor"}, "cursor"),
     ],
 )
 def test_what_it_does_not_take_goes_to_the_route(client, archive, path, params, field):
@@ -163,3 +165,32 @@ def test_a_key_reads_through_the_route(client, session, archive):
     assert shown.status_code == 200 and b"Brouillon" in shown.content
     assert shown.headers["cache-control"] == "private, no-store"
     assert fast_path.LIST.answered_stored == answered
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/tags", {"limit": 2}),
+        ("/v1/categories", {}),
+        ("/v1/people", {}),
+        ("/v1/quotes", {}),
+        ("/v1/quotes", {"speaker": "john-kerry"}),
+    ],
+)
+def test_a_bounded_page_is_read_on_the_event_loop_on_sqlite(client, monkeypatch, archive, path, params):
+    """A bounded page (a catalogue's, quotes from one index) skips the threadpool on SQLite
+    (where its `render` runs) and takes it on PostgreSQL; a count takes it on both."""
+    direct = next(d for d in DIRECTS if d.path == path)
+    threaded = []
+    monkeypatch.setattr(
+        direct, "render", lambda argument, look=True: threaded.append(argument) or direct._render(argument)
+    )
+    answered = direct.answered_stored
+    cache.clear()
+    assert client.get(path, params=params).status_code == 200
+    assert direct.answered_stored == answered + 1
+    assert len(threaded) == (1 if IS_POSTGRES else 0)
+    if path != "/v1/categories":
+        cache.clear()
+        assert client.get(path, params={**params, "count": "true"}).status_code == 200
+        assert len(threaded) == (2 if IS_POSTGRES else 1)

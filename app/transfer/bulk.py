@@ -20,8 +20,8 @@ batch with a line the path cannot take, goes line by line, as before.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -168,7 +168,6 @@ def _article(
     quotes: list[Any] = []
     said: list[article_quotes.Said] = []
     people: list[Person] = []
-    sources: list[Source] = []
     for position, item in enumerate(data.quotes):
         values, speaker = article_quotes.quote_values(session, article.language, position, item)
         quote: Any = _Columns(**defaults[Quote])
@@ -185,11 +184,12 @@ def _article(
     if public:
         # The write path lists the people and sources a public article names (`made_public`):
         # here they must be listed already, so that it would change nothing.
+        named: list[Person | Source] = list(people)
         for ref in [*(q.source for q in data.quotes if q.source), *(a.source for a in data.attributions)]:
-            sources.append(refs.by_slugs(session, Source, [ref], field="source")[0])
+            named.append(refs.resolve(session, Source, ref, field="source"))
         if data.image and data.image.credit_source:
-            sources.append(refs.by_slugs(session, Source, [data.image.credit_source], field="image")[0])
-        if not all(row.listed for row in (*people, *sources)):
+            named.append(refs.resolve(session, Source, data.image.credit_source, field="image.credit_source"))
+        if not all(row.listed for row in named):
             raise NotPlain
 
     out.articles.append({c.name: getattr(article, c.key) for c in table_of(Article).c})
@@ -197,7 +197,9 @@ def _article(
         out.links.setdefault(link, []).extend(items)
     out.attributions.extend(attributions)
     quote_table = table_of(Quote)
-    out.quotes.extend({c.name: getattr(q, c.key) for c in quote_table.c if c.name != "article_published_at"} for q in quotes)
+    out.quotes.extend(
+        {c.name: getattr(q, c.key) for c in quote_table.c if c.name != "article_published_at"} for q in quotes
+    )
     out.indexed_quotes.extend(quotes)
     out.revisions.append(_revision(session, article, data, quotes, key))
     if not public:
@@ -230,7 +232,9 @@ def _distinct(slugs: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(slugs))
 
 
-def _revision(session: Session, article: Any, data: ArticleCreate, quotes: list[Any], key: ApiKey | None) -> dict[str, Any]:
+def _revision(
+    session: Session, article: Any, data: ArticleCreate, quotes: list[Any], key: ApiKey | None
+) -> dict[str, Any]:
     """The article's first revision, its snapshot the write shape built from the validated
     line: what `shape.write_shape` reads back from the rows just written."""
     primary = data.category

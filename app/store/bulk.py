@@ -13,7 +13,7 @@ type (JSON, times, enums), as an ORM insert would.
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table
 
 
 def quoted(name: str) -> str:
@@ -38,12 +38,9 @@ def insert_rows(connection: Any, table: str, columns: Sequence[str], rows: Itera
 
 def write(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (every one with the same keys, the table's column names) in the
-    connection's transaction: COPY on PostgreSQL, one executemany elsewhere. Columns a row
+    connection's transaction: COPY on PostgreSQL, one executemany on SQLite. Columns a row
     does not name take their defaults, and the database's triggers run as for any insert."""
     if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
         return
     columns = list(rows[0])
     dialect = connection.dialect
@@ -53,5 +50,8 @@ def write(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     def stored(row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(row[n] if p is None or row[n] is None else p(row[n]) for n, p in pairs)
 
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    copy_rows(cursor, table.name, columns, map(stored, rows))
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        copy_rows(driver.cursor(), table.name, columns, map(stored, rows))  # type: ignore[union-attr]
+    else:
+        insert_rows(driver, table.name, columns, map(stored, rows))

@@ -594,7 +594,7 @@ class Importer:
         try:
             with session.begin_nested():
                 bulk.write(session, rows)
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # the driver's own errors too (COPY and executemany go to it directly)
             _forget(session)
             log.warning(
                 "import lines %d-%d could not be written at once, now line by line: %s",

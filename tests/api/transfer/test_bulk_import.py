@@ -137,3 +137,19 @@ def test_a_batch_with_a_bad_line_names_it_and_writes_the_others(client, session,
     assert state == _state(client, session)
     external_ids = {orjson.loads(line)["data"]["external_id"] for line in state[0].splitlines() if b'"article"' in line}
     assert bad["data"]["external_id"] not in external_ids and len(external_ids) == len(articles) - 1
+
+
+def test_a_batch_the_bulk_path_cannot_write_is_written_line_by_line(client, session, monkeypatch):
+    head, articles = _archive(client, session, 4)
+    reset_database()
+    first = _import(client, session, [*head, *articles])
+    before = _state(client, session)
+    # Told that the batch's articles are new when they are there already, the bulk path's
+    # statements clash with the stored rows: its savepoint is rolled back, and the lines
+    # go one by one, each finding its article unchanged.
+    monkeypatch.setattr(bulk, "plan", lambda *_: True)
+    again = _import(client, session, articles)
+
+    assert first["errors"] == [] and first["created"] == len(head) + len(articles)
+    assert again == {"lines": len(articles), "created": 0, "updated": 0, "unchanged": len(articles), "errors": []}
+    assert _state(client, session) == before

@@ -11,11 +11,10 @@ import psycopg
 from datagen import ARTICLE_TABLES, COLUMNS, ENTITY_TABLES
 from sqlalchemy.engine import make_url
 
+from app.store.bulk import copy_rows, insert_rows
+from app.store.bulk import quoted as _quoted
+
 TABLES = ENTITY_TABLES + ARTICLE_TABLES
-
-
-def _quoted(name: str) -> str:
-    return f'"{name}"'
 
 
 class SQLiteLoader:
@@ -55,11 +54,7 @@ class SQLiteLoader:
 
     def write(self, table: str, rows: list[tuple]) -> None:
         if rows:
-            cols = COLUMNS[table]
-            sql = (
-                f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, cols))}) VALUES ({', '.join('?' * len(cols))})"
-            )
-            self.db.executemany(sql, rows)
+            insert_rows(self.db, table, COLUMNS[table], rows)
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
@@ -121,10 +116,7 @@ class PostgresLoader:
 
     def write(self, table: str, rows: list[tuple]) -> None:
         if rows:
-            cols = ", ".join(map(_quoted, COLUMNS[table]))
-            with self.db.cursor().copy(f"COPY {_quoted(table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            copy_rows(self.db.cursor(), table, COLUMNS[table], rows)
 
     def commit(self) -> None:
         self.db.commit()

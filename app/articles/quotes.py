@@ -47,6 +47,23 @@ def stored(session: Session, article: Article, rows: list[view.Values] | None = 
 QUOTE_WRITES = "gazette.quote_writes"
 
 
+def quote_values(session: Session, language: str, position: int, item: QuoteIn) -> tuple[dict[str, Any], Person]:
+    """A quote's columns as `item` gives them (its speaker and source found by slug, or made
+    from a name; its language the article's, `language`, unless it says), and its speaker."""
+    speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
+    source = refs.resolve(session, Source, item.source, field=f"quotes[{position}].source") if item.source else None
+    values: dict[str, Any] = {
+        "text": item.text,
+        "person_id": speaker.id,
+        "speaker_role": item.speaker_role,
+        "source_id": source.id if source else None,
+        "language": item.language or language,
+        "said_at": item.said_at,
+        "external_id": item.external_id,
+    }
+    return values, speaker
+
+
 def set_quotes(session: Session, article: Article, items: list[QuoteIn], *, new: bool = False) -> list[Said]:
     """Replace the article's quotes, keeping those named by id (or external_id) with their ids;
     returns them in request order. `new`: the article was just inserted, and has none yet."""
@@ -57,21 +74,11 @@ def set_quotes(session: Session, article: Article, items: list[QuoteIn], *, new:
     written: list[Quote] = []  # created or changed: what the change feed hears of
     names: dict[str, str] = {}
     for position, item in enumerate(items):
-        speaker = refs.resolve(session, Person, item.speaker, field=f"quotes[{position}].speaker")
+        values, speaker = quote_values(session, article.language, position, item)
         names[speaker.id] = speaker.name
-        source = refs.resolve(session, Source, item.source, field=f"quotes[{position}].source") if item.source else None
         quote = by_id.pop(item.id, None) if item.id else None
         if quote is None and item.external_id and item.external_id in by_external:
             quote = by_id.pop(by_external[item.external_id].id, None)
-        values: dict[str, Any] = {
-            "text": item.text,
-            "person_id": speaker.id,
-            "speaker_role": item.speaker_role,
-            "source_id": source.id if source else None,
-            "language": item.language or article.language,
-            "said_at": item.said_at,
-            "external_id": item.external_id,
-        }
         if quote is None:
             check_external_id(session, item.external_id, field=f"quotes[{position}].external_id")
             quote = Quote(article_id=article.id, **values)

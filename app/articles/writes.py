@@ -43,28 +43,48 @@ def article_purge_keys(article: Article) -> set[str]:
     return {"articles", "feeds", "changes", "quotes"}
 
 
-def _set_links(session: Session, article: Article, data: ArticleCreate | Any, *, new: bool = False) -> None:
-    """(Re)write the article's categories, tags and authors from slugs; `new`: the article was
-    just inserted, so it has none to delete."""
+LINKS = (ArticleCategory, ArticleTag, ArticleAuthor)
+
+
+def link_rows(session: Session, article_id: str, data: ArticleCreate | Any) -> tuple[str | None, dict[Any, list[dict]]]:
+    """The article's primary category id, and the rows of its categories, tags and authors
+    (by link model) that `data` names by slug; 422 naming the field of an unknown slug.
+    (The import's bulk path writes the same rows, app/transfer/bulk.py.)"""
     primary = refs.by_slugs(session, Category, [data.category], field="category") if data.category else []
     extra = refs.by_slugs(session, Category, list(data.categories), field="categories")
     tags = refs.by_slugs(session, Tag, list(data.tags), field="tags")
     authors = refs.by_slugs(session, Author, list(data.authors), field="authors")
-    article.category_id = primary[0].id if primary else None
-    for link in () if new else (ArticleCategory, ArticleTag, ArticleAuthor):
-        session.execute(delete(link).where(col(link.article_id) == article.id))
+    categories: list[dict] = []
     seen: set[str] = set()
     for position, category in enumerate([*primary, *extra]):
         if category.id not in seen:
             seen.add(category.id)
-            session.add(ArticleCategory(article_id=article.id, category_id=category.id, position=position))
-    for position, tag in enumerate({t.id: t for t in tags}.values()):
-        session.add(ArticleTag(article_id=article.id, tag_id=tag.id, position=position))
-    for position, author in enumerate({a.id: a for a in authors}.values()):
-        session.add(ArticleAuthor(article_id=article.id, author_id=author.id, position=position))
+            categories.append({"article_id": article_id, "category_id": category.id, "position": position})
+    return primary[0].id if primary else None, {
+        ArticleCategory: categories,
+        ArticleTag: [
+            {"article_id": article_id, "tag_id": tag.id, "position": position}
+            for position, tag in enumerate({t.id: t for t in tags}.values())
+        ],
+        ArticleAuthor: [
+            {"article_id": article_id, "author_id": author.id, "position": position}
+            for position, author in enumerate({a.id: a for a in authors}.values())
+        ],
+    }
 
 
-def _set_image(session: Session, article: Article, image: ImageIn | None) -> None:
+def _set_links(session: Session, article: Article, data: ArticleCreate | Any, *, new: bool = False) -> None:
+    """(Re)write the article's categories, tags and authors from slugs; `new`: the article was
+    just inserted, so it has none to delete."""
+    article.category_id, links = link_rows(session, article.id, data)
+    for link in () if new else LINKS:
+        session.execute(delete(link).where(col(link.article_id) == article.id))
+    for link, items in links.items():
+        for item in items:
+            session.add(link(**item))
+
+
+def set_image(session: Session, article: Article, image: ImageIn | None) -> None:
     article.image_url = image.url if image else None
     article.image_alt = image.alt if image else None
     article.image_caption = image.caption if image else None
@@ -79,22 +99,27 @@ def _set_image(session: Session, article: Article, image: ImageIn | None) -> Non
     article.image_credit_source_id = credit_source.id if credit_source else None
 
 
+def attribution_rows(session: Session, article_id: str, items: list[AttributionIn]) -> list[dict[str, Any]]:
+    """The rows of the article's attributions, each source found by slug (or made from a name)."""
+    return [
+        {
+            "id": new_id(),
+            "article_id": article_id,
+            "source_id": refs.resolve(session, Source, item.source, field=f"attributions[{position}].source").id,
+            "role": item.role,
+            "label": item.label,
+            "url": item.url,
+            "position": position,
+        }
+        for position, item in enumerate(items)
+    ]
+
+
 def _set_attributions(session: Session, article: Article, items: list[AttributionIn], *, new: bool = False) -> None:
     if not new:
         session.execute(delete(Attribution).where(col(Attribution.article_id) == article.id))
-    for position, item in enumerate(items):
-        source = refs.resolve(session, Source, item.source, field=f"attributions[{position}].source")
-        session.add(
-            Attribution(
-                id=new_id(),
-                article_id=article.id,
-                source_id=source.id,
-                role=item.role,
-                label=item.label,
-                url=item.url,
-                position=position,
-            )
-        )
+    for row in attribution_rows(session, article.id, items):
+        session.add(Attribution(**row))
 
 
 def stored_blocks(
@@ -139,7 +164,7 @@ def blocks_html(stored: list[dict[str, Any]], quotes: list[article_quotes.Said])
     return render_blocks(stored, by_id)
 
 
-def _set_body(
+def set_body(
     article: Article,
     blocks: list[Any],
     quotes: list[article_quotes.Said],
@@ -154,6 +179,19 @@ def _set_body(
 
 
 LINK_FIELDS = frozenset({"category", "categories", "tags", "authors"})
+
+
+def set_fields(article: Article, data: ArticleCreate) -> None:
+    """The article's own columns that `data` gives as they are (no slug, lifecycle, links,
+    image or body: those are worked out)."""
+    article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
+    article.language, article.canonical_url = data.language, data.canonical_url
+    article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
+    article.share_title = data.share.title if data.share else None
+    article.share_description = data.share.description if data.share else None
+    article.live = data.live is not None
+    article.coverage_started_at = data.live.coverage_started_at if data.live else None
+    article.coverage_ended_at = data.live.coverage_ended_at if data.live else None
 
 
 def _fill(
@@ -172,18 +210,11 @@ def _fill(
     `new`: the article was just inserted, so it has no rows of other tables to replace (at
     a million imported articles, their DELETEs were a tenth of the statements).
     Returns the article's quotes as the body shows them."""
-    article.title, article.kicker, article.standfirst = data.title, data.kicker, data.standfirst
-    article.language, article.canonical_url = data.language, data.canonical_url
-    article.comments_enabled, article.comments_reason = data.comments.enabled, data.comments.reason
-    article.share_title = data.share.title if data.share else None
-    article.share_description = data.share.description if data.share else None
-    article.live = data.live is not None
-    article.coverage_started_at = data.live.coverage_started_at if data.live else None
-    article.coverage_ended_at = data.live.coverage_ended_at if data.live else None
+    set_fields(article, data)
     if not same >= LINK_FIELDS:
         _set_links(session, article, data, new=new)
     if "image" not in same:
-        _set_image(session, article, data.image)
+        set_image(session, article, data.image)
     if "attributions" not in same:
         _set_attributions(session, article, data.attributions, new=new)
     aliases: dict[str, str] = {}
@@ -193,11 +224,11 @@ def _fill(
         quotes = article_quotes.set_quotes(session, article, data.quotes, new=new)
         aliases = {item.id: q.id for item, q in zip(data.quotes, quotes, strict=True) if item.id and item.id != q.id}
     # Always: body_html shows speakers' names, which may have changed since the last write.
-    _set_body(article, data.body, quotes, aliases)
+    set_body(article, data.body, quotes, aliases)
     return quotes
 
 
-def _check_publish(key: ApiKey | None) -> None:
+def check_publish(key: ApiKey | None) -> None:
     """Making an article public, or taking it down, needs content:publish (None: an internal caller)."""
     if key is not None:
         service.check_scope(key, Scope.content_publish)
@@ -241,14 +272,14 @@ def _set_status(article: Article, data: ArticleCreate, key: ApiKey | None) -> No
     (unpublished); a scheduled or unpublished article stays as it is under draft."""
     published = article.status == ArticleStatus.published
     if data.status == "published" and not published:
-        _check_publish(key)
+        check_publish(key)
         article.status, article.publish_at = ArticleStatus.published, None
         # Published at the write's own time (its updated_at), so that never updated_at < published_at.
         article.published_at = (
             to_utc(data.published_at) if data.published_at else (article.published_at or article.updated_at)
         )
     elif data.status == "draft" and published:
-        _check_publish(key)
+        check_publish(key)
         article.status = ArticleStatus.unpublished
     elif published and data.published_at and iso(data.published_at) != iso(article.published_at):
         article.published_at = to_utc(data.published_at)
@@ -286,7 +317,7 @@ def create(
     A slug given is kept (409 when taken); one made from the title gets -2, -3… when taken.
     `created_at` and `updated_at` (default: now) are an import's, which keeps an article's history."""
     if data.status == "published":
-        _check_publish(key)
+        check_publish(key)
     if data.slug:
         _check_slug_free(session, data.slug, None)
     slug = data.slug or refs.unique_slug(session, Article, slugify(data.title), resource_type="article")

@@ -87,6 +87,12 @@ def index_article(
     engine.write(session, ARTICLE, [_article_doc(article, quotes, kept)])
 
 
+def index_articles(session: Session, articles: Iterable[tuple[Article, dict[str, str]]]) -> None:
+    """Index public articles, each with all of its quotes ({id: text}), in one write (the
+    import's bulk path, app/transfer/bulk.py): what `index_article` does for each."""
+    engine_for(session).write(session, ARTICLE, [_article_doc(article, quotes) for article, quotes in articles])
+
+
 def index_quotes(session: Session, quotes: Iterable[Any]) -> None:
     """(Re)index quotes, each in its own language, in the caller's transaction."""
     docs = [Doc(q.id, analyser_for(q.language), (q.text[:MAX_INDEXED_CHARS],)) for q in quotes]

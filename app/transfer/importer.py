@@ -57,7 +57,7 @@ from app.store.models.key import ApiKey
 from app.taxonomy import refs
 from app.taxonomy import writes as slugged_writes
 from app.taxonomy.registry import Model, ModelT
-from app.transfer import export
+from app.transfer import bulk, export
 
 log = logging.getLogger("gazette.import")
 
@@ -249,7 +249,8 @@ def _article(session: Session, data: dict[str, Any], key: ApiKey | None) -> str:
     return outcome
 
 
-def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) -> tuple[str, Article]:
+def validated_article(data: dict[str, Any]) -> tuple[ArticleCreate, "ArticleExtras", ArticleTimes]:
+    """An article line's write shape, extras and times, checked; 422 naming the field."""
     parsed = write_support.validate(ArticleCreate, {k: v for k, v in data.items() if k not in TIMES | EXTRAS})
     extras = write_support.validate(ArticleExtras, {k: v for k, v in data.items() if k in EXTRAS})
     if not parsed.external_id:
@@ -262,8 +263,12 @@ def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) 
             errors=[{"field": "state", "message": "only with status draft"}],
         )
     published = to_utc(parsed.published_at) if parsed.published_at and parsed.status == "published" else None
-    times = _times(data, published)
-    existing = _find_article(session, parsed.external_id)
+    return parsed, extras, _times(data, published)
+
+
+def _upsert_article(session: Session, data: dict[str, Any], key: ApiKey | None) -> tuple[str, Article]:
+    parsed, extras, times = validated_article(data)
+    existing = _find_article(session, parsed.external_id or "")  # never empty: validated_article says
     if existing is None:
         made = writes.create(session, parsed, key=key, created_at=times.created_at, updated_at=times.updated_at)
         corrections.imported(session, made, extras.corrections, updated_at=made.updated_at)
@@ -545,6 +550,61 @@ class Importer:
         self.pending.append((number, raw))
         return len(self.pending) >= BATCH_LINES
 
+    def _lines(
+        self, parsed: list[tuple[int, tuple[str, dict[str, Any]] | LineError]]
+    ) -> list[tuple[int, str | list[LineError]]]:
+        """Write the batch's lines, in order, and say what became of each. Its article lines
+        go to the bulk path (`_in_bulk`) when every line before them is a category, tag,
+        author, person or source (an export's order: those lines first, written one by one
+        here, without an error) and nothing comes after them; anything else line by line."""
+        session, key = self.session, self.key
+        split = next(
+            (i for i, (_, line) in enumerate(parsed) if not isinstance(line, LineError) and line[0] == "article"),
+            len(parsed),
+        )
+        head, rest = parsed[:split], parsed[split:]
+        if not rest or not all(not isinstance(line, LineError) and line[0] in SLUGGED for _, line in head):
+            return [(number, _run_line(session, number, line, key)) for number, line in parsed]
+        done = [(number, _run_line(session, number, line, key)) for number, line in head]
+        written = None if any(isinstance(outcome, list) for _, outcome in done) else self._in_bulk(rest)
+        return done + (written or [(number, _run_line(session, number, line, key)) for number, line in rest])
+
+    def _in_bulk(
+        self, parsed: list[tuple[int, tuple[str, dict[str, Any]] | LineError]]
+    ) -> list[tuple[int, str | list[LineError]]] | None:
+        """Lines that each create a new article, written by the bulk path
+        (app/transfer/bulk.py), a statement per table; None, having written nothing, for
+        lines it cannot take (any other line, one that fails validation, or anything the
+        bulk path leaves to the write path), which then go line by line."""
+        lines: list[bulk.NewArticle] = []
+        for number, line in parsed:
+            if isinstance(line, LineError) or line[0] != "article" or line[1].get("pending") is not None:
+                return None
+            try:
+                data, extras, times = validated_article(line[1])
+            except AppError:
+                return None
+            if extras.corrections or extras.state is not None:
+                return None
+            lines.append(bulk.NewArticle(number, data, times.created_at, times.updated_at))
+        session = self.session
+        rows = bulk.rows_of(session, self.key, lines) if bulk.plan(session, self.key, lines) else None
+        if rows is None:
+            return None
+        try:
+            with session.begin_nested():
+                bulk.write(session, rows)
+        except Exception as exc:  # the driver's own errors too (COPY and executemany go to it directly)
+            _forget(session)
+            log.warning(
+                "import lines %d-%d could not be written at once, now line by line: %s",
+                lines[0].number,
+                lines[-1].number,
+                exc,
+            )
+            return None
+        return [(line.number, "created") for line in lines]
+
     def flush(self) -> None:
         """Write the queued lines and commit them as one transaction."""
         batch, self.pending = self.pending, []
@@ -557,7 +617,7 @@ class Importer:
         try:
             parsed = [(number, _parse(number, raw)) for number, raw in batch]
             _look_up_named(session, [line for _, line in parsed if not isinstance(line, LineError)])
-            outcomes = [(number, _run_line(session, number, line, self.key)) for number, line in parsed]
+            outcomes = self._lines(parsed)
             session.commit()
         except Exception:
             session.rollback()

@@ -275,6 +275,38 @@ def test_filters_apply_before_the_ranking_limit(client, session, monkeypatch):
     assert _slugs(client, q="pêche", category="archives") == ["filed"]
 
 
+def test_the_ranking_bound_holds_for_each_language_on_its_own(client, session, monkeypatch):
+    from app.search import kinds
+
+    monkeypatch.setattr(kinds, "RANKED_LIMIT", 1)
+    make_article(session, slug="fr-old", title="Dakar, Dakar, Dakar", language="fr", published_at="2015-01-01T00:00:00Z")
+    make_article(session, slug="en", title="A word on Dakar", language="en", published_at="2015-02-01T00:00:00Z")
+    make_article(session, slug="fr-new", title="Un mot sur Dakar", language="fr", published_at="2015-03-01T00:00:00Z")
+    body = client.get("/v1/articles", params={"q": "Dakar", "fields": "slug", "count": "true"}).json()
+    # The newest French match and the (older) English one: each language keeps its most recent.
+    assert {item["slug"] for item in body["data"]} == {"fr-new", "en"}
+    assert body["meta"]["total"] == 3
+    assert _slugs(client, q="Dakar", sort="-published_at") == ["fr-new", "en", "fr-old"]
+
+
+def test_pages_by_relevance_end_at_the_ranking_bound(client, session, monkeypatch):
+    from app.search import kinds
+
+    monkeypatch.setattr(kinds, "RANKED_LIMIT", 2)
+    for n in range(1, 5):
+        make_article(session, slug=f"peche-{n}", title=f"La pêche, épisode {n}", published_at=f"2015-0{n}-01T00:00:00Z")
+    seen, cursor = [], None
+    while True:
+        params = {"q": "pêche", "fields": "slug", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/v1/articles", params=params).json()
+        seen += [item["slug"] for item in body["data"]]
+        if not (cursor := body["meta"].get("next_cursor")):
+            break
+    # The two most recent, once each; the older two are past the bound, found by a time sort.
+    assert sorted(seen) == ["peche-3", "peche-4"]
+    assert len(_slugs(client, q="pêche", sort="-published_at")) == 4
+
+
 def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, session):
     from tests.support.editorial import create, desk, patch
 

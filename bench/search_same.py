@@ -5,7 +5,9 @@ and with the same file as of a git revision, on an archive made by bench/generat
     python bench/search_same.py --database-url sqlite:////tmp/bench.db --baseline HEAD~3
 
 On a large archive, where the ranking bound (app.search.kinds.RANKED_LIMIT) matters, which
-the test suite's few articles never reach.
+the test suite's few articles never reach. `--baseline-ranked-limit 10000` runs the baseline
+with that bound instead of the working tree's: what a change of the bound changes (the pages
+of queries matching fewer than both bounds in every language stay the same).
 """
 
 import argparse
@@ -29,6 +31,9 @@ QUERIES = [
     "Dakar vaccin",
     '"cessez-le-feu"',
     "sanctions -Moscou",
+    # fewer matches than either bound in each language at 100,000 articles
+    "crise gouvernement Berlin sommet Dakar budget",
+    "refugee negotiations summit Teheran government",
 ]
 
 
@@ -36,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--baseline", required=True, help="a git revision")
+    parser.add_argument("--baseline-ranked-limit", type=int, help="the baseline's ranking bound, if not the tree's")
     args = parser.parse_args(argv)
     os.environ["GAZETTE_DATABASE_URL"] = args.database_url
     from sqlmodel import Session
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     import app.search.sqlite
     from app.articles import reads
     from app.articles.queries import ArticleListParams
+    from app.search import kinds
     from app.store.engine import get_read_engine
 
     module = app.search.postgres if args.database_url.startswith("postgres") else app.search.sqlite
@@ -61,30 +68,34 @@ def main(argv: list[str] | None = None) -> None:
         spec.loader.exec_module(baseline)
     engine = get_read_engine()
 
-    def pages(q: str) -> list[list[tuple[str, str | None]]]:
-        out, cursor = [], None
+    def pages(q: str) -> tuple[int, list[list[tuple[str, str | None]]]]:
+        out, cursor, total = [], None, 0
         for _ in range(2):
-            params = {"q": q, "highlight": "true", **({"cursor": cursor} if cursor else {})}
+            params = {"q": q, "highlight": "true", "count": "true", **({"cursor": cursor} if cursor else {})}
             with Session(engine) as session:
                 items, page = reads.list_public(session, ArticleListParams.model_validate(params))
             out.append([(item["id"], item.get("highlight")) for item in items])
+            total = page.total or 0
             cursor = page.next_cursor
             if cursor is None:
                 break
-        return out
+        return total, out
 
-    working = module.branches
+    working, bound = module.branches, kinds.RANKED_LIMIT
     differ = 0
     for q in QUERIES:
-        module.branches = working  # type: ignore[attr-defined]
-        now = pages(q)
+        module.branches, kinds.RANKED_LIMIT = working, bound  # type: ignore[attr-defined]
+        total, now = pages(q)
         module.branches = baseline.branches  # type: ignore[attr-defined]
-        before = pages(q)
+        kinds.RANKED_LIMIT = args.baseline_ranked_limit or bound
+        _, before = pages(q)
         same = now == before
         differ += not same
-        print(f"{q:25} {'same' if same else 'DIFFERENT'} ({', '.join(str(len(p)) for p in now)} items)")
-    module.branches = working  # type: ignore[attr-defined]
-    print(f"{len(QUERIES) - differ} of {len(QUERIES)} queries give the same two pages as {args.baseline}")
+        items = ", ".join(str(len(p)) for p in now)
+        print(f"{q:40} {'same' if same else 'DIFFERENT'} ({items} items; {total:,} matches)")
+    module.branches, kinds.RANKED_LIMIT = working, bound  # type: ignore[attr-defined]
+    against = args.baseline + (f" ranking {args.baseline_ranked_limit:,}" if args.baseline_ranked_limit else "")
+    print(f"{len(QUERIES) - differ} of {len(QUERIES)} queries give the same two pages as {against}")
     raise SystemExit(1 if differ else 0)
 
 

@@ -321,7 +321,7 @@ def _walk_first(
     many as the estimated share should need (times WALK_MARGIN); `planned` (the planner's
     way) if the walk finds fewer. The walk's LIMIT makes it a walk: the planner has no other
     way to the newest rows."""
-    rows = min(math.ceil(limit / share * WALK_MARGIN), WALK_ROWS * limit)
+    rows = WALK_ROWS * limit if share <= 0 else min(math.ceil(limit / share * WALK_MARGIN), WALK_ROWS * limit)
     # The analyser alone: the index's own order, which no other plan can beat to the newest rows.
     newest = sa.select(table).where(analysed[0]).order_by(table.c.published_at.desc()).limit(rows).subquery("newest")
     source: sa.FromClause = newest

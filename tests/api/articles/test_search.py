@@ -279,7 +279,7 @@ def test_the_ranking_bound_holds_for_each_language_on_its_own(client, session, m
     from app.search import kinds
 
     monkeypatch.setattr(kinds, "RANKED_LIMIT", 1)
-    make_article(session, slug="fr-old", title="Dakar, Dakar, Dakar", language="fr", published_at="2015-01-01T00:00:00Z")
+    make_article(session, slug="fr-old", title="Dakar, Dakar", language="fr", published_at="2015-01-01T00:00:00Z")
     make_article(session, slug="en", title="A word on Dakar", language="en", published_at="2015-02-01T00:00:00Z")
     make_article(session, slug="fr-new", title="Un mot sur Dakar", language="fr", published_at="2015-03-01T00:00:00Z")
     body = client.get("/v1/articles", params={"q": "Dakar", "fields": "slug", "count": "true"}).json()
@@ -305,6 +305,24 @@ def test_pages_by_relevance_end_at_the_ranking_bound(client, session, monkeypatc
     # The two most recent, once each; the older two are past the bound, found by a time sort.
     assert sorted(seen) == ["peche-3", "peche-4"]
     assert len(_slugs(client, q="pêche", sort="-published_at")) == 4
+
+
+def test_the_most_recent_matches_are_found_past_newer_articles_that_do_not_match(client, session, monkeypatch):
+    from app.search import kinds, postgres
+
+    # PostgreSQL walks the language's newest rows when a sample says the words are common,
+    # reading at most WALK_ROWS x the bound; here every walk is tried, and reads 2 rows only,
+    # which hold no match: the search falls back and still finds the most recent matches.
+    monkeypatch.setattr(kinds, "RANKED_LIMIT", 2)
+    monkeypatch.setattr(postgres, "WALK_SHARE", 0.0)
+    monkeypatch.setattr(postgres, "WALK_ROWS", 1)
+    monkeypatch.setattr(postgres, "_samples", {})
+    for n in range(1, 4):
+        make_article(session, slug=f"peche-{n}", title=f"La pêche, épisode {n}", published_at=f"2015-0{n}-01T00:00:00Z")
+    for n in range(4, 7):
+        make_article(session, slug=f"autre-{n}", title=f"Autre, épisode {n}", published_at=f"2015-0{n}-01T00:00:00Z")
+    assert set(_slugs(client, q="pêche")) == {"peche-2", "peche-3"}
+    assert set(_slugs(client, q="pêche épisode")) == {"peche-2", "peche-3"}
 
 
 def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, session):

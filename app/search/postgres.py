@@ -166,7 +166,7 @@ def _constant(session: Session, plans: list[Plan]) -> list[tuple[sa.ColumnElemen
         columns += [sa.cast(_term(config, text), sa.Text) for group in groups for text in group]
     texts = iter(session.execute(sa.select(*columns)).one())
     queries = [next(texts) for _ in plans]
-    out = []
+    out: list[tuple[sa.ColumnElement[Any], list[list[list[str]]]]] = []
     for query, groups in zip(queries, terms, strict=True):
         lexemes = [[_lexemes(next(texts)) for _ in group] for group in groups]
         # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
@@ -198,7 +198,7 @@ _samples: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
 def _sample(session: Session, analyser: str) -> dict[str, float]:
     """The share of the analyser's SAMPLE newest documents holding each of their lexemes
     (`ts_stat`, some 10 ms, once in SAMPLE_SECONDS per process and language)."""
-    key = (str(session.get_bind().url), analyser)
+    key = (str(session.get_bind().engine.url), analyser)
     cached = _samples.get(key)
     if cached and time.monotonic() - cached[0] < SAMPLE_SECONDS:
         return cached[1]

@@ -325,6 +325,30 @@ def test_the_most_recent_matches_are_found_past_newer_articles_that_do_not_match
     assert set(_slugs(client, q="pêche épisode")) == {"peche-2", "peche-3"}
 
 
+def test_the_index_keeps_its_documents_through_its_migration_down_and_up(client, session, database_url):
+    import sqlalchemy as sa
+
+    from app.store import migrate
+
+    make_article(session, slug="fr", title="La pêche en hiver", language="fr")
+    make_article(session, slug="en", title="Winter fishing", language="en")
+    session.commit()
+    sqlite = database_url.startswith("sqlite")
+    migrate.downgrade("a7d3e9c1f5b2", database_url)  # SQLite: every language's rowids from 1
+    try:
+        if sqlite:
+            with sa.create_engine(database_url).connect() as connection:
+                ids = "SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ? ORDER BY rowid"
+                assert [i for (i,) in connection.exec_driver_sql(ids, ("pech OR fish",))] == [1, 2]
+    finally:
+        migrate.upgrade("heads", database_url)  # the next tests share this database
+    make_article(session, slug="en-2", title="Summer fishing", language="en")
+    assert _slugs(client, q="pêche") == ["fr"]
+    assert set(_slugs(client, q="fishing")) == {"en", "en-2"}
+    assert _slugs(client, q="fishing", lang="fr") == []
+    assert _slugs(client, q="winter", sort="-published_at") == ["en"]
+
+
 def test_a_patch_reindexes_what_it_changed_and_keeps_what_it_did_not(client, session):
     from tests.support.editorial import create, desk, patch
 

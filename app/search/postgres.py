@@ -1,11 +1,15 @@
 """The PostgreSQL side of search: weighted tsvectors under GIN, each in its language's config."""
 
+import math
+import re
+import time
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR, insert
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from app.search.analysis import PG_CONFIGS
@@ -140,19 +144,93 @@ def tsquery(plan: Plan) -> sa.ColumnElement[Any]:
     return result
 
 
-def _constant(session: Session, plans: list[Plan]) -> list[sa.ColumnElement[Any]]:
+def _constant(session: Session, plans: list[Plan]) -> list[tuple[sa.ColumnElement[Any], list[list[list[str]]]]]:
     """Each plan's tsquery, built by PostgreSQL once, then written into the statement as a
     literal: the planner can then see how many documents it matches, and walk the
-    (analyser, published_at) index rather than the GIN one when most of them do."""
+    (analyser, published_at) index rather than the GIN one when most of them do. With it,
+    the lexemes of each term of each clause, then of the exclusions (for `_share`)."""
     # A search is short: compiling it with JIT (which its cost estimate would ask for) takes
     # longer than running it, and parallel workers cost more to start than they save on a
     # server answering other requests on its other cores. For this transaction only.
     session.execute(
         sa.text("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
     )
-    texts = session.execute(sa.select(*(sa.cast(tsquery(p), sa.Text) for p in plans))).one()
-    # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
-    return [sa.literal_column("'" + text.replace("'", "''") + "'::tsquery", TSQUERY) for text in texts]
+    # The plans' tsqueries, then each term's (its lexemes, for the estimate), in one round trip.
+    terms = [
+        [[term.text for term, _ in clause] for clause in p.clauses] + [[term.text for term, _ in p.excluded]]
+        for p in plans
+    ]
+    columns = [sa.cast(tsquery(p), sa.Text) for p in plans]
+    for p, groups in zip(plans, terms, strict=True):
+        config = sa.cast(sa.literal(PG_CONFIGS[p.analyser]), REGCONFIG)
+        columns += [sa.cast(_term(config, text), sa.Text) for group in groups for text in group]
+    texts = iter(session.execute(sa.select(*columns)).one())
+    queries = [next(texts) for _ in plans]
+    out: list[tuple[sa.ColumnElement[Any], list[list[list[str]]]]] = []
+    for query, groups in zip(queries, terms, strict=True):
+        lexemes = [[_lexemes(next(texts)) for _ in group] for group in groups]
+        # tsquery's text form quotes its lexemes; doubling quotes makes it a safe SQL literal.
+        literal = sa.literal_column("'" + query.replace("'", "''") + "'::tsquery", TSQUERY)
+        out.append((literal, lexemes))
+    return out
+
+
+# How a ranked search finds the `limit` most recent matches of a language. When its words are
+# common, walking that language's documents newest first finds them in a few thousand rows;
+# when they are rare, the GIN index finds them all at once, and they are few. PostgreSQL
+# chooses from its estimate of the matches, which for a word of one language is too low by
+# the share of the other languages (a word of the English quarter of an archive is estimated
+# at a quarter of its matches, a pair of words at a sixteenth): it took the GIN index for
+# common English words and pairs, and ranked every match (14,081 for `government` at 100,000
+# articles; ten times as many at 1,000,000). So the estimate is made here, from the words of
+# the language's SAMPLE newest documents (what a walk reads first), and a plan matching at
+# least WALK_SHARE of them walks at most WALK_MARGIN times the rows it should need; if the walk
+# finds fewer than `limit` (the estimate was wrong), the statement falls back to the planner's
+# way, so the matches are the same either way.
+WALK_SHARE = 0.05
+WALK_MARGIN = 3
+WALK_ROWS = 20  # a walk reads at most this many times `limit` rows: a wrong estimate costs that much
+SAMPLE = 500
+SAMPLE_SECONDS = 600.0  # each process samples each language again this often
+_samples: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
+
+
+def _sample(session: Session, analyser: str) -> dict[str, float]:
+    """The share of the analyser's SAMPLE newest documents holding each of their lexemes
+    (`ts_stat`, some 10 ms, once in SAMPLE_SECONDS per process and language)."""
+    key = (str(session.get_bind().engine.url), analyser)
+    cached = _samples.get(key)
+    if cached and time.monotonic() - cached[0] < SAMPLE_SECONDS:
+        return cached[1]
+    newest = (
+        f"SELECT document FROM {ARTICLE.table} WHERE analyser = '{analyser}' ORDER BY published_at DESC LIMIT {SAMPLE}"
+    )
+    size = session.execute(sa.text(f"SELECT count(*) FROM ({newest}) AS newest")).scalar_one()
+    shares: dict[str, float] = {}
+    if size:
+        words = session.execute(sa.text("SELECT word, ndoc FROM ts_stat(:newest)"), {"newest": newest})
+        shares = {word: ndoc / size for word, ndoc in words}
+    _samples[key] = (time.monotonic(), shares)
+    return shares
+
+
+def _lexemes(tsquery_text: str) -> list[str]:
+    return [m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", tsquery_text)]
+
+
+def _share(shares: dict[str, float], clauses: list[list[list[str]]], excluded: list[list[str]]) -> float:
+    """The estimated share of the language's documents matching, from `_sample`'s: each
+    clause's terms' shares added, the clauses' multiplied (words taken as independent), a term
+    of several words (a phrase) at most half its rarest word's."""
+
+    def term(words: list[str]) -> float:
+        share = min((shares.get(w, 0.0) for w in words), default=0.0)
+        return share / 2 if len(words) > 1 else share
+
+    share = math.prod(min(1.0, sum(term(t) for t in clause)) for clause in clauses)
+    for words in excluded:
+        share *= 1 - term(words)
+    return share
 
 
 def _has_phrase(plan: Plan) -> bool:
@@ -182,14 +260,12 @@ def branches(
     # Normalisation 1 divides by 1 + log(length): long bodies do not win by length alone.
     weights = sa.cast(sa.literal(RANK_WEIGHTS), sa.ARRAY(sa.REAL))
     selects: list[AnySelect] = []
-    for plan, query in zip(plans, _constant(session, plans), strict=True):
+    for plan, (query, lexemes) in zip(plans, _constant(session, plans), strict=True):
         # The analyser as a literal, so that the planner uses that analyser's partial index.
-        matches = sa.and_(
-            table.c.analyser == sa.literal_column(f"'{plan.analyser}'"),
-            table.c.document.op("@@")(query),
-            *filters,
-            *([table.c.language == language] if language else []),
-        )
+        analysed = [table.c.analyser == sa.literal_column(f"'{plan.analyser}'")]
+        if language:
+            analysed.append(table.c.language == language)
+        matches = sa.and_(*analysed, table.c.document.op("@@")(query), *filters)
         source = table.join(Article, col(Article.id) == table.c[kind.key]) if filters else table
         if not ranked:
             selects.append(
@@ -222,5 +298,58 @@ def branches(
                 recent = recent.order_by(table.c.published_at.desc())
             latest = recent.limit(limit).subquery("recent")
             select = select.select_from(table.join(latest, latest.c[kind.key] == table.c[kind.key]))
+        share = _share(_sample(session, plan.analyser), lexemes[:-1], lexemes[-1]) if kind.dated and ranked else 0.0
+        if limit is not None and share >= WALK_SHARE:
+            select = _walk_first(table, kind, analysed, query, rank, filters, limit, share, select, len(selects))
         selects.append(select)
     return selects
+
+
+def _walk_first(
+    table: sa.Table,
+    kind: Kind,
+    analysed: list[sa.ColumnElement[bool]],
+    query: sa.ColumnElement[Any],
+    rank: sa.ColumnElement[Any],
+    filters: Sequence[sa.ColumnExpressionArgument[bool]],
+    limit: int,
+    share: float,
+    planned: AnySelect,
+    n: int,
+) -> AnySelect:
+    """The `limit` most recent matches from a walk over the language's newest rows, at most as
+    many as the estimated share should need (times WALK_MARGIN); `planned` (the planner's
+    way) if the walk finds fewer. The walk's LIMIT makes it a walk: the planner has no other
+    way to the newest rows."""
+    rows = WALK_ROWS * limit if share <= 0 else min(math.ceil(limit / share * WALK_MARGIN), WALK_ROWS * limit)
+    # The analyser alone: the index's own order, which no other plan can beat to the newest rows.
+    newest = sa.select(table).where(analysed[0]).order_by(table.c.published_at.desc()).limit(rows).subquery("newest")
+    source: sa.FromClause = newest
+    if filters:
+        source = newest.join(Article, col(Article.id) == newest.c[kind.key])
+    walked = (
+        sa.select(
+            newest.c[kind.key].label("key"),
+            _on(rank, table, newest).label("rank"),
+            newest.c.published_at,
+            newest.c.updated_at,
+        )
+        .select_from(source)
+        .where(*(_on(c, table, newest) for c in analysed[1:]), newest.c.document.op("@@")(query), *filters)
+        .order_by(newest.c.published_at.desc())
+        .limit(limit)
+        .cte(f"walked_{n}")
+    )
+    found = sa.select(sa.func.count()).select_from(walked).scalar_subquery()
+    planned_rows = planned.subquery(f"planned_{n}")
+    return sa.select(
+        sa.union_all(
+            sa.select(walked).where(found >= limit),
+            sa.select(planned_rows).where(found < limit),
+        ).subquery(f"branch_{n}")
+    )
+
+
+def _on(expression: sa.ColumnElement[Any], table: sa.Table, alias: sa.Subquery) -> sa.ColumnElement[Any]:
+    """`expression` with `table`'s columns replaced by the same columns of `alias`."""
+    return ClauseAdapter(alias).traverse(expression)

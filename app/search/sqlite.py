@@ -1,4 +1,12 @@
-"""The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25."""
+"""The SQLite side of search: FTS5 tables of terms analysed in Python, ranked with bm25.
+
+Each analyser (language) has its own range of rowids, ROWIDS wide: French documents from 1,
+English ones from 2**40, the others from 2**41. A search branch walks its analyser's range
+only (FTS5 seeks a rowid range in each term's doclist), so the English branch of a search for
+French words no longer walks every French match to find no English one (9 ms at 100,000
+articles, ten times that at 1,000,000), while every language stays in one table: bm25's
+statistics (IDF, average length) are the whole index's, as they were.
+"""
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -7,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from app.search.analysis import analyse
+from app.search.analysis import ANALYSERS, analyse
 from app.search.kinds import ARTICLE, QUOTE, RANK_SCALE, TIME_TYPE, Doc, Kind
 from app.search.parse import Plan
 from app.store.models import Article
@@ -17,6 +25,13 @@ from app.store.sql import AnySelect, Prepared
 # bm25 column weights: title, kicker + standfirst, body. A title hit is worth ten body hits.
 WEIGHTS = (10.0, 4.0, 1.0)
 TABLES = (ARTICLE.fts, ARTICLE.table, QUOTE.fts, QUOTE.table)
+ROWIDS = 1 << 40  # each analyser's range of rowids: ANALYSERS' order, from 0 (migration e4b7d1a9c3f6)
+
+
+def _range(analyser: str) -> tuple[int, int]:
+    """The rowids [low, high) of an analyser's documents."""
+    low = ANALYSERS.index(analyser) * ROWIDS
+    return low, low + ROWIDS
 
 
 def _rows(kind: Kind) -> sa.Table:
@@ -107,6 +122,10 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
         return
     conn = session.connection()
     indexed = _rowids(conn, kind, list(by_key))
+    # A document whose analyser changed moves to that analyser's range: removed, then new.
+    if moved := [key for key, rowid in indexed.items() if rowid // ROWIDS != _range(by_key[key].analyser)[0] // ROWIDS]:
+        _delete(session, kind, moved)
+        indexed = {key: rowid for key, rowid in indexed.items() if key not in moved}
     rows = [(rowid, by_key[key]) for key, rowid in indexed.items()]
     if rows:
         _UPDATE[kind].run(conn, [_changed(kind, rowid, d) for rowid, d in rows])
@@ -123,14 +142,18 @@ def write(session: Session, kind: Kind, docs: Iterable[Doc]) -> None:
     if not new:
         return
     # Writers hold SQLite's one write lock from BEGIN IMMEDIATE (app/store/sqlite.py): max(id) cannot move.
-    start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind.table}").scalar_one()
-    rows = list(enumerate(new, start=start + 1))
-    conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in rows])
     marks = ", ".join("?" * len(kind.columns))
-    conn.exec_driver_sql(
-        f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
-        [(rowid, *_analysed(d.texts, d.analyser)) for rowid, d in rows],
-    )
+    for analyser in dict.fromkeys(d.analyser for d in new):
+        low, high = _range(analyser)
+        start = conn.exec_driver_sql(
+            f"SELECT coalesce(max(id), ?) FROM {kind.table} WHERE id >= ? AND id < ?", (low, low, high)
+        ).scalar_one()
+        numbered = list(enumerate((d for d in new if d.analyser == analyser), start=start + 1))
+        conn.execute(_TABLES[kind].insert(), [_mapping(kind, rowid, d) for rowid, d in numbered])
+        conn.exec_driver_sql(
+            f"INSERT INTO {kind.fts} (rowid, {', '.join(kind.columns)}) VALUES (?, {marks})",
+            [(rowid, *_analysed(d.texts, d.analyser)) for rowid, d in numbered],
+        )
 
 
 def _changed(kind: Kind, rowid: int, doc: Doc) -> dict[str, Any]:
@@ -235,6 +258,8 @@ def branches(
             .select_from(source)
             .where(
                 fts_name.op("MATCH")(match_expression(plan)),
+                fts.c.rowid >= _range(plan.analyser)[0],
+                fts.c.rowid < _range(plan.analyser)[1],
                 rows.c.analyser == plan.analyser,
                 *filters,
                 *([rows.c.language == language] if language else []),

@@ -1,7 +1,7 @@
 """a range of FTS5 rowids per analyser (SQLite)
 
 Revision ID: e4b7d1a9c3f6
-Revises: a7d3e9c1f5b2
+Revises: b8f2d4a6c1e3
 Create Date: 2026-12-07 10:30:00.000000
 
 SQLite keeps every language's documents in one FTS5 table, and a search runs one branch per
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "e4b7d1a9c3f6"
-down_revision: str | Sequence[str] | None = "a7d3e9c1f5b2"
+down_revision: str | Sequence[str] | None = "b8f2d4a6c1e3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -225,8 +225,8 @@ def summary(body: bytes) -> bytes:
 # The heavy parts after body and body_html, in the document's order (view.build's), each found
 # from the end: no member of a quote, an attribution or a correction notice is named after
 # any of them, and their strings hold no unescaped quote mark, so the last `,"corrections":`
-# is the document's own, the last `,"attributions":` before it too, and so on. (The body,
-# whose blocks may have members of any name, is found from the front, as `summary` finds it.)
+# is the document's own, the last `,"attributions":` before it too, and so on. (The body is
+# found from the front, as `summary` finds it; its stretch, up to the quotes, holds body_html.)
 _AFTER_BODY = (b',"quotes":', b',"attributions":', b',"corrections":')
 
 

@@ -190,7 +190,9 @@ def beside(page: AnySelect, order: Callable[[Any], list[Any]]) -> AnySelect:
     )
 
 
-def summaries_beside(rows: list[Any], width: int, fields: list[str] | None = None) -> list[bytes] | None:
+def summaries_beside(
+    rows: list[Any], width: int, fields: list[str] | None = None, include: frozenset[str] = frozenset()
+) -> list[bytes] | None:
     """`summaries` of a page read with `beside` (`width`: how many of its own columns each row
     has first)."""
     out = []
@@ -198,17 +200,60 @@ def summaries_beside(rows: list[Any], width: int, fields: list[str] | None = Non
         stored = from_row(row[width:] if row[width] is not None else None)
         if stored is None:
             return None
-        out.append(summary(stored.body))
-    if fields:
-        wanted = frozenset(fields)
-        return [project(item, wanted) for item in out]
-    return out
+        item = listed(stored.body, include)
+        if item is None:
+            return None
+        out.append(item)
+    return _trimmed(out, fields, include)
+
+
+def _trimmed(items: list[bytes], fields: list[str] | None, include: frozenset[str]) -> list[bytes]:
+    if not fields:
+        return items
+    wanted = frozenset(fields)
+    if include:  # items carrying heavy parts: too big, and too seldom asked, to remember
+        return [_project(item, wanted) for item in items]
+    return [project(item, wanted) for item in items]
 
 
 def summary(body: bytes) -> bytes:
-    """A document's list item: the article's public JSON without body, body_html, quotes and
-    attributions, byte for byte what `view.build(include=set())` serialises to."""
+    """A document's list item: the article's public JSON without body, body_html, quotes,
+    attributions and corrections, byte for byte what `view.build(include=set())` serialises to."""
     return body[: body.index(_FIRST_HEAVY, body.index(_LAST_LIGHT))] + b"}"
+
+
+# The heavy parts after body and body_html, in the document's order (view.build's), each found
+# from the end: no member of a quote, an attribution or a correction notice is named after
+# any of them, and their strings hold no unescaped quote mark, so the last `,"corrections":`
+# is the document's own, the last `,"attributions":` before it too, and so on. (The body is
+# found from the front, as `summary` finds it; its stretch, up to the quotes, holds body_html.)
+_AFTER_BODY = (b',"quotes":', b',"attributions":', b',"corrections":')
+
+
+def listed(body: bytes, include: frozenset[str]) -> bytes | None:
+    """A document's list item with the heavy parts `include` names (view.INCLUDABLE: "body"
+    brings body and body_html), byte for byte what `view.build(include=include)` serialises
+    to; None when the document does not hold them all (the caller then builds the item)."""
+    if not include:
+        return summary(body)
+    light = body.index(_FIRST_HEAVY, body.index(_LAST_LIGHT))
+    if not body.endswith(b"]}"):
+        return None
+    starts = []
+    end = len(body) - 1
+    for name in reversed(_AFTER_BODY):
+        end = body.rfind(name, light, end)
+        if end < 0:
+            return None
+        starts.append(end)
+    quotes, attributions, corrections = reversed(starts)
+    spans = (
+        ("body", light, quotes),
+        ("quotes", quotes, attributions),
+        ("attributions", attributions, corrections),
+        ("corrections", corrections, len(body) - 1),
+    )
+    return b"".join([body[:light], *(body[start:stop] for name, start, stop in spans if name in include), b"}"])
 
 
 @lru_cache(maxsize=2048)
@@ -217,14 +262,21 @@ def project(item: bytes, fields: frozenset[str]) -> bytes:
     `view.build(fields=…)` serialises to, since the item is what it builds before it trims.
     Remembered by its bytes: parsing and serialising the item again cost a page of 20 a
     tenth of its time, and the same items are asked for again and again (the newest)."""
+    return _project(item, fields)
+
+
+def _project(item: bytes, fields: frozenset[str]) -> bytes:
     return orjson.dumps({name: value for name, value in orjson.loads(item).items() if name in fields})
 
 
-def summaries(session: Session, article_ids: list[str], fields: list[str] | None = None) -> list[bytes] | None:
+def summaries(
+    session: Session, article_ids: list[str], fields: list[str] | None = None, include: frozenset[str] = frozenset()
+) -> list[bytes] | None:
     """The list items of these articles, in order, from their stored documents (the site-wide
-    comments switch applied), with only `fields` when given (none of them a heavy part); None
-    when any of them has no current one (a draft a key lists, a stale or not yet built
-    document, an expiry just passed): the caller then builds them."""
+    comments switch applied), with the heavy parts `include` names (`listed`) and only
+    `fields` when given (a heavy part among them is in `include`); None when any of them has
+    no current one (a draft a key lists, a stale or not yet built document, an expiry just
+    passed) or a document lacks a part asked for: the caller then builds them."""
     if not article_ids:
         return []
     found = {
@@ -236,11 +288,11 @@ def summaries(session: Session, article_ids: list[str], fields: list[str] | None
         stored = from_row(found.get(article_id))
         if stored is None:
             return None
-        out.append(summary(stored.body))
-    if fields:
-        wanted = frozenset(fields)
-        return [project(item, wanted) for item in out]
-    return out
+        item = listed(stored.body, include)
+        if item is None:
+            return None
+        out.append(item)
+    return _trimmed(out, fields, include)
 
 
 # -- building --------------------------------------------------------------------------------

@@ -52,10 +52,11 @@ def list_public(
             raise InvalidParameter("sort", "relevance needs a q")
         return search.search_articles(session, params, sort=sort, fields=fields, include=include)
 
-    # Items from the stored documents, for public readers: the default fields, or those `fields`
-    # names, trimmed from them (not a heavy part: `fields` naming one puts it in `include`).
-    # (A key may see more of an article's translation group than its document shows.)
-    stored = not include and not private and not embargoed
+    # Items from the stored documents, for public readers: the default fields and the heavy
+    # parts `include` names (`fields` naming one puts it there), or those `fields` names,
+    # trimmed from them. (A key may see more of an article's translation group than its
+    # document shows.)
+    stored = not private and not embargoed
     rows: list[Any] | None = None
     total = None
     if stored and params.status is None and not params.count and not params.category:
@@ -78,9 +79,9 @@ def list_public(
         # Stored bytes per item, set into the page as they are (app/cache/lists.py): no item
         # is built, and the page serialises to what building them would give.
         if beside:
-            items = documents.summaries_beside(rows, len(_PAGING), fields)
+            items = documents.summaries_beside(rows, len(_PAGING), fields, frozenset(include))
         else:
-            items = documents.summaries(session, [row.id for row in rows], fields)
+            items = documents.summaries(session, [row.id for row in rows], fields, frozenset(include))
     if items is None:
         if narrow:  # a document was missing (stale, not built yet): the whole rows, to build them
             rows = _whole(session, [row.id for row in rows], with_body="body" in include)

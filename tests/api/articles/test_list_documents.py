@@ -177,3 +177,123 @@ def test_an_item_with_notices_translations_and_live_coverage_is_the_built_one(cl
     assert b"Le fil reprend demain." not in page and b"Le fil reprend demain." in with_notices
     assert b'"translations":[{"language":"en"' in page and b'"live":{"state":"live"' in page
     assert b'"translations":[{"language":"en"' in trimmed and b'"live":{"state":"live"' in trimmed
+
+
+_INCLUDES = ["body", "quotes", "attributions", "corrections"]
+_COMBINATIONS = [
+    ",".join(name for k, name in enumerate(_INCLUDES) if mask >> k & 1) for mask in range(1, 1 << len(_INCLUDES))
+]
+
+
+@pytest.fixture
+def noticed(client, session, archive):
+    """The archive, its rich article with text that looks like the heavy parts' cuts in its
+    body, and a correction notice on it (one whose text looks like them too)."""
+    from tests.support.editorial import desk
+
+    rich, _ = archive
+    headers = desk(session)
+    version = client.get(f"/v1/articles/{rich.id}").json()["version"]
+    changed = client.patch(
+        f"/v1/articles/{rich.id}",
+        json={"body": [{"type": "paragraph", "text": 'x ,"quotes":[] ,"attributions":[] ,"corrections":[]}'}]},
+        headers={**headers, "If-Match": f'"{version}"'},
+    )
+    assert changed.status_code == 200, changed.text
+    noticed = client.post(
+        f"/v1/articles/{rich.id}/corrections",
+        json={"kind": "correction", "text": 'Erratum ,"corrections":[] ,"body": ]}'},
+        headers={**headers, "If-Match": f'"{changed.json()["version"]}"'},
+    )
+    assert noticed.status_code == 201, noticed.text
+    return archive
+
+
+@pytest.mark.parametrize("include", _COMBINATIONS)
+def test_every_include_is_what_building_the_items_gives(client, session, noticed, include):
+    body = _served_and_built(client, session, {"include": include, "limit": 100})
+    for name in _INCLUDES:
+        assert (f'"{name}":'.encode() in body) == (name in include.split(","))
+    assert (b"Erratum" in body) == ("corrections" in include)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"include": "quotes", "fields": "id,title"},
+        {"include": "quotes,attributions", "fields": "id,quotes"},
+        {"include": "corrections", "fields": "corrections,reading_time_minutes,body"},
+        {"fields": "body,title"},
+        {"fields": "attributions,corrections,id"},
+        {"include": "body,quotes", "category": "international"},
+        {"include": "quotes", "tag": "syrie", "limit": 1},
+        {"include": "attributions", "sort": "-updated_at", "count": "true"},
+    ],
+)
+def test_include_with_fields_and_filters_is_what_building_the_items_gives(client, session, noticed, params):
+    body = _served_and_built(client, session, {"limit": 100, **params})
+    assert b'"data":[{' in body
+
+
+_STORED = (
+    b'{"id":"stored","reading_time_minutes":1,"live":null,"body":[{"type":"paragraph","text":"B"}],'
+    b'"body_html":"<p>B</p>","quotes":[{"id":"q","text":"Q"}],"attributions":[{"role":"r"}],'
+    b'"corrections":[{"id":"c","text":"C"}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("include", "expected"),
+    [
+        ("quotes", {"id": "stored", "reading_time_minutes": 1, "live": None, "quotes": [{"id": "q", "text": "Q"}]}),
+        (
+            "body,corrections",
+            {
+                "id": "stored",
+                "reading_time_minutes": 1,
+                "live": None,
+                "body": [{"type": "paragraph", "text": "B"}],
+                "body_html": "<p>B</p>",
+                "corrections": [{"id": "c", "text": "C"}],
+            },
+        ),
+        (
+            "attributions,quotes",
+            {
+                "id": "stored",
+                "reading_time_minutes": 1,
+                "live": None,
+                "quotes": [{"id": "q", "text": "Q"}],
+                "attributions": [{"role": "r"}],
+            },
+        ),
+    ],
+)
+def test_a_list_with_include_answers_from_the_stored_documents(client, session, archive, include, expected):
+    rich, _ = archive
+    session.execute(
+        text("UPDATE article_document SET body = :body WHERE article_id = :id"), {"body": _STORED, "id": rich.id}
+    )
+    session.commit()
+
+    shown = client.get("/v1/articles", params={"limit": 100, "include": include}).json()["data"]
+
+    assert expected in shown
+    assert list(next(item for item in shown if item.get("id") == "stored")) == list(expected)
+
+
+def test_a_document_without_a_part_asked_for_is_built_instead(client, session, archive):
+    rich, _ = archive
+    older = _STORED[: _STORED.index(b',"corrections":')] + b"}"  # a document from before notices
+    session.execute(
+        text("UPDATE article_document SET body = :body WHERE article_id = :id"), {"body": older, "id": rich.id}
+    )
+    session.commit()
+
+    with_notices = client.get("/v1/articles", params={"limit": 100, "include": "corrections"}).json()["data"]
+    cache.clear()
+    with_quotes = client.get("/v1/articles", params={"limit": 100, "include": "quotes"}).json()["data"]
+
+    assert "stored" not in {item["id"] for item in with_notices}
+    assert rich.id in {item["id"] for item in with_notices}
+    assert "stored" not in {item["id"] for item in with_quotes}  # the whole page is built

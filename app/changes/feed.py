@@ -25,7 +25,18 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BindParameter, ColumnElement, bindparam, func, insert, literal_column, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql.elements import SQLCoreOperations
@@ -346,9 +357,21 @@ def list_changes(session: Session, params: ChangeParams) -> tuple[list[dict[str,
         # In the same statement (the same snapshot) as the rows: which of them are ready.
         columns.append((col(Change.txid) < literal_column(_HORIZON)).label("ready"))
     stmt = select(*columns).where(tuple_(col(Change.txid), col(Change.id)) > tuple_(*after))
+    order = (col(Change.txid), col(Change.id))
     if types:
-        stmt = stmt.where(col(Change.resource_type).in_(types))
-    rows = session.execute(stmt.order_by(col(Change.txid), col(Change.id)).limit(params.limit + 1)).all()
+        # Each type's page is one range of (resource_type, txid, id), read in the feed's order;
+        # the pages merged give the page. Filtering the feed's own order instead walked it
+        # until enough rows of a rare type turned up: the whole feed, when none did.
+        pages = [
+            stmt.where(col(Change.resource_type) == kind).order_by(*order).limit(params.limit + 1).subquery()
+            for kind in sorted(set(types))
+        ]
+        both = union_all(*(select(page) for page in pages)) if len(pages) > 1 else select(pages[0])
+        merged = both.subquery("merged")
+        stmt = select(merged).order_by(merged.c.txid, merged.c.id)
+    else:
+        stmt = stmt.order_by(*order)
+    rows = session.execute(stmt.limit(params.limit + 1)).all()
     settled = True
     if postgres:
         ready = [r for r in rows if r.ready]  # a prefix: readiness only falls along (txid, id)

@@ -12,6 +12,8 @@ class Change(SQLModel, table=True):
     __table_args__ = (
         Index("ix_change_resource_type_resource_id", "resource_type", "resource_id"),
         Index("ix_change_txid_id", "txid", "id"),
+        # A page of some types: one range of this for each, merged (feed.list_changes).
+        Index("ix_change_resource_type_txid_id", "resource_type", "txid", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite"))

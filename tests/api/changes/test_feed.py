@@ -122,6 +122,31 @@ def test_types_filter_keeps_only_the_types_asked(client, session):
     assert [c["id"] for c in both] == [article.id, "q" * 26]
 
 
+def test_pages_of_several_types_follow_the_feed_order_across_cursors(client, session):
+    # Each type's page is read on its own and the pages merged: the merged pages must be the
+    # feed's own order, filtered, however the types interleave and wherever a page ends.
+    for n in range(4):
+        make_article(session)
+        for kind in ("quote", "person", "quote"):
+            feed.record(session, resource_type=kind, resource_id=f"{kind[0]}{n}".ljust(26, "x"), op="upsert", version=1)
+            session.commit()
+    everything = client.get("/v1/changes", params={"limit": 100}).json()["data"]
+    expected = [(c["type"], c["id"]) for c in everything if c["type"] in ("quote", "person")]
+
+    seen, since = [], None
+    for _ in range(20):
+        page = client.get(
+            "/v1/changes", params={"types": "person,quote", "limit": 5, **({"since": since} if since else {})}
+        ).json()
+        seen += [(c["type"], c["id"]) for c in page["data"]]
+        since = page["meta"]["next_cursor"]
+        if not page["meta"]["has_more"]:
+            break
+
+    assert len(expected) == 12
+    assert seen == expected
+
+
 def test_unknown_type_is_a_400_naming_types(client):
     response = client.get("/v1/changes", params={"types": "article,draft"})
 

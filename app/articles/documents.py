@@ -195,9 +195,15 @@ def summaries_beside(
 ) -> list[bytes] | None:
     """`summaries` of a page read with `beside` (`width`: how many of its own columns each row
     has first)."""
+    return _items((row[width:] if row[width] is not None else None for row in rows), fields, include)
+
+
+def _items(found: Iterable[Any], fields: list[str] | None, include: frozenset[str]) -> list[bytes] | None:
+    """The list items of these document rows (`from_row`'s), in order; None when any has no
+    current document or lacks a part `include` asks for (the caller then builds them)."""
     out = []
-    for row in rows:
-        stored = from_row(row[width:] if row[width] is not None else None)
+    for row in found:
+        stored = from_row(row)
         if stored is None:
             return None
         item = listed(stored.body, include)
@@ -283,16 +289,7 @@ def summaries(
         row[0]: row[1:]
         for row in rows(session, _many(len(article_ids)), {f"id{k}": v for k, v in enumerate(article_ids)})
     }
-    out = []
-    for article_id in article_ids:
-        stored = from_row(found.get(article_id))
-        if stored is None:
-            return None
-        item = listed(stored.body, include)
-        if item is None:
-            return None
-        out.append(item)
-    return _trimmed(out, fields, include)
+    return _items((found.get(article_id) for article_id in article_ids), fields, include)
 
 
 # -- building --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlmodel import Session, col
 
 from app.articles import quotes as article_quotes
@@ -35,6 +35,7 @@ from app.changes.feed import FEED_KEY
 from app.http.problems import AppError
 from app.search import index as search_index
 from app.store import bulk
+from app.store.engine import is_postgres
 from app.store.models import (
     Article,
     ArticleRevision,
@@ -312,3 +313,57 @@ def write(session: Session, out: _Rows) -> None:
     search_index.index_quotes(session, out.indexed_quotes)
     search_index.index_articles(session, out.indexed)
     session.info.setdefault(PURGE_KEYS, set()).update(out.purge)
+
+
+# The tables `write` fills, whose statistics the planner needs as they grow.
+WRITTEN = (
+    "article",
+    "article_category",
+    "article_tag",
+    "article_author",
+    "attribution",
+    "quote",
+    "article_revision",
+    "change",
+    "article_search",
+    "quote_search",
+    "article_document",
+)
+
+
+class Statistics:
+    """Keeps PostgreSQL's planner statistics abreast of a bulk import, by `ANALYZE` of the
+    tables it fills each time it has doubled their articles.
+
+    Autovacuum analyses a table only once its changes reach a share of it, and a backend
+    keeps the plans it made for the checks of foreign keys: an import into an empty database
+    planned the check of each search entry's quote while `quote` was empty, as a sequential
+    scan, and kept it, so that every entry read the whole table (measured: 498 pages a quote
+    at 20,000 articles, three quarters of the server's time; bench/README.md). An `ANALYZE`
+    makes the backend plan again, from the table as it is. SQLite plans each statement
+    anew and checks a foreign key through the parent's primary key: nothing to do there.
+    """
+
+    FIRST = 1000  # articles held: the first ANALYZE of an import into an empty database
+
+    def __init__(self, session: Session) -> None:
+        self.on = is_postgres(session)
+        self.held: int | None = None  # articles, as the planner last counted them, and since
+        self.due = self.FIRST
+
+    def grew(self, session: Session, articles: int) -> None:
+        """`articles` more were written and committed: ANALYZE once the archive has doubled
+        since the planner last counted it (-1 for a table never analysed)."""
+        if not self.on or not articles:
+            return
+        if self.held is None:
+            counted = session.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')"))
+            self.held = max(int(counted.scalar_one() or 0), 0)
+            self.due = max(self.FIRST, 2 * self.held)
+        self.held += articles
+        if self.held < self.due:
+            return
+        for table in WRITTEN:
+            session.execute(text(f"ANALYZE {bulk.quoted(table)}"))
+        session.commit()
+        self.due = 2 * self.held

@@ -541,6 +541,7 @@ class Importer:
         self.key = key
         self.report = ImportReport()
         self.pending: list[tuple[int, bytes | None]] = []
+        self.statistics = bulk.Statistics(session)
 
     def add(self, number: int, raw: bytes | None) -> bool:
         """Queue a line; True when a batch is ready to flush."""
@@ -633,6 +634,7 @@ class Importer:
                 self.report.errors.extend(outcome)
             else:
                 setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        self.statistics.grew(session, sum(outcome == "created" for _, outcome in outcomes))
 
 
 # Entry points -------------------------------------------------------------------------------

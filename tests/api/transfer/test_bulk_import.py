@@ -4,10 +4,12 @@ written a statement per table, and leaves what the line-by-line path leaves."""
 import re
 
 import orjson
+import pytest
+from sqlalchemy import text
 
 from app.transfer import bulk
 from tests.api.transfer.test_export_import import NDJSON, _content
-from tests.conftest import reset_database
+from tests.conftest import IS_POSTGRES, reset_database
 from tests.support.factories import bearer, make_article, make_key
 from tests.support.statements import statements
 
@@ -153,3 +155,27 @@ def test_a_batch_the_bulk_path_cannot_write_is_written_line_by_line(client, sess
     assert first["errors"] == [] and first["created"] == len(head) + len(articles)
     assert again == {"lines": len(articles), "created": 0, "updated": 0, "unchanged": len(articles), "errors": []}
     assert _state(client, session) == before
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's planner statistics")
+def test_an_import_into_an_empty_database_tells_the_planner_how_big_its_tables_grew(client, session, monkeypatch):
+    head, articles = _archive(client, session, 20)
+    # An import into an empty database analyses its tables once it has written FIRST articles
+    # (1,000 in use; 10 here, so that 23 lines cross it), and again at each doubling.
+    monkeypatch.setattr(bulk.Statistics, "FIRST", 10)
+
+    def planned(table: str) -> float:
+        session.commit()  # a new snapshot: the import commits on its own session
+        counted = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)")
+        return session.execute(counted, {"t": table}).scalar_one()
+
+    reset_database()
+    _import(client, session, head)
+    assert planned("quote") <= 0  # emptied, and never analysed since: a plan would take it for empty
+    report = _import(client, session, articles)
+
+    assert report["created"] == 23 and report["errors"] == []
+    quotes = session.execute(text("SELECT count(*) FROM quote")).scalar_one()
+    assert quotes > 0 and planned("quote") == quotes
+    assert planned("article") == session.execute(text("SELECT count(*) FROM article")).scalar_one()
+    assert planned("quote_search") == quotes

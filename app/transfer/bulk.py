@@ -353,17 +353,38 @@ class Statistics:
 
     def grew(self, session: Session, articles: int) -> None:
         """`articles` more were written and committed: ANALYZE once the archive has doubled
-        since the planner last counted it (-1 for a table never analysed)."""
+        since the planner last counted it. Several importers side by side (app/transfer/
+        parallel.py) each count their own articles on top of the planner's count, so the
+        archive may have grown by as many times before one of them sees it doubled."""
         if not self.on or not articles:
             return
         if self.held is None:
-            counted = session.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')"))
-            self.held = max(int(counted.scalar_one() or 0), 0)
+            self.held = self._planned(session)
             self.due = max(self.FIRST, 2 * self.held)
         self.held += articles
         if self.held < self.due:
             return
+        self._analyze(session)
+        self.held = max(self.held, self._planned(session))
+        self.due = 2 * self.held
+
+    def settle(self, session: Session, written: int) -> None:
+        """At the end of an import that created `written` articles: ANALYZE once more, if
+        they were FIRST or more, so that the planner counts the last of them too (after the
+        last doubling, up to half the archive) without waiting for autovacuum."""
+        if self.on and written >= self.FIRST:
+            self._analyze(session)
+
+    @staticmethod
+    def _analyze(session: Session) -> None:
         for table in WRITTEN:
             session.execute(text(f"ANALYZE {bulk.quoted(table)}"))
         session.commit()
-        self.due = 2 * self.held
+
+    @staticmethod
+    def _planned(session: Session) -> int:
+        """The articles the planner counts (-1, none, for a table never analysed)."""
+        counted = session.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('article')"))
+        held = max(int(counted.scalar_one() or 0), 0)
+        session.commit()
+        return held

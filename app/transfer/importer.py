@@ -718,7 +718,25 @@ async def import_stream(
     for number, raw in _tail(state):
         importer.add(number, raw)
     await anyio.to_thread.run_sync(importer.flush)
+    await anyio.to_thread.run_sync(importer.statistics.settle, session, importer.report.created)
     return importer.report
+
+
+def batches(lines: BinaryIO | Iterable[bytes]) -> Iterator[tuple[list[tuple[int, bytes | None]], int, int]]:
+    """A file's non-blank lines in batches of BATCH_LINES (an over-long one as None), each
+    with the number of the last line read, blank ones included, and the bytes read so far."""
+    batch: list[tuple[int, bytes | None]] = []
+    state, read = _new_state(), 0
+    for chunk in iter(lambda: lines.read(1 << 20), b"") if hasattr(lines, "read") else lines:
+        read += len(chunk)
+        for number, raw in _split(chunk, state):
+            if raw is None or raw.strip():  # blank lines are allowed and skipped
+                batch.append((number, raw))
+            if len(batch) >= BATCH_LINES:
+                yield batch, number, read
+                batch = []
+    batch.extend((number, raw) for number, raw in _tail(state))
+    yield batch, state["number"], read
 
 
 def import_file(
@@ -729,17 +747,12 @@ def import_file(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import an NDJSON file (the CLI); `on_progress` hears the bytes read so far."""
-    importer, state, read = Importer(session, key), _new_state(), 0
-    for chunk in iter(lambda: lines.read(1 << 20), b"") if hasattr(lines, "read") else lines:
-        read += len(chunk)
-        for number, raw in _split(chunk, state):
-            if importer.add(number, raw):
-                importer.flush()
-                if on_progress:
-                    on_progress(read)
-    for number, raw in _tail(state):
-        importer.add(number, raw)
-    importer.flush()
-    if on_progress:
-        on_progress(read)
+    importer = Importer(session, key)
+    for batch, number, read in batches(lines):
+        importer.report.lines = number
+        importer.pending = batch
+        importer.flush()
+        if on_progress:
+            on_progress(read)
+    importer.statistics.settle(session, importer.report.created)
     return importer.report

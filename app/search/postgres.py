@@ -149,12 +149,8 @@ def _constant(session: Session, plans: list[Plan]) -> list[tuple[sa.ColumnElemen
     literal: the planner can then see how many documents it matches, and walk the
     (analyser, published_at) index rather than the GIN one when most of them do. With it,
     the lexemes of each term of each clause, then of the exclusions (for `_share`)."""
-    # A search is short: compiling it with JIT (which its cost estimate would ask for) takes
-    # longer than running it, and parallel workers cost more to start than they save on a
-    # server answering other requests on its other cores. For this transaction only.
-    session.execute(
-        sa.text("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
-    )
+    # JIT is off on every connection (app/store/engine.py SESSION_SETTINGS): a ranked search's
+    # cost estimate passes `jit_above_cost`, and compiling took longer than running it.
     # The plans' tsqueries, then each term's (its lexemes, for the estimate), in one round trip.
     terms = [
         [[term.text for term, _ in clause] for clause in p.clauses] + [[term.text for term, _ in p.excluded]]

@@ -75,8 +75,31 @@ def make_engine(url: str, *, reads: bool = False) -> Engine:
         return engine
     extra = {"isolation_level": "AUTOCOMMIT"} if reads else {}
     engine = create_engine(url, **_postgres_args(), **extra)
+    set_up_sessions(engine.pool)
     _ping_when_idle(engine.pool)
     return engine
+
+
+# Gazette's statements are short: compiling one with JIT, which PostgreSQL starts on its own
+# once a plan's estimated cost passes `jit_above_cost` (a ranked search at 1,000,000 articles,
+# estimated at 167,000), took 20-50 ms for a statement that runs in 14 (bench/README.md). So
+# each new connection turns it off, with a SET rather than the `options` startup parameter,
+# which PgBouncer refuses unless configured to ignore it (docs/production.md).
+SESSION_SETTINGS = "SET jit = off"
+
+
+def _set_up_session(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(SESSION_SETTINGS)
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # a SET in a transaction rolled back would be undone
+
+
+def set_up_sessions(pool: Pool) -> None:
+    """Every new PostgreSQL connection of `pool` runs SESSION_SETTINGS first."""
+    event.listen(pool, "connect", _set_up_session)
 
 
 def _postgres_args() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlmodel import Session
 
 from app.settings import get_settings
-from app.store.engine import _ping_when_idle, _postgres_args, get_engine, normalise_url
+from app.store.engine import _ping_when_idle, _postgres_args, get_engine, normalise_url, set_up_sessions
 
 
 def write_session() -> Session:
@@ -82,6 +82,7 @@ class LoopWrites:
                 else None
             )
             if engine is not None:
+                set_up_sessions(engine.sync_engine.pool)
                 _ping_when_idle(engine.sync_engine.pool)
             state = self._loops[loop] = _OnLoop(engine, dialect == "sqlite")
         state.users += 1

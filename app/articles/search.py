@@ -93,9 +93,9 @@ def search_articles(
     # The language is on the index row: filtering on it there spares reading each article.
     filters = queries.filters(session, params.model_copy(update={"lang": None}))
 
-    def matching(ranked: bool, limit: int | None) -> list[AnySelect]:
+    def matching(ranked: bool, limit: int | None, by_date: int | None = None) -> list[AnySelect]:
         return engine.branches(
-            session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters, language=params.lang
+            session, ARTICLE, plans, ranked=ranked, limit=limit, filters=filters, language=params.lang, by_date=by_date
         )
 
     ranked = sort == "relevance"
@@ -114,7 +114,8 @@ def search_articles(
         # A time sort pages each language on its own first (PostgreSQL walks its (analyser,
         # published_at) index backwards and stops), then merges them.
         pages: list[AnySelect] = []
-        for branch in matching(False, None):
+        by_date = params.limit + 1 if sort.endswith("published_at") else None
+        for branch in matching(False, None, by_date):
             one = after_cursor_in(branch.subquery())
             first = one.order_by(*map(direction, _order(one.selected_columns, sort))).limit(params.limit + 1)
             pages.append(sa.select(first.subquery()))

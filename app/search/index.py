@@ -40,6 +40,7 @@ class SearchEngine(Protocol):
         limit: int | None = None,
         filters: Sequence[sa.ColumnExpressionArgument[bool]] = (),
         language: str | None = None,
+        by_date: int | None = None,
     ) -> list[AnySelect]: ...
 
 

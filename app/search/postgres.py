@@ -243,13 +243,15 @@ def branches(
     limit: int | None = None,
     filters: Sequence[sa.ColumnExpressionArgument[bool]] = (),
     language: str | None = None,
+    by_date: int | None = None,
 ) -> list[AnySelect]:
     """One select per language of the key, rank (and times) of the documents that match.
 
     `filters` are conditions on Article (joined on the key); `language`, the documents'
     exact language (from the index row: no need to read the article). With `limit`, each language
     keeps its `limit` most recent matches that pass them, and only those are ranked:
-    ranking reads every candidate's tsvector.
+    ranking reads every candidate's tsvector. `by_date` (pages by `published_at`) changes
+    nothing here: the planner walks `(analyser, published_at)` itself when the words are common.
     """
     table = _TABLES[kind]
     times = [table.c.published_at, table.c.updated_at] if kind.dated else []

@@ -412,3 +412,31 @@ def test_a_name_is_found_in_every_language_whichever_languages_the_index_holds(c
     after = page()
     assert [slug for slug, _ in after if slug != "de-gipfel"] == [slug for slug, _ in before]
     assert "de-gipfel" in {slug for slug, _ in after}
+
+
+def _pages(client, **params) -> list[str]:
+    """Every page of a listing, following `next_cursor`: the slugs in order."""
+    seen, cursor = [], None
+    while True:
+        body = client.get("/v1/articles", params={"fields": "slug", **params, **({"cursor": cursor} if cursor else {})})
+        assert body.status_code == 200, body.text
+        seen += [item["slug"] for item in body.json()["data"]]
+        if not (cursor := body.json()["meta"].get("next_cursor")):
+            return seen
+
+
+def test_a_common_word_by_date_pages_through_every_match_in_order(client, session):
+    # Most articles hold the word: SQLite walks the language's entries by date and keeps those
+    # that match (app/search/sqlite.py `_walks`), PostgreSQL its own index; either way every
+    # match, in date order, once, and none of the others, whatever the language's order of writing.
+    days = [7, 2, 11, 5, 1, 9, 3, 12, 6, 10, 4, 8]
+    for n, day in enumerate(days):
+        text = "Le budget de la ville" if n % 4 else "La pêche en mer"
+        published_at = f"2015-01-{day:02}T00:00:00Z"
+        make_article(session, slug=f"day-{day:02}", title=text, language="fr", published_at=published_at)
+    make_article(session, slug="english", title="The budget", language="en", published_at="2015-01-13T00:00:00Z")
+    matching = sorted(f"day-{day:02}" for n, day in enumerate(days) if n % 4)
+
+    assert _pages(client, q="budget", sort="-published_at", limit=2) == ["english", *reversed(matching)]
+    assert _pages(client, q="budget", sort="published_at", limit=2) == [*matching, "english"]
+    assert _pages(client, q="budget", sort="-published_at", lang="fr", limit=3) == list(reversed(matching))

@@ -436,6 +436,13 @@ def import_ndjson(
         help="Processes writing batches of articles side by side, on PostgreSQL (default: the CPU count, "
         "at most 4). SQLite takes one writer: there the import runs in one process.",
     ),
+    batch_lines: int | None = typer.Option(
+        None,
+        "--batch-lines",
+        min=1,
+        max=10_000,
+        help="Lines per transaction, and per bulk write of articles (default 200).",
+    ),
 ) -> None:
     """Import NDJSON (an upsert: articles by external_id, the rest by slug). Exits 1 if a line failed."""
     import os
@@ -451,14 +458,17 @@ def import_ndjson(
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress, file.open("rb") as handle, write_session() as session:
         processes = (jobs or min(os.cpu_count() or 1, 4)) if is_postgres(session) else 1
+        batch_lines = batch_lines or importer.BATCH_LINES
         task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
         if processes > 1:
             console.print(f"Writing batches of articles in {processes} processes.")
         done = lambda read: progress.update(task, completed=read)  # noqa: E731
         if processes > 1:
-            report = parallel.import_file(session, handle, jobs=processes, setup=wiring.install, on_progress=done)
+            report = parallel.import_file(
+                session, handle, jobs=processes, setup=wiring.install, on_progress=done, batch_lines=batch_lines
+            )
         else:
-            report = importer.import_file(session, handle, on_progress=done)
+            report = importer.import_file(session, handle, on_progress=done, batch_lines=batch_lines)
     console.print(
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(report.errors)} errors."

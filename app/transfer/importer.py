@@ -722,9 +722,11 @@ async def import_stream(
     return importer.report
 
 
-def batches(lines: BinaryIO | Iterable[bytes]) -> Iterator[tuple[list[tuple[int, bytes | None]], int, int]]:
-    """A file's non-blank lines in batches of BATCH_LINES (an over-long one as None), each
-    with the number of the last line read, blank ones included, and the bytes read so far."""
+def batches(
+    lines: BinaryIO | Iterable[bytes], size: int = BATCH_LINES
+) -> Iterator[tuple[list[tuple[int, bytes | None]], int, int]]:
+    """A file's non-blank lines in batches of `size` (an over-long one as None), each with
+    the number of the last line read, blank ones included, and the bytes read so far."""
     batch: list[tuple[int, bytes | None]] = []
     state, read = _new_state(), 0
     for chunk in iter(lambda: lines.read(1 << 20), b"") if hasattr(lines, "read") else lines:
@@ -732,7 +734,7 @@ def batches(lines: BinaryIO | Iterable[bytes]) -> Iterator[tuple[list[tuple[int,
         for number, raw in _split(chunk, state):
             if raw is None or raw.strip():  # blank lines are allowed and skipped
                 batch.append((number, raw))
-            if len(batch) >= BATCH_LINES:
+            if len(batch) >= size:
                 yield batch, number, read
                 batch = []
     batch.extend((number, raw) for number, raw in _tail(state))
@@ -745,10 +747,12 @@ def import_file(
     *,
     key: ApiKey | None = None,
     on_progress: Callable[[int], None] | None = None,
+    batch_lines: int = BATCH_LINES,
 ) -> ImportReport:
-    """Import an NDJSON file (the CLI); `on_progress` hears the bytes read so far."""
+    """Import an NDJSON file (the CLI), `batch_lines` lines a transaction; `on_progress`
+    hears the bytes read so far."""
     importer = Importer(session, key)
-    for batch, number, read in batches(lines):
+    for batch, number, read in batches(lines, batch_lines):
         importer.report.lines = number
         importer.pending = batch
         importer.flush()

@@ -81,6 +81,7 @@ def import_file(
     jobs: int,
     setup: Callable[[], None],
     on_progress: Callable[[int], None] | None = None,
+    batch_lines: int = importer.BATCH_LINES,
 ) -> ImportReport:
     """Import an NDJSON file with `jobs` worker processes (see the module's docstring); the
     report is the one `importer.import_file` gives. Each worker calls `setup` first: what the
@@ -100,7 +101,7 @@ def import_file(
     context = get_context("spawn")  # a fresh interpreter: no connection of this one is shared
     start = partial(_start_worker, setup)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=start) as pool:
-        for batch, number, read in importer.batches(lines):
+        for batch, number, read in importer.batches(lines, batch_lines):
             report.lines = number
             if independent(batch):
                 in_flight.append((pool.submit(_write, batch), read))

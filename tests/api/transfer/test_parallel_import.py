@@ -12,14 +12,14 @@ from pathlib import Path
 import orjson
 from sqlalchemy import text
 
-from app.transfer import importer
 from tests.api.transfer.test_bulk_import import _archive
 from tests.conftest import IS_POSTGRES, reset_database
 from tests.support.factories import bearer, make_key
 from tests.support.processes import ROOT
 
 ID = re.compile(rb'"[0-9a-z]{26}"')
-CLONES = 2 * importer.BATCH_LINES + 50  # three batches of articles, the last one short
+BATCH = 40  # --batch-lines, so that a few hundred lines make several batches
+CLONES = 3 * BATCH + 15  # four batches of articles, the last one short
 
 
 def _file(client, session, path: Path) -> tuple[list[bytes], int, bytes]:
@@ -68,14 +68,14 @@ def test_batches_written_side_by_side_leave_what_one_process_leaves(client, sess
     lines, bad_line, group = _file(client, session, path)
 
     reset_database()
-    side_by_side = _import(database_url, "--jobs", "2", str(path))
+    side_by_side = _import(database_url, "--jobs", "2", "--batch-lines", str(BATCH), str(path))
     state = _exported(client, session)
     # Each worker built the stored documents of what it wrote, as one process does at each commit.
     public = client.get("/v1/articles", params={"limit": 1, "count": "true"}).json()["meta"]["total"]
     stored = session.execute(text("SELECT count(*) FROM article_document")).scalar_one()
     session.commit()  # its snapshot let go: the reset below empties the tables
     reset_database()
-    one = _import(database_url, "--jobs", "1", str(path))
+    one = _import(database_url, "--jobs", "1", "--batch-lines", str(BATCH), str(path))
 
     # The same report, the bad line named by its number; exit status 1 for it.
     summary = f"{len(lines) - 1} created, 0 updated, 0 unchanged, 1 errors."

@@ -2,7 +2,7 @@
 
 Revision ID: f7a2c4e6b8d1
 Revises: c3e5a7b9d1f4
-Create Date: 2026-12-08 13:50:00.000000
+Create Date: 2026-12-07 13:50:00.000000
 
 A search sorted by date (`q` with `sort=-published_at`) read every match of its words from
 FTS5, looked each one's date up in `article_search` and sorted them all: 266 ms of CPU for

@@ -61,8 +61,10 @@ def independent(batch: Batch) -> bool:
             line: Any = orjson.loads(raw) if raw is not None else None
         except orjson.JSONDecodeError:
             return False
-        data = line.get("data") if isinstance(line, dict) else None
-        if not (line.get("type") == "article" and isinstance(data, dict)) or data.get("translation_of") is not None:
+        if not isinstance(line, dict) or line.get("type") != "article":
+            return False  # an over-long line (None), not an object, or another kind: written here
+        data = line.get("data")
+        if not isinstance(data, dict) or data.get("translation_of") is not None:
             return False
     return True
 

@@ -95,6 +95,13 @@ class ImportReport(BaseModel):
     unchanged: int = 0
     errors: list[LineError] = Field(default_factory=list)
 
+    def add(self, part: "ImportReport") -> None:
+        """Count a batch's outcomes in (its `lines` are the caller's to say)."""
+        self.created += part.created
+        self.updated += part.updated
+        self.unchanged += part.unchanged
+        self.errors.extend(part.errors)
+
 
 class ArticleTimes(BaseModel):
     """When an article was first written and last changed, as an export gives them: kept when
@@ -611,6 +618,12 @@ class Importer:
             return None
         return [(line.number, "created") for line in lines]
 
+    def write(self, batch: list[tuple[int, bytes | None]]) -> ImportReport:
+        """Write one batch as one transaction, and say what became of its lines alone."""
+        self.report, self.pending = ImportReport(), batch
+        self.flush()
+        return self.report
+
     def flush(self) -> None:
         """Write the queued lines and commit them as one transaction."""
         batch, self.pending = self.pending, []
@@ -756,12 +769,11 @@ def import_file(
 ) -> ImportReport:
     """Import an NDJSON file (the CLI), `batch_lines` lines a transaction; `on_progress`
     hears the bytes read so far."""
-    importer = Importer(session, key)
+    importer, report = Importer(session, key), ImportReport()
     for batch, number, read in batches(lines, batch_lines):
-        importer.report.lines = number
-        importer.pending = batch
-        importer.flush()
+        report.lines = number
+        report.add(importer.write(batch))
         if on_progress:
             on_progress(read)
-    importer.statistics.settle(session, importer.report.created)
-    return importer.report
+    importer.statistics.settle(session, report.created)
+    return report

@@ -47,10 +47,7 @@ def _start_worker(setup: Callable[[], None]) -> None:
 def _write(batch: Batch) -> ImportReport:
     """In a worker: one batch, one transaction, as `import_file` writes it."""
     assert _writer is not None, "the pool starts each worker with _start_worker"
-    _writer.report = ImportReport()
-    _writer.pending = batch
-    _writer.flush()
-    return _writer.report
+    return _writer.write(batch)
 
 
 def independent(batch: Batch) -> bool:
@@ -67,13 +64,6 @@ def independent(batch: Batch) -> bool:
         if not isinstance(data, dict) or data.get("translation_of") is not None:
             return False
     return True
-
-
-def _add(report: ImportReport, part: ImportReport) -> None:
-    report.created += part.created
-    report.updated += part.updated
-    report.unchanged += part.unchanged
-    report.errors.extend(part.errors)
 
 
 def import_file(
@@ -96,7 +86,7 @@ def import_file(
         """Wait for the oldest batches in flight until `keep` are left, in the file's order."""
         while len(in_flight) > keep:
             future, read = in_flight.popleft()
-            _add(report, future.result())
+            report.add(future.result())
             if on_progress:
                 on_progress(read)
 
@@ -110,10 +100,7 @@ def import_file(
                 settle(2 * jobs)  # a few batches ahead of the slowest: memory stays flat
                 continue
             settle(0)
-            here.report = ImportReport()
-            here.pending = batch
-            here.flush()
-            _add(report, here.report)
+            report.add(here.write(batch))
             if on_progress:
                 on_progress(read)
         settle(0)
